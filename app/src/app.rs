@@ -1,0 +1,570 @@
+//! The application: the block lifecycle over committed storage.
+//!
+//! Two states are kept apart, each behind its own lock, because CometBFT calls the
+//! mempool and consensus connections from different threads:
+//! - the *deliver* state: the overlay of the block being finalized, and the prepared
+//!   commit that `Commit` writes atomically;
+//! - the *check* state: an overlay over the last committed state on which CheckTx
+//!   admits transactions in order, reset after every commit.
+//!
+//! Both run transactions down the same [`Executor::run_tx`] path.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use prost::Message;
+use tendermint_proto::v0_38::abci::{
+    self as abci, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo, RequestInitChain,
+    RequestPrepareProposal, RequestProcessProposal, RequestQuery, ResponseCheckTx, ResponseCommit,
+    ResponseFinalizeBlock, ResponseInfo, ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal,
+    ResponseQuery,
+};
+use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
+use weave_bank::{BankModule, Keeper as BankKeeper};
+use weave_kernel::{BlockInfo, Ctx, Event, GasMeter, KernelError, Module, Overlay, TxError};
+
+use crate::{
+    auth::{AuthModule, AuthParams},
+    exec::{Executor, Mode, TxOutcome},
+    router::Router,
+    sigcache::SigCache,
+    store::{PreparedCommit, Storage, StorageConfig, StoreError},
+    tx::decode_tx,
+};
+
+/// The application's name, reported in ABCI Info.
+pub const APP_NAME: &str = "weave";
+/// The state machine's version, reported in ABCI Info and block headers.
+pub const APP_VERSION: u64 = 1;
+
+const META_CHAIN_ID: &str = "chain_id";
+const META_GENESIS_HASH: &str = "genesis_hash";
+const META_LAST_BLOCK_TIME: &str = "last_block_time";
+
+/// The ICS23 proof op type of a JMT proof in an ABCI query response.
+pub const PROOF_OP_TYPE: &str = "ics23:jmt";
+
+/// A failure the node cannot continue past: the storage failed, or the chain's own
+/// inputs (genesis) are invalid. Transactions never cause one.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The genesis document is unusable.
+    #[error("invalid genesis: {0}")]
+    Genesis(String),
+    /// A call arrived out of the order ABCI defines.
+    #[error("ABCI call out of order: {0}")]
+    Sequence(String),
+    /// A module's configuration is inconsistent.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The outcome of simulating a transaction.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Gas the transaction would use.
+    pub gas_used: u64,
+    /// The result, with events.
+    pub outcome: TxOutcome,
+}
+
+struct DeliverState {
+    chain_id: String,
+    last_block_time: (i64, u32),
+    pending: Option<PreparedCommit>,
+}
+
+struct CheckState {
+    block: BlockInfo,
+    overlay: Overlay,
+}
+
+/// The Weave application.
+pub struct App {
+    storage: Arc<Storage>,
+    router: Router,
+    bank: BankKeeper,
+    sig_cache: SigCache,
+    deliver: Mutex<DeliverState>,
+    check: Mutex<CheckState>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("router", &self.router)
+            .field("latest_version", &self.storage.latest_version())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock means a thread panicked mid-update; the data is still the
+    // last consistent state we wrote, because every update is a single assignment.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn to_abci_event(e: &Event) -> abci::Event {
+    abci::Event {
+        r#type: e.kind.clone(),
+        attributes: e
+            .attributes
+            .iter()
+            .map(|a| abci::EventAttribute {
+                key: a.key.clone(),
+                value: a.value.clone(),
+                index: a.index,
+            })
+            .collect(),
+    }
+}
+
+fn decode_time(bytes: &[u8]) -> (i64, u32) {
+    if bytes.len() == 12 {
+        let mut s = [0u8; 8];
+        let mut n = [0u8; 4];
+        s.copy_from_slice(&bytes[..8]);
+        n.copy_from_slice(&bytes[8..]);
+        (i64::from_be_bytes(s), u32::from_be_bytes(n))
+    } else {
+        (0, 0)
+    }
+}
+
+fn encode_time(t: (i64, u32)) -> Vec<u8> {
+    let mut v = t.0.to_be_bytes().to_vec();
+    v.extend_from_slice(&t.1.to_be_bytes());
+    v
+}
+
+impl App {
+    /// Opens the application over a data directory.
+    pub fn open(path: &std::path::Path, storage: StorageConfig) -> Result<Self, AppError> {
+        let storage = Arc::new(Storage::open(path, storage)?);
+        Self::with_storage(storage)
+    }
+
+    /// Builds the application over an opened store.
+    pub fn with_storage(storage: Arc<Storage>) -> Result<Self, AppError> {
+        let bank = BankModule::new();
+        let keeper = bank.keeper();
+        let modules: Vec<Arc<dyn Module>> = vec![Arc::new(AuthModule), Arc::new(bank)];
+        let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
+        let chain_id = storage
+            .meta_get(META_CHAIN_ID)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let last_block_time = storage
+            .meta_get(META_LAST_BLOCK_TIME)?
+            .map(|b| decode_time(&b))
+            .unwrap_or((0, 0));
+        let check = CheckState {
+            block: BlockInfo::default(),
+            overlay: Overlay::new(storage.state()),
+        };
+        let app = Self {
+            storage,
+            router,
+            bank: keeper,
+            sig_cache: SigCache::default(),
+            deliver: Mutex::new(DeliverState {
+                chain_id,
+                last_block_time,
+                pending: None,
+            }),
+            check: Mutex::new(check),
+        };
+        app.reset_check_state();
+        Ok(app)
+    }
+
+    /// The store underneath.
+    pub fn storage(&self) -> &Arc<Storage> {
+        &self.storage
+    }
+
+    /// The module router.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The chain id, once InitChain has run.
+    pub fn chain_id(&self) -> String {
+        lock(&self.deliver).chain_id.clone()
+    }
+
+    fn executor(&self) -> Executor<'_> {
+        Executor {
+            router: &self.router,
+            bank: &self.bank,
+            sig_cache: &self.sig_cache,
+        }
+    }
+
+    fn reset_check_state(&self) {
+        let (chain_id, time) = {
+            let d = lock(&self.deliver);
+            (d.chain_id.clone(), d.last_block_time)
+        };
+        let height = self.storage.latest_version().map_or(1, |v| v.saturating_add(1));
+        let mut c = lock(&self.check);
+        c.block = BlockInfo {
+            chain_id,
+            height,
+            time_seconds: time.0,
+            time_nanos: time.1,
+            proposer: Vec::new(),
+        };
+        c.overlay = Overlay::new(self.storage.state());
+    }
+
+    /// ABCI Info: the last committed height and app hash, so that CometBFT's
+    /// handshake replays whatever blocks the application is missing.
+    pub fn info(&self, _req: RequestInfo) -> Result<ResponseInfo, AppError> {
+        let (height, hash) = match self.storage.latest_version() {
+            Some(v) => (v, self.storage.root_hash(v)?.to_vec()),
+            None => (0, Vec::new()),
+        };
+        Ok(ResponseInfo {
+            data: APP_NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            app_version: APP_VERSION,
+            last_block_height: i64::try_from(height).unwrap_or(i64::MAX),
+            last_block_app_hash: hash.into(),
+        })
+    }
+
+    /// ABCI InitChain: writes genesis and commits it as the version before the first
+    /// block. Calling it again with the same genesis (CometBFT does, if it crashed
+    /// before block 1) returns the same app hash and writes nothing.
+    pub fn init_chain(&self, req: RequestInitChain) -> Result<ResponseInitChain, AppError> {
+        use sha2::{Digest, Sha256};
+        let genesis_hash = Sha256::digest(&req.app_state_bytes).to_vec();
+        let genesis_version = u64::try_from(req.initial_height.max(1) - 1).unwrap_or(0);
+
+        if let Some(latest) = self.storage.latest_version() {
+            let stored = self.storage.meta_get(META_GENESIS_HASH)?;
+            if stored.as_deref() != Some(genesis_hash.as_slice()) {
+                return Err(AppError::Genesis(
+                    "the data directory holds another chain's state; remove it or use its genesis".into(),
+                ));
+            }
+            let root = self.storage.root_hash(latest)?;
+            return Ok(ResponseInitChain {
+                consensus_params: None,
+                validators: req.validators,
+                app_hash: root.to_vec().into(),
+            });
+        }
+
+        let app_state: std::collections::BTreeMap<String, serde_json::Value> =
+            if req.app_state_bytes.is_empty() {
+                Default::default()
+            } else {
+                serde_json::from_slice(&req.app_state_bytes)
+                    .map_err(|e| AppError::Genesis(format!("app_state is not a JSON object: {e}")))?
+            };
+        let known: Vec<&str> = self.router.modules().iter().map(|m| m.name()).collect();
+        if let Some(unknown) = app_state.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(AppError::Genesis(format!(
+                "app_state has a section {unknown:?} that no module owns (modules: {known:?})"
+            )));
+        }
+
+        let (time_seconds, time_nanos) = req.time.as_ref().map_or((0, 0), |t| (t.seconds, t.nanos.max(0) as u32));
+        let block = BlockInfo {
+            chain_id: req.chain_id.clone(),
+            height: genesis_version,
+            time_seconds,
+            time_nanos,
+            proposer: Vec::new(),
+        };
+        let mut overlay = Overlay::new(self.storage.state());
+        let mut gas = GasMeter::infinite();
+        let mut events = Vec::new();
+        for module in self.router.modules() {
+            let section = app_state.get(module.name()).cloned().unwrap_or(serde_json::Value::Null);
+            let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
+            module
+                .init_genesis(&mut ctx, &section)
+                .map_err(|e| AppError::Genesis(format!("module {}: {}", module.name(), e.log)))?;
+        }
+        let mut prepared = self.storage.prepare(genesis_version, overlay.into_changes())?;
+        prepared.set_meta(META_CHAIN_ID, req.chain_id.clone().into_bytes());
+        prepared.set_meta(META_GENESIS_HASH, genesis_hash);
+        prepared.set_meta(META_LAST_BLOCK_TIME, encode_time((time_seconds, time_nanos)));
+        let root = prepared.root_hash();
+        self.storage.commit(prepared)?;
+        {
+            let mut d = lock(&self.deliver);
+            d.chain_id = req.chain_id.clone();
+            d.last_block_time = (time_seconds, time_nanos);
+        }
+        self.reset_check_state();
+        Ok(ResponseInitChain {
+            consensus_params: None,
+            validators: req.validators,
+            app_hash: root.to_vec().into(),
+        })
+    }
+
+    /// ABCI CheckTx: runs the transaction on the check state, keeping its writes only
+    /// if it passes, so later transactions from the same account see its sequence.
+    pub fn check_tx(&self, req: RequestCheckTx) -> ResponseCheckTx {
+        let mode = if req.r#type == abci::CheckTxType::Recheck as i32 {
+            Mode::Recheck
+        } else {
+            Mode::Check
+        };
+        let outcome = {
+            let mut c = lock(&self.check);
+            let CheckState { block, overlay } = &mut *c;
+            self.executor().run_tx(block, overlay, &req.tx, mode)
+        };
+        let (code, codespace, log) = result_parts(&outcome.result);
+        ResponseCheckTx {
+            code,
+            data: Default::default(),
+            log,
+            info: String::new(),
+            gas_wanted: outcome.gas_wanted as i64,
+            gas_used: outcome.gas_used as i64,
+            events: Vec::new(),
+            codespace,
+        }
+    }
+
+    /// ABCI PrepareProposal: keeps, in order, the transactions that still pass against
+    /// the current state and fit in `max_tx_bytes`.
+    pub fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
+        let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
+        let mut overlay = Overlay::new(self.storage.state());
+        let max = usize::try_from(req.max_tx_bytes).unwrap_or(0);
+        let mut total = 0usize;
+        let mut txs = Vec::new();
+        for tx in req.txs {
+            if total.saturating_add(tx.len()) > max {
+                continue;
+            }
+            let outcome = self.executor().run_tx(&block, &mut overlay, &tx, Mode::Check);
+            if outcome.result.is_ok() {
+                total += tx.len();
+                txs.push(tx);
+            }
+        }
+        ResponsePrepareProposal { txs }
+    }
+
+    /// ABCI ProcessProposal: rejects a block carrying bytes that are not a well-formed
+    /// Weave transaction. Stateful failures are left to FinalizeBlock, where they cost
+    /// their sender the fee.
+    pub fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
+        use abci::response_process_proposal::ProposalStatus;
+        let max_memo = match AuthParams::load(self.storage.state().as_ref()) {
+            Ok(p) => p.max_memo_chars as usize,
+            Err(_) => return ResponseProcessProposal { status: ProposalStatus::Reject as i32 },
+        };
+        let ok = req.txs.iter().all(|tx| decode_tx(tx, &self.router, max_memo).is_ok());
+        let status = if ok { ProposalStatus::Accept } else { ProposalStatus::Reject };
+        ResponseProcessProposal { status: status as i32 }
+    }
+
+    fn block_info(&self, height: i64, time: Option<&tendermint_proto::google::protobuf::Timestamp>, proposer: &[u8]) -> BlockInfo {
+        BlockInfo {
+            chain_id: self.chain_id(),
+            height: u64::try_from(height).unwrap_or(0),
+            time_seconds: time.map_or(0, |t| t.seconds),
+            time_nanos: time.map_or(0, |t| t.nanos.max(0) as u32),
+            proposer: proposer.to_vec(),
+        }
+    }
+
+    /// ABCI FinalizeBlock: executes the block on a fresh overlay and prepares (but does
+    /// not write) its commit, returning the new app hash.
+    pub fn finalize_block(&self, req: RequestFinalizeBlock) -> Result<ResponseFinalizeBlock, AppError> {
+        let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
+        let expected = self.storage.latest_version().map_or(block.height, |v| v.saturating_add(1));
+        if block.height != expected {
+            return Err(AppError::Sequence(format!(
+                "FinalizeBlock for height {} but the next height is {expected}",
+                block.height
+            )));
+        }
+        let mut overlay = Overlay::new(self.storage.state());
+        let mut block_events = Vec::new();
+
+        for module in self.router.modules() {
+            run_hook(&block, &mut overlay, &mut block_events, module.name(), |ctx| module.begin_block(ctx));
+        }
+
+        let exec = self.executor();
+        let tx_results: Vec<ExecTxResult> = req
+            .txs
+            .iter()
+            .map(|tx| {
+                let outcome = exec.run_tx(&block, &mut overlay, tx, Mode::Deliver);
+                let (code, codespace, log) = result_parts(&outcome.result);
+                ExecTxResult {
+                    code,
+                    data: Default::default(),
+                    log,
+                    info: String::new(),
+                    gas_wanted: outcome.gas_wanted as i64,
+                    gas_used: outcome.gas_used as i64,
+                    events: outcome.events.iter().map(to_abci_event).collect(),
+                    codespace,
+                }
+            })
+            .collect();
+
+        for module in self.router.modules() {
+            run_hook(&block, &mut overlay, &mut block_events, module.name(), |ctx| module.end_block(ctx));
+        }
+
+        let mut prepared = self.storage.prepare(block.height, overlay.into_changes())?;
+        let time = (block.time_seconds, block.time_nanos);
+        prepared.set_meta(META_LAST_BLOCK_TIME, encode_time(time));
+        let app_hash = prepared.root_hash();
+        {
+            let mut d = lock(&self.deliver);
+            d.pending = Some(prepared);
+            d.last_block_time = time;
+        }
+        Ok(ResponseFinalizeBlock {
+            events: block_events.iter().map(to_abci_event).collect(),
+            tx_results,
+            validator_updates: Vec::new(),
+            consensus_param_updates: None,
+            app_hash: app_hash.to_vec().into(),
+        })
+    }
+
+    /// ABCI Commit: writes the finalized block in one atomic batch and resets the
+    /// check state on top of it.
+    pub fn commit(&self) -> Result<ResponseCommit, AppError> {
+        let pending = lock(&self.deliver).pending.take();
+        let prepared = pending.ok_or_else(|| AppError::Sequence("Commit without FinalizeBlock".into()))?;
+        self.storage.commit(prepared)?;
+        self.reset_check_state();
+        Ok(ResponseCommit { retain_height: 0 })
+    }
+
+    /// Runs a transaction against the latest committed state without keeping any
+    /// write, and reports the gas it used. Signatures are charged but not checked.
+    pub fn simulate(&self, tx: &[u8]) -> Simulation {
+        let block = {
+            let c = lock(&self.check);
+            c.block.clone()
+        };
+        let mut overlay = Overlay::new(self.storage.state());
+        let outcome = self.executor().run_tx(&block, &mut overlay, tx, Mode::Simulate);
+        Simulation {
+            gas_used: outcome.gas_used,
+            outcome,
+        }
+    }
+
+    /// ABCI Query. Paths:
+    /// - a gRPC method path of a module query (`/weave.bank.v1.Query/Balance`,
+    ///   `/cosmos.bank.v1beta1.Query/AllBalances`, ...) with the protobuf request as
+    ///   data, answered from the latest state;
+    /// - `/store/key` with a raw state key as data, at any kept height, with an ICS23
+    ///   proof when `prove` is set.
+    pub fn query(&self, req: RequestQuery) -> ResponseQuery {
+        let latest = self.storage.latest_version().unwrap_or(0);
+        let height = if req.height <= 0 { latest } else { req.height as u64 };
+        let result: Result<(Vec<u8>, Option<ProofOps>), TxError> = (|| {
+            if req.path == "/store/key" {
+                if req.data.is_empty() {
+                    return Err(KernelError::InvalidRequest("empty key".into()).into());
+                }
+                if req.prove {
+                    let (value, proof) = self
+                        .storage
+                        .get_with_proof(&req.data, height)
+                        .map_err(|e| KernelError::InvalidRequest(e.to_string()))?;
+                    let ops = ProofOps {
+                        ops: vec![ProofOp {
+                            r#type: PROOF_OP_TYPE.into(),
+                            key: req.data.to_vec(),
+                            data: proof.encode_to_vec(),
+                        }],
+                    };
+                    Ok((value.unwrap_or_default(), Some(ops)))
+                } else {
+                    let value = self
+                        .storage
+                        .get_at(&req.data, height)
+                        .map_err(|e| KernelError::InvalidRequest(e.to_string()))?;
+                    Ok((value.unwrap_or_default(), None))
+                }
+            } else {
+                if height != latest {
+                    return Err(KernelError::InvalidRequest(format!(
+                        "module queries are answered at the latest height {latest}; use /store/key for height {height}"
+                    ))
+                    .into());
+                }
+                if req.prove {
+                    return Err(KernelError::InvalidRequest("proofs are served for /store/key queries".into()).into());
+                }
+                let module = self
+                    .router
+                    .module_for_query(&req.path)
+                    .ok_or_else(|| KernelError::UnknownMessage(format!("unknown query path {}", req.path)))?;
+                Ok((module.query(self.storage.state().as_ref(), &req.path, &req.data)?, None))
+            }
+        })();
+        match result {
+            Ok((value, proof_ops)) => ResponseQuery {
+                code: 0,
+                log: String::new(),
+                info: String::new(),
+                index: 0,
+                key: req.data,
+                value: value.into(),
+                proof_ops,
+                height: height as i64,
+                codespace: String::new(),
+            },
+            Err(e) => ResponseQuery {
+                code: e.code,
+                log: e.log,
+                info: String::new(),
+                index: 0,
+                key: req.data,
+                value: Default::default(),
+                proof_ops: None,
+                height: height as i64,
+                codespace: e.codespace.into(),
+            },
+        }
+    }
+}
+
+fn result_parts(r: &Result<(), TxError>) -> (u32, String, String) {
+    match r {
+        Ok(()) => (0, String::new(), String::new()),
+        Err(e) => (e.code, e.codespace.to_string(), e.log.clone()),
+    }
+}
+
+/// Runs a module's begin/end-block hook atomically. A failing hook is a bug in the
+/// module, not something a transaction can cause; its writes are dropped and an event
+/// records it, so the chain goes on deterministically.
+fn run_hook(
+    block: &BlockInfo,
+    overlay: &mut Overlay,
+    events: &mut Vec<Event>,
+    module: &str,
+    hook: impl FnOnce(&mut Ctx<'_>) -> Result<(), TxError>,
+) {
+    let mut gas = GasMeter::infinite();
+    let mut ctx = Ctx::new(block, overlay, &mut gas, events);
+    if let Err(e) = ctx.atomically(hook) {
+        tracing::error!(module, error = %e, "block hook failed; its writes were dropped");
+        events.push(Event::new("hook_failed").attr("module", module).attr("error", e));
+    }
+}

@@ -1,0 +1,18 @@
+//! The Weave ABCI application.
+//!
+//! It decodes Cosmos SDK transactions ([`tx`]), runs the ante checks and messages on
+//! a copy-on-write overlay ([`exec`]), routes messages and queries to modules
+//! ([`router`]), and commits each block atomically to RocksDB plus a Jellyfish Merkle
+//! Tree whose root is the app hash ([`store`]). [`App`] implements the ABCI 2.0 block
+//! lifecycle; [`abci`] serves it to CometBFT.
+
+pub mod abci;
+mod app;
+pub mod auth;
+pub mod exec;
+pub mod router;
+pub mod sigcache;
+pub mod store;
+pub mod tx;
+
+pub use app::{App, AppError, Simulation, APP_NAME, APP_VERSION, PROOF_OP_TYPE};

@@ -1,0 +1,99 @@
+//! [`LatestState`]: the latest committed state, as the state machine reads it.
+
+use std::sync::Arc;
+
+use rocksdb::{Direction, IteratorMode, ReadOptions, DB};
+use weave_kernel::{StateError, StateRead};
+
+use super::{
+    encoding::{cf, CF_NONVERIFIABLE, CF_STATE},
+    Storage, StoreError,
+};
+
+/// Reads the flat `state` and `nonverifiable` column families. It always sees the latest
+/// committed version: each read is consistent on its own, but a view held across a commit
+/// sees the new state from then on.
+pub(super) struct LatestState {
+    storage: Arc<Storage>,
+}
+
+impl LatestState {
+    pub(super) fn new(storage: Arc<Storage>) -> Self {
+        Self { storage }
+    }
+}
+
+/// The value of `key` in the flat column family `name`.
+pub(super) fn flat_get(
+    db: &DB,
+    name: &'static str,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(db.get_cf(cf(db, name)?, key)?)
+}
+
+/// Up to `limit` entries of the flat column family `name` with `start <= key < end`, in key
+/// order. One RocksDB iterator serves the whole scan, so it reads one consistent snapshot.
+pub(super) fn flat_range(
+    db: &DB,
+    name: &'static str,
+    start: &[u8],
+    end: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    if limit == 0 || end.is_some_and(|end| end <= start) {
+        return Ok(Vec::new());
+    }
+    let mut opts = ReadOptions::default();
+    if let Some(end) = end {
+        opts.set_iterate_upper_bound(end.to_vec());
+    }
+    let iter = db.iterator_cf_opt(
+        cf(db, name)?,
+        opts,
+        IteratorMode::From(start, Direction::Forward),
+    );
+    let mut out = Vec::new();
+    for item in iter {
+        let (key, value) = item?;
+        out.push((key.into_vec(), value.into_vec()));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+impl StateRead for LatestState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(flat_get(&self.storage.db, CF_STATE, key)?)
+    }
+
+    fn range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+        Ok(flat_range(&self.storage.db, CF_STATE, start, end, limit)?)
+    }
+
+    fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(flat_get(&self.storage.db, CF_NONVERIFIABLE, key)?)
+    }
+
+    fn nv_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+        Ok(flat_range(
+            &self.storage.db,
+            CF_NONVERIFIABLE,
+            start,
+            end,
+            limit,
+        )?)
+    }
+}

@@ -1,0 +1,232 @@
+//! Transactions in the Cosmos SDK format: `TxRaw` carrying `TxBody` and `AuthInfo`,
+//! signed in `SIGN_MODE_DIRECT` over a `SignDoc` that binds the chain id and the
+//! account number. This file decodes them and checks everything that needs no state.
+
+use cosmos_sdk_proto::cosmos::tx::{
+    signing::v1beta1::SignMode,
+    v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw},
+};
+use k256::ecdsa::{signature::hazmat::PrehashVerifier, Signature as K256Signature, VerifyingKey};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use weave_kernel::{expected::PubKey, Address, Any, Coins, KernelError, TxError, DENOM};
+
+use crate::router::Router;
+
+/// The largest transaction the chain accepts, in bytes.
+pub const MAX_TX_BYTES: usize = 1024 * 1024;
+/// The most messages one transaction may carry.
+pub const MAX_MESSAGES: usize = 64;
+
+/// One signer of a transaction, as its `SignerInfo` says.
+#[derive(Debug, Clone)]
+pub struct SignerInput {
+    /// The address the messages require.
+    pub address: Address,
+    /// The key, if the signer supplied one (required on an account's first tx).
+    pub pub_key: Option<PubKey>,
+    /// The sequence signed.
+    pub sequence: u64,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// A decoded transaction whose shape passed every stateless check.
+#[derive(Debug, Clone)]
+pub struct DecodedTx {
+    /// The raw bytes as broadcast.
+    pub raw_len: usize,
+    /// SHA-256 of the raw bytes: the transaction hash CometBFT uses.
+    pub hash: [u8; 32],
+    /// `TxRaw.body_bytes`, signed as is.
+    pub body_bytes: Vec<u8>,
+    /// `TxRaw.auth_info_bytes`, signed as is.
+    pub auth_info_bytes: Vec<u8>,
+    /// The messages.
+    pub messages: Vec<Any>,
+    /// The memo.
+    pub memo: String,
+    /// 0 = no timeout.
+    pub timeout_height: u64,
+    /// The signers, in the order the messages first name them.
+    pub signers: Vec<SignerInput>,
+    /// The fee offered.
+    pub fee: Coins,
+    /// The gas limit.
+    pub gas_limit: u64,
+}
+
+impl DecodedTx {
+    /// The bytes each signer signs: the `SignDoc` for this chain and account number.
+    pub fn sign_bytes(&self, chain_id: &str, account_number: u64) -> Vec<u8> {
+        SignDoc {
+            body_bytes: self.body_bytes.clone(),
+            auth_info_bytes: self.auth_info_bytes.clone(),
+            chain_id: chain_id.to_string(),
+            account_number,
+        }
+        .encode_to_vec()
+    }
+
+    /// The first signer pays the fee.
+    pub fn fee_payer(&self) -> Option<Address> {
+        self.signers.first().map(|s| s.address)
+    }
+}
+
+/// Decodes transaction bytes and runs every stateless check: size, decoding, known
+/// message types and their shape, signer/signature counts, sign modes and fee denom.
+pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<DecodedTx, TxError> {
+    if bytes.len() > MAX_TX_BYTES {
+        return Err(KernelError::TxTooLarge {
+            len: bytes.len(),
+            max: MAX_TX_BYTES,
+        }
+        .into());
+    }
+    let raw = TxRaw::decode(bytes).map_err(|e| KernelError::TxDecode(format!("TxRaw: {e}")))?;
+    let body = TxBody::decode(raw.body_bytes.as_slice())
+        .map_err(|e| KernelError::TxDecode(format!("TxBody: {e}")))?;
+    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice())
+        .map_err(|e| KernelError::TxDecode(format!("AuthInfo: {e}")))?;
+
+    if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
+        return Err(KernelError::NotSupported("extension options".into()).into());
+    }
+    if body.messages.is_empty() {
+        return Err(KernelError::InvalidRequest("transaction has no messages".into()).into());
+    }
+    if body.messages.len() > MAX_MESSAGES {
+        return Err(KernelError::InvalidRequest(format!(
+            "transaction has {} messages, limit {MAX_MESSAGES}",
+            body.messages.len()
+        ))
+        .into());
+    }
+    if body.memo.len() > max_memo {
+        return Err(KernelError::MemoTooLarge {
+            len: body.memo.len(),
+            max: max_memo,
+        }
+        .into());
+    }
+
+    // Every message must be known and well-formed; collect the required signers in
+    // the order they first appear.
+    let mut required: Vec<Address> = Vec::new();
+    for msg in &body.messages {
+        let module = router
+            .module_for(&msg.type_url)
+            .ok_or_else(|| KernelError::UnknownMessage(msg.type_url.clone()))?;
+        for signer in module.check_message(msg)? {
+            if !required.contains(&signer) {
+                required.push(signer);
+            }
+        }
+    }
+
+    let fee = auth
+        .fee
+        .as_ref()
+        .ok_or_else(|| KernelError::InsufficientFee {
+            got: "no fee".into(),
+            required: "a fee".into(),
+        })?;
+    if !fee.payer.is_empty() || !fee.granter.is_empty() {
+        return Err(KernelError::NotSupported("fee payer and fee granter".into()).into());
+    }
+    let fee_coins = Coins::parse(fee.amount.iter().map(|c| (c.denom.as_str(), c.amount.as_str())))
+        .map_err(KernelError::from)?;
+    if let Some(c) = fee_coins.iter().find(|c| c.denom != DENOM) {
+        return Err(KernelError::InvalidCoins(format!("fees are paid in {DENOM}, got {}", c.denom)).into());
+    }
+    if fee.gas_limit == 0 {
+        return Err(KernelError::InvalidGasLimit(0).into());
+    }
+
+    if raw.signatures.is_empty() {
+        return Err(KernelError::NoSignatures.into());
+    }
+    if auth.signer_infos.len() != required.len() {
+        return Err(KernelError::WrongSignatureCount {
+            expected: required.len(),
+            got: auth.signer_infos.len(),
+        }
+        .into());
+    }
+    if raw.signatures.len() != auth.signer_infos.len() {
+        return Err(KernelError::WrongSignatureCount {
+            expected: auth.signer_infos.len(),
+            got: raw.signatures.len(),
+        }
+        .into());
+    }
+
+    let mut signers = Vec::with_capacity(required.len());
+    for ((address, info), signature) in required.iter().zip(&auth.signer_infos).zip(&raw.signatures) {
+        match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
+            _ => {
+                return Err(KernelError::NotSupported("only SIGN_MODE_DIRECT single signatures".into()).into())
+            }
+        }
+        let pub_key = match &info.public_key {
+            Some(any) => {
+                let k = weave_bank::decode_pubkey(any)?;
+                if k.address() != *address {
+                    return Err(KernelError::InvalidPubKey(format!(
+                        "public key belongs to {}, signer is {address}",
+                        k.address()
+                    ))
+                    .into());
+                }
+                Some(k)
+            }
+            None => None,
+        };
+        signers.push(SignerInput {
+            address: *address,
+            pub_key,
+            sequence: info.sequence,
+            signature: signature.clone(),
+        });
+    }
+
+    Ok(DecodedTx {
+        raw_len: bytes.len(),
+        hash: Sha256::digest(bytes).into(),
+        body_bytes: raw.body_bytes,
+        auth_info_bytes: raw.auth_info_bytes,
+        messages: body.messages,
+        memo: body.memo,
+        timeout_height: body.timeout_height,
+        signers,
+        fee: fee_coins,
+        gas_limit: fee.gas_limit,
+    })
+}
+
+/// Verifies one signature over `sign_bytes`. secp256k1 signatures are ECDSA over
+/// SHA-256 in 64-byte `r || s` form with a low S; ed25519 signs the bytes themselves.
+pub fn verify_signature(pub_key: &PubKey, sign_bytes: &[u8], signature: &[u8]) -> Result<(), KernelError> {
+    let bad = |why: &str| KernelError::Unauthorized(format!("signature verification failed: {why}"));
+    match pub_key {
+        PubKey::Secp256k1(key) => {
+            let vk = VerifyingKey::from_sec1_bytes(key).map_err(|_| bad("malformed secp256k1 key"))?;
+            let sig = K256Signature::from_slice(signature).map_err(|_| bad("malformed secp256k1 signature"))?;
+            if sig.normalize_s().is_some() {
+                return Err(bad("secp256k1 signature is not in low-S form"));
+            }
+            let digest = Sha256::digest(sign_bytes);
+            vk.verify_prehash(&digest, &sig)
+                .map_err(|_| bad("wrong chain id, account number, key or bytes"))
+        }
+        PubKey::Ed25519(key) => {
+            let arr: [u8; 32] = key.as_slice().try_into().map_err(|_| bad("malformed ed25519 key"))?;
+            let vk = ed25519_consensus::VerificationKey::try_from(arr).map_err(|_| bad("malformed ed25519 key"))?;
+            let sig_arr: [u8; 64] = signature.try_into().map_err(|_| bad("ed25519 signature must be 64 bytes"))?;
+            vk.verify(&ed25519_consensus::Signature::from(sig_arr), sign_bytes)
+                .map_err(|_| bad("wrong chain id, account number, key or bytes"))
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Typed reads and writes of the bank module's state. This is the only place that
+//! turns the module's stored bytes into types.
+
+use cosmos_sdk_proto::cosmos::{
+    auth::v1beta1::BaseAccount,
+    crypto::{ed25519, secp256k1},
+};
+use prost::Message;
+use weave_kernel::{
+    expected::{Account, Accounts, Bank, PubKey},
+    prefix_end, Address, Coin, Coins, Ctx, KernelError, StateRead, TxError,
+};
+use weave_proto::weave::bank::v1 as pb;
+
+use crate::{event, state_key, BankError, Params};
+
+/// Most denominations one account can hold that a scan will read.
+pub(crate) const MAX_DENOMS_PER_ACCOUNT: usize = 1024;
+
+/// `/cosmos.crypto.secp256k1.PubKey`
+pub const SECP256K1_PUBKEY_TYPE: &str = "/cosmos.crypto.secp256k1.PubKey";
+/// `/cosmos.crypto.ed25519.PubKey`
+pub const ED25519_PUBKEY_TYPE: &str = "/cosmos.crypto.ed25519.PubKey";
+
+/// Reads and writes bank state. It holds no data; it is cheap to clone.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Keeper;
+
+fn decode_amount(key: &[u8], bytes: &[u8]) -> Result<u128, BankError> {
+    let arr: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| BankError::CorruptState(String::from_utf8_lossy(key).into_owned()))?;
+    Ok(u128::from_be_bytes(arr))
+}
+
+/// Encodes an account as the Cosmos SDK's `BaseAccount`, which is also what
+/// `cosmos.auth.v1beta1.Query/Account` returns.
+pub fn encode_account(a: &Account) -> BaseAccount {
+    let pub_key = a.pub_key.as_ref().map(|k| match k {
+        PubKey::Secp256k1(key) => weave_kernel::Any {
+            type_url: SECP256K1_PUBKEY_TYPE.into(),
+            value: secp256k1::PubKey { key: key.clone() }.encode_to_vec(),
+        },
+        PubKey::Ed25519(key) => weave_kernel::Any {
+            type_url: ED25519_PUBKEY_TYPE.into(),
+            value: ed25519::PubKey { key: key.clone() }.encode_to_vec(),
+        },
+    });
+    BaseAccount {
+        address: a.address.to_string(),
+        pub_key,
+        account_number: a.account_number,
+        sequence: a.sequence,
+    }
+}
+
+/// Decodes a public key carried as an `Any`.
+pub fn decode_pubkey(any: &weave_kernel::Any) -> Result<PubKey, KernelError> {
+    match any.type_url.as_str() {
+        SECP256K1_PUBKEY_TYPE => {
+            let k = secp256k1::PubKey::decode(any.value.as_slice())
+                .map_err(|e| KernelError::InvalidPubKey(e.to_string()))?;
+            if k.key.len() != 33 {
+                return Err(KernelError::InvalidPubKey(format!(
+                    "secp256k1 key must be 33 bytes, got {}",
+                    k.key.len()
+                )));
+            }
+            Ok(PubKey::Secp256k1(k.key))
+        }
+        ED25519_PUBKEY_TYPE => {
+            let k = ed25519::PubKey::decode(any.value.as_slice())
+                .map_err(|e| KernelError::InvalidPubKey(e.to_string()))?;
+            if k.key.len() != 32 {
+                return Err(KernelError::InvalidPubKey(format!(
+                    "ed25519 key must be 32 bytes, got {}",
+                    k.key.len()
+                )));
+            }
+            Ok(PubKey::Ed25519(k.key))
+        }
+        other => Err(KernelError::InvalidPubKey(format!(
+            "unsupported key type {other:?}"
+        ))),
+    }
+}
+
+fn decode_account(key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
+    let corrupt = || BankError::CorruptState(String::from_utf8_lossy(key).into_owned());
+    let b = BaseAccount::decode(bytes).map_err(|_| corrupt())?;
+    let pub_key = match &b.pub_key {
+        Some(any) => Some(decode_pubkey(any).map_err(|_| corrupt())?),
+        None => None,
+    };
+    Ok(Account {
+        address: b.address.parse().map_err(|_| corrupt())?,
+        account_number: b.account_number,
+        sequence: b.sequence,
+        pub_key,
+    })
+}
+
+/// Reads an account from an unmetered view (queries).
+pub(crate) fn read_account(state: &dyn StateRead, address: &Address) -> Result<Option<Account>, TxError> {
+    let key = state_key::account(address);
+    match state.get(&key)? {
+        Some(bytes) => Ok(Some(decode_account(&key, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads a balance from an unmetered view (queries).
+pub(crate) fn read_balance(state: &dyn StateRead, address: &Address, denom: &str) -> Result<u128, TxError> {
+    let key = state_key::balance(address, denom);
+    match state.get(&key)? {
+        Some(bytes) => Ok(decode_amount(&key, &bytes)?),
+        None => Ok(0),
+    }
+}
+
+/// Reads up to `limit` balances of an account starting at denom `from` (queries).
+pub(crate) fn read_balances(
+    state: &dyn StateRead,
+    address: &Address,
+    from: &str,
+    limit: usize,
+) -> Result<Vec<Coin>, TxError> {
+    let prefix = state_key::balances_of(address);
+    let start = state_key::balance(address, from);
+    let end = prefix_end(&prefix);
+    state
+        .range(&start, end.as_deref(), limit)?
+        .into_iter()
+        .map(|(k, v)| {
+            let denom = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            Ok(Coin {
+                denom,
+                amount: decode_amount(&k, &v)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads the supply of every denomination (queries).
+pub(crate) fn read_supply(state: &dyn StateRead) -> Result<Vec<Coin>, TxError> {
+    let prefix = state_key::supplies();
+    let end = prefix_end(&prefix);
+    state
+        .range(&prefix, end.as_deref(), MAX_DENOMS_PER_ACCOUNT)?
+        .into_iter()
+        .map(|(k, v)| {
+            Ok(Coin {
+                denom: String::from_utf8_lossy(&k[prefix.len()..]).into_owned(),
+                amount: decode_amount(&k, &v)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads the parameters (queries).
+pub(crate) fn read_params(state: &dyn StateRead) -> Result<Params, TxError> {
+    match state.get(&state_key::params())? {
+        Some(bytes) => Ok(pb::Params::decode(bytes.as_slice())
+            .map_err(|_| BankError::CorruptState("bank/params".into()))?
+            .into()),
+        None => Ok(Params::default()),
+    }
+}
+
+impl Keeper {
+    /// The parameters.
+    pub fn params(&self, ctx: &mut Ctx<'_>) -> Result<Params, TxError> {
+        match ctx.get(&state_key::params())? {
+            Some(bytes) => Ok(pb::Params::decode(bytes.as_slice())
+                .map_err(|_| BankError::CorruptState("bank/params".into()))?
+                .into()),
+            None => Ok(Params::default()),
+        }
+    }
+
+    /// Stores the parameters.
+    pub fn set_params(&self, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
+        ctx.put(state_key::params(), pb::Params::from(params).encode_to_vec())
+    }
+
+    fn set_balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str, amount: u128) -> Result<(), TxError> {
+        let key = state_key::balance(address, denom);
+        if amount == 0 {
+            ctx.delete(key)
+        } else {
+            ctx.put(key, amount.to_be_bytes().to_vec())
+        }
+    }
+
+    /// The total supply of a denomination.
+    pub fn supply(&self, ctx: &mut Ctx<'_>, denom: &str) -> Result<u128, TxError> {
+        let key = state_key::supply(denom);
+        match ctx.get(&key)? {
+            Some(bytes) => Ok(decode_amount(&key, &bytes)?),
+            None => Ok(0),
+        }
+    }
+
+    fn set_supply(&self, ctx: &mut Ctx<'_>, denom: &str, amount: u128) -> Result<(), TxError> {
+        let key = state_key::supply(denom);
+        if amount == 0 {
+            ctx.delete(key)
+        } else {
+            ctx.put(key, amount.to_be_bytes().to_vec())
+        }
+    }
+
+    fn debit(&self, ctx: &mut Ctx<'_>, from: &Address, coins: &Coins) -> Result<(), TxError> {
+        // Check every denomination before writing any, so a failure writes nothing.
+        let mut next = Vec::new();
+        for c in coins.iter() {
+            let have = self.balance(ctx, from, &c.denom)?;
+            let left = have.checked_sub(c.amount).ok_or_else(|| {
+                KernelError::InsufficientFunds(format!(
+                    "{from} has {have}{}, needs {}",
+                    c.denom, c
+                ))
+            })?;
+            next.push((c.denom.as_str(), left));
+        }
+        for (denom, left) in next {
+            self.set_balance(ctx, from, denom, left)?;
+        }
+        Ok(())
+    }
+
+    fn credit(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError> {
+        for c in coins.iter() {
+            let have = self.balance(ctx, to, &c.denom)?;
+            let sum = have
+                .checked_add(c.amount)
+                .ok_or_else(|| KernelError::InvalidCoins(format!("balance overflow for {}", c.denom)))?;
+            self.set_balance(ctx, to, &c.denom, sum)?;
+        }
+        Ok(())
+    }
+
+    /// The next account number, advancing the counter.
+    fn take_account_number(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
+        let key = state_key::next_account_number();
+        let n = match ctx.get(&key)? {
+            Some(b) => u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| BankError::CorruptState("bank/next_account_number".into()))?,
+            ),
+            None => 0,
+        };
+        let next = n
+            .checked_add(1)
+            .ok_or_else(|| BankError::CorruptState("account numbers exhausted".into()))?;
+        ctx.put(key, next.to_be_bytes().to_vec())?;
+        Ok(n)
+    }
+}
+
+impl Accounts for Keeper {
+    fn account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Option<Account>, TxError> {
+        let key = state_key::account(address);
+        match ctx.get(&key)? {
+            Some(bytes) => Ok(Some(decode_account(&key, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn ensure_account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Account, TxError> {
+        if let Some(a) = self.account(ctx, address)? {
+            return Ok(a);
+        }
+        let account = Account {
+            address: *address,
+            account_number: self.take_account_number(ctx)?,
+            sequence: 0,
+            pub_key: None,
+        };
+        self.set_account(ctx, &account)?;
+        Ok(account)
+    }
+
+    fn set_account(&self, ctx: &mut Ctx<'_>, account: &Account) -> Result<(), TxError> {
+        ctx.put(
+            state_key::account(&account.address),
+            encode_account(account).encode_to_vec(),
+        )
+    }
+}
+
+impl Bank for Keeper {
+    fn balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str) -> Result<u128, TxError> {
+        let key = state_key::balance(address, denom);
+        match ctx.get(&key)? {
+            Some(bytes) => Ok(decode_amount(&key, &bytes)?),
+            None => Ok(0),
+        }
+    }
+
+    fn transfer(&self, ctx: &mut Ctx<'_>, from: &Address, to: &Address, coins: &Coins) -> Result<(), TxError> {
+        if coins.is_empty() {
+            return Ok(());
+        }
+        self.debit(ctx, from, coins)?;
+        self.credit(ctx, to, coins)?;
+        // A recipient seen for the first time gets an account number, as in Cosmos.
+        self.ensure_account(ctx, to)?;
+        ctx.emit(event::transfer(from, to, coins));
+        Ok(())
+    }
+
+    fn mint(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError> {
+        for c in coins.iter() {
+            let s = self.supply(ctx, &c.denom)?;
+            let s = s
+                .checked_add(c.amount)
+                .ok_or_else(|| KernelError::InvalidCoins(format!("supply overflow for {}", c.denom)))?;
+            self.set_supply(ctx, &c.denom, s)?;
+        }
+        self.credit(ctx, to, coins)?;
+        self.ensure_account(ctx, to)?;
+        ctx.emit(event::mint(to, coins));
+        Ok(())
+    }
+
+    fn burn(&self, ctx: &mut Ctx<'_>, from: &Address, coins: &Coins) -> Result<(), TxError> {
+        self.debit(ctx, from, coins)?;
+        for c in coins.iter() {
+            let s = self.supply(ctx, &c.denom)?;
+            let s = s
+                .checked_sub(c.amount)
+                .ok_or_else(|| BankError::CorruptState(format!("supply of {} below zero", c.denom)))?;
+            self.set_supply(ctx, &c.denom, s)?;
+        }
+        ctx.emit(event::burn(from, coins));
+        Ok(())
+    }
+}

@@ -1,0 +1,149 @@
+//! The bank module's queries: `weave.bank.v1.Query`, and the parts of
+//! `cosmos.bank.v1beta1.Query` and `cosmos.auth.v1beta1.Query` that wallets need.
+//! ABCI `Query` and the gRPC server both come here, by gRPC method path.
+
+use cosmos_sdk_proto::cosmos::{auth::v1beta1 as auth, bank::v1beta1 as cbank, base};
+use prost::Message;
+use weave_kernel::{validate_denom, Address, Coin, KernelError, StateRead, TxError};
+use weave_proto::weave::{bank::v1 as pb, base::v1 as wbase};
+
+use crate::keeper::{self, encode_account};
+
+pub(crate) const PATHS: &[&str] = &[
+    "/weave.bank.v1.Query/Params",
+    "/weave.bank.v1.Query/Balance",
+    "/weave.bank.v1.Query/TotalSupply",
+    "/weave.bank.v1.Query/ModuleAccount",
+    "/cosmos.bank.v1beta1.Query/Balance",
+    "/cosmos.bank.v1beta1.Query/AllBalances",
+    "/cosmos.bank.v1beta1.Query/TotalSupply",
+    "/cosmos.auth.v1beta1.Query/Account",
+];
+
+/// Most balances one page returns.
+const MAX_PAGE: usize = 200;
+/// The page size when the request names none.
+const DEFAULT_PAGE: usize = 100;
+
+fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
+    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
+}
+
+fn address(s: &str) -> Result<Address, TxError> {
+    s.parse().map_err(|e| KernelError::InvalidAddress(format!("{e}")).into())
+}
+
+fn denom(d: &str) -> Result<(), TxError> {
+    validate_denom(d).map_err(|e| KernelError::InvalidCoins(e.to_string()).into())
+}
+
+fn wcoin(c: &Coin) -> wbase::Coin {
+    wbase::Coin {
+        denom: c.denom.clone(),
+        amount: c.amount.to_string(),
+    }
+}
+
+fn ccoin(c: &Coin) -> base::v1beta1::Coin {
+    base::v1beta1::Coin {
+        denom: c.denom.clone(),
+        amount: c.amount.to_string(),
+    }
+}
+
+pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+    match path {
+        "/weave.bank.v1.Query/Params" => {
+            let _: pb::QueryParamsRequest = decode(path, request)?;
+            let p = keeper::read_params(state)?;
+            Ok(pb::QueryParamsResponse {
+                params: Some((&p).into()),
+            }
+            .encode_to_vec())
+        }
+        "/weave.bank.v1.Query/Balance" => {
+            let r: pb::QueryBalanceRequest = decode(path, request)?;
+            let a = address(&r.address)?;
+            denom(&r.denom)?;
+            let amount = keeper::read_balance(state, &a, &r.denom)?;
+            Ok(pb::QueryBalanceResponse {
+                balance: Some(wcoin(&Coin { denom: r.denom, amount })),
+            }
+            .encode_to_vec())
+        }
+        "/weave.bank.v1.Query/TotalSupply" => {
+            let _: pb::QueryTotalSupplyRequest = decode(path, request)?;
+            let supply = keeper::read_supply(state)?;
+            Ok(pb::QueryTotalSupplyResponse {
+                supply: supply.iter().map(wcoin).collect(),
+            }
+            .encode_to_vec())
+        }
+        "/weave.bank.v1.Query/ModuleAccount" => {
+            let r: pb::QueryModuleAccountRequest = decode(path, request)?;
+            if r.name.is_empty() || r.name.len() > 64 {
+                return Err(KernelError::InvalidRequest("module account name must be 1 to 64 bytes".into()).into());
+            }
+            Ok(pb::QueryModuleAccountResponse {
+                address: Address::module(&r.name).to_string(),
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.bank.v1beta1.Query/Balance" => {
+            let r: cbank::QueryBalanceRequest = decode(path, request)?;
+            let a = address(&r.address)?;
+            denom(&r.denom)?;
+            let amount = keeper::read_balance(state, &a, &r.denom)?;
+            Ok(cbank::QueryBalanceResponse {
+                balance: Some(ccoin(&Coin { denom: r.denom, amount })),
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.bank.v1beta1.Query/AllBalances" => {
+            let r: cbank::QueryAllBalancesRequest = decode(path, request)?;
+            let a = address(&r.address)?;
+            let (from, limit) = match &r.pagination {
+                Some(p) => (
+                    String::from_utf8_lossy(&p.key).into_owned(),
+                    if p.limit == 0 { DEFAULT_PAGE } else { (p.limit as usize).min(MAX_PAGE) },
+                ),
+                None => (String::new(), DEFAULT_PAGE),
+            };
+            // One more than the page tells whether a next page exists.
+            let mut coins = keeper::read_balances(state, &a, &from, limit + 1)?;
+            let next_key = if coins.len() > limit {
+                coins.pop().map(|c| c.denom.into_bytes()).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            Ok(cbank::QueryAllBalancesResponse {
+                balances: coins.iter().map(ccoin).collect(),
+                pagination: Some(base::query::v1beta1::PageResponse { next_key, total: 0 }),
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.bank.v1beta1.Query/TotalSupply" => {
+            let _: cbank::QueryTotalSupplyRequest = decode(path, request)?;
+            let supply = keeper::read_supply(state)?;
+            Ok(cbank::QueryTotalSupplyResponse {
+                supply: supply.iter().map(ccoin).collect(),
+                pagination: None,
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.auth.v1beta1.Query/Account" => {
+            let r: auth::QueryAccountRequest = decode(path, request)?;
+            let a = address(&r.address)?;
+            let account = keeper::read_account(state, &a)?
+                .ok_or_else(|| KernelError::NotFound(format!("account {a}")))?;
+            Ok(auth::QueryAccountResponse {
+                account: Some(weave_kernel::Any {
+                    type_url: "/cosmos.auth.v1beta1.BaseAccount".into(),
+                    value: encode_account(&account).encode_to_vec(),
+                }),
+            }
+            .encode_to_vec())
+        }
+        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+    }
+}

@@ -1,0 +1,59 @@
+//! The narrow interfaces through which modules use each other ("expected keepers").
+//! A module never builds another module's state keys; it calls one of these.
+
+use crate::{Address, Coins, Ctx, TxError};
+
+/// A public key that can sign transactions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PubKey {
+    /// A compressed secp256k1 key (33 bytes).
+    Secp256k1(Vec<u8>),
+    /// An ed25519 key (32 bytes).
+    Ed25519(Vec<u8>),
+}
+
+impl PubKey {
+    /// The account address this key controls.
+    pub fn address(&self) -> Address {
+        match self {
+            PubKey::Secp256k1(k) => Address::from_secp256k1(k),
+            PubKey::Ed25519(k) => Address::from_ed25519(k),
+        }
+    }
+}
+
+/// An account: its number, its next sequence and, once it has signed, its key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    /// The address.
+    pub address: Address,
+    /// Assigned once, when the account is first seen.
+    pub account_number: u64,
+    /// The sequence the next transaction must sign.
+    pub sequence: u64,
+    /// The public key, set by the account's first transaction.
+    pub pub_key: Option<PubKey>,
+}
+
+/// Accounts, as the ante checks need them.
+pub trait Accounts: Send + Sync {
+    /// The account at an address, if it exists.
+    fn account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Option<Account>, TxError>;
+    /// Creates the account with the next account number if it does not exist.
+    fn ensure_account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Account, TxError>;
+    /// Stores an account.
+    fn set_account(&self, ctx: &mut Ctx<'_>, account: &Account) -> Result<(), TxError>;
+}
+
+/// Moving money, for every module that pays or charges.
+pub trait Bank: Send + Sync {
+    /// The balance of one denomination.
+    fn balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str) -> Result<u128, TxError>;
+    /// Moves coins between accounts, failing with `InsufficientFunds` and changing
+    /// nothing if `from` cannot pay.
+    fn transfer(&self, ctx: &mut Ctx<'_>, from: &Address, to: &Address, coins: &Coins) -> Result<(), TxError>;
+    /// Creates coins in an account and adds them to the supply.
+    fn mint(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError>;
+    /// Destroys coins from an account and removes them from the supply.
+    fn burn(&self, ctx: &mut Ctx<'_>, from: &Address, coins: &Coins) -> Result<(), TxError>;
+}

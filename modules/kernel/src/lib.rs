@@ -1,0 +1,38 @@
+//! The kernel that every Weave module shares.
+//!
+//! It is deliberately small: a copy-on-write [`Overlay`] over committed state, a
+//! [`GasMeter`], typed [`Event`]s, errors with stable codes ([`TxError`]), bech32
+//! [`Address`]es, base-denomination [`Coin`]s and the [`Module`] trait that the
+//! application's router dispatches to. Modules depend on each other only through the
+//! narrow traits in [`expected`].
+
+mod address;
+mod coin;
+mod context;
+mod error;
+mod event;
+pub mod expected;
+mod gas;
+mod module;
+mod state;
+
+pub use address::{Address, AddressError, BECH32_PREFIX};
+pub use coin::{parse_amount, validate_denom, Coin, CoinError, Coins, DENOM};
+pub use context::{BlockInfo, Ctx};
+pub use error::{KernelError, TxError, CODESPACE_SDK};
+pub use event::{Event, EventAttribute};
+pub use gas::{GasCosts, GasMeter};
+pub use module::{decode_any, Module};
+pub use state::{prefix_end, ChangeSet, EmptyState, Entries, Overlay, StateError, StateRead};
+
+/// The protobuf `Any` used throughout: the one the Cosmos SDK types carry.
+pub use tendermint_proto::google::protobuf::Any;
+
+/// The name of the governance module account, whose address is the authority that
+/// signs every `MsgUpdateParams`.
+pub const GOV_MODULE_NAME: &str = "gov";
+
+/// The gov authority: the only signer every module accepts for `MsgUpdateParams`.
+pub fn gov_authority() -> Address {
+    Address::module(GOV_MODULE_NAME)
+}

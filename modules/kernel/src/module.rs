@@ -1,0 +1,51 @@
+//! The trait every module implements, and the helper that decodes its messages.
+
+use crate::{Any, Address, Ctx, KernelError, StateRead, TxError};
+
+/// A state-machine module: it owns a key prefix, a set of message types and a set of
+/// query paths. Every method returns `Result`; nothing a transaction carries may panic.
+pub trait Module: Send + Sync {
+    /// The module's name, which is also its key prefix and error codespace.
+    fn name(&self) -> &'static str;
+
+    /// The `Any` type URLs of the messages this module handles.
+    fn message_types(&self) -> &'static [&'static str];
+
+    /// Writes the module's genesis state. `genesis` is the module's section of the
+    /// genesis `app_state`, or `null` when absent.
+    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
+
+    /// Work at the start of every block.
+    fn begin_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    /// Work at the end of every block. It must be bounded.
+    fn end_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    /// Decodes a message and checks its shape without touching state. Returns the
+    /// addresses that must sign the transaction carrying it.
+    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError>;
+
+    /// Executes a message whose shape `check_message` accepted.
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError>;
+
+    /// The gRPC query paths this module answers, such as `/weave.bank.v1.Query/Params`.
+    fn query_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Answers a query: `path` is a gRPC method path and `request` its protobuf request.
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        let _ = (state, request);
+        Err(KernelError::UnknownMessage(path.to_string()).into())
+    }
+}
+
+/// Decodes an `Any` into a message type, failing with `sdk:2` on bad bytes.
+pub fn decode_any<M: prost::Message + Default>(msg: &Any) -> Result<M, KernelError> {
+    M::decode(msg.value.as_slice())
+        .map_err(|e| KernelError::TxDecode(format!("{}: {e}", msg.type_url)))
+}

@@ -1,0 +1,38 @@
+//! Generates Rust types and tonic services from the .proto files under `weave/`,
+//! and a file descriptor set for gRPC server reflection.
+
+use std::{env, path::PathBuf};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protoc = protoc_bin_vendored::protoc_bin_path()?;
+    // SAFETY of intent: build scripts run single-threaded; prost-build reads PROTOC.
+    unsafe { env::set_var("PROTOC", protoc) };
+
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
+    let mut protos = Vec::new();
+    collect(&root.join("weave"), &mut protos)?;
+    protos.sort();
+    for p in &protos {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
+
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+    tonic_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .file_descriptor_set_path(out.join("weave_descriptor.bin"))
+        .compile_protos(&protos, &[root])?;
+    Ok(())
+}
+
+fn collect(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "proto") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
