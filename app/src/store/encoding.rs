@@ -140,6 +140,7 @@ pub(super) fn stale_key(stale_since: u64, target: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

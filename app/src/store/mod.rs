@@ -387,8 +387,8 @@ impl Storage {
         for (key, value) in &changes.verifiable {
             let key_hash = KeyHash::with::<Sha256>(key);
             // The entry this write supersedes is needed only by versions below `version`.
-            if let Some((previous, _)) = newest_value_entry(&self.db, &key_hash, u64::MAX)? {
-                stale_values.push((key_hash, previous));
+            if let Some(previous) = newest_value_entry(&self.db, &key_hash, u64::MAX)? {
+                stale_values.push((key_hash, previous.version));
             }
             // A deletion answers like no entry at all once everything before it is pruned.
             if value.is_none() {
@@ -589,6 +589,7 @@ impl Storage {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use weave_kernel::{prefix_end, Overlay};
@@ -620,6 +621,42 @@ mod tests {
             .db
             .iterator_cf(cf(&storage.db, family).unwrap(), IteratorMode::Start)
             .count()
+    }
+
+    /// The `jmt_nodes` keys of every node reachable from the root of `version`.
+    fn reachable_nodes(storage: &Storage, version: u64, out: &mut BTreeSet<Vec<u8>>) {
+        use jmt::storage::{NibblePath, Node, NodeKey, TreeReader};
+        let reader = TreeStore::new(&storage.db);
+        let root_path: NibblePath = std::iter::empty().collect();
+        let mut stack = vec![NodeKey::new(version, root_path)];
+        while let Some(key) = stack.pop() {
+            let node = reader.get_node(&key).unwrap();
+            out.insert(node_key(&key).unwrap());
+            if let Node::Internal(internal) = node {
+                for (nibble, child) in internal.children_sorted() {
+                    let path: NibblePath = key
+                        .nibble_path()
+                        .nibbles()
+                        .chain(std::iter::once(nibble))
+                        .collect();
+                    stack.push(NodeKey::new(child.version, path));
+                }
+            }
+        }
+    }
+
+    /// Fails unless the stored JMT nodes are exactly those of the kept versions.
+    fn assert_only_kept_nodes(storage: &Storage) {
+        let mut live = BTreeSet::new();
+        for version in storage.earliest_version().unwrap()..=storage.latest_version().unwrap() {
+            reachable_nodes(storage, version, &mut live);
+        }
+        let stored: BTreeSet<Vec<u8>> = storage
+            .db
+            .iterator_cf(cf(&storage.db, CF_JMT_NODES).unwrap(), IteratorMode::Start)
+            .map(|item| item.unwrap().0.into_vec())
+            .collect();
+        assert_eq!(stored, live);
     }
 
     fn verify_exists(storage: &Storage, key: &[u8], version: u64, expected: &[u8]) {
@@ -785,7 +822,7 @@ mod tests {
         commit(&storage, 1, changes(&[("p/2", None)]));
         let state = storage.state();
         let end = prefix_end(b"p/");
-        let keys = |entries: Vec<(Vec<u8>, Vec<u8>)>| {
+        let keys = |entries: weave_kernel::Entries| {
             entries
                 .into_iter()
                 .map(|(k, _)| String::from_utf8(k).unwrap())
@@ -933,6 +970,7 @@ mod tests {
             Err(StoreError::VersionPruned { .. })
         ));
         // Old nodes and values are really gone, and pruned ones leave no index behind.
+        assert_only_kept_nodes(&storage);
         assert!(count(&storage, CF_JMT_NODES) < count(&unpruned, CF_JMT_NODES) / 2);
         assert!(count(&storage, CF_JMT_VALUES) < count(&unpruned, CF_JMT_VALUES));
         let min_stale = |family| {
@@ -960,6 +998,7 @@ mod tests {
         );
         commit(&storage, 20, changes(&[("counter", Some("20"))]));
         assert_eq!(storage.earliest_version(), Some(18));
+        assert_only_kept_nodes(&storage);
         assert_eq!(
             storage.state().get(b"counter").unwrap(),
             Some(b"20".to_vec())
@@ -986,7 +1025,25 @@ mod tests {
         verify_absent(&storage, b"bank/balance/bob", 4);
         assert_eq!(count(&storage, CF_STALE_NODES), 0);
         assert_eq!(count(&storage, CF_STALE_VALUES), 0);
-        // Only the nodes of the latest tree remain: 6 leaves and their internal nodes.
+        // Exactly the nodes and values of the latest tree remain: as many as a store that
+        // wrote the same content in one version holds.
+        let dir_fresh = tempfile::tempdir().unwrap();
+        let fresh = open(&dir_fresh, 0);
+        let latest: ChangeSet = ChangeSet {
+            verifiable: storage
+                .state()
+                .range(b"", None, usize::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k, Some(v)))
+                .collect(),
+            nonverifiable: BTreeMap::new(),
+        };
+        assert_eq!(latest.verifiable.len(), 4);
+        assert_eq!(commit(&fresh, 0, latest), storage.root_hash(4).unwrap());
+        assert_eq!(count(&storage, CF_JMT_NODES), count(&fresh, CF_JMT_NODES));
+        assert_only_kept_nodes(&storage);
+        assert_eq!(count(&storage, CF_JMT_VALUES), 4);
         assert!(count(&storage, CF_JMT_NODES) < count(&unpruned, CF_JMT_NODES));
     }
 
@@ -1013,6 +1070,7 @@ mod tests {
             storage.get_at(b"k", 3),
             Err(StoreError::VersionPruned { .. })
         ));
+        assert_only_kept_nodes(&storage);
     }
 
     #[test]

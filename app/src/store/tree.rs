@@ -40,13 +40,21 @@ impl<'a> TreeStore<'a> {
     }
 }
 
-/// The newest entry of `key_hash` in the JMT values at or below `max_version`: its version,
-/// and its value (`None` for a deletion).
+/// One entry of a key in the JMT values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ValueEntry {
+    /// The version that wrote it.
+    pub(super) version: Version,
+    /// The value written; `None` for a deletion.
+    pub(super) value: Option<Vec<u8>>,
+}
+
+/// The newest entry of `key_hash` in the JMT values at or below `max_version`.
 pub(super) fn newest_value_entry(
     db: &DB,
     key_hash: &KeyHash,
     max_version: Version,
-) -> Result<Option<(Version, Option<Vec<u8>>)>, StoreError> {
+) -> Result<Option<ValueEntry>, StoreError> {
     let mut opts = ReadOptions::default();
     opts.set_iterate_lower_bound(key_hash.0.to_vec());
     let mut iter = db.raw_iterator_cf_opt(cf(db, CF_JMT_VALUES)?, opts);
@@ -59,7 +67,10 @@ pub(super) fn newest_value_entry(
         return Ok(None);
     };
     match value_key_version(key, key_hash)? {
-        Some(version) => Ok(Some((version, decode_value(value)?))),
+        Some(version) => Ok(Some(ValueEntry {
+            version,
+            value: decode_value(value)?,
+        })),
         None => Ok(None),
     }
 }
@@ -91,7 +102,7 @@ impl TreeReader for TreeStore<'_> {
         max_version: Version,
         key_hash: KeyHash,
     ) -> anyhow::Result<Option<OwnedValue>> {
-        Ok(newest_value_entry(self.db, &key_hash, max_version)?.and_then(|(_, value)| value))
+        Ok(newest_value_entry(self.db, &key_hash, max_version)?.and_then(|entry| entry.value))
     }
 
     /// Only jmt's chunked restore (and its `migration` feature) asks for the rightmost leaf,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use rocksdb::{Direction, IteratorMode, ReadOptions, DB};
-use weave_kernel::{StateError, StateRead};
+use weave_kernel::{Entries, StateError, StateRead};
 
 use super::{
     encoding::{cf, CF_NONVERIFIABLE, CF_STATE},
@@ -40,7 +40,7 @@ pub(super) fn flat_range(
     start: &[u8],
     end: Option<&[u8]>,
     limit: usize,
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+) -> Result<Entries, StoreError> {
     if limit == 0 || end.is_some_and(|end| end <= start) {
         return Ok(Vec::new());
     }
@@ -69,12 +69,7 @@ impl StateRead for LatestState {
         Ok(flat_get(&self.storage.db, CF_STATE, key)?)
     }
 
-    fn range(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, StateError> {
         Ok(flat_range(&self.storage.db, CF_STATE, start, end, limit)?)
     }
 
@@ -87,7 +82,7 @@ impl StateRead for LatestState {
         start: &[u8],
         end: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+    ) -> Result<Entries, StateError> {
         Ok(flat_range(
             &self.storage.db,
             CF_NONVERIFIABLE,

@@ -1,0 +1,86 @@
+//! The node's own configuration, `<home>/config/weaved.toml`, and the layout of its
+//! home directory.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+/// `weaved.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NodeConfig {
+    /// The chain id, as in the genesis.
+    pub(crate) chain_id: String,
+    /// Where the ABCI server listens for CometBFT.
+    pub(crate) abci_laddr: SocketAddr,
+    /// Where the gRPC API listens.
+    pub(crate) grpc_laddr: SocketAddr,
+    /// CometBFT's RPC endpoint, used to broadcast and to read blocks.
+    pub(crate) cometbft_rpc: String,
+    /// How many committed versions of state stay readable for historical queries.
+    pub(crate) keep_recent: u64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            chain_id: "weave-local".into(),
+            abci_laddr: SocketAddr::from(([127, 0, 0, 1], 26658)),
+            grpc_laddr: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            cometbft_rpc: "http://127.0.0.1:26657".into(),
+            keep_recent: 100,
+        }
+    }
+}
+
+/// Paths inside a node's home directory.
+#[derive(Debug, Clone)]
+pub(crate) struct HomeLayout {
+    root: PathBuf,
+}
+
+impl HomeLayout {
+    pub(crate) fn new(root: &Path) -> Self {
+        Self { root: root.to_path_buf() }
+    }
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+    pub(crate) fn config_file(&self) -> PathBuf {
+        self.root.join("config").join("weaved.toml")
+    }
+    pub(crate) fn app_data(&self) -> PathBuf {
+        self.root.join("data").join("app")
+    }
+    pub(crate) fn cometbft_home(&self) -> PathBuf {
+        self.root.join("cometbft")
+    }
+    pub(crate) fn cometbft_config(&self) -> PathBuf {
+        self.cometbft_home().join("config").join("config.toml")
+    }
+    pub(crate) fn genesis(&self) -> PathBuf {
+        self.cometbft_home().join("config").join("genesis.json")
+    }
+}
+
+impl NodeConfig {
+    pub(crate) fn load(layout: &HomeLayout) -> anyhow::Result<Self> {
+        let path = layout.config_file();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} (run `weaved init` first)", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    pub(crate) fn save(&self, layout: &HomeLayout) -> anyhow::Result<()> {
+        let path = layout.config_file();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = toml::to_string_pretty(self)?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    }
+}

@@ -1,0 +1,201 @@
+//! `weaved start`: the ABCI server, the gRPC API and, unless told otherwise, CometBFT
+//! as a supervised child process.
+//!
+//! Supervision: SIGINT and SIGTERM are forwarded to CometBFT, which gets a grace
+//! period to stop before it is killed; if CometBFT dies on its own, weaved stops with
+//! a message saying so. CometBFT is also asked (PR_SET_PDEATHSIG) to stop if weaved
+//! itself is killed.
+
+use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use tokio::{
+    process::Command,
+    signal::unix::{signal, SignalKind},
+    sync::oneshot,
+};
+use weave_app::{abci::AbciApp, store::StorageConfig, App};
+
+use crate::{
+    cometbft,
+    config::{HomeLayout, NodeConfig},
+    grpc, GlobalOpts,
+};
+
+/// How long CometBFT gets to stop after a signal before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// `weaved start` arguments.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  weaved start --home ~/.weave")]
+pub(crate) struct StartArgs {
+    /// Do not run CometBFT: serve ABCI and gRPC only, for an operator who runs
+    /// `cometbft node` against the ABCI address themselves.
+    #[arg(long)]
+    no_cometbft: bool,
+    /// The cometbft binary (default: found on PATH or in ~/go/bin).
+    #[arg(long)]
+    cometbft_bin: Option<PathBuf>,
+    /// Write CometBFT's output to this file instead of this terminal.
+    #[arg(long)]
+    cometbft_log: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `weave_app=debug,info`.
+    #[arg(long, env = "WEAVE_LOG", default_value = "info")]
+    log_level: String,
+}
+
+pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let layout = HomeLayout::new(&g.home);
+    let config = NodeConfig::load(&layout)?;
+    let bin = if args.no_cometbft {
+        None
+    } else {
+        Some(cometbft::find_binary(args.cometbft_bin.as_deref())?)
+    };
+
+    let storage = StorageConfig {
+        keep_recent: config.keep_recent,
+    };
+    let app = Arc::new(
+        App::open(&layout.app_data(), storage)
+            .with_context(|| format!("opening state at {}", layout.app_data().display()))?,
+    );
+    tracing::info!(version = ?app.storage().latest_version(), "state opened");
+
+    // ABCI: bound before CometBFT starts so its first connection succeeds.
+    let server = tendermint_abci::ServerBuilder::new(1 << 20)
+        .bind(config.abci_laddr, AbciApp::new(app.clone()))
+        .with_context(|| format!("binding the ABCI server to {}", config.abci_laddr))?;
+    let (abci_tx, abci_rx) = oneshot::channel::<String>();
+    std::thread::Builder::new()
+        .name("abci".into())
+        .spawn(move || {
+            let reason = match server.listen() {
+                Ok(()) => "ABCI server stopped".to_string(),
+                Err(e) => format!("ABCI server failed: {e}"),
+            };
+            let _ = abci_tx.send(reason);
+        })?;
+    tracing::info!(addr = %config.abci_laddr, "ABCI server listening");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let code = runtime.block_on(supervise(args, config, app, bin, layout.cometbft_home(), abci_rx))?;
+    // The ABCI thread blocks in accept(); leave without waiting for it.
+    std::process::exit(code);
+}
+
+async fn supervise(
+    args: StartArgs,
+    config: NodeConfig,
+    app: Arc<App>,
+    bin: Option<PathBuf>,
+    cometbft_home: PathBuf,
+    abci_rx: oneshot::Receiver<String>,
+) -> anyhow::Result<i32> {
+    let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
+    let grpc_addr = config.grpc_laddr;
+    let mut grpc_task = tokio::spawn(grpc::serve(grpc_addr, app, config.cometbft_rpc.clone(), async move {
+        let _ = grpc_stop_rx.await;
+    }));
+    tracing::info!(addr = %grpc_addr, "gRPC server listening");
+
+    let mut child = match &bin {
+        Some(bin) => {
+            let mut cmd = Command::new(bin);
+            cmd.arg("node").arg("--home").arg(&cometbft_home).stdin(Stdio::null());
+            if let Some(log) = &args.cometbft_log {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)
+                    .with_context(|| format!("opening {}", log.display()))?;
+                cmd.stdout(f.try_clone()?).stderr(f);
+            }
+            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                        .map_err(std::io::Error::from)
+                });
+            }
+            let child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+            tracing::info!(pid = child.id(), "cometbft started");
+            Some(child)
+        }
+        None => {
+            tracing::info!("not starting CometBFT (--no-cometbft); waiting for it on the ABCI address");
+            None
+        }
+    };
+
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let child_exit = async {
+        match child.as_mut() {
+            Some(c) => c.wait().await.map(Some),
+            None => std::future::pending().await,
+        }
+    };
+
+    let code = tokio::select! {
+        _ = sigint.recv() => {
+            tracing::info!("SIGINT: stopping");
+            0
+        }
+        _ = sigterm.recv() => {
+            tracing::info!("SIGTERM: stopping");
+            0
+        }
+        status = child_exit => {
+            let status = status.context("waiting for cometbft")?;
+            eprintln!(
+                "weaved: cometbft exited ({}); stopping. Its output above (or in --cometbft-log) says why.",
+                status.map_or_else(|| "unknown status".to_string(), |s| s.to_string())
+            );
+            return Ok(1);
+        }
+        reason = abci_rx => {
+            eprintln!("weaved: {}; stopping", reason.unwrap_or_else(|_| "ABCI server thread ended".into()));
+            stop_child(child.as_mut()).await;
+            return Ok(1);
+        }
+        res = &mut grpc_task => {
+            let why = match res {
+                Ok(Ok(())) => "gRPC server stopped".to_string(),
+                Ok(Err(e)) => format!("gRPC server failed: {e:#}"),
+                Err(e) => format!("gRPC server task failed: {e}"),
+            };
+            eprintln!("weaved: {why}; stopping");
+            stop_child(child.as_mut()).await;
+            return Ok(1);
+        }
+    };
+    stop_child(child.as_mut()).await;
+    let _ = grpc_stop_tx.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), grpc_task).await;
+    Ok(code)
+}
+
+/// Asks CometBFT to stop (SIGTERM), then kills it after the grace period.
+async fn stop_child(child: Option<&mut tokio::process::Child>) {
+    let Some(child) = child else { return };
+    if let Some(pid) = child.id() {
+        let pid = nix::unistd::Pid::from_raw(pid as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        match tokio::time::timeout(STOP_GRACE, child.wait()).await {
+            Ok(_) => tracing::info!("cometbft stopped"),
+            Err(_) => {
+                tracing::warn!("cometbft did not stop within {STOP_GRACE:?}; killing it");
+                let _ = child.kill().await;
+            }
+        }
+    }
+}
