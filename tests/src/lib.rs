@@ -1,1 +1,304 @@
-//! End-to-end test support.
+//! Support for Weave's end-to-end tests: real `weaved` and `cometbft` processes on
+//! free loopback ports, driven through their command lines, gRPC and CometBFT RPC.
+//!
+//! The tests never skip: when CometBFT or the `weaved` binary is missing they fail and
+//! say how to get it.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context};
+
+/// The `weaved` binary built alongside the tests (`target/<profile>/weaved`), or
+/// `$WEAVED_BIN`.
+pub fn weaved_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("WEAVED_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> -> target/<profile>/weaved
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = profile_dir.join("weaved");
+    assert!(
+        bin.is_file(),
+        "weaved binary not found at {}: build it first with `cargo build --workspace --bins` \
+         (the README's test command, `bash scripts/test.sh`, does this)",
+        bin.display()
+    );
+    bin
+}
+
+/// Fails with install instructions when CometBFT is not installed.
+pub fn require_cometbft() -> PathBuf {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("WEAVE_COMETBFT_BIN") {
+        candidates.push(PathBuf::from(p));
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|d| d.join("cometbft")));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join("go/bin/cometbft"));
+    }
+    match candidates.into_iter().find(|p| p.is_file()) {
+        Some(p) => p,
+        None => panic!(
+            "CometBFT v0.38.25 is required for end-to-end tests and was not found on PATH or in ~/go/bin. \
+             Install it with `bash scripts/install-cometbft.sh`."
+        ),
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// The ports one node listens on.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    /// ABCI.
+    pub abci: u16,
+    /// gRPC.
+    pub grpc: u16,
+    /// CometBFT RPC.
+    pub rpc: u16,
+    /// CometBFT P2P.
+    pub p2p: u16,
+}
+
+impl Ports {
+    /// Four distinct free ports.
+    pub fn free() -> Self {
+        loop {
+            let p = Ports {
+                abci: free_port(),
+                grpc: free_port(),
+                rpc: free_port(),
+                p2p: free_port(),
+            };
+            let mut v = [p.abci, p.grpc, p.rpc, p.p2p];
+            v.sort();
+            if v.windows(2).all(|w| w[0] != w[1]) {
+                return p;
+            }
+        }
+    }
+}
+
+/// A single-node chain: its home, ports and the running `weaved` process.
+pub struct Node {
+    /// The temporary home; removed on drop.
+    pub home: tempfile::TempDir,
+    /// Its ports.
+    pub ports: Ports,
+    /// The chain id.
+    pub chain_id: String,
+    /// The funded key's address.
+    pub funded_address: String,
+    process: Option<Child>,
+}
+
+impl Node {
+    /// `weaved init` on fresh ports with the test key ring.
+    pub fn init(chain_id: &str) -> anyhow::Result<Self> {
+        require_cometbft();
+        let home = tempfile::tempdir()?;
+        let ports = Ports::free();
+        let out = Command::new(weaved_bin())
+            .args(["init", "--keyring-backend", "test", "--output", "json", "--chain-id", chain_id])
+            .arg("--home")
+            .arg(home.path())
+            .args(["--abci-laddr", &format!("127.0.0.1:{}", ports.abci)])
+            .args(["--grpc-laddr", &format!("127.0.0.1:{}", ports.grpc)])
+            .args(["--rpc-laddr", &format!("127.0.0.1:{}", ports.rpc)])
+            .args(["--p2p-laddr", &format!("127.0.0.1:{}", ports.p2p)])
+            .args(["--timeout-commit", "300ms"])
+            .output()?;
+        if !out.status.success() {
+            bail!("weaved init failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("init output")?;
+        let funded_address = v["key"]["address"].as_str().context("funded address")?.to_string();
+        Ok(Self {
+            home,
+            ports,
+            chain_id: chain_id.to_string(),
+            funded_address,
+            process: None,
+        })
+    }
+
+    /// The home directory.
+    pub fn home_path(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `weaved start`, then waits until blocks are being made.
+    pub fn start(&mut self) -> anyhow::Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.home.path().join("weaved.log"))?;
+        let child = Command::new(weaved_bin())
+            .arg("start")
+            .arg("--home")
+            .arg(self.home.path())
+            .arg("--cometbft-log")
+            .arg(self.home.path().join("cometbft.log"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        self.process = Some(child);
+        let h0 = self.wait_for_height(1, Duration::from_secs(60))?;
+        self.wait_for_height(h0 + 1, Duration::from_secs(30))?;
+        Ok(())
+    }
+
+    /// The gRPC endpoint.
+    pub fn grpc_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.grpc)
+    }
+
+    /// `weaved` with this node's home and the test key ring.
+    pub fn weaved(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
+        Ok(Command::new(weaved_bin())
+            .args(args)
+            .arg("--home")
+            .arg(self.home.path())
+            .args(["--keyring-backend", "test", "--node", &self.grpc_url()])
+            .output()?)
+    }
+
+    /// A CometBFT RPC GET, returning the `result` object.
+    pub fn rpc(&self, path: &str) -> anyhow::Result<serde_json::Value> {
+        rpc_get(self.ports.rpc, path)
+    }
+
+    /// The latest block height CometBFT reports.
+    pub fn height(&self) -> anyhow::Result<u64> {
+        let s = self.rpc("/status")?;
+        s["sync_info"]["latest_block_height"]
+            .as_str()
+            .context("height")?
+            .parse()
+            .context("height")
+    }
+
+    /// Waits until the chain is at least at `height`; returns the height reached.
+    pub fn wait_for_height(&self, height: u64, timeout: Duration) -> anyhow::Result<u64> {
+        let start = Instant::now();
+        loop {
+            if let Ok(h) = self.height() {
+                if h >= height {
+                    return Ok(h);
+                }
+            }
+            if let Some(p) = &mut self.process_ref() {
+                let _ = p;
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "chain did not reach height {height} within {timeout:?}; logs in {}:\n{}",
+                    self.home.path().display(),
+                    self.tail_logs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn process_ref(&self) -> Option<&Child> {
+        self.process.as_ref()
+    }
+
+    /// The last lines of both logs, for failure messages.
+    pub fn tail_logs(&self) -> String {
+        let mut out = String::new();
+        for name in ["weaved.log", "cometbft.log"] {
+            let text = std::fs::read_to_string(self.home.path().join(name)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let from = lines.len().saturating_sub(30);
+            out.push_str(&format!("--- {name} ---\n{}\n", lines[from..].join("\n")));
+        }
+        out
+    }
+
+    /// The pid of `weaved` and of its `cometbft` child.
+    pub fn pids(&self) -> anyhow::Result<(u32, Option<u32>)> {
+        let p = self.process.as_ref().context("not started")?;
+        let pid = p.id();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        let child = children.split_whitespace().next().and_then(|s| s.parse().ok());
+        Ok((pid, child))
+    }
+
+    /// `kill -9` of both processes, as a crash would do.
+    pub fn kill_hard(&mut self) -> anyhow::Result<()> {
+        let (pid, child) = self.pids()?;
+        if let Some(c) = child {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c as i32), nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
+        if let Some(mut p) = self.process.take() {
+            let _ = p.wait();
+        }
+        // Wait until CometBFT is gone too (it holds its database lock).
+        if let Some(c) = child {
+            let start = Instant::now();
+            while Path::new(&format!("/proc/{c}")).exists() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Ok(())
+    }
+
+    /// SIGTERM to `weaved`, which stops CometBFT; waits for both.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.id() as i32), nix::sys::signal::Signal::SIGTERM);
+            let start = Instant::now();
+            loop {
+                if let Ok(Some(_)) = p.try_wait() {
+                    break;
+                }
+                if start.elapsed() > Duration::from_secs(20) {
+                    let _ = p.kill();
+                    let _ = p.wait();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An HTTP GET against CometBFT's RPC on loopback, returning the JSON-RPC `result`.
+pub fn rpc_get(port: u16, path: &str) -> anyhow::Result<serde_json::Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).context("no HTTP body")?;
+    let v: serde_json::Value = serde_json::from_str(body).with_context(|| format!("RPC {path}: {body}"))?;
+    if let Some(err) = v.get("error") {
+        bail!("RPC {path} failed: {err}");
+    }
+    Ok(v["result"].clone())
+}

@@ -52,7 +52,7 @@ impl BankModule {
 
     /// The keeper, for other modules and the ante checks.
     pub fn keeper(&self) -> Keeper {
-        self.keeper.clone()
+        self.keeper
     }
 }
 

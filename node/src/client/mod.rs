@@ -1,0 +1,242 @@
+//! The client commands, `weaved tx` and `weaved query`, which talk to a node over gRPC.
+//!
+//! - [`builder`] builds and signs transactions offline ([`build_signed_tx`]); the load
+//!   tool uses it too.
+//! - [`tx`] turns the `tx` flags into a signed, broadcast transaction: it looks up the
+//!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
+//!   optionally waits for the block.
+//! - [`query`] answers the `query` commands.
+//! - [`render`] prints results: text for humans, or one JSON document with
+//!   `--output json`.
+//!
+//! Every command reaches the node through `--node` (a gRPC URL). Errors of the node come
+//! back as `Error: <status message>` and exit code 1.
+
+mod builder;
+mod query;
+mod render;
+mod tx;
+
+use std::{
+    net::{Ipv4Addr, Ipv6Addr, SocketAddr},
+    path::Path,
+    time::Duration,
+};
+
+use anyhow::{anyhow, bail, Context};
+use clap::Subcommand;
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    query_client::QueryClient as AuthQueryClient, BaseAccount, ModuleAccount, QueryAccountRequest,
+};
+use prost::Message;
+use tonic::{
+    transport::{Channel, Endpoint},
+    Code,
+};
+use weave_kernel::Address;
+
+pub(crate) use builder::{build_signed_tx, to_any, tx_hash, SignerData};
+
+use crate::{
+    config::{HomeLayout, NodeConfig},
+    keys::Keyring,
+    GlobalOpts,
+};
+
+/// The gRPC endpoint used when neither `--node`, `WEAVE_NODE` nor the home's
+/// `weaved.toml` names one.
+const DEFAULT_NODE: &str = "http://127.0.0.1:9090";
+
+/// How long connecting to the node may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one gRPC call may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `weaved tx ...`: build, sign and broadcast a transaction.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TxCmd {
+    /// Bank transactions: send and multi-send.
+    #[command(subcommand)]
+    Bank(tx::BankTxCmd),
+}
+
+/// `weaved query ...`: read the chain's state over gRPC.
+#[derive(Debug, Subcommand)]
+pub(crate) enum QueryCmd {
+    /// Balances, total supply and parameters of the bank module.
+    #[command(subcommand)]
+    Bank(query::BankQueryCmd),
+    /// Accounts: number, sequence and public key.
+    #[command(subcommand)]
+    Auth(query::AuthQueryCmd),
+    /// A transaction in a block, by hash: its height, result, gas, events and messages.
+    #[command(after_help = "Example: weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08")]
+    Tx(query::QueryTxArgs),
+}
+
+/// Where to reach a node: shared by every client command.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct NodeOpts {
+    /// The node's gRPC endpoint, e.g. `http://127.0.0.1:9090` [default: `grpc_laddr` of
+    /// <home>/config/weaved.toml if present, else http://127.0.0.1:9090]
+    #[arg(long, env = "WEAVE_NODE", value_name = "URL")]
+    pub(crate) node: Option<String>,
+}
+
+impl NodeOpts {
+    /// The gRPC URL to dial: `--node`/`WEAVE_NODE`, else the gRPC address in the home's
+    /// `weaved.toml`, else [`DEFAULT_NODE`]. A bare `host:port` gets `http://`.
+    pub(crate) fn url(&self, home: &Path) -> anyhow::Result<String> {
+        Ok(match &self.node {
+            Some(node) if node.contains("://") => node.clone(),
+            Some(node) => format!("http://{node}"),
+            None => match node_config(home)? {
+                Some(config) => format!("http://{}", dialable(config.grpc_laddr)),
+                None => DEFAULT_NODE.to_string(),
+            },
+        })
+    }
+}
+
+/// The home's node configuration, if `weaved.toml` exists.
+fn node_config(home: &Path) -> anyhow::Result<Option<NodeConfig>> {
+    let layout = HomeLayout::new(home);
+    if !layout.config_file().is_file() {
+        return Ok(None);
+    }
+    NodeConfig::load(&layout).map(Some)
+}
+
+/// A listen address as a client dials it: an unspecified IP (`0.0.0.0`, `::`) becomes
+/// loopback.
+fn dialable(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            Ipv4Addr::LOCALHOST.into()
+        } else {
+            Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    addr
+}
+
+/// Opens a gRPC channel to `url`, failing fast when nothing answers.
+pub(crate) async fn connect(url: &str) -> anyhow::Result<Channel> {
+    let endpoint = Endpoint::from_shared(url.to_string())
+        .with_context(|| format!("invalid node URL {url:?}"))?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(CALL_TIMEOUT);
+    endpoint
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to node {url}"))
+}
+
+/// A gRPC error as the user sees it: the status message alone (the code's description
+/// when the message is empty).
+pub(crate) fn status_error(status: tonic::Status) -> anyhow::Error {
+    if status.message().is_empty() {
+        anyhow!("{}", status.code())
+    } else {
+        anyhow!("{}", status.message())
+    }
+}
+
+/// The type URL of a plain account.
+const BASE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.BaseAccount";
+
+/// The type URL of a module account.
+const MODULE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.ModuleAccount";
+
+/// The account at `address` (`cosmos.auth.v1beta1.Query/Account`), or `None` if the
+/// chain has never seen it.
+pub(crate) async fn query_account(
+    channel: &Channel,
+    address: &Address,
+) -> anyhow::Result<Option<BaseAccount>> {
+    let request = QueryAccountRequest {
+        address: address.to_string(),
+    };
+    let response = match AuthQueryClient::new(channel.clone()).account(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) if status.code() == Code::NotFound => return Ok(None),
+        Err(status) => return Err(status_error(status)),
+    };
+    let any = response
+        .account
+        .ok_or_else(|| anyhow!("the node returned no account for {address}"))?;
+    decode_account(&any).map(Some)
+}
+
+/// Decodes the `Any` of an account: a `BaseAccount`, or the base of a `ModuleAccount`.
+fn decode_account(any: &cosmos_sdk_proto::Any) -> anyhow::Result<BaseAccount> {
+    match any.type_url.as_str() {
+        BASE_ACCOUNT_TYPE_URL => {
+            BaseAccount::decode(any.value.as_slice()).context("decoding the account")
+        }
+        MODULE_ACCOUNT_TYPE_URL => ModuleAccount::decode(any.value.as_slice())
+            .context("decoding the module account")?
+            .base_account
+            .ok_or_else(|| anyhow!("module account without a base account")),
+        other => bail!("unsupported account type {other}"),
+    }
+}
+
+/// The account number and next sequence of `address`, which must exist on chain, for
+/// signing on `chain_id`.
+pub(crate) async fn fetch_signer_data(
+    channel: &Channel,
+    address: &Address,
+    chain_id: &str,
+) -> anyhow::Result<SignerData> {
+    let account = query_account(channel, address)
+        .await?
+        .ok_or_else(|| anyhow!("account {address} not found on chain: fund it first"))?;
+    Ok(SignerData {
+        account_number: account.account_number,
+        sequence: account.sequence,
+        chain_id: chain_id.to_string(),
+    })
+}
+
+/// An account address given on the command line: a bech32 address, or the name of a
+/// key in the key ring (whose public part is read without a passphrase).
+fn resolve_address(arg: &str, g: &GlobalOpts) -> anyhow::Result<Address> {
+    match arg.parse::<Address>() {
+        Ok(address) => Ok(address),
+        Err(parse_error) => {
+            let keyring = Keyring::open(&g.home, g.keyring_backend)?;
+            keyring.show(arg).map(|info| info.address).map_err(|_| {
+                anyhow!(
+                    "{arg:?} is neither an address nor a key in the {} key ring: {parse_error}",
+                    g.keyring_backend
+                )
+            })
+        }
+    }
+}
+
+/// A runtime for one command's gRPC calls.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Runs a `weaved tx` command.
+pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+    match cmd {
+        TxCmd::Bank(cmd) => tx::run_bank(cmd, g),
+    }
+}
+
+/// Runs a `weaved query` command.
+pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+    match cmd {
+        QueryCmd::Bank(cmd) => query::run_bank(cmd, g),
+        QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
+        QueryCmd::Tx(args) => query::run_tx(args, g),
+    }
+}

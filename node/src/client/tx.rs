@@ -1,0 +1,620 @@
+//! `weaved tx`: from flags to a transaction in a block.
+//!
+//! The steps, in order: load the signing key; look up the signer's account number and
+//! sequence (`cosmos.auth.v1beta1.Query/Account`); with `--gas auto`, sign a draft and
+//! simulate it (`cosmos.tx.v1beta1.Service/Simulate`) and scale the gas used by
+//! `--gas-adjustment`; take `--fees` or compute ceil(gas × `--gas-prices`); sign and
+//! `BroadcastTx`; with `--wait`, poll `GetTx` until the transaction is in a block.
+//! A CheckTx rejection or a failed transaction is an error (exit code 1).
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, ensure, Context};
+use clap::Subcommand;
+use cosmos_sdk_proto::{
+    cosmos::{
+        base::abci::v1beta1::TxResponse,
+        tx::v1beta1::{
+            service_client::ServiceClient, BroadcastMode, BroadcastTxRequest, GetTxRequest,
+            GetTxResponse, SimulateRequest,
+        },
+    },
+    Any,
+};
+use tonic::{transport::Channel, Code};
+use weave_app::auth::GasPrice;
+use weave_kernel::{Address, Coin, Coins, DENOM};
+use weave_proto::weave::{
+    bank::v1::{Input, MsgMultiSend, MsgSend, Output},
+    base::v1::Coin as WeaveCoin,
+};
+
+use super::{
+    build_signed_tx, connect, fetch_signer_data, node_config, render, resolve_address, runtime,
+    status_error, to_any, tx_hash, NodeOpts,
+};
+use crate::{
+    config::HomeLayout,
+    keys::{Keyring, SigningKey},
+    GlobalOpts,
+};
+
+/// The gas limit written into the draft that `--gas auto` simulates. Simulation runs
+/// with the chain's maximum gas whatever the draft says; this only sizes the draft like
+/// a real transaction.
+const SIMULATION_GAS_LIMIT: u64 = 200_000;
+
+/// How long `--wait` polls for the transaction to land in a block.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often `--wait` asks.
+const WAIT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// `weaved tx bank ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum BankTxCmd {
+    /// Send coins from a key to an address (`/weave.bank.v1.MsgSend`).
+    #[command(
+        after_help = "Example: weaved tx bank send alice weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu 1000uweave --keyring-backend test --wait"
+    )]
+    Send {
+        /// The key that signs and pays: a key name, or the address of a key in the key
+        /// ring.
+        from_key: String,
+        /// The recipient: a bech32 address, or the name of a key in the key ring.
+        to_address: String,
+        /// What to send, e.g. `1000uweave` (several denominations: `1000uweave,5ufoo`).
+        amount: String,
+        #[command(flatten)]
+        opts: TxOpts,
+    },
+    /// Send the same amount from a key to several addresses in one message
+    /// (`/weave.bank.v1.MsgMultiSend` with one input).
+    #[command(
+        after_help = "Example: weaved tx bank multi-send alice weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu,bob 500uweave --keyring-backend test"
+    )]
+    MultiSend {
+        /// The key that signs and pays: a key name, or the address of a key in the key
+        /// ring.
+        from_key: String,
+        /// The recipients, comma-separated: bech32 addresses or key names.
+        #[arg(value_name = "TO1,TO2,...")]
+        recipients: String,
+        /// What each recipient gets, e.g. `500uweave`.
+        amount_each: String,
+        #[command(flatten)]
+        opts: TxOpts,
+    },
+}
+
+/// How much gas a transaction may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GasSetting {
+    /// Simulate the transaction and scale the gas it used by `--gas-adjustment`.
+    Auto,
+    /// This many units.
+    Fixed(u64),
+}
+
+/// A decimal factor with up to six places, such as `1.3`, applied to gas with
+/// rounding up. It reuses the chain's fixed-point gas price arithmetic: no floats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GasAdjustment(GasPrice);
+
+impl GasAdjustment {
+    /// ceil(`gas` × factor), at least 1 and at most `u64::MAX`.
+    fn apply(self, gas: u64) -> u64 {
+        u64::try_from(self.0.fee_for(gas))
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+}
+
+/// How `BroadcastTx` waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum BroadcastModeArg {
+    /// Return after CheckTx accepted or rejected the transaction.
+    Sync,
+    /// Return as soon as the node has the transaction, before CheckTx.
+    Async,
+}
+
+impl BroadcastModeArg {
+    /// The protobuf broadcast mode.
+    fn proto(self) -> BroadcastMode {
+        match self {
+            Self::Sync => BroadcastMode::Sync,
+            Self::Async => BroadcastMode::Async,
+        }
+    }
+}
+
+/// Flags shared by every `weaved tx` command.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct TxOpts {
+    #[command(flatten)]
+    pub(crate) node: NodeOpts,
+    /// The chain id to sign for [default: `chain_id` of <home>/config/weaved.toml]
+    #[arg(long)]
+    pub(crate) chain_id: Option<String>,
+    /// The key that signs (a key name); must agree with FROM_KEY when both are given.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) from: Option<String>,
+    /// The fee, e.g. `5000uweave` [default: ceil(gas × --gas-prices)]
+    #[arg(long, value_parser = parse_fee, value_name = "COIN", conflicts_with = "gas_prices")]
+    pub(crate) fees: Option<u128>,
+    /// The gas limit: a number, or `auto` to simulate the transaction and multiply the
+    /// gas it used by --gas-adjustment.
+    #[arg(long, default_value = "auto", value_parser = parse_gas)]
+    pub(crate) gas: GasSetting,
+    /// What `--gas auto` multiplies the simulated gas by.
+    #[arg(long, default_value = "1.3", value_parser = parse_gas_adjustment)]
+    pub(crate) gas_adjustment: GasAdjustment,
+    /// The price of gas when the fee is computed, in uweave per unit.
+    #[arg(long, default_value = "0.025uweave", value_parser = parse_gas_prices)]
+    pub(crate) gas_prices: GasPrice,
+    /// A note carried in the transaction.
+    #[arg(long, default_value = "")]
+    pub(crate) memo: String,
+    /// The last block height that may include the transaction; 0 for none.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) timeout_height: u64,
+    /// Skip confirmation (accepted for compatibility; weaved never asks).
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+    /// Return after CheckTx (`sync`) or at once (`async`).
+    #[arg(long, value_enum, default_value = "sync")]
+    pub(crate) broadcast_mode: BroadcastModeArg,
+    /// Wait until the transaction is in a block (at most 30 s), print its result and
+    /// fail if it failed.
+    #[arg(long)]
+    pub(crate) wait: bool,
+}
+
+/// Splits `1000uweave` into its amount and denomination.
+fn split_coin(s: &str) -> Result<Coin, String> {
+    let s = s.trim();
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let (amount, denom) = s.split_at(digits);
+    if amount.is_empty() || denom.is_empty() {
+        return Err(format!(
+            "invalid coin {s:?}: want an amount followed by a denomination, e.g. 1000{DENOM}"
+        ));
+    }
+    Coin::parse(denom, amount).map_err(|e| format!("invalid coin {s:?}: {e}"))
+}
+
+/// Parses `1000uweave` or `1000uweave,5ufoo`: positive amounts, distinct denominations.
+fn parse_coins(s: &str) -> anyhow::Result<Coins> {
+    let coins = s
+        .split(',')
+        .map(split_coin)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!(e))?;
+    Coins::new(coins).with_context(|| format!("invalid amount {s:?}"))
+}
+
+/// Parses `--fees`: one amount of the fee denomination, e.g. `5000uweave`.
+fn parse_fee(s: &str) -> Result<u128, String> {
+    let coin = split_coin(s)?;
+    if coin.denom != DENOM {
+        return Err(format!("fees are paid in {DENOM}, got {}", coin.denom));
+    }
+    Ok(coin.amount)
+}
+
+/// Parses `--gas`: `auto` or a positive number.
+fn parse_gas(s: &str) -> Result<GasSetting, String> {
+    if s == "auto" {
+        return Ok(GasSetting::Auto);
+    }
+    match s.parse::<u64>() {
+        Ok(0) => Err("the gas limit must be positive".into()),
+        Ok(gas) => Ok(GasSetting::Fixed(gas)),
+        Err(_) => Err(format!("invalid gas {s:?}: want a number or `auto`")),
+    }
+}
+
+/// Parses `--gas-adjustment`: a positive decimal with up to six places.
+fn parse_gas_adjustment(s: &str) -> Result<GasAdjustment, String> {
+    let factor = GasPrice::parse(s).map_err(|_| {
+        format!("invalid gas adjustment {s:?}: want a positive decimal such as 1.3")
+    })?;
+    if factor.fee_for(1_000_000) == 0 {
+        return Err("the gas adjustment must be positive".into());
+    }
+    Ok(GasAdjustment(factor))
+}
+
+/// Parses `--gas-prices`: a decimal price in the fee denomination, e.g. `0.025uweave`.
+fn parse_gas_prices(s: &str) -> Result<GasPrice, String> {
+    let price = s
+        .strip_suffix(DENOM)
+        .ok_or_else(|| format!("invalid gas price {s:?}: want e.g. 0.025{DENOM}"))?;
+    GasPrice::parse(price)
+}
+
+/// A `/weave.bank.v1.MsgSend` from `from` to `to`.
+pub(crate) fn msg_send(from: &Address, to: &Address, amount: &Coins) -> Any {
+    to_any(
+        weave_bank::MSG_SEND,
+        &MsgSend {
+            from_address: from.to_string(),
+            to_address: to.to_string(),
+            amount: weave_coins(amount),
+        },
+    )
+}
+
+/// A `/weave.bank.v1.MsgMultiSend` paying `each` to every recipient from one input.
+fn msg_multi_send(from: &Address, recipients: &[Address], each: &Coins) -> anyhow::Result<Any> {
+    ensure!(!recipients.is_empty(), "no recipients given");
+    let count = u128::try_from(recipients.len())?;
+    let total = each
+        .iter()
+        .map(|c| {
+            c.amount
+                .checked_mul(count)
+                .map(|amount| Coin {
+                    denom: c.denom.clone(),
+                    amount,
+                })
+                .ok_or_else(|| anyhow!("{c} times {count} overflows"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let total = Coins::new(total)?;
+    Ok(to_any(
+        weave_bank::MSG_MULTI_SEND,
+        &MsgMultiSend {
+            inputs: vec![Input {
+                address: from.to_string(),
+                coins: weave_coins(&total),
+            }],
+            outputs: recipients
+                .iter()
+                .map(|to| Output {
+                    address: to.to_string(),
+                    coins: weave_coins(each),
+                })
+                .collect(),
+        },
+    ))
+}
+
+/// Coins as the wire type of Weave's messages.
+fn weave_coins(coins: &Coins) -> Vec<WeaveCoin> {
+    coins
+        .iter()
+        .map(|c| WeaveCoin {
+            denom: c.denom.clone(),
+            amount: c.amount.to_string(),
+        })
+        .collect()
+}
+
+/// Everything needed to sign and broadcast, resolved from the flags and the home.
+#[derive(Debug, Clone)]
+struct TxPlan {
+    /// The chain to sign for.
+    chain_id: String,
+    /// The fee given with `--fees`.
+    fees: Option<u128>,
+    /// The gas limit, or `auto`.
+    gas: GasSetting,
+    /// The factor on simulated gas.
+    gas_adjustment: GasAdjustment,
+    /// The price that turns gas into a fee.
+    gas_price: GasPrice,
+    /// The memo.
+    memo: String,
+    /// The timeout height, 0 for none.
+    timeout_height: u64,
+    /// The broadcast mode.
+    mode: BroadcastMode,
+    /// With `--wait`: how long to poll, and how often.
+    wait: Option<(Duration, Duration)>,
+}
+
+impl TxPlan {
+    /// Resolves the flags; the chain id falls back to the home's `weaved.toml`.
+    fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
+        let chain_id = match &opts.chain_id {
+            Some(id) => id.clone(),
+            None => match node_config(&g.home)? {
+                Some(config) => config.chain_id,
+                None => bail!(
+                    "--chain-id is required: there is no {} to read it from",
+                    HomeLayout::new(&g.home).config_file().display()
+                ),
+            },
+        };
+        ensure!(!chain_id.is_empty(), "the chain id is empty");
+        Ok(Self {
+            chain_id,
+            fees: opts.fees,
+            gas: opts.gas,
+            gas_adjustment: opts.gas_adjustment,
+            gas_price: opts.gas_prices,
+            memo: opts.memo.clone(),
+            timeout_height: opts.timeout_height,
+            mode: opts.broadcast_mode.proto(),
+            wait: opts.wait.then_some((WAIT_TIMEOUT, WAIT_INTERVAL)),
+        })
+    }
+
+    /// The fee of the draft that `--gas auto` simulates. A fee is paid in simulation
+    /// too, and paying costs gas, so the draft pays one if the real one will: `--fees`,
+    /// or 1 uweave standing in for the computed fee (0 when gas is free).
+    fn simulation_fee(&self) -> u128 {
+        match self.fees {
+            Some(fee) => fee,
+            None if self.gas_price.fee_for(1) == 0 => 0,
+            None => 1,
+        }
+    }
+}
+
+/// A signed transaction after broadcast.
+#[derive(Debug, Clone)]
+struct Submitted {
+    /// Its hash.
+    hash: String,
+    /// The gas limit it carries.
+    gas_limit: u64,
+    /// The fee it pays, in uweave.
+    fee: u128,
+    /// What `BroadcastTx` answered.
+    broadcast: TxResponse,
+    /// With `--wait` and a CheckTx success: the transaction in its block.
+    included: Option<GetTxResponse>,
+}
+
+/// Signs `messages` with `key` as `plan` says, broadcasts them and, if asked, waits for
+/// the block.
+async fn sign_and_submit(
+    channel: &Channel,
+    plan: &TxPlan,
+    key: &SigningKey,
+    messages: Vec<Any>,
+) -> anyhow::Result<Submitted> {
+    let signer = fetch_signer_data(channel, &key.address(), &plan.chain_id).await?;
+    let gas_limit = match plan.gas {
+        GasSetting::Fixed(gas) => gas,
+        GasSetting::Auto => {
+            let draft = build_signed_tx(
+                key,
+                messages.clone(),
+                &signer,
+                plan.simulation_fee(),
+                SIMULATION_GAS_LIMIT,
+                &plan.memo,
+                plan.timeout_height,
+            );
+            let used = simulate(channel, draft).await?;
+            plan.gas_adjustment.apply(used)
+        }
+    };
+    let fee = plan
+        .fees
+        .unwrap_or_else(|| plan.gas_price.fee_for(gas_limit));
+    let tx = build_signed_tx(
+        key,
+        messages,
+        &signer,
+        fee,
+        gas_limit,
+        &plan.memo,
+        plan.timeout_height,
+    );
+    let hash = tx_hash(&tx);
+    let mut broadcast = broadcast_tx(channel, tx, plan.mode).await?;
+    if broadcast.txhash.is_empty() {
+        broadcast.txhash = hash.clone();
+    }
+    let included = match plan.wait {
+        Some((timeout, interval)) if broadcast.code == 0 => {
+            Some(wait_for_tx(channel, &hash, timeout, interval).await?)
+        }
+        _ => None,
+    };
+    Ok(Submitted {
+        hash,
+        gas_limit,
+        fee,
+        broadcast,
+        included,
+    })
+}
+
+/// The gas a transaction would use (`Simulate`).
+async fn simulate(channel: &Channel, tx_bytes: Vec<u8>) -> anyhow::Result<u64> {
+    let request = SimulateRequest {
+        tx_bytes,
+        ..Default::default()
+    };
+    let response = ServiceClient::new(channel.clone())
+        .simulate(request)
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    response
+        .gas_info
+        .map(|g| g.gas_used)
+        .ok_or_else(|| anyhow!("the node's simulation returned no gas information"))
+}
+
+/// Broadcasts a signed transaction and returns the node's answer.
+async fn broadcast_tx(
+    channel: &Channel,
+    tx_bytes: Vec<u8>,
+    mode: BroadcastMode,
+) -> anyhow::Result<TxResponse> {
+    let request = BroadcastTxRequest {
+        tx_bytes,
+        mode: mode as i32,
+    };
+    ServiceClient::new(channel.clone())
+        .broadcast_tx(request)
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .tx_response
+        .ok_or_else(|| anyhow!("the node returned no broadcast result"))
+}
+
+/// Whether a `GetTx` error means "not in a block (yet)".
+fn is_pending(status: &tonic::Status) -> bool {
+    matches!(status.code(), Code::NotFound | Code::Unavailable)
+        || status.message().contains("not found")
+}
+
+/// Polls `GetTx` every `interval` until the transaction `hash` is in a block, for at
+/// most `timeout`.
+async fn wait_for_tx(
+    channel: &Channel,
+    hash: &str,
+    timeout: Duration,
+    interval: Duration,
+) -> anyhow::Result<GetTxResponse> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut client = ServiceClient::new(channel.clone());
+    loop {
+        let request = GetTxRequest {
+            hash: hash.to_string(),
+        };
+        match client.get_tx(request).await {
+            Ok(response) => {
+                let response = response.into_inner();
+                if response.tx_response.as_ref().is_some_and(|r| r.height > 0) {
+                    return Ok(response);
+                }
+            }
+            Err(status) if is_pending(&status) => {}
+            Err(status) => return Err(status_error(status)),
+        }
+        if tokio::time::Instant::now() + interval > deadline {
+            bail!(
+                "transaction {hash} was broadcast but is not in a block after {} s",
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Prints what became of a transaction; fails if CheckTx rejected it or it failed in
+/// its block.
+fn report(submitted: &Submitted, estimated: bool, json: bool) -> anyhow::Result<()> {
+    if estimated && !json {
+        eprintln!(
+            "gas estimate: {} (fee {}{DENOM})",
+            submitted.gas_limit, submitted.fee
+        );
+    }
+    if let Some(included) = &submitted.included {
+        let response = included
+            .tx_response
+            .as_ref()
+            .ok_or_else(|| anyhow!("the node returned no result for {}", submitted.hash))?;
+        if json {
+            render::print_json(&render::tx_response_json(response, included.tx.as_ref()))?;
+        } else {
+            println!("{}", render::tx_result_text(response, included.tx.as_ref()));
+        }
+        if response.code != 0 {
+            bail!(
+                "transaction {} failed in block {}: {}",
+                submitted.hash,
+                response.height,
+                render::failure(response)
+            );
+        }
+        return Ok(());
+    }
+    let response = &submitted.broadcast;
+    if json {
+        render::print_json(&render::tx_response_json(response, None))?;
+    }
+    if response.code != 0 {
+        bail!(
+            "transaction {} rejected by CheckTx: {}",
+            submitted.hash,
+            render::failure(response)
+        );
+    }
+    if !json {
+        println!("{}", render::broadcast_text(response));
+    }
+    Ok(())
+}
+
+/// The key named by FROM_KEY (a key name, or the address of a key in the key ring),
+/// checked against `--from`.
+fn signing_key(from_key: &str, opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
+    if let Some(from) = &opts.from {
+        ensure!(
+            from == from_key,
+            "FROM_KEY {from_key:?} and --from {from:?} name different keys"
+        );
+    }
+    let name = match from_key.parse::<Address>() {
+        Ok(address) => keyring
+            .list()?
+            .into_iter()
+            .find(|k| k.address == address)
+            .map(|k| k.name)
+            .ok_or_else(|| anyhow!("no key in the key ring has the address {address}"))?,
+        Err(_) => from_key.to_string(),
+    };
+    keyring.signing_key(&name)
+}
+
+/// Signs, broadcasts and reports a transaction of `messages` built for `key`.
+fn submit(
+    key: &SigningKey,
+    messages: Vec<Any>,
+    opts: &TxOpts,
+    g: &GlobalOpts,
+) -> anyhow::Result<()> {
+    let plan = TxPlan::resolve(opts, g)?;
+    let url = opts.node.url(&g.home)?;
+    let submitted = runtime()?.block_on(async {
+        let channel = connect(&url).await?;
+        sign_and_submit(&channel, &plan, key, messages).await
+    })?;
+    report(&submitted, plan.gas == GasSetting::Auto, g.json())
+}
+
+/// Runs a `weaved tx bank` command.
+pub(crate) fn run_bank(cmd: BankTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&g.home, g.keyring_backend)?;
+    match cmd {
+        BankTxCmd::Send {
+            from_key,
+            to_address,
+            amount,
+            opts,
+        } => {
+            let to = resolve_address(&to_address, g)?;
+            let amount = parse_coins(&amount)?;
+            let key = signing_key(&from_key, &opts, &keyring)?;
+            let message = msg_send(&key.address(), &to, &amount);
+            submit(&key, vec![message], &opts, g)
+        }
+        BankTxCmd::MultiSend {
+            from_key,
+            recipients,
+            amount_each,
+            opts,
+        } => {
+            let recipients = recipients
+                .split(',')
+                .map(|r| resolve_address(r.trim(), g))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let each = parse_coins(&amount_each)?;
+            let key = signing_key(&from_key, &opts, &keyring)?;
+            let message = msg_multi_send(&key.address(), &recipients, &each)?;
+            submit(&key, vec![message], &opts, g)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The gRPC API of `weaved`, served with tonic.
+//!
+//! - `cosmos.tx.v1beta1.Service`: `BroadcastTx` hands the bytes to CometBFT's RPC
+//!   (`broadcast_tx_sync`/`_async`); `Simulate` runs the application's simulation;
+//!   `GetTx` reads CometBFT's transaction index. gRPC never writes state itself.
+//! - `cosmos.auth.v1beta1.Query` and `cosmos.bank.v1beta1.Query`: the parts wallets use.
+//! - `cosmos.base.tendermint.v1beta1.Service`: node info, blocks, validator sets, sync
+//!   status (from CometBFT's RPC) and raw ABCI queries.
+//! - `weave.<module>.v1.Query` for each module.
+//! - Server reflection (v1 and v1alpha) over Weave's own proto files.
+//!
+//! Every query is a thin shell over the application's ABCI `Query`, routed by the gRPC
+//! method path: [`Node::query`] encodes the request, asks the application, maps a
+//! nonzero code to a [`Status`] and decodes the answer.
+
+mod auth;
+mod bank;
+mod bech32;
+mod status;
+mod tendermint;
+mod tx;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use prost::Message;
+use tendermint_proto::v0_38::abci::RequestQuery;
+use tendermint_rpc::{HttpClient, HttpClientUrl};
+use tonic::{
+    metadata::{MetadataMap, MetadataValue},
+    transport::{server::TcpIncoming, Server},
+    Request, Response, Status,
+};
+use weave_app::App;
+
+use cosmos_sdk_proto::cosmos::{
+    auth::v1beta1::query_server::QueryServer as AuthQueryServer,
+    bank::v1beta1::query_server::QueryServer as BankQueryServer,
+    base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
+    tx::v1beta1::service_server::ServiceServer as TxServiceServer,
+};
+use weave_proto::weave::bank::v1::query_server::QueryServer as WeaveBankQueryServer;
+
+pub(crate) use status::abci_status;
+
+/// The largest request a client may send.
+pub(crate) const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
+/// The largest response the server sends: a full block (CometBFT's default limit is
+/// 21 MiB) must fit.
+pub(crate) const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
+/// How long one request may take before it is cancelled.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one call to CometBFT's RPC may take.
+const RPC_TIMEOUT: Duration = Duration::from_secs(10);
+/// Concurrent requests per client connection.
+const CONCURRENCY_PER_CONNECTION: usize = 64;
+
+/// The request and response header that carries a query's height, as in the Cosmos SDK.
+pub(crate) const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
+/// What every service works from: the application, for queries and simulation, and
+/// CometBFT's RPC, for transactions and blocks.
+#[derive(Clone)]
+pub(crate) struct Node {
+    app: Arc<App>,
+    rpc: HttpClient,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").field("app", &self.app).finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// Builds the shared state; `cometbft_rpc` is a URL such as `http://127.0.0.1:26657`
+    /// (`tcp://` is read as `http://`). No connection is made until the first call.
+    pub(crate) fn new(app: Arc<App>, cometbft_rpc: &str) -> anyhow::Result<Self> {
+        let url = match cometbft_rpc.strip_prefix("tcp://") {
+            Some(rest) => format!("http://{rest}"),
+            None => cometbft_rpc.to_string(),
+        };
+        let url: HttpClientUrl = url
+            .parse()
+            .with_context(|| format!("invalid CometBFT RPC address {cometbft_rpc:?}"))?;
+        let rpc = HttpClient::builder(url)
+            .timeout(RPC_TIMEOUT)
+            .build()
+            .with_context(|| format!("building the CometBFT RPC client for {cometbft_rpc}"))?;
+        Ok(Self { app, rpc })
+    }
+
+    /// Runs synchronous application work (it takes locks) on the blocking pool.
+    async fn blocking<T, F>(&self, what: &'static str, f: F) -> Result<T, Status>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App) -> T + Send + 'static,
+    {
+        let app = Arc::clone(&self.app);
+        tokio::task::spawn_blocking(move || f(&app)).await.map_err(|e| {
+            tracing::error!(what, error = %e, "application call failed");
+            Status::internal(format!("{what}: the application call failed"))
+        })
+    }
+
+    /// Answers a gRPC query through the application's ABCI `Query` at the gRPC method
+    /// `path`. A request header `x-cosmos-block-height` asks for a height; the response
+    /// carries the height that answered in the same header.
+    async fn query<Req, Res>(&self, path: &'static str, request: Request<Req>) -> Result<Response<Res>, Status>
+    where
+        Req: Message,
+        Res: Message + Default,
+    {
+        let height = requested_height(request.metadata())?;
+        let data = request.into_inner().encode_to_vec();
+        let res = self
+            .blocking(path, move |app| {
+                app.query(RequestQuery {
+                    data: data.into(),
+                    path: path.to_string(),
+                    height,
+                    prove: false,
+                })
+            })
+            .await?;
+        if res.code != 0 {
+            let status = abci_status(&res.codespace, res.code, &res.log);
+            tracing::debug!(path, code = res.code, codespace = %res.codespace, log = %res.log, "query failed");
+            return Err(status);
+        }
+        let value = Res::decode(res.value).map_err(|e| {
+            tracing::error!(path, error = %e, "the application answered a query with undecodable bytes");
+            Status::internal(format!("{path}: undecodable response: {e}"))
+        })?;
+        let mut response = Response::new(value);
+        response
+            .metadata_mut()
+            .insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(res.height));
+        Ok(response)
+    }
+}
+
+/// The height a request asks for in its `x-cosmos-block-height` header; 0 (latest)
+/// without one.
+fn requested_height(metadata: &MetadataMap) -> Result<i64, Status> {
+    let Some(value) = metadata.get(BLOCK_HEIGHT_HEADER) else {
+        return Ok(0);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|h| *h >= 0)
+        .ok_or_else(|| Status::invalid_argument(format!("{BLOCK_HEIGHT_HEADER} must be a non-negative integer")))
+}
+
+/// The status of a method this node does not serve.
+fn not_served(method: &str) -> Status {
+    Status::unimplemented(format!("{method} is not served by weaved"))
+}
+
+/// Applies the message size bounds to a generated tonic server.
+macro_rules! bounded {
+    ($server:expr) => {
+        $server
+            .max_decoding_message_size(MAX_DECODE_BYTES)
+            .max_encoding_message_size(MAX_ENCODE_BYTES)
+    };
+}
+
+/// Serves the gRPC API on `addr` until `shutdown` resolves.
+pub(crate) async fn serve(
+    addr: SocketAddr,
+    app: Arc<App>,
+    cometbft_rpc: String,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let node = Node::new(app, &cometbft_rpc)?;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building the gRPC reflection service (v1)")?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .context("building the gRPC reflection service (v1alpha)")?;
+
+    let incoming = TcpIncoming::bind(addr)
+        .with_context(|| format!("binding the gRPC address {addr}"))?
+        .with_nodelay(Some(true));
+
+    Server::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
+        .add_service(bounded!(TxServiceServer::new(tx::TxService::new(node.clone()))))
+        .add_service(bounded!(AuthQueryServer::new(auth::AuthQuery::new(node.clone()))))
+        .add_service(bounded!(BankQueryServer::new(bank::BankQuery::new(node.clone()))))
+        .add_service(bounded!(WeaveBankQueryServer::new(bank::WeaveBankQuery::new(node.clone()))))
+        .add_service(bounded!(TendermintServiceServer::new(tendermint::TendermintService::new(node))))
+        .add_service(bounded!(reflection_v1))
+        .add_service(bounded!(reflection_v1alpha))
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, %addr, "gRPC server failed");
+            anyhow::Error::new(e).context(format!("gRPC server on {addr}"))
+        })
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! An application over a temporary store, with a funded account, for the
+    //! services' tests. The CometBFT RPC address points nowhere: these tests never
+    //! reach it.
+
+    use std::sync::Arc;
+
+    use tendermint_proto::v0_38::abci::RequestInitChain;
+    use weave_app::{store::StorageConfig, App};
+    use weave_bank::{GenesisBalance, GenesisState};
+    use weave_kernel::{Address, Coin, Coins};
+
+    use super::Node;
+
+    /// The funded account.
+    pub(crate) const FUNDED: Address = Address::new([7u8; 20]);
+    /// Its `uweave` balance.
+    pub(crate) const FUNDS: u128 = 1_000_000;
+
+    pub(crate) fn node() -> (Node, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = App::open(dir.path(), StorageConfig::default()).expect("open app");
+        let bank = GenesisState {
+            balances: vec![GenesisBalance {
+                address: FUNDED,
+                coins: Coins::new(vec![Coin {
+                    denom: "uweave".into(),
+                    amount: FUNDS,
+                }])
+                .expect("coins"),
+            }],
+            ..Default::default()
+        };
+        let app_state = serde_json::json!({ "bank": bank });
+        app.init_chain(RequestInitChain {
+            chain_id: "weave-test".into(),
+            initial_height: 1,
+            app_state_bytes: serde_json::to_vec(&app_state).expect("json").into(),
+            ..Default::default()
+        })
+        .expect("init chain");
+        let node = Node::new(Arc::new(app), "tcp://127.0.0.1:1").expect("node");
+        (node, dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn height_header_is_parsed_and_checked() {
+        let mut md = MetadataMap::new();
+        assert_eq!(requested_height(&md).expect("no header"), 0);
+        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(12i64));
+        assert_eq!(requested_height(&md).expect("header"), 12);
+        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(-1i64));
+        assert_eq!(requested_height(&md).expect_err("negative").code(), tonic::Code::InvalidArgument);
+        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from_static("ten"));
+        assert_eq!(requested_height(&md).expect_err("text").code(), tonic::Code::InvalidArgument);
+    }
+
+    #[test]
+    fn rpc_address_accepts_tcp_scheme() {
+        let (node, _dir) = test_support::node();
+        assert!(Node::new(Arc::clone(&node.app), "http://127.0.0.1:26657").is_ok());
+        assert!(Node::new(Arc::clone(&node.app), "tcp://127.0.0.1:26657").is_ok());
+        assert!(Node::new(Arc::clone(&node.app), "not a url").is_err());
+    }
+}

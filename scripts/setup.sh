@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing Weave needs on a fresh Debian machine:
+# libclang (RocksDB's bindings) and CometBFT v0.38.25. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+bash scripts/install-cometbft.sh
