@@ -345,12 +345,15 @@ impl App {
         let mut total = 0usize;
         let mut txs = Vec::new();
         for tx in req.txs {
-            if total.saturating_add(tx.len()) > max {
+            // CometBFT measures each transaction as it is framed in the block's `Data`
+            // (`ComputeProtoSizeForTxs`): a tag byte and a length varint besides the bytes.
+            let size = tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
+            if total.saturating_add(size) > max {
                 continue;
             }
             let outcome = self.executor().run_tx(&block, &mut overlay, &tx, Mode::Check);
             if outcome.result.is_ok() {
-                total += tx.len();
+                total += size;
                 txs.push(tx);
             }
         }

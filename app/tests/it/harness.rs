@@ -12,18 +12,16 @@ use cosmos_sdk_proto::cosmos::{
         v1beta1::{mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxBody, TxRaw},
     },
 };
-use k256::{
-    ecdsa::{signature::hazmat::PrehashSigner, Signature as K256Signature},
-    elliptic_curve::sec1::ToEncodedPoint,
-};
+use k256::ecdsa::{signature::hazmat::PrehashSigner, Signature as K256Signature};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tendermint_proto::{
     google::protobuf::Timestamp,
     v0_38::abci::{
-        CheckTxType, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo, RequestInitChain,
-        RequestPrepareProposal, RequestProcessProposal, RequestQuery, ResponseCheckTx, ResponseFinalizeBlock,
-        ResponseInfo, ResponsePrepareProposal, ResponseQuery,
+        CheckTxType, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
+        RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+        ResponseCheckTx, ResponseFinalizeBlock, ResponseInfo, ResponsePrepareProposal,
+        ResponseQuery,
     },
 };
 use weave_app::{store::StorageConfig, App};
@@ -166,7 +164,12 @@ pub mod msg {
 
     /// `/weave.bank.v1.MsgSend` of uweave.
     pub fn send(from: &Address, to: &Address, amount: u128) -> Any {
-        send_raw(&from.to_string(), &to.to_string(), DENOM, &amount.to_string())
+        send_raw(
+            &from.to_string(),
+            &to.to_string(),
+            DENOM,
+            &amount.to_string(),
+        )
     }
 
     /// `/cosmos.bank.v1beta1.MsgSend` of uweave.
@@ -292,6 +295,7 @@ impl TxBuilder {
             extension_options: vec![],
             non_critical_extension_options: vec![],
         };
+        #[allow(deprecated)] // `tip` is deprecated in the Cosmos SDK; Weave ignores it.
         let auth = AuthInfo {
             signer_infos: vec![SignerInfo {
                 public_key: self.with_pub_key.then(|| key.pub_key_any()),
@@ -526,7 +530,7 @@ impl TestChain {
                 resolve_denom: false,
             },
         );
-        assert!(res.pagination.map_or(true, |p| p.next_key.is_empty()));
+        assert!(res.pagination.is_none_or(|p| p.next_key.is_empty()));
         res.balances
             .into_iter()
             .map(|c| (c.denom, c.amount.parse().unwrap()))
@@ -559,7 +563,10 @@ impl TestChain {
             return None;
         }
         assert_eq!(res.code, 0, "account query failed: {}", res.log);
-        let any = QueryAccountResponse::decode(res.value.as_ref()).unwrap().account.unwrap();
+        let any = QueryAccountResponse::decode(res.value.as_ref())
+            .unwrap()
+            .account
+            .unwrap();
         assert_eq!(any.type_url, "/cosmos.auth.v1beta1.BaseAccount");
         Some(BaseAccount::decode(any.value.as_slice()).unwrap())
     }
@@ -582,7 +589,8 @@ impl TestChain {
     /// A signed uweave send from key `from` to `to`, at the committed sequence.
     pub fn send(&self, from: usize, to: &Address, amount: u128) -> Vec<u8> {
         let key = &self.keys[from];
-        self.tx(key, vec![msg::send(&key.address(), to, amount)]).sign(key)
+        self.tx(key, vec![msg::send(&key.address(), to, amount)])
+            .sign(key)
     }
 }
 
@@ -596,7 +604,12 @@ pub fn event_attr<'a>(r: &'a ExecTxResult, kind: &str, key: &str) -> Vec<&'a str
     r.events
         .iter()
         .filter(|e| e.r#type == kind)
-        .flat_map(|e| e.attributes.iter().filter(|a| a.key == key).map(|a| a.value.as_str()))
+        .flat_map(|e| {
+            e.attributes
+                .iter()
+                .filter(|a| a.key == key)
+                .map(|a| a.value.as_str())
+        })
         .collect()
 }
 

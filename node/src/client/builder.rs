@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(decoded.memo, "hello");
         assert_eq!(decoded.timeout_height, 42);
         assert_eq!(decoded.gas_limit, 200_000);
-        assert_eq!(decoded.fee.iter().collect::<Vec<_>>(), vec![&Coin::base(5_000)]);
+        assert_eq!(
+            decoded.fee.iter().collect::<Vec<_>>(),
+            vec![&Coin::base(5_000)]
+        );
         assert_eq!(decoded.messages.len(), 1);
         assert_eq!(decoded.signers.len(), 1);
         let s = &decoded.signers[0];

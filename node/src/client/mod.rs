@@ -13,6 +13,8 @@
 //! back as `Error: <status message>` and exit code 1.
 
 mod builder;
+#[cfg(test)]
+mod mock;
 mod query;
 mod render;
 mod tx;
@@ -71,7 +73,9 @@ pub(crate) enum QueryCmd {
     #[command(subcommand)]
     Auth(query::AuthQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
-    #[command(after_help = "Example: weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08")]
+    #[command(
+        after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
+    )]
     Tx(query::QueryTxArgs),
 }
 
@@ -238,5 +242,222 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Bank(cmd) => query::run_bank(cmd, g),
         QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
         QueryCmd::Tx(args) => query::run_tx(args, g),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    /// The client commands as `main` mounts them.
+    #[derive(Debug, Parser)]
+    enum Cli {
+        #[command(subcommand)]
+        Tx(TxCmd),
+        #[command(subcommand)]
+        Query(QueryCmd),
+    }
+
+    const ADDR: &str = "weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy";
+
+    #[test]
+    fn commands_are_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn send_parses_with_defaults() {
+        let cli = Cli::try_parse_from(["weaved", "tx", "bank", "send", "alice", ADDR, "10uweave"])
+            .unwrap();
+        let Cli::Tx(TxCmd::Bank(tx::BankTxCmd::Send {
+            from_key,
+            to_address,
+            amount,
+            opts,
+        })) = cli
+        else {
+            panic!("parsed as {cli:?}");
+        };
+        assert_eq!(
+            (from_key.as_str(), to_address.as_str(), amount.as_str()),
+            ("alice", ADDR, "10uweave")
+        );
+        assert_eq!(opts.gas, tx::GasSetting::Auto);
+        assert_eq!(opts.fees, None);
+        assert_eq!(opts.gas_prices.to_string(), "0.025");
+        assert_eq!(opts.timeout_height, 0);
+        assert_eq!(opts.broadcast_mode, tx::BroadcastModeArg::Sync);
+        assert!(!opts.wait && !opts.yes);
+    }
+
+    #[test]
+    fn send_parses_every_flag() {
+        let cli = Cli::try_parse_from([
+            "weaved",
+            "tx",
+            "bank",
+            "send",
+            "alice",
+            ADDR,
+            "10uweave",
+            "--fees",
+            "5000uweave",
+            "--gas",
+            "90000",
+            "--memo",
+            "hi",
+            "--timeout-height",
+            "99",
+            "-y",
+            "--broadcast-mode",
+            "async",
+            "--wait",
+            "--chain-id",
+            "c-1",
+            "--from",
+            "alice",
+            "--node",
+            "localhost:1",
+        ])
+        .unwrap();
+        let Cli::Tx(TxCmd::Bank(tx::BankTxCmd::Send { opts, .. })) = cli else {
+            panic!("parsed as {cli:?}");
+        };
+        assert_eq!(opts.fees, Some(5000));
+        assert_eq!(opts.gas, tx::GasSetting::Fixed(90_000));
+        assert_eq!(opts.memo, "hi");
+        assert_eq!(opts.timeout_height, 99);
+        assert!(opts.yes && opts.wait);
+        assert_eq!(opts.broadcast_mode, tx::BroadcastModeArg::Async);
+        assert_eq!(opts.chain_id.as_deref(), Some("c-1"));
+        assert_eq!(
+            opts.node.url(Path::new("/nonexistent")).unwrap(),
+            "http://localhost:1"
+        );
+    }
+
+    #[test]
+    fn bad_tx_flags_are_refused() {
+        let send = ["weaved", "tx", "bank", "send", "alice", ADDR, "10uweave"];
+        let with = |extra: &[&str]| {
+            let mut args = send.to_vec();
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        assert!(with(&["--fees", "5000uatom"]).is_err());
+        assert!(with(&["--fees", "5000"]).is_err());
+        assert!(with(&["--gas", "0"]).is_err());
+        assert!(with(&["--gas", "lots"]).is_err());
+        assert!(with(&["--gas-prices", "0.025"]).is_err());
+        assert!(with(&["--gas-adjustment", "0"]).is_err());
+        assert!(with(&["--broadcast-mode", "block"]).is_err());
+        assert!(with(&["--fees", "1uweave", "--gas-prices", "1uweave"]).is_err());
+        assert!(with(&["--fees", "1uweave"]).is_ok());
+    }
+
+    #[test]
+    fn queries_parse() {
+        for args in [
+            vec![
+                "weaved", "query", "bank", "balances", ADDR, "--denom", "uweave",
+            ],
+            vec!["weaved", "query", "bank", "total-supply"],
+            vec!["weaved", "query", "bank", "params"],
+            vec!["weaved", "query", "auth", "account", ADDR],
+            vec!["weaved", "query", "tx", "AB"],
+            vec![
+                "weaved",
+                "tx",
+                "bank",
+                "multi-send",
+                "alice",
+                "a,b",
+                "1uweave",
+            ],
+        ] {
+            Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.has_subcommands() {
+                for sub in cmd.get_subcommands() {
+                    walk(sub, &path);
+                }
+            } else {
+                let help = cmd
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    help.starts_with("Example:\n  weaved "),
+                    "{path} has no example"
+                );
+            }
+        }
+        walk(&Cli::command(), "");
+    }
+
+    #[test]
+    fn node_url_falls_back_to_the_home_config() {
+        let home = tempfile::tempdir().unwrap();
+        let none = NodeOpts { node: None };
+        assert_eq!(none.url(home.path()).unwrap(), DEFAULT_NODE);
+        let config = NodeConfig {
+            grpc_laddr: "0.0.0.0:19090".parse().unwrap(),
+            ..NodeConfig::default()
+        };
+        config.save(&HomeLayout::new(home.path())).unwrap();
+        assert_eq!(none.url(home.path()).unwrap(), "http://127.0.0.1:19090");
+        let given = NodeOpts {
+            node: Some("https://node.example:443".into()),
+        };
+        assert_eq!(given.url(home.path()).unwrap(), "https://node.example:443");
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_are_none_and_known_ones_decode() {
+        let mut state = mock::ChainState::new();
+        state.accounts.insert(ADDR.into(), (3, 9));
+        let (_chain, channel) = mock::serve(state).await;
+        let known: Address = ADDR.parse().unwrap();
+        let account = query_account(&channel, &known).await.unwrap().unwrap();
+        assert_eq!((account.account_number, account.sequence), (3, 9));
+        let signer = fetch_signer_data(&channel, &known, "test-1").await.unwrap();
+        assert_eq!(
+            signer,
+            SignerData {
+                account_number: 3,
+                sequence: 9,
+                chain_id: "test-1".into()
+            }
+        );
+
+        let unknown = Address::new([1; 20]);
+        assert!(query_account(&channel, &unknown).await.unwrap().is_none());
+        let e = fetch_signer_data(&channel, &unknown, "test-1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("account {unknown} not found on chain: fund it first")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dead_node_is_a_clear_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let e = connect(&url).await.unwrap_err();
+        assert!(
+            format!("{e:#}").starts_with(&format!("cannot connect to node {url}")),
+            "{e:#}"
+        );
     }
 }

@@ -8,8 +8,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::{
     bank::v1beta1::{
-        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest,
-        QueryBalanceRequest,
+        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest, QueryBalanceRequest,
     },
     base::query::v1beta1::PageRequest,
     tx::v1beta1::{service_client::ServiceClient, GetTxRequest},
@@ -32,7 +31,7 @@ const MAX_PAGES: usize = 10_000;
 pub(crate) enum BankQueryCmd {
     /// The balances of an account: all denominations, or one with --denom.
     #[command(
-        after_help = "Example: weaved query bank balances weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu --denom uweave"
+        after_help = "Example:\n  weaved query bank balances weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy --denom uweave"
     )]
     Balances {
         /// The account: a bech32 address, or the name of a key in the key ring.
@@ -44,13 +43,13 @@ pub(crate) enum BankQueryCmd {
         node: NodeOpts,
     },
     /// The total supply of every denomination.
-    #[command(after_help = "Example: weaved query bank total-supply --output json")]
+    #[command(after_help = "Example:\n  weaved query bank total-supply --output json")]
     TotalSupply {
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The bank module's parameters.
-    #[command(after_help = "Example: weaved query bank params")]
+    #[command(after_help = "Example:\n  weaved query bank params")]
     Params {
         #[command(flatten)]
         node: NodeOpts,
@@ -62,7 +61,7 @@ pub(crate) enum BankQueryCmd {
 pub(crate) enum AuthQueryCmd {
     /// An account: its number, sequence and public key.
     #[command(
-        after_help = "Example: weaved query auth account weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu"
+        after_help = "Example:\n  weaved query auth account weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy"
     )]
     Account {
         /// The account: a bech32 address, or the name of a key in the key ring.
@@ -106,8 +105,7 @@ pub(crate) fn run_bank(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
             match denom {
                 Some(denom) => {
                     validate_denom(&denom)?;
-                    let (denom, amount) =
-                        with_channel(&node, g, |c| balance(c, address, denom))?;
+                    let (denom, amount) = with_channel(&node, g, |c| balance(c, address, denom))?;
                     if g.json() {
                         render::print_json(&json!({
                             "address": address.to_string(),
@@ -227,10 +225,7 @@ async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<Vec<
             .map_err(status_error)?
             .into_inner();
         balances.extend(response.balances.into_iter().map(|c| (c.denom, c.amount)));
-        let next = response
-            .pagination
-            .map(|p| p.next_key)
-            .unwrap_or_default();
+        let next = response.pagination.map(|p| p.next_key).unwrap_or_default();
         if next.is_empty() {
             return Ok(balances);
         }
@@ -245,9 +240,11 @@ pub(crate) fn run_auth(cmd: AuthQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
     match cmd {
         AuthQueryCmd::Account { address, node } => {
             let address = resolve_address(&address, g)?;
-            let account = with_channel(&node, g, |c| async move {
-                query_account(&c, &address).await
-            })?
+            let account = with_channel(
+                &node,
+                g,
+                |c| async move { query_account(&c, &address).await },
+            )?
             .ok_or_else(|| anyhow!("account {address} not found on chain"))?;
             let pub_key = account
                 .pub_key
@@ -262,8 +259,8 @@ pub(crate) fn run_auth(cmd: AuthQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
                 })
                 .transpose()?;
             if g.json() {
-                let pub_key = pub_key
-                    .map(|(type_url, key)| json!({ "@type": type_url, "key": key }));
+                let pub_key =
+                    pub_key.map(|(type_url, key)| json!({ "@type": type_url, "key": key }));
                 render::print_json(&json!({
                     "account": {
                         "address": account.address,
@@ -334,5 +331,27 @@ mod tests {
         );
         assert!(normalize_hash("abcd").is_err());
         assert!(normalize_hash(&"zz".repeat(32)).is_err());
+    }
+
+    #[tokio::test]
+    async fn all_balances_reads_every_page() {
+        let mut state = crate::client::mock::ChainState::new();
+        let page = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(d, a)| (d.to_string(), a.to_string()))
+                .collect::<Vec<_>>()
+        };
+        state.balance_pages = vec![
+            page(&[("ua", "1"), ("ub", "2")]),
+            page(&[("uc", "3")]),
+            page(&[("uweave", "4")]),
+        ];
+        let (_chain, channel) = crate::client::mock::serve(state).await;
+        let balances = all_balances(channel, Address::new([1; 20])).await.unwrap();
+        assert_eq!(
+            balances,
+            page(&[("ua", "1"), ("ub", "2"), ("uc", "3"), ("uweave", "4")])
+        );
     }
 }

@@ -1,10 +1,7 @@
 //! How client commands print: text for humans, or one JSON document per command with
 //! `--output json`. The JSON is built by hand because the protobuf types carry no serde.
 
-use cosmos_sdk_proto::cosmos::{
-    base::abci::v1beta1::TxResponse,
-    tx::v1beta1::Tx,
-};
+use cosmos_sdk_proto::cosmos::{base::abci::v1beta1::TxResponse, tx::v1beta1::Tx};
 use prost::Message;
 use serde_json::{json, Value};
 use tendermint_proto::abci::Event;
@@ -27,15 +24,6 @@ pub(super) fn coins_json<'a>(coins: impl IntoIterator<Item = (&'a str, &'a str)>
             .map(|(denom, amount)| json!({ "denom": denom, "amount": amount }))
             .collect(),
     )
-}
-
-/// A coin list as text: `1000uweave,5ufoo`.
-pub(super) fn coins_text<'a>(coins: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    coins
-        .into_iter()
-        .map(|(denom, amount)| format!("{amount}{denom}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// ABCI events as JSON: `[{"type": ..., "attributes": [{"key", "value", "index"}]}]`.
@@ -246,13 +234,16 @@ mod tests {
 
     #[test]
     fn failure_names_codespace_code_and_log() {
-        assert_eq!(failure(&response()), "codespace bank, code 5: insufficient funds");
+        assert_eq!(
+            failure(&response()),
+            "codespace bank, code 5: insufficient funds"
+        );
     }
 
     #[test]
-    fn coins_render_as_text_and_json() {
+    fn coins_render_as_json_with_string_amounts() {
         let coins = [("uweave", "10"), ("ufoo", "2")];
-        assert_eq!(coins_text(coins), "10uweave,2ufoo");
+        assert_eq!(coins_json(coins)[1]["denom"], "ufoo");
         assert_eq!(coins_json(coins)[1]["amount"], "2");
     }
 }

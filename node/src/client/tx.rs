@@ -55,7 +55,7 @@ const WAIT_INTERVAL: Duration = Duration::from_millis(500);
 pub(crate) enum BankTxCmd {
     /// Send coins from a key to an address (`/weave.bank.v1.MsgSend`).
     #[command(
-        after_help = "Example: weaved tx bank send alice weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu 1000uweave --keyring-backend test --wait"
+        after_help = "Example:\n  weaved tx bank send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy 1000uweave --keyring-backend test --wait"
     )]
     Send {
         /// The key that signs and pays: a key name, or the address of a key in the key
@@ -71,7 +71,7 @@ pub(crate) enum BankTxCmd {
     /// Send the same amount from a key to several addresses in one message
     /// (`/weave.bank.v1.MsgMultiSend` with one input).
     #[command(
-        after_help = "Example: weaved tx bank multi-send alice weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu,bob 500uweave --keyring-backend test"
+        after_help = "Example:\n  weaved tx bank multi-send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy,bob 500uweave --keyring-backend test"
     )]
     MultiSend {
         /// The key that signs and pays: a key name, or the address of a key in the key
@@ -616,5 +616,351 @@ pub(crate) fn run_bank(cmd: BankTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let message = msg_multi_send(&key.address(), &recipients, &each)?;
             submit(&key, vec![message], &opts, g)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxRaw};
+    use prost::Message;
+    use weave_app::router::Router;
+    use weave_bank::BankMsg;
+
+    use super::*;
+    use crate::{
+        client::mock::{self, ChainState, Rejection},
+        keys::KeyAlgo,
+    };
+
+    fn key() -> SigningKey {
+        SigningKey::from_secret_bytes(KeyAlgo::Secp256k1, &[5; 32]).unwrap()
+    }
+
+    fn plan() -> TxPlan {
+        TxPlan {
+            chain_id: "test-1".into(),
+            fees: None,
+            gas: GasSetting::Auto,
+            gas_adjustment: parse_gas_adjustment("1.3").unwrap(),
+            gas_price: parse_gas_prices("0.025uweave").unwrap(),
+            memo: "m".into(),
+            timeout_height: 0,
+            mode: BroadcastMode::Sync,
+            wait: None,
+        }
+    }
+
+    /// A chain where `key()` has account number 4 and sequence 2.
+    fn chain() -> ChainState {
+        let mut state = ChainState::new();
+        state.accounts.insert(key().address().to_string(), (4, 2));
+        state
+    }
+
+    fn send_to_self(amount: u128) -> Vec<Any> {
+        let k = key();
+        vec![msg_send(
+            &k.address(),
+            &k.address(),
+            &Coins::new(vec![Coin::base(amount)]).unwrap(),
+        )]
+    }
+
+    /// The gas limit and fee of a transaction.
+    fn gas_and_fee(tx: &[u8]) -> (u64, Vec<(String, String)>) {
+        let raw = TxRaw::decode(tx).unwrap();
+        let fee = AuthInfo::decode(raw.auth_info_bytes.as_slice())
+            .unwrap()
+            .fee
+            .unwrap();
+        (
+            fee.gas_limit,
+            fee.amount
+                .into_iter()
+                .map(|c| (c.denom, c.amount))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn coins_and_fees_parse() {
+        let coins = parse_coins("10uweave,5ufoo").unwrap();
+        assert_eq!(coins.amount_of("uweave"), 10);
+        assert_eq!(coins.amount_of("ufoo"), 5);
+        assert!(parse_coins("0uweave").is_err());
+        assert!(parse_coins("10").is_err());
+        assert!(parse_coins("uweave").is_err());
+        assert!(parse_coins("10uweave,3uweave").is_err());
+        assert!(parse_coins("-1uweave").is_err());
+        assert_eq!(parse_fee("5000uweave"), Ok(5000));
+        assert_eq!(parse_fee("0uweave"), Ok(0));
+        assert!(parse_fee("5000ufoo").is_err());
+        assert_eq!(parse_gas("auto"), Ok(GasSetting::Auto));
+        assert_eq!(parse_gas("7"), Ok(GasSetting::Fixed(7)));
+    }
+
+    #[test]
+    fn gas_adjustment_rounds_up() {
+        let adj = parse_gas_adjustment("1.3").unwrap();
+        assert_eq!(adj.apply(40_000), 52_000);
+        assert_eq!(adj.apply(1), 2);
+        assert_eq!(adj.apply(0), 1);
+        assert_eq!(parse_gas_adjustment("1").unwrap().apply(7), 7);
+        assert!(parse_gas_adjustment("1.1234567").is_err());
+        assert!(parse_gas_adjustment("-1").is_err());
+        assert_eq!(
+            parse_gas_prices("0.025uweave").unwrap().fee_for(52_000),
+            1_300
+        );
+        assert_eq!(parse_gas_prices("0.025uweave").unwrap().fee_for(1), 1);
+    }
+
+    #[test]
+    fn bank_messages_pass_the_chain_checks() {
+        let from = key().address();
+        let to = [Address::new([1; 20]), Address::new([2; 20])];
+        let each = parse_coins("7uweave").unwrap();
+        let send = msg_send(&from, &to[0], &each);
+        assert_eq!(
+            BankMsg::decode(&send).unwrap(),
+            BankMsg::Send {
+                from,
+                to: to[0],
+                amount: each.clone()
+            }
+        );
+        let multi = msg_multi_send(&from, &to, &each).unwrap();
+        let BankMsg::MultiSend { input, outputs } = BankMsg::decode(&multi).unwrap() else {
+            panic!("not a multi-send");
+        };
+        assert_eq!(input, (from, parse_coins("14uweave").unwrap()));
+        assert_eq!(outputs, vec![(to[0], each.clone()), (to[1], each.clone())]);
+        assert!(msg_multi_send(&from, &[], &each).is_err());
+        let huge = Coins::new(vec![Coin::base(u128::MAX)]).unwrap();
+        assert!(msg_multi_send(&from, &to, &huge).is_err());
+    }
+
+    #[tokio::test]
+    async fn auto_gas_simulates_then_pays_the_computed_fee() {
+        let (chain, channel) = mock::serve(chain()).await;
+        let submitted = sign_and_submit(&channel, &plan(), &key(), send_to_self(10))
+            .await
+            .unwrap();
+        assert_eq!(submitted.broadcast.code, 0);
+        assert_eq!((submitted.gas_limit, submitted.fee), (52_000, 1_300));
+        let state = chain.0.lock().unwrap();
+        assert_eq!(state.simulated.len(), 1);
+        // The draft pays a stand-in fee, so that simulation charges for paying one.
+        assert_eq!(
+            gas_and_fee(&state.simulated[0]).1,
+            vec![("uweave".into(), "1".into())]
+        );
+        assert_eq!(state.broadcast.len(), 1);
+        let tx = &state.broadcast[0];
+        assert_eq!(tx_hash(tx), submitted.hash);
+        assert_eq!(submitted.broadcast.txhash, submitted.hash);
+        assert_eq!(
+            gas_and_fee(tx),
+            (52_000, vec![("uweave".into(), "1300".into())])
+        );
+        let router = Router::new(vec![std::sync::Arc::new(weave_bank::BankModule::new())]).unwrap();
+        let decoded = weave_app::tx::decode_tx(tx, &router, 256).unwrap();
+        assert_eq!(
+            (decoded.memo.as_str(), decoded.signers[0].sequence),
+            ("m", 2)
+        );
+        assert!(report(&submitted, true, false).is_ok());
+        assert!(report(&submitted, true, true).is_ok());
+    }
+
+    #[tokio::test]
+    async fn fixed_gas_and_fees_skip_simulation() {
+        let (chain, channel) = mock::serve(chain()).await;
+        let plan = TxPlan {
+            fees: Some(9_999),
+            gas: GasSetting::Fixed(100_000),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        assert_eq!(submitted.broadcast.code, 0);
+        let state = chain.0.lock().unwrap();
+        assert!(state.simulated.is_empty());
+        assert_eq!(
+            gas_and_fee(&state.broadcast[0]),
+            (100_000, vec![("uweave".into(), "9999".into())])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fee_below_the_minimum_is_rejected_by_checktx_and_reported() {
+        let (chain, channel) = mock::serve(chain()).await;
+        let plan = TxPlan {
+            fees: Some(1),
+            gas: GasSetting::Fixed(100_000),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        assert_eq!(submitted.broadcast.code, 4);
+        assert!(chain.0.lock().unwrap().broadcast.is_empty());
+        let e = report(&submitted, false, false).unwrap_err().to_string();
+        assert!(
+            e.contains("rejected by CheckTx: codespace sdk, code 4: insufficient fee"),
+            "{e}"
+        );
+        assert!(report(&submitted, false, true).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_checktx_rejection_is_an_error_with_its_code() {
+        let mut state = chain();
+        state.rejection = Some(Rejection {
+            codespace: "bank".into(),
+            code: 5,
+            log: "insufficient funds".into(),
+        });
+        let (_chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((WAIT_TIMEOUT, WAIT_INTERVAL)),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        // A rejected transaction is not waited for.
+        assert!(submitted.included.is_none());
+        let e = report(&submitted, false, false).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "transaction {} rejected by CheckTx: codespace bank, code 5: insufficient funds",
+                submitted.hash
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_simulation_shows_the_node_message() {
+        let mut state = chain();
+        state.simulate_error = Some("insufficient funds: 0uweave < 10uweave".into());
+        let (_chain, channel) = mock::serve(state).await;
+        let e = sign_and_submit(&channel, &plan(), &key(), send_to_self(10))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "insufficient funds: 0uweave < 10uweave");
+    }
+
+    #[tokio::test]
+    async fn an_unfunded_sender_is_told_to_fund_the_account() {
+        let (_chain, channel) = mock::serve(ChainState::new()).await;
+        let e = sign_and_submit(&channel, &plan(), &key(), send_to_self(10))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "account {} not found on chain: fund it first",
+                key().address()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_polls_until_the_tx_is_in_a_block() {
+        let mut state = chain();
+        state.pending_polls = 3;
+        let (chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((Duration::from_secs(10), Duration::from_millis(10))),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        let included = submitted.included.as_ref().unwrap();
+        let response = included.tx_response.as_ref().unwrap();
+        assert_eq!((response.height, response.code), (5, 0));
+        assert_eq!(response.txhash, submitted.hash);
+        assert_eq!(chain.0.lock().unwrap().pending_polls, 0);
+        assert!(report(&submitted, false, false).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_tx_that_fails_in_its_block_is_an_error() {
+        let mut state = chain();
+        state.deliver_code = 5;
+        let (_chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((Duration::from_secs(10), Duration::from_millis(10))),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        assert_eq!(submitted.broadcast.code, 0);
+        let e = report(&submitted, false, true).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "transaction {} failed in block 5: codespace bank, code 5: insufficient funds",
+                submitted.hash
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_gives_up_after_its_timeout() {
+        let mut state = chain();
+        state.pending_polls = u32::MAX;
+        let (_chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((Duration::from_millis(100), Duration::from_millis(10))),
+            ..plan()
+        };
+        let e = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("was broadcast but is not in a block"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn from_must_agree_with_from_key() {
+        let home = tempfile::tempdir().unwrap();
+        let keyring = Keyring::open(home.path(), crate::keys::KeyringBackend::Test).unwrap();
+        let info = keyring.import_signing_key("alice", &key()).unwrap();
+        /// The tx flags alone, to get their defaults.
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            opts: TxOpts,
+        }
+        let opts = |from: Option<&str>| {
+            let mut opts = <Flags as clap::Parser>::try_parse_from(["x"]).unwrap().opts;
+            opts.from = from.map(str::to_string);
+            opts
+        };
+        assert_eq!(
+            signing_key("alice", &opts(None), &keyring)
+                .unwrap()
+                .address(),
+            info.address
+        );
+        assert_eq!(
+            signing_key(&info.address.to_string(), &opts(None), &keyring)
+                .unwrap()
+                .address(),
+            info.address
+        );
+        assert!(signing_key("alice", &opts(Some("alice")), &keyring).is_ok());
+        assert!(signing_key("alice", &opts(Some("bob")), &keyring).is_err());
+        assert!(signing_key("bob", &opts(None), &keyring).is_err());
+        assert!(signing_key(&Address::new([3; 20]).to_string(), &opts(None), &keyring).is_err());
     }
 }

@@ -5,7 +5,13 @@
 use weave_kernel::BECH32_PREFIX;
 
 const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-const GENERATOR: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+const GENERATOR: [u32; 5] = [
+    0x3b6a_57b2,
+    0x2650_8e6d,
+    0x1ea1_19fa,
+    0x3d42_33dd,
+    0x2a14_62b3,
+];
 
 /// The prefix of a validator's consensus address.
 pub(super) fn valcons_prefix() -> String {
@@ -64,7 +70,11 @@ pub(super) fn encode(hrp: &str, data: &[u8]) -> String {
     let mut s = String::with_capacity(hrp.len() + 1 + words.len() + 6);
     s.push_str(&hrp);
     s.push('1');
-    for w in words.iter().copied().chain((0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8)) {
+    for w in words
+        .iter()
+        .copied()
+        .chain((0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8))
+    {
         s.push(char::from(CHARSET[usize::from(w)]));
     }
     s
@@ -79,15 +89,26 @@ mod tests {
     fn matches_bip173_vectors() {
         // Valid strings from BIP 173 with empty data.
         assert_eq!(encode("a", &[]), "a12uel5l");
-        assert_eq!(encode("abcdef", &[0x00, 0x44, 0x32, 0x14, 0xc7, 0x42, 0x54, 0xb6, 0x35, 0xcf, 0x84, 0x65, 0x3a, 0x56, 0xd7, 0xc6, 0x75, 0xbe, 0x77, 0xdf]),
-            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw");
+        assert_eq!(
+            encode(
+                "abcdef",
+                &[
+                    0x00, 0x44, 0x32, 0x14, 0xc7, 0x42, 0x54, 0xb6, 0x35, 0xcf, 0x84, 0x65, 0x3a,
+                    0x56, 0xd7, 0xc6, 0x75, 0xbe, 0x77, 0xdf
+                ]
+            ),
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw"
+        );
     }
 
     #[test]
     fn matches_the_account_address_encoder() {
         for seed in [0u8, 1, 0x5a, 0xff] {
             let bytes: [u8; 20] = std::array::from_fn(|i| seed.wrapping_add(i as u8 * 13));
-            assert_eq!(encode(BECH32_PREFIX, &bytes), Address::new(bytes).to_string());
+            assert_eq!(
+                encode(BECH32_PREFIX, &bytes),
+                Address::new(bytes).to_string()
+            );
         }
     }
 

@@ -13,6 +13,10 @@
 //! method path: [`Node::query`] encodes the request, asks the application, maps a
 //! nonzero code to a [`Status`] and decodes the answer.
 
+// `tonic::Status` is large, but it is what every service method returns; boxing it in
+// the helpers would only move the allocation.
+#![allow(clippy::result_large_err)]
+
 mod auth;
 mod bank;
 mod bech32;
@@ -36,18 +40,19 @@ use weave_app::App;
 use cosmos_sdk_proto::cosmos::{
     auth::v1beta1::query_server::QueryServer as AuthQueryServer,
     bank::v1beta1::query_server::QueryServer as BankQueryServer,
+    base::query::v1beta1::{PageRequest, PageResponse},
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
 use weave_proto::weave::bank::v1::query_server::QueryServer as WeaveBankQueryServer;
 
-pub(crate) use status::abci_status;
+use status::abci_status;
 
 /// The largest request a client may send.
-pub(crate) const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
+const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
 /// The largest response the server sends: a full block (CometBFT's default limit is
 /// 21 MiB) must fit.
-pub(crate) const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
+const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
 /// How long one request may take before it is cancelled.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one call to CometBFT's RPC may take.
@@ -56,26 +61,28 @@ const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 const CONCURRENCY_PER_CONNECTION: usize = 64;
 
 /// The request and response header that carries a query's height, as in the Cosmos SDK.
-pub(crate) const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
 
 /// What every service works from: the application, for queries and simulation, and
 /// CometBFT's RPC, for transactions and blocks.
 #[derive(Clone)]
-pub(crate) struct Node {
+struct Node {
     app: Arc<App>,
     rpc: HttpClient,
 }
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Node").field("app", &self.app).finish_non_exhaustive()
+        f.debug_struct("Node")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
     }
 }
 
 impl Node {
     /// Builds the shared state; `cometbft_rpc` is a URL such as `http://127.0.0.1:26657`
     /// (`tcp://` is read as `http://`). No connection is made until the first call.
-    pub(crate) fn new(app: Arc<App>, cometbft_rpc: &str) -> anyhow::Result<Self> {
+    fn new(app: Arc<App>, cometbft_rpc: &str) -> anyhow::Result<Self> {
         let url = match cometbft_rpc.strip_prefix("tcp://") {
             Some(rest) => format!("http://{rest}"),
             None => cometbft_rpc.to_string(),
@@ -97,16 +104,22 @@ impl Node {
         F: FnOnce(&App) -> T + Send + 'static,
     {
         let app = Arc::clone(&self.app);
-        tokio::task::spawn_blocking(move || f(&app)).await.map_err(|e| {
-            tracing::error!(what, error = %e, "application call failed");
-            Status::internal(format!("{what}: the application call failed"))
-        })
+        tokio::task::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|e| {
+                tracing::error!(what, error = %e, "application call failed");
+                Status::internal(format!("{what}: the application call failed"))
+            })
     }
 
     /// Answers a gRPC query through the application's ABCI `Query` at the gRPC method
     /// `path`. A request header `x-cosmos-block-height` asks for a height; the response
     /// carries the height that answered in the same header.
-    async fn query<Req, Res>(&self, path: &'static str, request: Request<Req>) -> Result<Response<Res>, Status>
+    async fn query<Req, Res>(
+        &self,
+        path: &'static str,
+        request: Request<Req>,
+    ) -> Result<Response<Res>, Status>
     where
         Req: Message,
         Res: Message + Default,
@@ -151,7 +164,61 @@ fn requested_height(metadata: &MetadataMap) -> Result<i64, Status> {
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
         .filter(|h| *h >= 0)
-        .ok_or_else(|| Status::invalid_argument(format!("{BLOCK_HEIGHT_HEADER} must be a non-negative integer")))
+        .ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "{BLOCK_HEIGHT_HEADER} must be a non-negative integer"
+            ))
+        })
+}
+
+/// The page size when a request names none, as in the Cosmos SDK.
+const DEFAULT_PAGE_LIMIT: u64 = 100;
+
+/// Offset pagination over a list already in memory. A response's `next_key` is the
+/// offset of the next page, 8 bytes big-endian, which a request may pass back as its
+/// `key`; `total` is always filled.
+fn paginate<T>(
+    mut items: Vec<T>,
+    request: Option<&PageRequest>,
+) -> Result<(Vec<T>, PageResponse), Status> {
+    let default = PageRequest::default();
+    let req = request.unwrap_or(&default);
+    let total = items.len() as u64;
+    let offset = if req.key.is_empty() {
+        req.offset
+    } else {
+        if req.offset != 0 {
+            return Err(Status::invalid_argument(
+                "pagination: give either a key or an offset, not both",
+            ));
+        }
+        let key: [u8; 8] = req.key.as_slice().try_into().map_err(|_| {
+            Status::invalid_argument("pagination: the key must be a next_key this server returned")
+        })?;
+        u64::from_be_bytes(key)
+    };
+    let limit = if req.limit == 0 {
+        DEFAULT_PAGE_LIMIT
+    } else {
+        req.limit
+    };
+    if req.reverse {
+        items.reverse();
+    }
+    let start = offset.min(total);
+    let end = offset.saturating_add(limit).min(total);
+    let next_key = if end < total {
+        end.to_be_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    // Both bounds are at most `items.len()`, so they fit in usize.
+    let page = items
+        .into_iter()
+        .skip(start as usize)
+        .take((end - start) as usize)
+        .collect();
+    Ok((page, PageResponse { next_key, total }))
 }
 
 /// The status of a method this node does not serve.
@@ -168,6 +235,22 @@ macro_rules! bounded {
     };
 }
 
+/// The Weave services served here, as reflection lists them. Add a module's
+/// `query_server::SERVICE_NAME` when its query service is added to [`serve`].
+const WEAVE_SERVICES: &[&str] = &[weave_proto::weave::bank::v1::query_server::SERVICE_NAME];
+
+/// A reflection service over Weave's proto files that lists the Weave services served
+/// and itself (`own`). Every message type of the files can be looked up, but the `Msg`
+/// services, which are not served over gRPC, are not listed. The `cosmos.*` services
+/// are served without reflection: `cosmos-sdk-proto` ships no descriptors.
+fn reflection(own: &'static str) -> tonic_reflection::server::Builder<'static> {
+    WEAVE_SERVICES.iter().copied().chain([own]).fold(
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET),
+        |builder, name| builder.with_service_name(name),
+    )
+}
+
 /// Serves the gRPC API on `addr` until `shutdown` resolves.
 pub(crate) async fn serve(
     addr: SocketAddr,
@@ -177,14 +260,14 @@ pub(crate) async fn serve(
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
 
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building the gRPC reflection service (v1)")?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .context("building the gRPC reflection service (v1alpha)")?;
+    let reflection_v1 =
+        reflection(tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME)
+            .build_v1()
+            .context("building the gRPC reflection service (v1)")?;
+    let reflection_v1alpha =
+        reflection(tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME)
+            .build_v1alpha()
+            .context("building the gRPC reflection service (v1alpha)")?;
 
     let incoming = TcpIncoming::bind(addr)
         .with_context(|| format!("binding the gRPC address {addr}"))?
@@ -193,11 +276,21 @@ pub(crate) async fn serve(
     Server::builder()
         .timeout(REQUEST_TIMEOUT)
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
-        .add_service(bounded!(TxServiceServer::new(tx::TxService::new(node.clone()))))
-        .add_service(bounded!(AuthQueryServer::new(auth::AuthQuery::new(node.clone()))))
-        .add_service(bounded!(BankQueryServer::new(bank::BankQuery::new(node.clone()))))
-        .add_service(bounded!(WeaveBankQueryServer::new(bank::WeaveBankQuery::new(node.clone()))))
-        .add_service(bounded!(TendermintServiceServer::new(tendermint::TendermintService::new(node))))
+        .add_service(bounded!(TxServiceServer::new(tx::TxService::new(
+            node.clone()
+        ))))
+        .add_service(bounded!(AuthQueryServer::new(auth::AuthQuery::new(
+            node.clone()
+        ))))
+        .add_service(bounded!(BankQueryServer::new(bank::BankQuery::new(
+            node.clone()
+        ))))
+        .add_service(bounded!(WeaveBankQueryServer::new(
+            bank::WeaveBankQuery::new(node.clone())
+        )))
+        .add_service(bounded!(TendermintServiceServer::new(
+            tendermint::TendermintService::new(node)
+        )))
         .add_service(bounded!(reflection_v1))
         .add_service(bounded!(reflection_v1alpha))
         .serve_with_incoming_shutdown(incoming, shutdown)
@@ -209,7 +302,7 @@ pub(crate) async fn serve(
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
+mod test_support {
     //! An application over a temporary store, with a funded account, for the
     //! services' tests. The CometBFT RPC address points nowhere: these tests never
     //! reach it.
@@ -224,11 +317,11 @@ pub(crate) mod test_support {
     use super::Node;
 
     /// The funded account.
-    pub(crate) const FUNDED: Address = Address::new([7u8; 20]);
+    pub(super) const FUNDED: Address = Address::new([7u8; 20]);
     /// Its `uweave` balance.
-    pub(crate) const FUNDS: u128 = 1_000_000;
+    pub(super) const FUNDS: u128 = 1_000_000;
 
-    pub(crate) fn node() -> (Node, tempfile::TempDir) {
+    pub(super) fn node() -> (Node, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = App::open(dir.path(), StorageConfig::default()).expect("open app");
         let bank = GenesisState {
@@ -266,9 +359,172 @@ mod tests {
         md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(12i64));
         assert_eq!(requested_height(&md).expect("header"), 12);
         md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(-1i64));
-        assert_eq!(requested_height(&md).expect_err("negative").code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            requested_height(&md).expect_err("negative").code(),
+            tonic::Code::InvalidArgument
+        );
         md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from_static("ten"));
-        assert_eq!(requested_height(&md).expect_err("text").code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            requested_height(&md).expect_err("text").code(),
+            tonic::Code::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn pages_by_offset_and_by_key() {
+        let items: Vec<u32> = (0..250).collect();
+        let (page, res) = paginate(items.clone(), None).expect("default page");
+        assert_eq!(page, (0..100).collect::<Vec<_>>());
+        assert_eq!(res.total, 250);
+        let req = PageRequest {
+            key: res.next_key,
+            limit: 200,
+            ..Default::default()
+        };
+        let (page, res) = paginate(items.clone(), Some(&req)).expect("by key");
+        assert_eq!(page, (100..250).collect::<Vec<_>>());
+        assert!(res.next_key.is_empty());
+        let req = PageRequest {
+            offset: 248,
+            limit: 5,
+            reverse: true,
+            ..Default::default()
+        };
+        let (page, _) = paginate(items.clone(), Some(&req)).expect("reverse");
+        assert_eq!(page, vec![1, 0]);
+        let req = PageRequest {
+            offset: 1000,
+            ..Default::default()
+        };
+        assert!(paginate(items.clone(), Some(&req))
+            .expect("past the end")
+            .0
+            .is_empty());
+        let req = PageRequest {
+            key: vec![1, 2, 3],
+            ..Default::default()
+        };
+        assert_eq!(
+            paginate(items, Some(&req)).expect_err("bad key").code(),
+            tonic::Code::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn advertised_weave_services_exist_in_the_descriptors() {
+        let set = prost_types::FileDescriptorSet::decode(weave_proto::FILE_DESCRIPTOR_SET)
+            .expect("descriptor set");
+        let declared: Vec<String> = set
+            .file
+            .iter()
+            .flat_map(|f| {
+                f.service
+                    .iter()
+                    .map(move |s| format!("{}.{}", f.package(), s.name()))
+            })
+            .collect();
+        for name in WEAVE_SERVICES {
+            assert!(
+                declared.iter().any(|d| d == name),
+                "{name} not in {declared:?}"
+            );
+        }
+    }
+
+    /// The whole server over a real socket: routing, the size bound, reflection and
+    /// shutdown.
+    #[tokio::test]
+    async fn serves_over_tcp_and_stops_on_shutdown() {
+        use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+            query_client::QueryClient as BankClient, QueryBalanceRequest,
+        };
+        use tokio_stream::StreamExt as _;
+        use tonic_reflection::pb::v1::{
+            server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+            ServerReflectionRequest,
+        };
+
+        let (node, _dir) = test_support::node();
+        let addr = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+            probe.local_addr().expect("local addr")
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            addr,
+            Arc::clone(&node.app),
+            "http://127.0.0.1:1".into(),
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
+        let url = format!("http://{addr}");
+        let channel = {
+            let mut tries = 0;
+            loop {
+                match tonic::transport::Endpoint::from_shared(url.clone())
+                    .expect("endpoint")
+                    .connect()
+                    .await
+                {
+                    Ok(c) => break c,
+                    Err(_) if tries < 50 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => panic!("server did not come up: {e}"),
+                }
+            }
+        };
+
+        let mut bank = BankClient::new(channel.clone()).max_encoding_message_size(64 * 1024 * 1024);
+        let res = bank
+            .balance(QueryBalanceRequest {
+                address: test_support::FUNDED.to_string(),
+                denom: "uweave".into(),
+            })
+            .await
+            .expect("balance over tcp");
+        assert!(res.metadata().get(BLOCK_HEIGHT_HEADER).is_some());
+        assert_eq!(
+            res.into_inner().balance.expect("coin").amount,
+            test_support::FUNDS.to_string()
+        );
+
+        // A request above the decode bound is refused.
+        let err = bank
+            .balance(QueryBalanceRequest {
+                address: "x".repeat(MAX_DECODE_BYTES + 1),
+                denom: "uweave".into(),
+            })
+            .await
+            .expect_err("too large");
+        assert_eq!(err.code(), tonic::Code::OutOfRange, "{err:?}");
+
+        let mut reflection = ServerReflectionClient::new(channel);
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut answers = reflection
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .expect("reflection")
+            .into_inner();
+        let answer = answers.next().await.expect("an answer").expect("ok");
+        let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+            panic!("unexpected reflection answer {answer:?}");
+        };
+        let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+        assert!(
+            names.iter().any(|n| n == "weave.bank.v1.Query"),
+            "{names:?}"
+        );
+        assert!(!names.iter().any(|n| n == "weave.bank.v1.Msg"), "{names:?}");
+
+        stop_tx.send(()).expect("server still running");
+        server.await.expect("join").expect("clean shutdown");
     }
 
     #[test]

@@ -35,8 +35,11 @@ pub(super) fn grpc_code(codespace: &str, code: u32) -> Code {
 }
 
 /// A status for an application error, with `codespace:code: log` as its message.
-pub(crate) fn abci_status(codespace: &str, code: u32, log: &str) -> Status {
-    Status::new(grpc_code(codespace, code), format!("{codespace}:{code}: {log}"))
+pub(super) fn abci_status(codespace: &str, code: u32, log: &str) -> Status {
+    Status::new(
+        grpc_code(codespace, code),
+        format!("{codespace}:{code}: {log}"),
+    )
 }
 
 /// A status for a failed call to CometBFT's RPC. CometBFT's answers that say a thing
@@ -53,7 +56,9 @@ pub(super) fn rpc_status(method: &str, err: &tendermint_rpc::Error) -> Status {
 fn rpc_code(text: &str) -> Code {
     if text.contains("not found") || text.contains("is not available") {
         Code::NotFound
-    } else if text.contains("must be less than or equal to") || text.contains("must be greater than") {
+    } else if text.contains("must be less than or equal to")
+        || text.contains("must be greater than")
+    {
         Code::InvalidArgument
     } else {
         Code::Unavailable
@@ -68,7 +73,11 @@ mod tests {
     fn sdk_codes_map_to_grpc_codes() {
         assert_eq!(grpc_code("sdk", 22), Code::NotFound);
         for invalid in [2, 7, 10, 18] {
-            assert_eq!(grpc_code("sdk", invalid), Code::InvalidArgument, "code {invalid}");
+            assert_eq!(
+                grpc_code("sdk", invalid),
+                Code::InvalidArgument,
+                "code {invalid}"
+            );
         }
         assert_eq!(grpc_code("sdk", 6), Code::Unimplemented);
         assert_eq!(grpc_code("sdk", 5), Code::FailedPrecondition);
@@ -98,12 +107,21 @@ mod tests {
 
     #[test]
     fn rpc_failures_are_classified() {
-        assert_eq!(rpc_code("server returned error: tx (AB12) not found"), Code::NotFound);
-        assert_eq!(rpc_code("height 3 is not available, lowest height is 10"), Code::NotFound);
+        assert_eq!(
+            rpc_code("server returned error: tx (AB12) not found"),
+            Code::NotFound
+        );
+        assert_eq!(
+            rpc_code("height 3 is not available, lowest height is 10"),
+            Code::NotFound
+        );
         assert_eq!(
             rpc_code("height 90 must be less than or equal to the current blockchain height 12"),
             Code::InvalidArgument
         );
-        assert_eq!(rpc_code("error sending request: connection refused"), Code::Unavailable);
+        assert_eq!(
+            rpc_code("error sending request: connection refused"),
+            Code::Unavailable
+        );
     }
 }
