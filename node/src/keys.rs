@@ -26,6 +26,7 @@ use std::{
 use anyhow::{anyhow, bail, ensure, Context};
 use cosmos_sdk_proto::cosmos::crypto::{ed25519, secp256k1};
 use prost::Message;
+#[cfg(test)]
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use weave_kernel::Address;
@@ -175,6 +176,7 @@ pub(crate) enum SigningKey {
 
 impl SigningKey {
     /// A new random key from the operating system's random source.
+    #[cfg(test)]
     pub(crate) fn generate(algo: KeyAlgo) -> Self {
         match algo {
             KeyAlgo::Secp256k1 => Self::Secp256k1(k256::ecdsa::SigningKey::random(&mut OsRng)),
@@ -382,6 +384,7 @@ impl Keyring {
     }
 
     /// Files an existing key (with no mnemonic) under `name`.
+    #[cfg(test)]
     pub(crate) fn import_signing_key(
         &self,
         name: &str,

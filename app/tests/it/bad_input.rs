@@ -2,7 +2,14 @@
 //! CheckTx and changes nothing; in a block, those that fail before paying the fee leave
 //! no trace at all.
 
-use cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw;
+use cosmos_sdk_proto::cosmos::{
+    base::v1beta1::Coin as ProtoCoin,
+    tx::{
+        signing::v1beta1::SignMode,
+        v1beta1::{mode_info, ModeInfo, TxRaw},
+    },
+};
+use k256::ecdsa::Signature;
 use prost::Message;
 
 use crate::harness::*;
@@ -24,7 +31,37 @@ fn case(name: &'static str, tx: Vec<u8>, code: u32) -> Case {
     }
 }
 
-/// Every case is signed by account 0, whose committed sequence is 1.
+fn unknown_any() -> weave_kernel::Any {
+    weave_kernel::Any {
+        type_url: "/weave.nope.v1.MsgNope".into(),
+        value: vec![],
+    }
+}
+
+fn other_denom(amount: u128) -> ProtoCoin {
+    ProtoCoin {
+        denom: "ustake".into(),
+        amount: amount.to_string(),
+    }
+}
+
+/// The same signature with S replaced by n - S: valid ECDSA, but malleable, so the
+/// chain accepts only the low-S form.
+fn high_s(mut raw: TxRaw) -> TxRaw {
+    let sig = Signature::from_slice(&raw.signatures[0]).unwrap();
+    assert!(
+        sig.normalize_s().is_none(),
+        "signers produce low-S signatures"
+    );
+    let (r, s) = sig.split_scalars();
+    let high = Signature::from_scalars(r, -s).unwrap();
+    assert!(high.normalize_s().is_some());
+    raw.signatures[0] = high.to_bytes().to_vec();
+    raw
+}
+
+/// The cases: all but two are signed by account 0, whose committed sequence is 1; the
+/// others by account 1 (which has never signed) and the ed25519 account 4.
 fn bad_cases(chain: &TestChain) -> Vec<Case> {
     let key = &chain.keys[0];
     let (a, b) = (chain.addr(0), chain.addr(1));
@@ -41,10 +78,7 @@ fn bad_cases(chain: &TestChain) -> Vec<Case> {
         body_bytes: vec![0xff; 7],
         ..good().sign_raw(key)
     };
-    let unknown = weave_kernel::Any {
-        type_url: "/weave.nope.v1.MsgNope".into(),
-        value: vec![],
-    };
+    let unknown = unknown_any();
     let cosmos_prefix = "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu";
 
     vec![
@@ -129,6 +163,111 @@ fn bad_cases(chain: &TestChain) -> Vec<Case> {
         case("no signatures", no_sigs.encode_to_vec(), 15),
         case("gas limit 0", good().gas(0).fee(FEE).sign(key), 36),
         case(
+            "timeout height passed",
+            good()
+                .sign_edited(key, |body, _| body.timeout_height = 1)
+                .encode_to_vec(),
+            30,
+        ),
+        case(
+            "fee in another denomination",
+            good().fee_coins(vec![other_denom(FEE)]).sign(key),
+            10,
+        ),
+        case(
+            "no fee field",
+            good()
+                .sign_edited(key, |_, auth| auth.fee = None)
+                .encode_to_vec(),
+            13,
+        ),
+        case(
+            "public key of another account",
+            good()
+                .sign_edited(key, |_, auth| {
+                    auth.signer_infos[0].public_key = Some(chain.keys[1].pub_key_any())
+                })
+                .encode_to_vec(),
+            8,
+        ),
+        case(
+            "first transaction without a public key",
+            chain
+                .tx(&chain.keys[1], vec![msg::send(&b, &a, 1)])
+                .without_pub_key()
+                .sign(&chain.keys[1]),
+            8,
+        ),
+        case(
+            "two signer infos for one signer",
+            good()
+                .sign_edited(key, |_, auth| {
+                    let again = auth.signer_infos[0].clone();
+                    auth.signer_infos.push(again);
+                })
+                .encode_to_vec(),
+            14,
+        ),
+        case(
+            "amino sign mode",
+            good()
+                .sign_edited(key, |_, auth| {
+                    auth.signer_infos[0].mode_info = Some(ModeInfo {
+                        sum: Some(mode_info::Sum::Single(mode_info::Single {
+                            mode: SignMode::LegacyAminoJson as i32,
+                        })),
+                    })
+                })
+                .encode_to_vec(),
+            37,
+        ),
+        case(
+            "extension option",
+            good()
+                .sign_edited(key, |body, _| body.extension_options.push(unknown_any()))
+                .encode_to_vec(),
+            37,
+        ),
+        case(
+            "fee payer",
+            good()
+                .sign_edited(key, |_, auth| {
+                    auth.fee.as_mut().unwrap().payer = b.to_string();
+                })
+                .encode_to_vec(),
+            37,
+        ),
+        case("no messages", chain.tx(key, vec![]).sign(key), 18),
+        case(
+            "too many messages",
+            chain.tx(key, vec![msg::send(&a, &b, 1); 65]).sign(key),
+            18,
+        ),
+        case(
+            "larger than 1 MiB",
+            good()
+                .sign_edited(key, |body, _| body.memo = "m".repeat(1 << 20))
+                .encode_to_vec(),
+            21,
+        ),
+        case(
+            "high-S secp256k1 signature",
+            high_s(good().sign_raw(key)).encode_to_vec(),
+            4,
+        ),
+        case(
+            "bad ed25519 signature",
+            {
+                let ed = &chain.keys[4];
+                let mut raw = chain
+                    .tx(ed, vec![msg::send(&ed.address(), &b, 1)])
+                    .sign_raw(ed);
+                raw.signatures[0][0] ^= 0x01;
+                raw.encode_to_vec()
+            },
+            4,
+        ),
+        case(
             "gas limit above the maximum",
             good().gas(100_000_001).fee(10_000_000).sign(key),
             36,
@@ -145,12 +284,14 @@ fn bad_transactions_get_stable_codes_and_change_nothing() {
     assert_ok(&chain.deliver_block(std::slice::from_ref(&setup)).tx_results[0]);
     assert_ok(&reference.deliver_block(&[setup]).tx_results[0]);
 
-    let before = (
-        chain.balance(&a),
-        chain.balance(&b),
-        chain.balance(&fee_collector()),
-        chain.sequence(&a),
-    );
+    let e = chain.addr(4);
+    let snapshot = |chain: &TestChain| {
+        (
+            [a, b, e, fee_collector()].map(|x| chain.balance(&x)),
+            [a, b, e].map(|x| chain.account(&x).unwrap()),
+        )
+    };
+    let before = snapshot(&chain);
     let cases = bad_cases(&chain);
     for c in &cases {
         let r = chain.check(&c.tx);
@@ -164,13 +305,7 @@ fn bad_transactions_get_stable_codes_and_change_nothing() {
             r.log
         );
         assert!(!r.log.is_empty(), "{}: an error explains itself", c.name);
-        let now = (
-            chain.balance(&a),
-            chain.balance(&b),
-            chain.balance(&fee_collector()),
-            chain.sequence(&a),
-        );
-        assert_eq!(now, before, "{} changed state", c.name);
+        assert!(snapshot(&chain) == before, "{} changed state", c.name);
     }
 
     // The check state kept nothing either: the next good transaction still fits.
@@ -195,5 +330,5 @@ fn bad_transactions_get_stable_codes_and_change_nothing() {
     assert!(res.tx_results.iter().all(|r| r.events.is_empty()));
     let empty = reference.deliver_block(&[]);
     assert_eq!(res.app_hash, empty.app_hash);
-    assert_eq!(chain.sequence(&a), 1);
+    assert!(snapshot(&chain) == before);
 }

@@ -106,3 +106,63 @@ fn a_fee_the_payer_cannot_afford_is_not_charged_and_the_sequence_stays() {
     assert_eq!(chain.sequence(&p), 0);
     assert_eq!(chain.balance(&fee_collector()), 0);
 }
+
+#[test]
+fn running_out_of_gas_in_a_message_charges_the_fee_and_moves_nothing() {
+    let mut chain = TestChain::new();
+    let (a, b, c) = (chain.addr(0), chain.addr(1), chain.addr(2));
+    let key = &chain.keys[0];
+    // What one and two sends cost; a limit halfway through the second message lets
+    // the ante checks and the first message pass and the second run out.
+    let one = chain
+        .app()
+        .simulate(&chain.tx(key, vec![msg::send(&a, &b, 1)]).sign(key))
+        .gas_used;
+    let two_msgs = vec![msg::send(&a, &b, 1), msg::send(&a, &c, 1)];
+    let two = chain
+        .app()
+        .simulate(&chain.tx(key, two_msgs.clone()).sign(key))
+        .gas_used;
+    assert!(two > one + 2_000, "a message costs gas: {one} vs {two}");
+    let limit = one + (two - one) / 2;
+    let fee = (limit as u128 * 25).div_ceil(1000);
+    let tx = chain.tx(key, two_msgs).gas(limit).fee(fee).sign(key);
+
+    let check = chain.check(&tx);
+    assert_eq!(
+        (check.code, check.codespace.as_str()),
+        (11, "sdk"),
+        "{}",
+        check.log
+    );
+    let res = chain.deliver_block(&[tx]);
+    let r = &res.tx_results[0];
+    assert_eq!((r.code, r.codespace.as_str()), (11, "sdk"), "{}", r.log);
+    assert_eq!(r.gas_used, limit as i64);
+    assert!(paid_fee(r));
+    assert_eq!(chain.balance(&a), INITIAL_BALANCE - fee);
+    assert_eq!(chain.balance(&b), INITIAL_BALANCE);
+    assert_eq!(chain.balance(&c), INITIAL_BALANCE);
+    assert_eq!(chain.balance(&fee_collector()), fee);
+    assert_eq!(chain.sequence(&a), 1);
+}
+
+#[test]
+fn abci_calls_out_of_order_are_refused() {
+    let mut chain = TestChain::new();
+    assert!(
+        chain.app().commit().is_err(),
+        "Commit without FinalizeBlock"
+    );
+    chain.height = 4;
+    let wrong = chain
+        .app()
+        .finalize_block(tendermint_proto::v0_38::abci::RequestFinalizeBlock {
+            height: 5,
+            ..Default::default()
+        });
+    assert!(wrong.is_err(), "FinalizeBlock must be for the next height");
+    chain.height = 0;
+    chain.deliver_block(&[]);
+    assert_eq!(chain.info().last_block_height, 1);
+}

@@ -24,6 +24,7 @@ fn prepare_proposal_drops_failing_transactions_and_keeps_order() {
         .sequence(7)
         .sign(&chain.keys[2]);
     let replay_a0 = good_a0.clone();
+    let overdraft = chain.send(4, &a, 10 * INITIAL_BALANCE);
     let garbage = b"not a transaction".to_vec();
     let good_d = chain.send(3, &c, 5);
 
@@ -34,6 +35,7 @@ fn prepare_proposal_drops_failing_transactions_and_keeps_order() {
         good_a1.clone(),
         replay_a0,
         garbage,
+        overdraft,
         good_d.clone(),
     ];
     let res = chain.prepare(&offered, 1 << 20);

@@ -5,7 +5,6 @@
 //! It checks what it is sent as the chain would: `BroadcastTx` decodes the transaction
 //! with `weave_app::tx::decode_tx`, checks the sequence and the minimum fee, and
 //! verifies the signature against the account number and chain id it holds.
-#![allow(clippy::unwrap_used)]
 
 use std::{
     collections::BTreeMap,

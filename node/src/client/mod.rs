@@ -82,8 +82,8 @@ pub(crate) enum QueryCmd {
 /// Where to reach a node: shared by every client command.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct NodeOpts {
-    /// The node's gRPC endpoint, e.g. `http://127.0.0.1:9090` [default: `grpc_laddr` of
-    /// <home>/config/weaved.toml if present, else http://127.0.0.1:9090]
+    /// The node's gRPC endpoint, e.g. `http://127.0.0.1:9090` (default: `grpc_laddr` of
+    /// `<home>/config/weaved.toml` if present, else `http://127.0.0.1:9090`)
     #[arg(long, env = "WEAVE_NODE", value_name = "URL")]
     pub(crate) node: Option<String>,
 }

@@ -134,13 +134,13 @@ impl BroadcastModeArg {
 pub(crate) struct TxOpts {
     #[command(flatten)]
     pub(crate) node: NodeOpts,
-    /// The chain id to sign for [default: `chain_id` of <home>/config/weaved.toml]
+    /// The chain id to sign for (default: `chain_id` of `<home>/config/weaved.toml`)
     #[arg(long)]
     pub(crate) chain_id: Option<String>,
     /// The key that signs (a key name); must agree with FROM_KEY when both are given.
     #[arg(long, value_name = "KEY")]
     pub(crate) from: Option<String>,
-    /// The fee, e.g. `5000uweave` [default: ceil(gas × --gas-prices)]
+    /// The fee, e.g. `5000uweave` (default: ceil(gas × `--gas-prices`))
     #[arg(long, value_parser = parse_fee, value_name = "COIN", conflicts_with = "gas_prices")]
     pub(crate) fees: Option<u128>,
     /// The gas limit: a number, or `auto` to simulate the transaction and multiply the

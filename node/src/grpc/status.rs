@@ -7,7 +7,7 @@ use weave_kernel::CODESPACE_SDK;
 /// The gRPC code for an application error. Only the kernel's `sdk` codes have a
 /// known meaning here; a module's own codes become `Unknown`, as in the Cosmos SDK,
 /// and the message keeps the codespace and code for clients that know them.
-pub(super) fn grpc_code(codespace: &str, code: u32) -> Code {
+fn grpc_code(codespace: &str, code: u32) -> Code {
     if codespace != CODESPACE_SDK {
         return Code::Unknown;
     }
@@ -47,10 +47,29 @@ pub(super) fn abci_status(codespace: &str, code: u32, log: &str) -> Status {
 /// out of range `InvalidArgument`; anything else, including an unreachable node, is
 /// `Unavailable`.
 pub(super) fn rpc_status(method: &str, err: &tendermint_rpc::Error) -> Status {
-    let text = err.to_string();
+    let text = rpc_error_text(err);
     let code = rpc_code(&text);
-    tracing::warn!(method, error = %text, "CometBFT RPC call failed");
+    if code == Code::Unavailable {
+        tracing::warn!(method, error = %text, "CometBFT RPC call failed");
+    } else {
+        tracing::debug!(method, error = %text, "CometBFT RPC refused a request");
+    }
     Status::new(code, format!("cometbft rpc: {method}: {text}"))
+}
+
+/// The readable part of an RPC error on one line: its message and causes, without the
+/// location and backtrace that the error's tracer may append.
+pub(super) fn rpc_error_text(err: &tendermint_rpc::Error) -> String {
+    condense(&err.to_string())
+}
+
+fn condense(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| *l != "Location:" && *l != "Stack backtrace:")
+        .filter(|l| !l.is_empty() && *l != "Caused by:")
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 fn rpc_code(text: &str) -> Code {
@@ -103,6 +122,16 @@ mod tests {
         let s = abci_status("sdk", 7, "invalid address: bad checksum");
         assert_eq!(s.code(), Code::InvalidArgument);
         assert_eq!(s.message(), "sdk:7: invalid address: bad checksum");
+    }
+
+    #[test]
+    fn rpc_error_text_drops_the_trace() {
+        let traced = "response error\n\nCaused by:\n    Internal error: height 9 must be less than or equal to the current blockchain height 5 (code: -32603)\n\nLocation:\n    /src/eyre.rs:10:9\n\nStack backtrace:\n   0: eyre::DefaultHandler::default_with\n";
+        assert_eq!(
+            condense(traced),
+            "response error: Internal error: height 9 must be less than or equal to the current blockchain height 5 (code: -32603)"
+        );
+        assert_eq!(condense("plain message"), "plain message");
     }
 
     #[test]

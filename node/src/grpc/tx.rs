@@ -18,7 +18,12 @@ use tendermint_proto::{google::protobuf::Any, v0_38::abci as pb};
 use tendermint_rpc::Client;
 use tonic::{Request, Response, Status};
 
-use super::{abci_status, not_served, paginate, status::rpc_status, tendermint::block_parts, Node};
+use super::{
+    abci_status, not_served, paginate,
+    status::{rpc_error_text, rpc_status},
+    tendermint::block_parts,
+    Node,
+};
 
 /// The `Any` type URL of a decoded transaction.
 pub(super) const TX_TYPE_URL: &str = "/cosmos.tx.v1beta1.Tx";
@@ -189,7 +194,7 @@ impl TxService {
         match self.node.rpc.block(height).await {
             Ok(b) => rfc3339_seconds(&b.block.header.time),
             Err(e) => {
-                tracing::warn!(%height, error = %e, "no block time for a transaction");
+                tracing::warn!(%height, error = %rpc_error_text(&e), "no block time for a transaction");
                 String::new()
             }
         }
@@ -300,7 +305,7 @@ impl Service for TxService {
                 broadcast_tx_response(&tx, code, codespace, &data, log)
             }
             Err(e) => {
-                let text = e.to_string();
+                let text = rpc_error_text(&e);
                 match mempool_refusal(&text) {
                     Some(code) => {
                         tracing::debug!(error = %text, code, "CometBFT refused a transaction");
