@@ -142,3 +142,40 @@ fn sending_to_oneself_only_costs_the_fee() {
     assert_eq!(chain.balance(&a), INITIAL_BALANCE - FEE);
     assert_eq!(chain.total_supply(), 5 * INITIAL_BALANCE);
 }
+
+#[test]
+fn the_mempool_view_follows_blocks() {
+    let mut chain = TestChain::new();
+    let (a, b) = (chain.addr(0), chain.addr(1));
+    let key = &chain.keys[0];
+    let t0 = chain.tx(key, vec![msg::send(&a, &b, 1)]).sign(key);
+    let t1 = chain
+        .tx(key, vec![msg::send(&a, &b, 2)])
+        .sequence(1)
+        .sign(key);
+    let t0_again = chain.tx(key, vec![msg::send(&a, &b, 3)]).sign(key);
+    assert_eq!(chain.check(&t0).code, 0);
+    assert_eq!(chain.check(&t1).code, 0);
+    // The check state already used sequence 0.
+    assert_eq!(chain.check(&t0_again).code, 32);
+    // Sequence 2 is not reached yet; a gap is refused.
+    let t3 = chain
+        .tx(key, vec![msg::send(&a, &b, 4)])
+        .sequence(3)
+        .sign(key);
+    assert_eq!(chain.check(&t3).code, 32);
+
+    // A block with only t0 commits; the check state starts over from it, and the
+    // recheck keeps t1 and evicts the other spender of sequence 0.
+    assert_ok(&chain.deliver_block(std::slice::from_ref(&t0)).tx_results[0]);
+    assert_eq!(chain.recheck(&t1).code, 0);
+    assert_eq!(chain.recheck(&t0_again).code, 32);
+    assert_eq!(
+        chain.check(&t0).code,
+        32,
+        "a committed transaction cannot come back"
+    );
+    assert_ok(&chain.deliver_block(&[t1]).tx_results[0]);
+    assert_eq!(chain.balance(&b), INITIAL_BALANCE + 3);
+    assert_eq!(chain.sequence(&a), 2);
+}

@@ -363,7 +363,7 @@ impl TxBuilder {
 /// restart tests drop and reopen the database within one process, which the page cache
 /// serves either way.
 fn temp_dir() -> tempfile::TempDir {
-    let shm = std::path::Path::new("/nonexistent");
+    let shm = std::path::Path::new("/dev/shm");
     if shm.is_dir() {
         if let Ok(dir) = tempfile::Builder::new()
             .prefix("weave-app-it")
@@ -493,6 +493,14 @@ impl TestChain {
         self.app().check_tx(RequestCheckTx {
             tx: tx.to_vec().into(),
             r#type: CheckTxType::New as i32,
+        })
+    }
+
+    /// CheckTx of a transaction already in the mempool, after a block.
+    pub fn recheck(&self, tx: &[u8]) -> ResponseCheckTx {
+        self.app().check_tx(RequestCheckTx {
+            tx: tx.to_vec().into(),
+            r#type: CheckTxType::Recheck as i32,
         })
     }
 

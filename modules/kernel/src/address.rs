@@ -109,6 +109,18 @@ impl FromStr for Address {
     }
 }
 
+/// The bech32 prefix of validator consensus addresses.
+pub const VALCONS_PREFIX: &str = "weavevalcons";
+
+/// A validator's consensus address (the first 20 bytes of SHA-256 of its consensus
+/// key, as CometBFT reports it) in bech32 with the `weavevalcons` prefix, as the Cosmos
+/// SDK prints validator and proposer addresses.
+pub fn valcons_address(address: &[u8]) -> String {
+    let hrp = Hrp::parse_unchecked(VALCONS_PREFIX);
+    // Encoding fails only for payloads far beyond any consensus address.
+    bech32::encode::<Bech32>(hrp, address).unwrap_or_else(|_| hex::encode(address))
+}
+
 impl Serialize for Address {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
@@ -161,6 +173,15 @@ mod tests {
         let mut other = pk.clone();
         other[5] ^= 1;
         assert_ne!(addr, Address::from_secp256k1(&other));
+    }
+
+    #[test]
+    fn valcons_addresses_round_trip() {
+        let s = valcons_address(&[0xaa; 20]);
+        assert!(s.starts_with("weavevalcons1"));
+        let (hrp, data) = bech32::decode(&s).unwrap();
+        assert_eq!(hrp.as_str(), VALCONS_PREFIX);
+        assert_eq!(data, vec![0xaa; 20]);
     }
 
     #[test]

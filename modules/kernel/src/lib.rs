@@ -16,7 +16,7 @@ mod gas;
 mod module;
 mod state;
 
-pub use address::{Address, AddressError, BECH32_PREFIX};
+pub use address::{valcons_address, Address, AddressError, BECH32_PREFIX, VALCONS_PREFIX};
 pub use coin::{parse_amount, validate_denom, Coin, CoinError, Coins, DENOM};
 pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};

@@ -19,7 +19,6 @@
 
 mod auth;
 mod bank;
-mod bech32;
 mod status;
 mod tendermint;
 mod tx;

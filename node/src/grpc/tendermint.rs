@@ -28,7 +28,7 @@ use tendermint_proto::{
 use tendermint_rpc::{endpoint::block, Client, Paging};
 use tonic::{Request, Response, Status};
 
-use super::{bech32, paginate, status::rpc_status, Node};
+use super::{paginate, status::rpc_status, Node};
 
 /// The `Any` type URL of an ed25519 public key.
 const ED25519_PUBKEY_TYPE: &str = "/cosmos.crypto.ed25519.PubKey";
@@ -64,7 +64,7 @@ fn sdk_header(h: &RawHeader) -> SdkHeader {
         app_hash: h.app_hash.clone(),
         last_results_hash: h.last_results_hash.clone(),
         evidence_hash: h.evidence_hash.clone(),
-        proposer_address: bech32::valcons(&h.proposer_address),
+        proposer_address: weave_kernel::valcons_address(&h.proposer_address),
     }
 }
 
@@ -83,7 +83,7 @@ fn sdk_validator(v: tendermint::validator::Info) -> Validator {
         }
     };
     Validator {
-        address: bech32::valcons(v.address.as_bytes()),
+        address: weave_kernel::valcons_address(v.address.as_bytes()),
         pub_key: Some(pub_key),
         voting_power: i64::try_from(v.power.value()).unwrap_or(i64::MAX),
         proposer_priority: v.proposer_priority.value(),
@@ -352,7 +352,7 @@ mod tests {
             (h.chain_id.as_str(), h.height, h.app_hash.as_slice()),
             ("weave-1", 7, &[1u8, 2, 3][..])
         );
-        assert_eq!(h.proposer_address, bech32::valcons(&[0xaa; 20]));
+        assert_eq!(h.proposer_address, weave_kernel::valcons_address(&[0xaa; 20]));
         assert!(h.proposer_address.starts_with("weavevalcons1"));
     }
 
