@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use prost::Message;
 use tendermint_proto::v0_38::abci::{
-    self as abci, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo, RequestInitChain,
-    RequestPrepareProposal, RequestProcessProposal, RequestQuery, ResponseCheckTx, ResponseCommit,
-    ResponseFinalizeBlock, ResponseInfo, ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal,
-    ResponseQuery,
+    self as abci, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
+    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+    ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
+    ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
 };
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 use weave_bank::{BankModule, Keeper as BankKeeper};
@@ -208,7 +208,10 @@ impl App {
             let d = lock(&self.deliver);
             (d.chain_id.clone(), d.last_block_time)
         };
-        let height = self.storage.latest_version().map_or(1, |v| v.saturating_add(1));
+        let height = self
+            .storage
+            .latest_version()
+            .map_or(1, |v| v.saturating_add(1));
         let mut c = lock(&self.check);
         c.block = BlockInfo {
             chain_id,
@@ -248,7 +251,8 @@ impl App {
             let stored = self.storage.meta_get(META_GENESIS_HASH)?;
             if stored.as_deref() != Some(genesis_hash.as_slice()) {
                 return Err(AppError::Genesis(
-                    "the data directory holds another chain's state; remove it or use its genesis".into(),
+                    "the data directory holds another chain's state; remove it or use its genesis"
+                        .into(),
                 ));
             }
             let root = self.storage.root_hash(latest)?;
@@ -263,8 +267,9 @@ impl App {
             if req.app_state_bytes.is_empty() {
                 Default::default()
             } else {
-                serde_json::from_slice(&req.app_state_bytes)
-                    .map_err(|e| AppError::Genesis(format!("app_state is not a JSON object: {e}")))?
+                serde_json::from_slice(&req.app_state_bytes).map_err(|e| {
+                    AppError::Genesis(format!("app_state is not a JSON object: {e}"))
+                })?
             };
         let known: Vec<&str> = self.router.modules().iter().map(|m| m.name()).collect();
         if let Some(unknown) = app_state.keys().find(|k| !known.contains(&k.as_str())) {
@@ -273,7 +278,10 @@ impl App {
             )));
         }
 
-        let (time_seconds, time_nanos) = req.time.as_ref().map_or((0, 0), |t| (t.seconds, t.nanos.max(0) as u32));
+        let (time_seconds, time_nanos) = req
+            .time
+            .as_ref()
+            .map_or((0, 0), |t| (t.seconds, t.nanos.max(0) as u32));
         let block = BlockInfo {
             chain_id: req.chain_id.clone(),
             height: genesis_version,
@@ -285,16 +293,24 @@ impl App {
         let mut gas = GasMeter::infinite();
         let mut events = Vec::new();
         for module in self.router.modules() {
-            let section = app_state.get(module.name()).cloned().unwrap_or(serde_json::Value::Null);
+            let section = app_state
+                .get(module.name())
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
             let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
             module
                 .init_genesis(&mut ctx, &section)
                 .map_err(|e| AppError::Genesis(format!("module {}: {}", module.name(), e.log)))?;
         }
-        let mut prepared = self.storage.prepare(genesis_version, overlay.into_changes())?;
+        let mut prepared = self
+            .storage
+            .prepare(genesis_version, overlay.into_changes())?;
         prepared.set_meta(META_CHAIN_ID, req.chain_id.clone().into_bytes());
         prepared.set_meta(META_GENESIS_HASH, genesis_hash);
-        prepared.set_meta(META_LAST_BLOCK_TIME, encode_time((time_seconds, time_nanos)));
+        prepared.set_meta(
+            META_LAST_BLOCK_TIME,
+            encode_time((time_seconds, time_nanos)),
+        );
         let root = prepared.root_hash();
         self.storage.commit(prepared)?;
         {
@@ -351,7 +367,9 @@ impl App {
             if total.saturating_add(size) > max {
                 continue;
             }
-            let outcome = self.executor().run_tx(&block, &mut overlay, &tx, Mode::Check);
+            let outcome = self
+                .executor()
+                .run_tx(&block, &mut overlay, &tx, Mode::Check);
             if outcome.result.is_ok() {
                 total += size;
                 txs.push(tx);
@@ -367,14 +385,32 @@ impl App {
         use abci::response_process_proposal::ProposalStatus;
         let max_memo = match AuthParams::load(self.storage.state().as_ref()) {
             Ok(p) => p.max_memo_chars as usize,
-            Err(_) => return ResponseProcessProposal { status: ProposalStatus::Reject as i32 },
+            Err(_) => {
+                return ResponseProcessProposal {
+                    status: ProposalStatus::Reject as i32,
+                }
+            }
         };
-        let ok = req.txs.iter().all(|tx| decode_tx(tx, &self.router, max_memo).is_ok());
-        let status = if ok { ProposalStatus::Accept } else { ProposalStatus::Reject };
-        ResponseProcessProposal { status: status as i32 }
+        let ok = req
+            .txs
+            .iter()
+            .all(|tx| decode_tx(tx, &self.router, max_memo).is_ok());
+        let status = if ok {
+            ProposalStatus::Accept
+        } else {
+            ProposalStatus::Reject
+        };
+        ResponseProcessProposal {
+            status: status as i32,
+        }
     }
 
-    fn block_info(&self, height: i64, time: Option<&tendermint_proto::google::protobuf::Timestamp>, proposer: &[u8]) -> BlockInfo {
+    fn block_info(
+        &self,
+        height: i64,
+        time: Option<&tendermint_proto::google::protobuf::Timestamp>,
+        proposer: &[u8],
+    ) -> BlockInfo {
         BlockInfo {
             chain_id: self.chain_id(),
             height: u64::try_from(height).unwrap_or(0),
@@ -386,9 +422,15 @@ impl App {
 
     /// ABCI FinalizeBlock: executes the block on a fresh overlay and prepares (but does
     /// not write) its commit, returning the new app hash.
-    pub fn finalize_block(&self, req: RequestFinalizeBlock) -> Result<ResponseFinalizeBlock, AppError> {
+    pub fn finalize_block(
+        &self,
+        req: RequestFinalizeBlock,
+    ) -> Result<ResponseFinalizeBlock, AppError> {
         let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
-        let expected = self.storage.latest_version().map_or(block.height, |v| v.saturating_add(1));
+        let expected = self
+            .storage
+            .latest_version()
+            .map_or(block.height, |v| v.saturating_add(1));
         if block.height != expected {
             return Err(AppError::Sequence(format!(
                 "FinalizeBlock for height {} but the next height is {expected}",
@@ -399,7 +441,13 @@ impl App {
         let mut block_events = Vec::new();
 
         for module in self.router.modules() {
-            run_hook(&block, &mut overlay, &mut block_events, module.name(), |ctx| module.begin_block(ctx));
+            run_hook(
+                &block,
+                &mut overlay,
+                &mut block_events,
+                module.name(),
+                |ctx| module.begin_block(ctx),
+            );
         }
 
         let exec = self.executor();
@@ -423,7 +471,13 @@ impl App {
             .collect();
 
         for module in self.router.modules() {
-            run_hook(&block, &mut overlay, &mut block_events, module.name(), |ctx| module.end_block(ctx));
+            run_hook(
+                &block,
+                &mut overlay,
+                &mut block_events,
+                module.name(),
+                |ctx| module.end_block(ctx),
+            );
         }
 
         let mut prepared = self.storage.prepare(block.height, overlay.into_changes())?;
@@ -448,7 +502,8 @@ impl App {
     /// check state on top of it.
     pub fn commit(&self) -> Result<ResponseCommit, AppError> {
         let pending = lock(&self.deliver).pending.take();
-        let prepared = pending.ok_or_else(|| AppError::Sequence("Commit without FinalizeBlock".into()))?;
+        let prepared =
+            pending.ok_or_else(|| AppError::Sequence("Commit without FinalizeBlock".into()))?;
         self.storage.commit(prepared)?;
         self.reset_check_state();
         Ok(ResponseCommit { retain_height: 0 })
@@ -462,7 +517,9 @@ impl App {
             c.block.clone()
         };
         let mut overlay = Overlay::new(self.storage.state());
-        let outcome = self.executor().run_tx(&block, &mut overlay, tx, Mode::Simulate);
+        let outcome = self
+            .executor()
+            .run_tx(&block, &mut overlay, tx, Mode::Simulate);
         Simulation {
             gas_used: outcome.gas_used,
             outcome,
@@ -477,7 +534,11 @@ impl App {
     ///   proof when `prove` is set.
     pub fn query(&self, req: RequestQuery) -> ResponseQuery {
         let latest = self.storage.latest_version().unwrap_or(0);
-        let height = if req.height <= 0 { latest } else { req.height as u64 };
+        let height = if req.height <= 0 {
+            latest
+        } else {
+            req.height as u64
+        };
         let result: Result<(Vec<u8>, Option<ProofOps>), TxError> = (|| {
             if req.path == "/store/key" {
                 if req.data.is_empty() {
@@ -511,13 +572,18 @@ impl App {
                     .into());
                 }
                 if req.prove {
-                    return Err(KernelError::InvalidRequest("proofs are served for /store/key queries".into()).into());
+                    return Err(KernelError::InvalidRequest(
+                        "proofs are served for /store/key queries".into(),
+                    )
+                    .into());
                 }
-                let module = self
-                    .router
-                    .module_for_query(&req.path)
-                    .ok_or_else(|| KernelError::UnknownMessage(format!("unknown query path {}", req.path)))?;
-                Ok((module.query(self.storage.state().as_ref(), &req.path, &req.data)?, None))
+                let module = self.router.module_for_query(&req.path).ok_or_else(|| {
+                    KernelError::UnknownMessage(format!("unknown query path {}", req.path))
+                })?;
+                Ok((
+                    module.query(self.storage.state().as_ref(), &req.path, &req.data)?,
+                    None,
+                ))
             }
         })();
         match result {
@@ -568,6 +634,10 @@ fn run_hook(
     let mut ctx = Ctx::new(block, overlay, &mut gas, events);
     if let Err(e) = ctx.atomically(hook) {
         tracing::error!(module, error = %e, "block hook failed; its writes were dropped");
-        events.push(Event::new("hook_failed").attr("module", module).attr("error", e));
+        events.push(
+            Event::new("hook_failed")
+                .attr("module", module)
+                .attr("error", e),
+        );
     }
 }

@@ -29,11 +29,23 @@ impl GasPrice {
             None => (s, ""),
         };
         let digits_ok = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || frac.len() > PRICE_DECIMALS as usize {
-            return Err(format!("invalid gas price {s:?}: want a decimal with at most 6 places"));
+        if int.is_empty()
+            || !digits_ok(int)
+            || !digits_ok(frac)
+            || frac.len() > PRICE_DECIMALS as usize
+        {
+            return Err(format!(
+                "invalid gas price {s:?}: want a decimal with at most 6 places"
+            ));
         }
-        let int: u128 = int.parse().map_err(|_| format!("gas price {s:?} too large"))?;
-        let mut frac_v: u128 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| format!("bad gas price {s:?}"))? };
+        let int: u128 = int
+            .parse()
+            .map_err(|_| format!("gas price {s:?} too large"))?;
+        let mut frac_v: u128 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| format!("bad gas price {s:?}"))?
+        };
         frac_v *= 10u128.pow(PRICE_DECIMALS - frac.len() as u32);
         let micro = int
             .checked_mul(PRICE_SCALE)
@@ -118,8 +130,9 @@ impl AuthParams {
     /// Reads the parameters from state (defaults before genesis).
     pub fn load(state: &dyn StateRead) -> Result<Self, TxError> {
         match state.get(PARAMS_KEY)? {
-            Some(b) => serde_json::from_slice(&b)
-                .map_err(|e| KernelError::InvalidRequest(format!("corrupt auth params: {e}")).into()),
+            Some(b) => serde_json::from_slice(&b).map_err(|e| {
+                KernelError::InvalidRequest(format!("corrupt auth params: {e}")).into()
+            }),
             None => Ok(Self::default()),
         }
     }

@@ -58,7 +58,13 @@ impl Executor<'_> {
     /// Runs one transaction on `state`. On failure, nothing it wrote remains, except
     /// that in `Deliver` mode a transaction whose ante checks passed keeps its fee
     /// payment and sequence increment.
-    pub fn run_tx(&self, block: &BlockInfo, state: &mut Overlay, bytes: &[u8], mode: Mode) -> TxOutcome {
+    pub fn run_tx(
+        &self,
+        block: &BlockInfo,
+        state: &mut Overlay,
+        bytes: &[u8],
+        mode: Mode,
+    ) -> TxOutcome {
         let params = match AuthParams::load(state) {
             Ok(p) => p,
             Err(e) => return failed(e, 0, None),
@@ -68,9 +74,17 @@ impl Executor<'_> {
             Err(e) => return failed(e, 0, None),
         };
         let gas_wanted = tx.gas_limit;
-        let limit = if mode == Mode::Simulate { params.max_tx_gas } else { tx.gas_limit };
+        let limit = if mode == Mode::Simulate {
+            params.max_tx_gas
+        } else {
+            tx.gas_limit
+        };
         if mode != Mode::Simulate && tx.gas_limit > params.max_tx_gas {
-            return failed(KernelError::InvalidGasLimit(tx.gas_limit).into(), 0, Some(tx));
+            return failed(
+                KernelError::InvalidGasLimit(tx.gas_limit).into(),
+                0,
+                Some(tx),
+            );
         }
         let mut gas = GasMeter::new(limit, params.gas_costs);
         let mut events = Vec::new();
@@ -150,8 +164,17 @@ impl Executor<'_> {
         Ok(())
     }
 
-    fn ante(&self, ctx: &mut Ctx<'_>, tx: &DecodedTx, params: &AuthParams, mode: Mode) -> Result<(), TxError> {
-        let size_gas = params.gas_costs.tx_size_per_byte.saturating_mul(tx.raw_len as u64);
+    fn ante(
+        &self,
+        ctx: &mut Ctx<'_>,
+        tx: &DecodedTx,
+        params: &AuthParams,
+        mode: Mode,
+    ) -> Result<(), TxError> {
+        let size_gas = params
+            .gas_costs
+            .tx_size_per_byte
+            .saturating_mul(tx.raw_len as u64);
         ctx.consume_gas(size_gas, "txSize")?;
 
         if tx.timeout_height != 0 && ctx.block.height > tx.timeout_height {
@@ -174,16 +197,19 @@ impl Executor<'_> {
         if mode != Mode::Simulate && offered < required {
             return Err(KernelError::InsufficientFee {
                 got: format!("{offered}{}", weave_kernel::DENOM),
-                required: format!("{required}{} (gas {} x price {})", weave_kernel::DENOM, tx.gas_limit, params.min_gas_price),
+                required: format!(
+                    "{required}{} (gas {} x price {})",
+                    weave_kernel::DENOM,
+                    tx.gas_limit,
+                    params.min_gas_price
+                ),
             }
             .into());
         }
 
         // The fee payer pays first, as in the Cosmos SDK: a transaction that fails later
         // in the block has still paid for the space it took.
-        let payer = tx
-            .fee_payer()
-            .ok_or(KernelError::NoSignatures)?;
+        let payer = tx.fee_payer().ok_or(KernelError::NoSignatures)?;
         if !tx.fee.is_empty() {
             let collector = Address::module(FEE_COLLECTOR);
             self.bank
@@ -200,10 +226,12 @@ impl Executor<'_> {
         }
 
         for signer in &tx.signers {
-            let mut account = self
-                .bank
-                .account(ctx, &signer.address)?
-                .ok_or_else(|| KernelError::UnknownAddress(format!("account {} does not exist; fund it first", signer.address)))?;
+            let mut account = self.bank.account(ctx, &signer.address)?.ok_or_else(|| {
+                KernelError::UnknownAddress(format!(
+                    "account {} does not exist; fund it first",
+                    signer.address
+                ))
+            })?;
             if signer.sequence != account.sequence {
                 return Err(KernelError::WrongSequence {
                     expected: account.sequence,
@@ -230,8 +258,12 @@ impl Executor<'_> {
                 }
             };
             let (cost, key_bytes) = match &key {
-                weave_kernel::expected::PubKey::Secp256k1(k) => (params.gas_costs.sig_verify_secp256k1, k),
-                weave_kernel::expected::PubKey::Ed25519(k) => (params.gas_costs.sig_verify_ed25519, k),
+                weave_kernel::expected::PubKey::Secp256k1(k) => {
+                    (params.gas_costs.sig_verify_secp256k1, k)
+                }
+                weave_kernel::expected::PubKey::Ed25519(k) => {
+                    (params.gas_costs.sig_verify_ed25519, k)
+                }
             };
             ctx.consume_gas(cost, "sigVerify")?;
             if matches!(mode, Mode::Check | Mode::Deliver) {
@@ -242,10 +274,10 @@ impl Executor<'_> {
                     self.sig_cache.insert(cache_key);
                 }
             }
-            ctx.emit(
-                Event::new("tx")
-                    .attr("acc_seq", format!("{}/{}", signer.address, account.sequence)),
-            );
+            ctx.emit(Event::new("tx").attr(
+                "acc_seq",
+                format!("{}/{}", signer.address, account.sequence),
+            ));
             account.pub_key = Some(key);
             account.sequence = account
                 .sequence

@@ -39,7 +39,10 @@ pub fn key(pub_key: &[u8], sign_bytes: &[u8], signature: &[u8]) -> [u8; 32] {
 impl SigCache {
     /// True if this check succeeded before.
     pub fn contains(&self, key: &[u8; 32]) -> bool {
-        self.inner.lock().map(|e| e.set.contains(key)).unwrap_or(false)
+        self.inner
+            .lock()
+            .map(|e| e.set.contains(key))
+            .unwrap_or(false)
     }
 
     /// Remembers a successful check, forgetting the oldest beyond capacity.

@@ -135,10 +135,18 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     if !fee.payer.is_empty() || !fee.granter.is_empty() {
         return Err(KernelError::NotSupported("fee payer and fee granter".into()).into());
     }
-    let fee_coins = Coins::parse(fee.amount.iter().map(|c| (c.denom.as_str(), c.amount.as_str())))
-        .map_err(KernelError::from)?;
+    let fee_coins = Coins::parse(
+        fee.amount
+            .iter()
+            .map(|c| (c.denom.as_str(), c.amount.as_str())),
+    )
+    .map_err(KernelError::from)?;
     if let Some(c) = fee_coins.iter().find(|c| c.denom != DENOM) {
-        return Err(KernelError::InvalidCoins(format!("fees are paid in {DENOM}, got {}", c.denom)).into());
+        return Err(KernelError::InvalidCoins(format!(
+            "fees are paid in {DENOM}, got {}",
+            c.denom
+        ))
+        .into());
     }
     if fee.gas_limit == 0 {
         return Err(KernelError::InvalidGasLimit(0).into());
@@ -163,11 +171,15 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     }
 
     let mut signers = Vec::with_capacity(required.len());
-    for ((address, info), signature) in required.iter().zip(&auth.signer_infos).zip(&raw.signatures) {
+    for ((address, info), signature) in required.iter().zip(&auth.signer_infos).zip(&raw.signatures)
+    {
         match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
             Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
             _ => {
-                return Err(KernelError::NotSupported("only SIGN_MODE_DIRECT single signatures".into()).into())
+                return Err(KernelError::NotSupported(
+                    "only SIGN_MODE_DIRECT single signatures".into(),
+                )
+                .into())
             }
         }
         let pub_key = match &info.public_key {
@@ -208,12 +220,19 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
 
 /// Verifies one signature over `sign_bytes`. secp256k1 signatures are ECDSA over
 /// SHA-256 in 64-byte `r || s` form with a low S; ed25519 signs the bytes themselves.
-pub fn verify_signature(pub_key: &PubKey, sign_bytes: &[u8], signature: &[u8]) -> Result<(), KernelError> {
-    let bad = |why: &str| KernelError::Unauthorized(format!("signature verification failed: {why}"));
+pub fn verify_signature(
+    pub_key: &PubKey,
+    sign_bytes: &[u8],
+    signature: &[u8],
+) -> Result<(), KernelError> {
+    let bad =
+        |why: &str| KernelError::Unauthorized(format!("signature verification failed: {why}"));
     match pub_key {
         PubKey::Secp256k1(key) => {
-            let vk = VerifyingKey::from_sec1_bytes(key).map_err(|_| bad("malformed secp256k1 key"))?;
-            let sig = K256Signature::from_slice(signature).map_err(|_| bad("malformed secp256k1 signature"))?;
+            let vk =
+                VerifyingKey::from_sec1_bytes(key).map_err(|_| bad("malformed secp256k1 key"))?;
+            let sig = K256Signature::from_slice(signature)
+                .map_err(|_| bad("malformed secp256k1 signature"))?;
             if sig.normalize_s().is_some() {
                 return Err(bad("secp256k1 signature is not in low-S form"));
             }
@@ -222,9 +241,15 @@ pub fn verify_signature(pub_key: &PubKey, sign_bytes: &[u8], signature: &[u8]) -
                 .map_err(|_| bad("wrong chain id, account number, key or bytes"))
         }
         PubKey::Ed25519(key) => {
-            let arr: [u8; 32] = key.as_slice().try_into().map_err(|_| bad("malformed ed25519 key"))?;
-            let vk = ed25519_consensus::VerificationKey::try_from(arr).map_err(|_| bad("malformed ed25519 key"))?;
-            let sig_arr: [u8; 64] = signature.try_into().map_err(|_| bad("ed25519 signature must be 64 bytes"))?;
+            let arr: [u8; 32] = key
+                .as_slice()
+                .try_into()
+                .map_err(|_| bad("malformed ed25519 key"))?;
+            let vk = ed25519_consensus::VerificationKey::try_from(arr)
+                .map_err(|_| bad("malformed ed25519 key"))?;
+            let sig_arr: [u8; 64] = signature
+                .try_into()
+                .map_err(|_| bad("ed25519 signature must be 64 bytes"))?;
             vk.verify(&ed25519_consensus::Signature::from(sig_arr), sign_bytes)
                 .map_err(|_| bad("wrong chain id, account number, key or bytes"))
         }

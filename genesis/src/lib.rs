@@ -57,14 +57,20 @@ impl AppState {
 
     /// Adds `amount` uweave to an account, merging with any balance it already has.
     pub fn add_balance(&mut self, address: Address, amount: u128) -> Result<(), GenesisError> {
-        let invalid = |reason: String| GenesisError::Invalid { module: "bank", reason };
+        let invalid = |reason: String| GenesisError::Invalid {
+            module: "bank",
+            reason,
+        };
         let existing = self.bank.balances.iter_mut().find(|b| b.address == address);
         let new = Coins::new(vec![Coin::base(amount)]).map_err(|e| invalid(e.to_string()))?;
         match existing {
             Some(b) => {
                 b.coins = Coins::sum([&b.coins, &new]).map_err(|e| invalid(e.to_string()))?;
             }
-            None => self.bank.balances.push(GenesisBalance { address, coins: new }),
+            None => self.bank.balances.push(GenesisBalance {
+                address,
+                coins: new,
+            }),
         }
         Ok(())
     }
@@ -81,7 +87,10 @@ impl AppState {
         self.auth
             .params
             .validate()
-            .map_err(|reason| GenesisError::Invalid { module: "auth", reason })?;
+            .map_err(|reason| GenesisError::Invalid {
+                module: "auth",
+                reason,
+            })?;
         self.bank.validate().map_err(|e| GenesisError::Invalid {
             module: "bank",
             reason: e.to_string(),
@@ -118,6 +127,9 @@ mod tests {
             r#"{{"bank": {{"balances": [{{"address": "{a}", "coins": [{{"denom":"uweave","amount":"1"}}]}},
                 {{"address": "{a}", "coins": [{{"denom":"uweave","amount":"1"}}]}}]}}}}"#
         );
-        assert!(matches!(AppState::from_json(dup.as_bytes()), Err(GenesisError::Invalid { .. })));
+        assert!(matches!(
+            AppState::from_json(dup.as_bytes()),
+            Err(GenesisError::Invalid { .. })
+        ));
     }
 }

@@ -77,7 +77,12 @@ pub(crate) fn check_version(bin: &Path) -> anyhow::Result<()> {
 }
 
 /// Sets `section.key = value` in a TOML table (top level when `section` is empty).
-pub(crate) fn set_toml(doc: &mut toml::Table, section: &str, key: &str, value: toml::Value) -> anyhow::Result<()> {
+pub(crate) fn set_toml(
+    doc: &mut toml::Table,
+    section: &str,
+    key: &str,
+    value: toml::Value,
+) -> anyhow::Result<()> {
     let table = if section.is_empty() {
         doc
     } else {
@@ -91,11 +96,17 @@ pub(crate) fn set_toml(doc: &mut toml::Table, section: &str, key: &str, value: t
 }
 
 /// Reads, edits and writes CometBFT's `config.toml`.
-pub(crate) fn edit_config(path: &Path, edit: impl FnOnce(&mut toml::Table) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut doc: toml::Table = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+pub(crate) fn edit_config(
+    path: &Path,
+    edit: impl FnOnce(&mut toml::Table) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     edit(&mut doc)?;
-    std::fs::write(path, toml::to_string(&doc)?).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, toml::to_string(&doc)?)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Reads, edits and writes a `genesis.json`.
@@ -103,9 +114,11 @@ pub(crate) fn edit_genesis(
     path: &Path,
     edit: impl FnOnce(&mut serde_json::Value) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut doc: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     edit(&mut doc)?;
-    std::fs::write(path, serde_json::to_string_pretty(&doc)?).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, serde_json::to_string_pretty(&doc)?)
+        .with_context(|| format!("writing {}", path.display()))
 }

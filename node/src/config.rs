@@ -45,7 +45,9 @@ pub(crate) struct HomeLayout {
 
 impl HomeLayout {
     pub(crate) fn new(root: &Path) -> Self {
-        Self { root: root.to_path_buf() }
+        Self {
+            root: root.to_path_buf(),
+        }
     }
     pub(crate) fn root(&self) -> &Path {
         &self.root

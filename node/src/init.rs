@@ -63,9 +63,14 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                 layout.root().display()
             );
         }
-        for dir in [layout.cometbft_home(), layout.root().join("data"), layout.root().join("config")] {
+        for dir in [
+            layout.cometbft_home(),
+            layout.root().join("data"),
+            layout.root().join("config"),
+        ] {
             if dir.exists() {
-                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
             }
         }
     }
@@ -77,9 +82,24 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
 
     cometbft::edit_config(&layout.cometbft_config(), |doc| {
         set_toml(doc, "", "moniker", Value::String(args.moniker.clone()))?;
-        set_toml(doc, "", "proxy_app", Value::String(format!("tcp://{}", args.abci_laddr)))?;
-        set_toml(doc, "rpc", "laddr", Value::String(format!("tcp://{}", args.rpc_laddr)))?;
-        set_toml(doc, "p2p", "laddr", Value::String(format!("tcp://{}", args.p2p_laddr)))?;
+        set_toml(
+            doc,
+            "",
+            "proxy_app",
+            Value::String(format!("tcp://{}", args.abci_laddr)),
+        )?;
+        set_toml(
+            doc,
+            "rpc",
+            "laddr",
+            Value::String(format!("tcp://{}", args.rpc_laddr)),
+        )?;
+        set_toml(
+            doc,
+            "p2p",
+            "laddr",
+            Value::String(format!("tcp://{}", args.p2p_laddr)),
+        )?;
         // Loopback localnets need these; they are harmless for a single node.
         set_toml(doc, "p2p", "addr_book_strict", Value::Boolean(false))?;
         set_toml(doc, "p2p", "allow_duplicate_ip", Value::Boolean(true))?;
@@ -129,14 +149,29 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             })
         );
     } else {
-        println!("Initialized {} for chain {}", layout.root().display(), args.chain_id);
-        println!("  funded key {:?}: {} ({} uweave)", info.name, info.address, args.amount);
+        println!(
+            "Initialized {} for chain {}",
+            layout.root().display(),
+            args.chain_id
+        );
+        println!(
+            "  funded key {:?}: {} ({} uweave)",
+            info.name, info.address, args.amount
+        );
         if let Some(m) = mnemonic {
-            eprintln!("\n**Write this mnemonic down; it is the only way to recover the key:**\n{m}\n");
+            eprintln!(
+                "\n**Write this mnemonic down; it is the only way to recover the key:**\n{m}\n"
+            );
         }
         println!("  CometBFT home: {}", comet_home.display());
-        println!("  gRPC: {}  CometBFT RPC: http://{}", args.grpc_laddr, args.rpc_laddr);
-        println!("Start it with: weaved start --home {}", layout.root().display());
+        println!(
+            "  gRPC: {}  CometBFT RPC: http://{}",
+            args.grpc_laddr, args.rpc_laddr
+        );
+        println!(
+            "Start it with: weaved start --home {}",
+            layout.root().display()
+        );
     }
     Ok(())
 }

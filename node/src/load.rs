@@ -89,7 +89,9 @@ struct Ports {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Ports {
@@ -124,16 +126,41 @@ impl Drop for Guard {
     }
 }
 
-fn tune_cometbft(config: &Path, args: &LoadArgs, ports: &Ports, proxy_app: Option<&str>) -> anyhow::Result<()> {
+fn tune_cometbft(
+    config: &Path,
+    args: &LoadArgs,
+    ports: &Ports,
+    proxy_app: Option<&str>,
+) -> anyhow::Result<()> {
     use toml::Value;
     cometbft::edit_config(config, |doc| {
         if let Some(p) = proxy_app {
             set_toml(doc, "", "proxy_app", Value::String(p.into()))?;
         }
-        set_toml(doc, "rpc", "laddr", Value::String(format!("tcp://127.0.0.1:{}", ports.rpc)))?;
-        set_toml(doc, "p2p", "laddr", Value::String(format!("tcp://127.0.0.1:{}", ports.p2p)))?;
-        set_toml(doc, "consensus", "timeout_commit", Value::String(args.timeout_commit.clone()))?;
-        set_toml(doc, "mempool", "size", Value::Integer(args.mempool_size as i64))?;
+        set_toml(
+            doc,
+            "rpc",
+            "laddr",
+            Value::String(format!("tcp://127.0.0.1:{}", ports.rpc)),
+        )?;
+        set_toml(
+            doc,
+            "p2p",
+            "laddr",
+            Value::String(format!("tcp://127.0.0.1:{}", ports.p2p)),
+        )?;
+        set_toml(
+            doc,
+            "consensus",
+            "timeout_commit",
+            Value::String(args.timeout_commit.clone()),
+        )?;
+        set_toml(
+            doc,
+            "mempool",
+            "size",
+            Value::Integer(args.mempool_size as i64),
+        )?;
         set_toml(doc, "rpc", "max_open_connections", Value::Integer(0))?;
         Ok(())
     })
@@ -146,7 +173,10 @@ fn http_get(port: u16, path: &str) -> anyhow::Result<serde_json::Value> {
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).context("no HTTP body")?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .context("no HTTP body")?;
     let v: serde_json::Value = serde_json::from_str(body)?;
     Ok(v["result"].clone())
 }
@@ -155,7 +185,10 @@ fn wait_for_blocks(port: u16, timeout: Duration) -> anyhow::Result<u64> {
     let start = Instant::now();
     loop {
         if let Ok(s) = http_get(port, "/status") {
-            if let Some(h) = s["sync_info"]["latest_block_height"].as_str().and_then(|h| h.parse::<u64>().ok()) {
+            if let Some(h) = s["sync_info"]["latest_block_height"]
+                .as_str()
+                .and_then(|h| h.parse::<u64>().ok())
+            {
                 if h >= 2 {
                     return Ok(h);
                 }
@@ -171,7 +204,11 @@ fn wait_for_blocks(port: u16, timeout: Duration) -> anyhow::Result<u64> {
 /// Broadcasts pre-built transactions, one lane per connection so that each
 /// account's transactions arrive in sequence order, keeping fewer than
 /// `window` transactions unconfirmed. Returns how many were refused.
-async fn broadcast_all(rpc_port: u16, lanes: Vec<Vec<Vec<u8>>>, window: usize) -> anyhow::Result<u64> {
+async fn broadcast_all(
+    rpc_port: u16,
+    lanes: Vec<Vec<Vec<u8>>>,
+    window: usize,
+) -> anyhow::Result<u64> {
     let url = format!("http://127.0.0.1:{rpc_port}");
     let rejected = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let in_flight_ok = Arc::new(tokio::sync::Notify::new());
@@ -183,11 +220,12 @@ async fn broadcast_all(rpc_port: u16, lanes: Vec<Vec<Vec<u8>>>, window: usize) -
         let notify = in_flight_ok.clone();
         tokio::spawn(async move {
             loop {
-                let n = tokio::task::spawn_blocking(move || http_get(rpc_port, "/num_unconfirmed_txs"))
-                    .await
-                    .ok()
-                    .and_then(|r| r.ok())
-                    .and_then(|v| v["n_txs"].as_str().and_then(|s| s.parse::<usize>().ok()));
+                let n =
+                    tokio::task::spawn_blocking(move || http_get(rpc_port, "/num_unconfirmed_txs"))
+                        .await
+                        .ok()
+                        .and_then(|r| r.ok())
+                        .and_then(|v| v["n_txs"].as_str().and_then(|s| s.parse::<usize>().ok()));
                 if let Some(n) = n {
                     pending.store(n, std::sync::atomic::Ordering::Relaxed);
                     notify.notify_waiters();
@@ -227,7 +265,12 @@ async fn broadcast_all(rpc_port: u16, lanes: Vec<Vec<Vec<u8>>>, window: usize) -
 
 /// Measures from the blocks after `start_height` until `expected` transactions are
 /// committed (or no new one arrives for `idle`).
-async fn measure(rpc_port: u16, start_height: u64, expected: u64, idle: Duration) -> anyhow::Result<Measured> {
+async fn measure(
+    rpc_port: u16,
+    start_height: u64,
+    expected: u64,
+    idle: Duration,
+) -> anyhow::Result<Measured> {
     let client = HttpClient::new(format!("http://127.0.0.1:{rpc_port}").as_str())?;
     let mut committed = 0u64;
     let mut first: Option<(u64, tendermint::Time)> = None;
@@ -236,7 +279,10 @@ async fn measure(rpc_port: u16, start_height: u64, expected: u64, idle: Duration
     let mut next = start_height + 1;
     let mut last_progress = Instant::now();
     let base_time = client
-        .blockchain(tendermint::block::Height::try_from(start_height)?, tendermint::block::Height::try_from(start_height)?)
+        .blockchain(
+            tendermint::block::Height::try_from(start_height)?,
+            tendermint::block::Height::try_from(start_height)?,
+        )
         .await?
         .block_metas
         .first()
@@ -250,7 +296,10 @@ async fn measure(rpc_port: u16, start_height: u64, expected: u64, idle: Duration
         }
         let to = latest.min(next + 19);
         let metas = client
-            .blockchain(tendermint::block::Height::try_from(next)?, tendermint::block::Height::try_from(to)?)
+            .blockchain(
+                tendermint::block::Height::try_from(next)?,
+                tendermint::block::Height::try_from(to)?,
+            )
             .await?
             .block_metas;
         let mut metas: Vec<_> = metas.into_iter().collect();
@@ -299,7 +348,15 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let ports = Ports::free()?;
     let chain_id = "weave-load";
     let status = Command::new(&weaved)
-        .args(["init", "--keyring-backend", "test", "--output", "json", "--chain-id", chain_id])
+        .args([
+            "init",
+            "--keyring-backend",
+            "test",
+            "--output",
+            "json",
+            "--chain-id",
+            chain_id,
+        ])
         .arg("--home")
         .arg(weave_home.path())
         .args(["--abci-laddr", &format!("127.0.0.1:{}", ports.abci)])
@@ -387,7 +444,10 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         all.push(txs);
     }
     let signed = all.iter().map(Vec::len).sum::<usize>() as u64;
-    eprintln!("signed {signed} transactions ({sample_len} bytes each) in {:.1?}", sign_start.elapsed());
+    eprintln!(
+        "signed {signed} transactions ({sample_len} bytes each) in {:.1?}",
+        sign_start.elapsed()
+    );
 
     let weave_measured = {
         let log = std::fs::File::create(weave_home.path().join("weaved.log"))?;
@@ -430,7 +490,12 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         let kports = Ports::free()?;
         let home = kv_home.path().to_string_lossy().into_owned();
         cometbft::run(&bin, &["init", "--home", &home])?;
-        tune_cometbft(&kv_home.path().join("config/config.toml"), &args, &kports, Some("kvstore"))?;
+        tune_cometbft(
+            &kv_home.path().join("config/config.toml"),
+            &args,
+            &kports,
+            Some("kvstore"),
+        )?;
         let log = std::fs::File::create(kv_home.path().join("cometbft.log"))?;
         let _node = Guard(
             Command::new(&bin)
@@ -464,11 +529,15 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         eprintln!("weave home kept at {}", weave_home.keep().display());
     }
 
-    let ratio = kv_measured.map(|k| if k.tps() > 0.0 { weave_measured.tps() / k.tps() } else { 0.0 });
+    let ratio = kv_measured.map(|k| {
+        if k.tps() > 0.0 {
+            weave_measured.tps() / k.tps()
+        } else {
+            0.0
+        }
+    });
     if g.json() {
-        let one = |m: &Measured| {
-            json!({"committed": m.committed, "seconds": m.seconds, "blocks": m.blocks, "rejected": m.rejected, "tps": m.tps()})
-        };
+        let one = |m: &Measured| json!({"committed": m.committed, "seconds": m.seconds, "blocks": m.blocks, "rejected": m.rejected, "tps": m.tps()});
         println!(
             "{}",
             json!({

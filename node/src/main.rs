@@ -27,7 +27,13 @@ pub(crate) struct GlobalOpts {
     pub(crate) home: PathBuf,
     /// Where keys are kept: `file` (encrypted with a passphrase) or `test` (plaintext,
     /// for scripts and tests).
-    #[arg(long, global = true, value_enum, default_value = "file", env = "WEAVE_KEYRING_BACKEND")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "file",
+        env = "WEAVE_KEYRING_BACKEND"
+    )]
     pub(crate) keyring_backend: keys::KeyringBackend,
     /// Output format.
     #[arg(long, short = 'o', global = true, value_enum, default_value = "text")]
@@ -57,7 +63,11 @@ fn default_home() -> PathBuf {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "weaved", version, about = "Weave: paid, decentralized content distribution on CometBFT")]
+#[command(
+    name = "weaved",
+    version,
+    about = "Weave: paid, decentralized content distribution on CometBFT"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalOpts,
@@ -90,7 +100,12 @@ fn main() {
     let result = match cli.command {
         Command::Init(args) => init::run(args, &cli.global),
         Command::Start(args) => start::run(args, &cli.global),
-        Command::Keys(cmd) => keys::run_keys(cmd, &cli.global.home, cli.global.keyring_backend, cli.global.json()),
+        Command::Keys(cmd) => keys::run_keys(
+            cmd,
+            &cli.global.home,
+            cli.global.keyring_backend,
+            cli.global.json(),
+        ),
         Command::Tx(cmd) => client::run_tx(cmd, &cli.global),
         Command::Query(cmd) => client::run_query(cmd, &cli.global),
         Command::Load(args) => load::run(args, &cli.global),

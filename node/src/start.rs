@@ -46,7 +46,9 @@ pub(crate) struct StartArgs {
 
 pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?,
+        )
         .with_writer(std::io::stderr)
         .init();
 
@@ -87,7 +89,14 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let code = runtime.block_on(supervise(args, config, app, bin, layout.cometbft_home(), abci_rx))?;
+    let code = runtime.block_on(supervise(
+        args,
+        config,
+        app,
+        bin,
+        layout.cometbft_home(),
+        abci_rx,
+    ))?;
     // The ABCI thread blocks in accept(); leave without waiting for it.
     std::process::exit(code);
 }
@@ -102,15 +111,23 @@ async fn supervise(
 ) -> anyhow::Result<i32> {
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
-    let mut grpc_task = tokio::spawn(grpc::serve(grpc_addr, app, config.cometbft_rpc.clone(), async move {
-        let _ = grpc_stop_rx.await;
-    }));
+    let mut grpc_task = tokio::spawn(grpc::serve(
+        grpc_addr,
+        app,
+        config.cometbft_rpc.clone(),
+        async move {
+            let _ = grpc_stop_rx.await;
+        },
+    ));
     tracing::info!(addr = %grpc_addr, "gRPC server listening");
 
     let mut child = match &bin {
         Some(bin) => {
             let mut cmd = Command::new(bin);
-            cmd.arg("node").arg("--home").arg(&cometbft_home).stdin(Stdio::null());
+            cmd.arg("node")
+                .arg("--home")
+                .arg(&cometbft_home)
+                .stdin(Stdio::null());
             if let Some(log) = &args.cometbft_log {
                 let f = std::fs::OpenOptions::new()
                     .create(true)
@@ -126,12 +143,16 @@ async fn supervise(
                         .map_err(std::io::Error::from)
                 });
             }
-            let child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+            let child = cmd
+                .spawn()
+                .with_context(|| format!("starting {}", bin.display()))?;
             tracing::info!(pid = child.id(), "cometbft started");
             Some(child)
         }
         None => {
-            tracing::info!("not starting CometBFT (--no-cometbft); waiting for it on the ABCI address");
+            tracing::info!(
+                "not starting CometBFT (--no-cometbft); waiting for it on the ABCI address"
+            );
             None
         }
     };

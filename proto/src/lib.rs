@@ -23,7 +23,8 @@ pub mod weave {
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/weave_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/weave_descriptor.bin"));
 
 /// The `Any` type URL of a message: `/` followed by its full protobuf name.
 pub fn type_url(full_name: &str) -> String {

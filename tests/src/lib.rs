@@ -113,7 +113,15 @@ impl Node {
         let home = tempfile::tempdir()?;
         let ports = Ports::free();
         let out = Command::new(weaved_bin())
-            .args(["init", "--keyring-backend", "test", "--output", "json", "--chain-id", chain_id])
+            .args([
+                "init",
+                "--keyring-backend",
+                "test",
+                "--output",
+                "json",
+                "--chain-id",
+                chain_id,
+            ])
             .arg("--home")
             .arg(home.path())
             .args(["--abci-laddr", &format!("127.0.0.1:{}", ports.abci)])
@@ -123,10 +131,16 @@ impl Node {
             .args(["--timeout-commit", "300ms"])
             .output()?;
         if !out.status.success() {
-            bail!("weaved init failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "weaved init failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("init output")?;
-        let funded_address = v["key"]["address"].as_str().context("funded address")?.to_string();
+        let funded_address = v["key"]["address"]
+            .as_str()
+            .context("funded address")?
+            .to_string();
         Ok(Self {
             home,
             ports,
@@ -236,8 +250,12 @@ impl Node {
     pub fn pids(&self) -> anyhow::Result<(u32, Option<u32>)> {
         let p = self.process.as_ref().context("not started")?;
         let pid = p.id();
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        let child = children.split_whitespace().next().and_then(|s| s.parse().ok());
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        let child = children
+            .split_whitespace()
+            .next()
+            .and_then(|s| s.parse().ok());
         Ok((pid, child))
     }
 
@@ -245,16 +263,24 @@ impl Node {
     pub fn kill_hard(&mut self) -> anyhow::Result<()> {
         let (pid, child) = self.pids()?;
         if let Some(c) = child {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c as i32), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
         }
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
         if let Some(mut p) = self.process.take() {
             let _ = p.wait();
         }
         // Wait until CometBFT is gone too (it holds its database lock).
         if let Some(c) = child {
             let start = Instant::now();
-            while Path::new(&format!("/proc/{c}")).exists() && start.elapsed() < Duration::from_secs(10) {
+            while Path::new(&format!("/proc/{c}")).exists()
+                && start.elapsed() < Duration::from_secs(10)
+            {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -264,7 +290,10 @@ impl Node {
     /// SIGTERM to `weaved`, which stops CometBFT; waits for both.
     pub fn stop(&mut self) {
         if let Some(mut p) = self.process.take() {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.id() as i32), nix::sys::signal::Signal::SIGTERM);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(p.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
             let start = Instant::now();
             loop {
                 if let Ok(Some(_)) = p.try_wait() {
@@ -295,8 +324,12 @@ pub fn rpc_get(port: u16, path: &str) -> anyhow::Result<serde_json::Value> {
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).context("no HTTP body")?;
-    let v: serde_json::Value = serde_json::from_str(body).with_context(|| format!("RPC {path}: {body}"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .context("no HTTP body")?;
+    let v: serde_json::Value =
+        serde_json::from_str(body).with_context(|| format!("RPC {path}: {body}"))?;
     if let Some(err) = v.get("error") {
         bail!("RPC {path} failed: {err}");
     }

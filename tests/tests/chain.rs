@@ -13,9 +13,13 @@ use cosmrs::{
     bank::MsgSend,
     crypto::secp256k1::SigningKey,
     proto::cosmos::{
-        auth::v1beta1::{query_client::QueryClient as AuthClient, BaseAccount, QueryAccountRequest},
+        auth::v1beta1::{
+            query_client::QueryClient as AuthClient, BaseAccount, QueryAccountRequest,
+        },
         bank::v1beta1::{query_client::QueryClient as BankClient, QueryBalanceRequest},
-        tx::v1beta1::{service_client::ServiceClient, BroadcastMode, BroadcastTxRequest, GetTxRequest},
+        tx::v1beta1::{
+            service_client::ServiceClient, BroadcastMode, BroadcastTxRequest, GetTxRequest,
+        },
     },
     tx::{Body, Fee, Msg, SignDoc, SignerInfo},
     AccountId, Coin,
@@ -78,7 +82,10 @@ fn cosmrs_send(
     doc.sign(key).unwrap().to_bytes().unwrap()
 }
 
-async fn broadcast(node: &Node, tx: Vec<u8>) -> cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse {
+async fn broadcast(
+    node: &Node,
+    tx: Vec<u8>,
+) -> cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse {
     let mut c = ServiceClient::connect(node.grpc_url()).await.unwrap();
     c.broadcast_tx(BroadcastTxRequest {
         tx_bytes: tx,
@@ -91,7 +98,10 @@ async fn broadcast(node: &Node, tx: Vec<u8>) -> cosmrs::proto::cosmos::base::abc
     .unwrap()
 }
 
-async fn wait_for_tx(node: &Node, hash: &str) -> cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse {
+async fn wait_for_tx(
+    node: &Node,
+    hash: &str,
+) -> cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse {
     let mut c = ServiceClient::connect(node.grpc_url()).await.unwrap();
     let start = Instant::now();
     loop {
@@ -100,7 +110,10 @@ async fn wait_for_tx(node: &Node, hash: &str) -> cosmrs::proto::cosmos::base::ab
                 return t;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "tx {hash} not committed in 30 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "tx {hash} not committed in 30 s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -114,7 +127,17 @@ async fn single_node_transfers_survive_kill_9() {
     let key = SigningKey::random();
     let user = key.public_key().account_id("weave").unwrap();
     let out = node
-        .weaved(&["tx", "bank", "send", "validator", user.as_ref(), "10000000uweave", "--wait", "--output", "json"])
+        .weaved(&[
+            "tx",
+            "bank",
+            "send",
+            "validator",
+            user.as_ref(),
+            "10000000uweave",
+            "--wait",
+            "--output",
+            "json",
+        ])
         .unwrap();
     assert!(
         out.status.success(),
@@ -131,53 +154,119 @@ async fn single_node_transfers_survive_kill_9() {
     assert_eq!(acc.sequence, 0);
     let tx = cosmrs_send(&key, &node.chain_id, &acc, 0, &dest, 1_234_567, 5_000);
     let resp = broadcast(&node, tx.clone()).await;
-    assert_eq!(resp.code, 0, "CheckTx refused the cosmrs tx: {}", resp.raw_log);
+    assert_eq!(
+        resp.code, 0,
+        "CheckTx refused the cosmrs tx: {}",
+        resp.raw_log
+    );
     let committed = wait_for_tx(&node, &resp.txhash).await;
-    assert_eq!(committed.code, 0, "tx failed in block: {}", committed.raw_log);
+    assert_eq!(
+        committed.code, 0,
+        "tx failed in block: {}",
+        committed.raw_log
+    );
     assert!(committed.height > 0);
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_567);
-    assert_eq!(balance(&node, user.as_ref()).await, 10_000_000 - 1_234_567 - 5_000);
+    assert_eq!(
+        balance(&node, user.as_ref()).await,
+        10_000_000 - 1_234_567 - 5_000
+    );
 
     // Bad input: refused by CheckTx with stable codes, never included.
     // The same bytes again stop at CometBFT's mempool cache (sdk:19, as in the Cosmos
     // SDK); a new transaction that reuses the spent sequence stops at the ante check.
     let replay = broadcast(&node, tx).await;
-    assert_eq!((replay.codespace.as_str(), replay.code), ("sdk", 19), "replayed bytes: {}", replay.raw_log);
+    assert_eq!(
+        (replay.codespace.as_str(), replay.code),
+        ("sdk", 19),
+        "replayed bytes: {}",
+        replay.raw_log
+    );
     let reused = cosmrs_send(&key, &node.chain_id, &acc, 0, &dest, 7, 5_000);
     let r = broadcast(&node, reused).await;
-    assert_eq!((r.codespace.as_str(), r.code), ("sdk", 32), "reused sequence: {}", r.raw_log);
+    assert_eq!(
+        (r.codespace.as_str(), r.code),
+        ("sdk", 32),
+        "reused sequence: {}",
+        r.raw_log
+    );
     let acc = account(&node, user.as_ref()).await;
     let wrong_chain = cosmrs_send(&key, "other-chain", &acc, acc.sequence, &dest, 1, 5_000);
     let r = broadcast(&node, wrong_chain).await;
-    assert_eq!((r.codespace.as_str(), r.code), ("sdk", 4), "wrong chain id: {}", r.raw_log);
+    assert_eq!(
+        (r.codespace.as_str(), r.code),
+        ("sdk", 4),
+        "wrong chain id: {}",
+        r.raw_log
+    );
     let low_fee = cosmrs_send(&key, &node.chain_id, &acc, acc.sequence, &dest, 1, 1);
     let r = broadcast(&node, low_fee).await;
-    assert_eq!((r.codespace.as_str(), r.code), ("sdk", 13), "low fee: {}", r.raw_log);
-    let too_much = cosmrs_send(&key, &node.chain_id, &acc, acc.sequence, &dest, 1_000_000_000, 5_000);
+    assert_eq!(
+        (r.codespace.as_str(), r.code),
+        ("sdk", 13),
+        "low fee: {}",
+        r.raw_log
+    );
+    let too_much = cosmrs_send(
+        &key,
+        &node.chain_id,
+        &acc,
+        acc.sequence,
+        &dest,
+        1_000_000_000,
+        5_000,
+    );
     let r = broadcast(&node, too_much).await;
-    assert_eq!((r.codespace.as_str(), r.code), ("sdk", 5), "insufficient funds: {}", r.raw_log);
+    assert_eq!(
+        (r.codespace.as_str(), r.code),
+        ("sdk", 5),
+        "insufficient funds: {}",
+        r.raw_log
+    );
     let r = broadcast(&node, vec![0xde, 0xad, 0xbe, 0xef]).await;
-    assert_eq!((r.codespace.as_str(), r.code), ("sdk", 2), "garbage: {}", r.raw_log);
+    assert_eq!(
+        (r.codespace.as_str(), r.code),
+        ("sdk", 2),
+        "garbage: {}",
+        r.raw_log
+    );
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_567);
 
     // Crash both processes, hard.
     let before = node.rpc("/abci_info").unwrap();
-    let app_height: u64 = before["response"]["last_block_height"].as_str().unwrap().parse().unwrap();
-    let app_hash = before["response"]["last_block_app_hash"].as_str().unwrap().to_string();
+    let app_height: u64 = before["response"]["last_block_height"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let app_hash = before["response"]["last_block_app_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
     node.kill_hard().unwrap();
 
     node.start().unwrap();
-    let h = node.wait_for_height(app_height + 2, Duration::from_secs(60)).unwrap();
+    let h = node
+        .wait_for_height(app_height + 2, Duration::from_secs(60))
+        .unwrap();
     assert!(h >= app_height + 2);
     // The header of the next block carries the app hash of the state we had.
     let header_hash = {
-        let b = node.rpc(&format!("/block?height={}", app_height + 1)).unwrap();
-        b["block"]["header"]["app_hash"].as_str().unwrap().to_string()
+        let b = node
+            .rpc(&format!("/block?height={}", app_height + 1))
+            .unwrap();
+        b["block"]["header"]["app_hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let expected = hex_of_base64(&app_hash);
     assert_eq!(header_hash, expected, "app hash changed across the crash");
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_567);
-    assert_eq!(balance(&node, user.as_ref()).await, 10_000_000 - 1_234_567 - 5_000);
+    assert_eq!(
+        balance(&node, user.as_ref()).await,
+        10_000_000 - 1_234_567 - 5_000
+    );
 
     // And the chain still takes transactions.
     let acc = account(&node, user.as_ref()).await;

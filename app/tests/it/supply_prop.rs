@@ -78,6 +78,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Recipients and amounts.
+type Outputs = Vec<(Address, u128)>;
+
 /// Blocks of operations.
 fn blocks() -> impl Strategy<Value = Vec<Vec<Op>>> {
     prop::collection::vec(prop::collection::vec(op(), 0..5), 1..5)
@@ -104,7 +107,7 @@ fn check_supply_conserved(blocks: Vec<Vec<Op>>) {
             .map(|i| chain.sequence(&keys[i].address()))
             .collect();
         let mut txs = Vec::new();
-        let mut moves: Vec<(Address, Vec<(Address, u128)>)> = Vec::new();
+        let mut moves: Vec<(Address, Outputs, &Op)> = Vec::new();
         for op in &ops {
             let (from, sequence, m, outs) = match op {
                 Op::Send { from, to, amount } => (
@@ -116,7 +119,6 @@ fn check_supply_conserved(blocks: Vec<Vec<Op>>) {
                 Op::MultiSend { from, outputs } => {
                     let outs: Vec<(Address, u128)> =
                         outputs.iter().map(|(to, a)| (rcpt[*to], *a)).collect();
-                    // Amounts near u128::MAX / 4 can sum past 2^128 only with 4+ outputs.
                     (
                         *from,
                         seqs[*from],
@@ -144,14 +146,14 @@ fn check_supply_conserved(blocks: Vec<Vec<Op>>) {
             let mut b = TxBuilder::new(vec![m]).sequence(sequence);
             b.account_number = numbers[from];
             txs.push(b.sign(&keys[from]));
-            moves.push((keys[from].address(), outs));
+            moves.push((keys[from].address(), outs, op));
             if sequence == seqs[from] {
                 seqs[from] += 1;
             }
         }
 
         let res = chain.deliver_block(&txs);
-        for (r, (sender, outs)) in res.tx_results.iter().zip(&moves) {
+        for (r, (sender, outs, op)) in res.tx_results.iter().zip(&moves) {
             if paid_fee(r) {
                 let bal = model.get_mut(sender).unwrap();
                 *bal = bal
@@ -169,7 +171,20 @@ fn check_supply_conserved(blocks: Vec<Vec<Op>>) {
                     *model.get_mut(to).unwrap() += amount;
                 }
             } else {
-                assert!(r.code != 0 && !r.codespace.is_empty());
+                assert!(!r.codespace.is_empty());
+            }
+            match op {
+                Op::Unbalanced { .. } => {
+                    assert_eq!((r.codespace.as_str(), r.code), ("bank", 3), "{}", r.log);
+                    assert!(!paid_fee(r));
+                }
+                Op::StaleSequence { .. } => {
+                    // Refused at the fee (a poor sender) or at the sequence; either way
+                    // before anything is charged.
+                    assert!(r.code == 32 || r.code == 5, "{}", r.log);
+                    assert!(!paid_fee(r));
+                }
+                _ => {}
             }
         }
 

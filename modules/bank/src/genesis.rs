@@ -34,7 +34,10 @@ impl GenesisState {
         let mut seen = std::collections::BTreeSet::new();
         for b in &self.balances {
             if !seen.insert(b.address) {
-                return Err(BankError::InvalidGenesis(format!("duplicate balance for {}", b.address)));
+                return Err(BankError::InvalidGenesis(format!(
+                    "duplicate balance for {}",
+                    b.address
+                )));
             }
             Coins::new(b.coins.iter().cloned().collect())
                 .map_err(|e| BankError::InvalidGenesis(format!("{}: {e}", b.address)))?;
@@ -45,13 +48,17 @@ impl GenesisState {
     }
 }
 
-pub(crate) fn init(keeper: &Keeper, ctx: &mut Ctx<'_>, state: &GenesisState) -> Result<(), TxError> {
+pub(crate) fn init(
+    keeper: &Keeper,
+    ctx: &mut Ctx<'_>,
+    state: &GenesisState,
+) -> Result<(), TxError> {
     state.validate()?;
     keeper.set_params(ctx, &state.params)?;
     for b in &state.balances {
-        keeper
-            .mint(ctx, &b.address, &b.coins)
-            .map_err(|e| KernelError::InvalidRequest(format!("genesis balance {}: {}", b.address, e.log)))?;
+        keeper.mint(ctx, &b.address, &b.coins).map_err(|e| {
+            KernelError::InvalidRequest(format!("genesis balance {}: {}", b.address, e.log))
+        })?;
     }
     Ok(())
 }

@@ -12,10 +12,7 @@ pub(crate) fn handle(keeper: &Keeper, ctx: &mut Ctx<'_>, msg: BankMsg) -> Result
         }
         BankMsg::MultiSend { input, outputs } => {
             ensure_send_enabled(keeper, ctx)?;
-            for (to, coins) in &outputs {
-                keeper.transfer(ctx, &input.0, to, coins)?;
-            }
-            Ok(())
+            keeper.multi_send(ctx, &input, &outputs)
         }
         BankMsg::UpdateParams { authority, params } => {
             let gov = gov_authority();

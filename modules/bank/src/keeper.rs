@@ -101,7 +101,10 @@ fn decode_account(key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
 }
 
 /// Reads an account from an unmetered view (queries).
-pub(crate) fn read_account(state: &dyn StateRead, address: &Address) -> Result<Option<Account>, TxError> {
+pub(crate) fn read_account(
+    state: &dyn StateRead,
+    address: &Address,
+) -> Result<Option<Account>, TxError> {
     let key = state_key::account(address);
     match state.get(&key)? {
         Some(bytes) => Ok(Some(decode_account(&key, &bytes)?)),
@@ -110,7 +113,11 @@ pub(crate) fn read_account(state: &dyn StateRead, address: &Address) -> Result<O
 }
 
 /// Reads a balance from an unmetered view (queries).
-pub(crate) fn read_balance(state: &dyn StateRead, address: &Address, denom: &str) -> Result<u128, TxError> {
+pub(crate) fn read_balance(
+    state: &dyn StateRead,
+    address: &Address,
+    denom: &str,
+) -> Result<u128, TxError> {
     let key = state_key::balance(address, denom);
     match state.get(&key)? {
         Some(bytes) => Ok(decode_amount(&key, &bytes)?),
@@ -180,10 +187,19 @@ impl Keeper {
 
     /// Stores the parameters.
     pub fn set_params(&self, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
-        ctx.put(state_key::params(), pb::Params::from(params).encode_to_vec())
+        ctx.put(
+            state_key::params(),
+            pb::Params::from(params).encode_to_vec(),
+        )
     }
 
-    fn set_balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str, amount: u128) -> Result<(), TxError> {
+    fn set_balance(
+        &self,
+        ctx: &mut Ctx<'_>,
+        address: &Address,
+        denom: &str,
+        amount: u128,
+    ) -> Result<(), TxError> {
         let key = state_key::balance(address, denom);
         if amount == 0 {
             ctx.delete(key)
@@ -216,10 +232,7 @@ impl Keeper {
         for c in coins.iter() {
             let have = self.balance(ctx, from, &c.denom)?;
             let left = have.checked_sub(c.amount).ok_or_else(|| {
-                KernelError::InsufficientFunds(format!(
-                    "{from} has {have}{}, needs {}",
-                    c.denom, c
-                ))
+                KernelError::InsufficientFunds(format!("{from} has {have}{}, needs {}", c.denom, c))
             })?;
             next.push((c.denom.as_str(), left));
         }
@@ -232,10 +245,27 @@ impl Keeper {
     fn credit(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError> {
         for c in coins.iter() {
             let have = self.balance(ctx, to, &c.denom)?;
-            let sum = have
-                .checked_add(c.amount)
-                .ok_or_else(|| KernelError::InvalidCoins(format!("balance overflow for {}", c.denom)))?;
+            let sum = have.checked_add(c.amount).ok_or_else(|| {
+                KernelError::InvalidCoins(format!("balance overflow for {}", c.denom))
+            })?;
             self.set_balance(ctx, to, &c.denom, sum)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the whole input from its owner first, then pays each output: the owner
+    /// must hold the full input even when it is also one of the recipients.
+    pub(crate) fn multi_send(
+        &self,
+        ctx: &mut Ctx<'_>,
+        input: &(Address, Coins),
+        outputs: &[(Address, Coins)],
+    ) -> Result<(), TxError> {
+        self.debit(ctx, &input.0, &input.1)?;
+        for (to, coins) in outputs {
+            self.credit(ctx, to, coins)?;
+            self.ensure_account(ctx, to)?;
+            ctx.emit(event::transfer(&input.0, to, coins));
         }
         Ok(())
     }
@@ -299,7 +329,13 @@ impl Bank for Keeper {
         }
     }
 
-    fn transfer(&self, ctx: &mut Ctx<'_>, from: &Address, to: &Address, coins: &Coins) -> Result<(), TxError> {
+    fn transfer(
+        &self,
+        ctx: &mut Ctx<'_>,
+        from: &Address,
+        to: &Address,
+        coins: &Coins,
+    ) -> Result<(), TxError> {
         if coins.is_empty() {
             return Ok(());
         }
@@ -314,9 +350,9 @@ impl Bank for Keeper {
     fn mint(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError> {
         for c in coins.iter() {
             let s = self.supply(ctx, &c.denom)?;
-            let s = s
-                .checked_add(c.amount)
-                .ok_or_else(|| KernelError::InvalidCoins(format!("supply overflow for {}", c.denom)))?;
+            let s = s.checked_add(c.amount).ok_or_else(|| {
+                KernelError::InvalidCoins(format!("supply overflow for {}", c.denom))
+            })?;
             self.set_supply(ctx, &c.denom, s)?;
         }
         self.credit(ctx, to, coins)?;
@@ -329,9 +365,9 @@ impl Bank for Keeper {
         self.debit(ctx, from, coins)?;
         for c in coins.iter() {
             let s = self.supply(ctx, &c.denom)?;
-            let s = s
-                .checked_sub(c.amount)
-                .ok_or_else(|| BankError::CorruptState(format!("supply of {} below zero", c.denom)))?;
+            let s = s.checked_sub(c.amount).ok_or_else(|| {
+                BankError::CorruptState(format!("supply of {} below zero", c.denom))
+            })?;
             self.set_supply(ctx, &c.denom, s)?;
         }
         ctx.emit(event::burn(from, coins));

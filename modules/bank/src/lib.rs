@@ -23,11 +23,13 @@ pub mod state_key;
 
 pub use error::BankError;
 pub use genesis::{GenesisBalance, GenesisState};
-pub use keeper::{decode_pubkey, encode_account, Keeper, ED25519_PUBKEY_TYPE, SECP256K1_PUBKEY_TYPE};
+pub use keeper::{
+    decode_pubkey, encode_account, Keeper, ED25519_PUBKEY_TYPE, SECP256K1_PUBKEY_TYPE,
+};
 pub use msg::{BankMsg, MSG_MULTI_SEND, MSG_SEND, MSG_SEND_COSMOS, MSG_UPDATE_PARAMS};
 pub use params::Params;
 
-use weave_kernel::{Any, Address, Ctx, Module, StateRead, TxError};
+use weave_kernel::{Address, Any, Ctx, Module, StateRead, TxError};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "bank";

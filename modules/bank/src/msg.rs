@@ -1,7 +1,7 @@
 //! Domain messages, built from the wire types with their shape checked.
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1 as cosmos;
-use weave_kernel::{Any, decode_any, Address, Coins, KernelError, TxError};
+use weave_kernel::{decode_any, Address, Any, Coins, KernelError, TxError};
 use weave_proto::weave::{bank::v1 as pb, base::v1 as base};
 
 use crate::{BankError, Params};
@@ -15,7 +15,8 @@ pub const MSG_MULTI_SEND: &str = "/weave.bank.v1.MsgMultiSend";
 /// `/weave.bank.v1.MsgUpdateParams`
 pub const MSG_UPDATE_PARAMS: &str = "/weave.bank.v1.MsgUpdateParams";
 
-pub(crate) const MESSAGE_TYPES: &[&str] = &[MSG_SEND, MSG_SEND_COSMOS, MSG_MULTI_SEND, MSG_UPDATE_PARAMS];
+pub(crate) const MESSAGE_TYPES: &[&str] =
+    &[MSG_SEND, MSG_SEND_COSMOS, MSG_MULTI_SEND, MSG_UPDATE_PARAMS];
 
 /// Most denominations one coin list may carry.
 const MAX_DENOMS: usize = 16;
@@ -74,7 +75,10 @@ fn coins<'a>(
 }
 
 fn weave_coins(list: &[base::Coin]) -> Result<Coins, TxError> {
-    coins(list.iter().map(|c| (c.denom.as_str(), c.amount.as_str())), true)
+    coins(
+        list.iter().map(|c| (c.denom.as_str(), c.amount.as_str())),
+        true,
+    )
 }
 
 impl BankMsg {
@@ -95,7 +99,9 @@ impl BankMsg {
                     from: address(&m.from_address, "from_address")?,
                     to: address(&m.to_address, "to_address")?,
                     amount: coins(
-                        m.amount.iter().map(|c| (c.denom.as_str(), c.amount.as_str())),
+                        m.amount
+                            .iter()
+                            .map(|c| (c.denom.as_str(), c.amount.as_str())),
                         true,
                     )?,
                 })
@@ -116,13 +122,22 @@ impl BankMsg {
                     .into());
                 }
                 let inp = &m.inputs[0];
-                let input = (address(&inp.address, "inputs.address")?, weave_coins(&inp.coins)?);
+                let input = (
+                    address(&inp.address, "inputs.address")?,
+                    weave_coins(&inp.coins)?,
+                );
                 let outputs = m
                     .outputs
                     .iter()
-                    .map(|o| Ok((address(&o.address, "outputs.address")?, weave_coins(&o.coins)?)))
+                    .map(|o| {
+                        Ok((
+                            address(&o.address, "outputs.address")?,
+                            weave_coins(&o.coins)?,
+                        ))
+                    })
                     .collect::<Result<Vec<_>, TxError>>()?;
-                let total_out = Coins::sum(outputs.iter().map(|(_, c)| c)).map_err(KernelError::from)?;
+                let total_out =
+                    Coins::sum(outputs.iter().map(|(_, c)| c)).map_err(KernelError::from)?;
                 if total_out != input.1 {
                     return Err(BankError::InputOutputMismatch {
                         inputs: input.1.to_string(),
@@ -201,7 +216,10 @@ mod tests {
             to_address: a,
             amount: vec![],
         };
-        assert_eq!(BankMsg::decode(&any(MSG_SEND, &empty)).unwrap_err().code, 10);
+        assert_eq!(
+            BankMsg::decode(&any(MSG_SEND, &empty)).unwrap_err().code,
+            10
+        );
 
         let garbage = Any {
             type_url: MSG_SEND.into(),

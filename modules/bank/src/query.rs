@@ -30,7 +30,8 @@ fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError
 }
 
 fn address(s: &str) -> Result<Address, TxError> {
-    s.parse().map_err(|e| KernelError::InvalidAddress(format!("{e}")).into())
+    s.parse()
+        .map_err(|e| KernelError::InvalidAddress(format!("{e}")).into())
 }
 
 fn denom(d: &str) -> Result<(), TxError> {
@@ -67,7 +68,10 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             denom(&r.denom)?;
             let amount = keeper::read_balance(state, &a, &r.denom)?;
             Ok(pb::QueryBalanceResponse {
-                balance: Some(wcoin(&Coin { denom: r.denom, amount })),
+                balance: Some(wcoin(&Coin {
+                    denom: r.denom,
+                    amount,
+                })),
             }
             .encode_to_vec())
         }
@@ -82,7 +86,10 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.bank.v1.Query/ModuleAccount" => {
             let r: pb::QueryModuleAccountRequest = decode(path, request)?;
             if r.name.is_empty() || r.name.len() > 64 {
-                return Err(KernelError::InvalidRequest("module account name must be 1 to 64 bytes".into()).into());
+                return Err(KernelError::InvalidRequest(
+                    "module account name must be 1 to 64 bytes".into(),
+                )
+                .into());
             }
             Ok(pb::QueryModuleAccountResponse {
                 address: Address::module(&r.name).to_string(),
@@ -95,7 +102,10 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             denom(&r.denom)?;
             let amount = keeper::read_balance(state, &a, &r.denom)?;
             Ok(cbank::QueryBalanceResponse {
-                balance: Some(ccoin(&Coin { denom: r.denom, amount })),
+                balance: Some(ccoin(&Coin {
+                    denom: r.denom,
+                    amount,
+                })),
             }
             .encode_to_vec())
         }
@@ -105,14 +115,21 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let (from, limit) = match &r.pagination {
                 Some(p) => (
                     String::from_utf8_lossy(&p.key).into_owned(),
-                    if p.limit == 0 { DEFAULT_PAGE } else { (p.limit as usize).min(MAX_PAGE) },
+                    if p.limit == 0 {
+                        DEFAULT_PAGE
+                    } else {
+                        (p.limit as usize).min(MAX_PAGE)
+                    },
                 ),
                 None => (String::new(), DEFAULT_PAGE),
             };
             // One more than the page tells whether a next page exists.
             let mut coins = keeper::read_balances(state, &a, &from, limit + 1)?;
             let next_key = if coins.len() > limit {
-                coins.pop().map(|c| c.denom.into_bytes()).unwrap_or_default()
+                coins
+                    .pop()
+                    .map(|c| c.denom.into_bytes())
+                    .unwrap_or_default()
             } else {
                 Vec::new()
             };

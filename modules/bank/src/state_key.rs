@@ -53,7 +53,12 @@ mod tests {
         assert!(balance(&a, "zzz") < balance(&b, "aaa"));
         assert!(balance(&a, "uweave").starts_with(&balances_of(&a)));
         assert!(!balance(&a, "x").starts_with(&balances_of(&b)));
-        for k in [params(), account(&a), next_account_number(), supply("uweave")] {
+        for k in [
+            params(),
+            account(&a),
+            next_account_number(),
+            supply("uweave"),
+        ] {
             assert!(k.starts_with(b"bank/"));
         }
         assert!(supply("a") < supply("b"));

@@ -186,6 +186,9 @@ mod tests {
 
     #[test]
     fn module_addresses_are_distinct() {
-        assert_ne!(Address::module("fee_collector"), Address::module("community_pool"));
+        assert_ne!(
+            Address::module("fee_collector"),
+            Address::module("community_pool")
+        );
     }
 }

@@ -113,7 +113,9 @@ impl Coins {
     }
 
     /// Parses `(denom, amount)` wire pairs.
-    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, CoinError> {
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, CoinError> {
         let coins = pairs
             .into_iter()
             .map(|(d, a)| Coin::parse(d, a))
@@ -186,8 +188,19 @@ mod tests {
     #[test]
     fn amounts_parse_strictly() {
         assert_eq!(parse_amount("0"), Ok(0));
-        assert_eq!(parse_amount("340282366920938463463374607431768211455"), Ok(u128::MAX));
-        for bad in ["", "-1", "+1", "1.5", " 1", "340282366920938463463374607431768211456", "1e3"] {
+        assert_eq!(
+            parse_amount("340282366920938463463374607431768211455"),
+            Ok(u128::MAX)
+        );
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1.5",
+            " 1",
+            "340282366920938463463374607431768211456",
+            "1e3",
+        ] {
             assert!(parse_amount(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -198,8 +211,14 @@ mod tests {
             Coins::parse([("uweave", "1"), ("uweave", "2")]),
             Err(CoinError::DuplicateDenom(_))
         ));
-        assert!(matches!(Coins::parse([("uweave", "0")]), Err(CoinError::ZeroAmount(_))));
-        assert!(matches!(Coins::parse([("u", "1")]), Err(CoinError::InvalidDenom(_))));
+        assert!(matches!(
+            Coins::parse([("uweave", "0")]),
+            Err(CoinError::ZeroAmount(_))
+        ));
+        assert!(matches!(
+            Coins::parse([("u", "1")]),
+            Err(CoinError::InvalidDenom(_))
+        ));
         let c = Coins::parse([("zzz", "1"), ("aaa", "2")]).unwrap();
         assert_eq!(c.iter().next().unwrap().denom, "aaa");
     }

@@ -201,10 +201,24 @@ mod tests {
     fn codes_are_stable() {
         // These numbers are part of the public API; changing one breaks clients.
         assert_eq!(KernelError::TxDecode(String::new()).code(), 2);
-        assert_eq!(KernelError::WrongSequence { expected: 1, got: 0 }.code(), 32);
+        assert_eq!(
+            KernelError::WrongSequence {
+                expected: 1,
+                got: 0
+            }
+            .code(),
+            32
+        );
         assert_eq!(KernelError::InsufficientFunds(String::new()).code(), 5);
         assert_eq!(KernelError::UnknownMessage(String::new()).code(), 6);
-        assert_eq!(KernelError::InsufficientFee { got: String::new(), required: String::new() }.code(), 13);
+        assert_eq!(
+            KernelError::InsufficientFee {
+                got: String::new(),
+                required: String::new()
+            }
+            .code(),
+            13
+        );
         let e: TxError = KernelError::NoSignatures.into();
         assert_eq!((e.codespace, e.code), ("sdk", 15));
     }

@@ -51,7 +51,13 @@ pub trait Bank: Send + Sync {
     fn balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str) -> Result<u128, TxError>;
     /// Moves coins between accounts, failing with `InsufficientFunds` and changing
     /// nothing if `from` cannot pay.
-    fn transfer(&self, ctx: &mut Ctx<'_>, from: &Address, to: &Address, coins: &Coins) -> Result<(), TxError>;
+    fn transfer(
+        &self,
+        ctx: &mut Ctx<'_>,
+        from: &Address,
+        to: &Address,
+        coins: &Coins,
+    ) -> Result<(), TxError>;
     /// Creates coins in an account and adds them to the supply.
     fn mint(&self, ctx: &mut Ctx<'_>, to: &Address, coins: &Coins) -> Result<(), TxError>;
     /// Destroys coins from an account and removes them from the supply.

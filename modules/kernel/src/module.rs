@@ -1,6 +1,6 @@
 //! The trait every module implements, and the helper that decodes its messages.
 
-use crate::{Any, Address, Ctx, KernelError, StateRead, TxError};
+use crate::{Address, Any, Ctx, KernelError, StateRead, TxError};
 
 /// A state-machine module: it owns a key prefix, a set of message types and a set of
 /// query paths. Every method returns `Result`; nothing a transaction carries may panic.

@@ -28,12 +28,7 @@ pub trait StateRead: Send + Sync {
 
     /// Up to `limit` verifiable entries with `start <= key < end` (no end: to the end of
     /// the key space), in key order.
-    fn range(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Entries, StateError>;
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, StateError>;
 
     /// The value of a non-verifiable key.
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
@@ -334,12 +329,7 @@ impl StateRead for Overlay {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         Overlay::get(self, key)
     }
-    fn range(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Entries, StateError> {
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, StateError> {
         Overlay::range(self, start, end, limit)
     }
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
@@ -390,17 +380,28 @@ mod tests {
         o.commit_checkpoint();
         o.commit_checkpoint();
         let c = o.into_changes();
-        assert_eq!(c.verifiable.get(b"k".as_slice()), Some(&Some(b"w".to_vec())));
+        assert_eq!(
+            c.verifiable.get(b"k".as_slice()),
+            Some(&Some(b"w".to_vec()))
+        );
     }
 
     #[test]
     fn range_merges_base_and_writes() {
-        let mut o = Overlay::new(base_with(&[("p/1", "a"), ("p/2", "b"), ("p/3", "c"), ("q/1", "z")]));
+        let mut o = Overlay::new(base_with(&[
+            ("p/1", "a"),
+            ("p/2", "b"),
+            ("p/3", "c"),
+            ("q/1", "z"),
+        ]));
         o.delete(b"p/2".to_vec());
         o.put(b"p/4".to_vec(), b"d".to_vec());
         let end = prefix_end(b"p/");
         let got = o.range(b"p/", end.as_deref(), 10).unwrap();
-        let keys: Vec<_> = got.iter().map(|(k, _)| String::from_utf8(k.clone()).unwrap()).collect();
+        let keys: Vec<_> = got
+            .iter()
+            .map(|(k, _)| String::from_utf8(k.clone()).unwrap())
+            .collect();
         assert_eq!(keys, vec!["p/1", "p/3", "p/4"]);
         let limited = o.range(b"p/", end.as_deref(), 2).unwrap();
         assert_eq!(limited.len(), 2);

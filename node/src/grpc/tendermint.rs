@@ -352,7 +352,10 @@ mod tests {
             (h.chain_id.as_str(), h.height, h.app_hash.as_slice()),
             ("weave-1", 7, &[1u8, 2, 3][..])
         );
-        assert_eq!(h.proposer_address, weave_kernel::valcons_address(&[0xaa; 20]));
+        assert_eq!(
+            h.proposer_address,
+            weave_kernel::valcons_address(&[0xaa; 20])
+        );
         assert!(h.proposer_address.starts_with("weavevalcons1"));
     }
 
