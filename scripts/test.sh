@@ -10,4 +10,15 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 
 cargo fmt --all -- --check
 cargo build --workspace --bins --locked
-cargo test --workspace --locked -- --test-threads 2
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --lib --bins --tests --locked -- --test-threads 2 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole suite, summed over every test binary.
+passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+echo
+echo "weave: ${passed} passed, ${failed} failed"
+exit "$status"
