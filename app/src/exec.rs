@@ -107,6 +107,20 @@ impl Executor<'_> {
         }
         let ante_events = events.len();
 
+        // A recheck runs the ante checks only, as the Cosmos SDK's does: the
+        // transaction's messages were run when it was admitted, and PrepareProposal
+        // runs them again before a block carries it.
+        if mode == Mode::Recheck {
+            state.commit_checkpoint();
+            return TxOutcome {
+                result: Ok(()),
+                gas_wanted,
+                gas_used: gas.used(),
+                events,
+                tx: Some(tx),
+            };
+        }
+
         state.checkpoint(); // the messages
         let msgs = {
             let mut ctx = Ctx::new(block, state, &mut gas, &mut events);
@@ -147,11 +161,10 @@ impl Executor<'_> {
                 log: format!("message {i} ({}): {}", msg.type_url, e.log),
                 ..e
             })?;
-            let sender = module
-                .check_message(msg)
-                .ok()
-                .and_then(|s| s.first().copied())
-                .map(|a: Address| a.to_string())
+            let sender = tx
+                .message_senders
+                .get(i)
+                .map(Address::to_string)
                 .unwrap_or_default();
             ctx.emit(
                 Event::new("message")

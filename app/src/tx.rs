@@ -44,6 +44,8 @@ pub struct DecodedTx {
     pub auth_info_bytes: Vec<u8>,
     /// The messages.
     pub messages: Vec<Any>,
+    /// The first signer each message names, in message order.
+    pub message_senders: Vec<Address>,
     /// The memo.
     pub memo: String,
     /// 0 = no timeout.
@@ -114,11 +116,17 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     // Every message must be known and well-formed; collect the required signers in
     // the order they first appear.
     let mut required: Vec<Address> = Vec::new();
+    let mut message_senders = Vec::with_capacity(body.messages.len());
     for msg in &body.messages {
         let module = router
             .module_for(&msg.type_url)
             .ok_or_else(|| KernelError::UnknownMessage(msg.type_url.clone()))?;
-        for signer in module.check_message(msg)? {
+        let signers = module.check_message(msg)?;
+        let first = *signers.first().ok_or_else(|| {
+            KernelError::InvalidRequest(format!("message {} names no signer", msg.type_url))
+        })?;
+        message_senders.push(first);
+        for signer in signers {
             if !required.contains(&signer) {
                 required.push(signer);
             }
@@ -210,6 +218,7 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
         body_bytes: raw.body_bytes,
         auth_info_bytes: raw.auth_info_bytes,
         messages: body.messages,
+        message_senders,
         memo: body.memo,
         timeout_height: body.timeout_height,
         signers,

@@ -36,6 +36,14 @@ fn decode_amount(key: &[u8], bytes: &[u8]) -> Result<u128, BankError> {
 /// Encodes an account as the Cosmos SDK's `BaseAccount`, which is also what
 /// `cosmos.auth.v1beta1.Query/Account` returns.
 pub fn encode_account(a: &Account) -> BaseAccount {
+    BaseAccount {
+        address: a.address.to_string(),
+        ..encode_account_fields(a)
+    }
+}
+
+/// Every field of the stored account but its address.
+fn encode_account_fields(a: &Account) -> BaseAccount {
     let pub_key = a.pub_key.as_ref().map(|k| match k {
         PubKey::Secp256k1(key) => weave_kernel::Any {
             type_url: SECP256K1_PUBKEY_TYPE.into(),
@@ -47,7 +55,7 @@ pub fn encode_account(a: &Account) -> BaseAccount {
         },
     });
     BaseAccount {
-        address: a.address.to_string(),
+        address: String::new(),
         pub_key,
         account_number: a.account_number,
         sequence: a.sequence,
@@ -85,7 +93,9 @@ pub fn decode_pubkey(any: &weave_kernel::Any) -> Result<PubKey, KernelError> {
     }
 }
 
-fn decode_account(key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
+/// Decodes a stored account. The address comes from the key it is stored under, so a
+/// read does not parse bech32 (it is the hottest read of every transaction).
+fn decode_account(address: &Address, key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
     let corrupt = || BankError::CorruptState(String::from_utf8_lossy(key).into_owned());
     let b = BaseAccount::decode(bytes).map_err(|_| corrupt())?;
     let pub_key = match &b.pub_key {
@@ -93,7 +103,7 @@ fn decode_account(key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
         None => None,
     };
     Ok(Account {
-        address: b.address.parse().map_err(|_| corrupt())?,
+        address: *address,
         account_number: b.account_number,
         sequence: b.sequence,
         pub_key,
@@ -107,7 +117,7 @@ pub(crate) fn read_account(
 ) -> Result<Option<Account>, TxError> {
     let key = state_key::account(address);
     match state.get(&key)? {
-        Some(bytes) => Ok(Some(decode_account(&key, &bytes)?)),
+        Some(bytes) => Ok(Some(decode_account(address, &key, &bytes)?)),
         None => Ok(None),
     }
 }
@@ -293,7 +303,7 @@ impl Accounts for Keeper {
     fn account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Option<Account>, TxError> {
         let key = state_key::account(address);
         match ctx.get(&key)? {
-            Some(bytes) => Ok(Some(decode_account(&key, &bytes)?)),
+            Some(bytes) => Ok(Some(decode_account(address, &key, &bytes)?)),
             None => Ok(None),
         }
     }
@@ -315,7 +325,9 @@ impl Accounts for Keeper {
     fn set_account(&self, ctx: &mut Ctx<'_>, account: &Account) -> Result<(), TxError> {
         ctx.put(
             state_key::account(&account.address),
-            encode_account(account).encode_to_vec(),
+            // Stored without its bech32 address, which the key already holds:
+            // encoding bech32 on every write cost more than the write itself.
+            encode_account_fields(account).encode_to_vec(),
         )
     }
 }
