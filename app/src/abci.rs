@@ -1,17 +1,32 @@
-//! Serves [`App`] to CometBFT over the ABCI socket protocol, through
-//! `tendermint-abci`'s synchronous server (one thread per CometBFT connection).
+//! Serves [`App`] to CometBFT over the ABCI socket protocol: one thread per CometBFT
+//! connection (CometBFT opens four: consensus, mempool, query, snapshot), each reading
+//! length-prefixed requests and answering them in order. [`AbciApp`] implements
+//! `tendermint-abci`'s `Application` trait; [`serve`] is the socket server.
+//!
+//! The server is ours rather than `tendermint-abci`'s because that one writes and
+//! flushes every response with its own system call, and panics on a request with no
+//! value. Like CometBFT's own Go server, [`serve`] buffers responses and flushes them
+//! when CometBFT sends `Flush` — or when no further request is already waiting, so a
+//! client that never flushes is still answered. Under load this batches the mempool
+//! connection's CheckTx answers instead of waking CometBFT once per transaction.
 //!
 //! A fatal application error (storage failure, unusable genesis, calls out of order)
 //! stops the process with a clear message instead of answering: answering would let
 //! this node diverge from the others. CometBFT then stops too, and a restart resumes
 //! from the last committed block through the handshake.
 
-use std::sync::Arc;
+use std::{
+    io::{self, BufReader, BufWriter, Read, Write},
+    net::{TcpListener, TcpStream},
+    sync::Arc,
+};
 
+use prost::Message;
 use tendermint_abci::Application;
 use tendermint_proto::v0_38::abci::{
-    RequestCheckTx, RequestFinalizeBlock, RequestInfo, RequestInitChain, RequestPrepareProposal,
-    RequestProcessProposal, RequestQuery, ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock,
+    request::Value as Req, response::Value as Resp, Request, RequestCheckTx, RequestFinalizeBlock,
+    RequestInfo, RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+    Response, ResponseCheckTx, ResponseCommit, ResponseException, ResponseFinalizeBlock,
     ResponseInfo, ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal,
     ResponseQuery,
 };
@@ -74,5 +89,149 @@ impl Application for AbciApp {
 
     fn finalize_block(&self, request: RequestFinalizeBlock) -> ResponseFinalizeBlock {
         fatal("FinalizeBlock", self.app.finalize_block(request))
+    }
+}
+
+/// The largest request accepted: a FinalizeBlock carrying a maximal block, with room.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
+
+/// Accepts CometBFT's connections on `listener` and serves each on its own thread.
+/// Returns only if accepting fails.
+pub fn serve(listener: TcpListener, app: AbciApp) -> io::Result<()> {
+    for stream in listener.incoming() {
+        let stream = stream?;
+        let peer = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let app = app.clone();
+        std::thread::Builder::new().name("abci-conn".into()).spawn(
+            move || match serve_connection(stream, &app) {
+                Ok(()) => tracing::info!(%peer, "ABCI connection closed"),
+                Err(e) => tracing::warn!(%peer, error = %e, "ABCI connection failed"),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads a protobuf unsigned varint; `None` at a clean end of stream.
+fn read_length(reader: &mut impl Read) -> io::Result<Option<usize>> {
+    let mut value: u64 = 0;
+    for i in 0..10 {
+        let mut byte = [0u8; 1];
+        if reader.read(&mut byte)? == 0 {
+            return if i == 0 {
+                Ok(None)
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "stream ended inside a length prefix",
+                ))
+            };
+        }
+        value |= u64::from(byte[0] & 0x7f) << (7 * i);
+        if byte[0] & 0x80 == 0 {
+            return usize::try_from(value).map(Some).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidData, "length prefix too large")
+            });
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "length prefix longer than 10 bytes",
+    ))
+}
+
+fn serve_connection(stream: TcpStream, app: &AbciApp) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut reader = BufReader::with_capacity(1 << 20, stream.try_clone()?);
+    let mut writer = BufWriter::with_capacity(1 << 20, stream);
+    let mut body = Vec::new();
+    loop {
+        let Some(len) = read_length(&mut reader)? else {
+            return Ok(());
+        };
+        if len > MAX_REQUEST_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("ABCI request of {len} bytes exceeds the {MAX_REQUEST_BYTES}-byte limit"),
+            ));
+        }
+        body.resize(len, 0);
+        reader.read_exact(&mut body)?;
+        let (response, flush) = match Request::decode(body.as_slice()) {
+            Ok(request) => {
+                let flush = matches!(request.value, Some(Req::Flush(_)));
+                (dispatch(app, request), flush)
+            }
+            Err(e) => (exception(format!("undecodable ABCI request: {e}")), true),
+        };
+        writer.write_all(&response.encode_length_delimited_to_vec())?;
+        if flush || reader.buffer().is_empty() {
+            writer.flush()?;
+        }
+    }
+}
+
+fn exception(error: String) -> Response {
+    Response {
+        value: Some(Resp::Exception(ResponseException { error })),
+    }
+}
+
+/// Calls the application method that answers `request`.
+fn dispatch(app: &AbciApp, request: Request) -> Response {
+    let value = match request.value {
+        Some(Req::Echo(r)) => Resp::Echo(app.echo(r)),
+        Some(Req::Flush(_)) => Resp::Flush(app.flush()),
+        Some(Req::Info(r)) => Resp::Info(app.info(r)),
+        Some(Req::InitChain(r)) => Resp::InitChain(app.init_chain(r)),
+        Some(Req::Query(r)) => Resp::Query(app.query(r)),
+        Some(Req::CheckTx(r)) => Resp::CheckTx(app.check_tx(r)),
+        Some(Req::Commit(_)) => Resp::Commit(app.commit()),
+        Some(Req::ListSnapshots(_)) => Resp::ListSnapshots(app.list_snapshots()),
+        Some(Req::OfferSnapshot(r)) => Resp::OfferSnapshot(app.offer_snapshot(r)),
+        Some(Req::LoadSnapshotChunk(r)) => Resp::LoadSnapshotChunk(app.load_snapshot_chunk(r)),
+        Some(Req::ApplySnapshotChunk(r)) => Resp::ApplySnapshotChunk(app.apply_snapshot_chunk(r)),
+        Some(Req::PrepareProposal(r)) => Resp::PrepareProposal(app.prepare_proposal(r)),
+        Some(Req::ProcessProposal(r)) => Resp::ProcessProposal(app.process_proposal(r)),
+        Some(Req::ExtendVote(r)) => Resp::ExtendVote(app.extend_vote(r)),
+        Some(Req::VerifyVoteExtension(r)) => {
+            Resp::VerifyVoteExtension(app.verify_vote_extension(r))
+        }
+        Some(Req::FinalizeBlock(r)) => Resp::FinalizeBlock(app.finalize_block(r)),
+        None => return exception("ABCI request carries no value".into()),
+    };
+    Response { value: Some(value) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_prefix_round_trips_and_rejects_garbage() {
+        let mut buf = Vec::new();
+        prost::encoding::encode_varint(300, &mut buf);
+        assert_eq!(read_length(&mut buf.as_slice()).unwrap(), Some(300));
+        assert_eq!(read_length(&mut [].as_slice()).unwrap(), None);
+        assert!(read_length(&mut [0x80u8].as_slice()).is_err());
+        assert!(read_length(&mut [0xffu8; 11].as_slice()).is_err());
+    }
+
+    #[test]
+    fn empty_request_is_an_exception_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = AbciApp::new(Arc::new(App::open(dir.path(), Default::default()).unwrap()));
+        let r = dispatch(&app, Request { value: None });
+        assert!(matches!(r.value, Some(Resp::Exception(_))));
+        let r = dispatch(
+            &app,
+            Request {
+                value: Some(Req::Echo(Default::default())),
+            },
+        );
+        assert!(matches!(r.value, Some(Resp::Echo(_))));
     }
 }

@@ -51,6 +51,9 @@ pub(crate) struct LoadArgs {
     /// Mempool size (transactions) for both chains.
     #[arg(long, default_value_t = 10_000)]
     mempool_size: usize,
+    /// CometBFT's transaction indexer for both chains (`kv` or `null`).
+    #[arg(long, default_value = "kv")]
+    tx_index: String,
     /// Skip the kvstore baseline.
     #[arg(long)]
     skip_kvstore: bool,
@@ -162,6 +165,12 @@ fn tune_cometbft(
             Value::Integer(args.mempool_size as i64),
         )?;
         set_toml(doc, "rpc", "max_open_connections", Value::Integer(0))?;
+        set_toml(
+            doc,
+            "tx_index",
+            "indexer",
+            Value::String(args.tx_index.clone()),
+        )?;
         Ok(())
     })
 }
@@ -543,6 +552,7 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             json!({
                 "tx_bytes": sample_len,
                 "timeout_commit": args.timeout_commit,
+                "tx_index": args.tx_index,
                 "weave": one(&weave_measured),
                 "kvstore": kv_measured.as_ref().map(one),
                 "ratio": ratio,

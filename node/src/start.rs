@@ -70,14 +70,14 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     tracing::info!(version = ?app.storage().latest_version(), "state opened");
 
     // ABCI: bound before CometBFT starts so its first connection succeeds.
-    let server = tendermint_abci::ServerBuilder::new(1 << 20)
-        .bind(config.abci_laddr, AbciApp::new(app.clone()))
+    let listener = std::net::TcpListener::bind(config.abci_laddr)
         .with_context(|| format!("binding the ABCI server to {}", config.abci_laddr))?;
+    let abci_app = AbciApp::new(app.clone());
     let (abci_tx, abci_rx) = oneshot::channel::<String>();
     std::thread::Builder::new()
         .name("abci".into())
         .spawn(move || {
-            let reason = match server.listen() {
+            let reason = match weave_app::abci::serve(listener, abci_app) {
                 Ok(()) => "ABCI server stopped".to_string(),
                 Err(e) => format!("ABCI server failed: {e}"),
             };
