@@ -48,8 +48,8 @@ pub(crate) struct LoadArgs {
     /// consensus.timeout_commit for both chains.
     #[arg(long, default_value = "1s")]
     timeout_commit: String,
-    /// Mempool size (transactions) for both chains.
-    #[arg(long, default_value_t = 10_000)]
+    /// Mempool size (transactions) for both chains; CometBFT's default is 5000.
+    #[arg(long, default_value_t = 5_000)]
     mempool_size: usize,
     /// CometBFT's transaction indexer for both chains (`kv` or `null`).
     #[arg(long, default_value = "kv")]
@@ -480,7 +480,7 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         for (i, txs) in all.into_iter().enumerate() {
             lanes[i % args.connections].extend(txs);
         }
-        let window = args.mempool_size * 8 / 10;
+        let window = args.mempool_size / 2;
         let m = runtime.block_on(async {
             let sender = tokio::spawn(broadcast_all(ports.rpc, lanes, window));
             let m = measure(ports.rpc, h0, signed, Duration::from_secs(30)).await;
@@ -521,7 +521,7 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             tx.resize(sample_len.max(tx.len() + 1), b'v');
             lanes[i % args.connections].push(tx);
         }
-        let window = args.mempool_size * 8 / 10;
+        let window = args.mempool_size / 2;
         let m = runtime.block_on(async {
             let sender = tokio::spawn(broadcast_all(kports.rpc, lanes, window));
             let m = measure(kports.rpc, h0, signed, Duration::from_secs(30)).await;
