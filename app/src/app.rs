@@ -106,7 +106,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn to_abci_event(e: &Event) -> abci::Event {
+/// A kernel event as the ABCI event CometBFT indexes.
+pub fn to_abci_event(e: &Event) -> abci::Event {
     abci::Event {
         r#type: e.kind.clone(),
         attributes: e

@@ -15,4 +15,4 @@ pub mod sigcache;
 pub mod store;
 pub mod tx;
 
-pub use app::{App, AppError, Simulation, APP_NAME, APP_VERSION, PROOF_OP_TYPE};
+pub use app::{to_abci_event, App, AppError, Simulation, APP_NAME, APP_VERSION, PROOF_OP_TYPE};

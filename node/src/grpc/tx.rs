@@ -147,21 +147,7 @@ pub(super) fn rfc3339_seconds(time: &tendermint::Time) -> String {
 
 /// Application events as ABCI events.
 fn abci_events(events: &[weave_kernel::Event]) -> Vec<pb::Event> {
-    events
-        .iter()
-        .map(|e| pb::Event {
-            r#type: e.kind.clone(),
-            attributes: e
-                .attributes
-                .iter()
-                .map(|a| pb::EventAttribute {
-                    key: a.key.clone(),
-                    value: a.value.clone(),
-                    index: a.index,
-                })
-                .collect(),
-        })
-        .collect()
+    events.iter().map(weave_app::to_abci_event).collect()
 }
 
 fn parse_hash(hash: &str) -> Result<tendermint::Hash, Status> {
