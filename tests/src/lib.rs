@@ -287,6 +287,22 @@ impl Node {
         Ok(())
     }
 
+    /// Waits for `weaved` to exit on its own; returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> anyhow::Result<Option<i32>> {
+        let p = self.process.as_mut().context("not started")?;
+        let start = Instant::now();
+        loop {
+            if let Some(status) = p.try_wait()? {
+                self.process = None;
+                return Ok(status.code());
+            }
+            if start.elapsed() > timeout {
+                bail!("weaved did not exit within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// SIGTERM to `weaved`, which stops CometBFT; waits for both.
     pub fn stop(&mut self) {
         if let Some(mut p) = self.process.take() {

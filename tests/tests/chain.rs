@@ -4,7 +4,8 @@
 //! by cosmrs (a stock Cosmos client, not weaved's signing code) and broadcast over
 //! gRPC; balances over gRPC; bad transactions refused at CheckTx with stable codes;
 //! then `kill -9` of both processes and a restart: the height continues and balances
-//! and app hashes are intact.
+//! and app hashes are intact. Also: weaved stops with a clear message when CometBFT
+//! dies, and SIGTERM stops both processes cleanly.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -275,6 +276,44 @@ async fn single_node_transfers_survive_kill_9() {
     assert_eq!(resp.code, 0, "{}", resp.raw_log);
     assert_eq!(wait_for_tx(&node, &resp.txhash).await.code, 0);
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_568);
+}
+
+#[test]
+fn weaved_stops_with_a_clear_message_when_cometbft_dies() {
+    let mut node = Node::init("e2e-supervise").unwrap();
+    node.start().unwrap();
+    let (_, child) = node.pids().unwrap();
+    let child = child.expect("cometbft runs as a child of weaved");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let code = node.wait_exit(Duration::from_secs(20)).unwrap();
+    assert_eq!(code, Some(1), "weaved must fail when CometBFT dies");
+    let log = std::fs::read_to_string(node.home_path().join("weaved.log")).unwrap();
+    assert!(
+        log.contains("cometbft exited"),
+        "no clear message in:\n{log}"
+    );
+}
+
+#[test]
+fn sigterm_stops_weaved_and_cometbft_cleanly() {
+    let mut node = Node::init("e2e-sigterm").unwrap();
+    node.start().unwrap();
+    let (pid, child) = node.pids().unwrap();
+    let child = child.expect("cometbft child");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(node.wait_exit(Duration::from_secs(30)).unwrap(), Some(0));
+    assert!(
+        !std::path::Path::new(&format!("/proc/{child}")).exists(),
+        "cometbft (pid {child}) outlived weaved"
+    );
 }
 
 /// CometBFT's `abci_info` shows the app hash as base64; block headers show hex.
