@@ -426,6 +426,21 @@ fn multisend_that_runs_dry_midway_leaves_no_write_when_run_atomically() {
 }
 
 #[test]
+fn multisend_needs_the_whole_input_even_when_paying_itself() {
+    // 100 held, 150 input: paying 75 back to itself must not make the rest affordable.
+    let mut bank = Bank::new(&[(addr(1), &[(UWEAVE, 100)])]);
+    let msg = multi_send(
+        addr(1),
+        &[(UWEAVE, 150)],
+        &[(addr(1), &[(UWEAVE, 75)]), (addr(2), &[(UWEAVE, 75)])],
+    );
+    let e = bank.exec(&msg).unwrap_err();
+    assert_eq!(code(&e), ("sdk", 5));
+    assert_eq!(bank.balance(addr(1), UWEAVE), 100);
+    assert_eq!(bank.balance(addr(2), UWEAVE), 0);
+}
+
+#[test]
 fn malformed_multisends_have_bank_codes() {
     let bank = Bank::new(&[(addr(1), &[(UWEAVE, 100)])]);
     let check = |m: &Any| code(&bank.module.check_message(m).unwrap_err());
