@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
-cargo build --release --locked -p weaved
+# The dev profile (dependencies optimised, see Cargo.toml) shares its build with the
+# test suite; `cargo build --release -p weaved` is for benchmarks.
+cargo build --locked -p weaved
 
-WEAVED="$PWD/target/release/weaved"
+WEAVED="${CARGO_TARGET_DIR:-$PWD/target}/debug/weaved"
 export WEAVE_HOME="${WEAVE_HOME:-$HOME/.weave}"
 export WEAVE_KEYRING_BACKEND="${WEAVE_KEYRING_BACKEND:-test}"
 if [ ! -f "$WEAVE_HOME/config/weaved.toml" ]; then
