@@ -151,6 +151,15 @@ impl TendermintService {
         Self { node }
     }
 
+    /// CometBFT's `status`.
+    async fn status(&self) -> Result<tendermint_rpc::endpoint::status::Response, Status> {
+        self.node
+            .rpc
+            .status()
+            .await
+            .map_err(|e| rpc_status("status", &e))
+    }
+
     async fn validator_set(
         &self,
         height: Height,
@@ -182,12 +191,7 @@ impl Service for TendermintService {
         &self,
         _: Request<GetNodeInfoRequest>,
     ) -> Result<Response<GetNodeInfoResponse>, Status> {
-        let status = self
-            .node
-            .rpc
-            .status()
-            .await
-            .map_err(|e| rpc_status("status", &e))?;
+        let status = self.status().await?;
         Ok(Response::new(GetNodeInfoResponse {
             default_node_info: Some(default_node_info(&status.node_info)),
             application_version: Some(application_version()),
@@ -198,12 +202,7 @@ impl Service for TendermintService {
         &self,
         _: Request<GetSyncingRequest>,
     ) -> Result<Response<GetSyncingResponse>, Status> {
-        let status = self
-            .node
-            .rpc
-            .status()
-            .await
-            .map_err(|e| rpc_status("status", &e))?;
+        let status = self.status().await?;
         Ok(Response::new(GetSyncingResponse {
             syncing: status.sync_info.catching_up,
         }))
@@ -251,12 +250,7 @@ impl Service for TendermintService {
         request: Request<GetLatestValidatorSetRequest>,
     ) -> Result<Response<GetLatestValidatorSetResponse>, Status> {
         let req = request.into_inner();
-        let status = self
-            .node
-            .rpc
-            .status()
-            .await
-            .map_err(|e| rpc_status("status", &e))?;
+        let status = self.status().await?;
         let (block_height, validators, page) = self
             .validator_set(
                 status.sync_info.latest_block_height,
