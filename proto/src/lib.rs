@@ -20,6 +20,20 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.bank.v1.rs"));
         }
     }
+    /// The splits module.
+    pub mod splits {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.splits.v1.rs"));
+        }
+    }
+    /// The content module.
+    pub mod content {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.content.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.
