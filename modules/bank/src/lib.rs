@@ -38,7 +38,7 @@ pub const MODULE_NAME: &str = "bank";
 pub const FEE_COLLECTOR: &str = "fee_collector";
 
 /// The module account of the community pool.
-pub const COMMUNITY_POOL: &str = "community_pool";
+pub const COMMUNITY_POOL: &str = weave_kernel::COMMUNITY_POOL_NAME;
 
 /// The bank module.
 #[derive(Debug, Default, Clone)]

@@ -63,3 +63,39 @@ pub trait Bank: Send + Sync {
     /// Destroys coins from an account and removes them from the supply.
     fn burn(&self, ctx: &mut Ctx<'_>, from: &Address, coins: &Coins) -> Result<(), TxError>;
 }
+
+/// Where a payout goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayTo {
+    /// Through a split table, by id.
+    Split(u64),
+    /// To one account, as if through a one-recipient table (the protocol fee is still
+    /// taken).
+    Account(Address),
+}
+
+/// Revenue splits: the one way every module pays people.
+pub trait Splits: Send + Sync {
+    /// Whether a split table exists.
+    fn split_exists(&self, ctx: &mut Ctx<'_>, split_id: u64) -> Result<bool, TxError>;
+    /// Creates a split table and returns its id. `recipients` are (address, basis
+    /// points) pairs; `controller` None makes the table immutable.
+    fn create_split(
+        &self,
+        ctx: &mut Ctx<'_>,
+        creator: &Address,
+        recipients: Vec<(Address, u32)>,
+        controller: Option<Address>,
+    ) -> Result<u64, TxError>;
+    /// Pays `amount` of the base denomination from `payer` by the split: the protocol
+    /// fee to the community pool, then each share. Returns the protocol fee. Changes
+    /// nothing if `payer` cannot pay the whole amount.
+    fn pay(
+        &self,
+        ctx: &mut Ctx<'_>,
+        payer: &Address,
+        amount: u128,
+        to: PayTo,
+        reason: &str,
+    ) -> Result<u128, TxError>;
+}

@@ -23,6 +23,11 @@ pub use error::{KernelError, TxError, CODESPACE_SDK};
 pub use event::{Event, EventAttribute};
 pub use gas::{GasCosts, GasMeter};
 pub use module::{decode_any, Module};
+
+/// The community pool's account.
+pub fn community_pool() -> Address {
+    Address::module(COMMUNITY_POOL_NAME)
+}
 pub use state::{prefix_end, ChangeSet, EmptyState, Entries, Overlay, StateError, StateRead};
 
 /// The protobuf `Any` used throughout: the one the Cosmos SDK types carry.
@@ -31,6 +36,9 @@ pub use tendermint_proto::google::protobuf::Any;
 /// The name of the governance module account, whose address is the authority that
 /// signs every `MsgUpdateParams`.
 pub const GOV_MODULE_NAME: &str = "gov";
+
+/// The name of the community pool's module account, which receives protocol fees.
+pub const COMMUNITY_POOL_NAME: &str = "community_pool";
 
 /// The gov authority: the only signer every module accepts for `MsgUpdateParams`.
 pub fn gov_authority() -> Address {

@@ -1,0 +1,247 @@
+//! Typed reads and writes of the splits module's state, and the payout that applies
+//! [`distribute`] with bank transfers. This is the only place that turns the module's
+//! stored bytes into types.
+
+use std::sync::Arc;
+
+use prost::Message;
+use weave_kernel::{
+    community_pool,
+    expected::{Bank, PayTo, Splits},
+    Address, Coin, Coins, Ctx, KernelError, StateRead, TxError, DENOM,
+};
+use weave_proto::weave::splits::v1 as pb;
+
+use crate::{distribute, event, state_key, Params, Payout, SplitTable, SplitsError, StoredSplit};
+
+/// Reads and writes splits state and pays through tables. Cheap to clone.
+#[derive(Clone)]
+pub struct Keeper {
+    bank: Arc<dyn Bank>,
+}
+
+impl std::fmt::Debug for Keeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("splits::Keeper").finish_non_exhaustive()
+    }
+}
+
+fn corrupt(key: &[u8]) -> SplitsError {
+    SplitsError::CorruptState(String::from_utf8_lossy(key).into_owned())
+}
+
+fn optional_address(s: &str, key: &[u8]) -> Result<Option<Address>, SplitsError> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        s.parse().map(Some).map_err(|_| corrupt(key))
+    }
+}
+
+fn decode_split(key: &[u8], bytes: &[u8]) -> Result<StoredSplit, SplitsError> {
+    let t = pb::SplitTable::decode(bytes).map_err(|_| corrupt(key))?;
+    Ok(StoredSplit {
+        id: t.id,
+        table: SplitTable::from_wire(&t.recipients).map_err(|_| corrupt(key))?,
+        controller: optional_address(&t.controller, key)?,
+        pending_controller: optional_address(&t.pending_controller, key)?,
+        creator: t.creator.parse().map_err(|_| corrupt(key))?,
+        version: t.version,
+    })
+}
+
+/// The wire form of a stored table.
+pub(crate) fn encode_split(s: &StoredSplit) -> pb::SplitTable {
+    let text = |a: &Option<Address>| a.map(|a| a.to_string()).unwrap_or_default();
+    pb::SplitTable {
+        id: s.id,
+        recipients: s.table.to_wire(),
+        controller: text(&s.controller),
+        pending_controller: text(&s.pending_controller),
+        creator: s.creator.to_string(),
+        version: s.version,
+    }
+}
+
+fn decode_params(bytes: &[u8]) -> Result<Params, SplitsError> {
+    Ok(pb::Params::decode(bytes)
+        .map_err(|_| corrupt(&state_key::params()))?
+        .into())
+}
+
+/// Reads a table from an unmetered view (queries).
+pub(crate) fn read_split(state: &dyn StateRead, id: u64) -> Result<Option<StoredSplit>, TxError> {
+    let key = state_key::table(id);
+    match state.get(&key)? {
+        Some(bytes) => Ok(Some(decode_split(&key, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads the parameters from an unmetered view (queries).
+pub(crate) fn read_params(state: &dyn StateRead) -> Result<Params, TxError> {
+    match state.get(&state_key::params())? {
+        Some(bytes) => Ok(decode_params(&bytes)?),
+        None => Ok(Params::default()),
+    }
+}
+
+impl Keeper {
+    /// A keeper that moves money through `bank`.
+    pub fn new(bank: Arc<dyn Bank>) -> Self {
+        Self { bank }
+    }
+
+    /// The parameters.
+    pub fn params(&self, ctx: &mut Ctx<'_>) -> Result<Params, TxError> {
+        match ctx.get(&state_key::params())? {
+            Some(bytes) => Ok(decode_params(&bytes)?),
+            None => Ok(Params::default()),
+        }
+    }
+
+    /// Stores the parameters.
+    pub fn set_params(&self, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
+        ctx.put(
+            state_key::params(),
+            pb::Params::from(params).encode_to_vec(),
+        )
+    }
+
+    /// A table, if it exists.
+    pub fn split(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<Option<StoredSplit>, TxError> {
+        let key = state_key::table(id);
+        match ctx.get(&key)? {
+            Some(bytes) => Ok(Some(decode_split(&key, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A table that must exist.
+    pub fn require_split(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<StoredSplit, TxError> {
+        self.split(ctx, id)?
+            .ok_or_else(|| SplitsError::NotFound(id).into())
+    }
+
+    /// Stores a table.
+    pub fn set_split(&self, ctx: &mut Ctx<'_>, split: &StoredSplit) -> Result<(), TxError> {
+        ctx.put(
+            state_key::table(split.id),
+            encode_split(split).encode_to_vec(),
+        )
+    }
+
+    /// Allocates the next table id (ids start at 1; 0 means "no table").
+    fn next_id(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
+        let key = state_key::next_id();
+        let id = match ctx.get(&key)? {
+            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| corrupt(&key))?),
+            None => 1,
+        };
+        let next = id
+            .checked_add(1)
+            .ok_or_else(|| SplitsError::CorruptState("split ids exhausted".into()))?;
+        ctx.put(key, next.to_be_bytes().to_vec())?;
+        Ok(id)
+    }
+
+    /// Creates a table from checked parts and emits its event.
+    pub fn create(
+        &self,
+        ctx: &mut Ctx<'_>,
+        creator: Address,
+        table: SplitTable,
+        controller: Option<Address>,
+    ) -> Result<StoredSplit, TxError> {
+        let split = StoredSplit {
+            id: self.next_id(ctx)?,
+            table,
+            controller,
+            pending_controller: None,
+            creator,
+            version: 1,
+        };
+        self.set_split(ctx, &split)?;
+        ctx.emit(event::created(&split));
+        Ok(split)
+    }
+
+    /// How `amount` would divide through `to` under the current parameters.
+    pub fn preview(&self, ctx: &mut Ctx<'_>, amount: u128, to: PayTo) -> Result<Payout, TxError> {
+        let table = self.table_for(ctx, to)?;
+        Ok(distribute(
+            amount,
+            &table,
+            self.params(ctx)?.protocol_fee_bps,
+        ))
+    }
+
+    fn table_for(&self, ctx: &mut Ctx<'_>, to: PayTo) -> Result<SplitTable, TxError> {
+        Ok(match to {
+            PayTo::Split(id) => self.require_split(ctx, id)?.table,
+            PayTo::Account(a) => SplitTable::single(a),
+        })
+    }
+}
+
+fn base(amount: u128) -> Result<Coins, TxError> {
+    Coins::new(vec![Coin::base(amount)])
+        .map_err(|e| KernelError::InvalidCoins(e.to_string()).into())
+}
+
+impl Splits for Keeper {
+    fn split_exists(&self, ctx: &mut Ctx<'_>, split_id: u64) -> Result<bool, TxError> {
+        Ok(self.split(ctx, split_id)?.is_some())
+    }
+
+    fn create_split(
+        &self,
+        ctx: &mut Ctx<'_>,
+        creator: &Address,
+        recipients: Vec<(Address, u32)>,
+        controller: Option<Address>,
+    ) -> Result<u64, TxError> {
+        let table = SplitTable::new(recipients)?;
+        Ok(self.create(ctx, *creator, table, controller)?.id)
+    }
+
+    fn pay(
+        &self,
+        ctx: &mut Ctx<'_>,
+        payer: &Address,
+        amount: u128,
+        to: PayTo,
+        reason: &str,
+    ) -> Result<u128, TxError> {
+        if amount == 0 {
+            return Err(SplitsError::InvalidAmount("a payout must be positive".into()).into());
+        }
+        let split_id = match to {
+            PayTo::Split(id) => id,
+            PayTo::Account(_) => 0,
+        };
+        let table = self.table_for(ctx, to)?;
+        let payout = distribute(amount, &table, self.params(ctx)?.protocol_fee_bps);
+        let available = self.bank.balance(ctx, payer, DENOM)?;
+        if available < amount {
+            return Err(KernelError::InsufficientFunds(format!(
+                "{payer} has {available}{DENOM}, needs {amount}{DENOM}"
+            ))
+            .into());
+        }
+        ctx.atomically(|ctx| {
+            ctx.emit(event::payout(split_id, payer, amount, &payout, reason));
+            if payout.protocol_fee > 0 {
+                self.bank
+                    .transfer(ctx, payer, &community_pool(), &base(payout.protocol_fee)?)?;
+            }
+            for (recipient, share) in &payout.shares {
+                if *share > 0 {
+                    self.bank.transfer(ctx, payer, recipient, &base(*share)?)?;
+                }
+                ctx.emit(event::share(split_id, recipient, *share));
+            }
+            Ok(payout.protocol_fee)
+        })
+    }
+}
