@@ -7,11 +7,14 @@
 //! *ciphertext* slices; its root, with the slice size, slice count, plaintext length and
 //! cipher, is the [`MetaHash`] registered on chain. Seeders hold ciphertext only and
 //! never need the key; a downloader checks every slice against the root with a
-//! [`MerkleProof`] before it uses or pays for it.
+//! [`MerkleProof`] before it uses or pays for it. The content key reaches a buyer
+//! sealed to their X25519 public key ([`sealed`], [`seal_key`], [`open_key`]).
 
 mod merkle;
+pub mod sealed;
 
 pub use merkle::{leaf_hash, MerkleProof, MerkleTree};
+pub use sealed::{open_key, seal_key, seal_key_os, BuyerSecret, SEALED_KEY_LEN};
 
 use chacha20poly1305::{
     aead::{Aead, KeyInit, Payload},
@@ -64,6 +67,10 @@ pub enum SliceError {
         /// Slices in the content.
         count: u64,
     },
+    /// A sealed content key could not be sealed or opened: wrong length, wrong
+    /// recipient, wrong context, tampered bytes or a low-order X25519 key.
+    #[error("sealed content key: {0}")]
+    SealedKey(String),
 }
 
 /// The symmetric ciphers a meta-hash can name.
