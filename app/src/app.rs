@@ -20,6 +20,8 @@ use tendermint_proto::v0_38::abci::{
 };
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 use weave_bank::{BankModule, Keeper as BankKeeper};
+use weave_content::ContentModule;
+use weave_splits::SplitsModule;
 use weave_kernel::{BlockInfo, Ctx, Event, GasMeter, KernelError, Module, Overlay, TxError};
 
 use crate::{
@@ -151,7 +153,14 @@ impl App {
     pub fn with_storage(storage: Arc<Storage>) -> Result<Self, AppError> {
         let bank = BankModule::new();
         let keeper = bank.keeper();
-        let modules: Vec<Arc<dyn Module>> = vec![Arc::new(AuthModule), Arc::new(bank)];
+        let splits = SplitsModule::new(Arc::new(keeper));
+        let content = ContentModule::new(Arc::new(splits.keeper()));
+        let modules: Vec<Arc<dyn Module>> = vec![
+            Arc::new(AuthModule),
+            Arc::new(bank),
+            Arc::new(splits),
+            Arc::new(content),
+        ];
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         let chain_id = storage
             .meta_get(META_CHAIN_ID)?

@@ -43,6 +43,12 @@ pub struct AppState {
     /// Balances and bank parameters.
     #[serde(default)]
     pub bank: BankGenesis,
+    /// Split tables and the protocol fee.
+    #[serde(default)]
+    pub splits: weave_splits::GenesisState,
+    /// Content parameters.
+    #[serde(default)]
+    pub content: weave_content::GenesisState,
 }
 
 impl AppState {
@@ -93,6 +99,14 @@ impl AppState {
             })?;
         self.bank.validate().map_err(|e| GenesisError::Invalid {
             module: "bank",
+            reason: e.to_string(),
+        })?;
+        self.splits.validate().map_err(|e| GenesisError::Invalid {
+            module: "splits",
+            reason: e.to_string(),
+        })?;
+        self.content.validate().map_err(|e| GenesisError::Invalid {
+            module: "content",
             reason: e.to_string(),
         })?;
         Ok(())
