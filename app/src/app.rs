@@ -21,8 +21,8 @@ use tendermint_proto::v0_38::abci::{
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 use weave_bank::{BankModule, Keeper as BankKeeper};
 use weave_content::ContentModule;
-use weave_splits::SplitsModule;
 use weave_kernel::{BlockInfo, Ctx, Event, GasMeter, KernelError, Module, Overlay, TxError};
+use weave_splits::SplitsModule;
 
 use crate::{
     auth::{AuthModule, AuthParams},

@@ -51,7 +51,12 @@ pub(crate) fn tip(tipper: &Address, content_id: u64, creator: &Address, amount: 
         .attr("amount", amount)
 }
 
-pub(crate) fn terms_set(creator: &Address, price: u128, period_blocks: u64, split_id: u64) -> Event {
+pub(crate) fn terms_set(
+    creator: &Address,
+    price: u128,
+    period_blocks: u64,
+    split_id: u64,
+) -> Event {
     Event::new("weave.content.v1.EventSubscriptionTermsSet")
         .attr("creator", creator)
         .attr("price", price)
@@ -59,7 +64,12 @@ pub(crate) fn terms_set(creator: &Address, price: u128, period_blocks: u64, spli
         .attr("split_id", split_id)
 }
 
-pub(crate) fn subscribed(subscriber: &Address, creator: &Address, expires: u64, paid: u128) -> Event {
+pub(crate) fn subscribed(
+    subscriber: &Address,
+    creator: &Address,
+    expires: u64,
+    paid: u128,
+) -> Event {
     Event::new("weave.content.v1.EventSubscribed")
         .attr("subscriber", subscriber)
         .attr("creator", creator)

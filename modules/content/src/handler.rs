@@ -40,7 +40,9 @@ pub(crate) fn handle(
             let split_id = match split {
                 SplitChoice::Existing(id) => {
                     if !splits.split_exists(ctx, id)? {
-                        return Err(ContentError::InvalidSplit(format!("split {id} not found")).into());
+                        return Err(
+                            ContentError::InvalidSplit(format!("split {id} not found")).into()
+                        );
                     }
                     id
                 }
@@ -131,9 +133,12 @@ pub(crate) fn handle(
             if c.status != Status::Active {
                 return Err(ContentError::Retired(content_id).into());
             }
-            let total = c.access_price.checked_mul(u128::from(quantity)).ok_or_else(|| {
-                ContentError::Overflow(format!("{quantity} tokens at {}", c.access_price))
-            })?;
+            let total = c
+                .access_price
+                .checked_mul(u128::from(quantity))
+                .ok_or_else(|| {
+                    ContentError::Overflow(format!("{quantity} tokens at {}", c.access_price))
+                })?;
             if let Some(max) = max_total_price {
                 if total > max {
                     return Err(ContentError::PriceAboveMax {
@@ -231,9 +236,10 @@ pub(crate) fn handle(
                         .into());
                     }
                     if split_id != 0 && !splits.split_exists(ctx, split_id)? {
-                        return Err(
-                            ContentError::InvalidSplit(format!("split {split_id} not found")).into(),
-                        );
+                        return Err(ContentError::InvalidSplit(format!(
+                            "split {split_id} not found"
+                        ))
+                        .into());
                     }
                     let terms = Terms {
                         price,
@@ -301,7 +307,10 @@ pub(crate) fn handle(
             if let Some(old) = current {
                 ctx.delete(state_key::expiry(old, &subscriber, &creator))?;
             }
-            ctx.put(state_key::expiry(expires, &subscriber, &creator), Vec::new())?;
+            ctx.put(
+                state_key::expiry(expires, &subscriber, &creator),
+                Vec::new(),
+            )?;
             keeper.set_subscription(ctx, &subscriber, &creator, Some(expires))?;
             ctx.nv_put(state_key::pending(&creator, 0, &subscriber), Vec::new())?;
             ctx.emit(event::subscribed(&subscriber, &creator, expires, total));
@@ -411,8 +420,9 @@ pub(crate) fn expire_subscriptions(keeper: &Keeper, ctx: &mut Ctx<'_>) -> Result
     let end = state_key::expiries_at(ctx.block.height.saturating_add(1));
     let due = ctx.range(&state_key::expiries(), Some(&end), limit)?;
     for (key, _) in due {
-        let parsed = parse_expiry(&key)
-            .ok_or_else(|| ContentError::CorruptState(String::from_utf8_lossy(&key).into_owned()))?;
+        let parsed = parse_expiry(&key).ok_or_else(|| {
+            ContentError::CorruptState(String::from_utf8_lossy(&key).into_owned())
+        })?;
         let (height, subscriber, creator) = parsed;
         ctx.delete(key)?;
         // A renewal moves the queue entry, so a stored expiry equal to this one means

@@ -90,7 +90,11 @@ impl Keeper {
         ctx.put(state_key::content(c.id), c.to_wire().encode_to_vec())
     }
 
-    pub(crate) fn id_by_root(&self, ctx: &mut Ctx<'_>, root: &[u8; 32]) -> Result<Option<u64>, TxError> {
+    pub(crate) fn id_by_root(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+    ) -> Result<Option<u64>, TxError> {
         let key = state_key::root(root);
         match ctx.get(&key)? {
             Some(b) => Ok(Some(decode_u64(&key, &b)?)),
@@ -98,11 +102,21 @@ impl Keeper {
         }
     }
 
-    pub(crate) fn set_root(&self, ctx: &mut Ctx<'_>, root: &[u8; 32], id: u64) -> Result<(), TxError> {
+    pub(crate) fn set_root(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+        id: u64,
+    ) -> Result<(), TxError> {
         ctx.put(state_key::root(root), id.to_be_bytes().to_vec())
     }
 
-    pub(crate) fn tokens(&self, ctx: &mut Ctx<'_>, id: u64, holder: &Address) -> Result<u64, TxError> {
+    pub(crate) fn tokens(
+        &self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        holder: &Address,
+    ) -> Result<u64, TxError> {
         let key = state_key::tokens(id, holder);
         match ctx.get(&key)? {
             Some(b) => Ok(decode_u64(&key, &b)?),
@@ -125,16 +139,27 @@ impl Keeper {
         }
     }
 
-    pub(crate) fn add_price_point(&self, ctx: &mut Ctx<'_>, c: &ContentRecord) -> Result<(), TxError> {
+    pub(crate) fn add_price_point(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &ContentRecord,
+    ) -> Result<(), TxError> {
         let point = pb::PricePoint {
             height: ctx.block.height,
             access_price: c.access_price.to_string(),
             price_per_gib: c.price_per_gib.to_string(),
         };
-        ctx.put(state_key::price(c.id, c.metadata_nonce), point.encode_to_vec())
+        ctx.put(
+            state_key::price(c.id, c.metadata_nonce),
+            point.encode_to_vec(),
+        )
     }
 
-    pub(crate) fn terms(&self, ctx: &mut Ctx<'_>, creator: &Address) -> Result<Option<Terms>, TxError> {
+    pub(crate) fn terms(
+        &self,
+        ctx: &mut Ctx<'_>,
+        creator: &Address,
+    ) -> Result<Option<Terms>, TxError> {
         let key = state_key::terms(creator);
         match ctx.get(&key)? {
             Some(b) => Ok(Some(decode_terms(&key, &b)?)),
@@ -173,7 +198,9 @@ impl Keeper {
     ) -> Result<Option<u64>, TxError> {
         let key = state_key::subscription(subscriber, creator);
         match ctx.get(&key)? {
-            Some(b) => Ok(Some(decode_proto::<pb::Subscription>(&key, &b)?.expires_height)),
+            Some(b) => Ok(Some(
+                decode_proto::<pb::Subscription>(&key, &b)?.expires_height,
+            )),
             None => Ok(None),
         }
     }
@@ -200,11 +227,20 @@ impl Keeper {
         }
     }
 
-    pub(crate) fn buyer_key(&self, ctx: &mut Ctx<'_>, owner: &Address) -> Result<Option<Vec<u8>>, TxError> {
+    pub(crate) fn buyer_key(
+        &self,
+        ctx: &mut Ctx<'_>,
+        owner: &Address,
+    ) -> Result<Option<Vec<u8>>, TxError> {
         ctx.get(&state_key::buyer_key(owner))
     }
 
-    pub(crate) fn has_sealed_key(&self, ctx: &mut Ctx<'_>, id: u64, holder: &Address) -> Result<bool, TxError> {
+    pub(crate) fn has_sealed_key(
+        &self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        holder: &Address,
+    ) -> Result<bool, TxError> {
         Ok(ctx.get(&state_key::sealed_key(id, holder))?.is_some())
     }
 
@@ -245,7 +281,10 @@ pub(crate) fn read_content(state: &dyn StateRead, id: u64) -> Result<ContentReco
     }
 }
 
-pub(crate) fn read_id_by_root(state: &dyn StateRead, root: &[u8; 32]) -> Result<Option<u64>, TxError> {
+pub(crate) fn read_id_by_root(
+    state: &dyn StateRead,
+    root: &[u8; 32],
+) -> Result<Option<u64>, TxError> {
     let key = state_key::root(root);
     match state.get(&key)? {
         Some(b) => Ok(Some(decode_u64(&key, &b)?)),
@@ -253,7 +292,11 @@ pub(crate) fn read_id_by_root(state: &dyn StateRead, root: &[u8; 32]) -> Result<
     }
 }
 
-pub(crate) fn read_tokens(state: &dyn StateRead, id: u64, holder: &Address) -> Result<u64, TxError> {
+pub(crate) fn read_tokens(
+    state: &dyn StateRead,
+    id: u64,
+    holder: &Address,
+) -> Result<u64, TxError> {
     let key = state_key::tokens(id, holder);
     match state.get(&key)? {
         Some(b) => Ok(decode_u64(&key, &b)?),
@@ -273,7 +316,10 @@ pub(crate) fn read_subscription(
     }
 }
 
-pub(crate) fn read_terms(state: &dyn StateRead, creator: &Address) -> Result<Option<pb::SubscriptionTerms>, TxError> {
+pub(crate) fn read_terms(
+    state: &dyn StateRead,
+    creator: &Address,
+) -> Result<Option<pb::SubscriptionTerms>, TxError> {
     let key = state_key::terms(creator);
     match state.get(&key)? {
         Some(b) => Ok(Some(decode_proto(&key, &b)?)),
@@ -293,6 +339,9 @@ pub(crate) fn read_sealed_key(
     }
 }
 
-pub(crate) fn read_buyer_key(state: &dyn StateRead, owner: &Address) -> Result<Option<Vec<u8>>, TxError> {
+pub(crate) fn read_buyer_key(
+    state: &dyn StateRead,
+    owner: &Address,
+) -> Result<Option<Vec<u8>>, TxError> {
     Ok(state.get(&state_key::buyer_key(owner))?)
 }

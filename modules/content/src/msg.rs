@@ -142,7 +142,9 @@ fn optional_price(field: &str, s: &str) -> Result<Option<u128>, ContentError> {
 
 fn content_id(id: u64) -> Result<u64, ContentError> {
     if id == 0 {
-        Err(ContentError::InvalidRequest("content_id must be set".into()))
+        Err(ContentError::InvalidRequest(
+            "content_id must be set".into(),
+        ))
     } else {
         Ok(id)
     }
@@ -150,7 +152,9 @@ fn content_id(id: u64) -> Result<u64, ContentError> {
 
 fn quantity(field: &str, q: u64) -> Result<u64, ContentError> {
     if q == 0 {
-        Err(ContentError::InvalidQuantity(format!("{field} must be positive")))
+        Err(ContentError::InvalidQuantity(format!(
+            "{field} must be positive"
+        )))
     } else {
         Ok(q)
     }
@@ -183,7 +187,9 @@ fn split_choice(m: &pb::MsgRegisterContent) -> Result<SplitChoice, TxError> {
             let recipients = m
                 .split_recipients
                 .iter()
-                .map(|r: &splits_pb::Recipient| Ok((address(&r.address, "split_recipients")?, r.bps)))
+                .map(|r: &splits_pb::Recipient| {
+                    Ok((address(&r.address, "split_recipients")?, r.bps))
+                })
                 .collect::<Result<Vec<_>, KernelError>>()?;
             let controller = if m.split_controller.is_empty() {
                 None
@@ -212,11 +218,10 @@ impl ContentMsg {
         Ok(match any.type_url.as_str() {
             MSG_REGISTER_CONTENT => {
                 let m: pb::MsgRegisterContent = decode_any(any)?;
-                let meta = meta_from_wire(
-                    m.meta_hash
-                        .as_ref()
-                        .ok_or_else(|| ContentError::InvalidMetaHash("meta_hash missing".into()))?,
-                )?;
+                let meta =
+                    meta_from_wire(m.meta_hash.as_ref().ok_or_else(|| {
+                        ContentError::InvalidMetaHash("meta_hash missing".into())
+                    })?)?;
                 let metadata = m
                     .metadata
                     .clone()
@@ -315,10 +320,10 @@ impl ContentMsg {
                     ContentError::InvalidAmount(format!("price {:?}: {e}", m.price))
                 })?;
                 if p > 0 && m.period_blocks == 0 {
-                    return Err(
-                        ContentError::InvalidQuantity("period_blocks must be positive".into())
-                            .into(),
-                    );
+                    return Err(ContentError::InvalidQuantity(
+                        "period_blocks must be positive".into(),
+                    )
+                    .into());
                 }
                 Self::SetTerms {
                     creator: address(&m.creator, "creator")?,

@@ -3,7 +3,7 @@
 //! paginated by an opaque key.
 
 use prost::Message;
-use weave_kernel::{prefix_end, Address, KernelError, StateRead, TxError};
+use weave_kernel::{prefix_end, Address, Entries, KernelError, StateRead, TxError};
 use weave_proto::weave::{base::v1 as base, content::v1 as pb};
 
 use crate::{keeper, state_key, ContentError, Status};
@@ -52,7 +52,7 @@ fn page(
     space: Space,
     prefix: &[u8],
     request: Option<&base::PageRequest>,
-) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, base::PageResponse), TxError> {
+) -> Result<(Entries, base::PageResponse), TxError> {
     let limit = match request.map_or(0, |p| p.limit as usize) {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
@@ -145,7 +145,11 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/ContentByCreator" => {
             let r: pb::QueryContentByCreatorRequest = decode(path, request)?;
             let creator = address(&r.creator, "creator")?;
-            content_list(state, &state_key::by_creator_prefix(&creator), r.page.as_ref())
+            content_list(
+                state,
+                &state_key::by_creator_prefix(&creator),
+                r.page.as_ref(),
+            )
         }
         "/weave.content.v1.Query/ContentByTag" => {
             let r: pb::QueryContentByTagRequest = decode(path, request)?;
@@ -163,8 +167,8 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let who = address(&r.address, "address")?;
             let c = keeper::read_content(state, r.content_id)?;
             let tokens = keeper::read_tokens(state, c.id, &who)?;
-            let subscribed_until = keeper::read_subscription(state, &who, &c.creator)?
-                .map_or(0, |s| s.expires_height);
+            let subscribed_until =
+                keeper::read_subscription(state, &who, &c.creator)?.map_or(0, |s| s.expires_height);
             // Queries answer at the last committed height; the next block is the
             // first that could use the access.
             let height = latest_height(state)?;
@@ -239,12 +243,13 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/SealedKey" => {
             let r: pb::QuerySealedKeyRequest = decode(path, request)?;
             let holder = address(&r.holder, "holder")?;
-            let sealed = keeper::read_sealed_key(state, r.content_id, &holder)?.ok_or_else(|| {
-                KernelError::NotFound(format!(
-                    "no key delivered to {holder} for content {}",
-                    r.content_id
-                ))
-            })?;
+            let sealed =
+                keeper::read_sealed_key(state, r.content_id, &holder)?.ok_or_else(|| {
+                    KernelError::NotFound(format!(
+                        "no key delivered to {holder} for content {}",
+                        r.content_id
+                    ))
+                })?;
             Ok(pb::QuerySealedKeyResponse {
                 sealed_key: Some(sealed),
             }
@@ -292,9 +297,9 @@ fn parse_pending(prefix: &[u8], key: &[u8]) -> Option<(u64, Address)> {
 fn latest_height(state: &dyn StateRead) -> Result<u64, TxError> {
     let key = state_key::last_height();
     match state.nv_get(&key)? {
-        Some(b) => Ok(u64::from_be_bytes(b.as_slice().try_into().map_err(|_| {
-            ContentError::CorruptState(String::from_utf8_lossy(&key).into_owned())
-        })?)),
+        Some(b) => Ok(u64::from_be_bytes(b.as_slice().try_into().map_err(
+            |_| ContentError::CorruptState(String::from_utf8_lossy(&key).into_owned()),
+        )?)),
         None => Ok(0),
     }
 }

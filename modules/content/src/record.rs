@@ -185,9 +185,7 @@ fn slug(field: &str, value: &str, max: usize) -> Result<(), String> {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(format!(
-            "{field} {value:?} may use only a-z, 0-9 and '-'"
-        ));
+        return Err(format!("{field} {value:?} may use only a-z, 0-9 and '-'"));
     }
     Ok(())
 }
@@ -226,7 +224,9 @@ pub fn check_metadata(m: &pb::Metadata) -> Result<(), ContentError> {
     for t in &m.tags {
         slug("tag", t, MAX_TAG_LEN).map_err(ContentError::InvalidMetadata)?;
         if !seen.insert(t) {
-            return Err(ContentError::InvalidMetadata(format!("duplicate tag {t:?}")));
+            return Err(ContentError::InvalidMetadata(format!(
+                "duplicate tag {t:?}"
+            )));
         }
     }
     Ok(())
@@ -246,7 +246,10 @@ pub fn check_tiers(tiers: &[pb::RightsTier]) -> Result<(), ContentError> {
     for t in tiers {
         slug("tier name", &t.name, MAX_TIER_NAME_LEN).map_err(ContentError::InvalidTiers)?;
         if !names.insert(&t.name) {
-            return Err(ContentError::InvalidTiers(format!("duplicate tier {:?}", t.name)));
+            return Err(ContentError::InvalidTiers(format!(
+                "duplicate tier {:?}",
+                t.name
+            )));
         }
         if t.min_tokens <= last {
             return Err(ContentError::InvalidTiers(format!(
@@ -261,9 +264,12 @@ pub fn check_tiers(tiers: &[pb::RightsTier]) -> Result<(), ContentError> {
 
 /// Parses a positive price.
 pub fn price(field: &str, s: &str) -> Result<u128, ContentError> {
-    let v = parse_amount(s).map_err(|e| ContentError::InvalidAmount(format!("{field} {s:?}: {e}")))?;
+    let v =
+        parse_amount(s).map_err(|e| ContentError::InvalidAmount(format!("{field} {s:?}: {e}")))?;
     if v == 0 {
-        return Err(ContentError::InvalidAmount(format!("{field} must be positive")));
+        return Err(ContentError::InvalidAmount(format!(
+            "{field} must be positive"
+        )));
     }
     Ok(v)
 }
@@ -329,7 +335,12 @@ mod tests {
             name: name.into(),
             min_tokens: min,
         };
-        check_tiers(&[t("personal", 1), t("commercial", 1000), t("national", 100_000)]).unwrap();
+        check_tiers(&[
+            t("personal", 1),
+            t("commercial", 1000),
+            t("national", 100_000),
+        ])
+        .unwrap();
         assert!(check_tiers(&[t("a", 5), t("b", 5)]).is_err());
         assert!(check_tiers(&[t("a", 0)]).is_err());
         assert!(check_tiers(&[t("a", 1), t("a", 2)]).is_err());
