@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
+mod content;
 mod failed_message;
 mod happy_path;
 mod harness;
