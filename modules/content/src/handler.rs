@@ -273,14 +273,14 @@ pub(crate) fn handle(
             let start = current.filter(|e| *e > height).unwrap_or(height);
             let blocks = periods.checked_mul(terms.period_blocks);
             let expires = blocks.and_then(|b| start.checked_add(b));
-            let (Some(blocks), Some(expires)) = (blocks, expires) else {
+            let (Some(_), Some(expires)) = (blocks, expires) else {
                 return Err(ContentError::Overflow("subscription length".into()).into());
             };
             // The whole remaining subscription, not just this purchase, is bounded.
             let remaining = expires - height;
             if remaining > params.max_subscription_blocks {
                 return Err(ContentError::SubscriptionTooLong {
-                    blocks: remaining.max(blocks),
+                    blocks: remaining,
                     max: params.max_subscription_blocks,
                 }
                 .into());
