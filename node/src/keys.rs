@@ -33,6 +33,7 @@ use weave_kernel::Address;
 use zeroize::{Zeroize, Zeroizing};
 
 pub(crate) use cli::{run_keys, KeysCmd};
+pub(crate) use key_file::{ensure_private_dir, write_atomic};
 use key_file::{KeyFile, Secret, StoredSecret, KEYHASH_FILE, KEY_FILE_SUFFIX};
 
 /// The environment variable that supplies the passphrase of the `file` key ring.
@@ -216,7 +217,11 @@ impl SigningKey {
     }
 
     /// The 32-byte secret: the secp256k1 scalar (big-endian) or the ed25519 seed.
-    fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+    ///
+    /// Besides the key file, the content commands use it as the seed of the account's
+    /// X25519 buyer key (`weave_slices::BuyerSecret::from_seed`), so that key needs no
+    /// secret file of its own.
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
         match self {
             Self::Secp256k1(k) => out.copy_from_slice(&k.to_bytes()),

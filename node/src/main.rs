@@ -1,7 +1,7 @@
 //! `weaved`: the Weave node and its command line.
 //!
 //! One binary is the ABCI application server, the gRPC API, the supervisor of the
-//! CometBFT process, the key ring and the client commands (`tx`, `query`).
+//! CometBFT process, the key ring and the client commands (`tx`, `query`, `content`).
 
 // Wall-clock time is fine outside the state machine (timeouts, the load tool).
 #![allow(clippy::disallowed_methods)]
@@ -91,6 +91,9 @@ enum Command {
     /// Query the chain over gRPC.
     #[command(subcommand)]
     Query(client::QueryCmd),
+    /// Content keys on this machine: open a delivered key, serve keys to buyers.
+    #[command(subcommand)]
+    Content(client::ContentCmd),
     /// Load-test a node with signed bank sends and compare with CometBFT's kvstore.
     Load(load::LoadArgs),
 }
@@ -108,6 +111,7 @@ fn main() {
         ),
         Command::Tx(cmd) => client::run_tx(cmd, &cli.global),
         Command::Query(cmd) => client::run_query(cmd, &cli.global),
+        Command::Content(cmd) => client::run_content(cmd, &cli.global),
         Command::Load(args) => load::run(args, &cli.global),
     };
     if let Err(e) = result {

@@ -6,6 +6,8 @@
 //!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
 //!   optionally waits for the block.
 //! - [`query`] answers the `query` commands.
+//! - [`splits`] and [`content`] are the commands of those modules; [`content`] also
+//!   holds the `weaved content` group (content keys on this machine).
 //! - [`render`] prints results: text for humans, or one JSON document with
 //!   `--output json`.
 //!
@@ -13,10 +15,12 @@
 //! back as `Error: <status message>` and exit code 1.
 
 mod builder;
+mod content;
 #[cfg(test)]
 mod mock;
 mod query;
 mod render;
+mod splits;
 mod tx;
 
 use std::{
@@ -38,6 +42,7 @@ use tonic::{
 use weave_kernel::Address;
 
 pub(crate) use builder::{build_signed_tx, to_any, tx_hash, SignerData};
+pub(crate) use content::ContentCmd;
 
 use crate::{
     config::{HomeLayout, NodeConfig},
@@ -61,6 +66,13 @@ pub(crate) enum TxCmd {
     /// Bank transactions: send and multi-send.
     #[command(subcommand)]
     Bank(tx::BankTxCmd),
+    /// Split tables: create, update, hand over control.
+    #[command(subcommand)]
+    Splits(splits::SplitsTxCmd),
+    /// Content: register, update, retire, purchase, transfer, tip, subscriptions and
+    /// key delivery.
+    #[command(subcommand)]
+    Content(content::ContentTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -72,6 +84,12 @@ pub(crate) enum QueryCmd {
     /// Accounts: number, sequence and public key.
     #[command(subcommand)]
     Auth(query::AuthQueryCmd),
+    /// Split tables, payout previews and the splits parameters.
+    #[command(subcommand)]
+    Splits(splits::SplitsQueryCmd),
+    /// Content, access, prices, subscriptions, buyer keys and sealed keys.
+    #[command(subcommand)]
+    Content(content::ContentQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -233,6 +251,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         TxCmd::Bank(cmd) => tx::run_bank(cmd, g),
+        TxCmd::Splits(cmd) => splits::run_tx(cmd, g),
+        TxCmd::Content(cmd) => content::run_tx(cmd, g),
     }
 }
 
@@ -242,7 +262,14 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Bank(cmd) => query::run_bank(cmd, g),
         QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
         QueryCmd::Tx(args) => query::run_tx(args, g),
+        QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
+        QueryCmd::Content(cmd) => content::run_query(cmd, g),
     }
+}
+
+/// Runs a `weaved content` command.
+pub(crate) fn run_content(cmd: ContentCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+    content::run(cmd, g)
 }
 
 #[cfg(test)]
@@ -253,11 +280,14 @@ mod tests {
 
     /// The client commands as `main` mounts them.
     #[derive(Debug, Parser)]
+    #[allow(clippy::large_enum_variant)] // parsed once per test
     enum Cli {
         #[command(subcommand)]
         Tx(TxCmd),
         #[command(subcommand)]
         Query(QueryCmd),
+        #[command(subcommand)]
+        Content(ContentCmd),
     }
 
     const ADDR: &str = "weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy";
@@ -378,6 +408,85 @@ mod tests {
             ],
         ] {
             Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn splits_and_content_commands_parse() {
+        /// `weaved` and `line` split at spaces, with `ADDR` replaced by an address.
+        fn parse(line: &str) -> Result<Cli, clap::Error> {
+            let args = line
+                .split_whitespace()
+                .map(|a| if a == "ADDR" { ADDR } else { a });
+            Cli::try_parse_from(std::iter::once("weaved").chain(args))
+        }
+        const REGISTER: &str =
+            "tx content register --file f.mp4 --title T --price 10 --price-per-gib 1";
+        for line in [
+            "tx splits create --recipient alice:7000 --recipient bob:3000 --controller alice --from alice",
+            "tx splits update 3 --recipient alice:10000 --from alice",
+            "tx splits propose-controller 3 ADDR --from alice",
+            "tx splits propose-controller 3 --cancel --from alice",
+            "tx splits accept-controller 3 --from bob",
+            &format!("{REGISTER} --from alice"),
+            &format!("{REGISTER} --split-id 4 --tier personal:1 --slice-size 4096 --from alice"),
+            &format!("{REGISTER} --recipient alice:10000 --split-controller alice --tag a --tag b"),
+            "tx content update 1 --title New --tag x --price 5uweave --from alice",
+            "tx content retire 1 --from alice",
+            "tx content purchase 1 --quantity 2 --max-total-price 100 --from bob",
+            "tx content transfer 1 ADDR --quantity 1 --from bob",
+            "tx content tip --content 1 5uweave --from bob",
+            "tx content tip --creator ADDR 5 --from bob",
+            "tx content set-subscription --price 0 --from alice",
+            "tx content set-subscription --price 10 --period-blocks 100 --split-id 2 --from alice",
+            "tx content subscribe ADDR --periods 2 --from bob",
+            "tx content register-key --from bob",
+            "tx content deliver-key 1 ADDR --from alice",
+            "query splits params",
+            "query splits split 3",
+            "query splits preview 3 1000uweave",
+            "query content params",
+            "query content get 1",
+            "query content by-root ab",
+            "query content by-creator ADDR --page-key 00ff --limit 5",
+            "query content by-tag film",
+            "query content feed --limit 3",
+            "query content access 1 ADDR",
+            "query content price-history 1",
+            "query content terms ADDR",
+            "query content subscription ADDR ADDR",
+            "query content subscriptions ADDR",
+            "query content buyer-key ADDR",
+            "query content sealed-key 1 ADDR",
+            "query content pending-keys ADDR",
+            "content key 1 --from bob --out k.hex",
+            "content serve-keys --from alice --once",
+            "content serve-keys --from alice --interval 5",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            // A recipient without a share, a share out of range, no recipients.
+            "tx splits create --recipient alice --from a",
+            "tx splits create --recipient alice:0 --from a",
+            "tx splits create --from a",
+            // A new controller and --cancel, or neither.
+            "tx splits propose-controller 3 ADDR --cancel",
+            "tx splits propose-controller 3",
+            // An existing split with new recipients or a controller for them.
+            &format!("{REGISTER} --split-id 4 --recipient alice:10000"),
+            &format!("{REGISTER} --split-id 4 --split-controller alice"),
+            // A zero price, a tier without a threshold.
+            "tx content register --file f --title T --price 0 --price-per-gib 1",
+            &format!("{REGISTER} --tier personal"),
+            // A tip needs exactly one target.
+            "tx content tip 5uweave",
+            "tx content tip --content 1 --creator ADDR 5uweave",
+            "tx content purchase 1 --quantity 0",
+            "tx content update 1 --tag a --clear-tags",
+            "content serve-keys --from alice --interval 0",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
         }
     }
 

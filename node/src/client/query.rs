@@ -81,7 +81,11 @@ pub(crate) struct QueryTxArgs {
 }
 
 /// Connects to the node of `node` and runs `query` on the channel.
-fn with_channel<T, F, Fut>(node: &NodeOpts, g: &GlobalOpts, query: F) -> anyhow::Result<T>
+pub(super) fn with_channel<T, F, Fut>(
+    node: &NodeOpts,
+    g: &GlobalOpts,
+    query: F,
+) -> anyhow::Result<T>
 where
     F: FnOnce(Channel) -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,

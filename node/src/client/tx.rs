@@ -21,6 +21,7 @@ use cosmos_sdk_proto::{
     },
     Any,
 };
+use serde_json::Value;
 use tonic::{transport::Channel, Code};
 use weave_app::auth::GasPrice;
 use weave_kernel::{Address, Coin, Coins, DENOM};
@@ -137,7 +138,8 @@ pub(crate) struct TxOpts {
     /// The chain id to sign for (default: `chain_id` of `<home>/config/weaved.toml`)
     #[arg(long)]
     pub(crate) chain_id: Option<String>,
-    /// The key that signs (a key name); must agree with FROM_KEY when both are given.
+    /// The key that signs (a key name). The splits and content commands need it; `tx
+    /// bank` takes FROM_KEY, which it must agree with when both are given.
     #[arg(long, value_name = "KEY")]
     pub(crate) from: Option<String>,
     /// The fee, e.g. `5000uweave` (default: ceil(gas × `--gas-prices`))
@@ -182,6 +184,15 @@ fn split_coin(s: &str) -> Result<Coin, String> {
         ));
     }
     Coin::parse(denom, amount).map_err(|e| format!("invalid coin {s:?}: {e}"))
+}
+
+/// Parses an amount of uweave, as a plain number (`1000`) or a coin (`1000uweave`).
+/// Zero is accepted; whether it means anything is the message's business.
+pub(super) fn parse_uweave(s: &str) -> Result<u128, String> {
+    let s = s.trim();
+    let digits = s.strip_suffix(DENOM).unwrap_or(s);
+    weave_kernel::parse_amount(digits)
+        .map_err(|_| format!("invalid amount {s:?}: want uweave, e.g. 1000 or 1000{DENOM}"))
 }
 
 /// Parses `1000uweave` or `1000uweave,5ufoo`: positive amounts, distinct denominations.
@@ -294,7 +305,7 @@ fn weave_coins(coins: &Coins) -> Vec<WeaveCoin> {
 
 /// Everything needed to sign and broadcast, resolved from the flags and the home.
 #[derive(Debug, Clone)]
-struct TxPlan {
+pub(super) struct TxPlan {
     /// The chain to sign for.
     chain_id: String,
     /// The fee given with `--fees`.
@@ -317,7 +328,7 @@ struct TxPlan {
 
 impl TxPlan {
     /// Resolves the flags; the chain id falls back to the home's `weaved.toml`.
-    fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
+    pub(super) fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
         let chain_id = match &opts.chain_id {
             Some(id) => id.clone(),
             None => match node_config(&g.home)? {
@@ -342,6 +353,15 @@ impl TxPlan {
         })
     }
 
+    /// The same plan, waiting for every transaction to be in a block whatever
+    /// `--wait` said.
+    pub(super) fn waiting(self) -> Self {
+        Self {
+            wait: Some((WAIT_TIMEOUT, WAIT_INTERVAL)),
+            ..self
+        }
+    }
+
     /// The fee of the draft that `--gas auto` simulates. A fee is paid in simulation
     /// too, and paying costs gas, so the draft pays one if the real one will: `--fees`,
     /// or 1 uweave standing in for the computed fee (0 when gas is free).
@@ -356,9 +376,9 @@ impl TxPlan {
 
 /// A signed transaction after broadcast.
 #[derive(Debug, Clone)]
-struct Submitted {
+pub(super) struct Submitted {
     /// Its hash.
-    hash: String,
+    pub(super) hash: String,
     /// The gas limit it carries.
     gas_limit: u64,
     /// The fee it pays, in uweave.
@@ -369,9 +389,54 @@ struct Submitted {
     included: Option<GetTxResponse>,
 }
 
+impl Submitted {
+    /// The value of attribute `key` of the first event of type `event_type` the
+    /// transaction emitted in its block; `None` before inclusion or if there is none.
+    pub(super) fn event_attribute(&self, event_type: &str, key: &str) -> Option<String> {
+        self.included
+            .as_ref()?
+            .tx_response
+            .as_ref()?
+            .events
+            .iter()
+            .filter(|e| e.r#type == event_type)
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == key)
+            .map(|a| a.value.clone())
+    }
+
+    /// Whether the transaction is known to have failed: refused by CheckTx, or failed
+    /// in its block. The error reads as `report` prints it.
+    pub(super) fn outcome(&self) -> anyhow::Result<()> {
+        if let Some(included) = &self.included {
+            let response = included
+                .tx_response
+                .as_ref()
+                .ok_or_else(|| anyhow!("the node returned no result for {}", self.hash))?;
+            if response.code != 0 {
+                bail!(
+                    "transaction {} failed in block {}: {}",
+                    self.hash,
+                    response.height,
+                    render::failure(response)
+                );
+            }
+            return Ok(());
+        }
+        if self.broadcast.code != 0 {
+            bail!(
+                "transaction {} rejected by CheckTx: {}",
+                self.hash,
+                render::failure(&self.broadcast)
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Signs `messages` with `key` as `plan` says, broadcasts them and, if asked, waits for
 /// the block.
-async fn sign_and_submit(
+pub(super) async fn sign_and_submit(
     channel: &Channel,
     plan: &TxPlan,
     key: &SigningKey,
@@ -504,48 +569,65 @@ async fn wait_for_tx(
 
 /// Prints what became of a transaction; fails if CheckTx rejected it or it failed in
 /// its block.
+#[cfg(test)]
 fn report(submitted: &Submitted, estimated: bool, json: bool) -> anyhow::Result<()> {
+    report_with(submitted, estimated, json, &[])
+}
+
+/// A value as a line of text: strings without quotes.
+fn text_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// [`report`], adding `extras` (such as the id a transaction created) to what is
+/// printed when the transaction succeeded: `key: value` lines in text, fields of the
+/// document in JSON.
+pub(super) fn report_with(
+    submitted: &Submitted,
+    estimated: bool,
+    json: bool,
+    extras: &[(&str, Value)],
+) -> anyhow::Result<()> {
     if estimated && !json {
         eprintln!(
             "gas estimate: {} (fee {}{DENOM})",
             submitted.gas_limit, submitted.fee
         );
     }
-    if let Some(included) = &submitted.included {
-        let response = included
-            .tx_response
-            .as_ref()
-            .ok_or_else(|| anyhow!("the node returned no result for {}", submitted.hash))?;
-        if json {
-            render::print_json(&render::tx_response_json(response, included.tx.as_ref()))?;
-        } else {
-            println!("{}", render::tx_result_text(response, included.tx.as_ref()));
-        }
-        if response.code != 0 {
-            bail!(
-                "transaction {} failed in block {}: {}",
-                submitted.hash,
-                response.height,
-                render::failure(response)
-            );
-        }
-        return Ok(());
-    }
-    let response = &submitted.broadcast;
+    let (response, tx) = match &submitted.included {
+        Some(included) => (
+            included
+                .tx_response
+                .as_ref()
+                .ok_or_else(|| anyhow!("the node returned no result for {}", submitted.hash))?,
+            Some(included),
+        ),
+        None => (&submitted.broadcast, None),
+    };
+    let ok = response.code == 0;
     if json {
-        render::print_json(&render::tx_response_json(response, None))?;
+        let mut value = render::tx_response_json(response, tx.and_then(|t| t.tx.as_ref()));
+        if let (true, Some(map)) = (ok, value.as_object_mut()) {
+            for (key, extra) in extras {
+                map.insert((*key).to_string(), extra.clone());
+            }
+        }
+        render::print_json(&value)?;
+    } else if tx.is_some() || ok {
+        match tx {
+            Some(t) => println!("{}", render::tx_result_text(response, t.tx.as_ref())),
+            None => println!("{}", render::broadcast_text(response)),
+        }
+        if ok {
+            for (key, extra) in extras {
+                println!("{key}: {}", text_value(extra));
+            }
+        }
     }
-    if response.code != 0 {
-        bail!(
-            "transaction {} rejected by CheckTx: {}",
-            submitted.hash,
-            render::failure(response)
-        );
-    }
-    if !json {
-        println!("{}", render::broadcast_text(response));
-    }
-    Ok(())
+    submitted.outcome()
 }
 
 /// The key named by FROM_KEY (a key name, or the address of a key in the key ring),
@@ -569,6 +651,16 @@ fn signing_key(from_key: &str, opts: &TxOpts, keyring: &Keyring) -> anyhow::Resu
     keyring.signing_key(&name)
 }
 
+/// The key named by `--from`, which the module commands require (they have no
+/// FROM_KEY argument).
+pub(super) fn from_key(opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
+    let from = opts
+        .from
+        .as_deref()
+        .ok_or_else(|| anyhow!("--from KEY is required: the key that signs"))?;
+    signing_key(from, opts, keyring)
+}
+
 /// Signs, broadcasts and reports a transaction of `messages` built for `key`.
 fn submit(
     key: &SigningKey,
@@ -576,13 +668,26 @@ fn submit(
     opts: &TxOpts,
     g: &GlobalOpts,
 ) -> anyhow::Result<()> {
+    submit_with(key, messages, opts, g, |_| Vec::new())
+}
+
+/// [`submit`], reporting the `extras` that `extras` reads off the submitted
+/// transaction (its events, once it is in a block).
+pub(super) fn submit_with(
+    key: &SigningKey,
+    messages: Vec<Any>,
+    opts: &TxOpts,
+    g: &GlobalOpts,
+    extras: impl FnOnce(&Submitted) -> Vec<(&'static str, Value)>,
+) -> anyhow::Result<()> {
     let plan = TxPlan::resolve(opts, g)?;
     let url = opts.node.url(&g.home)?;
     let submitted = runtime()?.block_on(async {
         let channel = connect(&url).await?;
         sign_and_submit(&channel, &plan, key, messages).await
     })?;
-    report(&submitted, plan.gas == GasSetting::Auto, g.json())
+    let extras = extras(&submitted);
+    report_with(&submitted, plan.gas == GasSetting::Auto, g.json(), &extras)
 }
 
 /// Runs a `weaved tx bank` command.

@@ -19,6 +19,8 @@
 
 mod auth;
 mod bank;
+mod content;
+mod splits;
 mod status;
 mod tendermint;
 mod tx;
@@ -43,7 +45,11 @@ use cosmos_sdk_proto::cosmos::{
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
-use weave_proto::weave::bank::v1::query_server::QueryServer as WeaveBankQueryServer;
+use weave_proto::weave::{
+    bank::v1::query_server::QueryServer as WeaveBankQueryServer,
+    content::v1::query_server::QueryServer as ContentQueryServer,
+    splits::v1::query_server::QueryServer as SplitsQueryServer,
+};
 
 use status::abci_status;
 
@@ -236,7 +242,11 @@ macro_rules! bounded {
 
 /// The Weave services served here, as reflection lists them. Add a module's
 /// `query_server::SERVICE_NAME` when its query service is added to [`serve`].
-const WEAVE_SERVICES: &[&str] = &[weave_proto::weave::bank::v1::query_server::SERVICE_NAME];
+const WEAVE_SERVICES: &[&str] = &[
+    weave_proto::weave::bank::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::content::v1::query_server::SERVICE_NAME,
+];
 
 /// A reflection service over Weave's proto files that lists the Weave services served
 /// and itself (`own`). Every message type of the files can be looked up, but the `Msg`
@@ -286,6 +296,12 @@ pub(crate) async fn serve(
         ))))
         .add_service(bounded!(WeaveBankQueryServer::new(
             bank::WeaveBankQuery::new(node.clone())
+        )))
+        .add_service(bounded!(SplitsQueryServer::new(splits::SplitsQuery::new(
+            node.clone()
+        ))))
+        .add_service(bounded!(ContentQueryServer::new(
+            content::ContentQuery::new(node.clone())
         )))
         .add_service(bounded!(TendermintServiceServer::new(
             tendermint::TendermintService::new(node)
@@ -501,6 +517,21 @@ mod tests {
             .expect_err("too large");
         assert_eq!(err.code(), tonic::Code::OutOfRange, "{err:?}");
 
+        // The module query services are routed too.
+        let feed = weave_proto::weave::content::v1::query_client::QueryClient::new(channel.clone())
+            .feed(weave_proto::weave::content::v1::QueryFeedRequest { page: None })
+            .await
+            .expect("content feed over tcp")
+            .into_inner();
+        assert!(feed.contents.is_empty());
+        let params =
+            weave_proto::weave::splits::v1::query_client::QueryClient::new(channel.clone())
+                .params(weave_proto::weave::splits::v1::QueryParamsRequest {})
+                .await
+                .expect("splits params over tcp")
+                .into_inner();
+        assert!(params.params.is_some());
+
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {
             host: String::new(),
@@ -520,7 +551,14 @@ mod tests {
             names.iter().any(|n| n == "weave.bank.v1.Query"),
             "{names:?}"
         );
+        for served in ["weave.splits.v1.Query", "weave.content.v1.Query"] {
+            assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
+        }
         assert!(!names.iter().any(|n| n == "weave.bank.v1.Msg"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "weave.content.v1.Msg"),
+            "{names:?}"
+        );
 
         stop_tx.send(()).expect("server still running");
         server.await.expect("join").expect("clean shutdown");

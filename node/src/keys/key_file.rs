@@ -284,7 +284,7 @@ pub(super) fn verify_passphrase(phc: &str, passphrase: &str) -> anyhow::Result<(
 }
 
 /// Creates `dir` (mode 0700) if missing, and makes an existing one 0700.
-pub(super) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -296,7 +296,7 @@ pub(super) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Writes `contents` to `dir/file_name` (mode 0600) atomically: a temporary file in the same
 /// directory is written, synced and renamed over the target, and the directory is synced.
-pub(super) fn write_atomic(dir: &Path, file_name: &str, contents: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(dir: &Path, file_name: &str, contents: &[u8]) -> anyhow::Result<()> {
     let mut tag = [0u8; 8];
     OsRng.fill_bytes(&mut tag);
     let tmp = dir.join(format!(".{file_name}.{}.tmp", hex::encode(tag)));
