@@ -17,7 +17,8 @@ use serde_json::json;
 use tonic::transport::Channel;
 use weave_kernel::{expected::PubKey, validate_denom, Address};
 use weave_proto::weave::bank::v1::{
-    query_client::QueryClient as WeaveBankClient, QueryParamsRequest, QueryTotalSupplyRequest,
+    query_client::QueryClient as WeaveBankClient, QueryModuleAccountRequest, QueryParamsRequest,
+    QueryTotalSupplyRequest,
 };
 
 use super::{connect, query_account, render, resolve_address, runtime, status_error, NodeOpts};
@@ -51,6 +52,14 @@ pub(crate) enum BankQueryCmd {
     /// The bank module's parameters.
     #[command(after_help = "Example:\n  weaved query bank params")]
     Params {
+        #[command(flatten)]
+        node: NodeOpts,
+    },
+    /// The address of a module account, such as `community_pool` or `fee_collector`.
+    #[command(after_help = "Example:\n  weaved query bank module-account community_pool")]
+    ModuleAccount {
+        /// The module account's name.
+        name: String,
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -149,6 +158,22 @@ pub(crate) fn run_bank(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
                 render::print_json(&json!({ "supply": render::coins_json(pairs) }))
             } else {
                 print_coin_lines(pairs, "no supply");
+                Ok(())
+            }
+        }
+        BankQueryCmd::ModuleAccount { name, node } => {
+            let address = with_channel(&node, g, |c| async move {
+                let response = WeaveBankClient::new(c)
+                    .module_account(QueryModuleAccountRequest { name })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                Ok(response.address)
+            })?;
+            if g.json() {
+                render::print_json(&json!({ "address": address }))
+            } else {
+                println!("{address}");
                 Ok(())
             }
         }

@@ -214,7 +214,7 @@ pub(crate) fn run_tx(cmd: SplitsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 },
             );
             submit_with(&key, vec![msg], &opts, g, |s| {
-                s.event_attribute(EVENT_SPLIT_CREATED, "split_id")
+                s.event_number(EVENT_SPLIT_CREATED, "split_id")
                     .map(|id| vec![("split_id", json!(id))])
                     .unwrap_or_default()
             })

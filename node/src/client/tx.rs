@@ -390,6 +390,12 @@ pub(super) struct Submitted {
 }
 
 impl Submitted {
+    /// Like [`Submitted::event_attribute`], for an attribute that holds an id or a
+    /// height, so that JSON output shows it as a number.
+    pub(super) fn event_number(&self, event_type: &str, key: &str) -> Option<u64> {
+        self.event_attribute(event_type, key)?.parse().ok()
+    }
+
     /// The value of attribute `key` of the first event of type `event_type` the
     /// transaction emitted in its block; `None` before inclusion or if there is none.
     pub(super) fn event_attribute(&self, event_type: &str, key: &str) -> Option<String> {

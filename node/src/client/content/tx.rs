@@ -508,10 +508,10 @@ fn register(args: &RegisterArgs, keyring: &Keyring, g: &GlobalOpts) -> anyhow::R
     let root = hex::encode(meta.root);
     submit_with(&key, vec![msg], &args.opts, g, |s| {
         let mut extras = Vec::new();
-        if let Some(id) = s.event_attribute(EVENT_CONTENT_REGISTERED, "content_id") {
+        if let Some(id) = s.event_number(EVENT_CONTENT_REGISTERED, "content_id") {
             extras.push(("content_id", json!(id)));
         }
-        if let Some(id) = s.event_attribute(EVENT_CONTENT_REGISTERED, "split_id") {
+        if let Some(id) = s.event_number(EVENT_CONTENT_REGISTERED, "split_id") {
             extras.push(("split_id", json!(id)));
         }
         extras.push(("root", json!(root)));
@@ -675,7 +675,7 @@ pub(crate) fn run(cmd: ContentTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 },
             )?;
             submit_with(&key, vec![msg], &opts, g, |s| {
-                s.event_attribute(EVENT_SUBSCRIBED, "expires_height")
+                s.event_number(EVENT_SUBSCRIBED, "expires_height")
                     .map(|h| vec![("expires_height", json!(h))])
                     .unwrap_or_default()
             })
