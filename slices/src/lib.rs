@@ -9,12 +9,20 @@
 //! never need the key; a downloader checks every slice against the root with a
 //! [`MerkleProof`] before it uses or pays for it. The content key reaches a buyer
 //! sealed to their X25519 public key ([`sealed`], [`seal_key`], [`open_key`]).
+//!
+//! Seeders and downloaders keep slices in a [`SliceStore`] ([`store`]): every slice is
+//! verified before it is written, writes are atomic and durable, and a [`Bitfield`]
+//! records which slices are present so that an interrupted download resumes.
 
+mod bitfield;
 mod merkle;
 pub mod sealed;
+pub mod store;
 
+pub use bitfield::{bitfield_byte_len, Bitfield, BitfieldError};
 pub use merkle::{leaf_hash, MerkleProof, MerkleTree};
 pub use sealed::{open_key, seal_key, seal_key_os, BuyerSecret, SEALED_KEY_LEN};
+pub use store::{ContentStatus, SliceStore, StoreError, StoreOptions};
 
 use chacha20poly1305::{
     aead::{Aead, KeyInit, Payload},
@@ -66,6 +74,13 @@ pub enum SliceError {
         index: u64,
         /// Slices in the content.
         count: u64,
+    },
+    /// A Merkle proof's encoding is malformed (wrong length, index outside the tree,
+    /// or a sibling count that leaf's path does not have).
+    #[error("malformed Merkle proof: {reason}")]
+    MalformedProof {
+        /// What was wrong.
+        reason: String,
     },
     /// A sealed content key could not be sealed or opened: wrong length, wrong
     /// recipient, wrong context, tampered bytes or a low-order X25519 key.

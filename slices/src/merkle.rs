@@ -4,6 +4,15 @@
 //! the prefixes keep a leaf from ever passing as a node. On a level with an odd number
 //! of nodes the last one moves up unchanged. A proof names the leaf index, the leaf
 //! count and the sibling hashes from the bottom up.
+//!
+//! A proof's compact encoding ([`MerkleProof::to_bytes`]) is the leaf index and the
+//! leaf count (both `u64` big-endian), one byte giving the number of siblings, then the
+//! 32-byte siblings in order: `17 + 32 * siblings` bytes, at most
+//! [`MerkleProof::MAX_ENCODED_LEN`]. Decoding is strict: the length must match exactly,
+//! the index must lie inside the tree and the sibling count must be the one a tree of
+//! that size has on that leaf's path, so every proof has exactly one encoding.
+
+use crate::SliceError;
 
 const LEAF: u8 = 0x00;
 const NODE: u8 = 0x01;
@@ -98,6 +107,104 @@ impl MerkleTree {
 }
 
 impl MerkleProof {
+    /// The most siblings a proof can carry (a tree of up to 2^64 leaves).
+    pub const MAX_SIBLINGS: usize = 64;
+    /// The length of the fixed part of the encoding: index, leaf count, sibling count.
+    pub const HEADER_LEN: usize = 17;
+    /// The longest encoding: the header and [`MerkleProof::MAX_SIBLINGS`] siblings.
+    pub const MAX_ENCODED_LEN: usize = Self::HEADER_LEN + 32 * Self::MAX_SIBLINGS;
+
+    /// The number of siblings on leaf `index`'s path in a tree of `leaf_count` leaves
+    /// (levels where the node moves up unpaired contribute none); `None` if the index
+    /// is outside the tree.
+    pub fn sibling_count(index: u64, leaf_count: u64) -> Option<usize> {
+        if index >= leaf_count {
+            return None;
+        }
+        let (mut index, mut width, mut count) = (index, leaf_count, 0usize);
+        while width > 1 {
+            if index % 2 == 1 || index + 1 < width {
+                count += 1;
+            }
+            index /= 2;
+            width = width.div_ceil(2);
+        }
+        Some(count)
+    }
+
+    /// The compact encoding (see the module docs).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::HEADER_LEN + 32 * self.siblings.len());
+        out.extend_from_slice(&self.index.to_be_bytes());
+        out.extend_from_slice(&self.leaf_count.to_be_bytes());
+        // A proof built by `MerkleTree::proof` has at most 64 siblings; a longer one
+        // cannot verify anyway, and saturating keeps the encoding total (it then fails
+        // to decode rather than decoding as something else).
+        out.push(u8::try_from(self.siblings.len()).unwrap_or(u8::MAX));
+        for s in &self.siblings {
+            out.extend_from_slice(s);
+        }
+        out
+    }
+
+    /// Decodes [`MerkleProof::to_bytes`], refusing anything but an exact, canonical
+    /// encoding: the length must match the sibling count, the index must lie inside the
+    /// tree, and the sibling count must be the one that leaf's path has.
+    pub fn from_bytes(bytes: &[u8]) -> Result<MerkleProof, SliceError> {
+        let malformed = |reason: String| SliceError::MalformedProof { reason };
+        if bytes.len() < Self::HEADER_LEN {
+            return Err(malformed(format!(
+                "{} bytes, shorter than the {}-byte header",
+                bytes.len(),
+                Self::HEADER_LEN
+            )));
+        }
+        if bytes.len() > Self::MAX_ENCODED_LEN {
+            return Err(malformed(format!(
+                "{} bytes, longer than the {}-byte maximum",
+                bytes.len(),
+                Self::MAX_ENCODED_LEN
+            )));
+        }
+        let (header, rest) = bytes.split_at(Self::HEADER_LEN);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&header[..8]);
+        let index = u64::from_be_bytes(word);
+        word.copy_from_slice(&header[8..16]);
+        let leaf_count = u64::from_be_bytes(word);
+        let count = usize::from(header[16]);
+        if rest.len() != 32 * count {
+            return Err(malformed(format!(
+                "{count} siblings need {} bytes after the header, found {}",
+                32 * count,
+                rest.len()
+            )));
+        }
+        let Some(expected) = Self::sibling_count(index, leaf_count) else {
+            return Err(malformed(format!(
+                "leaf {index} outside a tree of {leaf_count} leaves"
+            )));
+        };
+        if count != expected {
+            return Err(malformed(format!(
+                "{count} siblings, but leaf {index} of {leaf_count} has {expected}"
+            )));
+        }
+        let siblings = rest
+            .chunks_exact(32)
+            .map(|c| {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(c);
+                h
+            })
+            .collect();
+        Ok(MerkleProof {
+            index,
+            leaf_count,
+            siblings,
+        })
+    }
+
     /// True if `leaf` at `self.index` hashes up to `root`. Bounded by the proof's
     /// length: a proof with extra or missing siblings fails.
     pub fn verify(&self, root: &[u8; 32], leaf: &[u8; 32]) -> bool {

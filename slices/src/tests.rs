@@ -107,8 +107,56 @@ fn a_slice_from_elsewhere_is_caught() {
     assert!(meta.verify_slice(1, &slices[1], &short).is_err());
 }
 
+#[test]
+fn proof_encoding_is_compact_and_strict() {
+    let leaves: Vec<[u8; 32]> = (0..5u64).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+    let tree = MerkleTree::new(leaves);
+    // Leaf 4 of 5 moves up unpaired twice: one sibling only.
+    let p = tree.proof(4).unwrap();
+    assert_eq!(p.siblings.len(), 1);
+    let b = p.to_bytes();
+    assert_eq!(b.len(), MerkleProof::HEADER_LEN + 32);
+    assert_eq!(
+        &b[..17],
+        &[0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 5, 1]
+    );
+    assert_eq!(MerkleProof::from_bytes(&b).unwrap(), p);
+    let malformed = |b: &[u8]| {
+        matches!(
+            MerkleProof::from_bytes(b),
+            Err(SliceError::MalformedProof { .. })
+        )
+    };
+    // Truncated, extended, empty.
+    assert!(malformed(&b[..b.len() - 1]));
+    assert!(malformed(&[b.as_slice(), &[0]].concat()));
+    assert!(malformed(&[]));
+    // A sibling count that leaf's path does not have, even with matching bytes.
+    let mut extra = p.clone();
+    extra.siblings.push([0; 32]);
+    assert!(malformed(&extra.to_bytes()));
+    // An index outside the tree.
+    let mut outside = b.clone();
+    outside[7] = 5;
+    assert!(malformed(&outside));
+    // Far too long.
+    assert!(malformed(&vec![0u8; MerkleProof::MAX_ENCODED_LEN + 1]));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_proof_round_trips_through_its_encoding(n in 1u64..300, pick in any::<u64>(), cut in any::<usize>()) {
+        let leaves: Vec<[u8; 32]> = (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let tree = MerkleTree::new(leaves);
+        let p = tree.proof(pick % n).unwrap();
+        prop_assert_eq!(Some(p.siblings.len()), MerkleProof::sibling_count(p.index, n));
+        let b = p.to_bytes();
+        prop_assert_eq!(MerkleProof::from_bytes(&b).unwrap(), p);
+        let cut = cut % b.len();
+        prop_assert!(MerkleProof::from_bytes(&b[..cut]).is_err());
+    }
 
     #[test]
     fn seal_then_open_round_trips(data in proptest::collection::vec(any::<u8>(), 1..40_000), k in any::<[u8; 32]>()) {

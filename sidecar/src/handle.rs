@@ -1,0 +1,198 @@
+//! Starting a sidecar, and the handle that drives it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use libp2p::{Multiaddr, PeerId};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinHandle;
+use weave_slices::{Bitfield, MetaHash, SliceStore};
+
+use crate::config::SidecarConfig;
+use crate::download::{run_download, DownloadOptions, DownloadReport};
+use crate::error::{DownloadError, RequestError, SidecarError};
+use crate::node::{Command, Node};
+use crate::protocol::{Request, Response};
+
+/// How many commands may queue for the swarm task.
+const COMMAND_QUEUE: usize = 1024;
+
+/// Starts sidecars.
+#[derive(Debug)]
+pub struct Sidecar;
+
+impl Sidecar {
+    /// Opens the store, builds the libp2p node, starts listening and dialing the
+    /// bootstrap peers, and runs the swarm on a tokio task. Returns once every listen
+    /// address is bound, so [`SidecarHandle::listen_addrs`] gives real ports.
+    pub async fn start(config: SidecarConfig) -> Result<SidecarHandle, SidecarError> {
+        let dir = config.store_dir.clone();
+        let options = config.store_options;
+        // Opening reconciles every content with its files: disk work, off the runtime.
+        let store = tokio::task::spawn_blocking(move || SliceStore::open_with(dir, options))
+            .await
+            .map_err(|e| SidecarError::Build(format!("opening the store: {e}")))??;
+        let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
+        let node = Node::new(&config, store.clone(), rx)?;
+        let peer_id = node.local_peer_id();
+        let task = tokio::spawn(node.run());
+        let handle = SidecarHandle {
+            peer_id,
+            store,
+            commands,
+            task: Arc::new(Mutex::new(Some(task))),
+        };
+        let (reply, rx) = oneshot::channel();
+        handle.send(Command::WaitListening(reply)).await?;
+        rx.await.map_err(|_| SidecarError::Stopped)??;
+        if !config.bootstrap.is_empty() {
+            tracing::debug!(peer = %peer_id, bootstrap = config.bootstrap.len(), "sidecar started");
+        }
+        Ok(handle)
+    }
+}
+
+/// A running sidecar. Cheap to clone; the sidecar stops on [`SidecarHandle::shutdown`]
+/// or when every clone is dropped.
+#[derive(Clone)]
+pub struct SidecarHandle {
+    peer_id: PeerId,
+    store: SliceStore,
+    commands: mpsc::Sender<Command>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for SidecarHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SidecarHandle")
+            .field("peer_id", &self.peer_id)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SidecarHandle {
+    pub(crate) async fn send(&self, cmd: Command) -> Result<(), SidecarError> {
+        self.commands
+            .send(cmd)
+            .await
+            .map_err(|_| SidecarError::Stopped)
+    }
+
+    async fn ask<T>(
+        &self,
+        cmd: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, SidecarError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(cmd(reply)).await?;
+        rx.await.map_err(|_| SidecarError::Stopped)
+    }
+
+    /// This node's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// The slice store this node serves from and downloads into.
+    pub fn store(&self) -> &SliceStore {
+        &self.store
+    }
+
+    /// The addresses this node listens on.
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, SidecarError> {
+        self.ask(Command::ListenAddrs).await
+    }
+
+    /// Dials `addr` and waits until the connection is up; returns the peer's id.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<PeerId, SidecarError> {
+        self.ask(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// The peers this node is connected to.
+    pub async fn connected_peers(&self) -> Result<Vec<PeerId>, SidecarError> {
+        self.ask(Command::ConnectedPeers).await
+    }
+
+    /// Starts seeding stored content: a Kademlia provider record keyed by the root,
+    /// and an announcement on the `weave/announce/1` gossipsub topic. (Every stored
+    /// content, even a partial one, is served to whoever asks; seeding makes it
+    /// findable.) Fails if the content is not in the store.
+    pub async fn seed(&self, root: [u8; 32]) -> Result<(), SidecarError> {
+        self.ask(|reply| Command::Provide { root, reply }).await?
+    }
+
+    /// Looks up the providers of `root` in the DHT, waiting at most `timeout`.
+    pub async fn find_providers(
+        &self,
+        root: [u8; 32],
+        timeout: Duration,
+    ) -> Result<Vec<PeerId>, SidecarError> {
+        let (found, mut rx) = mpsc::channel(256);
+        self.send(Command::FindProviders { root, found }).await?;
+        let mut peers = Vec::new();
+        let _ = tokio::time::timeout(timeout, async {
+            while let Some(p) = rx.recv().await {
+                if !peers.contains(&p) {
+                    peers.push(p);
+                }
+            }
+        })
+        .await;
+        Ok(peers)
+    }
+
+    /// Peers that announced `root` on gossipsub.
+    pub async fn announced(&self, root: [u8; 32]) -> Result<Vec<PeerId>, SidecarError> {
+        self.ask(|reply| Command::Announced { root, reply }).await
+    }
+
+    /// Sends one `/weave/slice/1` request and waits for the answer. A slice in the
+    /// answer is *not* verified here; [`SidecarHandle::download`] verifies everything.
+    pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, SidecarError> {
+        let r: Result<Response, RequestError> = self
+            .ask(|reply| Command::Request {
+                peer,
+                request,
+                reply,
+            })
+            .await?;
+        Ok(r?)
+    }
+
+    /// Asks `peer` which slices of `root` it holds. A refusal (such as an unknown
+    /// content) is [`SidecarError::Remote`] with its code.
+    pub async fn have(&self, peer: PeerId, root: [u8; 32]) -> Result<Bitfield, SidecarError> {
+        match self.request(peer, Request::Have { root }).await? {
+            Response::Bitfield { root: r, bits } if r == root => Ok(bits),
+            Response::Error { code, message } => Err(SidecarError::Remote { code, message }),
+            other => Err(SidecarError::Unexpected(
+                format!("{other:?}").chars().take(120).collect(),
+            )),
+        }
+    }
+
+    /// Downloads the content `meta` names into the store, from every peer that has
+    /// it, verifying every slice before storing it. Resumes from whatever the store
+    /// already holds. Dropping the returned future cancels the download; slices
+    /// already stored stay stored. See [`DownloadOptions`] for streaming plaintext
+    /// out as it arrives, and progress reports.
+    pub async fn download(
+        &self,
+        meta: MetaHash,
+        options: DownloadOptions,
+    ) -> Result<DownloadReport, DownloadError> {
+        run_download(self.clone(), meta, options).await
+    }
+
+    /// Stops the sidecar and waits for its task to end. Other clones of the handle
+    /// then fail with [`SidecarError::Stopped`].
+    pub async fn shutdown(&self) -> Result<(), SidecarError> {
+        // Already stopped is fine.
+        let _ = self.commands.send(Command::Shutdown).await;
+        if let Some(task) = self.task.lock().await.take() {
+            task.await
+                .map_err(|e| SidecarError::Build(format!("sidecar task failed: {e}")))?;
+        }
+        Ok(())
+    }
+}

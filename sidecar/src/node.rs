@@ -1,0 +1,642 @@
+//! The task that owns the libp2p swarm: it serves `/weave/slice/1` from the store,
+//! keeps Kademlia and gossipsub going, and carries out the handle's commands.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures::StreamExt;
+use libp2p::{
+    core::{transport::ListenerId, ConnectedPoint},
+    gossipsub, identify,
+    kad::{self, store::MemoryStore, GetProvidersOk, QueryId, QueryResult, RecordKey},
+    request_response::{
+        self, InboundRequestId, OutboundRequestId, ProtocolSupport, ResponseChannel,
+    },
+    swarm::{dial_opts::DialOpts, ConnectionId, NetworkBehaviour, SwarmEvent},
+    Multiaddr, PeerId, StreamProtocol, Swarm,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use weave_slices::{SliceStore, StoreError, TAG_LEN};
+
+use crate::config::{Fault, SidecarConfig};
+use crate::error::{RequestError, SidecarError};
+use crate::limiter::{Limiter, Refusal};
+use crate::protocol::{ErrorCode, Request, Response, SliceCodec, PROTOCOL};
+
+/// The gossipsub topic on which seeders announce content.
+pub const ANNOUNCE_TOPIC: &str = "weave/announce/1";
+/// The identify protocol version string.
+const IDENTIFY_VERSION: &str = "/weave/id/1";
+/// The Kademlia protocol name (a private DHT, not the public IPFS one).
+const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/kad/1");
+/// The longest announcement accepted on gossipsub.
+const MAX_ANNOUNCE_LEN: usize = 256;
+/// Announcement version byte.
+const ANNOUNCE_V1: u8 = 1;
+/// How many announced roots are remembered, and how many announcers per root.
+const MAX_ANNOUNCED_ROOTS: usize = 4096;
+const MAX_ANNOUNCERS_PER_ROOT: usize = 64;
+
+/// The behaviours the sidecar runs.
+#[derive(NetworkBehaviour)]
+pub(crate) struct Behaviour {
+    identify: identify::Behaviour,
+    kad: kad::Behaviour<MemoryStore>,
+    gossipsub: gossipsub::Behaviour,
+    slices: request_response::Behaviour<SliceCodec>,
+}
+
+/// What the handle asks of the swarm task.
+pub(crate) enum Command {
+    /// Reply once every listener has an address (or one failed).
+    WaitListening(oneshot::Sender<Result<Vec<Multiaddr>, SidecarError>>),
+    ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<PeerId, SidecarError>>,
+    },
+    ConnectedPeers(oneshot::Sender<Vec<PeerId>>),
+    /// Start providing `root` in the DHT and announce it on gossipsub.
+    Provide {
+        root: [u8; 32],
+        reply: oneshot::Sender<Result<(), SidecarError>>,
+    },
+    /// Look `root`'s providers up in the DHT; each is sent on `found` as it arrives,
+    /// and `found` is dropped when the query ends.
+    FindProviders {
+        root: [u8; 32],
+        found: mpsc::Sender<PeerId>,
+    },
+    /// Peers that announced `root` on gossipsub.
+    Announced {
+        root: [u8; 32],
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
+    Request {
+        peer: PeerId,
+        request: Request,
+        reply: oneshot::Sender<Result<Response, RequestError>>,
+    },
+    Shutdown,
+}
+
+/// A response prepared off the event loop (a slice read from disk).
+struct Served {
+    request: InboundRequestId,
+    channel: ResponseChannel<Response>,
+    response: Response,
+}
+
+pub(crate) struct Node {
+    swarm: Swarm<Behaviour>,
+    store: SliceStore,
+    fault: Option<Fault>,
+    limiter: Limiter<InboundRequestId>,
+    commands: mpsc::Receiver<Command>,
+    served_tx: mpsc::UnboundedSender<Served>,
+    served_rx: mpsc::UnboundedReceiver<Served>,
+    topic: gossipsub::IdentTopic,
+    /// Each listener's requested address and the addresses it bound.
+    listeners: HashMap<ListenerId, (Multiaddr, Vec<Multiaddr>)>,
+    /// A listener that closed before binding: its address and why.
+    listen_failure: Option<(Multiaddr, String)>,
+    listen_waiters: Vec<oneshot::Sender<Result<Vec<Multiaddr>, SidecarError>>>,
+    dials: HashMap<ConnectionId, (Multiaddr, oneshot::Sender<Result<PeerId, SidecarError>>)>,
+    requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, RequestError>>>,
+    provider_queries: HashMap<QueryId, mpsc::Sender<PeerId>>,
+    announced: BTreeMap<[u8; 32], BTreeSet<PeerId>>,
+}
+
+fn build_err(e: impl std::fmt::Display) -> SidecarError {
+    SidecarError::Build(e.to_string())
+}
+
+impl Node {
+    /// Builds the swarm, starts listening and dials the bootstrap peers.
+    pub(crate) fn new(
+        config: &SidecarConfig,
+        store: SliceStore,
+        commands: mpsc::Receiver<Command>,
+    ) -> Result<Node, SidecarError> {
+        let limits = config.limits.clone();
+        let rr_config = request_response::Config::default()
+            .with_request_timeout(limits.request_timeout)
+            .with_max_concurrent_streams(limits.max_concurrent_streams);
+        let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
+            .with_tokio()
+            .with_tcp(
+                libp2p::tcp::Config::default().nodelay(true),
+                libp2p::noise::Config::new,
+                libp2p::yamux::Config::default,
+            )
+            .map_err(build_err)?
+            .with_quic()
+            .with_behaviour(|key| {
+                let peer = key.public().to_peer_id();
+                let gossip_config = gossipsub::ConfigBuilder::default()
+                    .max_transmit_size(MAX_ANNOUNCE_LEN * 4)
+                    .validation_mode(gossipsub::ValidationMode::Strict)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let gossipsub = gossipsub::Behaviour::new(
+                    gossipsub::MessageAuthenticity::Signed(key.clone()),
+                    gossip_config,
+                )?;
+                let mut kad = kad::Behaviour::with_config(
+                    peer,
+                    MemoryStore::new(peer),
+                    kad::Config::new(KAD_PROTOCOL),
+                );
+                // Serve DHT queries even before an external address is confirmed
+                // (there never is one on a private network or on loopback).
+                kad.set_mode(Some(kad::Mode::Server));
+                Ok(Behaviour {
+                    identify: identify::Behaviour::new(identify::Config::new(
+                        IDENTIFY_VERSION.into(),
+                        key.public(),
+                    )),
+                    kad,
+                    gossipsub,
+                    slices: request_response::Behaviour::new(
+                        [(PROTOCOL, ProtocolSupport::Full)],
+                        rr_config,
+                    ),
+                })
+            })
+            .map_err(build_err)?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(limits.idle_connection_timeout))
+            .build();
+        let topic = gossipsub::IdentTopic::new(ANNOUNCE_TOPIC);
+        swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(&topic)
+            .map_err(build_err)?;
+        let mut listeners = HashMap::new();
+        for addr in &config.listen {
+            let id = swarm
+                .listen_on(addr.clone())
+                .map_err(|e| SidecarError::Listen {
+                    addr: addr.clone(),
+                    reason: e.to_string(),
+                })?;
+            listeners.insert(id, (addr.clone(), Vec::new()));
+        }
+        for addr in &config.bootstrap {
+            // A bootstrap peer that cannot be reached is not fatal: others may be.
+            if let Err(e) = swarm.dial(addr.clone()) {
+                tracing::warn!(%addr, error = %e, "bootstrap dial failed");
+            }
+        }
+        let (served_tx, served_rx) = mpsc::unbounded_channel();
+        Ok(Node {
+            swarm,
+            store,
+            fault: config.fault,
+            limiter: Limiter::new(limits),
+            commands,
+            served_tx,
+            served_rx,
+            topic,
+            listeners,
+            listen_failure: None,
+            listen_waiters: Vec::new(),
+            dials: HashMap::new(),
+            requests: HashMap::new(),
+            provider_queries: HashMap::new(),
+            announced: BTreeMap::new(),
+        })
+    }
+
+    pub(crate) fn local_peer_id(&self) -> PeerId {
+        *self.swarm.local_peer_id()
+    }
+
+    /// Runs until [`Command::Shutdown`] or until every handle is dropped.
+    pub(crate) async fn run(mut self) {
+        loop {
+            tokio::select! {
+                cmd = self.commands.recv() => match cmd {
+                    None | Some(Command::Shutdown) => break,
+                    Some(cmd) => self.on_command(cmd),
+                },
+                event = self.swarm.select_next_some() => self.on_event(event),
+                Some(served) = self.served_rx.recv() => self.send_served(served),
+            }
+        }
+        tracing::debug!(peer = %self.local_peer_id(), "sidecar stopped");
+    }
+
+    fn listen_addrs(&self) -> Vec<Multiaddr> {
+        self.swarm.listeners().cloned().collect()
+    }
+
+    fn answer_listen_waiters(&mut self) {
+        let ready = self.listeners.values().all(|(_, bound)| !bound.is_empty());
+        if !(ready || self.listen_failure.is_some()) {
+            return;
+        }
+        for w in self.listen_waiters.drain(..) {
+            let r = match &self.listen_failure {
+                Some((addr, reason)) => Err(SidecarError::Listen {
+                    addr: addr.clone(),
+                    reason: reason.clone(),
+                }),
+                None => Ok(self.swarm.listeners().cloned().collect()),
+            };
+            // The waiter may have given up; nothing to do then.
+            let _ = w.send(r);
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::WaitListening(reply) => {
+                self.listen_waiters.push(reply);
+                self.answer_listen_waiters();
+            }
+            Command::ListenAddrs(reply) => {
+                let _ = reply.send(self.listen_addrs());
+            }
+            Command::Dial { addr, reply } => {
+                let opts = DialOpts::unknown_peer_id().address(addr.clone()).build();
+                let id = opts.connection_id();
+                match self.swarm.dial(opts) {
+                    Ok(()) => {
+                        self.dials.insert(id, (addr, reply));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(SidecarError::Dial {
+                            addr,
+                            reason: e.to_string(),
+                        }));
+                    }
+                }
+            }
+            Command::ConnectedPeers(reply) => {
+                let _ = reply.send(self.swarm.connected_peers().copied().collect());
+            }
+            Command::Provide { root, reply } => {
+                let _ = reply.send(self.provide(root));
+            }
+            Command::FindProviders { root, found } => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .kad
+                    .get_providers(RecordKey::new(&root));
+                self.provider_queries.insert(id, found);
+            }
+            Command::Announced { root, reply } => {
+                let peers = self
+                    .announced
+                    .get(&root)
+                    .map(|s| s.iter().copied().collect())
+                    .unwrap_or_default();
+                let _ = reply.send(peers);
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .slices
+                    .send_request(&peer, request);
+                self.requests.insert(id, reply);
+            }
+            // Handled by the run loop, which stops.
+            Command::Shutdown => {}
+        }
+    }
+
+    fn provide(&mut self, root: [u8; 32]) -> Result<(), SidecarError> {
+        let status = self.store.status(&root).map_err(|e| match e {
+            StoreError::UnknownContent { root } => SidecarError::UnknownContent { root },
+            e => SidecarError::Store(e),
+        })?;
+        self.swarm
+            .behaviour_mut()
+            .kad
+            .start_providing(RecordKey::new(&root))
+            .map_err(build_err)?;
+        let mut msg = Vec::with_capacity(49);
+        msg.push(ANNOUNCE_V1);
+        msg.extend_from_slice(&root);
+        msg.extend_from_slice(&status.present.to_be_bytes());
+        msg.extend_from_slice(&status.total.to_be_bytes());
+        match self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .publish(self.topic.clone(), msg)
+        {
+            // Nobody listening yet is normal: the DHT record still finds us.
+            Ok(_) | Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => Ok(()),
+            Err(e) => {
+                tracing::debug!(error = %e, "announcement not published");
+                Ok(())
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Slices(e)) => self.on_slices(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.on_kad(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message,
+                ..
+            })) => {
+                let source = message.source.unwrap_or(propagation_source);
+                self.on_announcement(source, &message.data);
+            }
+            SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => {
+                tracing::debug!(%address, "listening");
+                if let Some((_, bound)) = self.listeners.get_mut(&listener_id) {
+                    bound.push(address);
+                }
+                self.answer_listen_waiters();
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
+                if let Some((addr, bound)) = self.listeners.get(&listener_id) {
+                    if bound.is_empty() {
+                        let why = match reason {
+                            Ok(()) => "listener closed".to_owned(),
+                            Err(e) => e.to_string(),
+                        };
+                        self.listen_failure = Some((addr.clone(), why));
+                        self.answer_listen_waiters();
+                    }
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                ..
+            } => {
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer_id, address.clone());
+                }
+                if let Some((_, reply)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                error,
+                ..
+            } => {
+                if let Some((addr, reply)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Err(SidecarError::Dial {
+                        addr,
+                        reason: error.to_string(),
+                    }));
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => self.limiter.forget(&peer_id),
+            _ => {}
+        }
+    }
+
+    fn on_kad(&mut self, event: kad::Event) {
+        if let kad::Event::OutboundQueryProgressed {
+            id, result, step, ..
+        } = event
+        {
+            match result {
+                QueryResult::GetProviders(Ok(GetProvidersOk::FoundProviders {
+                    providers, ..
+                })) => {
+                    if let Some(found) = self.provider_queries.get(&id) {
+                        for p in providers {
+                            // A full channel means the downloader has plenty of peers.
+                            let _ = found.try_send(p);
+                        }
+                    }
+                    if step.last {
+                        self.provider_queries.remove(&id);
+                    }
+                }
+                QueryResult::GetProviders(_) => {
+                    self.provider_queries.remove(&id);
+                }
+                QueryResult::StartProviding(Err(e)) => {
+                    tracing::debug!(error = %e, "provider record not replicated");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_announcement(&mut self, source: PeerId, data: &[u8]) {
+        if data.len() != 49 || data[0] != ANNOUNCE_V1 || source == self.local_peer_id() {
+            return;
+        }
+        let mut root = [0u8; 32];
+        root.copy_from_slice(&data[1..33]);
+        if !self.announced.contains_key(&root) && self.announced.len() >= MAX_ANNOUNCED_ROOTS {
+            return;
+        }
+        let peers = self.announced.entry(root).or_default();
+        if peers.len() < MAX_ANNOUNCERS_PER_ROOT {
+            peers.insert(source);
+        }
+    }
+
+    fn on_slices(&mut self, event: request_response::Event<Request, Response>) {
+        use request_response::{Event, Message, OutboundFailure};
+        match event {
+            Event::Message {
+                peer,
+                message:
+                    Message::Request {
+                        request_id,
+                        request,
+                        channel,
+                    },
+                ..
+            } => self.serve(peer, request_id, request, channel),
+            Event::Message {
+                message:
+                    Message::Response {
+                        request_id,
+                        response,
+                    },
+                ..
+            } => {
+                if let Some(reply) = self.requests.remove(&request_id) {
+                    let _ = reply.send(Ok(response));
+                }
+            }
+            Event::OutboundFailure {
+                request_id, error, ..
+            } => {
+                if let Some(reply) = self.requests.remove(&request_id) {
+                    let e = match error {
+                        OutboundFailure::DialFailure => RequestError::DialFailure,
+                        OutboundFailure::Timeout => RequestError::Timeout,
+                        OutboundFailure::ConnectionClosed => RequestError::ConnectionClosed,
+                        OutboundFailure::UnsupportedProtocols => RequestError::UnsupportedProtocol,
+                        OutboundFailure::Io(e) => RequestError::Io(e.to_string()),
+                    };
+                    let _ = reply.send(Err(e));
+                }
+            }
+            Event::InboundFailure { request_id, .. } | Event::ResponseSent { request_id, .. } => {
+                self.limiter.release(request_id);
+            }
+        }
+    }
+
+    /// Answers an inbound request: at once for `Have`, unknown content and refusals;
+    /// from a blocking task for a slice read from disk.
+    fn serve(
+        &mut self,
+        peer: PeerId,
+        request_id: InboundRequestId,
+        request: Request,
+        channel: ResponseChannel<Response>,
+    ) {
+        let root = *request.root();
+        let meta = self.store.meta(&root).ok();
+        let cost = match (&request, &meta) {
+            (_, None) => 0,
+            (Request::Have { .. }, Some(m)) => m.slice_count.div_ceil(8),
+            (Request::Get { .. }, Some(m)) => u64::from(m.slice_size) + TAG_LEN as u64,
+        };
+        if let Err(refusal) = self.limiter.admit(peer, request_id, cost, Instant::now()) {
+            let why = match refusal {
+                Refusal::Rate => "request rate over the limit",
+                Refusal::Bytes => "too many bytes in flight",
+            };
+            self.respond(channel, Response::error(ErrorCode::Busy, why));
+            return;
+        }
+        if meta.is_none() {
+            self.respond(
+                channel,
+                Response::error(
+                    ErrorCode::UnknownContent,
+                    format!("no content {} here", hex::encode(root)),
+                ),
+            );
+            return;
+        }
+        match request {
+            Request::Have { root } => {
+                let response = match self.store.bitfield(&root) {
+                    Ok(bits) => Response::Bitfield { root, bits },
+                    Err(e) => Response::error(ErrorCode::Internal, e.to_string()),
+                };
+                self.send_served(Served {
+                    request: request_id,
+                    channel,
+                    response,
+                });
+            }
+            Request::Get { root, index } => {
+                let store = self.store.clone();
+                let served = self.served_tx.clone();
+                let fault = self.fault;
+                tokio::task::spawn_blocking(move || {
+                    let response = read_slice(&store, &root, index, fault);
+                    // The node is gone if this fails: nobody to answer.
+                    let _ = served.send(Served {
+                        request: request_id,
+                        channel,
+                        response,
+                    });
+                });
+            }
+        }
+    }
+
+    fn respond(&mut self, channel: ResponseChannel<Response>, response: Response) {
+        // Fails only if the peer's stream is already gone.
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .slices
+            .send_response(channel, response);
+    }
+
+    fn send_served(&mut self, served: Served) {
+        if self
+            .swarm
+            .behaviour_mut()
+            .slices
+            .send_response(served.channel, served.response)
+            .is_err()
+        {
+            self.limiter.release(served.request);
+        }
+    }
+}
+
+/// Reads one slice for a peer, turning store errors into wire errors.
+fn read_slice(store: &SliceStore, root: &[u8; 32], index: u64, fault: Option<Fault>) -> Response {
+    match store.get_slice(root, index) {
+        Ok(Some((mut ciphertext, proof))) => {
+            match fault {
+                Some(Fault::CorruptSlices) => {
+                    if let Some(b) = ciphertext.get_mut(0) {
+                        *b ^= 0xff;
+                    }
+                }
+                Some(Fault::TruncateSlices) => {
+                    ciphertext.pop();
+                }
+                None => {}
+            }
+            Response::Slice {
+                index,
+                ciphertext,
+                proof,
+            }
+        }
+        Ok(None) => Response::error(ErrorCode::SliceMissing, format!("slice {index} not held")),
+        Err(StoreError::UnknownContent { root }) => Response::error(
+            ErrorCode::UnknownContent,
+            format!("no content {} here", hex::encode(root)),
+        ),
+        Err(StoreError::Rejected { .. }) => {
+            Response::error(ErrorCode::OutOfRange, format!("no slice {index}"))
+        }
+        // A slice that rotted on disk has been dropped from the store.
+        Err(StoreError::Corrupt { .. }) => {
+            Response::error(ErrorCode::SliceMissing, format!("slice {index} not held"))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a slice to serve");
+            Response::error(ErrorCode::Internal, "store read failed")
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! The `/weave/slice/1` wire protocol: one request and one response per stream, each a
+//! length-prefixed frame.
+//!
+//! ```text
+//! frame    = length (u32 BE, of the body) || body
+//! request  = 0x01 root[32]                          Have
+//!          | 0x02 root[32] index(u64 BE)            Get
+//! response = 0x81 root[32] count(u64 BE) bits       Bitfield (bits: ceil(count/8) bytes)
+//!          | 0x82 index(u64 BE) plen(u16 BE) proof ciphertext
+//!                                                   Slice (proof: MerkleProof::to_bytes)
+//!          | 0x83 code(u16 BE) mlen(u16 BE) message Error (message: UTF-8)
+//! ```
+//!
+//! Every frame is bounded: a request body by [`MAX_REQUEST_LEN`], a response body by
+//! [`MAX_RESPONSE_LEN`] (a 16 MiB slice with its tag, the longest proof and the header).
+//! A frame announcing more is refused before anything is allocated for it, and the
+//! buffer for an accepted frame grows only as bytes actually arrive. Decoding is
+//! strict: trailing bytes, unknown tags and bitfields with stray bits are errors.
+
+use std::io;
+
+use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use libp2p::StreamProtocol;
+use weave_slices::{store::MAX_SLICES, Bitfield, MerkleProof, MAX_SLICE_SIZE, TAG_LEN};
+
+/// The protocol name.
+pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/slice/1");
+
+/// The longest request body (a `Get`).
+pub const MAX_REQUEST_LEN: usize = 1 + 32 + 8;
+/// The longest error message, in bytes.
+pub const MAX_ERROR_MESSAGE_LEN: usize = 1024;
+/// The longest slice response body: tag, index, proof length, the longest proof, and a
+/// slice of the largest size with its tag.
+pub const MAX_SLICE_RESPONSE_LEN: usize =
+    1 + 8 + 2 + MerkleProof::MAX_ENCODED_LEN + MAX_SLICE_SIZE as usize + TAG_LEN;
+/// The longest bitfield response body (a content of [`MAX_SLICES`] slices).
+pub const MAX_BITFIELD_RESPONSE_LEN: usize = 1 + 32 + 8 + (MAX_SLICES / 8) as usize;
+/// The longest response body.
+pub const MAX_RESPONSE_LEN: usize = if MAX_SLICE_RESPONSE_LEN > MAX_BITFIELD_RESPONSE_LEN {
+    MAX_SLICE_RESPONSE_LEN
+} else {
+    MAX_BITFIELD_RESPONSE_LEN
+};
+
+const TAG_HAVE: u8 = 0x01;
+const TAG_GET: u8 = 0x02;
+const TAG_BITFIELD: u8 = 0x81;
+const TAG_SLICE: u8 = 0x82;
+const TAG_ERROR: u8 = 0x83;
+
+/// A request to a seeder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Which slices of this content do you hold?
+    Have {
+        /// The content root.
+        root: [u8; 32],
+    },
+    /// Send me this slice with its proof.
+    Get {
+        /// The content root.
+        root: [u8; 32],
+        /// The slice index.
+        index: u64,
+    },
+}
+
+impl Request {
+    /// The content the request is about.
+    pub fn root(&self) -> &[u8; 32] {
+        match self {
+            Request::Have { root } | Request::Get { root, .. } => root,
+        }
+    }
+}
+
+/// Why a seeder did not answer with what was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorCode {
+    /// The seeder does not know this content at all.
+    UnknownContent,
+    /// The seeder knows the content but does not hold this slice (yet).
+    SliceMissing,
+    /// The index is beyond the content's last slice.
+    OutOfRange,
+    /// The peer is over its request-rate or bytes-in-flight budget: back off and retry.
+    Busy,
+    /// The seeder failed to read its own store.
+    Internal,
+    /// A code this version does not know.
+    Other(u16),
+}
+
+impl ErrorCode {
+    /// The code on the wire.
+    pub fn code(self) -> u16 {
+        match self {
+            ErrorCode::UnknownContent => 1,
+            ErrorCode::SliceMissing => 2,
+            ErrorCode::OutOfRange => 3,
+            ErrorCode::Busy => 4,
+            ErrorCode::Internal => 5,
+            ErrorCode::Other(c) => c,
+        }
+    }
+
+    /// The code from the wire.
+    pub fn from_code(code: u16) -> ErrorCode {
+        match code {
+            1 => ErrorCode::UnknownContent,
+            2 => ErrorCode::SliceMissing,
+            3 => ErrorCode::OutOfRange,
+            4 => ErrorCode::Busy,
+            5 => ErrorCode::Internal,
+            c => ErrorCode::Other(c),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorCode::UnknownContent => f.write_str("unknown content"),
+            ErrorCode::SliceMissing => f.write_str("slice missing"),
+            ErrorCode::OutOfRange => f.write_str("index out of range"),
+            ErrorCode::Busy => f.write_str("busy"),
+            ErrorCode::Internal => f.write_str("internal error"),
+            ErrorCode::Other(c) => write!(f, "error code {c}"),
+        }
+    }
+}
+
+/// A seeder's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// The slices held, answering `Have`.
+    Bitfield {
+        /// The content root.
+        root: [u8; 32],
+        /// One bit per slice.
+        bits: Bitfield,
+    },
+    /// A slice, answering `Get`.
+    Slice {
+        /// The slice index.
+        index: u64,
+        /// The ciphertext.
+        ciphertext: Vec<u8>,
+        /// Its proof against the content root.
+        proof: MerkleProof,
+    },
+    /// A refusal.
+    Error {
+        /// Why.
+        code: ErrorCode,
+        /// A human-readable explanation (at most [`MAX_ERROR_MESSAGE_LEN`] bytes).
+        message: String,
+    },
+}
+
+impl Response {
+    /// An error response, its message cut to [`MAX_ERROR_MESSAGE_LEN`] bytes on a
+    /// character boundary.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Response {
+        let mut message = message.into();
+        if message.len() > MAX_ERROR_MESSAGE_LEN {
+            let mut cut = MAX_ERROR_MESSAGE_LEN;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        Response::Error { code, message }
+    }
+}
+
+/// A frame that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed /weave/slice/1 message: {0}")]
+pub struct WireError(pub String);
+
+fn wire(reason: impl Into<String>) -> WireError {
+    WireError(reason.into())
+}
+
+/// A cursor over a frame body that refuses to read past the end.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        if self.0.len() < n {
+            return Err(wire(format!(
+                "truncated: needed {n} bytes, {} left",
+                self.0.len()
+            )));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, WireError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, WireError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u64(&mut self) -> Result<u64, WireError> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(self.take(8)?);
+        Ok(u64::from_be_bytes(w))
+    }
+
+    fn root(&mut self) -> Result<[u8; 32], WireError> {
+        let mut r = [0u8; 32];
+        r.copy_from_slice(self.take(32)?);
+        Ok(r)
+    }
+
+    fn finish(self) -> Result<(), WireError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(wire(format!("{} trailing bytes", self.0.len())))
+        }
+    }
+}
+
+/// Encodes a request body.
+pub fn encode_request(req: &Request) -> Vec<u8> {
+    let mut b = Vec::with_capacity(MAX_REQUEST_LEN);
+    match req {
+        Request::Have { root } => {
+            b.push(TAG_HAVE);
+            b.extend_from_slice(root);
+        }
+        Request::Get { root, index } => {
+            b.push(TAG_GET);
+            b.extend_from_slice(root);
+            b.extend_from_slice(&index.to_be_bytes());
+        }
+    }
+    b
+}
+
+/// Decodes a request body.
+pub fn decode_request(body: &[u8]) -> Result<Request, WireError> {
+    let mut r = Reader(body);
+    let req = match r.u8()? {
+        TAG_HAVE => Request::Have { root: r.root()? },
+        TAG_GET => Request::Get {
+            root: r.root()?,
+            index: r.u64()?,
+        },
+        t => return Err(wire(format!("unknown request tag {t:#04x}"))),
+    };
+    r.finish()?;
+    Ok(req)
+}
+
+/// Encodes a response body as a header and a payload (the ciphertext of a slice, so
+/// that it is written without another copy; empty otherwise).
+pub fn encode_response(res: &Response) -> (Vec<u8>, &[u8]) {
+    let mut b = Vec::new();
+    match res {
+        Response::Bitfield { root, bits } => {
+            b.reserve(41 + bits.as_bytes().len());
+            b.push(TAG_BITFIELD);
+            b.extend_from_slice(root);
+            b.extend_from_slice(&bits.len().to_be_bytes());
+            b.extend_from_slice(bits.as_bytes());
+            (b, &[])
+        }
+        Response::Slice {
+            index,
+            ciphertext,
+            proof,
+        } => {
+            let p = proof.to_bytes();
+            b.push(TAG_SLICE);
+            b.extend_from_slice(&index.to_be_bytes());
+            // A proof is at most MerkleProof::MAX_ENCODED_LEN (2065) bytes.
+            b.extend_from_slice(&(p.len().min(usize::from(u16::MAX)) as u16).to_be_bytes());
+            b.extend_from_slice(&p);
+            (b, ciphertext.as_slice())
+        }
+        Response::Error { code, message } => {
+            let m = &message.as_bytes()[..message.len().min(MAX_ERROR_MESSAGE_LEN)];
+            b.push(TAG_ERROR);
+            b.extend_from_slice(&code.code().to_be_bytes());
+            b.extend_from_slice(&(m.len() as u16).to_be_bytes());
+            b.extend_from_slice(m);
+            (b, &[])
+        }
+    }
+}
+
+/// Decodes a response body.
+pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
+    let mut r = Reader(body);
+    match r.u8()? {
+        TAG_BITFIELD => {
+            let root = r.root()?;
+            let count = r.u64()?;
+            if count > MAX_SLICES {
+                return Err(wire(format!("bitfield of {count} slices")));
+            }
+            let bits = Bitfield::from_bytes(count, r.0).map_err(|e| wire(e.to_string()))?;
+            Ok(Response::Bitfield { root, bits })
+        }
+        TAG_SLICE => {
+            let index = r.u64()?;
+            let plen = usize::from(r.u16()?);
+            if plen > MerkleProof::MAX_ENCODED_LEN {
+                return Err(wire(format!("proof of {plen} bytes")));
+            }
+            let proof = MerkleProof::from_bytes(r.take(plen)?).map_err(|e| wire(e.to_string()))?;
+            if r.0.len() > MAX_SLICE_SIZE as usize + TAG_LEN {
+                return Err(wire(format!("slice of {} bytes", r.0.len())));
+            }
+            Ok(Response::Slice {
+                index,
+                ciphertext: r.0.to_vec(),
+                proof,
+            })
+        }
+        TAG_ERROR => {
+            let code = ErrorCode::from_code(r.u16()?);
+            let mlen = usize::from(r.u16()?);
+            if mlen > MAX_ERROR_MESSAGE_LEN {
+                return Err(wire(format!("error message of {mlen} bytes")));
+            }
+            let message = std::str::from_utf8(r.take(mlen)?)
+                .map_err(|_| wire("error message is not UTF-8"))?
+                .to_owned();
+            r.finish()?;
+            Ok(Response::Error { code, message })
+        }
+        t => Err(wire(format!("unknown response tag {t:#04x}"))),
+    }
+}
+
+/// Reads one frame of at most `max` body bytes. The length is checked before any
+/// allocation, and the buffer grows only as bytes arrive.
+pub async fn read_frame<T: AsyncRead + Unpin>(io: &mut T, max: usize) -> io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    io.read_exact(&mut len).await?;
+    let len = u32::from_be_bytes(len) as usize;
+    if len > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            wire(format!("frame of {len} bytes, at most {max} allowed")),
+        ));
+    }
+    let mut body = Vec::with_capacity(len.min(64 * 1024));
+    io.take(len as u64).read_to_end(&mut body).await?;
+    if body.len() != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            wire(format!("frame cut short: {} of {len} bytes", body.len())),
+        ));
+    }
+    Ok(body)
+}
+
+/// Writes one frame: the length of `head` and `payload` together, then both.
+pub async fn write_frame<T: AsyncWrite + Unpin>(
+    io: &mut T,
+    head: &[u8],
+    payload: &[u8],
+) -> io::Result<()> {
+    let len = u32::try_from(head.len() + payload.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame too long"))?;
+    io.write_all(&len.to_be_bytes()).await?;
+    io.write_all(head).await?;
+    io.write_all(payload).await?;
+    io.flush().await
+}
+
+fn invalid(e: WireError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// The request-response codec for [`PROTOCOL`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SliceCodec;
+
+impl libp2p::request_response::Codec for SliceCodec {
+    type Protocol = StreamProtocol;
+    type Request = Request;
+    type Response = Response;
+
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Request>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        let body = read_frame(io, MAX_REQUEST_LEN).await?;
+        decode_request(&body).map_err(invalid)
+    }
+
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Response>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        let body = read_frame(io, MAX_RESPONSE_LEN).await?;
+        decode_response(&body).map_err(invalid)
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Request,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        write_frame(io, &encode_request(&req), &[]).await?;
+        io.close().await
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Response,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        let (head, payload) = encode_response(&res);
+        write_frame(io, &head, payload).await?;
+        io.close().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proof() -> MerkleProof {
+        let leaves: Vec<[u8; 32]> = (0..3u8).map(|i| [i; 32]).collect();
+        weave_slices::MerkleTree::new(leaves).proof(1).unwrap()
+    }
+
+    fn round_trip(res: Response) {
+        let (head, payload) = encode_response(&res);
+        let body = [head.as_slice(), payload].concat();
+        assert_eq!(decode_response(&body).unwrap(), res);
+        // Every truncation fails (except where the cut lands at the end of a variable
+        // slice payload, which changes the meaning and is caught by verification).
+        if !matches!(res, Response::Slice { .. }) {
+            for cut in 0..body.len() {
+                assert!(decode_response(&body[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        let mut longer = body.clone();
+        longer.push(0);
+        if !matches!(res, Response::Slice { .. }) {
+            assert!(decode_response(&longer).is_err());
+        }
+    }
+
+    #[test]
+    fn requests_round_trip_and_are_strict() {
+        for req in [
+            Request::Have { root: [7; 32] },
+            Request::Get {
+                root: [8; 32],
+                index: u64::MAX,
+            },
+        ] {
+            let b = encode_request(&req);
+            assert!(b.len() <= MAX_REQUEST_LEN);
+            assert_eq!(decode_request(&b).unwrap(), req);
+            for cut in 0..b.len() {
+                assert!(decode_request(&b[..cut]).is_err());
+            }
+            assert!(decode_request(&[b.as_slice(), &[0]].concat()).is_err());
+        }
+        assert!(decode_request(&[0x09; 33]).is_err());
+    }
+
+    #[test]
+    fn responses_round_trip_and_are_strict() {
+        let mut bits = Bitfield::new(11);
+        bits.set(3);
+        bits.set(10);
+        round_trip(Response::Bitfield {
+            root: [1; 32],
+            bits,
+        });
+        round_trip(Response::Slice {
+            index: 1,
+            ciphertext: vec![5; 100],
+            proof: proof(),
+        });
+        round_trip(Response::error(ErrorCode::Busy, "slow down"));
+        round_trip(Response::error(ErrorCode::Other(999), ""));
+        // A bitfield with a stray bit past its end.
+        let mut b = vec![TAG_BITFIELD];
+        b.extend_from_slice(&[0; 32]);
+        b.extend_from_slice(&3u64.to_be_bytes());
+        b.push(0xf0);
+        assert!(decode_response(&b).is_err());
+        // An error message longer than allowed is cut on construction.
+        let Response::Error { message, .. } = Response::error(ErrorCode::Internal, "é".repeat(600))
+        else {
+            unreachable!()
+        };
+        assert!(message.len() <= MAX_ERROR_MESSAGE_LEN);
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused_before_reading_it() {
+        futures::executor::block_on(async {
+            // Claims 4 GiB and sends nothing more.
+            let mut io = futures::io::Cursor::new(vec![0xff, 0xff, 0xff, 0xff]);
+            let err = read_frame(&mut io, MAX_RESPONSE_LEN).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            // A request frame one byte over the limit.
+            let mut big = ((MAX_REQUEST_LEN + 1) as u32).to_be_bytes().to_vec();
+            big.extend(vec![0; MAX_REQUEST_LEN + 1]);
+            let mut io = futures::io::Cursor::new(big);
+            assert!(read_frame(&mut io, MAX_REQUEST_LEN).await.is_err());
+            // A frame cut short.
+            let mut io = futures::io::Cursor::new(vec![0, 0, 0, 10, 1, 2]);
+            let err = read_frame(&mut io, 100).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        });
+    }
+
+    #[test]
+    fn the_largest_slice_fits_the_bound() {
+        assert!(
+            MAX_RESPONSE_LEN >= MAX_SLICE_SIZE as usize + TAG_LEN + MerkleProof::MAX_ENCODED_LEN
+        );
+        assert!(MAX_RESPONSE_LEN < u32::MAX as usize);
+    }
+}
