@@ -23,6 +23,9 @@ pub(crate) struct NodeConfig {
     pub(crate) cometbft_rpc: String,
     /// How many committed versions of state stay readable for historical queries.
     pub(crate) keep_recent: u64,
+    /// The slice sidecar.
+    #[serde(default)]
+    pub(crate) sidecar: crate::sidecar::SidecarSettings,
 }
 
 impl Default for NodeConfig {
@@ -33,6 +36,7 @@ impl Default for NodeConfig {
             grpc_laddr: SocketAddr::from(([127, 0, 0, 1], 9090)),
             cometbft_rpc: "http://127.0.0.1:26657".into(),
             keep_recent: 100,
+            sidecar: crate::sidecar::SidecarSettings::default(),
         }
     }
 }

@@ -46,6 +46,20 @@ pub(crate) struct InitArgs {
     /// CometBFT P2P listen address.
     #[arg(long, default_value = "127.0.0.1:26656")]
     p2p_laddr: SocketAddr,
+    /// Slice sidecar listen addresses (libp2p multiaddrs; repeat the flag). Default:
+    /// TCP and QUIC on 127.0.0.1:26660.
+    #[arg(long = "sidecar-laddr", value_name = "MULTIADDR")]
+    sidecar_laddrs: Vec<String>,
+    /// Slice sidecar peers to dial at start (libp2p multiaddrs; repeat the flag).
+    #[arg(long = "sidecar-bootstrap", value_name = "MULTIADDR")]
+    sidecar_bootstrap: Vec<String>,
+    /// Join an existing chain: use this genesis.json (its chain id wins over
+    /// --chain-id) instead of making one; the new key is not funded.
+    #[arg(long, value_name = "FILE")]
+    genesis: Option<PathBuf>,
+    /// CometBFT peers to keep connected to, `ID@HOST:PORT,...`.
+    #[arg(long, value_name = "PEERS")]
+    persistent_peers: Option<String>,
     /// CometBFT's consensus.timeout_commit, e.g. `1s` or `200ms`.
     #[arg(long)]
     timeout_commit: Option<String>,
@@ -56,6 +70,30 @@ pub(crate) struct InitArgs {
 
 pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let layout = HomeLayout::new(&g.home);
+    let mut sidecar = crate::sidecar::SidecarSettings::default();
+    if !args.sidecar_laddrs.is_empty() {
+        sidecar.listen = args.sidecar_laddrs.clone();
+    }
+    sidecar.bootstrap = args.sidecar_bootstrap.clone();
+    sidecar.validate()?;
+    let joined: Option<serde_json::Value> = match &args.genesis {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("parsing {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let chain_id = match &joined {
+        Some(doc) => doc["chain_id"]
+            .as_str()
+            .context("the genesis file has no chain_id")?
+            .to_string(),
+        None => args.chain_id.clone(),
+    };
     if layout.config_file().exists() || layout.cometbft_home().exists() {
         if !args.overwrite {
             bail!(
@@ -103,6 +141,9 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         // Loopback localnets need these; they are harmless for a single node.
         set_toml(doc, "p2p", "addr_book_strict", Value::Boolean(false))?;
         set_toml(doc, "p2p", "allow_duplicate_ip", Value::Boolean(true))?;
+        if let Some(peers) = &args.persistent_peers {
+            set_toml(doc, "p2p", "persistent_peers", Value::String(peers.clone()))?;
+        }
         if let Some(t) = &args.timeout_commit {
             set_toml(doc, "consensus", "timeout_commit", Value::String(t.clone()))?;
         }
@@ -116,48 +157,69 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         Err(_) => keyring.add(&args.key_name, KeyAlgo::Secp256k1, None)?,
     };
 
-    let app_state = AppState::with_funded(&[info.address], args.amount)?;
-    app_state.validate()?;
-    let app_state_json = app_state.to_json()?;
-    cometbft::edit_genesis(&layout.genesis(), |doc| {
-        doc["chain_id"] = json!(args.chain_id);
-        doc["initial_height"] = json!("1");
-        doc["app_hash"] = json!("");
-        doc["app_state"] = app_state_json;
-        Ok(())
-    })?;
+    match joined {
+        Some(doc) => {
+            let app_state = serde_json::to_vec(&doc["app_state"])?;
+            AppState::from_json(&app_state).context("the genesis file's app_state")?;
+            std::fs::write(layout.genesis(), serde_json::to_vec_pretty(&doc)?)
+                .with_context(|| format!("writing {}", layout.genesis().display()))?;
+        }
+        None => {
+            let app_state = AppState::with_funded(&[info.address], args.amount)?;
+            app_state.validate()?;
+            let app_state_json = app_state.to_json()?;
+            cometbft::edit_genesis(&layout.genesis(), |doc| {
+                doc["chain_id"] = json!(chain_id);
+                doc["initial_height"] = json!("1");
+                doc["app_hash"] = json!("");
+                doc["app_state"] = app_state_json;
+                Ok(())
+            })?;
+        }
+    }
 
     let config = NodeConfig {
-        chain_id: args.chain_id.clone(),
+        chain_id: chain_id.clone(),
         abci_laddr: args.abci_laddr,
         grpc_laddr: args.grpc_laddr,
         cometbft_rpc: format!("http://{}", args.rpc_laddr),
+        sidecar,
         ..NodeConfig::default()
     };
     config.save(&layout)?;
+    let node_id = cometbft::run(&bin, &["show-node-id", "--home", &comet_home_str])?
+        .trim()
+        .to_string();
 
     if g.json() {
         println!(
             "{}",
             json!({
                 "home": layout.root(),
-                "chain_id": args.chain_id,
+                "chain_id": chain_id,
                 "key": {"name": info.name, "address": info.address.to_string()},
                 "mnemonic": mnemonic,
                 "grpc": args.grpc_laddr.to_string(),
                 "rpc": format!("http://{}", args.rpc_laddr),
+                "node_id": node_id,
+                "p2p": format!("{node_id}@{}", args.p2p_laddr),
             })
         );
     } else {
         println!(
             "Initialized {} for chain {}",
             layout.root().display(),
-            args.chain_id
+            chain_id
         );
-        println!(
-            "  funded key {:?}: {} ({} uweave)",
-            info.name, info.address, args.amount
-        );
+        if args.genesis.is_some() {
+            println!("  key {:?}: {} (not funded)", info.name, info.address);
+        } else {
+            println!(
+                "  funded key {:?}: {} ({} uweave)",
+                info.name, info.address, args.amount
+            );
+        }
+        println!("  CometBFT node: {node_id}@{}", args.p2p_laddr);
         if let Some(m) = mnemonic {
             eprintln!(
                 "\n**Write this mnemonic down; it is the only way to recover the key:**\n{m}\n"

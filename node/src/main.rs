@@ -13,6 +13,7 @@ mod grpc;
 mod init;
 mod keys;
 mod load;
+mod sidecar;
 mod start;
 
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ pub(crate) struct GlobalOpts {
     )]
     pub(crate) keyring_backend: keys::KeyringBackend,
     /// Output format.
-    #[arg(long, short = 'o', global = true, value_enum, default_value = "text")]
+    #[arg(long, global = true, value_enum, default_value = "text")]
     pub(crate) output: OutputFormat,
 }
 

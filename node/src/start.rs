@@ -90,6 +90,7 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let code = runtime.block_on(supervise(
+        g.home.clone(),
         args,
         config,
         app,
@@ -102,6 +103,7 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 async fn supervise(
+    home: PathBuf,
     args: StartArgs,
     config: NodeConfig,
     app: Arc<App>,
@@ -109,12 +111,19 @@ async fn supervise(
     cometbft_home: PathBuf,
     abci_rx: oneshot::Receiver<String>,
 ) -> anyhow::Result<i32> {
+    let sidecar = if config.sidecar.enabled {
+        Some(crate::sidecar::start(&HomeLayout::new(&home), &config.sidecar).await?)
+    } else {
+        tracing::info!("slice sidecar disabled ([sidecar] enabled = false)");
+        None
+    };
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
     let mut grpc_task = tokio::spawn(grpc::serve(
         grpc_addr,
         app,
         config.cometbft_rpc.clone(),
+        sidecar.clone(),
         async move {
             let _ = grpc_stop_rx.await;
         },
@@ -200,6 +209,9 @@ async fn supervise(
         }
     };
     stop_child(child.as_mut()).await;
+    if let Some(s) = &sidecar {
+        let _ = tokio::time::timeout(Duration::from_secs(5), s.shutdown()).await;
+    }
     let _ = grpc_stop_tx.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), grpc_task).await;
     Ok(code)

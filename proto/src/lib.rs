@@ -34,6 +34,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.content.v1.rs"));
         }
     }
+    /// The node-local sidecar control API.
+    pub mod sidecar {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.sidecar.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.

@@ -20,6 +20,7 @@
 mod auth;
 mod bank;
 mod content;
+mod sidecar;
 mod splits;
 mod status;
 mod tendermint;
@@ -48,6 +49,7 @@ use cosmos_sdk_proto::cosmos::{
 use weave_proto::weave::{
     bank::v1::query_server::QueryServer as WeaveBankQueryServer,
     content::v1::query_server::QueryServer as ContentQueryServer,
+    sidecar::v1::sidecar_server::SidecarServer,
     splits::v1::query_server::QueryServer as SplitsQueryServer,
 };
 
@@ -246,6 +248,7 @@ const WEAVE_SERVICES: &[&str] = &[
     weave_proto::weave::bank::v1::query_server::SERVICE_NAME,
     weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
     weave_proto::weave::content::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
 ];
 
 /// A reflection service over Weave's proto files that lists the Weave services served
@@ -265,6 +268,7 @@ pub(crate) async fn serve(
     addr: SocketAddr,
     app: Arc<App>,
     cometbft_rpc: String,
+    sidecar: Option<weave_sidecar::SidecarHandle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
@@ -303,6 +307,10 @@ pub(crate) async fn serve(
         .add_service(bounded!(ContentQueryServer::new(
             content::ContentQuery::new(node.clone())
         )))
+        .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
+            node.clone(),
+            sidecar
+        ))))
         .add_service(bounded!(TendermintServiceServer::new(
             tendermint::TendermintService::new(node)
         )))
@@ -470,6 +478,7 @@ mod tests {
             addr,
             Arc::clone(&node.app),
             "http://127.0.0.1:1".into(),
+            None,
             async {
                 let _ = stop_rx.await;
             },

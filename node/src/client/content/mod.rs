@@ -14,6 +14,7 @@
 mod keys;
 mod query;
 mod serve;
+mod slices;
 mod tx;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use clap::Subcommand;
 use serde_json::json;
-use weave_slices::open_key;
+use weave_slices::{open_key, ContentKey};
 
 pub(crate) use query::{run as run_query, ContentQueryCmd};
 pub(crate) use tx::{run as run_tx, ContentTxCmd};
@@ -50,7 +51,7 @@ pub(crate) enum ContentCmd {
         #[arg(long, value_name = "KEY")]
         from: String,
         /// Write the key (hex) to this file, mode 0600, instead of printing it.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
         #[command(flatten)]
         node: NodeOpts,
@@ -64,6 +65,39 @@ pub(crate) enum ContentCmd {
         after_help = "Example:\n  weaved content serve-keys --from alice --interval 2 --keyring-backend test"
     )]
     ServeKeys(serve::ServeKeysArgs),
+    /// Publish a file: encrypt it into this node's slice store, seed it, register it.
+    ///
+    /// The node (`weaved start`, same home) cuts the file into slices, encrypts them
+    /// under a new content key and stores them with their Merkle proofs; the key is
+    /// saved to `<home>/content-keys/<root>.key`; then the content is registered on
+    /// chain with the `tx content register` flags.
+    #[command(
+        after_help = "Example:\n  weaved content add film.mp4 --title \"My film\" --price 1000 --price-per-gib 25 --from alice --wait"
+    )]
+    Add(Box<slices::AddArgs>),
+    /// Download, verify and decrypt content with the key delivered to you.
+    ///
+    /// This node's sidecar finds seeders through the DHT, fetches slices from several
+    /// at once, checks every slice against the registered Merkle root, and resumes
+    /// where an interrupted download stopped.
+    #[command(
+        after_help = "Example:\n  weaved content get 1 --from bob -o film.mp4\n  weaved content get 1 --from bob --stream | mpv -"
+    )]
+    Get(slices::GetArgs),
+    /// Seed content that this node's slice store holds.
+    #[command(after_help = "Example:\n  weaved content seed 1")]
+    Seed {
+        /// The content's id.
+        content_id: u64,
+        #[command(flatten)]
+        node: NodeOpts,
+    },
+    /// What this node's slice store holds, and the sidecar's peer id and addresses.
+    #[command(after_help = "Example:\n  weaved content ls --output json")]
+    Ls {
+        #[command(flatten)]
+        node: NodeOpts,
+    },
 }
 
 /// Runs a `weaved content` command.
@@ -76,17 +110,25 @@ pub(crate) fn run(cmd: ContentCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             node,
         } => run_key(content_id, &from, out, &node, g),
         ContentCmd::ServeKeys(args) => serve::run(args, g),
+        ContentCmd::Add(args) => slices::add(*args, g),
+        ContentCmd::Get(args) => slices::get(args, g),
+        ContentCmd::Seed { content_id, node } => slices::seed(content_id, &node, g),
+        ContentCmd::Ls { node } => slices::ls(&node, g),
     }
 }
 
-/// Runs `weaved content key`.
-fn run_key(
+/// The content and its key as `from` holds it: the key delivered to it on chain,
+/// opened with its buyer key, or, for the creator, its own key file.
+pub(super) fn holder_key(
     content_id: u64,
     from: &str,
-    out: Option<PathBuf>,
     node: &NodeOpts,
     g: &GlobalOpts,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(
+    weave_proto::weave::content::v1::Content,
+    [u8; 32],
+    ContentKey,
+)> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let key = keyring.signing_key(from)?;
     let holder = key.address();
@@ -116,6 +158,18 @@ fn run_key(
             }
         },
     };
+    Ok((content, root, content_key))
+}
+
+/// Runs `weaved content key`.
+fn run_key(
+    content_id: u64,
+    from: &str,
+    out: Option<PathBuf>,
+    node: &NodeOpts,
+    g: &GlobalOpts,
+) -> anyhow::Result<()> {
+    let (_, root, content_key) = holder_key(content_id, from, node, g)?;
     let root_hex = hex::encode(root);
     match out {
         Some(path) => {

@@ -122,10 +122,10 @@ fn parse_positive(s: &str) -> Result<u128, String> {
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("split").args(["split_id", "recipients"])))]
 pub(crate) struct RegisterArgs {
-    /// The content file. It is encrypted under a new content key to compute its
-    /// meta-hash; only the meta-hash goes on chain.
+    /// The content file (required). It is encrypted under a new content key to
+    /// compute its meta-hash; only the meta-hash goes on chain.
     #[arg(long, value_name = "PATH")]
-    file: PathBuf,
+    pub(crate) file: Option<PathBuf>,
     /// The title.
     #[arg(long)]
     title: String,
@@ -170,9 +170,9 @@ pub(crate) struct RegisterArgs {
     tiers: Vec<pb::RightsTier>,
     /// Plaintext bytes per slice (4096 to 16777216).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SLICE_SIZE)]
-    slice_size: u32,
+    pub(crate) slice_size: u32,
     #[command(flatten)]
-    opts: TxOpts,
+    pub(crate) opts: TxOpts,
 }
 
 /// Metadata changes of `tx content update`: each given flag replaces that field.
@@ -448,10 +448,12 @@ fn register_metadata(args: &RegisterArgs) -> pb::Metadata {
     pb::Metadata {
         title: args.title.clone(),
         description: args.description.clone(),
-        mime_type: args
-            .mime_type
-            .clone()
-            .unwrap_or_else(|| guess_mime(&args.file).to_string()),
+        mime_type: args.mime_type.clone().unwrap_or_else(|| {
+            args.file
+                .as_deref()
+                .map_or("application/octet-stream", guess_mime)
+                .to_string()
+        }),
         tags: args.tags.clone(),
         duration_seconds: args.duration_seconds,
         cover_uri: args.cover_uri.clone(),
@@ -459,8 +461,29 @@ fn register_metadata(args: &RegisterArgs) -> pb::Metadata {
     }
 }
 
-/// Runs `weaved tx content register`.
+/// Runs `weaved tx content register`: the meta-hash is computed here, nothing is
+/// stored.
 fn register(args: &RegisterArgs, keyring: &Keyring, g: &GlobalOpts) -> anyhow::Result<()> {
+    register_with(args, keyring, g, |path, content_key, slice_size| {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        meta_hash_of(BufReader::new(file), content_key, slice_size)
+            .with_context(|| format!("encrypting {}", path.display()))
+    })
+}
+
+/// Registers content whose meta-hash `seal` computes from the file and a new content
+/// key (`weaved content add` seals into the node's slice store instead). The key is
+/// saved before anything is broadcast.
+pub(crate) fn register_with(
+    args: &RegisterArgs,
+    keyring: &Keyring,
+    g: &GlobalOpts,
+    seal: impl FnOnce(&std::path::Path, &ContentKey, u32) -> anyhow::Result<weave_slices::MetaHash>,
+) -> anyhow::Result<()> {
+    let path = args
+        .file
+        .as_deref()
+        .ok_or_else(|| anyhow!("--file is required: the content to register"))?;
     let key = from_key(&args.opts, keyring)?;
     let creator = key.address();
     let metadata = register_metadata(args);
@@ -483,10 +506,7 @@ fn register(args: &RegisterArgs, keyring: &Keyring, g: &GlobalOpts) -> anyhow::R
     };
 
     let content_key = ContentKey::generate();
-    let file =
-        File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
-    let meta = meta_hash_of(BufReader::new(file), &content_key, args.slice_size)
-        .with_context(|| format!("encrypting {}", args.file.display()))?;
+    let meta = seal(path, &content_key, args.slice_size)?;
     let msg = content_msg(
         weave_content::MSG_REGISTER_CONTENT,
         &pb::MsgRegisterContent {
@@ -853,7 +873,7 @@ mod tests {
         let meta = meta_hash_of(File::open(&file).unwrap(), &key, 4096).unwrap();
         assert_eq!(meta.slice_count, 3);
         let args = RegisterArgs {
-            file: file.clone(),
+            file: Some(file.clone()),
             title: "Clip".into(),
             description: String::new(),
             mime_type: None,

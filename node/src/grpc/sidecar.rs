@@ -1,0 +1,264 @@
+//! `weave.sidecar.v1.Sidecar`: the node-local control API of the slice sidecar.
+//! Served to loopback callers only, because `AddFile` and `Fetch` carry content keys
+//! (used for the one call, never stored).
+
+use std::{path::PathBuf, pin::Pin, time::Duration};
+
+use tokio::{
+    io::AsyncReadExt,
+    sync::{mpsc, watch},
+};
+use tokio_stream::{wrappers::ReceiverStream, Stream};
+use tonic::{Request, Response, Status};
+use weave_content::record::{meta_from_wire, meta_to_wire};
+use weave_proto::weave::{
+    content::v1::{QueryContentRequest, QueryContentResponse},
+    sidecar::v1::{
+        fetch_event::Event, sidecar_server::Sidecar, AddFileRequest, AddFileResponse, FetchEvent,
+        FetchProgress, FetchRequest, SeedRequest, SeedResponse, StatusRequest, StatusResponse,
+        StoredContent,
+    },
+};
+use weave_sidecar::{DownloadOptions, PlaintextStream, Progress, SidecarHandle};
+use weave_slices::ContentKey;
+
+use super::Node;
+
+/// Plaintext travels in messages of at most this many bytes.
+const CHUNK: usize = 256 * 1024;
+/// Progress is reported at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// `weave.sidecar.v1.Sidecar`.
+#[derive(Clone)]
+pub(super) struct SidecarService {
+    node: Node,
+    sidecar: Option<SidecarHandle>,
+}
+
+impl std::fmt::Debug for SidecarService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SidecarService")
+            .field("enabled", &self.sidecar.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SidecarService {
+    pub(super) fn new(node: Node, sidecar: Option<SidecarHandle>) -> Self {
+        Self { node, sidecar }
+    }
+
+    /// The sidecar, for a loopback caller.
+    fn admit<T>(&self, request: &Request<T>) -> Result<SidecarHandle, Status> {
+        match request.remote_addr() {
+            Some(addr) if addr.ip().is_loopback() => {}
+            _ => {
+                return Err(Status::permission_denied(
+                    "the sidecar API answers loopback callers only",
+                ))
+            }
+        }
+        self.sidecar.clone().ok_or_else(|| {
+            Status::unavailable("this node runs without its sidecar ([sidecar] enabled = false)")
+        })
+    }
+}
+
+fn content_key(bytes: &[u8]) -> Result<ContentKey, Status> {
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| Status::invalid_argument("the content key must be 32 bytes"))?;
+    Ok(ContentKey::from_bytes(key))
+}
+
+fn root(bytes: &[u8]) -> Result<[u8; 32], Status> {
+    bytes
+        .try_into()
+        .map_err(|_| Status::invalid_argument("a root is 32 bytes"))
+}
+
+fn progress(p: &Progress) -> FetchProgress {
+    FetchProgress {
+        slices_done: p.slices_done,
+        slices_total: p.slices_total,
+        bytes_fetched: p.bytes_fetched,
+        bytes_per_sec: p.bytes_per_sec,
+        peers_active: p.peers_active as u32,
+        peers_banned: p.peers_banned as u32,
+        slices_rejected: p.slices_rejected,
+        plaintext_written: p.plaintext_written,
+    }
+}
+
+type FetchStream = Pin<Box<dyn Stream<Item = Result<FetchEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Sidecar for SidecarService {
+    async fn status(
+        &self,
+        request: Request<StatusRequest>,
+    ) -> Result<Response<StatusResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        let listen_addrs = sidecar
+            .listen_addrs()
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let peers = sidecar
+            .connected_peers()
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let mut contents: Vec<StoredContent> = sidecar
+            .store()
+            .list()
+            .into_iter()
+            .map(|c| StoredContent {
+                root: c.meta.root.to_vec(),
+                slices_present: c.present,
+                slices_total: c.total,
+                plaintext_len: c.meta.plaintext_len,
+            })
+            .collect();
+        contents.sort_by(|a, b| a.root.cmp(&b.root));
+        Ok(Response::new(StatusResponse {
+            peer_id: sidecar.peer_id().to_string(),
+            listen_addrs: listen_addrs.iter().map(ToString::to_string).collect(),
+            connected_peers: peers.len() as u32,
+            contents,
+        }))
+    }
+
+    async fn add_file(
+        &self,
+        request: Request<AddFileRequest>,
+    ) -> Result<Response<AddFileResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        let r = request.into_inner();
+        let key = content_key(&r.key)?;
+        let path = PathBuf::from(&r.path);
+        if !path.is_absolute() {
+            return Err(Status::invalid_argument("the path must be absolute"));
+        }
+        let meta = tokio::task::spawn_blocking(move || {
+            crate::sidecar::seal_file_into_store(sidecar.store(), &path, &key, r.slice_size)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("sealing failed: {e}")))?
+        .map_err(|e| Status::invalid_argument(format!("{e:#}")))?;
+        Ok(Response::new(AddFileResponse {
+            meta_hash: Some(meta_to_wire(&meta)),
+        }))
+    }
+
+    async fn seed(&self, request: Request<SeedRequest>) -> Result<Response<SeedResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        let root = root(&request.into_inner().root)?;
+        if !sidecar.store().contains(&root) {
+            return Err(Status::not_found(format!(
+                "content {} is not in this node's slice store",
+                hex::encode(root)
+            )));
+        }
+        sidecar
+            .seed(root)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(SeedResponse {}))
+    }
+
+    type FetchStream = FetchStream;
+
+    async fn fetch(
+        &self,
+        request: Request<FetchRequest>,
+    ) -> Result<Response<Self::FetchStream>, Status> {
+        let sidecar = self.admit(&request)?;
+        let r = request.into_inner();
+        let key = content_key(&r.key)?;
+        let content: Response<QueryContentResponse> = self
+            .node
+            .query(
+                "/weave.content.v1.Query/Content",
+                Request::new(QueryContentRequest {
+                    content_id: r.content_id,
+                }),
+            )
+            .await?;
+        let wire = content
+            .into_inner()
+            .content
+            .and_then(|c| c.meta_hash)
+            .ok_or_else(|| Status::internal("content without a meta-hash"))?;
+        let meta = meta_from_wire(&wire)
+            .map_err(|e| Status::internal(format!("stored meta-hash: {e}")))?;
+
+        let (events, rx) = mpsc::channel::<Result<FetchEvent, Status>>(16);
+        let (writer, mut reader) = tokio::io::duplex(CHUNK);
+        let (progress_tx, mut progress_rx) = watch::channel(Progress::default());
+        let options = DownloadOptions {
+            progress: Some(progress_tx),
+            stream: Some(PlaintextStream::new(key, writer)),
+            ..DownloadOptions::default()
+        };
+        let mut download = tokio::spawn(async move { sidecar.download(meta, options).await });
+
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; CHUNK];
+            let mut last_progress = tokio::time::Instant::now();
+            let mut plaintext_open = true;
+            loop {
+                tokio::select! {
+                    read = reader.read(&mut buf), if plaintext_open => match read {
+                        Ok(0) => plaintext_open = false,
+                        Ok(n) => {
+                            let event = FetchEvent { event: Some(Event::Plaintext(buf[..n].to_vec())) };
+                            if events.send(Ok(event)).await.is_err() {
+                                break; // the caller went away: stop downloading
+                            }
+                        }
+                        Err(e) => {
+                            let _ = events.send(Err(Status::internal(format!("plaintext stream: {e}")))).await;
+                            break;
+                        }
+                    },
+                    changed = progress_rx.changed() => {
+                        if changed.is_err() { continue; }
+                        if last_progress.elapsed() >= PROGRESS_EVERY {
+                            last_progress = tokio::time::Instant::now();
+                            let p = progress(&progress_rx.borrow_and_update());
+                            let event = FetchEvent { event: Some(Event::Progress(p)) };
+                            if events.send(Ok(event)).await.is_err() {
+                                break;
+                            }
+                        }
+                    },
+                    result = &mut download => {
+                        // Drain what the download wrote before it finished.
+                        while plaintext_open {
+                            match reader.read(&mut buf).await {
+                                Ok(0) | Err(_) => plaintext_open = false,
+                                Ok(n) => {
+                                    let event = FetchEvent { event: Some(Event::Plaintext(buf[..n].to_vec())) };
+                                    if events.send(Ok(event)).await.is_err() { return; }
+                                }
+                            }
+                        }
+                        let last = match result {
+                            Ok(Ok(_)) => Ok(FetchEvent {
+                                event: Some(Event::Done(progress(&progress_rx.borrow()))),
+                            }),
+                            Ok(Err(e)) => Err(Status::unavailable(format!("download failed: {e}"))),
+                            Err(e) => Err(Status::internal(format!("download task failed: {e}"))),
+                        };
+                        let _ = events.send(last).await;
+                        return;
+                    },
+                }
+            }
+            // The caller went away or the stream broke: dropping the download stops
+            // it; every slice stored so far stays for the next fetch.
+            download.abort();
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
