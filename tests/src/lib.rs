@@ -72,10 +72,12 @@ pub struct Ports {
     pub rpc: u16,
     /// CometBFT P2P.
     pub p2p: u16,
+    /// The slice sidecar (libp2p TCP).
+    pub sidecar: u16,
 }
 
 impl Ports {
-    /// Four distinct free ports.
+    /// Five distinct free ports.
     pub fn free() -> Self {
         loop {
             let p = Ports {
@@ -83,8 +85,9 @@ impl Ports {
                 grpc: free_port(),
                 rpc: free_port(),
                 p2p: free_port(),
+                sidecar: free_port(),
             };
-            let mut v = [p.abci, p.grpc, p.rpc, p.p2p];
+            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
                 return p;
@@ -101,14 +104,45 @@ pub struct Node {
     pub ports: Ports,
     /// The chain id.
     pub chain_id: String,
-    /// The funded key's address.
+    /// The funded key's address (unfunded on a node that joined a chain).
     pub funded_address: String,
+    /// CometBFT's `ID@HOST:PORT`, for peers to dial.
+    pub p2p_address: String,
     process: Option<Child>,
 }
 
 impl Node {
     /// `weaved init` on fresh ports with the test key ring.
     pub fn init(chain_id: &str) -> anyhow::Result<Self> {
+        Self::init_with(chain_id, &[])
+    }
+
+    /// A full node of `other`'s chain: its genesis, CometBFT peered with `other`,
+    /// and its slice sidecar bootstrapped from `other`'s. `other` must be running.
+    pub fn join(other: &Node) -> anyhow::Result<Self> {
+        let genesis = other.home.path().join("cometbft/config/genesis.json");
+        let status: serde_json::Value =
+            serde_json::from_slice(&other.weaved(&["content", "ls", "--output", "json"])?.stdout)
+                .context("the other node's sidecar status")?;
+        let peer_id = status["peer_id"].as_str().context("sidecar peer id")?;
+        let bootstrap = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", other.ports.sidecar);
+        Self::init_with(
+            &other.chain_id,
+            &[
+                "--genesis",
+                genesis.to_str().context("genesis path")?,
+                "--persistent-peers",
+                &other.p2p_address,
+                "--sidecar-bootstrap",
+                &bootstrap,
+                "--key-name",
+                "viewer",
+            ],
+        )
+    }
+
+    /// `weaved init` on fresh ports with the test key ring and extra flags.
+    pub fn init_with(chain_id: &str, extra: &[&str]) -> anyhow::Result<Self> {
         require_cometbft();
         let home = tempfile::tempdir()?;
         let ports = Ports::free();
@@ -128,7 +162,12 @@ impl Node {
             .args(["--grpc-laddr", &format!("127.0.0.1:{}", ports.grpc)])
             .args(["--rpc-laddr", &format!("127.0.0.1:{}", ports.rpc)])
             .args(["--p2p-laddr", &format!("127.0.0.1:{}", ports.p2p)])
+            .args([
+                "--sidecar-laddr",
+                &format!("/ip4/127.0.0.1/tcp/{}", ports.sidecar),
+            ])
             .args(["--timeout-commit", "300ms"])
+            .args(extra)
             .output()?;
         if !out.status.success() {
             bail!(
@@ -141,11 +180,13 @@ impl Node {
             .as_str()
             .context("funded address")?
             .to_string();
+        let p2p_address = v["p2p"].as_str().context("p2p address")?.to_string();
         Ok(Self {
             home,
             ports,
             chain_id: chain_id.to_string(),
             funded_address,
+            p2p_address,
             process: None,
         })
     }

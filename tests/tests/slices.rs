@@ -1,0 +1,253 @@
+//! End-to-end: content over the slice sidecars of two real nodes.
+//!
+//! Node A (the validator) publishes a file with `weaved content add`: its sidecar
+//! encrypts it into A's slice store and seeds it. Node B is a full node that joined
+//! A's chain (its genesis, CometBFT peered with A, sidecar bootstrapped from A's). A
+//! viewer on B buys access; A's `serve-keys` delivers the key; the viewer runs
+//! `weaved content get` on B, which opens the delivered key, finds A through the DHT
+//! and downloads. A serves at most 40 slice requests a second, so the download takes
+//! seconds: halfway through, the `get` process is killed and then node B itself is
+//! killed with SIGKILL. After B restarts, `get` resumes — fetching only what was
+//! missing — and the file is byte-identical; `--stream` writes it in order to stdout.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+use weave_e2e::{weaved_bin, Node};
+use weave_proto::weave::sidecar::v1::{sidecar_client::SidecarClient, StatusRequest};
+
+const FEES: &str = "10000uweave";
+const SLICE: usize = 65_536;
+const SLICES: usize = 160;
+
+fn cli(node: &Node, args: &[&str]) -> Value {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--output", "json"]);
+    let out = node.weaved(&full).unwrap();
+    assert!(
+        out.status.success(),
+        "weaved {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        node.tail_logs()
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "weaved {args:?}: bad JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn tx(node: &Node, args: &[&str]) -> Value {
+    let mut full: Vec<&str> = vec!["tx"];
+    full.extend(args);
+    full.extend(["--fees", FEES, "--gas", "400000", "--wait"]);
+    cli(node, &full)
+}
+
+/// Polls `check` every 200 ms until it holds, failing after `timeout`.
+fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// (slices present, slices total) of the content in a node's slice store.
+async fn stored(node: &Node) -> (u64, u64) {
+    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let s = c.status(StatusRequest {}).await.unwrap().into_inner();
+    s.contents
+        .first()
+        .map_or((0, 0), |c| (c.slices_present, c.slices_total))
+}
+
+/// `weaved content get` on `node` as a child process.
+fn get(node: &Node, id: &str, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(weaved_bin());
+    cmd.args(["content", "get", id, "--from", "viewer", "--quiet"])
+        .args(extra)
+        .arg("--home")
+        .arg(node.home_path())
+        .args(["--keyring-backend", "test", "--node", &node.grpc_url()]);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
+    let mut a = Node::init("e2e-slices-1").unwrap();
+    // A answers each peer at most 40 slice requests a second.
+    let config = a.home_path().join("config/weaved.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("requests_per_sec") {
+                "requests_per_sec = 40".to_string()
+            } else if line.starts_with("request_burst") {
+                "request_burst = 8".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("requests_per_sec = 40"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    a.start().unwrap();
+
+    // A publishes a file of 160 slices.
+    let file = a.home_path().join("film.bin");
+    let plaintext: Vec<u8> = (0..SLICE * SLICES - 1000)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
+        .collect();
+    std::fs::write(&file, &plaintext).unwrap();
+    let added = cli(
+        &a,
+        &[
+            "content",
+            "add",
+            file.to_str().unwrap(),
+            "--title",
+            "Sidecar film",
+            "--price",
+            "500",
+            "--price-per-gib",
+            "10",
+            "--slice-size",
+            "65536",
+            "--from",
+            "validator",
+            "--fees",
+            FEES,
+            "--gas",
+            "400000",
+            "--wait",
+        ],
+    );
+    let id = added["content_id"].as_u64().unwrap().to_string();
+    assert_eq!(stored(&a).await, (SLICES as u64, SLICES as u64));
+
+    // B joins the chain; its viewer key is funded from A and buys access.
+    let mut b = Node::join(&a).unwrap();
+    b.start().unwrap();
+    let viewer = b.funded_address.clone();
+    tx(&a, &["bank", "send", "validator", &viewer, "1000000uweave"]);
+    eventually(
+        "B to see the viewer's funds",
+        Duration::from_secs(60),
+        || {
+            let v = cli(&b, &["query", "bank", "balances", &viewer]);
+            !v["balances"].as_array().unwrap().is_empty()
+        },
+    );
+    tx(&b, &["content", "register-key", "--from", "viewer"]);
+    tx(
+        &b,
+        &[
+            "content",
+            "purchase",
+            &id,
+            "--quantity",
+            "1",
+            "--from",
+            "viewer",
+        ],
+    );
+    eventually(
+        "the key to reach the viewer",
+        Duration::from_secs(60),
+        || {
+            let pass = cli(
+                &a,
+                &["content", "serve-keys", "--from", "validator", "--once"],
+            );
+            let _ = pass;
+            b.weaved(&["query", "content", "sealed-key", &id, &viewer])
+                .unwrap()
+                .status
+                .success()
+        },
+    );
+
+    // Unknown content is a clear error.
+    let out = get(&b, "999", &["-o", "/dev/null"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+
+    // Start the download, and kill it halfway: first the CLI, then node B itself.
+    let out_file = b.home_path().join("film.out");
+    let mut child = get(&b, &id, &["-o", out_file.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let (present, total) = stored(&b).await;
+        if present >= 20 {
+            assert!(
+                present < total,
+                "the download finished before it could be interrupted"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the download never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    b.kill_hard().unwrap();
+    b.start().unwrap();
+    let (present, total) = stored(&b).await;
+    assert!(
+        present >= 20 && present < total,
+        "{present}/{total} after the crash"
+    );
+    assert!(!out_file.exists());
+
+    // Resume: only the missing slices are fetched; the file is byte-identical.
+    let out = get(
+        &b,
+        &id,
+        &["-o", out_file.to_str().unwrap(), "--output", "json"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "resumed get failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        b.tail_logs()
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fetched = report["bytes_fetched"].as_u64().unwrap();
+    let missing = (total - present) * (SLICE as u64 + 16);
+    assert!(
+        fetched <= missing,
+        "fetched {fetched} bytes, but only {missing} were missing"
+    );
+    assert_eq!(report["slices_rejected"], 0);
+    assert_eq!(std::fs::read(&out_file).unwrap(), plaintext);
+    assert_eq!(stored(&b).await, (total, total));
+
+    // Streaming mode writes the same bytes, in order, to stdout.
+    let out = get(&b, &id, &["--stream"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, plaintext);
+
+    b.stop();
+    a.stop();
+}
