@@ -20,6 +20,7 @@ use tendermint_proto::v0_38::abci::{
 };
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 use weave_bank::{BankModule, Keeper as BankKeeper};
+use weave_channels::ChannelsModule;
 use weave_content::ContentModule;
 use weave_kernel::{BlockInfo, Ctx, Event, GasMeter, KernelError, Module, Overlay, TxError};
 use weave_splits::SplitsModule;
@@ -155,11 +156,17 @@ impl App {
         let keeper = bank.keeper();
         let splits = SplitsModule::new(Arc::new(keeper));
         let content = ContentModule::new(Arc::new(splits.keeper()));
+        let channels = ChannelsModule::new(
+            Arc::new(keeper),
+            Arc::new(splits.keeper()),
+            Arc::new(weave_content::Registry),
+        );
         let modules: Vec<Arc<dyn Module>> = vec![
             Arc::new(AuthModule),
             Arc::new(bank),
             Arc::new(splits),
             Arc::new(content),
+            Arc::new(channels),
         ];
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         let chain_id = storage
@@ -365,6 +372,7 @@ impl App {
     /// ABCI PrepareProposal: keeps, in order, the transactions that still pass against
     /// the current state and fit in `max_tx_bytes`.
     pub fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
+        self.prepare_block(&req.txs);
         let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
         let mut overlay = Overlay::new(self.storage.state());
         let max = usize::try_from(req.max_tx_bytes).unwrap_or(0);
@@ -405,6 +413,9 @@ impl App {
             .txs
             .iter()
             .all(|tx| decode_tx(tx, &self.router, max_memo).is_ok());
+        if ok {
+            self.prepare_block(&req.txs);
+        }
         let status = if ok {
             ProposalStatus::Accept
         } else {
@@ -412,6 +423,30 @@ impl App {
         };
         ResponseProcessProposal {
             status: status as i32,
+        }
+    }
+
+    /// Shows every module all the messages of a block before any executes (batch
+    /// signature verification of vouchers, for one). Transactions that do not decode
+    /// are skipped here; execution rejects them.
+    fn prepare_block<T: AsRef<[u8]>>(&self, txs: &[T]) {
+        let state = self.storage.state();
+        let Ok(params) = AuthParams::load(state.as_ref()) else {
+            return;
+        };
+        let decoded: Vec<_> = txs
+            .iter()
+            .filter_map(|tx| {
+                decode_tx(tx.as_ref(), &self.router, params.max_memo_chars as usize).ok()
+            })
+            .collect();
+        let msgs: Vec<&weave_kernel::Any> =
+            decoded.iter().flat_map(|d| d.messages.iter()).collect();
+        if msgs.is_empty() {
+            return;
+        }
+        for module in self.router.modules() {
+            module.prepare_block(state.as_ref(), &msgs);
         }
     }
 
@@ -447,6 +482,7 @@ impl App {
                 block.height
             )));
         }
+        self.prepare_block(&req.txs);
         let mut overlay = Overlay::new(self.storage.state());
         let mut block_events = Vec::new();
 

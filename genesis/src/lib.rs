@@ -49,6 +49,9 @@ pub struct AppState {
     /// Content parameters.
     #[serde(default)]
     pub content: weave_content::GenesisState,
+    /// Payment channel parameters.
+    #[serde(default)]
+    pub channels: weave_channels::GenesisState,
 }
 
 impl AppState {
@@ -109,6 +112,12 @@ impl AppState {
             module: "content",
             reason: e.to_string(),
         })?;
+        self.channels
+            .validate()
+            .map_err(|e| GenesisError::Invalid {
+                module: "channels",
+                reason: e.to_string(),
+            })?;
         Ok(())
     }
 

@@ -41,6 +41,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.sidecar.v1.rs"));
         }
     }
+    /// The channels module.
+    pub mod channels {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.channels.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.

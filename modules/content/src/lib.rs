@@ -68,6 +68,29 @@ impl ContentModule {
     }
 }
 
+/// The registry view other modules use (channels look up streaming prices).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Registry;
+
+impl weave_kernel::expected::ContentRegistry for Registry {
+    fn streaming_terms(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+    ) -> Result<Option<weave_kernel::expected::StreamingTerms>, TxError> {
+        let keeper = keeper::Keeper;
+        let Some(id) = keeper.id_by_root(ctx, root)? else {
+            return Ok(None);
+        };
+        let c = keeper.content(ctx, id)?;
+        Ok(Some(weave_kernel::expected::StreamingTerms {
+            content_id: id,
+            price_per_gib: c.price_per_gib,
+            split_id: c.split_id,
+        }))
+    }
+}
+
 impl Module for ContentModule {
     fn name(&self) -> &'static str {
         MODULE_NAME

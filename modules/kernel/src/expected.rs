@@ -99,3 +99,24 @@ pub trait Splits: Send + Sync {
         reason: &str,
     ) -> Result<u128, TxError>;
 }
+
+/// What a content charges for streaming, as channels need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamingTerms {
+    /// The content's id.
+    pub content_id: u64,
+    /// uweave per GiB streamed.
+    pub price_per_gib: u128,
+    /// The split every payment for it goes through.
+    pub split_id: u64,
+}
+
+/// The content registry, as payment channels see it.
+pub trait ContentRegistry: Send + Sync {
+    /// The streaming terms of the content registered with `root`, if any.
+    fn streaming_terms(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+    ) -> Result<Option<StreamingTerms>, TxError>;
+}

@@ -25,6 +25,13 @@ pub trait Module: Send + Sync {
         Ok(())
     }
 
+    /// Sees every message of a proposed or decided block before any executes, with
+    /// the state the block starts from, to do whole-block work such as batch-verifying
+    /// the signatures the messages carry. It changes no state and cannot fail the
+    /// block: what it learns is a cache that execution may use, never a verdict it
+    /// must trust.
+    fn prepare_block(&self, _state: &dyn StateRead, _msgs: &[&Any]) {}
+
     /// Decodes a message and checks its shape without touching state. Returns the
     /// addresses that must sign the transaction carrying it.
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError>;

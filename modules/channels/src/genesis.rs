@@ -1,0 +1,22 @@
+//! The channels module's genesis state: its parameters. Channels are opened by
+//! transactions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ChannelsError, Params};
+
+/// The channels section of the genesis `app_state`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisState {
+    /// Parameters.
+    #[serde(default)]
+    pub params: Params,
+}
+
+impl GenesisState {
+    /// Checks the section.
+    pub fn validate(&self) -> Result<(), ChannelsError> {
+        self.params.validate()
+    }
+}

@@ -1,0 +1,172 @@
+//! The channels module: payment channels whose vouchers are bandwidth receipts.
+//!
+//! A payer opens a channel with a deposit (and optional collateral) held in escrow,
+//! an ed25519 voucher key and an expiry height. One channel pays any number of
+//! seeders; each (seeder, content) pair is a lane. Off chain, the payer signs
+//! cumulative [`Voucher`]s; `MsgClaim` carries a batch of them, and each pays its lane
+//! the increase over what the lane already claimed: the seeder's share (a parameter)
+//! to the seeder, the rest through the content's revenue split. When the deposit runs
+//! out, collateral covers the rest and any shortfall is recorded as overspend. The
+//! verified bytes count toward the seeder's served-bandwidth record.
+//!
+//! `MsgCloseChannel` (or reaching the expiry height) starts a challenge period during
+//! which seeders can still claim; then end block returns the remainder to the payer.
+//! Both queues are indexed by height and bounded per block.
+//!
+//! Validators verify vouchers in batches: [`Module::prepare_block`] batch-verifies
+//! every voucher of a proposed or decided block with `ed25519-consensus` (falling back
+//! to one-by-one when the batch fails) and remembers the good ones; execution checks
+//! each voucher against that cache and verifies on a miss (CheckTx, or a channel opened
+//! in the same block).
+
+mod error;
+mod event;
+mod genesis;
+mod handler;
+mod keeper;
+mod msg;
+mod params;
+mod query;
+mod record;
+pub mod state_key;
+pub mod voucher;
+
+pub use error::ChannelsError;
+pub use genesis::GenesisState;
+pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS};
+pub use msg::{
+    ChannelsMsg, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL, MSG_TOP_UP,
+    MSG_UPDATE_PARAMS,
+};
+pub use params::Params;
+pub use record::{ChannelRecord, LaneRecord, Status};
+pub use voucher::{sign_bytes, verify_batch, SignatureItem, VerifiedCache, Voucher};
+
+use std::sync::Arc;
+
+use prost::Message;
+use weave_kernel::{
+    expected::{Bank, ContentRegistry, Splits},
+    Address, Any, Ctx, Module, StateRead, TxError,
+};
+use weave_proto::weave::channels::v1 as pb;
+
+/// The module's name: its key prefix and error codespace.
+pub const MODULE_NAME: &str = "channels";
+
+/// The module account holding deposits and collateral.
+pub const ESCROW_ACCOUNT: &str = "channels_escrow";
+
+/// The channels module.
+#[derive(Clone)]
+pub struct ChannelsModule {
+    bank: Arc<dyn Bank>,
+    splits: Arc<dyn Splits>,
+    content: Arc<dyn ContentRegistry>,
+    cache: Arc<VerifiedCache>,
+}
+
+impl std::fmt::Debug for ChannelsModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelsModule").finish_non_exhaustive()
+    }
+}
+
+impl ChannelsModule {
+    /// A channels module that moves money through `bank`, pays splits through
+    /// `splits` and prices vouchers by `content`.
+    pub fn new(
+        bank: Arc<dyn Bank>,
+        splits: Arc<dyn Splits>,
+        content: Arc<dyn ContentRegistry>,
+    ) -> Self {
+        Self {
+            bank,
+            splits,
+            content,
+            cache: Arc::new(VerifiedCache::default()),
+        }
+    }
+
+    fn deps(&self) -> handler::Deps<'_> {
+        handler::Deps {
+            keeper: keeper::Keeper,
+            bank: self.bank.as_ref(),
+            splits: self.splits.as_ref(),
+            content: self.content.as_ref(),
+            cache: self.cache.as_ref(),
+        }
+    }
+}
+
+/// The signatures a claim carries, keyed by the voucher keys of the channels in
+/// `state`. Vouchers that do not decode or name an unknown channel are skipped (their
+/// claim fails in execution anyway).
+pub fn claim_signatures(state: &dyn StateRead, msg: &Any) -> Vec<SignatureItem> {
+    if msg.type_url != MSG_CLAIM {
+        return Vec::new();
+    }
+    let Ok(claim) = pb::MsgClaim::decode(msg.value.as_slice()) else {
+        return Vec::new();
+    };
+    claim
+        .vouchers
+        .iter()
+        .take(HARD_MAX_VOUCHERS)
+        .filter_map(|signed| {
+            let v = pb::Voucher::decode(signed.voucher.as_slice()).ok()?;
+            let key = keeper::read_voucher_key(state, v.channel_id)?;
+            SignatureItem::new(key, signed)
+        })
+        .collect()
+}
+
+impl Module for ChannelsModule {
+    fn name(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn message_types(&self) -> &'static [&'static str] {
+        msg::MESSAGE_TYPES
+    }
+
+    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
+        let state: GenesisState = if genesis.is_null() {
+            GenesisState::default()
+        } else {
+            serde_json::from_value(genesis.clone())
+                .map_err(|e| ChannelsError::InvalidGenesis(e.to_string()))?
+        };
+        state.validate()?;
+        keeper::Keeper.set_params(ctx, &state.params)
+    }
+
+    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        handler::end_block(&self.deps(), ctx)
+    }
+
+    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]) {
+        let items: Vec<SignatureItem> = msgs
+            .iter()
+            .flat_map(|m| claim_signatures(state, m))
+            .collect();
+        self.cache.verify_and_remember(&items);
+    }
+
+    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
+        Ok(ChannelsMsg::decode(msg)?.signers())
+    }
+
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
+        let msg = ChannelsMsg::decode(msg)?;
+        handler::handle(&self.deps(), ctx, msg)
+    }
+
+    fn query_paths(&self) -> &'static [&'static str] {
+        query::PATHS
+    }
+
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        query::query(state, path, request)
+    }
+}

@@ -1,0 +1,645 @@
+//! Channels module integration tests (layer 2): every message and error through the
+//! `Module` trait over an in-memory overlay, with the real bank, splits and content
+//! modules moving the money, plus a property test of channel accounting.
+#![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
+
+use std::sync::Arc;
+
+use ed25519_consensus::{SigningKey, VerificationKey};
+use proptest::prelude::*;
+use weave_channels::{
+    escrow, ChannelsModule, Voucher, GIB, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
+    MSG_TOP_UP, MSG_UPDATE_PARAMS,
+};
+use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
+use weave_kernel::{community_pool, gov_authority, Address, Any, Module, TxError};
+use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
+use weave_splits::SplitsModule;
+use weave_testkit::{addr, any, Harness};
+
+const CREATOR: u8 = 1;
+const COLLAB: u8 = 2;
+const PAYER: u8 = 5;
+const SEEDER: u8 = 6;
+const SEEDER2: u8 = 7;
+const FUNDS: u128 = 1_000_000_000_000;
+const ROOT: [u8; 32] = [0xab; 32];
+/// uweave per GiB.
+const PRICE: u128 = 1_000_000;
+
+struct Chain {
+    h: Harness,
+    channels: ChannelsModule,
+    key: SigningKey,
+}
+
+fn setup() -> Chain {
+    setup_with(serde_json::json!({
+        "splits": {"params": {"protocol_fee_bps": 200}},
+        "channels": {"params": {
+            "seeder_share_bps": 7000, "challenge_period_blocks": 10,
+            "max_vouchers_per_claim": 64, "max_settlements_per_block": 100
+        }}
+    }))
+}
+
+fn setup_with(app_state: serde_json::Value) -> Chain {
+    let bank = Harness::new(vec![], &[], serde_json::Value::Null)
+        .unwrap()
+        .bank();
+    let splits = SplitsModule::new(bank.clone());
+    let content = ContentModule::new(Arc::new(splits.keeper()));
+    let channels = ChannelsModule::new(bank, Arc::new(splits.keeper()), Arc::new(Registry));
+    let funded: Vec<(Address, u128)> = (1..=9).map(|n| (addr(n), FUNDS)).collect();
+    let mut h = Harness::new(
+        vec![
+            Arc::new(splits),
+            Arc::new(content),
+            Arc::new(channels.clone()),
+        ],
+        &funded,
+        app_state,
+    )
+    .unwrap();
+    // Content with an 80/20 split between creator and collaborator.
+    let register = content_pb::MsgRegisterContent {
+        creator: addr(CREATOR).to_string(),
+        meta_hash: Some(content_pb::MetaHash {
+            root: ROOT.to_vec(),
+            slice_size: 1 << 20,
+            slice_count: 64,
+            plaintext_len: 64 << 20,
+            cipher: "chacha20-poly1305".into(),
+        }),
+        metadata: Some(content_pb::Metadata {
+            title: "Film".into(),
+            mime_type: "video/mp4".into(),
+            ..Default::default()
+        }),
+        access_price: "1".into(),
+        price_per_gib: PRICE.to_string(),
+        split_recipients: vec![
+            splits_pb::Recipient {
+                address: addr(CREATOR).to_string(),
+                bps: 8000,
+            },
+            splits_pb::Recipient {
+                address: addr(COLLAB).to_string(),
+                bps: 2000,
+            },
+        ],
+        ..Default::default()
+    };
+    h.exec(addr(CREATOR), &any(MSG_REGISTER_CONTENT, &register))
+        .unwrap();
+    Chain {
+        h,
+        channels,
+        key: SigningKey::from([42; 32]),
+    }
+}
+
+impl Chain {
+    fn open(&mut self, deposit: u128, collateral: u128, expiry: u64) -> Result<(), TxError> {
+        let msg = any(
+            MSG_OPEN_CHANNEL,
+            &pb::MsgOpenChannel {
+                payer: addr(PAYER).to_string(),
+                deposit: deposit.to_string(),
+                voucher_key: VerificationKey::from(&self.key).to_bytes().to_vec(),
+                expiry_height: expiry,
+                collateral: collateral.to_string(),
+            },
+        );
+        self.h.exec_checked(addr(PAYER), &msg)
+    }
+
+    fn voucher(
+        &self,
+        channel_id: u64,
+        seeder: u8,
+        bytes: u64,
+        amount: u128,
+        nonce: u64,
+    ) -> Voucher {
+        Voucher {
+            chain_id: "weave-test-1".into(),
+            channel_id,
+            seeder: addr(seeder),
+            content_root: ROOT,
+            cumulative_bytes: bytes,
+            cumulative_amount: amount,
+            nonce,
+        }
+    }
+
+    fn claim(&mut self, seeder: u8, vouchers: Vec<pb::SignedVoucher>) -> Result<(), TxError> {
+        let msg = claim_msg(seeder, vouchers);
+        self.h.exec_checked(addr(seeder), &msg)
+    }
+
+    fn channel(&self, id: u64) -> (pb::Channel, u128) {
+        let r: pb::QueryChannelResponse = self
+            .h
+            .query(
+                "/weave.channels.v1.Query/Channel",
+                &pb::QueryChannelRequest { channel_id: id },
+            )
+            .unwrap();
+        (r.channel.unwrap(), r.remaining.parse().unwrap())
+    }
+
+    fn earnings(&self, seeder: u8) -> pb::SeederEarnings {
+        let r: pb::QuerySeederEarningsResponse = self
+            .h
+            .query(
+                "/weave.channels.v1.Query/SeederEarnings",
+                &pb::QuerySeederEarningsRequest {
+                    seeder: addr(seeder).to_string(),
+                },
+            )
+            .unwrap();
+        r.earnings.unwrap()
+    }
+
+    fn rejected(&mut self) -> Vec<(u32, u32)> {
+        self.h
+            .take_events()
+            .iter()
+            .filter(|e| e.kind == "weave.channels.v1.EventVoucherRejected")
+            .map(|e| {
+                (
+                    e.get("index").unwrap().parse().unwrap(),
+                    e.get("code").unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn claim_msg(seeder: u8, vouchers: Vec<pb::SignedVoucher>) -> Any {
+    any(
+        MSG_CLAIM,
+        &pb::MsgClaim {
+            seeder: addr(seeder).to_string(),
+            vouchers,
+        },
+    )
+}
+
+fn err(r: Result<(), TxError>) -> (&'static str, u32) {
+    let e = r.unwrap_err();
+    (e.codespace, e.code)
+}
+
+/// The price of `bytes` at PRICE per GiB, rounded up.
+fn cost(bytes: u64) -> u128 {
+    (u128::from(bytes) * PRICE).div_ceil(GIB)
+}
+
+#[test]
+fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    assert_eq!(c.h.balance(&escrow()), 10_000_000);
+    let bytes = 64u64 << 20; // 64 MiB = 1/16 GiB
+    let amount = cost(bytes); // 62_500
+    let v = c.voucher(1, SEEDER, bytes, amount, 1).sign(&c.key);
+    c.claim(SEEDER, vec![v]).unwrap();
+    // 70% to the seeder: 43_750; 18_750 through the split: fee 2% = 375,
+    // creator 80% of 18_375 = 14_700, collaborator 3_675.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 43_750);
+    assert_eq!(c.h.balance(&community_pool()), 375);
+    assert_eq!(c.h.balance(&addr(CREATOR)), FUNDS + 14_700);
+    assert_eq!(c.h.balance(&addr(COLLAB)), FUNDS + 3_675);
+    assert_eq!(c.h.balance(&escrow()), 10_000_000 - amount);
+    let (ch, remaining) = c.channel(1);
+    assert_eq!(remaining, 10_000_000 - amount);
+    assert_eq!(ch.paid, amount.to_string());
+    let e = c.earnings(SEEDER);
+    assert_eq!((e.earned.as_str(), e.verified_bytes), ("43750", bytes));
+
+    // The next voucher pays only the increase; the lane records it.
+    let v2 = c.voucher(1, SEEDER, 2 * bytes, 2 * amount, 2).sign(&c.key);
+    c.claim(SEEDER, vec![v2]).unwrap();
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 2 * 43_750);
+    let lane: pb::QueryLaneResponse =
+        c.h.query(
+            "/weave.channels.v1.Query/Lane",
+            &pb::QueryLaneRequest {
+                channel_id: 1,
+                seeder: addr(SEEDER).to_string(),
+                content_root: ROOT.to_vec(),
+            },
+        )
+        .unwrap();
+    let lane = lane.lane.unwrap();
+    assert_eq!(
+        (lane.claimed_amount.as_str(), lane.last_nonce),
+        ("125000", 2)
+    );
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 2 * bytes);
+}
+
+#[test]
+fn bad_vouchers_pay_nothing_and_say_why() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    // Channel 2 has its own voucher key.
+    let channel_one_key = std::mem::replace(&mut c.key, SigningKey::from([77; 32]));
+    c.open(10_000_000, 0, 1_000).unwrap();
+    c.key = channel_one_key;
+    let good = c.voucher(1, SEEDER, 1 << 20, cost(1 << 20), 5);
+    c.claim(SEEDER, vec![good.sign(&c.key)]).unwrap();
+
+    let other_key = SigningKey::from([7; 32]);
+    let mut forged = good.clone();
+    forged.cumulative_amount += 1_000;
+    forged.nonce = 6;
+    let mut forged_signed = forged.sign(&c.key);
+    forged_signed.voucher = {
+        let mut f = forged.clone();
+        f.cumulative_amount += 1;
+        prost::Message::encode_to_vec(&f.to_wire())
+    };
+    let cases: Vec<(pb::SignedVoucher, u8, (&str, u32))> = vec![
+        // Signed by a key that is not the channel's.
+        (
+            c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 6)
+                .sign(&other_key),
+            SEEDER,
+            ("channels", 13),
+        ),
+        // Bytes changed after signing.
+        (forged_signed, SEEDER, ("channels", 13)),
+        // A replay of the claimed voucher, and an older nonce.
+        (good.sign(&c.key), SEEDER, ("channels", 14)),
+        (
+            c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 4).sign(&c.key),
+            SEEDER,
+            ("channels", 14),
+        ),
+        // A higher nonce but no more money.
+        (
+            c.voucher(1, SEEDER, 2 << 20, cost(1 << 20), 9).sign(&c.key),
+            SEEDER,
+            ("channels", 15),
+        ),
+        // Another chain.
+        (
+            Voucher {
+                chain_id: "other-chain".into(),
+                ..c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 9)
+            }
+            .sign(&c.key),
+            SEEDER,
+            ("channels", 11),
+        ),
+        // Claimed by someone the voucher does not name.
+        (
+            c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 9).sign(&c.key),
+            SEEDER2,
+            ("channels", 12),
+        ),
+        // Channel 1's voucher presented as channel 2's.
+        (
+            c.voucher(2, SEEDER, 2 << 20, cost(2 << 20), 9).sign(&c.key),
+            SEEDER,
+            ("channels", 13),
+        ),
+        // Unknown channel.
+        (
+            c.voucher(99, SEEDER, 2 << 20, cost(2 << 20), 9)
+                .sign(&c.key),
+            SEEDER,
+            ("channels", 6),
+        ),
+        // Below the content's price.
+        (
+            c.voucher(1, SEEDER, 2 << 20, cost(2 << 20) - 2, 9)
+                .sign(&c.key),
+            SEEDER,
+            ("channels", 16),
+        ),
+        // Unknown content.
+        (
+            Voucher {
+                content_root: [1; 32],
+                ..c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 9)
+            }
+            .sign(&c.key),
+            SEEDER,
+            ("channels", 17),
+        ),
+        // Garbage bytes.
+        (
+            pb::SignedVoucher {
+                voucher: vec![0xff; 10],
+                signature: vec![0; 64],
+            },
+            SEEDER,
+            ("channels", 10),
+        ),
+        // An amount beyond u128.
+        (
+            pb::SignedVoucher {
+                voucher: prost::Message::encode_to_vec(&pb::Voucher {
+                    cumulative_amount: "999999999999999999999999999999999999999999".into(),
+                    ..c.voucher(1, SEEDER, 1, 1, 9).to_wire()
+                }),
+                signature: vec![0; 64],
+            },
+            SEEDER,
+            ("channels", 10),
+        ),
+    ];
+    for (i, (v, claimer, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(err(c.claim(claimer, vec![v])), expected, "case {i}");
+    }
+    // Only the good voucher counted.
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 1 << 20);
+}
+
+#[test]
+fn a_mixed_batch_pays_the_good_and_reports_the_bad() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let other = SigningKey::from([9; 32]);
+    let batch = vec![
+        c.voucher(1, SEEDER, 1 << 20, cost(1 << 20), 1).sign(&c.key),
+        c.voucher(1, SEEDER, 2 << 20, cost(2 << 20), 2).sign(&other),
+        c.voucher(1, SEEDER, 3 << 20, cost(3 << 20), 3).sign(&c.key),
+        c.voucher(1, SEEDER, 3 << 20, cost(3 << 20), 3).sign(&c.key),
+    ];
+    // Validators batch-verify the block's vouchers first; execution uses the result.
+    let msg = claim_msg(SEEDER, batch.clone());
+    c.channels.prepare_block(&c.h.state, &[&msg]);
+    c.claim(SEEDER, batch).unwrap();
+    assert_eq!(c.rejected(), vec![(1, 13), (3, 14)]);
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 3 << 20);
+    let (_, remaining) = c.channel(1);
+    assert_eq!(remaining, 10_000_000 - cost(3 << 20));
+}
+
+#[test]
+fn overdrawn_lanes_slash_collateral_and_record_overspend() {
+    let mut c = setup();
+    c.open(100_000, 50_000, 1_000).unwrap();
+    assert_eq!(c.h.balance(&escrow()), 150_000);
+    // Two seeders together claim 200_000 from a channel that holds 150_000.
+    let gib = 1u64 << 30;
+    let v1 = c.voucher(1, SEEDER, gib / 10, 120_000, 1).sign(&c.key);
+    let v2 = c.voucher(1, SEEDER2, gib / 20, 80_000, 1).sign(&c.key);
+    c.claim(SEEDER, vec![v1]).unwrap();
+    c.claim(SEEDER2, vec![v2]).unwrap();
+    let (ch, remaining) = c.channel(1);
+    assert_eq!(remaining, 0);
+    assert_eq!(ch.paid, "100000");
+    assert_eq!(ch.collateral_slashed, "50000");
+    assert_eq!(ch.overspend, "50000");
+    assert_eq!(c.h.balance(&escrow()), 0);
+    // Paid in order: the first seeder fully (70% of 120_000), the second partly.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 84_000);
+    assert_eq!(c.h.balance(&addr(SEEDER2)), FUNDS + 21_000);
+}
+
+#[test]
+fn close_challenge_settle_and_late_claims() {
+    let mut c = setup();
+    c.open(1_000_000, 10_000, 1_000).unwrap();
+    let close = |payer: u8| {
+        any(
+            MSG_CLOSE_CHANNEL,
+            &pb::MsgCloseChannel {
+                payer: addr(payer).to_string(),
+                channel_id: 1,
+            },
+        )
+    };
+    let top_up = |payer: u8| {
+        any(
+            MSG_TOP_UP,
+            &pb::MsgTopUp {
+                payer: addr(payer).to_string(),
+                channel_id: 1,
+                amount: "500".into(),
+            },
+        )
+    };
+    // Only the payer tops up or closes.
+    assert_eq!(
+        err(c.h.exec_checked(addr(SEEDER), &top_up(SEEDER))),
+        ("channels", 7)
+    );
+    assert_eq!(
+        err(c.h.exec_checked(addr(SEEDER), &close(SEEDER))),
+        ("channels", 7)
+    );
+    c.h.exec_checked(addr(PAYER), &top_up(PAYER)).unwrap();
+    c.h.exec_checked(addr(PAYER), &close(PAYER)).unwrap();
+    assert_eq!(
+        err(c.h.exec_checked(addr(PAYER), &close(PAYER))),
+        ("channels", 8)
+    );
+    assert_eq!(
+        err(c.h.exec_checked(addr(PAYER), &top_up(PAYER))),
+        ("channels", 8)
+    );
+    let (ch, _) = c.channel(1);
+    assert_eq!(ch.settle_height, 11);
+
+    // During the challenge period a seeder can still claim.
+    c.h.advance(5).unwrap();
+    let v = c.voucher(1, SEEDER, 1 << 20, 100_000, 1).sign(&c.key);
+    c.claim(SEEDER, vec![v]).unwrap();
+    let before = c.h.balance(&addr(PAYER));
+    c.h.advance(6).unwrap(); // end block of height 11 settles
+    let (ch, remaining) = c.channel(1);
+    assert_eq!(ch.status, pb::ChannelStatus::Settled as i32);
+    assert_eq!(remaining, 0);
+    // The remainder and the collateral went back to the payer; escrow is empty.
+    assert_eq!(
+        c.h.balance(&addr(PAYER)),
+        before + 1_000_500 - 100_000 + 10_000
+    );
+    assert_eq!(c.h.balance(&escrow()), 0);
+    // A claim after settlement fails.
+    let late = c.voucher(1, SEEDER, 2 << 20, 200_000, 2).sign(&c.key);
+    assert_eq!(err(c.claim(SEEDER, vec![late])), ("channels", 9));
+}
+
+#[test]
+fn expiry_starts_the_challenge_period() {
+    let mut c = setup();
+    c.open(1_000, 0, 3).unwrap();
+    c.h.advance(3).unwrap(); // end block of height 3: closing, settles at 13
+    let (ch, _) = c.channel(1);
+    assert_eq!(
+        (ch.status, ch.settle_height),
+        (pb::ChannelStatus::Closing as i32, 13)
+    );
+    c.h.advance(10).unwrap();
+    assert_eq!(c.channel(1).0.status, pb::ChannelStatus::Settled as i32);
+}
+
+#[test]
+fn opening_errors() {
+    let mut c = setup();
+    assert_eq!(err(c.open(0, 0, 100)), ("channels", 2));
+    assert_eq!(err(c.open(100, 0, 1)), ("channels", 5));
+    assert_eq!(err(c.open(u128::MAX, 1, 100)), ("channels", 3));
+    assert_eq!(err(c.open(FUNDS * 2, 0, 100)), ("sdk", 5));
+    let bad_key = any(
+        MSG_OPEN_CHANNEL,
+        &pb::MsgOpenChannel {
+            payer: addr(PAYER).to_string(),
+            deposit: "10".into(),
+            voucher_key: vec![1; 31],
+            expiry_height: 100,
+            collateral: String::new(),
+        },
+    );
+    assert_eq!(
+        err(c.h.exec_checked(addr(PAYER), &bad_key)),
+        ("channels", 4)
+    );
+    assert_eq!(err(c.claim(SEEDER, vec![])), ("channels", 18));
+}
+
+#[test]
+fn params_change_only_through_gov() {
+    let mut c = setup();
+    let msg = |authority: Address, bps: u32| {
+        any(
+            MSG_UPDATE_PARAMS,
+            &pb::MsgUpdateParams {
+                authority: authority.to_string(),
+                params: Some(pb::Params {
+                    seeder_share_bps: bps,
+                    challenge_period_blocks: 5,
+                    max_vouchers_per_claim: 10,
+                    max_settlements_per_block: 10,
+                }),
+            },
+        )
+    };
+    assert_eq!(
+        err(c.h.exec_checked(addr(1), &msg(addr(1), 5000))),
+        ("channels", 19)
+    );
+    assert_eq!(
+        err(c
+            .h
+            .exec_checked(gov_authority(), &msg(gov_authority(), 10_001))),
+        ("channels", 20)
+    );
+    c.h.exec_checked(gov_authority(), &msg(gov_authority(), 5000))
+        .unwrap();
+    let r: pb::QueryParamsResponse =
+        c.h.query(
+            "/weave.channels.v1.Query/Params",
+            &pb::QueryParamsRequest {},
+        )
+        .unwrap();
+    assert_eq!(r.params.unwrap().challenge_period_blocks, 5);
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Open {
+        deposit: u128,
+        collateral: u128,
+    },
+    TopUp {
+        channel: u64,
+        amount: u128,
+    },
+    Claim {
+        channel: u64,
+        seeder: bool,
+        step: u128,
+    },
+    Close {
+        channel: u64,
+    },
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (1u128..2_000_000, 0u128..500_000).prop_map(|(deposit, collateral)| Op::Open {
+            deposit,
+            collateral
+        }),
+        (1u64..4, 1u128..500_000).prop_map(|(channel, amount)| Op::TopUp { channel, amount }),
+        (1u64..4, proptest::bool::ANY, 1u128..800_000).prop_map(|(channel, seeder, step)| {
+            Op::Claim {
+                channel,
+                seeder,
+                step,
+            }
+        }),
+        (1u64..4).prop_map(|channel| Op::Close { channel }),
+        (1u64..15).prop_map(Op::Advance),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// For any sequence of opens, top-ups, claims and closes: supply is conserved, no
+    /// lane is paid more than its highest voucher, and no channel pays out more than
+    /// its deposit plus collateral.
+    #[test]
+    fn channel_accounting_holds(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut c = setup();
+        let everyone: Vec<Address> = (1..=9).map(addr).chain([community_pool(), escrow()]).collect();
+        let total = |h: &mut Harness| everyone.iter().map(|a| h.balance(a)).sum::<u128>();
+        let supply = total(&mut c.h);
+        // Highest voucher amount signed per (channel, seeder) lane.
+        let mut highest = std::collections::BTreeMap::<(u64, u8), (u128, u64)>::new();
+        for op in ops {
+            match op {
+                Op::Open { deposit, collateral } => { let _ = c.open(deposit, collateral, 10_000); }
+                Op::TopUp { channel, amount } => {
+                    let _ = c.h.exec(addr(PAYER), &any(MSG_TOP_UP, &pb::MsgTopUp {
+                        payer: addr(PAYER).to_string(), channel_id: channel, amount: amount.to_string() }));
+                }
+                Op::Claim { channel, seeder, step } => {
+                    let who = if seeder { SEEDER } else { SEEDER2 };
+                    let entry = highest.entry((channel, who)).or_insert((0, 0));
+                    entry.0 += step;
+                    entry.1 += 1;
+                    let v = c.voucher(channel, who, 1, entry.0, entry.1).sign(&c.key);
+                    let _ = c.claim(who, vec![v]);
+                }
+                Op::Close { channel } => {
+                    let _ = c.h.exec(addr(PAYER), &any(MSG_CLOSE_CHANNEL, &pb::MsgCloseChannel {
+                        payer: addr(PAYER).to_string(), channel_id: channel }));
+                }
+                Op::Advance(n) => c.h.advance(n).unwrap(),
+            }
+            prop_assert_eq!(total(&mut c.h), supply);
+        }
+        for id in 1..4u64 {
+            let r: Result<pb::QueryChannelResponse, _> = c.h.query(
+                "/weave.channels.v1.Query/Channel", &pb::QueryChannelRequest { channel_id: id });
+            let Ok(r) = r else { continue };
+            let ch = r.channel.unwrap();
+            let deposit: u128 = ch.deposit.parse().unwrap();
+            let paid: u128 = ch.paid.parse().unwrap();
+            let collateral: u128 = ch.collateral.parse().unwrap();
+            let slashed: u128 = ch.collateral_slashed.parse().unwrap();
+            prop_assert!(paid <= deposit && slashed <= collateral);
+            for who in [SEEDER, SEEDER2] {
+                let lane: Result<pb::QueryLaneResponse, _> = c.h.query(
+                    "/weave.channels.v1.Query/Lane",
+                    &pb::QueryLaneRequest { channel_id: id, seeder: addr(who).to_string(), content_root: ROOT.to_vec() });
+                if let Ok(lane) = lane {
+                    let claimed: u128 = lane.lane.unwrap().claimed_amount.parse().unwrap();
+                    prop_assert!(claimed <= highest.get(&(id, who)).map_or(0, |h| h.0));
+                }
+            }
+        }
+    }
+}
