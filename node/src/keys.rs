@@ -219,8 +219,10 @@ impl SigningKey {
     /// The 32-byte secret: the secp256k1 scalar (big-endian) or the ed25519 seed.
     ///
     /// Besides the key file, the content commands use it as the seed of the account's
-    /// X25519 buyer key (`weave_slices::BuyerSecret::from_seed`), so that key needs no
-    /// secret file of its own.
+    /// X25519 buyer key (`weave_slices::BuyerSecret::from_seed`), and the channels
+    /// commands derive the account's ed25519 voucher key from it
+    /// (`blake3::derive_key("weave/voucher-key/v1", ..)`), so neither key needs a secret
+    /// file of its own.
     pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
         match self {

@@ -1,7 +1,8 @@
 //! `weaved`: the Weave node and its command line.
 //!
 //! One binary is the ABCI application server, the gRPC API, the supervisor of the
-//! CometBFT process, the key ring and the client commands (`tx`, `query`, `content`).
+//! CometBFT process, the key ring and the client commands (`tx`, `query`, `content`,
+//! `channels`).
 
 // Wall-clock time is fine outside the state machine (timeouts, the load tool).
 #![allow(clippy::disallowed_methods)]
@@ -95,6 +96,9 @@ enum Command {
     /// Content keys on this machine: open a delivered key, serve keys to buyers.
     #[command(subcommand)]
     Content(client::ContentCmd),
+    /// Payment channel vouchers on this machine: sign a voucher with a channel's key.
+    #[command(subcommand)]
+    Channels(client::ChannelsCmd),
     /// Load-test a node with signed bank sends and compare with CometBFT's kvstore.
     Load(load::LoadArgs),
 }
@@ -113,6 +117,7 @@ fn main() {
         Command::Tx(cmd) => client::run_tx(cmd, &cli.global),
         Command::Query(cmd) => client::run_query(cmd, &cli.global),
         Command::Content(cmd) => client::run_content(cmd, &cli.global),
+        Command::Channels(cmd) => client::run_channels(cmd, &cli.global),
         Command::Load(args) => load::run(args, &cli.global),
     };
     if let Err(e) = result {

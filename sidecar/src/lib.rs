@@ -50,6 +50,7 @@ mod error;
 mod handle;
 mod limiter;
 mod node;
+pub mod payment;
 pub mod protocol;
 
 pub use config::{keypair_from_seed, loopback_tcp, Fault, Limits, SidecarConfig};

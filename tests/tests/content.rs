@@ -222,7 +222,10 @@ async fn content_sale_pays_a_three_way_split_and_delivers_keys() {
         let net = paid - fee;
         let shares = [share(net, 5000), share(net, 3000), share(net, 2000)];
         let remainder = net - shares.iter().sum::<u128>();
-        let lowest = (0..3).min_by_key(|i| &addr[*i]).unwrap();
+        // The chain orders recipients by raw address bytes, not by the bech32 text.
+        let lowest = (0..3)
+            .min_by_key(|i| addr[*i].parse::<cosmrs::AccountId>().unwrap().to_bytes())
+            .unwrap();
         for i in 0..3 {
             expected_gain[i] += shares[i] + if i == lowest { remainder } else { 0 };
         }

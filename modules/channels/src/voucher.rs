@@ -198,12 +198,22 @@ impl VerifiedCache {
         }
     }
 
-    /// Whether the item verifies: from the cache, or checked now.
+    /// Whether the item verifies: from the cache, or checked now (and then
+    /// remembered, so that a mempool recheck or the block does not check it again).
     pub fn verify(&self, item: &SignatureItem) -> bool {
-        if self.lock().contains(&item.digest()) {
+        let digest = item.digest();
+        if self.lock().contains(&digest) {
             return true;
         }
-        item.verify()
+        let ok = item.verify();
+        if ok {
+            let mut seen = self.lock();
+            if seen.len() >= CACHE_LIMIT {
+                seen.clear();
+            }
+            seen.insert(digest);
+        }
+        ok
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<[u8; 32]>> {

@@ -6,8 +6,9 @@
 //!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
 //!   optionally waits for the block.
 //! - [`query`] answers the `query` commands.
-//! - [`splits`] and [`content`] are the commands of those modules; [`content`] also
-//!   holds the `weaved content` group (content keys on this machine).
+//! - [`splits`], [`content`] and [`channels`] are the commands of those modules;
+//!   [`content`] also holds the `weaved content` group (content keys on this machine)
+//!   and [`channels`] the `weaved channels` group (signing vouchers).
 //! - [`render`] prints results: text for humans, or one JSON document with
 //!   `--output json`.
 //!
@@ -15,6 +16,7 @@
 //! back as `Error: <status message>` and exit code 1.
 
 mod builder;
+mod channels;
 mod content;
 #[cfg(test)]
 mod mock;
@@ -42,6 +44,7 @@ use tonic::{
 use weave_kernel::Address;
 
 pub(crate) use builder::{build_signed_tx, to_any, tx_hash, SignerData};
+pub(crate) use channels::{voucher_key, voucher_public_key, ChannelsCmd};
 pub(crate) use content::ContentCmd;
 
 use crate::{
@@ -73,6 +76,9 @@ pub(crate) enum TxCmd {
     /// key delivery.
     #[command(subcommand)]
     Content(content::ContentTxCmd),
+    /// Payment channels: open, top up, close, and claim vouchers.
+    #[command(subcommand)]
+    Channels(channels::ChannelsTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -90,6 +96,9 @@ pub(crate) enum QueryCmd {
     /// Content, access, prices, subscriptions, buyer keys and sealed keys.
     #[command(subcommand)]
     Content(content::ContentQueryCmd),
+    /// Payment channels, their lanes, seeders' earnings and the channels parameters.
+    #[command(subcommand)]
+    Channels(channels::ChannelsQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -253,6 +262,7 @@ pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Bank(cmd) => tx::run_bank(cmd, g),
         TxCmd::Splits(cmd) => splits::run_tx(cmd, g),
         TxCmd::Content(cmd) => content::run_tx(cmd, g),
+        TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
     }
 }
 
@@ -264,12 +274,18 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Tx(args) => query::run_tx(args, g),
         QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
+        QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
     }
 }
 
 /// Runs a `weaved content` command.
 pub(crate) fn run_content(cmd: ContentCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     content::run(cmd, g)
+}
+
+/// Runs a `weaved channels` command.
+pub(crate) fn run_channels(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+    channels::run(cmd, g)
 }
 
 #[cfg(test)]
@@ -288,6 +304,8 @@ mod tests {
         Query(QueryCmd),
         #[command(subcommand)]
         Content(ContentCmd),
+        #[command(subcommand)]
+        Channels(ChannelsCmd),
     }
 
     const ADDR: &str = "weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy";
@@ -462,6 +480,19 @@ mod tests {
             "content key 1 --from bob --out k.hex",
             "content serve-keys --from alice --once",
             "content serve-keys --from alice --interval 5",
+            "tx channels open --deposit 1000uweave --expiry-height 500 --from alice",
+            "tx channels open --deposit 1000 --expires-in 100 --collateral 50 --from alice --wait",
+            "tx channels top-up 1 500uweave --from alice",
+            "tx channels close 1 --from alice",
+            "tx channels claim --voucher-file a.json --from bob",
+            "tx channels claim --voucher-file a.json b.json --voucher-file c.json --from bob",
+            "query channels params",
+            "query channels channel 1",
+            "query channels lanes 1 --page-key 00ff --limit 5",
+            "query channels lane 1 ADDR ab",
+            "query channels earnings ADDR",
+            "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 10 --amount 5 --nonce 1",
+            "channels sign-voucher --from alice --channel 1 --seeder bob --content-root ab --bytes 0 --amount 5uweave --nonce 2 -o v.json --chain-id c",
         ] {
             parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         }
@@ -485,6 +516,16 @@ mod tests {
             "tx content purchase 1 --quantity 0",
             "tx content update 1 --tag a --clear-tags",
             "content serve-keys --from alice --interval 0",
+            // A channel needs a deposit and exactly one way to give its expiry.
+            "tx channels open --expiry-height 500 --from alice",
+            "tx channels open --deposit 0 --expiry-height 500 --from alice",
+            "tx channels open --deposit 10",
+            "tx channels open --deposit 10 --expiry-height 5 --expires-in 5",
+            "tx channels open --deposit 10 --expires-in 0",
+            "tx channels top-up 1 0",
+            "tx channels claim --from bob",
+            "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 0",
+            "channels sign-voucher --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 1",
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }

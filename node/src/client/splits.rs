@@ -273,7 +273,7 @@ pub(crate) fn run_tx(cmd: SplitsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 /// Basis points as a percentage with two decimals: `2500` is `25.00%`.
-fn percent(bps: u32) -> String {
+pub(super) fn percent(bps: u32) -> String {
     format!("{}.{:02}%", bps / 100, bps % 100)
 }
 

@@ -195,6 +195,14 @@ pub(super) fn parse_uweave(s: &str) -> Result<u128, String> {
         .map_err(|_| format!("invalid amount {s:?}: want uweave, e.g. 1000 or 1000{DENOM}"))
 }
 
+/// Parses a positive amount of uweave (a price, a tip, a deposit).
+pub(super) fn parse_positive(s: &str) -> Result<u128, String> {
+    match parse_uweave(s)? {
+        0 => Err(format!("the amount must be positive, got {s:?}")),
+        v => Ok(v),
+    }
+}
+
 /// Parses `1000uweave` or `1000uweave,5ufoo`: positive amounts, distinct denominations.
 fn parse_coins(s: &str) -> anyhow::Result<Coins> {
     let coins = s
@@ -303,6 +311,23 @@ fn weave_coins(coins: &Coins) -> Vec<WeaveCoin> {
         .collect()
 }
 
+/// The chain id to sign for: `given` (`--chain-id`), else `chain_id` of the home's
+/// `weaved.toml`.
+pub(super) fn resolve_chain_id(given: Option<&str>, g: &GlobalOpts) -> anyhow::Result<String> {
+    let chain_id = match given {
+        Some(id) => id.to_string(),
+        None => match node_config(&g.home)? {
+            Some(config) => config.chain_id,
+            None => bail!(
+                "--chain-id is required: there is no {} to read it from",
+                HomeLayout::new(&g.home).config_file().display()
+            ),
+        },
+    };
+    ensure!(!chain_id.is_empty(), "the chain id is empty");
+    Ok(chain_id)
+}
+
 /// Everything needed to sign and broadcast, resolved from the flags and the home.
 #[derive(Debug, Clone)]
 pub(super) struct TxPlan {
@@ -329,17 +354,7 @@ pub(super) struct TxPlan {
 impl TxPlan {
     /// Resolves the flags; the chain id falls back to the home's `weaved.toml`.
     pub(super) fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
-        let chain_id = match &opts.chain_id {
-            Some(id) => id.clone(),
-            None => match node_config(&g.home)? {
-                Some(config) => config.chain_id,
-                None => bail!(
-                    "--chain-id is required: there is no {} to read it from",
-                    HomeLayout::new(&g.home).config_file().display()
-                ),
-            },
-        };
-        ensure!(!chain_id.is_empty(), "the chain id is empty");
+        let chain_id = resolve_chain_id(opts.chain_id.as_deref(), g)?;
         Ok(Self {
             chain_id,
             fees: opts.fees,
@@ -409,6 +424,31 @@ impl Submitted {
             .flat_map(|e| e.attributes.iter())
             .find(|a| a.key == key)
             .map(|a| a.value.clone())
+    }
+
+    /// The attributes, as `(key, value)` pairs, of every event of type `event_type`
+    /// the transaction emitted in its block, in order; empty before inclusion.
+    pub(super) fn events(&self, event_type: &str) -> Vec<Vec<(String, String)>> {
+        let Some(response) = self.included.as_ref().and_then(|i| i.tx_response.as_ref()) else {
+            return Vec::new();
+        };
+        response
+            .events
+            .iter()
+            .filter(|e| e.r#type == event_type)
+            .map(|e| {
+                e.attributes
+                    .iter()
+                    .map(|a| (a.key.clone(), a.value.clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Whether the transaction is known to be in a block (with `--wait`), whatever its
+    /// result.
+    pub(super) fn is_included(&self) -> bool {
+        self.included.is_some()
     }
 
     /// Whether the transaction is known to have failed: refused by CheckTx, or failed

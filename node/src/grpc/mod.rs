@@ -19,6 +19,7 @@
 
 mod auth;
 mod bank;
+mod channels;
 mod content;
 mod sidecar;
 mod splits;
@@ -48,6 +49,7 @@ use cosmos_sdk_proto::cosmos::{
 };
 use weave_proto::weave::{
     bank::v1::query_server::QueryServer as WeaveBankQueryServer,
+    channels::v1::query_server::QueryServer as ChannelsQueryServer,
     content::v1::query_server::QueryServer as ContentQueryServer,
     sidecar::v1::sidecar_server::SidecarServer,
     splits::v1::query_server::QueryServer as SplitsQueryServer,
@@ -248,6 +250,7 @@ const WEAVE_SERVICES: &[&str] = &[
     weave_proto::weave::bank::v1::query_server::SERVICE_NAME,
     weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
     weave_proto::weave::content::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::channels::v1::query_server::SERVICE_NAME,
     weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
 ];
 
@@ -306,6 +309,9 @@ pub(crate) async fn serve(
         ))))
         .add_service(bounded!(ContentQueryServer::new(
             content::ContentQuery::new(node.clone())
+        )))
+        .add_service(bounded!(ChannelsQueryServer::new(
+            channels::ChannelsQuery::new(node.clone())
         )))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
@@ -540,6 +546,13 @@ mod tests {
                 .expect("splits params over tcp")
                 .into_inner();
         assert!(params.params.is_some());
+        let params =
+            weave_proto::weave::channels::v1::query_client::QueryClient::new(channel.clone())
+                .params(weave_proto::weave::channels::v1::QueryParamsRequest {})
+                .await
+                .expect("channels params over tcp")
+                .into_inner();
+        assert!(params.params.is_some());
 
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {
@@ -560,14 +573,17 @@ mod tests {
             names.iter().any(|n| n == "weave.bank.v1.Query"),
             "{names:?}"
         );
-        for served in ["weave.splits.v1.Query", "weave.content.v1.Query"] {
+        for served in [
+            "weave.splits.v1.Query",
+            "weave.content.v1.Query",
+            "weave.channels.v1.Query",
+        ] {
             assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
         }
         assert!(!names.iter().any(|n| n == "weave.bank.v1.Msg"), "{names:?}");
-        assert!(
-            !names.iter().any(|n| n == "weave.content.v1.Msg"),
-            "{names:?}"
-        );
+        for unserved in ["weave.content.v1.Msg", "weave.channels.v1.Msg"] {
+            assert!(!names.iter().any(|n| n == unserved), "{names:?}");
+        }
 
         stop_tx.send(()).expect("server still running");
         server.await.expect("join").expect("clean shutdown");

@@ -125,7 +125,7 @@ pub(super) fn root_of(content: &pb::Content) -> anyhow::Result<[u8; 32]> {
 }
 
 /// Parses a Merkle root given in hex (64 digits, an optional `0x`).
-pub(super) fn parse_root(s: &str) -> anyhow::Result<[u8; 32]> {
+pub(crate) fn parse_root(s: &str) -> anyhow::Result<[u8; 32]> {
     let s = s.trim();
     let s = s.strip_prefix("0x").unwrap_or(s);
     let mut root = [0u8; 32];

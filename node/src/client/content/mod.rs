@@ -24,7 +24,8 @@ use clap::Subcommand;
 use serde_json::json;
 use weave_slices::{open_key, ContentKey};
 
-pub(crate) use query::{run as run_query, ContentQueryCmd};
+pub(crate) use keys::parse_root;
+pub(crate) use query::{next_key, print_page, run as run_query, ContentQueryCmd, PageArgs};
 pub(crate) use tx::{run as run_tx, ContentTxCmd};
 
 use self::{

@@ -36,7 +36,7 @@ pub(crate) struct PageArgs {
 
 impl PageArgs {
     /// The page request.
-    fn request(&self) -> anyhow::Result<PageRequest> {
+    pub(crate) fn request(&self) -> anyhow::Result<PageRequest> {
         let key = match &self.page_key {
             Some(hex_key) => hex::decode(hex_key.trim())
                 .with_context(|| format!("invalid --page-key {hex_key:?}: want hex"))?,
@@ -273,7 +273,7 @@ where
 }
 
 /// The next key of a page response.
-fn next_key(page: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
+pub(crate) fn next_key(page: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
     page.map(|p| p.next_key).unwrap_or_default()
 }
 
@@ -441,7 +441,7 @@ fn content_line(c: &pb::Content) -> String {
 }
 
 /// Prints a page of a listing: its entries, then where the next page starts.
-fn print_page(
+pub(crate) fn print_page(
     g: &GlobalOpts,
     field: &str,
     entries: Vec<(Value, String)>,

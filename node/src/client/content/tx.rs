@@ -21,7 +21,7 @@ use crate::{
         connect, resolve_address, runtime,
         splits::{parse_recipient, resolve_recipients, RecipientArg},
         to_any,
-        tx::{from_key, parse_uweave, submit_with, TxOpts},
+        tx::{from_key, parse_positive, parse_uweave, submit_with, TxOpts},
     },
     keys::Keyring,
     GlobalOpts,
@@ -108,14 +108,6 @@ pub(crate) fn sorted_tiers(mut tiers: Vec<pb::RightsTier>) -> anyhow::Result<Vec
     tiers.sort_by_key(|t| t.min_tokens);
     record::check_tiers(&tiers).map_err(|e| anyhow!("{e}"))?;
     Ok(tiers)
-}
-
-/// Parses a positive amount of uweave (a price, a tip).
-fn parse_positive(s: &str) -> Result<u128, String> {
-    match parse_uweave(s)? {
-        0 => Err(format!("the amount must be positive, got {s:?}")),
-        v => Ok(v),
-    }
 }
 
 /// `weaved tx content register` flags.
