@@ -152,7 +152,8 @@ impl<P: Ord + Clone> CreditLedger<P> {
         c.paid = c.paid.max(voucher.cumulative_bytes);
         let key = (voucher.channel_id, root);
         let better = self.best.get(&key).is_none_or(|b| {
-            voucher.nonce > b.voucher.nonce && voucher.cumulative_amount > b.voucher.cumulative_amount
+            voucher.nonce > b.voucher.nonce
+                && voucher.cumulative_amount > b.voucher.cumulative_amount
         });
         if better {
             self.best.insert(
@@ -205,9 +206,15 @@ mod tests {
         let mut payer = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), 1_000_000);
         let s = seeder();
         let v1 = Voucher::decode(&payer.pay(&s, ROOT, 1 << 20).unwrap().voucher).unwrap();
-        assert_eq!((v1.cumulative_bytes, v1.cumulative_amount, v1.nonce), (1 << 20, 977, 1));
+        assert_eq!(
+            (v1.cumulative_bytes, v1.cumulative_amount, v1.nonce),
+            (1 << 20, 977, 1)
+        );
         let v2 = Voucher::decode(&payer.pay(&s, ROOT, 1 << 20).unwrap().voucher).unwrap();
-        assert_eq!((v2.cumulative_bytes, v2.cumulative_amount, v2.nonce), (2 << 20, 1954, 2));
+        assert_eq!(
+            (v2.cumulative_bytes, v2.cumulative_amount, v2.nonce),
+            (2 << 20, 1954, 2)
+        );
         // Tiny slices still raise the amount by at least one unit.
         let mut cheap = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), 1);
         let a = Voucher::decode(&cheap.pay(&s, ROOT, 10).unwrap().voucher).unwrap();
