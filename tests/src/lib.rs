@@ -392,3 +392,106 @@ pub fn rpc_get(port: u16, path: &str) -> anyhow::Result<serde_json::Value> {
     }
     Ok(v["result"].clone())
 }
+
+/// The fee every CLI transaction of the end-to-end tests pays ([`Node::tx`]), so
+/// balances can be checked to the unit.
+pub const TEST_FEES: &str = "10000uweave";
+/// [`TEST_FEES`] as a number.
+pub const TEST_FEE: u128 = 10_000;
+/// The gas limit those transactions carry.
+pub const TEST_GAS: &str = "400000";
+
+impl Node {
+    /// Runs `weaved ARGS --output json` against this node and parses its output,
+    /// failing with its stderr and the node's logs.
+    pub fn cli(&self, args: &[&str]) -> serde_json::Value {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--output", "json"]);
+        let out = self.weaved(&full).expect("running weaved");
+        assert!(
+            out.status.success(),
+            "weaved {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.tail_logs()
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "weaved {args:?}: bad JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    fn tx_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        let mut full: Vec<&str> = vec!["tx"];
+        full.extend(args);
+        full.extend(["--fees", TEST_FEES, "--gas", TEST_GAS, "--wait"]);
+        full
+    }
+
+    /// `weaved tx ARGS` with the fixed fee and gas, waiting for its block.
+    pub fn tx(&self, args: &[&str]) -> serde_json::Value {
+        self.cli(&Self::tx_args(args))
+    }
+
+    /// `weaved tx ARGS` that must fail; returns its stderr.
+    pub fn tx_fails(&self, args: &[&str]) -> String {
+        let out = self.weaved(&Self::tx_args(args)).expect("running weaved");
+        assert!(
+            !out.status.success(),
+            "weaved tx {args:?} should have failed"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// An offline `weaved` command (home and key ring, no node), parsed as JSON.
+    pub fn local(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(weaved_bin())
+            .args(args)
+            .args(["--keyring-backend", "test", "--output", "json"])
+            .arg("--home")
+            .arg(self.home.path())
+            .output()
+            .expect("running weaved");
+        assert!(
+            out.status.success(),
+            "weaved {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Adds a key to this node's test key ring; returns its address.
+    pub fn add_key(&self, name: &str) -> String {
+        let v = self.local(&["keys", "add", name]);
+        v["address"].as_str().expect("key address").to_string()
+    }
+
+    /// The uweave balance of an address.
+    pub fn balance(&self, address: &str) -> u128 {
+        let v = self.cli(&["query", "bank", "balances", address]);
+        v["balances"]
+            .as_array()
+            .expect("balances")
+            .iter()
+            .find(|c| c["denom"] == "uweave")
+            .map_or(0, |c| {
+                c["amount"]
+                    .as_str()
+                    .and_then(|a| a.parse().ok())
+                    .expect("amount")
+            })
+    }
+}
+
+/// Whether a CLI error names `codespace:code` (refused at CheckTx or failed in a
+/// block).
+pub fn has_code(err: &str, codespace: &str, code: u32) -> bool {
+    err.contains(&format!("{codespace}:{code}"))
+        || err.contains(&format!("codespace {codespace}, code {code}:"))
+}
+
+/// `floor(amount × bps / 10000)`.
+pub fn bps_of(amount: u128, bps: u128) -> u128 {
+    amount * bps / 10_000
+}

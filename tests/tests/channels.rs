@@ -9,117 +9,19 @@
 //! deposit back; a claim after settlement fails.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use serde_json::Value;
-use weave_e2e::{weaved_bin, Node};
+use weave_e2e::{bps_of, has_code, Node, TEST_FEE};
 
-const FEES: &str = "10000uweave";
-const FEE: u128 = 10_000;
 /// uweave per GiB.
 const PRICE: u128 = 2_000_000;
 const GIB: u128 = 1 << 30;
-
-fn cli(node: &Node, args: &[&str]) -> Value {
-    let mut full: Vec<&str> = args.to_vec();
-    full.extend(["--output", "json"]);
-    let out = node.weaved(&full).unwrap();
-    assert!(
-        out.status.success(),
-        "weaved {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        node.tail_logs()
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "weaved {args:?}: bad JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn tx(node: &Node, args: &[&str]) -> Value {
-    let mut full: Vec<&str> = vec!["tx"];
-    full.extend(args);
-    full.extend(["--fees", FEES, "--gas", "400000", "--wait"]);
-    cli(node, &full)
-}
-
-/// A transaction that must fail; returns its stderr.
-fn tx_fails(node: &Node, args: &[&str]) -> String {
-    let mut full: Vec<&str> = vec!["tx"];
-    full.extend(args);
-    full.extend(["--fees", FEES, "--gas", "400000", "--wait"]);
-    let out = node.weaved(&full).unwrap();
-    assert!(!out.status.success(), "weaved {args:?} should have failed");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// An offline command (no node): home and key ring only.
-fn local(node: &Node, args: &[&str]) -> Value {
-    let out = Command::new(weaved_bin())
-        .args(args)
-        .args(["--keyring-backend", "test", "--output", "json"])
-        .arg("--home")
-        .arg(node.home_path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "weaved {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
-
-fn add_key(node: &Node, name: &str) -> String {
-    let out = Command::new(weaved_bin())
-        .args([
-            "keys",
-            "add",
-            name,
-            "--keyring-backend",
-            "test",
-            "--output",
-            "json",
-        ])
-        .arg("--home")
-        .arg(node.home_path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["address"].as_str().unwrap().to_string()
-}
-
-fn balance(node: &Node, address: &str) -> u128 {
-    let v = cli(node, &["query", "bank", "balances", address]);
-    v["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["denom"] == "uweave")
-        .map_or(0, |c| c["amount"].as_str().unwrap().parse().unwrap())
-}
-
-/// Whether a CLI error names `codespace:code` (refused at CheckTx or failed in a block).
-fn has_code(err: &str, codespace: &str, code: u32) -> bool {
-    err.contains(&format!("{codespace}:{code}"))
-        || err.contains(&format!("codespace {codespace}, code {code}:"))
-}
 
 /// An address's raw bytes: the chain orders split recipients by these, not by the
 /// bech32 text.
 fn raw(address: &str) -> Vec<u8> {
     address.parse::<cosmrs::AccountId>().unwrap().to_bytes()
-}
-
-fn bps(amount: u128, bps: u128) -> u128 {
-    amount * bps / 10_000
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,55 +35,49 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
     node.start().unwrap();
 
     let names = ["creator", "collab", "viewer", "seeder-a", "seeder-b"];
-    let addr: Vec<String> = names.iter().map(|n| add_key(&node, n)).collect();
+    let addr: Vec<String> = names.iter().map(|n| node.add_key(n)).collect();
     let (creator, collab, viewer, seeder_a, seeder_b) =
         (&addr[0], &addr[1], &addr[2], &addr[3], &addr[4]);
     for a in [creator, viewer, seeder_a, seeder_b] {
-        tx(&node, &["bank", "send", "validator", a, "50000000uweave"]);
+        node.tx(&["bank", "send", "validator", a, "50000000uweave"]);
     }
 
     // 64 MiB of content, split 80/20.
     let file = node.home_path().join("film.bin");
     std::fs::write(&file, vec![7u8; 64 << 20]).unwrap();
-    let registered = tx(
-        &node,
-        &[
-            "content",
-            "register",
-            "--from",
-            "creator",
-            "--file",
-            file.to_str().unwrap(),
-            "--title",
-            "Paid film",
-            "--price",
-            "1000",
-            "--price-per-gib",
-            &PRICE.to_string(),
-            "--recipient",
-            &format!("{creator}:8000"),
-            "--recipient",
-            &format!("{collab}:2000"),
-        ],
-    );
+    let registered = node.tx(&[
+        "content",
+        "register",
+        "--from",
+        "creator",
+        "--file",
+        file.to_str().unwrap(),
+        "--title",
+        "Paid film",
+        "--price",
+        "1000",
+        "--price-per-gib",
+        &PRICE.to_string(),
+        "--recipient",
+        &format!("{creator}:8000"),
+        "--recipient",
+        &format!("{collab}:2000"),
+    ]);
     let root = registered["root"].as_str().unwrap().to_string();
 
     // The viewer opens a channel.
-    let opened = tx(
-        &node,
-        &[
-            "channels",
-            "open",
-            "--deposit",
-            "10000000",
-            "--expires-in",
-            "10000",
-            "--from",
-            "viewer",
-        ],
-    );
+    let opened = node.tx(&[
+        "channels",
+        "open",
+        "--deposit",
+        "10000000",
+        "--expires-in",
+        "10000",
+        "--from",
+        "viewer",
+    ]);
     let channel = opened["channel_id"].as_u64().unwrap().to_string();
-    let viewer_after_open = balance(&node, viewer);
+    let viewer_after_open = node.balance(viewer);
 
     // Vouchers for 40 MiB from seeder A and 24 MiB from seeder B, cumulative.
     let dir = tempfile::tempdir().unwrap();
@@ -189,78 +85,66 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
         let path = dir.path().join(name);
         let bytes = mib << 20;
         let amount = (u128::from(bytes) * PRICE).div_ceil(GIB);
-        local(
-            &node,
-            &[
-                "channels",
-                "sign-voucher",
-                "--from",
-                "viewer",
-                "--channel",
-                &channel,
-                "--seeder",
-                seeder,
-                "--content-root",
-                &root,
-                "--bytes",
-                &bytes.to_string(),
-                "--amount",
-                &amount.to_string(),
-                "--nonce",
-                &nonce.to_string(),
-                "-o",
-                path.to_str().unwrap(),
-            ],
-        );
+        node.local(&[
+            "channels",
+            "sign-voucher",
+            "--from",
+            "viewer",
+            "--channel",
+            &channel,
+            "--seeder",
+            seeder,
+            "--content-root",
+            &root,
+            "--bytes",
+            &bytes.to_string(),
+            "--amount",
+            &amount.to_string(),
+            "--nonce",
+            &nonce.to_string(),
+            "-o",
+            path.to_str().unwrap(),
+        ]);
         (path.to_str().unwrap().to_string(), amount)
     };
     let (a1, _) = sign(seeder_a, 20, 1, "a1.json");
     let (a2, a_amount) = sign(seeder_a, 40, 2, "a2.json");
     let (b1, b_amount) = sign(seeder_b, 24, 1, "b1.json");
 
-    let before: Vec<u128> = addr.iter().map(|a| balance(&node, a)).collect();
-    let pool = cli(
-        &node,
-        &["query", "bank", "module-account", "community_pool"],
-    )["address"]
+    let before: Vec<u128> = addr.iter().map(|a| node.balance(a)).collect();
+    let pool = node.cli(&["query", "bank", "module-account", "community_pool"])["address"]
         .as_str()
         .unwrap()
         .to_string();
-    let pool_before = balance(&node, &pool);
-    tx(
-        &node,
-        &[
-            "channels",
-            "claim",
-            "--voucher-file",
-            &a1,
-            "--voucher-file",
-            &a2,
-            "--from",
-            "seeder-a",
-        ],
-    );
-    tx(
-        &node,
-        &[
-            "channels",
-            "claim",
-            "--voucher-file",
-            &b1,
-            "--from",
-            "seeder-b",
-        ],
-    );
+    let pool_before = node.balance(&pool);
+    node.tx(&[
+        "channels",
+        "claim",
+        "--voucher-file",
+        &a1,
+        "--voucher-file",
+        &a2,
+        "--from",
+        "seeder-a",
+    ]);
+    node.tx(&[
+        "channels",
+        "claim",
+        "--voucher-file",
+        &b1,
+        "--from",
+        "seeder-b",
+    ]);
 
     // Each claim pays 70 % to its seeder and the rest through the split (2 % fee).
     let mut creator_gain = 0;
     let mut collab_gain = 0;
     let mut fees = 0;
     for amount in [a_amount, b_amount] {
-        let rest = amount - bps(amount, 7000);
-        let fee = bps(rest, 200);
+        let rest = amount - bps_of(amount, 7000);
+        let fee = bps_of(rest, 200);
         let net = rest - fee;
-        let (c, k) = (bps(net, 8000), bps(net, 2000));
+        let (c, k) = (bps_of(net, 8000), bps_of(net, 2000));
         let remainder = net - c - k;
         let creator_first = raw(creator) < raw(collab);
         creator_gain += c + if creator_first { remainder } else { 0 };
@@ -268,34 +152,31 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
         fees += fee;
     }
     assert_eq!(
-        balance(&node, seeder_a),
-        before[3] + bps(a_amount, 7000) - FEE
+        node.balance(seeder_a),
+        before[3] + bps_of(a_amount, 7000) - TEST_FEE
     );
     assert_eq!(
-        balance(&node, seeder_b),
-        before[4] + bps(b_amount, 7000) - FEE
+        node.balance(seeder_b),
+        before[4] + bps_of(b_amount, 7000) - TEST_FEE
     );
-    assert_eq!(balance(&node, creator), before[0] + creator_gain);
-    assert_eq!(balance(&node, collab), before[1] + collab_gain);
-    assert_eq!(balance(&node, &pool), pool_before + fees);
-    let earnings = cli(&node, &["query", "channels", "earnings", seeder_a]);
+    assert_eq!(node.balance(creator), before[0] + creator_gain);
+    assert_eq!(node.balance(collab), before[1] + collab_gain);
+    assert_eq!(node.balance(&pool), pool_before + fees);
+    let earnings = node.cli(&["query", "channels", "earnings", seeder_a]);
     assert!(
         earnings.to_string().contains(&(40u64 << 20).to_string()),
         "{earnings}"
     );
 
     // A replayed voucher and a forged one are refused.
-    let err = tx_fails(
-        &node,
-        &[
-            "channels",
-            "claim",
-            "--voucher-file",
-            &a2,
-            "--from",
-            "seeder-a",
-        ],
-    );
+    let err = node.tx_fails(&[
+        "channels",
+        "claim",
+        "--voucher-file",
+        &a2,
+        "--from",
+        "seeder-a",
+    ]);
     assert!(has_code(&err, "channels", 14), "{err}");
     let forged_path = dir.path().join("forged.json");
     let mut forged: Value =
@@ -308,46 +189,40 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
     };
     forged["signature"] = Value::String(flipped);
     std::fs::write(&forged_path, serde_json::to_vec(&forged).unwrap()).unwrap();
-    let err = tx_fails(
-        &node,
-        &[
-            "channels",
-            "claim",
-            "--voucher-file",
-            forged_path.to_str().unwrap(),
-            "--from",
-            "seeder-b",
-        ],
-    );
+    let err = node.tx_fails(&[
+        "channels",
+        "claim",
+        "--voucher-file",
+        forged_path.to_str().unwrap(),
+        "--from",
+        "seeder-b",
+    ]);
     assert!(has_code(&err, "channels", 13), "{err}");
 
     // The viewer closes and, after the challenge period, gets the rest back.
-    let closed = tx(&node, &["channels", "close", &channel, "--from", "viewer"]);
+    let closed = node.tx(&["channels", "close", &channel, "--from", "viewer"]);
     let settle = closed["settle_height"].as_u64().unwrap();
     node.wait_for_height(settle + 1, Duration::from_secs(60))
         .unwrap();
-    let ch = cli(&node, &["query", "channels", "channel", &channel]);
+    let ch = node.cli(&["query", "channels", "channel", &channel]);
     assert!(
         ch.to_string().contains("SETTLED") || ch.to_string().contains("settled"),
         "{ch}"
     );
     assert_eq!(
-        balance(&node, viewer),
-        viewer_after_open - FEE + (10_000_000 - a_amount - b_amount)
+        node.balance(viewer),
+        viewer_after_open - TEST_FEE + (10_000_000 - a_amount - b_amount)
     );
     // A claim after settlement fails.
     let (late, _) = sign(seeder_b, 30, 2, "late.json");
-    let err = tx_fails(
-        &node,
-        &[
-            "channels",
-            "claim",
-            "--voucher-file",
-            &late,
-            "--from",
-            "seeder-b",
-        ],
-    );
+    let err = node.tx_fails(&[
+        "channels",
+        "claim",
+        "--voucher-file",
+        &late,
+        "--from",
+        "seeder-b",
+    ]);
     assert!(has_code(&err, "channels", 9), "{err}");
     node.stop();
 }

@@ -17,37 +17,11 @@ use std::{
 };
 
 use serde_json::Value;
-use weave_e2e::{weaved_bin, Node};
+use weave_e2e::{weaved_bin, Node, TEST_FEES};
 use weave_proto::weave::sidecar::v1::{sidecar_client::SidecarClient, StatusRequest};
 
-const FEES: &str = "10000uweave";
 const SLICE: usize = 65_536;
 const SLICES: usize = 160;
-
-fn cli(node: &Node, args: &[&str]) -> Value {
-    let mut full: Vec<&str> = args.to_vec();
-    full.extend(["--output", "json"]);
-    let out = node.weaved(&full).unwrap();
-    assert!(
-        out.status.success(),
-        "weaved {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        node.tail_logs()
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "weaved {args:?}: bad JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn tx(node: &Node, args: &[&str]) -> Value {
-    let mut full: Vec<&str> = vec!["tx"];
-    full.extend(args);
-    full.extend(["--fees", FEES, "--gas", "400000", "--wait"]);
-    cli(node, &full)
-}
 
 /// Polls `check` every 200 ms until it holds, failing after `timeout`.
 fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
@@ -107,29 +81,26 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
         .collect();
     std::fs::write(&file, &plaintext).unwrap();
-    let added = cli(
-        &a,
-        &[
-            "content",
-            "add",
-            file.to_str().unwrap(),
-            "--title",
-            "Sidecar film",
-            "--price",
-            "500",
-            "--price-per-gib",
-            "10",
-            "--slice-size",
-            "65536",
-            "--from",
-            "validator",
-            "--fees",
-            FEES,
-            "--gas",
-            "400000",
-            "--wait",
-        ],
-    );
+    let added = a.cli(&[
+        "content",
+        "add",
+        file.to_str().unwrap(),
+        "--title",
+        "Sidecar film",
+        "--price",
+        "500",
+        "--price-per-gib",
+        "10",
+        "--slice-size",
+        "65536",
+        "--from",
+        "validator",
+        "--fees",
+        TEST_FEES,
+        "--gas",
+        "400000",
+        "--wait",
+    ]);
     let id = added["content_id"].as_u64().unwrap().to_string();
     assert_eq!(stored(&a).await, (SLICES as u64, SLICES as u64));
 
@@ -137,36 +108,30 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     let mut b = Node::join(&a).unwrap();
     b.start().unwrap();
     let viewer = b.funded_address.clone();
-    tx(&a, &["bank", "send", "validator", &viewer, "1000000uweave"]);
+    a.tx(&["bank", "send", "validator", &viewer, "1000000uweave"]);
     eventually(
         "B to see the viewer's funds",
         Duration::from_secs(60),
         || {
-            let v = cli(&b, &["query", "bank", "balances", &viewer]);
+            let v = b.cli(&["query", "bank", "balances", &viewer]);
             !v["balances"].as_array().unwrap().is_empty()
         },
     );
-    tx(&b, &["content", "register-key", "--from", "viewer"]);
-    tx(
-        &b,
-        &[
-            "content",
-            "purchase",
-            &id,
-            "--quantity",
-            "1",
-            "--from",
-            "viewer",
-        ],
-    );
+    b.tx(&["content", "register-key", "--from", "viewer"]);
+    b.tx(&[
+        "content",
+        "purchase",
+        &id,
+        "--quantity",
+        "1",
+        "--from",
+        "viewer",
+    ]);
     eventually(
         "the key to reach the viewer",
         Duration::from_secs(60),
         || {
-            let pass = cli(
-                &a,
-                &["content", "serve-keys", "--from", "validator", "--once"],
-            );
+            let pass = a.cli(&["content", "serve-keys", "--from", "validator", "--once"]);
             let _ = pass;
             b.weaved(&["query", "content", "sealed-key", &id, &viewer])
                 .unwrap()
