@@ -36,7 +36,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use weave_slices::{
-    decrypt_slice, store::ciphertext_len, Bitfield, ContentKey, MetaHash, SliceStore, StoreError,
+    decrypt_slice, decrypt_slice_in_place, store::ciphertext_len, Bitfield, ContentKey, MetaHash,
+    SliceStore, StoreError,
 };
 
 use crate::error::{DownloadError, RequestError, SidecarError};
@@ -214,13 +215,13 @@ pub fn decrypt_to(
     let meta = store.meta(root)?;
     let mut written = 0u64;
     for index in 0..meta.slice_count {
-        let Some((ciphertext, _)) = store.get_slice(root, index)? else {
+        let Some((mut plaintext, _)) = store.get_slice(root, index)? else {
             return Err(DownloadError::Incomplete {
                 root: *root,
                 missing: store.missing(root)?.len() as u64,
             });
         };
-        let plaintext = decrypt_slice(key, index, &ciphertext)?;
+        decrypt_slice_in_place(key, index, &mut plaintext)?;
         writer.write_all(&plaintext).map_err(DownloadError::Write)?;
         written += plaintext.len() as u64;
     }
@@ -283,15 +284,19 @@ async fn stream_plaintext(
                     .buffered
                     .fetch_sub(ct.len() as u64, Ordering::Relaxed);
             }
-            let plaintext = tokio::task::spawn_blocking(move || match in_memory {
-                // Verified before it was stored.
-                Some(ciphertext) => Ok(decrypt_slice(&key, index, &ciphertext)?),
-                None => {
-                    let Some((ciphertext, _)) = store.get_slice(&root, index)? else {
-                        return Err(DownloadError::Incomplete { root, missing: 1 });
-                    };
-                    Ok(decrypt_slice(&key, index, &ciphertext)?)
-                }
+            let plaintext = tokio::task::spawn_blocking(move || {
+                // Verified before it was stored; decrypted in the buffer it arrived in
+                // when nothing else holds it (the usual case).
+                let mut ciphertext = match in_memory.map(Arc::try_unwrap) {
+                    Some(Ok(owned)) => owned,
+                    Some(Err(shared)) => return Ok(decrypt_slice(&key, index, &shared)?),
+                    None => match store.get_slice(&root, index)? {
+                        Some((ciphertext, _)) => ciphertext,
+                        None => return Err(DownloadError::Incomplete { root, missing: 1 }),
+                    },
+                };
+                decrypt_slice_in_place(&key, index, &mut ciphertext)?;
+                Ok(ciphertext)
             })
             .await
             .map_err(|_| DownloadError::Stopped)??;

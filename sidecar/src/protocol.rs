@@ -13,15 +13,20 @@
 //!
 //! Every frame is bounded: a request body by [`MAX_REQUEST_LEN`], a response body by
 //! [`MAX_RESPONSE_LEN`] (a 16 MiB slice with its tag, the longest proof and the header).
-//! A frame announcing more is refused before anything is allocated for it, and the
-//! buffer for an accepted frame grows only as bytes actually arrive. Decoding is
-//! strict: trailing bytes, unknown tags and bitfields with stray bits are errors.
+//! A frame announcing more is refused before anything is allocated for it, and for an
+//! accepted frame at most [`UP_FRONT_LEN`] bytes (a default-size slice) are allocated
+//! before its bytes arrive; beyond that its buffer grows only as bytes actually arrive.
+//! A slice's ciphertext is read straight into the buffer that carries it on, with no
+//! copy ([`read_response_frame`]). Decoding is strict: trailing bytes, unknown tags
+//! and bitfields with stray bits are errors.
 
 use std::io;
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
-use weave_slices::{store::MAX_SLICES, Bitfield, MerkleProof, MAX_SLICE_SIZE, TAG_LEN};
+use weave_slices::{
+    store::MAX_SLICES, Bitfield, MerkleProof, DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE, TAG_LEN,
+};
 
 /// The protocol name.
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/slice/1");
@@ -344,9 +349,19 @@ pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
     }
 }
 
-/// Reads one frame of at most `max` body bytes. The length is checked before any
-/// allocation, and the buffer grows only as bytes arrive.
-pub async fn read_frame<T: AsyncRead + Unpin>(io: &mut T, max: usize) -> io::Result<Vec<u8>> {
+/// How much of a frame body's buffer is allocated before its bytes arrive: enough for a
+/// slice of the default size with its tag, header and longest proof, so that such a
+/// slice lands in one buffer, allocated once and never copied. A larger frame's buffer
+/// grows beyond this only as its bytes arrive.
+pub const UP_FRONT_LEN: usize =
+    SLICE_HEAD_LEN + MerkleProof::MAX_ENCODED_LEN + DEFAULT_SLICE_SIZE as usize + TAG_LEN;
+/// The fixed part of a slice response body: tag, index, proof length.
+const SLICE_HEAD_LEN: usize = 1 + 8 + 2;
+/// How much of a buffer is zeroed ahead of the bytes read into it.
+const READ_STEP: usize = 64 * 1024;
+
+/// Reads a frame's length prefix, refusing one over `max` before reading further.
+async fn read_len<T: AsyncRead + Unpin>(io: &mut T, max: usize) -> io::Result<usize> {
     let mut len = [0u8; 4];
     io.read_exact(&mut len).await?;
     let len = u32::from_be_bytes(len) as usize;
@@ -356,18 +371,104 @@ pub async fn read_frame<T: AsyncRead + Unpin>(io: &mut T, max: usize) -> io::Res
             wire(format!("frame of {len} bytes, at most {max} allowed")),
         ));
     }
-    let mut body = Vec::with_capacity(len.min(64 * 1024));
-    io.take(len as u64).read_to_end(&mut body).await?;
-    if body.len() != len {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            wire(format!("frame cut short: {} of {len} bytes", body.len())),
-        ));
+    Ok(len)
+}
+
+/// Appends exactly `len` bytes read from `io` to `buf`. At most [`UP_FRONT_LEN`] bytes
+/// are allocated ahead of the data; beyond that the buffer grows (doubling) as bytes
+/// arrive. Every byte is zeroed once, just before it is read into, in steps of
+/// [`READ_STEP`] (`futures`' `read_to_end` re-zeroes all spare capacity after every
+/// partial read, which on a 1 MiB slice arriving in small pieces cost more than the
+/// copy itself).
+async fn read_body<T: AsyncRead + Unpin>(
+    io: &mut T,
+    buf: &mut Vec<u8>,
+    len: usize,
+) -> io::Result<()> {
+    let start = buf.len();
+    let end = start + len;
+    buf.reserve(len.min(UP_FRONT_LEN));
+    let mut filled = start;
+    while filled < end {
+        if filled == buf.len() {
+            if buf.len() == buf.capacity() {
+                // Full: double, as bytes keep arriving.
+                buf.reserve(buf.len().max(READ_STEP).min(end - buf.len()));
+            }
+            let next = (buf.len() + READ_STEP).min(buf.capacity()).min(end);
+            buf.resize(next, 0);
+        }
+        let n = io.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            buf.truncate(filled);
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                wire(format!(
+                    "frame cut short: {} of {len} bytes",
+                    filled - start
+                )),
+            ));
+        }
+        filled += n;
     }
+    Ok(())
+}
+
+/// Reads one frame of at most `max` body bytes. The length is checked before any
+/// allocation, and at most [`UP_FRONT_LEN`] bytes are allocated before the body's
+/// bytes arrive.
+pub async fn read_frame<T: AsyncRead + Unpin>(io: &mut T, max: usize) -> io::Result<Vec<u8>> {
+    let len = read_len(io, max).await?;
+    let mut body = Vec::new();
+    read_body(io, &mut body, len).await?;
     Ok(body)
 }
 
-/// Writes one frame: the length of `head` and `payload` together, then both.
+/// Reads one response frame and decodes it, exactly as [`read_frame`] then
+/// [`decode_response`] would, except that a slice's ciphertext is read straight into
+/// its own buffer rather than copied out of the frame's.
+pub async fn read_response_frame<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Response> {
+    let len = read_len(io, MAX_RESPONSE_LEN).await?;
+    let mut body = Vec::new();
+    read_body(io, &mut body, len.min(SLICE_HEAD_LEN)).await?;
+    if body.len() < SLICE_HEAD_LEN || body[0] != TAG_SLICE {
+        // Not a slice (or too short to be one): decode the whole frame.
+        let rest = len - body.len();
+        read_body(io, &mut body, rest).await?;
+        return decode_response(&body).map_err(invalid);
+    }
+    let mut r = Reader(&body[1..]);
+    let (index, plen) = (
+        r.u64().map_err(invalid)?,
+        usize::from(r.u16().map_err(invalid)?),
+    );
+    if plen > MerkleProof::MAX_ENCODED_LEN {
+        return Err(invalid(wire(format!("proof of {plen} bytes"))));
+    }
+    if SLICE_HEAD_LEN + plen > len {
+        return Err(invalid(wire(format!(
+            "truncated: needed {plen} bytes, {} left",
+            len - SLICE_HEAD_LEN
+        ))));
+    }
+    let ct_len = len - SLICE_HEAD_LEN - plen;
+    if ct_len > MAX_SLICE_SIZE as usize + TAG_LEN {
+        return Err(invalid(wire(format!("slice of {ct_len} bytes"))));
+    }
+    body.clear();
+    read_body(io, &mut body, plen).await?;
+    let proof = MerkleProof::from_bytes(&body).map_err(|e| invalid(wire(e.to_string())))?;
+    let mut ciphertext = Vec::new();
+    read_body(io, &mut ciphertext, ct_len).await?;
+    Ok(Response::Slice {
+        index,
+        ciphertext,
+        proof,
+    })
+}
+
+/// Writes one frame: the length of `head` and `payload` together, then both (the
+/// length and `head` in one write).
 pub async fn write_frame<T: AsyncWrite + Unpin>(
     io: &mut T,
     head: &[u8],
@@ -375,8 +476,10 @@ pub async fn write_frame<T: AsyncWrite + Unpin>(
 ) -> io::Result<()> {
     let len = u32::try_from(head.len() + payload.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame too long"))?;
-    io.write_all(&len.to_be_bytes()).await?;
-    io.write_all(head).await?;
+    let mut first = Vec::with_capacity(4 + head.len());
+    first.extend_from_slice(&len.to_be_bytes());
+    first.extend_from_slice(head);
+    io.write_all(&first).await?;
     io.write_all(payload).await?;
     io.flush().await
 }
@@ -406,8 +509,7 @@ impl libp2p::request_response::Codec for SliceCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        let body = read_frame(io, MAX_RESPONSE_LEN).await?;
-        decode_response(&body).map_err(invalid)
+        read_response_frame(io).await
     }
 
     async fn write_request<T>(
@@ -513,6 +615,87 @@ mod tests {
             unreachable!()
         };
         assert!(message.len() <= MAX_ERROR_MESSAGE_LEN);
+    }
+
+    /// `read_response_frame` on `body` framed, against `decode_response` on `body`.
+    fn read_framed(body: &[u8]) -> io::Result<Response> {
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(body);
+        futures::executor::block_on(read_response_frame(&mut futures::io::Cursor::new(framed)))
+    }
+
+    #[test]
+    fn the_streaming_response_reader_agrees_with_the_decoder() {
+        let mut bits = Bitfield::new(11);
+        bits.set(3);
+        let responses = [
+            Response::Slice {
+                index: 9,
+                ciphertext: (0..200_000u32).map(|i| i as u8).collect(),
+                proof: proof(),
+            },
+            Response::Slice {
+                index: 0,
+                ciphertext: Vec::new(),
+                proof: proof(),
+            },
+            Response::Bitfield {
+                root: [1; 32],
+                bits,
+            },
+            Response::error(ErrorCode::Busy, "slow down"),
+        ];
+        for res in responses {
+            let (head, payload) = encode_response(&res);
+            let body = [head.as_slice(), payload].concat();
+            assert_eq!(read_framed(&body).unwrap(), res);
+            // Every cut of the body, framed as if complete, reads as it decodes.
+            let cuts = (0..body.len().min(64)).chain((64..body.len()).step_by(4099));
+            for cut in cuts {
+                let (a, b) = (read_framed(&body[..cut]), decode_response(&body[..cut]));
+                assert_eq!(a.as_ref().ok(), b.as_ref().ok(), "cut at {cut}");
+                if let Err(e) = a {
+                    assert_eq!(e.kind(), io::ErrorKind::InvalidData, "cut at {cut}");
+                }
+            }
+            // A frame whose body stops short of its length is cut short.
+            let mut short = (body.len() as u32 + 1).to_be_bytes().to_vec();
+            short.extend_from_slice(&body);
+            let err = futures::executor::block_on(read_response_frame(
+                &mut futures::io::Cursor::new(short),
+            ))
+            .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        }
+        // A slice header announcing a proof longer than the frame, or too long a proof.
+        let mut b = vec![TAG_SLICE];
+        b.extend_from_slice(&1u64.to_be_bytes());
+        b.extend_from_slice(&100u16.to_be_bytes());
+        assert_eq!(
+            read_framed(&b).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        b[9..11].copy_from_slice(&u16::MAX.to_be_bytes());
+        b.extend(vec![0; usize::from(u16::MAX)]);
+        assert_eq!(
+            read_framed(&b).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+    }
+
+    #[test]
+    fn a_frame_larger_than_the_up_front_buffer_grows_as_it_arrives() {
+        let body: Vec<u8> = (0..3 * UP_FRONT_LEN + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&body);
+        let got = futures::executor::block_on(read_frame(
+            &mut futures::io::Cursor::new(framed),
+            usize::MAX,
+        ))
+        .unwrap();
+        assert_eq!(got, body);
     }
 
     #[test]

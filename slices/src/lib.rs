@@ -25,7 +25,7 @@ pub use sealed::{open_key, seal_key, seal_key_os, BuyerSecret, SEALED_KEY_LEN};
 pub use store::{ContentStatus, SliceStore, StoreError, StoreOptions};
 
 use chacha20poly1305::{
-    aead::{Aead, KeyInit, Payload},
+    aead::{Aead, AeadInPlace, KeyInit, Payload},
     ChaCha20Poly1305, Key, Nonce,
 };
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,30 @@ pub fn decrypt_slice(
             },
         )
         .map_err(|_| SliceError::Decrypt { index })
+}
+
+/// Decrypts slice `index` in place: on success `buf` (the ciphertext) holds the
+/// plaintext, its tag cut off; on failure it is left as it was. The same check as
+/// [`decrypt_slice`], without allocating a second buffer (for a caller that owns the
+/// ciphertext and needs it no more).
+pub fn decrypt_slice_in_place(
+    key: &ContentKey,
+    index: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), SliceError> {
+    let Some(split) = buf.len().checked_sub(TAG_LEN) else {
+        return Err(SliceError::Decrypt { index });
+    };
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&key.0));
+    let n = nonce(index);
+    let a = aad(index);
+    let mut tag = [0u8; TAG_LEN];
+    tag.copy_from_slice(&buf[split..]);
+    cipher
+        .decrypt_in_place_detached(Nonce::from_slice(&n), &a, &mut buf[..split], (&tag).into())
+        .map_err(|_| SliceError::Decrypt { index })?;
+    buf.truncate(split);
+    Ok(())
 }
 
 /// How many slices content of `len` bytes has at `slice_size` (empty content: zero).

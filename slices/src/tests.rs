@@ -51,6 +51,35 @@ fn decryption_fails_loudly_on_wrong_key_index_or_tampering() {
 }
 
 #[test]
+fn in_place_decryption_matches_and_fails_the_same_way() {
+    let plaintext: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
+    let ct = encrypt_slice(&key(1), 9, &plaintext).unwrap();
+    let mut buf = ct.clone();
+    decrypt_slice_in_place(&key(1), 9, &mut buf).unwrap();
+    assert_eq!(buf, plaintext);
+    // A wrong key, a wrong index, a flipped bit, a short buffer: refused, untouched.
+    let mut tampered = ct.clone();
+    tampered[100] ^= 1;
+    for (k, i, bytes) in [
+        (2, 9, ct.clone()),
+        (1, 8, ct.clone()),
+        (1, 9, tampered),
+        (1, 9, ct[..TAG_LEN - 1].to_vec()),
+    ] {
+        let mut buf = bytes.clone();
+        assert_eq!(
+            decrypt_slice_in_place(&key(k), i, &mut buf),
+            Err(SliceError::Decrypt { index: i })
+        );
+        assert_eq!(buf, bytes);
+        assert!(decrypt_slice(&key(k), i, &bytes).is_err());
+    }
+    let mut empty = encrypt_slice(&key(1), 0, b"").unwrap();
+    decrypt_slice_in_place(&key(1), 0, &mut empty).unwrap();
+    assert!(empty.is_empty());
+}
+
+#[test]
 fn meta_hash_validation() {
     let good = MetaHash {
         root: [1; 32],

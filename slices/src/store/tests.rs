@@ -217,6 +217,33 @@ fn a_crash_before_the_bitfield_write_loses_no_verified_slice() {
 }
 
 #[test]
+fn the_bitfield_file_follows_every_put_in_place_and_is_rebuilt_if_damaged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = sealed(11, 20);
+    let root = c.meta.root;
+    let store = SliceStore::open(tmp.path()).unwrap();
+    store.create(&c.meta).unwrap();
+    let dir = content_dir(&store, &root);
+    let on_disk = || Bitfield::from_bytes(20, &fs::read(dir.join(BITFIELD_FILE)).unwrap());
+    for i in [0, 9, 3, 19, 8, 1] {
+        c.put(&store, i).unwrap();
+        assert_eq!(on_disk().unwrap(), store.bitfield(&root).unwrap());
+    }
+    // Lost, or cut short: the next put writes it whole again.
+    fs::remove_file(dir.join(BITFIELD_FILE)).unwrap();
+    c.put(&store, 12).unwrap();
+    assert_eq!(on_disk().unwrap(), store.bitfield(&root).unwrap());
+    fs::write(dir.join(BITFIELD_FILE), [0xff]).unwrap();
+    c.put(&store, 13).unwrap();
+    assert_eq!(on_disk().unwrap(), store.bitfield(&root).unwrap());
+    drop(store);
+    let store = SliceStore::open(tmp.path()).unwrap();
+    let present: Vec<u64> = store.bitfield(&root).unwrap().ones().collect();
+    assert_eq!(present, vec![0, 1, 3, 8, 9, 12, 13, 19]);
+    assert_eq!(files_in(&dir).len(), present.len() + 2);
+}
+
+#[test]
 fn a_bit_whose_file_is_gone_or_truncated_is_cleared_on_open() {
     let tmp = tempfile::tempdir().unwrap();
     let c = sealed(7, 6);
