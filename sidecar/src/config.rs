@@ -22,6 +22,9 @@ pub struct SidecarConfig {
     pub store_options: StoreOptions,
     /// Bounds on what peers may ask of this node.
     pub limits: Limits,
+    /// Whether and how this node wants to be paid for what it serves; `None` serves
+    /// for free.
+    pub payments: Option<crate::payment::SeederPayments>,
     /// Test hook: misbehave on purpose. Not for production use.
     #[doc(hidden)]
     pub fault: Option<Fault>,
@@ -38,6 +41,7 @@ impl SidecarConfig {
             store_dir: store_dir.into(),
             store_options: StoreOptions::default(),
             limits: Limits::default(),
+            payments: None,
             fault: None,
         }
     }

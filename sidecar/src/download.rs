@@ -21,6 +21,15 @@
 //! against the peer; after [`DownloadOptions::max_strikes`] strikes the peer is banned
 //! for the rest of the download and nothing more it sends is stored. The slice goes
 //! back in the pool and is fetched from another peer.
+//!
+//! # Paying
+//! A seeder that wants to be paid says so with its bitfield (its payout address and
+//! credit window). With a [`ChannelPayer`] in [`DownloadOptions::payer`], each slice
+//! from such a seeder is paid for once it has verified and been stored: the seeder is
+//! sent a new cumulative voucher for the slice's plaintext bytes. A slice that failed
+//! verification, or a duplicate from the end game, is never paid for. Without a payer
+//! such seeders are not asked for slices; if they are the only ones, the download
+//! fails with [`DownloadError::PaymentRequired`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,8 +51,16 @@ use weave_slices::{
 
 use crate::error::{DownloadError, RequestError, SidecarError};
 use crate::handle::SidecarHandle;
-use crate::node::Command;
-use crate::protocol::{ErrorCode, Request, Response};
+use crate::node::{plaintext_len, Command};
+use crate::payment::ChannelPayer;
+use crate::protocol::{ErrorCode, Payee, Request, Response};
+use weave_kernel::Address;
+
+/// How long a download without a payer waits for a free seeder when only seeders that
+/// want payment have answered.
+const FREE_SEEDER_WAIT: Duration = Duration::from_secs(5);
+/// How long a finished download waits for its last vouchers to be answered.
+const PAYMENT_DRAIN: Duration = Duration::from_secs(10);
 
 /// Knobs for one download.
 pub struct DownloadOptions {
@@ -70,6 +87,9 @@ pub struct DownloadOptions {
     /// Write decrypted plaintext here strictly in slice order, as soon as each next
     /// slice is stored.
     pub stream: Option<PlaintextStream>,
+    /// Pays seeders that want payment, slice by slice; shared so that lanes carry on
+    /// across downloads on the same channel.
+    pub payer: Option<Arc<std::sync::Mutex<ChannelPayer>>>,
 }
 
 impl Default for DownloadOptions {
@@ -85,6 +105,7 @@ impl Default for DownloadOptions {
             announce: true,
             progress: None,
             stream: None,
+            payer: None,
         }
     }
 }
@@ -105,6 +126,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("announce", &self.announce)
             .field("progress", &self.progress.is_some())
             .field("stream", &self.stream.is_some())
+            .field("payer", &self.payer.is_some())
             .finish()
     }
 }
@@ -355,6 +377,8 @@ struct Peer {
     rate: Option<f64>,
     /// The scheduler's generation when this peer last had nothing to fetch.
     idle_at_generation: Option<u64>,
+    /// Where this peer wants to be paid, if it does.
+    payee: Option<Payee>,
 }
 
 impl Peer {
@@ -376,6 +400,7 @@ impl Peer {
             bytes: 0,
             rate: None,
             idle_at_generation: None,
+            payee: None,
         }
     }
 
@@ -402,6 +427,10 @@ enum Event {
         ciphertext: Arc<Vec<u8>>,
         result: Result<bool, StoreError>,
     },
+    Paid {
+        peer: PeerId,
+        result: Result<Response, RequestError>,
+    },
     Ignored,
 }
 
@@ -418,6 +447,8 @@ struct Download {
     storing: BTreeSet<u64>,
     peers: BTreeMap<PeerId, Peer>,
     pending: FuturesUnordered<BoxFuture<'static, Event>>,
+    /// Vouchers on their way to seeders.
+    payments: FuturesUnordered<BoxFuture<'static, Event>>,
     /// Bumped whenever a slice returns to the pool or a peer's bitfield changes, so
     /// that idle peers are looked at again.
     generation: u64,
@@ -429,6 +460,10 @@ struct Download {
     rejected: u64,
     announced: bool,
     last_refusal: Option<ErrorCode>,
+    /// Peers that want payment when this download has no payer.
+    unpaid_refusals: BTreeSet<PeerId>,
+    /// Vouchers sent and refused.
+    vouchers_refused: u64,
     stream_tx: Option<mpsc::UnboundedSender<StoredSlice>>,
     stream_shared: Arc<StreamShared>,
 }
@@ -476,6 +511,7 @@ pub(crate) async fn run_download(
         storing: BTreeSet::new(),
         peers: BTreeMap::new(),
         pending: FuturesUnordered::new(),
+        payments: FuturesUnordered::new(),
         generation: 0,
         started: now,
         last_progress: now,
@@ -485,6 +521,8 @@ pub(crate) async fn run_download(
         rejected: 0,
         announced: present.count_ones() > 0,
         last_refusal: None,
+        unpaid_refusals: BTreeSet::new(),
+        vouchers_refused: 0,
         stream_tx,
         stream_shared,
     };
@@ -517,6 +555,9 @@ impl Download {
             self.schedule();
             self.publish_progress();
             if self.last_progress.elapsed() > self.opts.stall_timeout {
+                if self.last_refusal == Some(ErrorCode::PaymentRequired) {
+                    return Err(self.payment_required());
+                }
                 return Err(DownloadError::Stalled {
                     root: self.meta.root,
                     missing: self.missing.len() as u64,
@@ -526,6 +567,9 @@ impl Download {
             }
             tokio::select! {
                 Some(event) = self.pending.next(), if !self.pending.is_empty() => {
+                    self.on_event(event)?;
+                }
+                Some(event) = self.payments.next(), if !self.payments.is_empty() => {
                     self.on_event(event)?;
                 }
                 found = async {
@@ -539,6 +583,7 @@ impl Download {
                 },
                 _ = tick.tick() => {
                     ticks += 1;
+                    self.check_free_seeders(Instant::now())?;
                     self.discover().await?;
                     // Look the providers up again now and then while peers are scarce.
                     if providers.is_none() && ticks.is_multiple_of(20) && self.usable_peers() == 0 {
@@ -557,7 +602,28 @@ impl Download {
                 }
             }
         }
+        self.finish_payments().await;
         Ok(())
+    }
+
+    /// Waits (briefly) for the vouchers still on their way, so that the seeders of
+    /// the last slices are paid for them too.
+    async fn finish_payments(&mut self) {
+        let payments = std::mem::take(&mut self.payments);
+        if payments.is_empty() {
+            return;
+        }
+        let all = payments.collect::<Vec<Event>>();
+        match tokio::time::timeout(PAYMENT_DRAIN, all).await {
+            Ok(events) => {
+                for event in events {
+                    if let Event::Paid { peer, result } = event {
+                        self.on_paid(peer, result);
+                    }
+                }
+            }
+            Err(_) => tracing::warn!("vouchers still unanswered when the download ended"),
+        }
     }
 
     /// Starts a DHT provider lookup; providers arrive on the returned channel. (Takes
@@ -811,8 +877,75 @@ impl Download {
                 ciphertext,
                 result,
             } => self.on_stored(peer, index, ciphertext, result, now)?,
+            Event::Paid { peer, result } => self.on_paid(peer, result),
         }
-        Ok(())
+        self.check_free_seeders(now)
+    }
+
+    fn payment_required(&self) -> DownloadError {
+        DownloadError::PaymentRequired {
+            root: self.meta.root,
+            seeders: self.unpaid_refusals.len(),
+        }
+    }
+
+    /// Without a payer, fails once only seeders that want payment hold the content.
+    fn check_free_seeders(&self, now: Instant) -> Result<(), DownloadError> {
+        if self.opts.payer.is_some()
+            || self.unpaid_refusals.is_empty()
+            || now.duration_since(self.started) < FREE_SEEDER_WAIT
+            || self.usable_peers() > 0
+            || self.peers.values().any(|p| p.have_pending)
+        {
+            return Ok(());
+        }
+        Err(self.payment_required())
+    }
+
+    fn on_paid(&mut self, peer: PeerId, result: Result<Response, RequestError>) {
+        match result {
+            Ok(Response::Paid { .. }) => {}
+            Ok(Response::Error { code, message }) => {
+                self.vouchers_refused += 1;
+                tracing::warn!(%peer, %code, message, "seeder refused a voucher");
+            }
+            Ok(_) => self.strike(&peer, "answered a voucher with neither Paid nor an error"),
+            Err(e) => tracing::debug!(%peer, error = %e, "sending a voucher"),
+        }
+    }
+
+    /// Pays `peer` for a stored slice of `bytes` plaintext bytes, if it wants payment.
+    fn pay(&mut self, peer: PeerId, bytes: u64) {
+        let (Some(payee), Some(payer)) = (
+            self.peers.get(&peer).and_then(|p| p.payee),
+            self.opts.payer.as_ref(),
+        ) else {
+            return;
+        };
+        let signed = {
+            let mut payer = payer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            payer.pay(Address::new(payee.address), self.meta.root, bytes)
+        };
+        let Some(signed) = signed else {
+            tracing::warn!(%peer, "voucher amounts overflow; not paying");
+            return;
+        };
+        let mut signature = [0u8; crate::protocol::SIGNATURE_LEN];
+        if signed.signature.len() != signature.len() {
+            return;
+        }
+        signature.copy_from_slice(&signed.signature);
+        let fut = self.request(
+            peer,
+            Request::Pay {
+                voucher: signed.voucher,
+                signature,
+            },
+        );
+        self.payments
+            .push(fut.map(move |result| Event::Paid { peer, result }).boxed());
     }
 
     fn on_have(
@@ -825,12 +958,29 @@ impl Download {
         let count = self.meta.slice_count;
         let mut strike = false;
         let mut failed = false;
+        let can_pay = self.opts.payer.is_some();
         if let Some(p) = self.peers.get_mut(&peer) {
             p.have_pending = false;
             p.have_at = Some(now);
             match result {
-                Ok(Response::Bitfield { root: r, bits }) if r == root && bits.len() == count => {
+                Ok(Response::Bitfield {
+                    root: r,
+                    payee: Some(_),
+                    ..
+                }) if r == root && !can_pay => {
+                    // It wants payment and this download cannot pay.
+                    self.unpaid_refusals.insert(peer);
+                    self.last_refusal = Some(ErrorCode::PaymentRequired);
+                    p.have = None;
+                    p.backoff_until = Some(now + Duration::from_secs(3600));
+                }
+                Ok(Response::Bitfield {
+                    root: r,
+                    payee,
+                    bits,
+                }) if r == root && bits.len() == count => {
                     p.have = Some(bits);
+                    p.payee = payee;
                     p.idle_at_generation = None;
                     p.failures = 0;
                 }
@@ -944,12 +1094,23 @@ impl Download {
                             p.have_at = Some(now);
                         }
                     }
-                    ErrorCode::Internal | ErrorCode::Other(_) => self.fail(&peer, now),
+                    ErrorCode::PaymentRequired => {
+                        // Our vouchers are behind (in flight, or refused): wait for them.
+                        if let Some(p) = self.peers.get_mut(&peer) {
+                            p.busy_streak = (p.busy_streak + 1).min(6);
+                            p.window = (p.window / 2).max(1);
+                            p.backoff_until =
+                                Some(now + Duration::from_millis(25 << p.busy_streak));
+                        }
+                    }
+                    ErrorCode::Internal | ErrorCode::BadVoucher | ErrorCode::Other(_) => {
+                        self.fail(&peer, now)
+                    }
                 }
                 self.generation += 1;
             }
-            Ok(Response::Bitfield { .. }) => {
-                self.strike(&peer, "bitfield answering a slice request")
+            Ok(Response::Bitfield { .. } | Response::Paid { .. }) => {
+                self.strike(&peer, "not a slice answering a slice request")
             }
             // Malformed, truncated or oversized responses.
             Err(RequestError::Io(e)) => self.strike(&peer, &e),
@@ -981,6 +1142,7 @@ impl Download {
                     p.bytes += bytes;
                     p.window = (p.window + 1).min(window);
                 }
+                self.pay(peer, plaintext_len(&self.meta, index));
                 if let Some(tx) = &self.stream_tx {
                     let buffered = &self.stream_shared.buffered;
                     let ciphertext =

@@ -98,6 +98,18 @@ pub enum DownloadError {
         /// here as [`ErrorCode::UnknownContent`]).
         last_refusal: Option<ErrorCode>,
     },
+    /// Only seeders that want payment hold the content, and the download has no
+    /// payment channel to pay them with.
+    #[error(
+        "the seeders of {} want payment ({seeders} asked): download with a payment channel",
+        hex::encode(root)
+    )]
+    PaymentRequired {
+        /// The content root.
+        root: [u8; 32],
+        /// Seeders that asked for payment.
+        seeders: usize,
+    },
     /// The content is not complete in the store (decrypting from it needs every
     /// slice).
     #[error(

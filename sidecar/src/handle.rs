@@ -11,8 +11,11 @@ use weave_slices::{Bitfield, MetaHash, SliceStore};
 use crate::config::SidecarConfig;
 use crate::download::{run_download, DownloadOptions, DownloadReport};
 use crate::error::{DownloadError, RequestError, SidecarError};
-use crate::node::{Command, Node};
+use crate::node::{lock, Command, Node, SharedLedger};
+use crate::payment::CreditLedger;
 use crate::protocol::{Request, Response};
+use weave_channels::Voucher;
+use weave_proto::weave::channels::v1::SignedVoucher;
 
 /// How many commands may queue for the swarm task.
 const COMMAND_QUEUE: usize = 1024;
@@ -33,12 +36,15 @@ impl Sidecar {
             .await
             .map_err(|e| SidecarError::Build(format!("opening the store: {e}")))??;
         let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
-        let node = Node::new(&config, store.clone(), rx)?;
+        let window = config.payments.as_ref().map_or(0, |p| p.credit_window);
+        let ledger: SharedLedger = Arc::new(std::sync::Mutex::new(CreditLedger::new(window)));
+        let node = Node::new(&config, store.clone(), ledger.clone(), rx)?;
         let peer_id = node.local_peer_id();
         let task = tokio::spawn(node.run());
         let handle = SidecarHandle {
             peer_id,
             store,
+            ledger,
             commands,
             task: Arc::new(Mutex::new(Some(task))),
         };
@@ -58,6 +64,7 @@ impl Sidecar {
 pub struct SidecarHandle {
     peer_id: PeerId,
     store: SliceStore,
+    ledger: SharedLedger,
     commands: mpsc::Sender<Command>,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
@@ -96,6 +103,28 @@ impl SidecarHandle {
     /// The slice store this node serves from and downloads into.
     pub fn store(&self) -> &SliceStore {
         &self.store
+    }
+
+    /// The best voucher this seeder holds for each lane (channel, content) it was paid
+    /// on, for claiming on chain. Empty for a node that serves for free.
+    pub fn best_vouchers(&self) -> Vec<SignedVoucher> {
+        lock(&self.ledger).best_vouchers()
+    }
+
+    /// Puts back vouchers kept from an earlier run (each kept only if it is its lane's
+    /// best). Vouchers that do not decode are skipped.
+    pub fn restore_vouchers(&self, vouchers: impl IntoIterator<Item = SignedVoucher>) {
+        let mut ledger = lock(&self.ledger);
+        for signed in vouchers {
+            if let Ok(v) = Voucher::decode(&signed.voucher) {
+                ledger.restore(v, signed);
+            }
+        }
+    }
+
+    /// Forgets the vouchers of a settled channel.
+    pub fn forget_channel(&self, channel_id: u64) {
+        lock(&self.ledger).forget_channel(channel_id);
     }
 
     /// The addresses this node listens on.
@@ -163,7 +192,7 @@ impl SidecarHandle {
     /// content) is [`SidecarError::Remote`] with its code.
     pub async fn have(&self, peer: PeerId, root: [u8; 32]) -> Result<Bitfield, SidecarError> {
         match self.request(peer, Request::Have { root }).await? {
-            Response::Bitfield { root: r, bits } if r == root => Ok(bits),
+            Response::Bitfield { root: r, bits, .. } if r == root => Ok(bits),
             Response::Error { code, message } => Err(SidecarError::Remote { code, message }),
             other => Err(SidecarError::Unexpected(
                 format!("{other:?}").chars().take(120).collect(),

@@ -2,6 +2,7 @@
 //! keeps Kademlia and gossipsub going, and carries out the handle's commands.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use libp2p::{
@@ -16,12 +17,25 @@ use libp2p::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use weave_slices::{SliceStore, StoreError, TAG_LEN};
+use weave_channels::Voucher;
+use weave_proto::weave::channels::v1::SignedVoucher;
+use weave_slices::{MetaHash, SliceStore, StoreError, TAG_LEN};
 
 use crate::config::{Fault, SidecarConfig};
 use crate::error::{RequestError, SidecarError};
 use crate::limiter::{Limiter, Refusal};
-use crate::protocol::{ErrorCode, Request, Response, SliceCodec, PROTOCOL};
+use crate::payment::{CreditLedger, SeederPayments};
+use crate::protocol::{ErrorCode, Payee, Request, Response, SliceCodec, PROTOCOL};
+
+/// A seeder's ledger of who paid for what, shared by the swarm task and the handle.
+pub(crate) type SharedLedger = Arc<Mutex<CreditLedger<PeerId>>>;
+
+/// Locks the ledger; a panic elsewhere while holding it leaves it usable.
+pub(crate) fn lock(ledger: &SharedLedger) -> std::sync::MutexGuard<'_, CreditLedger<PeerId>> {
+    ledger
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The gossipsub topic on which seeders announce content.
 pub const ANNOUNCE_TOPIC: &str = "weave/announce/1";
@@ -85,6 +99,17 @@ struct Served {
     request: InboundRequestId,
     channel: ResponseChannel<Response>,
     response: Response,
+    /// Bytes charged to a peer's credit for this slice: refunded if no slice is sent.
+    charged: Option<(PeerId, [u8; 32], u64)>,
+}
+
+/// A voucher checked against the chain off the event loop.
+struct Checked {
+    peer: PeerId,
+    channel: ResponseChannel<Response>,
+    voucher: Voucher,
+    signed: SignedVoucher,
+    result: Result<(), String>,
 }
 
 pub(crate) struct Node {
@@ -95,6 +120,10 @@ pub(crate) struct Node {
     commands: mpsc::Receiver<Command>,
     served_tx: mpsc::UnboundedSender<Served>,
     served_rx: mpsc::UnboundedReceiver<Served>,
+    payments: Option<SeederPayments>,
+    ledger: SharedLedger,
+    checked_tx: mpsc::UnboundedSender<Checked>,
+    checked_rx: mpsc::UnboundedReceiver<Checked>,
     topic: gossipsub::IdentTopic,
     /// Each listener's requested address and the addresses it bound.
     listeners: HashMap<ListenerId, (Multiaddr, Vec<Multiaddr>)>,
@@ -116,6 +145,7 @@ impl Node {
     pub(crate) fn new(
         config: &SidecarConfig,
         store: SliceStore,
+        ledger: SharedLedger,
         commands: mpsc::Receiver<Command>,
     ) -> Result<Node, SidecarError> {
         let limits = config.limits.clone();
@@ -189,7 +219,12 @@ impl Node {
             }
         }
         let (served_tx, served_rx) = mpsc::unbounded_channel();
+        let (checked_tx, checked_rx) = mpsc::unbounded_channel();
         Ok(Node {
+            payments: config.payments.clone(),
+            ledger,
+            checked_tx,
+            checked_rx,
             swarm,
             store,
             fault: config.fault,
@@ -222,6 +257,7 @@ impl Node {
                 },
                 event = self.swarm.select_next_some() => self.on_event(event),
                 Some(served) = self.served_rx.recv() => self.send_served(served),
+                Some(checked) = self.checked_rx.recv() => self.on_checked(checked),
             }
         }
         tracing::debug!(peer = %self.local_peer_id(), "sidecar stopped");
@@ -525,22 +561,33 @@ impl Node {
         request: Request,
         channel: ResponseChannel<Response>,
     ) {
-        let root = *request.root();
+        let Some(root) = request.root().copied() else {
+            if let Err(refusal) = self.limiter.admit(peer, request_id, 0, Instant::now()) {
+                self.respond(
+                    channel,
+                    Response::error(ErrorCode::Busy, refusal_text(refusal)),
+                );
+                return;
+            }
+            if let Request::Pay { voucher, signature } = request {
+                self.on_pay(peer, channel, voucher, signature);
+            }
+            return;
+        };
         let meta = self.store.meta(&root).ok();
         let cost = match (&request, &meta) {
-            (_, None) => 0,
+            (_, None) | (Request::Pay { .. }, _) => 0,
             (Request::Have { .. }, Some(m)) => m.slice_count.div_ceil(8),
             (Request::Get { .. }, Some(m)) => u64::from(m.slice_size) + TAG_LEN as u64,
         };
         if let Err(refusal) = self.limiter.admit(peer, request_id, cost, Instant::now()) {
-            let why = match refusal {
-                Refusal::Rate => "request rate over the limit",
-                Refusal::Bytes => "too many bytes in flight",
-            };
-            self.respond(channel, Response::error(ErrorCode::Busy, why));
+            self.respond(
+                channel,
+                Response::error(ErrorCode::Busy, refusal_text(refusal)),
+            );
             return;
         }
-        if meta.is_none() {
+        let Some(meta) = meta else {
             self.respond(
                 channel,
                 Response::error(
@@ -549,20 +596,46 @@ impl Node {
                 ),
             );
             return;
-        }
+        };
         match request {
             Request::Have { root } => {
+                let payee = self.payments.as_ref().map(|p| Payee {
+                    address: *p.payee.as_bytes(),
+                    credit_window: p.credit_window,
+                });
                 let response = match self.store.bitfield(&root) {
-                    Ok(bits) => Response::Bitfield { root, bits },
+                    Ok(bits) => Response::Bitfield { root, payee, bits },
                     Err(e) => Response::error(ErrorCode::Internal, e.to_string()),
                 };
                 self.send_served(Served {
                     request: request_id,
                     channel,
                     response,
+                    charged: None,
                 });
             }
             Request::Get { root, index } => {
+                let mut charged = None;
+                if self.payments.is_some() {
+                    let bytes = plaintext_len(&meta, index);
+                    let mut ledger = lock(&self.ledger);
+                    if !ledger.may_serve(&peer, &root, bytes) {
+                        let window = ledger.window();
+                        drop(ledger);
+                        self.respond(
+                            channel,
+                            Response::error(
+                                ErrorCode::PaymentRequired,
+                                format!(
+                                    "{window} bytes served beyond your last voucher: send a voucher to be served more"
+                                ),
+                            ),
+                        );
+                        return;
+                    }
+                    ledger.served(&peer, &root, bytes);
+                    charged = Some((peer, root, bytes));
+                }
                 let store = self.store.clone();
                 let served = self.served_tx.clone();
                 let fault = self.fault;
@@ -573,10 +646,89 @@ impl Node {
                         request: request_id,
                         channel,
                         response,
+                        charged,
                     });
                 });
             }
+            Request::Pay { .. } => {}
         }
+    }
+
+    /// A voucher from `peer`: checked here for what the seeder knows (its own address,
+    /// the lane's best so far), then against the chain off the event loop.
+    fn on_pay(
+        &mut self,
+        peer: PeerId,
+        channel: ResponseChannel<Response>,
+        voucher: Vec<u8>,
+        signature: [u8; crate::protocol::SIGNATURE_LEN],
+    ) {
+        let refuse = |why: String| Response::error(ErrorCode::BadVoucher, why);
+        let Some(payments) = self.payments.clone() else {
+            self.respond(
+                channel,
+                refuse("this seeder serves for free and takes no vouchers".into()),
+            );
+            return;
+        };
+        let parsed = match Voucher::decode(&voucher) {
+            Ok(v) => v,
+            Err(e) => {
+                self.respond(channel, refuse(e.to_string()));
+                return;
+            }
+        };
+        if parsed.seeder != payments.payee {
+            self.respond(
+                channel,
+                refuse(format!(
+                    "the voucher pays {}, this seeder is paid at {}",
+                    parsed.seeder, payments.payee
+                )),
+            );
+            return;
+        }
+        if !lock(&self.ledger).advances(&parsed) {
+            self.respond(
+                channel,
+                refuse(format!(
+                    "stale voucher: nonce {} does not advance lane (channel {}, content {})",
+                    parsed.nonce,
+                    parsed.channel_id,
+                    hex::encode(parsed.content_root)
+                )),
+            );
+            return;
+        }
+        let signed = SignedVoucher {
+            voucher,
+            signature: signature.to_vec(),
+        };
+        let checked = self.checked_tx.clone();
+        tokio::spawn(async move {
+            let result = payments.check.check(parsed.clone(), signed.clone()).await;
+            let _ = checked.send(Checked {
+                peer,
+                channel,
+                voucher: parsed,
+                signed,
+                result,
+            });
+        });
+    }
+
+    fn on_checked(&mut self, c: Checked) {
+        let response = match c.result {
+            Err(why) => Response::error(ErrorCode::BadVoucher, why),
+            Ok(()) => match lock(&self.ledger).accept(&c.peer, c.voucher, c.signed) {
+                Some(paid_bytes) => Response::Paid { paid_bytes },
+                None => Response::error(
+                    ErrorCode::BadVoucher,
+                    "stale voucher: a later one for this lane arrived first",
+                ),
+            },
+        };
+        self.respond(c.channel, response);
     }
 
     fn respond(&mut self, channel: ResponseChannel<Response>, response: Response) {
@@ -589,6 +741,11 @@ impl Node {
     }
 
     fn send_served(&mut self, served: Served) {
+        if let Some((peer, root, bytes)) = served.charged {
+            if !matches!(served.response, Response::Slice { .. }) {
+                lock(&self.ledger).refund(&peer, &root, bytes);
+            }
+        }
         if self
             .swarm
             .behaviour_mut()
@@ -599,6 +756,21 @@ impl Node {
             self.limiter.release(served.request);
         }
     }
+}
+
+fn refusal_text(refusal: Refusal) -> &'static str {
+    match refusal {
+        Refusal::Rate => "request rate over the limit",
+        Refusal::Bytes => "too many bytes in flight",
+    }
+}
+
+/// The plaintext bytes of slice `index` (0 past the end): what a voucher pays for.
+pub(crate) fn plaintext_len(meta: &MetaHash, index: u64) -> u64 {
+    let size = u64::from(meta.slice_size);
+    meta.plaintext_len
+        .saturating_sub(index.saturating_mul(size))
+        .min(size)
 }
 
 /// Reads one slice for a peer, turning store errors into wire errors.

@@ -11,19 +11,62 @@
 //! unpaid bytes, the seeder stops serving that peer until a voucher catches up. The
 //! ledger also keeps, per lane, the best voucher received, for the seeder's node to
 //! claim on chain.
+//!
+//! What the chain knows — whether the channel exists and is still claimable, its
+//! voucher key, the content's price — a seeder learns through a [`VoucherCheck`]
+//! that its node provides ([`SeederPayments`]).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use ed25519_consensus::SigningKey;
+use futures::future::BoxFuture;
 use weave_channels::{Voucher, GIB};
+use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 
-/// One lane as the payer sees it.
+/// One lane as the payer sees it: what its latest voucher says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct PayerLane {
-    bytes: u64,
-    amount: u128,
-    nonce: u64,
+pub struct PayerLane {
+    /// Cumulative bytes.
+    pub bytes: u64,
+    /// Cumulative amount, uweave.
+    pub amount: u128,
+    /// The latest nonce.
+    pub nonce: u64,
+}
+
+/// Checks a voucher against the chain, for a seeder: the channel exists and can still
+/// be claimed, the voucher is signed by the channel's voucher key, its chain is this
+/// chain, and its amount meets the content's streaming price for its bytes. An error
+/// says why, for the payer.
+pub trait VoucherCheck: Send + Sync + 'static {
+    /// Checks `voucher`, which `signed` carries.
+    fn check(
+        &self,
+        voucher: Voucher,
+        signed: SignedVoucher,
+    ) -> BoxFuture<'static, Result<(), String>>;
+}
+
+/// A seeder's payment terms: who is paid, how far a peer may run ahead of its
+/// vouchers, and how vouchers are checked.
+#[derive(Clone)]
+pub struct SeederPayments {
+    /// The account vouchers must name as the seeder.
+    pub payee: Address,
+    /// Bytes served to a peer, per content, beyond what its vouchers cover.
+    pub credit_window: u64,
+    /// The chain-side check of each voucher.
+    pub check: Arc<dyn VoucherCheck>,
+}
+
+impl std::fmt::Debug for SeederPayments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeederPayments")
+            .field("payee", &self.payee)
+            .field("credit_window", &self.credit_window)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a downloader signs vouchers with.
@@ -32,7 +75,7 @@ pub struct ChannelPayer {
     channel_id: u64,
     key: SigningKey,
     price_per_gib: u128,
-    lanes: BTreeMap<(String, [u8; 32]), PayerLane>,
+    lanes: BTreeMap<(Address, [u8; 32]), PayerLane>,
 }
 
 impl std::fmt::Debug for ChannelPayer {
@@ -63,11 +106,39 @@ impl ChannelPayer {
         }
     }
 
-    /// Adds `bytes` served by `seeder` (its bech32 payout address) for `root` and
-    /// returns the new cumulative voucher, signed. `None` if the amounts overflow.
-    pub fn pay(&mut self, seeder: &str, root: [u8; 32], bytes: u64) -> Option<SignedVoucher> {
-        let seeder_address = seeder.parse().ok()?;
-        let lane = self.lanes.entry((seeder.to_string(), root)).or_default();
+    /// The channel this payer signs for.
+    pub fn channel_id(&self) -> u64 {
+        self.channel_id
+    }
+
+    /// Sets the price (a content's streaming price) for the vouchers signed next.
+    pub fn set_price(&mut self, price_per_gib: u128) {
+        self.price_per_gib = price_per_gib;
+    }
+
+    /// Starts `seeder`'s lane for `root` from `lane` (what the chain or an earlier
+    /// session recorded), unless this payer is already further along it.
+    pub fn resume(&mut self, seeder: Address, root: [u8; 32], lane: PayerLane) {
+        let mine = self.lanes.entry((seeder, root)).or_default();
+        if lane.nonce > mine.nonce || lane.amount > mine.amount {
+            *mine = PayerLane {
+                bytes: mine.bytes.max(lane.bytes),
+                amount: mine.amount.max(lane.amount),
+                nonce: mine.nonce.max(lane.nonce),
+            };
+        }
+    }
+
+    /// Every lane this payer has signed for: seeder, content root, latest state.
+    pub fn lanes(&self) -> Vec<(Address, [u8; 32], PayerLane)> {
+        self.lanes.iter().map(|((s, r), l)| (*s, *r, *l)).collect()
+    }
+
+    /// Adds `bytes` served by `seeder` for `root` and returns the new cumulative
+    /// voucher, signed. `None` if the amounts overflow.
+    pub fn pay(&mut self, seeder: Address, root: [u8; 32], bytes: u64) -> Option<SignedVoucher> {
+        let seeder_address = seeder;
+        let lane = self.lanes.entry((seeder, root)).or_default();
         let total = lane.bytes.checked_add(bytes)?;
         let amount = price_of(total, self.price_per_gib)?;
         let next = PayerLane {
@@ -107,7 +178,6 @@ struct PeerCredit {
 struct Best {
     voucher: Voucher,
     signed: SignedVoucher,
-    claimed: bool,
 }
 
 /// A seeder's view of who paid for what. Generic over the peer identifier.
@@ -128,6 +198,22 @@ impl<P: Ord + Clone> CreditLedger<P> {
         }
     }
 
+    /// The credit window, in bytes.
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+
+    /// Whether `voucher` would advance its lane (a larger nonce and amount than the
+    /// lane's best so far).
+    pub fn advances(&self, voucher: &Voucher) -> bool {
+        self.best
+            .get(&(voucher.channel_id, voucher.content_root))
+            .is_none_or(|b| {
+                voucher.nonce > b.voucher.nonce
+                    && voucher.cumulative_amount > b.voucher.cumulative_amount
+            })
+    }
+
     /// Whether `peer` may be sent `bytes` more of `root`.
     pub fn may_serve(&self, peer: &P, root: &[u8; 32], bytes: u64) -> bool {
         let c = self
@@ -138,6 +224,13 @@ impl<P: Ord + Clone> CreditLedger<P> {
         c.served.saturating_add(bytes).saturating_sub(c.paid) <= self.window
     }
 
+    /// Takes back bytes charged to `peer` for a slice that was not sent after all.
+    pub fn refund(&mut self, peer: &P, root: &[u8; 32], bytes: u64) {
+        if let Some(c) = self.credit.get_mut(&(peer.clone(), *root)) {
+            c.served = c.served.saturating_sub(bytes);
+        }
+    }
+
     /// Records bytes sent to `peer`.
     pub fn served(&mut self, peer: &P, root: &[u8; 32], bytes: u64) {
         let c = self.credit.entry((peer.clone(), *root)).or_default();
@@ -145,49 +238,48 @@ impl<P: Ord + Clone> CreditLedger<P> {
     }
 
     /// Records a voucher that verified (signature, channel, price) from `peer`; keeps
-    /// it if it is its lane's best. Returns whether it advanced the lane.
-    pub fn accept(&mut self, peer: &P, voucher: Voucher, signed: SignedVoucher) -> bool {
+    /// it if it is its lane's best. Returns the bytes of `root` that `peer` has paid
+    /// for, or `None` if the voucher did not advance its lane (stale or replayed).
+    pub fn accept(&mut self, peer: &P, voucher: Voucher, signed: SignedVoucher) -> Option<u64> {
+        if !self.advances(&voucher) {
+            return None;
+        }
         let root = voucher.content_root;
         let c = self.credit.entry((peer.clone(), root)).or_default();
         c.paid = c.paid.max(voucher.cumulative_bytes);
-        let key = (voucher.channel_id, root);
-        let better = self.best.get(&key).is_none_or(|b| {
-            voucher.nonce > b.voucher.nonce
-                && voucher.cumulative_amount > b.voucher.cumulative_amount
-        });
-        if better {
+        let paid = c.paid;
+        self.best
+            .insert((voucher.channel_id, root), Best { voucher, signed });
+        Some(paid)
+    }
+
+    /// Keeps `voucher` as its lane's best if it advances the lane, with no peer's
+    /// credit touched (vouchers restored after a restart).
+    pub fn restore(&mut self, voucher: Voucher, signed: SignedVoucher) {
+        if self.advances(&voucher) {
             self.best.insert(
-                key,
-                Best {
-                    voucher,
-                    signed,
-                    claimed: false,
-                },
+                (voucher.channel_id, voucher.content_root),
+                Best { voucher, signed },
             );
         }
-        better
     }
 
-    /// The best voucher of every lane not yet handed out for claiming, marking them
-    /// handed out.
-    pub fn take_unclaimed(&mut self) -> Vec<SignedVoucher> {
-        self.best
-            .values_mut()
-            .filter(|b| !b.claimed)
-            .map(|b| {
-                b.claimed = true;
-                b.signed.clone()
-            })
-            .collect()
+    /// The best voucher of every lane, for claiming.
+    pub fn best_vouchers(&self) -> Vec<SignedVoucher> {
+        self.best.values().map(|b| b.signed.clone()).collect()
     }
 
-    /// The value of the lanes' best vouchers not yet handed out, in uweave.
-    pub fn unclaimed_amount(&self) -> u128 {
+    /// Forgets the lanes of `channel_id` (settled: nothing more can be claimed).
+    pub fn forget_channel(&mut self, channel_id: u64) {
+        self.best.retain(|(c, _), _| *c != channel_id);
+    }
+
+    /// The sum of the lanes' best voucher amounts, in uweave.
+    pub fn vouched_amount(&self) -> u128 {
         self.best
             .values()
-            .filter(|b| !b.claimed)
             .map(|b| b.voucher.cumulative_amount)
-            .sum()
+            .fold(0u128, u128::saturating_add)
     }
 }
 
@@ -197,30 +289,58 @@ mod tests {
 
     const ROOT: [u8; 32] = [5; 32];
 
-    fn seeder() -> String {
-        weave_kernel::Address::new([7; 20]).to_string()
+    fn seeder() -> Address {
+        Address::new([7; 20])
     }
 
     #[test]
     fn vouchers_grow_with_each_slice_and_price_rounds_up() {
         let mut payer = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), 1_000_000);
         let s = seeder();
-        let v1 = Voucher::decode(&payer.pay(&s, ROOT, 1 << 20).unwrap().voucher).unwrap();
+        let v1 = Voucher::decode(&payer.pay(s, ROOT, 1 << 20).unwrap().voucher).unwrap();
         assert_eq!(
             (v1.cumulative_bytes, v1.cumulative_amount, v1.nonce),
             (1 << 20, 977, 1)
         );
-        let v2 = Voucher::decode(&payer.pay(&s, ROOT, 1 << 20).unwrap().voucher).unwrap();
+        let v2 = Voucher::decode(&payer.pay(s, ROOT, 1 << 20).unwrap().voucher).unwrap();
         assert_eq!(
             (v2.cumulative_bytes, v2.cumulative_amount, v2.nonce),
             (2 << 20, 1954, 2)
         );
         // Tiny slices still raise the amount by at least one unit.
         let mut cheap = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), 1);
-        let a = Voucher::decode(&cheap.pay(&s, ROOT, 10).unwrap().voucher).unwrap();
-        let b = Voucher::decode(&cheap.pay(&s, ROOT, 10).unwrap().voucher).unwrap();
+        let a = Voucher::decode(&cheap.pay(s, ROOT, 10).unwrap().voucher).unwrap();
+        let b = Voucher::decode(&cheap.pay(s, ROOT, 10).unwrap().voucher).unwrap();
         assert!(b.cumulative_amount > a.cumulative_amount);
-        assert!(payer.pay("not an address", ROOT, 1).is_none());
+        // Overflowing amounts sign nothing.
+        let mut dear = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), u128::MAX);
+        assert!(dear.pay(s, ROOT, 2).is_none());
+        // A payer resumes a lane from a recorded state, never going backwards.
+        let mut resumed = ChannelPayer::new("c".into(), 1, SigningKey::from([1; 32]), 1_000_000);
+        let at = PayerLane {
+            bytes: 2 << 20,
+            amount: 1954,
+            nonce: 2,
+        };
+        resumed.resume(s, ROOT, at);
+        resumed.resume(s, ROOT, PayerLane::default());
+        let v3 = Voucher::decode(&resumed.pay(s, ROOT, 1 << 20).unwrap().voucher).unwrap();
+        assert_eq!(
+            (v3.cumulative_bytes, v3.cumulative_amount, v3.nonce),
+            (3 << 20, 2930, 3)
+        );
+        assert_eq!(
+            resumed.lanes(),
+            vec![(
+                s,
+                ROOT,
+                PayerLane {
+                    bytes: 3 << 20,
+                    amount: 2930,
+                    nonce: 3
+                }
+            )]
+        );
     }
 
     #[test]
@@ -236,15 +356,22 @@ mod tests {
         // Another peer has its own window.
         assert!(ledger.may_serve(&2, &ROOT, 1 << 20));
         // A voucher for 2 MiB reopens it.
-        payer.pay(&s, ROOT, 1 << 20).unwrap();
-        let signed = payer.pay(&s, ROOT, 1 << 20).unwrap();
+        payer.pay(s, ROOT, 1 << 20).unwrap();
+        let signed = payer.pay(s, ROOT, 1 << 20).unwrap();
         let v = Voucher::decode(&signed.voucher).unwrap();
-        assert!(ledger.accept(&1, v.clone(), signed.clone()));
+        assert_eq!(ledger.accept(&1, v.clone(), signed.clone()), Some(2 << 20));
         assert!(ledger.may_serve(&1, &ROOT, 1 << 20));
         // A replay does not advance the lane.
-        assert!(!ledger.accept(&1, v, signed));
-        assert_eq!(ledger.take_unclaimed().len(), 1);
-        assert!(ledger.take_unclaimed().is_empty());
-        assert_eq!(ledger.unclaimed_amount(), 0);
+        assert!(!ledger.advances(&v));
+        assert_eq!(ledger.accept(&1, v.clone(), signed.clone()), None);
+        assert_eq!(ledger.best_vouchers(), vec![signed.clone()]);
+        assert_eq!(ledger.vouched_amount(), v.cumulative_amount);
+        // Restored vouchers keep the best; settled channels are forgotten.
+        let mut restored = CreditLedger::<u8>::new(1);
+        restored.restore(v.clone(), signed.clone());
+        restored.restore(v, signed);
+        assert_eq!(restored.best_vouchers().len(), 1);
+        restored.forget_channel(1);
+        assert!(restored.best_vouchers().is_empty());
     }
 }

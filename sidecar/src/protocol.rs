@@ -5,11 +5,20 @@
 //! frame    = length (u32 BE, of the body) || body
 //! request  = 0x01 root[32]                          Have
 //!          | 0x02 root[32] index(u64 BE)            Get
-//! response = 0x81 root[32] count(u64 BE) bits       Bitfield (bits: ceil(count/8) bytes)
+//!          | 0x03 vlen(u16 BE) voucher sig[64]      Pay (voucher: weave.channels.v1.Voucher)
+//! response = 0x81 root[32] count(u64 BE) payee bits Bitfield (bits: ceil(count/8) bytes)
 //!          | 0x82 index(u64 BE) plen(u16 BE) proof ciphertext
 //!                                                   Slice (proof: MerkleProof::to_bytes)
 //!          | 0x83 code(u16 BE) mlen(u16 BE) message Error (message: UTF-8)
+//!          | 0x84 paid_bytes(u64 BE)                Paid
+//! payee    = 0x00                                   serves for free
+//!          | 0x01 address[20] window(u64 BE)        wants vouchers naming this address,
+//!                                                   and serves `window` bytes ahead of them
 //! ```
+//!
+//! `Pay` carries a signed cumulative voucher of a payment channel (see
+//! [`crate::payment`]); the seeder answers `Paid` with the bytes that voucher covers,
+//! or an error (`BadVoucher`).
 //!
 //! Every frame is bounded: a request body by [`MAX_REQUEST_LEN`], a response body by
 //! [`MAX_RESPONSE_LEN`] (a 16 MiB slice with its tag, the longest proof and the header).
@@ -31,8 +40,12 @@ use weave_slices::{
 /// The protocol name.
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/slice/1");
 
-/// The longest request body (a `Get`).
-pub const MAX_REQUEST_LEN: usize = 1 + 32 + 8;
+/// The longest voucher a `Pay` carries.
+pub const MAX_VOUCHER_LEN: usize = 512;
+/// The length of a voucher signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// The longest request body (a `Pay` with the longest voucher).
+pub const MAX_REQUEST_LEN: usize = 1 + 2 + MAX_VOUCHER_LEN + SIGNATURE_LEN;
 /// The longest error message, in bytes.
 pub const MAX_ERROR_MESSAGE_LEN: usize = 1024;
 /// The longest slice response body: tag, index, proof length, the longest proof, and a
@@ -40,7 +53,9 @@ pub const MAX_ERROR_MESSAGE_LEN: usize = 1024;
 pub const MAX_SLICE_RESPONSE_LEN: usize =
     1 + 8 + 2 + MerkleProof::MAX_ENCODED_LEN + MAX_SLICE_SIZE as usize + TAG_LEN;
 /// The longest bitfield response body (a content of [`MAX_SLICES`] slices).
-pub const MAX_BITFIELD_RESPONSE_LEN: usize = 1 + 32 + 8 + (MAX_SLICES / 8) as usize;
+pub const MAX_BITFIELD_RESPONSE_LEN: usize = 1 + 32 + 8 + PAYEE_LEN + (MAX_SLICES / 8) as usize;
+/// The longest payee field.
+const PAYEE_LEN: usize = 1 + 20 + 8;
 /// The longest response body.
 pub const MAX_RESPONSE_LEN: usize = if MAX_SLICE_RESPONSE_LEN > MAX_BITFIELD_RESPONSE_LEN {
     MAX_SLICE_RESPONSE_LEN
@@ -50,12 +65,14 @@ pub const MAX_RESPONSE_LEN: usize = if MAX_SLICE_RESPONSE_LEN > MAX_BITFIELD_RES
 
 const TAG_HAVE: u8 = 0x01;
 const TAG_GET: u8 = 0x02;
+const TAG_PAY: u8 = 0x03;
 const TAG_BITFIELD: u8 = 0x81;
 const TAG_SLICE: u8 = 0x82;
 const TAG_ERROR: u8 = 0x83;
+const TAG_PAID: u8 = 0x84;
 
 /// A request to a seeder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// Which slices of this content do you hold?
     Have {
@@ -69,15 +86,32 @@ pub enum Request {
         /// The slice index.
         index: u64,
     },
+    /// Here is a signed cumulative voucher for what you served me.
+    Pay {
+        /// The encoded `weave.channels.v1.Voucher`.
+        voucher: Vec<u8>,
+        /// Its ed25519 signature by the channel's voucher key.
+        signature: [u8; SIGNATURE_LEN],
+    },
 }
 
 impl Request {
-    /// The content the request is about.
-    pub fn root(&self) -> &[u8; 32] {
+    /// The content the request is about, for `Have` and `Get`.
+    pub fn root(&self) -> Option<&[u8; 32]> {
         match self {
-            Request::Have { root } | Request::Get { root, .. } => root,
+            Request::Have { root } | Request::Get { root, .. } => Some(root),
+            Request::Pay { .. } => None,
         }
     }
+}
+
+/// Where a seeder wants to be paid, announced with its bitfield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payee {
+    /// The account that vouchers must name as the seeder.
+    pub address: [u8; 20],
+    /// How many bytes the seeder serves a peer beyond what its vouchers cover.
+    pub credit_window: u64,
 }
 
 /// Why a seeder did not answer with what was asked.
@@ -93,6 +127,10 @@ pub enum ErrorCode {
     Busy,
     /// The seeder failed to read its own store.
     Internal,
+    /// The peer is past its credit window: it must pay (send a voucher) to be served.
+    PaymentRequired,
+    /// A voucher was refused (bad signature, wrong seeder or chain, stale, underpriced).
+    BadVoucher,
     /// A code this version does not know.
     Other(u16),
 }
@@ -106,6 +144,8 @@ impl ErrorCode {
             ErrorCode::OutOfRange => 3,
             ErrorCode::Busy => 4,
             ErrorCode::Internal => 5,
+            ErrorCode::PaymentRequired => 6,
+            ErrorCode::BadVoucher => 7,
             ErrorCode::Other(c) => c,
         }
     }
@@ -118,6 +158,8 @@ impl ErrorCode {
             3 => ErrorCode::OutOfRange,
             4 => ErrorCode::Busy,
             5 => ErrorCode::Internal,
+            6 => ErrorCode::PaymentRequired,
+            7 => ErrorCode::BadVoucher,
             c => ErrorCode::Other(c),
         }
     }
@@ -131,6 +173,8 @@ impl std::fmt::Display for ErrorCode {
             ErrorCode::OutOfRange => f.write_str("index out of range"),
             ErrorCode::Busy => f.write_str("busy"),
             ErrorCode::Internal => f.write_str("internal error"),
+            ErrorCode::PaymentRequired => f.write_str("payment required"),
+            ErrorCode::BadVoucher => f.write_str("voucher refused"),
             ErrorCode::Other(c) => write!(f, "error code {c}"),
         }
     }
@@ -143,6 +187,8 @@ pub enum Response {
     Bitfield {
         /// The content root.
         root: [u8; 32],
+        /// Where the seeder wants to be paid; `None` if it serves for free.
+        payee: Option<Payee>,
         /// One bit per slice.
         bits: Bitfield,
     },
@@ -154,6 +200,11 @@ pub enum Response {
         ciphertext: Vec<u8>,
         /// Its proof against the content root.
         proof: MerkleProof,
+    },
+    /// A voucher was accepted, answering `Pay`.
+    Paid {
+        /// The bytes of the voucher's content the peer has now paid for.
+        paid_bytes: u64,
     },
     /// A refusal.
     Error {
@@ -248,6 +299,14 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             b.extend_from_slice(root);
             b.extend_from_slice(&index.to_be_bytes());
         }
+        Request::Pay { voucher, signature } => {
+            // Callers keep vouchers within MAX_VOUCHER_LEN; a longer one is refused
+            // by the peer's decoder.
+            b.push(TAG_PAY);
+            b.extend_from_slice(&(voucher.len().min(usize::from(u16::MAX)) as u16).to_be_bytes());
+            b.extend_from_slice(voucher);
+            b.extend_from_slice(signature);
+        }
     }
     b
 }
@@ -261,6 +320,16 @@ pub fn decode_request(body: &[u8]) -> Result<Request, WireError> {
             root: r.root()?,
             index: r.u64()?,
         },
+        TAG_PAY => {
+            let vlen = usize::from(r.u16()?);
+            if vlen > MAX_VOUCHER_LEN {
+                return Err(wire(format!("voucher of {vlen} bytes")));
+            }
+            let voucher = r.take(vlen)?.to_vec();
+            let mut signature = [0u8; SIGNATURE_LEN];
+            signature.copy_from_slice(r.take(SIGNATURE_LEN)?);
+            Request::Pay { voucher, signature }
+        }
         t => return Err(wire(format!("unknown request tag {t:#04x}"))),
     };
     r.finish()?;
@@ -272,12 +341,25 @@ pub fn decode_request(body: &[u8]) -> Result<Request, WireError> {
 pub fn encode_response(res: &Response) -> (Vec<u8>, &[u8]) {
     let mut b = Vec::new();
     match res {
-        Response::Bitfield { root, bits } => {
-            b.reserve(41 + bits.as_bytes().len());
+        Response::Bitfield { root, payee, bits } => {
+            b.reserve(41 + PAYEE_LEN + bits.as_bytes().len());
             b.push(TAG_BITFIELD);
             b.extend_from_slice(root);
             b.extend_from_slice(&bits.len().to_be_bytes());
+            match payee {
+                None => b.push(0),
+                Some(p) => {
+                    b.push(1);
+                    b.extend_from_slice(&p.address);
+                    b.extend_from_slice(&p.credit_window.to_be_bytes());
+                }
+            }
             b.extend_from_slice(bits.as_bytes());
+            (b, &[])
+        }
+        Response::Paid { paid_bytes } => {
+            b.push(TAG_PAID);
+            b.extend_from_slice(&paid_bytes.to_be_bytes());
             (b, &[])
         }
         Response::Slice {
@@ -314,8 +396,25 @@ pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
             if count > MAX_SLICES {
                 return Err(wire(format!("bitfield of {count} slices")));
             }
+            let payee = match r.u8()? {
+                0 => None,
+                1 => {
+                    let mut address = [0u8; 20];
+                    address.copy_from_slice(r.take(20)?);
+                    Some(Payee {
+                        address,
+                        credit_window: r.u64()?,
+                    })
+                }
+                t => return Err(wire(format!("unknown payee tag {t:#04x}"))),
+            };
             let bits = Bitfield::from_bytes(count, r.0).map_err(|e| wire(e.to_string()))?;
-            Ok(Response::Bitfield { root, bits })
+            Ok(Response::Bitfield { root, payee, bits })
+        }
+        TAG_PAID => {
+            let paid_bytes = r.u64()?;
+            r.finish()?;
+            Ok(Response::Paid { paid_bytes })
         }
         TAG_SLICE => {
             let index = r.u64()?;
@@ -575,6 +674,14 @@ mod tests {
                 root: [8; 32],
                 index: u64::MAX,
             },
+            Request::Pay {
+                voucher: vec![3; MAX_VOUCHER_LEN],
+                signature: [4; SIGNATURE_LEN],
+            },
+            Request::Pay {
+                voucher: Vec::new(),
+                signature: [0; SIGNATURE_LEN],
+            },
         ] {
             let b = encode_request(&req);
             assert!(b.len() <= MAX_REQUEST_LEN);
@@ -585,6 +692,11 @@ mod tests {
             assert!(decode_request(&[b.as_slice(), &[0]].concat()).is_err());
         }
         assert!(decode_request(&[0x09; 33]).is_err());
+        // A voucher over the limit.
+        let mut long = vec![TAG_PAY];
+        long.extend_from_slice(&((MAX_VOUCHER_LEN + 1) as u16).to_be_bytes());
+        long.extend(vec![0; MAX_VOUCHER_LEN + 1 + SIGNATURE_LEN]);
+        assert!(decode_request(&long).is_err());
     }
 
     #[test]
@@ -594,8 +706,20 @@ mod tests {
         bits.set(10);
         round_trip(Response::Bitfield {
             root: [1; 32],
+            payee: None,
+            bits: bits.clone(),
+        });
+        round_trip(Response::Bitfield {
+            root: [1; 32],
+            payee: Some(Payee {
+                address: [9; 20],
+                credit_window: 64 << 20,
+            }),
             bits,
         });
+        round_trip(Response::Paid { paid_bytes: 7 });
+        round_trip(Response::error(ErrorCode::PaymentRequired, "pay"));
+        round_trip(Response::error(ErrorCode::BadVoucher, "stale"));
         round_trip(Response::Slice {
             index: 1,
             ciphertext: vec![5; 100],
@@ -607,6 +731,7 @@ mod tests {
         let mut b = vec![TAG_BITFIELD];
         b.extend_from_slice(&[0; 32]);
         b.extend_from_slice(&3u64.to_be_bytes());
+        b.push(0);
         b.push(0xf0);
         assert!(decode_response(&b).is_err());
         // An error message longer than allowed is cut on construction.
@@ -641,8 +766,10 @@ mod tests {
             },
             Response::Bitfield {
                 root: [1; 32],
+                payee: None,
                 bits,
             },
+            Response::Paid { paid_bytes: 1 },
             Response::error(ErrorCode::Busy, "slow down"),
         ];
         for res in responses {
