@@ -18,12 +18,16 @@ use tendermint_proto::v0_38::abci::{
     ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
     ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
 };
-use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
+use tendermint_proto::v0_38::crypto::{public_key, ProofOp, ProofOps, PublicKey};
 use weave_bank::{BankModule, Keeper as BankKeeper};
 use weave_channels::ChannelsModule;
 use weave_content::ContentModule;
-use weave_kernel::{BlockInfo, Ctx, Event, GasMeter, KernelError, Module, Overlay, TxError};
+use weave_kernel::{
+    BlockInfo, Ctx, Event, GasMeter, KernelError, Misbehavior, MisbehaviorKind, Module, Overlay,
+    TxError, ValidatorUpdate, VoteInfo,
+};
 use weave_splits::SplitsModule;
+use weave_validators::ValidatorsModule;
 
 use crate::{
     auth::{AuthModule, AuthParams},
@@ -42,6 +46,9 @@ pub const APP_VERSION: u64 = 1;
 const META_CHAIN_ID: &str = "chain_id";
 const META_GENESIS_HASH: &str = "genesis_hash";
 const META_LAST_BLOCK_TIME: &str = "last_block_time";
+/// The validator set InitChain returned, when the modules (gentxs) chose it, so that
+/// a repeated InitChain returns it again.
+const META_GENESIS_VALIDATORS: &str = "genesis_validators";
 
 /// The ICS23 proof op type of a JMT proof in an ABCI query response.
 pub const PROOF_OP_TYPE: &str = "ics23:jmt";
@@ -143,6 +150,58 @@ fn encode_time(t: (i64, u32)) -> Vec<u8> {
     v
 }
 
+/// A module's validator update as CometBFT takes it.
+pub fn to_abci_validator_update(u: &ValidatorUpdate) -> abci::ValidatorUpdate {
+    abci::ValidatorUpdate {
+        pub_key: Some(PublicKey {
+            sum: Some(public_key::Sum::Ed25519(u.pub_key_ed25519.to_vec())),
+        }),
+        power: u.power,
+    }
+}
+
+/// The votes of the previous block's commit. A vote counts as signed only with
+/// `BlockIdFlag::Commit`; votes whose address is not 20 bytes are dropped.
+fn vote_infos(commit: Option<&abci::CommitInfo>) -> Vec<VoteInfo> {
+    use tendermint_proto::v0_38::types::BlockIdFlag;
+    commit.map_or_else(Vec::new, |c| {
+        c.votes
+            .iter()
+            .filter_map(|v| {
+                let validator = v.validator.as_ref()?;
+                Some(VoteInfo {
+                    validator_address: validator.address.as_ref().try_into().ok()?,
+                    power: validator.power,
+                    signed: v.block_id_flag == BlockIdFlag::Commit as i32,
+                })
+            })
+            .collect()
+    })
+}
+
+/// CometBFT's misbehaviour reports, as modules read them.
+fn misbehaviors(list: &[abci::Misbehavior]) -> Vec<Misbehavior> {
+    list.iter()
+        .filter_map(|m| {
+            let validator = m.validator.as_ref()?;
+            Some(Misbehavior {
+                kind: match abci::MisbehaviorType::try_from(m.r#type) {
+                    Ok(abci::MisbehaviorType::DuplicateVote) => MisbehaviorKind::DuplicateVote,
+                    Ok(abci::MisbehaviorType::LightClientAttack) => {
+                        MisbehaviorKind::LightClientAttack
+                    }
+                    _ => MisbehaviorKind::Unknown,
+                },
+                validator_address: validator.address.as_ref().try_into().ok()?,
+                power: validator.power,
+                height: u64::try_from(m.height).ok()?,
+                time_seconds: m.time.as_ref().map_or(0, |t| t.seconds),
+                total_voting_power: m.total_voting_power,
+            })
+        })
+        .collect()
+}
+
 impl App {
     /// Opens the application over a data directory.
     pub fn open(path: &std::path::Path, storage: StorageConfig) -> Result<Self, AppError> {
@@ -161,12 +220,14 @@ impl App {
             Arc::new(splits.keeper()),
             Arc::new(weave_content::Registry),
         );
+        let validators = ValidatorsModule::new(Arc::new(keeper));
         let modules: Vec<Arc<dyn Module>> = vec![
             Arc::new(AuthModule),
             Arc::new(bank),
             Arc::new(splits),
             Arc::new(content),
             Arc::new(channels),
+            Arc::new(validators),
         ];
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         let chain_id = storage
@@ -235,7 +296,7 @@ impl App {
             height,
             time_seconds: time.0,
             time_nanos: time.1,
-            proposer: Vec::new(),
+            ..BlockInfo::default()
         };
         c.overlay = Overlay::new(self.storage.state());
     }
@@ -273,9 +334,17 @@ impl App {
                 ));
             }
             let root = self.storage.root_hash(latest)?;
+            let validators = match self.storage.meta_get(META_GENESIS_VALIDATORS)? {
+                Some(bytes) => {
+                    ResponseInitChain::decode(bytes.as_slice())
+                        .map_err(|e| AppError::Genesis(format!("stored genesis validators: {e}")))?
+                        .validators
+                }
+                None => req.validators,
+            };
             return Ok(ResponseInitChain {
                 consensus_params: None,
-                validators: req.validators,
+                validators,
                 app_hash: root.to_vec().into(),
             });
         }
@@ -304,7 +373,7 @@ impl App {
             height: genesis_version,
             time_seconds,
             time_nanos,
-            proposer: Vec::new(),
+            ..BlockInfo::default()
         };
         let mut overlay = Overlay::new(self.storage.state());
         let mut gas = GasMeter::infinite();
@@ -319,6 +388,21 @@ impl App {
                 .init_genesis(&mut ctx, &section)
                 .map_err(|e| AppError::Genesis(format!("module {}: {}", module.name(), e.log)))?;
         }
+        self.deliver_genesis_txs(&block, &mut overlay, &app_state)?;
+        let mut updates = Vec::new();
+        for module in self.router.modules() {
+            let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
+            updates.extend(module.validator_updates(&mut ctx).map_err(|e| {
+                AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
+            })?);
+        }
+        // The modules choose the genesis set when they have one (from gentxs);
+        // otherwise CometBFT's genesis validators stand.
+        let chosen: Vec<abci::ValidatorUpdate> = updates
+            .iter()
+            .filter(|u| u.power > 0)
+            .map(to_abci_validator_update)
+            .collect();
         let mut prepared = self
             .storage
             .prepare(genesis_version, overlay.into_changes())?;
@@ -328,6 +412,16 @@ impl App {
             META_LAST_BLOCK_TIME,
             encode_time((time_seconds, time_nanos)),
         );
+        let validators = if chosen.is_empty() {
+            req.validators
+        } else {
+            let stored = ResponseInitChain {
+                validators: chosen.clone(),
+                ..Default::default()
+            };
+            prepared.set_meta(META_GENESIS_VALIDATORS, stored.encode_to_vec());
+            chosen
+        };
         let root = prepared.root_hash();
         self.storage.commit(prepared)?;
         {
@@ -338,9 +432,56 @@ impl App {
         self.reset_check_state();
         Ok(ResponseInitChain {
             consensus_params: None,
-            validators: req.validators,
+            validators,
             app_hash: root.to_vec().into(),
         })
+    }
+
+    /// Delivers every module's genesis transactions (gentxs), in module order, after
+    /// all of genesis is written: signatures checked, no minimum fee, and only the
+    /// supplying module's messages. Any failure makes the genesis unusable.
+    fn deliver_genesis_txs(
+        &self,
+        block: &BlockInfo,
+        overlay: &mut Overlay,
+        app_state: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<(), AppError> {
+        let max_memo = AuthParams::load(&*overlay)
+            .map_err(|e| AppError::Genesis(format!("auth params: {}", e.log)))?
+            .max_memo_chars as usize;
+        for module in self.router.modules() {
+            let section = app_state
+                .get(module.name())
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            let txs = module
+                .genesis_txs(&section)
+                .map_err(|e| AppError::Genesis(format!("module {}: {}", module.name(), e.log)))?;
+            for (i, tx) in txs.iter().enumerate() {
+                let what = format!("{} gen_txs[{i}]", module.name());
+                let decoded = decode_tx(tx, &self.router, max_memo)
+                    .map_err(|e| AppError::Genesis(format!("{what}: {}", e.log)))?;
+                if let Some(foreign) = decoded
+                    .messages
+                    .iter()
+                    .find(|m| !module.message_types().contains(&m.type_url.as_str()))
+                {
+                    return Err(AppError::Genesis(format!(
+                        "{what} carries {}, which module {} does not handle",
+                        foreign.type_url,
+                        module.name()
+                    )));
+                }
+                let outcome = self.executor().run_tx(block, overlay, tx, Mode::Genesis);
+                if let Err(e) = outcome.result {
+                    return Err(AppError::Genesis(format!(
+                        "{what} failed: {}:{}: {}",
+                        e.codespace, e.code, e.log
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// ABCI CheckTx: runs the transaction on the check state, keeping its writes only
@@ -462,6 +603,7 @@ impl App {
             time_seconds: time.map_or(0, |t| t.seconds),
             time_nanos: time.map_or(0, |t| t.nanos.max(0) as u32),
             proposer: proposer.to_vec(),
+            ..BlockInfo::default()
         }
     }
 
@@ -471,7 +613,9 @@ impl App {
         &self,
         req: RequestFinalizeBlock,
     ) -> Result<ResponseFinalizeBlock, AppError> {
-        let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
+        let mut block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
+        block.last_commit = vote_infos(req.decided_last_commit.as_ref());
+        block.misbehavior = misbehaviors(&req.misbehavior);
         let expected = self
             .storage
             .latest_version()
@@ -525,6 +669,17 @@ impl App {
                 |ctx| module.end_block(ctx),
             );
         }
+        let mut validator_updates = Vec::new();
+        for module in self.router.modules() {
+            let updates = run_hook(
+                &block,
+                &mut overlay,
+                &mut block_events,
+                module.name(),
+                |ctx| module.validator_updates(ctx),
+            );
+            validator_updates.extend(updates.unwrap_or_default());
+        }
 
         let mut prepared = self.storage.prepare(block.height, overlay.into_changes())?;
         let time = (block.time_seconds, block.time_nanos);
@@ -538,7 +693,10 @@ impl App {
         Ok(ResponseFinalizeBlock {
             events: block_events.iter().map(to_abci_event).collect(),
             tx_results,
-            validator_updates: Vec::new(),
+            validator_updates: validator_updates
+                .iter()
+                .map(to_abci_validator_update)
+                .collect(),
             consensus_param_updates: None,
             app_hash: app_hash.to_vec().into(),
         })
@@ -669,21 +827,25 @@ fn result_parts(r: &Result<(), TxError>) -> (u32, String, String) {
 /// Runs a module's begin/end-block hook atomically. A failing hook is a bug in the
 /// module, not something a transaction can cause; its writes are dropped and an event
 /// records it, so the chain goes on deterministically.
-fn run_hook(
+fn run_hook<T>(
     block: &BlockInfo,
     overlay: &mut Overlay,
     events: &mut Vec<Event>,
     module: &str,
-    hook: impl FnOnce(&mut Ctx<'_>) -> Result<(), TxError>,
-) {
+    hook: impl FnOnce(&mut Ctx<'_>) -> Result<T, TxError>,
+) -> Option<T> {
     let mut gas = GasMeter::infinite();
     let mut ctx = Ctx::new(block, overlay, &mut gas, events);
-    if let Err(e) = ctx.atomically(hook) {
-        tracing::error!(module, error = %e, "block hook failed; its writes were dropped");
-        events.push(
-            Event::new("hook_failed")
-                .attr("module", module)
-                .attr("error", e),
-        );
+    match ctx.atomically(hook) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!(module, error = %e, "block hook failed; its writes were dropped");
+            events.push(
+                Event::new("hook_failed")
+                    .attr("module", module)
+                    .attr("error", e),
+            );
+            None
+        }
     }
 }

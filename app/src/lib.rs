@@ -15,4 +15,7 @@ pub mod sigcache;
 pub mod store;
 pub mod tx;
 
-pub use app::{to_abci_event, App, AppError, Simulation, APP_NAME, APP_VERSION, PROOF_OP_TYPE};
+pub use app::{
+    to_abci_event, to_abci_validator_update, App, AppError, Simulation, APP_NAME, APP_VERSION,
+    PROOF_OP_TYPE,
+};

@@ -52,6 +52,9 @@ pub struct AppState {
     /// Payment channel parameters.
     #[serde(default)]
     pub channels: weave_channels::GenesisState,
+    /// Validator parameters and gentxs.
+    #[serde(default)]
+    pub validators: weave_validators::GenesisState,
 }
 
 impl AppState {
@@ -116,6 +119,12 @@ impl AppState {
             .validate()
             .map_err(|e| GenesisError::Invalid {
                 module: "channels",
+                reason: e.to_string(),
+            })?;
+        self.validators
+            .validate()
+            .map_err(|e| GenesisError::Invalid {
+                module: "validators",
                 reason: e.to_string(),
             })?;
         Ok(())

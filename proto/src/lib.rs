@@ -48,6 +48,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.channels.v1.rs"));
         }
     }
+    /// The validators module.
+    pub mod validators {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.validators.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.

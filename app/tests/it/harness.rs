@@ -408,31 +408,43 @@ impl TestChain {
 
     /// The given keys, funded as `state` says.
     pub fn with_genesis(keys: Vec<TestKey>, state: &AppState) -> Self {
+        let mut chain = Self::before_genesis(keys, state);
+        chain.genesis_hash = chain.init_chain().unwrap();
+        chain
+    }
+
+    /// The application over a fresh directory with this genesis, before InitChain.
+    pub fn before_genesis(keys: Vec<TestKey>, state: &AppState) -> Self {
         let genesis = serde_json::to_vec(&state.to_json().unwrap()).unwrap();
         let dir = temp_dir();
         let app = App::open(dir.path(), StorageConfig::default()).unwrap();
-        let mut chain = Self {
+        Self {
             dir,
             app: Some(app),
             keys,
             genesis,
             genesis_hash: Vec::new(),
             height: 0,
-        };
-        chain.genesis_hash = chain.init_chain().unwrap();
-        chain
+        }
     }
 
     /// InitChain with this chain's genesis; returns the app hash.
     pub fn init_chain(&self) -> Result<Vec<u8>, weave_app::AppError> {
-        let res = self.app().init_chain(RequestInitChain {
+        Ok(self.init_chain_response()?.app_hash.to_vec())
+    }
+
+    /// InitChain with this chain's genesis and no validators from CometBFT's genesis;
+    /// returns the whole response.
+    pub fn init_chain_response(
+        &self,
+    ) -> Result<tendermint_proto::v0_38::abci::ResponseInitChain, weave_app::AppError> {
+        self.app().init_chain(RequestInitChain {
             time: Some(time_at(0)),
             chain_id: CHAIN_ID.into(),
             app_state_bytes: self.genesis.clone().into(),
             initial_height: 1,
             ..Default::default()
-        })?;
-        Ok(res.app_hash.to_vec())
+        })
     }
 
     /// The application.
@@ -462,6 +474,17 @@ impl TestChain {
 
     /// FinalizeBlock at the next height, without Commit.
     pub fn finalize(&self, txs: &[Vec<u8>]) -> ResponseFinalizeBlock {
+        self.finalize_with(txs, None, Vec::new())
+    }
+
+    /// FinalizeBlock at the next height carrying the previous block's commit and
+    /// misbehaviour, without Commit.
+    pub fn finalize_with(
+        &self,
+        txs: &[Vec<u8>],
+        decided_last_commit: Option<tendermint_proto::v0_38::abci::CommitInfo>,
+        misbehavior: Vec<tendermint_proto::v0_38::abci::Misbehavior>,
+    ) -> ResponseFinalizeBlock {
         let height = self.height + 1;
         self.app()
             .finalize_block(RequestFinalizeBlock {
@@ -469,6 +492,8 @@ impl TestChain {
                 height,
                 time: Some(time_at(height)),
                 proposer_address: vec![7u8; 20].into(),
+                decided_last_commit,
+                misbehavior,
                 ..Default::default()
             })
             .unwrap()

@@ -14,3 +14,4 @@ mod proposal;
 mod replay;
 mod simulate;
 mod supply_prop;
+mod validators;

@@ -1,7 +1,7 @@
 //! The execution context handed to module code: metered state access, the gas meter,
 //! the event sink and the block being executed.
 
-use crate::{Event, GasMeter, KernelError, Overlay, TxError};
+use crate::{Event, GasMeter, KernelError, Misbehavior, Overlay, TxError, VoteInfo};
 
 /// Facts about the block being executed. Time comes from the block header only.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +16,11 @@ pub struct BlockInfo {
     pub time_nanos: u32,
     /// The proposer's consensus address.
     pub proposer: Vec<u8>,
+    /// The votes of the previous block's commit, one per validator of that block's set
+    /// (empty at InitChain, in CheckTx and in proposals).
+    pub last_commit: Vec<VoteInfo>,
+    /// Misbehaviour CometBFT reports in this block.
+    pub misbehavior: Vec<Misbehavior>,
 }
 
 /// What a module's code sees while it runs: state (metered), gas, events and the block.

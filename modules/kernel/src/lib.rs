@@ -8,6 +8,7 @@
 
 mod address;
 mod coin;
+mod consensus;
 mod context;
 mod error;
 mod event;
@@ -18,6 +19,10 @@ mod state;
 
 pub use address::{valcons_address, Address, AddressError, BECH32_PREFIX, VALCONS_PREFIX};
 pub use coin::{parse_amount, validate_denom, Coin, CoinError, Coins, DENOM};
+pub use consensus::{
+    consensus_address, ConsensusAddress, Misbehavior, MisbehaviorKind, ValidatorUpdate, VoteInfo,
+    CONSENSUS_ADDRESS_LEN,
+};
 pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};
 pub use event::{Event, EventAttribute};

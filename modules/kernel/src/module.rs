@@ -1,6 +1,6 @@
 //! The trait every module implements, and the helper that decodes its messages.
 
-use crate::{Address, Any, Ctx, KernelError, StateRead, TxError};
+use crate::{Address, Any, Ctx, KernelError, StateRead, TxError, ValidatorUpdate};
 
 /// A state-machine module: it owns a key prefix, a set of message types and a set of
 /// query paths. Every method returns `Result`; nothing a transaction carries may panic.
@@ -23,6 +23,22 @@ pub trait Module: Send + Sync {
     /// Work at the end of every block. It must be bounded.
     fn end_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
         Ok(())
+    }
+
+    /// Changes to CometBFT's validator set, asked for after every module's `end_block`
+    /// (and once at InitChain, after the genesis transactions). A module that manages
+    /// validators returns only what changed since it last answered; every other module
+    /// keeps the default, which changes nothing. It must be bounded.
+    fn validator_updates(&self, _ctx: &mut Ctx<'_>) -> Result<Vec<ValidatorUpdate>, TxError> {
+        Ok(Vec::new())
+    }
+
+    /// Signed transactions carried in this module's genesis section (such as gentxs),
+    /// which the application delivers after every module's `init_genesis`, checking
+    /// their signatures but asking no fee. Each may carry only this module's messages.
+    /// `genesis` is the module's section, or `null`.
+    fn genesis_txs(&self, _genesis: &serde_json::Value) -> Result<Vec<Vec<u8>>, TxError> {
+        Ok(Vec::new())
     }
 
     /// Sees every message of a proposed or decided block before any executes, with

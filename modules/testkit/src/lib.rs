@@ -8,7 +8,8 @@ use std::sync::Arc;
 use prost::Message;
 use weave_bank::BankModule;
 use weave_kernel::{
-    Address, Any, BlockInfo, Ctx, Event, GasCosts, GasMeter, Module, Overlay, TxError, DENOM,
+    Address, Any, BlockInfo, Ctx, Event, GasCosts, GasMeter, Misbehavior, Module, Overlay, TxError,
+    ValidatorUpdate, VoteInfo, DENOM,
 };
 
 /// Modules over an in-memory overlay.
@@ -21,6 +22,8 @@ pub struct Harness {
     pub block: BlockInfo,
     /// Events emitted since the last [`Harness::take_events`].
     pub events: Vec<Event>,
+    /// The validator updates the modules returned at the end of the last block.
+    pub validator_updates: Vec<ValidatorUpdate>,
 }
 
 impl std::fmt::Debug for Harness {
@@ -66,6 +69,7 @@ impl Harness {
                 ..BlockInfo::default()
             },
             events: Vec::new(),
+            validator_updates: Vec::new(),
         };
         let balances: Vec<serde_json::Value> = funded
             .iter()
@@ -131,20 +135,56 @@ impl Harness {
         result
     }
 
-    /// Ends the current block (every module's end-block work) and begins the next.
+    /// Ends the current block (every module's end-block work, then the validator
+    /// updates, kept in [`Harness::validator_updates`]) and begins the next. The next
+    /// block keeps this one's `last_commit` and `misbehavior`; see
+    /// [`Harness::next_block_with`] to give it others.
     pub fn next_block(&mut self) -> Result<(), TxError> {
+        let (commit, evidence) = (
+            self.block.last_commit.clone(),
+            self.block.misbehavior.clone(),
+        );
+        self.next_block_with(commit, evidence).map(|_| ())
+    }
+
+    /// Ends the current block and begins the next, whose FinalizeBlock carries this
+    /// commit of the previous block and this misbehaviour. Returns the validator
+    /// updates of the block that ended.
+    pub fn next_block_with(
+        &mut self,
+        last_commit: Vec<VoteInfo>,
+        misbehavior: Vec<Misbehavior>,
+    ) -> Result<Vec<ValidatorUpdate>, TxError> {
         let mut gas = GasMeter::infinite();
         for m in self.modules.clone() {
             let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
             m.end_block(&mut ctx)?;
         }
+        let mut updates = Vec::new();
+        for m in self.modules.clone() {
+            let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
+            updates.extend(m.validator_updates(&mut ctx)?);
+        }
+        self.validator_updates = updates.clone();
         self.block.height += 1;
         self.block.time_seconds += 5;
+        self.block.last_commit = last_commit;
+        self.block.misbehavior = misbehavior;
         for m in self.modules.clone() {
             let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
             m.begin_block(&mut ctx)?;
         }
-        Ok(())
+        Ok(updates)
+    }
+
+    /// The total supply of uweave.
+    pub fn supply(&mut self) -> u128 {
+        let mut gas = GasMeter::infinite();
+        let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
+        self.bank
+            .keeper()
+            .supply(&mut ctx, DENOM)
+            .unwrap_or_else(|e| panic!("supply: {}", e.log))
     }
 
     /// Advances `n` blocks.
