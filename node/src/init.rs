@@ -53,6 +53,10 @@ pub(crate) struct InitArgs {
     /// Slice sidecar peers to dial at start (libp2p multiaddrs; repeat the flag).
     #[arg(long = "sidecar-bootstrap", value_name = "MULTIADDR")]
     sidecar_bootstrap: Vec<String>,
+    /// Be paid for serving slices at this account (bech32): peers must pay with
+    /// payment-channel vouchers (`[sidecar] payout_address`). Default: serve for free.
+    #[arg(long = "sidecar-payout", value_name = "ADDRESS")]
+    sidecar_payout: Option<String>,
     /// Join an existing chain: use this genesis.json (its chain id wins over
     /// --chain-id) instead of making one; the new key is not funded.
     #[arg(long, value_name = "FILE")]
@@ -75,6 +79,7 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         sidecar.listen = args.sidecar_laddrs.clone();
     }
     sidecar.bootstrap = args.sidecar_bootstrap.clone();
+    sidecar.payout_address = args.sidecar_payout.clone().unwrap_or_default();
     sidecar.validate()?;
     let joined: Option<serde_json::Value> = match &args.genesis {
         Some(path) => {

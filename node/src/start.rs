@@ -112,11 +112,19 @@ async fn supervise(
     abci_rx: oneshot::Receiver<String>,
 ) -> anyhow::Result<i32> {
     let sidecar = if config.sidecar.enabled {
-        Some(crate::sidecar::start(&HomeLayout::new(&home), &config.sidecar).await?)
+        Some(crate::sidecar::start(&HomeLayout::new(&home), &config.sidecar, app.clone()).await?)
     } else {
         tracing::info!("slice sidecar disabled ([sidecar] enabled = false)");
         None
     };
+    let (vouchers_stop, vouchers_stop_rx) = tokio::sync::watch::channel(false);
+    let vouchers_task = sidecar.clone().map(|s| {
+        tokio::spawn(crate::sidecar::keep_vouchers(
+            HomeLayout::new(&home),
+            s,
+            vouchers_stop_rx,
+        ))
+    });
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
     let mut grpc_task = tokio::spawn(grpc::serve(
@@ -209,6 +217,10 @@ async fn supervise(
         }
     };
     stop_child(child.as_mut()).await;
+    let _ = vouchers_stop.send(true);
+    if let Some(task) = vouchers_task {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
     if let Some(s) = &sidecar {
         let _ = tokio::time::timeout(Duration::from_secs(5), s.shutdown()).await;
     }

@@ -55,10 +55,14 @@ use crate::node::{plaintext_len, Command};
 use crate::payment::ChannelPayer;
 use crate::protocol::{ErrorCode, Payee, Request, Response};
 use weave_kernel::Address;
+use weave_proto::weave::channels::v1::SignedVoucher;
 
 /// How long a download without a payer waits for a free seeder when only seeders that
 /// want payment have answered.
 const FREE_SEEDER_WAIT: Duration = Duration::from_secs(5);
+/// How often a refused voucher's lane is paid again, and after how long.
+const MAX_VOUCHER_RESENDS: u32 = 20;
+const VOUCHER_RESEND_AFTER: Duration = Duration::from_secs(1);
 /// How long a finished download waits for its last vouchers to be answered.
 const PAYMENT_DRAIN: Duration = Duration::from_secs(10);
 
@@ -379,6 +383,8 @@ struct Peer {
     idle_at_generation: Option<u64>,
     /// Where this peer wants to be paid, if it does.
     payee: Option<Payee>,
+    /// Vouchers sent again after a refusal.
+    resends: u32,
 }
 
 impl Peer {
@@ -401,6 +407,7 @@ impl Peer {
             rate: None,
             idle_at_generation: None,
             payee: None,
+            resends: 0,
         }
     }
 
@@ -908,9 +915,35 @@ impl Download {
             Ok(Response::Error { code, message }) => {
                 self.vouchers_refused += 1;
                 tracing::warn!(%peer, %code, message, "seeder refused a voucher");
+                // It may not have seen the channel yet (its node behind the chain):
+                // the lane's latest voucher goes again a little later, a few times.
+                let resend = self.peers.get_mut(&peer).is_some_and(|p| {
+                    p.resends += 1;
+                    p.resends <= MAX_VOUCHER_RESENDS
+                });
+                if resend && code == ErrorCode::BadVoucher {
+                    self.resend_latest(peer);
+                }
             }
             Ok(_) => self.strike(&peer, "answered a voucher with neither Paid nor an error"),
             Err(e) => tracing::debug!(%peer, error = %e, "sending a voucher"),
+        }
+    }
+
+    /// Sends `peer`'s lane's latest voucher again, after [`VOUCHER_RESEND_AFTER`].
+    fn resend_latest(&mut self, peer: PeerId) {
+        let (Some(payee), Some(payer)) = (
+            self.peers.get(&peer).and_then(|p| p.payee),
+            self.opts.payer.as_ref(),
+        ) else {
+            return;
+        };
+        let signed = payer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .latest(Address::new(payee.address), self.meta.root);
+        if let Some(signed) = signed {
+            self.send_voucher(peer, signed, Some(VOUCHER_RESEND_AFTER));
         }
     }
 
@@ -932,6 +965,11 @@ impl Download {
             tracing::warn!(%peer, "voucher amounts overflow; not paying");
             return;
         };
+        self.send_voucher(peer, signed, None);
+    }
+
+    /// Sends a voucher to `peer`, now or after `delay`.
+    fn send_voucher(&mut self, peer: PeerId, signed: SignedVoucher, delay: Option<Duration>) {
         let mut signature = [0u8; crate::protocol::SIGNATURE_LEN];
         if signed.signature.len() != signature.len() {
             return;
@@ -944,8 +982,18 @@ impl Download {
                 signature,
             },
         );
-        self.payments
-            .push(fut.map(move |result| Event::Paid { peer, result }).boxed());
+        self.payments.push(
+            async move {
+                if let Some(d) = delay {
+                    tokio::time::sleep(d).await;
+                }
+                Event::Paid {
+                    peer,
+                    result: fut.await,
+                }
+            }
+            .boxed(),
+        );
     }
 
     fn on_have(

@@ -45,6 +45,7 @@ impl Sidecar {
             peer_id,
             store,
             ledger,
+            payee: config.payments.as_ref().map(|p| p.payee),
             commands,
             task: Arc::new(Mutex::new(Some(task))),
         };
@@ -65,6 +66,7 @@ pub struct SidecarHandle {
     peer_id: PeerId,
     store: SliceStore,
     ledger: SharedLedger,
+    payee: Option<weave_kernel::Address>,
     commands: mpsc::Sender<Command>,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
@@ -103,6 +105,11 @@ impl SidecarHandle {
     /// The slice store this node serves from and downloads into.
     pub fn store(&self) -> &SliceStore {
         &self.store
+    }
+
+    /// The account this node is paid at, if it wants payment for what it serves.
+    pub fn payee(&self) -> Option<weave_kernel::Address> {
+        self.payee
     }
 
     /// The best voucher this seeder holds for each lane (channel, content) it was paid

@@ -10,6 +10,11 @@
 //!   `Get{root, index}` → `Slice{index, ciphertext, proof}`, or `Error{code, message}`.
 //!   Each peer is held to a request rate (token bucket) and a cap on response bytes in
 //!   flight; over either it is answered `Busy`, never queued without bound.
+//! - **Paying:** a seeder configured with [`payment::SeederPayments`] names its payout
+//!   address and credit window in its bitfield and serves a peer only up to that
+//!   window beyond the peer's latest voucher (`Pay{voucher}` → `Paid`, checked by the
+//!   node's [`payment::VoucherCheck`]); a download with a [`payment::ChannelPayer`]
+//!   pays each verified slice with a cumulative voucher.
 //! - **Seeding:** everything in the store is served, partial content included, so a
 //!   node serves slices of a download while it is still downloading.
 //!   [`SidecarHandle::seed`] makes content findable.

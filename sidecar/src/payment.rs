@@ -160,6 +160,22 @@ impl ChannelPayer {
         Some(voucher.sign(&self.key))
     }
 
+    /// The latest voucher of `seeder`'s lane for `root`, signed again (to resend one
+    /// a seeder could not check yet). `None` for a lane never paid.
+    pub fn latest(&self, seeder: Address, root: [u8; 32]) -> Option<SignedVoucher> {
+        let lane = self.lanes.get(&(seeder, root))?;
+        let voucher = Voucher {
+            chain_id: self.chain_id.clone(),
+            channel_id: self.channel_id,
+            seeder,
+            content_root: root,
+            cumulative_bytes: lane.bytes,
+            cumulative_amount: lane.amount,
+            nonce: lane.nonce,
+        };
+        Some(voucher.sign(&self.key))
+    }
+
     /// What this payer has promised in total, over every lane.
     pub fn total_promised(&self) -> u128 {
         self.lanes.values().map(|l| l.amount).sum()

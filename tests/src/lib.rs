@@ -120,6 +120,11 @@ impl Node {
     /// A full node of `other`'s chain: its genesis, CometBFT peered with `other`,
     /// and its slice sidecar bootstrapped from `other`'s. `other` must be running.
     pub fn join(other: &Node) -> anyhow::Result<Self> {
+        Self::join_with(other, &[])
+    }
+
+    /// Like [`Node::join`], with extra `weaved init` flags.
+    pub fn join_with(other: &Node, extra: &[&str]) -> anyhow::Result<Self> {
         let genesis = other.home.path().join("cometbft/config/genesis.json");
         let status: serde_json::Value =
             serde_json::from_slice(&other.weaved(&["content", "ls", "--output", "json"])?.stdout)
@@ -137,7 +142,10 @@ impl Node {
                 &bootstrap,
                 "--key-name",
                 "viewer",
-            ],
+            ]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>(),
         )
     }
 

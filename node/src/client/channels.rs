@@ -381,6 +381,17 @@ pub(crate) enum ChannelsCmd {
         after_help = "Example:\n  weaved channels sign-voucher --from alice --channel 1 --seeder weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy --content-root 6f1ed002ab5595859014ebf0951522d9a2dd2f1e5e8a4fa19c4a0d5e4a4b3c2d --bytes 1048576 --amount 100 --nonce 1 -o v1.json"
     )]
     SignVoucher(SignVoucherArgs),
+    /// A paid seeder's claimer: claim the vouchers this node holds, on its own.
+    ///
+    /// Every --interval seconds, reads the best voucher of each lane from the node
+    /// (`[sidecar] payout_address` must be --from's address) and each lane's claimed
+    /// amount from the chain, and claims when the unclaimed value reaches --threshold,
+    /// every --claim-every seconds, and always before a closing channel settles
+    /// (--closing-margin blocks ahead). --once claims everything unclaimed and exits.
+    #[command(
+        after_help = "Example:\n  weaved channels claim-daemon --from seeder --interval 10 --threshold 1000000 --keyring-backend test"
+    )]
+    ClaimDaemon(super::claimd::ClaimDaemonArgs),
 }
 
 /// `weaved channels sign-voucher` flags.
@@ -418,7 +429,7 @@ pub(crate) struct SignVoucherArgs {
 }
 
 /// The height of the latest block.
-async fn latest_height(channel: &Channel) -> anyhow::Result<u64> {
+pub(super) async fn latest_height(channel: &Channel) -> anyhow::Result<u64> {
     let block = ServiceClient::new(channel.clone())
         .get_latest_block(GetLatestBlockRequest {})
         .await
@@ -656,6 +667,7 @@ pub(crate) fn run_tx(cmd: ChannelsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 pub(crate) fn run(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ChannelsCmd::SignVoucher(args) => sign_voucher(&args, g),
+        ChannelsCmd::ClaimDaemon(args) => super::claimd::run(args, g),
     }
 }
 

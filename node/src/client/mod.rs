@@ -17,6 +17,7 @@
 
 mod builder;
 mod channels;
+mod claimd;
 mod content;
 #[cfg(test)]
 mod mock;

@@ -1,8 +1,19 @@
 //! `weave.sidecar.v1.Sidecar`: the node-local control API of the slice sidecar.
 //! Served to loopback callers only, because `AddFile` and `Fetch` carry content keys
-//! (used for the one call, never stored).
+//! and voucher keys (used for the one call, never stored).
+//!
+//! A fetch with a payment channel pays seeders that want payment through a
+//! [`ChannelPayer`] kept per channel for as long as the node runs, so that a second
+//! fetch on the same channel carries its lanes on; a payer made for a channel starts
+//! its lanes where the chain's lanes stand.
 
-use std::{path::PathBuf, pin::Pin, time::Duration};
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use tokio::{
     io::AsyncReadExt,
@@ -12,13 +23,19 @@ use tokio_stream::{wrappers::ReceiverStream, Stream};
 use tonic::{Request, Response, Status};
 use weave_content::record::{meta_from_wire, meta_to_wire};
 use weave_proto::weave::{
+    base::v1::PageRequest,
+    channels::v1::{
+        ChannelStatus, QueryChannelRequest, QueryChannelResponse, QueryLanesRequest,
+        QueryLanesResponse,
+    },
     content::v1::{QueryContentRequest, QueryContentResponse},
     sidecar::v1::{
         fetch_event::Event, sidecar_server::Sidecar, AddFileRequest, AddFileResponse, FetchEvent,
         FetchProgress, FetchRequest, SeedRequest, SeedResponse, StatusRequest, StatusResponse,
-        StoredContent,
+        StoredContent, VouchersRequest, VouchersResponse,
     },
 };
+use weave_sidecar::payment::{ChannelPayer, PayerLane};
 use weave_sidecar::{DownloadOptions, PlaintextStream, Progress, SidecarHandle};
 use weave_slices::ContentKey;
 
@@ -34,6 +51,24 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 pub(super) struct SidecarService {
     node: Node,
     sidecar: Option<SidecarHandle>,
+    payers: Arc<Mutex<BTreeMap<u64, SharedPayer>>>,
+}
+
+type SharedPayer = Arc<Mutex<ChannelPayer>>;
+
+/// The most lanes read from the chain when a channel's payer is made.
+const MAX_RESUMED_LANES: u32 = 1000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Total bytes and amount over a payer's lanes.
+fn payer_totals(payer: &SharedPayer) -> (u64, u128) {
+    lock(payer)
+        .lanes()
+        .iter()
+        .fold((0, 0), |(b, a), (_, _, l)| (b + l.bytes, a + l.amount))
 }
 
 impl std::fmt::Debug for SidecarService {
@@ -46,7 +81,92 @@ impl std::fmt::Debug for SidecarService {
 
 impl SidecarService {
     pub(super) fn new(node: Node, sidecar: Option<SidecarHandle>) -> Self {
-        Self { node, sidecar }
+        Self {
+            node,
+            sidecar,
+            payers: Arc::default(),
+        }
+    }
+
+    /// The payer of `channel_id` for a fetch of content priced `price_per_gib`,
+    /// checking that `seed` is the channel's voucher key and the channel is open.
+    async fn payer(
+        &self,
+        channel_id: u64,
+        seed: &[u8],
+        price_per_gib: u128,
+    ) -> Result<SharedPayer, Status> {
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| Status::invalid_argument("the voucher key must be a 32-byte seed"))?;
+        let key = ed25519_consensus::SigningKey::from(seed);
+        let channel: Response<QueryChannelResponse> = self
+            .node
+            .query(
+                "/weave.channels.v1.Query/Channel",
+                Request::new(QueryChannelRequest { channel_id }),
+            )
+            .await?;
+        let channel = channel
+            .into_inner()
+            .channel
+            .ok_or_else(|| Status::not_found(format!("no channel {channel_id}")))?;
+        if channel.status != ChannelStatus::Open as i32 {
+            return Err(Status::failed_precondition(format!(
+                "channel {channel_id} is not open"
+            )));
+        }
+        if channel.voucher_key != key.verification_key().to_bytes() {
+            return Err(Status::permission_denied(format!(
+                "the voucher key does not match channel {channel_id}'s"
+            )));
+        }
+        let existing = lock(&self.payers).get(&channel_id).cloned();
+        let payer = match existing {
+            Some(p) => p,
+            None => {
+                let mut payer =
+                    ChannelPayer::new(self.node.app.chain_id(), channel_id, key, price_per_gib);
+                let lanes: Response<QueryLanesResponse> = self
+                    .node
+                    .query(
+                        "/weave.channels.v1.Query/Lanes",
+                        Request::new(QueryLanesRequest {
+                            channel_id,
+                            page: Some(PageRequest {
+                                limit: MAX_RESUMED_LANES,
+                                ..Default::default()
+                            }),
+                        }),
+                    )
+                    .await?;
+                for lane in lanes.into_inner().lanes {
+                    let (Ok(seeder), Ok(root), Ok(amount)) = (
+                        lane.seeder.parse(),
+                        <[u8; 32]>::try_from(lane.content_root.as_slice()),
+                        lane.claimed_amount.parse::<u128>(),
+                    ) else {
+                        continue;
+                    };
+                    payer.resume(
+                        seeder,
+                        root,
+                        PayerLane {
+                            bytes: lane.claimed_bytes,
+                            amount,
+                            nonce: lane.last_nonce,
+                        },
+                    );
+                }
+                let payer = Arc::new(Mutex::new(payer));
+                lock(&self.payers)
+                    .entry(channel_id)
+                    .or_insert(payer)
+                    .clone()
+            }
+        };
+        lock(&payer).set_price(price_per_gib);
+        Ok(payer)
     }
 
     /// The sidecar, for a loopback caller.
@@ -88,6 +208,8 @@ fn progress(p: &Progress) -> FetchProgress {
         peers_banned: p.peers_banned as u32,
         slices_rejected: p.slices_rejected,
         plaintext_written: p.plaintext_written,
+        bytes_paid: 0,
+        amount_promised: String::new(),
     }
 }
 
@@ -166,6 +288,17 @@ impl Sidecar for SidecarService {
         Ok(Response::new(SeedResponse {}))
     }
 
+    async fn vouchers(
+        &self,
+        request: Request<VouchersRequest>,
+    ) -> Result<Response<VouchersResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        Ok(Response::new(VouchersResponse {
+            payout_address: sidecar.payee().map(|a| a.to_string()).unwrap_or_default(),
+            vouchers: sidecar.best_vouchers(),
+        }))
+    }
+
     type FetchStream = FetchStream;
 
     async fn fetch(
@@ -184,13 +317,22 @@ impl Sidecar for SidecarService {
                 }),
             )
             .await?;
-        let wire = content
+        let content = content
             .into_inner()
             .content
-            .and_then(|c| c.meta_hash)
+            .ok_or_else(|| Status::not_found(format!("no content {}", r.content_id)))?;
+        let price_per_gib: u128 = content.price_per_gib.parse().unwrap_or(0);
+        let wire = content
+            .meta_hash
             .ok_or_else(|| Status::internal("content without a meta-hash"))?;
         let meta = meta_from_wire(&wire)
             .map_err(|e| Status::internal(format!("stored meta-hash: {e}")))?;
+        let payer = match r.channel_id {
+            0 => None,
+            id => Some(self.payer(id, &r.voucher_key, price_per_gib).await?),
+        };
+        let before = payer.as_ref().map(payer_totals).unwrap_or_default();
+        let payer_after = payer.clone();
 
         let (events, rx) = mpsc::channel::<Result<FetchEvent, Status>>(16);
         let (writer, mut reader) = tokio::io::duplex(CHUNK);
@@ -198,6 +340,7 @@ impl Sidecar for SidecarService {
         let options = DownloadOptions {
             progress: Some(progress_tx),
             stream: Some(PlaintextStream::new(key, writer)),
+            payer,
             ..DownloadOptions::default()
         };
         let mut download = tokio::spawn(async move { sidecar.download(meta, options).await });
@@ -244,9 +387,15 @@ impl Sidecar for SidecarService {
                             }
                         }
                         let last = match result {
-                            Ok(Ok(_)) => Ok(FetchEvent {
-                                event: Some(Event::Done(progress(&progress_rx.borrow()))),
-                            }),
+                            Ok(Ok(_)) => {
+                                let mut done = progress(&progress_rx.borrow());
+                                if let Some(p) = &payer_after {
+                                    let (bytes, amount) = payer_totals(p);
+                                    done.bytes_paid = bytes - before.0;
+                                    done.amount_promised = (amount - before.1).to_string();
+                                }
+                                Ok(FetchEvent { event: Some(Event::Done(done)) })
+                            }
                             Ok(Err(e)) => Err(Status::unavailable(format!("download failed: {e}"))),
                             Err(e) => Err(Status::internal(format!("download task failed: {e}"))),
                         };

@@ -71,6 +71,14 @@ fn parse_key(text: &str, path: &Path) -> anyhow::Result<ContentKey> {
     Ok(ContentKey::from_bytes(*bytes))
 }
 
+/// Reads a content key file (64 hex digits).
+pub(super) fn read_key_file(path: &Path) -> anyhow::Result<ContentKey> {
+    let text = Zeroizing::new(
+        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    parse_key(&text, path)
+}
+
 /// The key of the content with root `root`, or `None` if this home has no key file
 /// for it.
 pub(super) fn load_key(home: &Path, root: &[u8; 32]) -> anyhow::Result<Option<ContentKey>> {

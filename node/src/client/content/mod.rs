@@ -26,6 +26,7 @@ use weave_slices::{open_key, ContentKey};
 
 pub(crate) use keys::parse_root;
 pub(crate) use query::{next_key, print_page, run as run_query, ContentQueryCmd, PageArgs};
+pub(crate) use serve::init_logging;
 pub(crate) use tx::{run as run_tx, ContentTxCmd};
 
 use self::{

@@ -393,7 +393,7 @@ impl KeyServer {
 }
 
 /// Logs to stderr: `RUST_LOG` if set, else this binary's info messages.
-fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("weaved=info"));
     // A second initialisation (in tests) is harmless; its error says only that.

@@ -50,9 +50,19 @@ pub(crate) struct AddArgs {
 pub(crate) struct GetArgs {
     /// The content's id.
     content_id: u64,
-    /// The key the content key was delivered to (a key name).
-    #[arg(long, value_name = "KEY")]
-    from: String,
+    /// The key the content key was delivered to (a key name); with --channel, the
+    /// channel's payer.
+    #[arg(long, value_name = "KEY", required_unless_present = "key_file")]
+    from: Option<String>,
+    /// Read the content key (hex, as `weaved content key --out` writes it) from this
+    /// file instead of opening the one delivered to --from.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Pay seeders that want payment from this payment channel, opened by --from
+    /// (`weaved tx channels open`): each verified slice is paid with a voucher at the
+    /// content's per-GiB price. Without it, only seeders that serve for free are used.
+    #[arg(long, value_name = "CHANNEL_ID", requires = "from")]
+    channel: Option<u64>,
     /// Write the plaintext here (written to FILE.part, renamed when complete).
     #[arg(
         long,
@@ -165,7 +175,30 @@ pub(super) fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
 
 /// Runs `weaved content get`.
 pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
-    let (content, root, key) = holder_key(args.content_id, &args.from, &args.node, g)?;
+    let (content, root, key) = match (&args.key_file, &args.from) {
+        (Some(file), _) => {
+            let key = super::keys::read_key_file(file)?;
+            let url = args.node.url(&g.home)?;
+            let content = runtime()?
+                .block_on(async { fetch_content(&connect(&url).await?, args.content_id).await })?;
+            let root = super::keys::root_of(&content)?;
+            (content, root, key)
+        }
+        (None, Some(from)) => holder_key(args.content_id, from, &args.node, g)?,
+        (None, None) => bail!("give --from or --key-file"),
+    };
+    let voucher_key = match (args.channel, &args.from) {
+        (Some(_), Some(from)) => {
+            let keyring = crate::keys::Keyring::open(&g.home, g.keyring_backend)?;
+            let account = keyring.signing_key(from)?;
+            zeroize::Zeroizing::new(
+                crate::client::channels::voucher_key(&account)
+                    .as_bytes()
+                    .to_vec(),
+            )
+        }
+        _ => zeroize::Zeroizing::new(Vec::new()),
+    };
     let total = content.meta_hash.as_ref().map_or(0, |m| m.slice_count);
     let url = args.node.url(&g.home)?;
     let quiet = args.quiet || g.json();
@@ -187,6 +220,8 @@ pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             .fetch(FetchRequest {
                 content_id: args.content_id,
                 key: key.as_bytes().to_vec(),
+                channel_id: args.channel.unwrap_or(0),
+                voucher_key: voucher_key.to_vec(),
             })
             .await
             .map_err(status_error)?
@@ -231,7 +266,10 @@ pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             "bytes_fetched": done.bytes_fetched,
             "plaintext_bytes": done.plaintext_written,
             "slices_rejected": done.slices_rejected,
-            "peers_banned": done.peers_banned,
+        "peers_banned": done.peers_banned,
+            "channel_id": args.channel,
+            "bytes_paid": done.bytes_paid,
+            "amount_promised": done.amount_promised,
             "file": args.out.as_ref().map(|o| o.display().to_string()),
         }))?;
     } else if !quiet {
@@ -241,6 +279,12 @@ pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                 done.plaintext_written,
                 args.content_id,
                 out.display()
+            );
+        }
+        if let Some(channel) = args.channel {
+            eprintln!(
+                "paid {} bytes with vouchers on channel {channel}: {} uweave promised",
+                done.bytes_paid, done.amount_promised
             );
         }
     }
