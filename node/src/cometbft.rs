@@ -122,3 +122,147 @@ pub(crate) fn edit_genesis(
     std::fs::write(path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("writing {}", path.display()))
 }
+
+/// The `{"type": ..., "value": BASE64}` form CometBFT's key files use.
+#[derive(Debug, serde::Deserialize)]
+struct TypedKey {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+/// The key part of `priv_validator_key.json`.
+#[derive(Debug, serde::Deserialize)]
+struct PrivValidatorKey {
+    pub_key: TypedKey,
+}
+
+/// The key part of `node_key.json`.
+#[derive(Debug, serde::Deserialize)]
+struct NodeKey {
+    priv_key: TypedKey,
+}
+
+/// Reads and parses a JSON file of a CometBFT home.
+fn read_key_file<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The ed25519 consensus public key of a CometBFT home: `pub_key` of
+/// `config/priv_validator_key.json` (only its public half is read).
+pub(crate) fn consensus_public_key(cometbft_home: &Path) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine as _;
+    let path = cometbft_home.join("config").join("priv_validator_key.json");
+    let key: PrivValidatorKey = read_key_file(&path)?;
+    if key.pub_key.kind != "tendermint/PubKeyEd25519" {
+        bail!(
+            "{}: the validator key is {}, Weave's validators use ed25519",
+            path.display(),
+            key.pub_key.kind
+        );
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(key.pub_key.value.trim())
+        .with_context(|| format!("{}: pub_key is not base64", path.display()))?;
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        anyhow::anyhow!("{}: pub_key is {} bytes, not 32", path.display(), b.len())
+    })
+}
+
+/// The node id of a CometBFT home, as `cometbft show-node-id` prints it: the hex of
+/// the first 20 bytes of SHA-256 of the ed25519 public key in `config/node_key.json`.
+pub(crate) fn node_id(cometbft_home: &Path) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let path = cometbft_home.join("config").join("node_key.json");
+    let key: NodeKey = read_key_file(&path)?;
+    if key.priv_key.kind != "tendermint/PrivKeyEd25519" {
+        bail!(
+            "{}: the node key is {}, not ed25519",
+            path.display(),
+            key.priv_key.kind
+        );
+    }
+    let bytes = zeroize::Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(key.priv_key.value.trim())
+            .with_context(|| format!("{}: priv_key is not base64", path.display()))?,
+    );
+    // CometBFT keeps the 32-byte seed followed by the 32-byte public key.
+    if bytes.len() != 64 {
+        bail!(
+            "{}: priv_key is {} bytes, not 64",
+            path.display(),
+            bytes.len()
+        );
+    }
+    Ok(hex::encode(&Sha256::digest(&bytes[32..])[..20]))
+}
+
+/// The `moniker` of a CometBFT `config.toml`.
+pub(crate) fn moniker(config: &Path) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", config.display()))?;
+    doc.get("moniker")
+        .and_then(toml::Value::as_str)
+        .map(str::to_string)
+        .with_context(|| format!("{} has no moniker", config.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+
+    use super::*;
+
+    /// A CometBFT home's key files, as `cometbft init` writes them, for one seed.
+    fn home_with_keys(seed: u8) -> (tempfile::TempDir, [u8; 32]) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let sk = ed25519_consensus::SigningKey::from([seed; 32]);
+        let pk = sk.verification_key().to_bytes();
+        let mut pair = [seed; 32].to_vec();
+        pair.extend_from_slice(&pk);
+        std::fs::write(
+            config.join("priv_validator_key.json"),
+            format!(
+                r#"{{"address":"00","pub_key":{{"type":"tendermint/PubKeyEd25519","value":"{}"}},"priv_key":{{"type":"tendermint/PrivKeyEd25519","value":"{}"}}}}"#,
+                BASE64.encode(pk),
+                BASE64.encode(&pair)
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            config.join("node_key.json"),
+            format!(
+                r#"{{"priv_key":{{"type":"tendermint/PrivKeyEd25519","value":"{}"}}}}"#,
+                BASE64.encode(&pair)
+            ),
+        )
+        .unwrap();
+        std::fs::write(config.join("config.toml"), "moniker = \"node7\"\n").unwrap();
+        (dir, pk)
+    }
+
+    #[test]
+    fn keys_and_moniker_are_read_from_a_cometbft_home() {
+        use sha2::{Digest, Sha256};
+        let (dir, pk) = home_with_keys(9);
+        assert_eq!(consensus_public_key(dir.path()).unwrap(), pk);
+        let id = node_id(dir.path()).unwrap();
+        assert_eq!(id, hex::encode(&Sha256::digest(pk)[..20]));
+        assert_eq!(id.len(), 40);
+        assert_eq!(
+            moniker(&dir.path().join("config").join("config.toml")).unwrap(),
+            "node7"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert!(consensus_public_key(empty.path()).is_err());
+        assert!(node_id(empty.path()).is_err());
+    }
+}

@@ -1,8 +1,8 @@
 //! `weaved`: the Weave node and its command line.
 //!
 //! One binary is the ABCI application server, the gRPC API, the supervisor of the
-//! CometBFT process, the key ring and the client commands (`tx`, `query`, `content`,
-//! `channels`).
+//! CometBFT process, the key ring, the genesis tools (`genesis`) and the client
+//! commands (`tx`, `query`, `content`, `channels`).
 
 // Wall-clock time is fine outside the state machine (timeouts, the load tool).
 #![allow(clippy::disallowed_methods)]
@@ -10,6 +10,7 @@
 mod client;
 mod cometbft;
 mod config;
+mod genesis;
 mod grpc;
 mod init;
 mod keys;
@@ -84,6 +85,10 @@ enum Command {
     Init(init::InitArgs),
     /// Run the node: ABCI and gRPC servers, and CometBFT as a supervised child.
     Start(start::StartArgs),
+    /// Build a network's genesis: fund accounts, sign and collect gentxs, patch,
+    /// validate.
+    #[command(subcommand)]
+    Genesis(genesis::GenesisCmd),
     /// Manage keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
@@ -108,6 +113,7 @@ fn main() {
     let result = match cli.command {
         Command::Init(args) => init::run(args, &cli.global),
         Command::Start(args) => start::run(args, &cli.global),
+        Command::Genesis(cmd) => genesis::run(cmd, &cli.global),
         Command::Keys(cmd) => keys::run_keys(
             cmd,
             &cli.global.home,

@@ -444,7 +444,7 @@ pub(super) async fn latest_height(channel: &Channel) -> anyhow::Result<u64> {
 }
 
 /// The value of attribute `key` among an event's attributes.
-fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     attrs
         .iter()
         .find(|(k, _)| k == key)
@@ -541,7 +541,7 @@ impl ClaimSummary {
 }
 
 /// An amount as printed: `1000uweave` in text, `"1000"` in JSON.
-fn format_amount(amount: u128, json: bool) -> String {
+pub(super) fn format_amount(amount: u128, json: bool) -> String {
     if json {
         amount.to_string()
     } else {

@@ -6,7 +6,8 @@
 //!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
 //!   optionally waits for the block.
 //! - [`query`] answers the `query` commands.
-//! - [`splits`], [`content`] and [`channels`] are the commands of those modules;
+//! - [`splits`], [`content`], [`channels`] and [`validators`] are the commands of those
+//!   modules;
 //!   [`content`] also holds the `weaved content` group (content keys on this machine)
 //!   and [`channels`] the `weaved channels` group (signing vouchers).
 //! - [`render`] prints results: text for humans, or one JSON document with
@@ -25,6 +26,7 @@ mod query;
 mod render;
 mod splits;
 mod tx;
+mod validators;
 
 use std::{
     net::{Ipv4Addr, Ipv6Addr, SocketAddr},
@@ -47,6 +49,8 @@ use weave_kernel::Address;
 pub(crate) use builder::{build_signed_tx, to_any, tx_hash, SignerData};
 pub(crate) use channels::{voucher_key, voucher_public_key, ChannelsCmd};
 pub(crate) use content::ContentCmd;
+pub(crate) use tx::parse_coins;
+pub(crate) use validators::NewValidatorArgs;
 
 use crate::{
     config::{HomeLayout, NodeConfig},
@@ -80,6 +84,10 @@ pub(crate) enum TxCmd {
     /// Payment channels: open, top up, close, and claim vouchers.
     #[command(subcommand)]
     Channels(channels::ChannelsTxCmd),
+    /// Validators: create, edit, delegate, undelegate, redelegate, unjail, withdraw
+    /// rewards.
+    #[command(subcommand)]
+    Validators(validators::ValidatorsTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -100,6 +108,10 @@ pub(crate) enum QueryCmd {
     /// Payment channels, their lanes, seeders' earnings and the channels parameters.
     #[command(subcommand)]
     Channels(channels::ChannelsQueryCmd),
+    /// Validators, the active set, delegations, rewards, liveness and the validators
+    /// parameters.
+    #[command(subcommand)]
+    Validators(validators::ValidatorsQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -234,7 +246,7 @@ pub(crate) async fn fetch_signer_data(
 
 /// An account address given on the command line: a bech32 address, or the name of a
 /// key in the key ring (whose public part is read without a passphrase).
-fn resolve_address(arg: &str, g: &GlobalOpts) -> anyhow::Result<Address> {
+pub(crate) fn resolve_address(arg: &str, g: &GlobalOpts) -> anyhow::Result<Address> {
     match arg.parse::<Address>() {
         Ok(address) => Ok(address),
         Err(parse_error) => {
@@ -264,6 +276,7 @@ pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Splits(cmd) => splits::run_tx(cmd, g),
         TxCmd::Content(cmd) => content::run_tx(cmd, g),
         TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
+        TxCmd::Validators(cmd) => validators::run_tx(cmd, g),
     }
 }
 
@@ -276,6 +289,7 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
+        QueryCmd::Validators(cmd) => validators::run_query(cmd, g),
     }
 }
 
@@ -527,6 +541,59 @@ mod tests {
             "tx channels claim --from bob",
             "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 0",
             "channels sign-voucher --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 1",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+    }
+
+    #[test]
+    fn validators_commands_parse() {
+        fn parse(line: &str) -> Result<Cli, clap::Error> {
+            let args = line
+                .split_whitespace()
+                .map(|a| if a == "ADDR" { ADDR } else { a });
+            Cli::try_parse_from(std::iter::once("weaved").chain(args))
+        }
+        for line in [
+            "tx validators create --amount 100000000uweave --from v",
+            "tx validators create --amount 100000000 --pubkey AAAA --moniker n --identity i --website w --details d --commission-rate 500 --commission-max-rate 1000 --commission-max-change-rate 50 --min-self-delegation 10 --from v --wait",
+            "tx validators edit --moniker m --from v",
+            "tx validators edit --commission-rate 600 --from v",
+            "tx validators edit --min-self-delegation 5uweave --from v",
+            "tx validators edit --website w --details d --identity i --from v",
+            "tx validators delegate ADDR 10uweave --from alice",
+            "tx validators delegate node1 10 --from alice",
+            "tx validators undelegate ADDR 10 --from alice",
+            "tx validators redelegate ADDR node2 10 --from alice",
+            "tx validators unjail --from v",
+            "tx validators withdraw-rewards --from alice",
+            "tx validators withdraw-rewards ADDR --from alice",
+            "query validators list",
+            "query validators list --status bonded --limit 5 --page-key 00ff",
+            "query validators show ADDR",
+            "query validators set",
+            "query validators delegations alice",
+            "query validators rewards alice",
+            "query validators rewards alice ADDR",
+            "query validators signing-info ADDR",
+            "query validators params",
+            "query validators totals",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            // A self-bond is required and positive; rates are basis points.
+            "tx validators create --from v",
+            "tx validators create --amount 0 --from v",
+            "tx validators create --amount 1 --commission-rate 0.1 --from v",
+            "tx validators create --amount 1 --commission-rate 10001 --from v",
+            // An edit changes something.
+            "tx validators edit --from v",
+            "tx validators delegate ADDR 0 --from alice",
+            "tx validators undelegate ADDR --from alice",
+            "tx validators redelegate ADDR 10 --from alice",
+            "query validators list --status jailed",
+            "query validators show",
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }

@@ -204,7 +204,7 @@ pub(super) fn parse_positive(s: &str) -> Result<u128, String> {
 }
 
 /// Parses `1000uweave` or `1000uweave,5ufoo`: positive amounts, distinct denominations.
-fn parse_coins(s: &str) -> anyhow::Result<Coins> {
+pub(crate) fn parse_coins(s: &str) -> anyhow::Result<Coins> {
     let coins = s
         .split(',')
         .map(split_coin)
@@ -349,6 +349,9 @@ pub(super) struct TxPlan {
     mode: BroadcastMode,
     /// With `--wait`: how long to poll, and how often.
     wait: Option<(Duration, Duration)>,
+    /// Gas added to a `--gas auto` estimate, for messages whose cost depends on state
+    /// that may change between the simulation and the block (such as rewards paid).
+    gas_margin: u64,
 }
 
 impl TxPlan {
@@ -365,7 +368,16 @@ impl TxPlan {
             timeout_height: opts.timeout_height,
             mode: opts.broadcast_mode.proto(),
             wait: opts.wait.then_some((WAIT_TIMEOUT, WAIT_INTERVAL)),
+            gas_margin: 0,
         })
+    }
+
+    /// The same plan, adding `margin` gas to a `--gas auto` estimate.
+    pub(super) fn with_gas_margin(self, margin: u64) -> Self {
+        Self {
+            gas_margin: margin,
+            ..self
+        }
     }
 
     /// The same plan, waiting for every transaction to be in a block whatever
@@ -502,7 +514,9 @@ pub(super) async fn sign_and_submit(
                 plan.timeout_height,
             );
             let used = simulate(channel, draft).await?;
-            plan.gas_adjustment.apply(used)
+            plan.gas_adjustment
+                .apply(used)
+                .saturating_add(plan.gas_margin)
         }
     };
     let fee = plan
@@ -726,7 +740,18 @@ pub(super) fn submit_with(
     g: &GlobalOpts,
     extras: impl FnOnce(&Submitted) -> Vec<(&'static str, Value)>,
 ) -> anyhow::Result<()> {
-    let plan = TxPlan::resolve(opts, g)?;
+    submit_planned(key, messages, TxPlan::resolve(opts, g)?, opts, g, extras)
+}
+
+/// [`submit_with`] for a plan already resolved (and perhaps adjusted) from `opts`.
+pub(super) fn submit_planned(
+    key: &SigningKey,
+    messages: Vec<Any>,
+    plan: TxPlan,
+    opts: &TxOpts,
+    g: &GlobalOpts,
+    extras: impl FnOnce(&Submitted) -> Vec<(&'static str, Value)>,
+) -> anyhow::Result<()> {
     let url = opts.node.url(&g.home)?;
     let submitted = runtime()?.block_on(async {
         let channel = connect(&url).await?;
@@ -798,6 +823,7 @@ mod tests {
             timeout_height: 0,
             mode: BroadcastMode::Sync,
             wait: None,
+            gas_margin: 0,
         }
     }
 
@@ -922,6 +948,29 @@ mod tests {
         );
         assert!(report(&submitted, true, false).is_ok());
         assert!(report(&submitted, true, true).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_gas_margin_is_added_to_the_estimate_only() {
+        let (_chain, channel) = mock::serve(chain()).await;
+        let submitted = sign_and_submit(
+            &channel,
+            &plan().with_gas_margin(8_000),
+            &key(),
+            send_to_self(10),
+        )
+        .await
+        .unwrap();
+        assert_eq!((submitted.gas_limit, submitted.fee), (60_000, 1_500));
+        let (_chain, channel) = mock::serve(chain()).await;
+        let fixed = TxPlan {
+            gas: GasSetting::Fixed(100_000),
+            ..plan().with_gas_margin(8_000)
+        };
+        let submitted = sign_and_submit(&channel, &fixed, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        assert_eq!(submitted.gas_limit, 100_000);
     }
 
     #[tokio::test]

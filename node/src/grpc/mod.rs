@@ -26,6 +26,7 @@ mod splits;
 mod status;
 mod tendermint;
 mod tx;
+mod validators;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -53,6 +54,7 @@ use weave_proto::weave::{
     content::v1::query_server::QueryServer as ContentQueryServer,
     sidecar::v1::sidecar_server::SidecarServer,
     splits::v1::query_server::QueryServer as SplitsQueryServer,
+    validators::v1::query_server::QueryServer as ValidatorsQueryServer,
 };
 
 use status::abci_status;
@@ -251,6 +253,7 @@ const WEAVE_SERVICES: &[&str] = &[
     weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
     weave_proto::weave::content::v1::query_server::SERVICE_NAME,
     weave_proto::weave::channels::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::validators::v1::query_server::SERVICE_NAME,
     weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
 ];
 
@@ -312,6 +315,9 @@ pub(crate) async fn serve(
         )))
         .add_service(bounded!(ChannelsQueryServer::new(
             channels::ChannelsQuery::new(node.clone())
+        )))
+        .add_service(bounded!(ValidatorsQueryServer::new(
+            validators::ValidatorsQuery::new(node.clone())
         )))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
@@ -553,6 +559,13 @@ mod tests {
                 .expect("channels params over tcp")
                 .into_inner();
         assert!(params.params.is_some());
+        let params =
+            weave_proto::weave::validators::v1::query_client::QueryClient::new(channel.clone())
+                .params(weave_proto::weave::validators::v1::QueryParamsRequest {})
+                .await
+                .expect("validators params over tcp")
+                .into_inner();
+        assert!(params.params.is_some());
 
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {
@@ -577,11 +590,16 @@ mod tests {
             "weave.splits.v1.Query",
             "weave.content.v1.Query",
             "weave.channels.v1.Query",
+            "weave.validators.v1.Query",
         ] {
             assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
         }
         assert!(!names.iter().any(|n| n == "weave.bank.v1.Msg"), "{names:?}");
-        for unserved in ["weave.content.v1.Msg", "weave.channels.v1.Msg"] {
+        for unserved in [
+            "weave.content.v1.Msg",
+            "weave.channels.v1.Msg",
+            "weave.validators.v1.Msg",
+        ] {
             assert!(!names.iter().any(|n| n == unserved), "{names:?}");
         }
 

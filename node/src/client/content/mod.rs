@@ -25,7 +25,9 @@ use serde_json::json;
 use weave_slices::{open_key, ContentKey};
 
 pub(crate) use keys::parse_root;
-pub(crate) use query::{next_key, print_page, run as run_query, ContentQueryCmd, PageArgs};
+pub(crate) use query::{
+    every_page, next_key, print_page, run as run_query, ContentQueryCmd, PageArgs,
+};
 pub(crate) use serve::init_logging;
 pub(crate) use tx::{run as run_tx, ContentTxCmd};
 

@@ -253,7 +253,7 @@ pub(super) async fn fetch_sealed_key(
 
 /// Every entry of a listing: `fetch` reads the page that starts at a key and returns
 /// its entries and the next key (empty after the last page).
-async fn every_page<T, F, Fut>(what: &str, mut fetch: F) -> anyhow::Result<Vec<T>>
+pub(crate) async fn every_page<T, F, Fut>(what: &str, mut fetch: F) -> anyhow::Result<Vec<T>>
 where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: Future<Output = anyhow::Result<(Vec<T>, Vec<u8>)>>,
