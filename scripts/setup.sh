@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weave needs on a fresh Debian machine:
-# libclang (RocksDB's bindings) and CometBFT v0.38.25. Safe to run again.
+# libclang (RocksDB's bindings), curl (localnet/) and CometBFT v0.38.25. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)   # localnet/ scripts
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   SUDO=""
