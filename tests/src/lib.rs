@@ -503,3 +503,28 @@ pub fn has_code(err: &str, codespace: &str, code: u32) -> bool {
 pub fn bps_of(amount: u128, bps: u128) -> u128 {
     amount * bps / 10_000
 }
+
+/// What claims of `amounts` pay, under the default channel and split parameters,
+/// through an 80/20 split between `creator` and `collab`: the seeders keep 70 %; of the
+/// rest the community pool takes the 2 % protocol fee, and the split's remainder goes
+/// to its first recipient (the lower address). Returns `(creator, collab, pool)`.
+pub fn split_80_20_of_claims(amounts: &[u128], creator: &str, collab: &str) -> (u128, u128, u128) {
+    let raw = |a: &str| {
+        a.parse::<cosmrs::AccountId>()
+            .expect("bech32 address")
+            .to_bytes()
+    };
+    let creator_first = raw(creator) < raw(collab);
+    let (mut to_creator, mut to_collab, mut pool) = (0, 0, 0);
+    for &amount in amounts {
+        let rest = amount - bps_of(amount, 7000);
+        let fee = bps_of(rest, 200);
+        let net = rest - fee;
+        let (c, k) = (bps_of(net, 8000), bps_of(net, 2000));
+        let remainder = net - c - k;
+        to_creator += c + if creator_first { remainder } else { 0 };
+        to_collab += k + if creator_first { 0 } else { remainder };
+        pool += fee;
+    }
+    (to_creator, to_collab, pool)
+}

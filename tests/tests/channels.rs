@@ -12,17 +12,11 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use weave_e2e::{bps_of, has_code, Node, TEST_FEE};
+use weave_e2e::{bps_of, has_code, split_80_20_of_claims, Node, TEST_FEE};
 
 /// uweave per GiB.
 const PRICE: u128 = 2_000_000;
 const GIB: u128 = 1 << 30;
-
-/// An address's raw bytes: the chain orders split recipients by these, not by the
-/// bech32 text.
-fn raw(address: &str) -> Vec<u8> {
-    address.parse::<cosmrs::AccountId>().unwrap().to_bytes()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
@@ -137,20 +131,8 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
     ]);
 
     // Each claim pays 70 % to its seeder and the rest through the split (2 % fee).
-    let mut creator_gain = 0;
-    let mut collab_gain = 0;
-    let mut fees = 0;
-    for amount in [a_amount, b_amount] {
-        let rest = amount - bps_of(amount, 7000);
-        let fee = bps_of(rest, 200);
-        let net = rest - fee;
-        let (c, k) = (bps_of(net, 8000), bps_of(net, 2000));
-        let remainder = net - c - k;
-        let creator_first = raw(creator) < raw(collab);
-        creator_gain += c + if creator_first { remainder } else { 0 };
-        collab_gain += k + if creator_first { 0 } else { remainder };
-        fees += fee;
-    }
+    let (creator_gain, collab_gain, fees) =
+        split_80_20_of_claims(&[a_amount, b_amount], creator, collab);
     assert_eq!(
         node.balance(seeder_a),
         before[3] + bps_of(a_amount, 7000) - TEST_FEE

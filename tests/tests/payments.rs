@@ -24,7 +24,9 @@ use std::{
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use prost::Message;
 use serde_json::{json, Value};
-use weave_e2e::{bps_of, has_code, weaved_bin, Node, TEST_FEE, TEST_FEES, TEST_GAS};
+use weave_e2e::{
+    bps_of, has_code, split_80_20_of_claims, weaved_bin, Node, TEST_FEE, TEST_FEES, TEST_GAS,
+};
 use weave_proto::weave::{
     channels::v1::{SignedVoucher, Voucher},
     sidecar::v1::{sidecar_client::SidecarClient, StatusRequest, VouchersRequest},
@@ -44,10 +46,6 @@ fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
         assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(300));
     }
-}
-
-fn raw(address: &str) -> Vec<u8> {
-    address.parse::<cosmrs::AccountId>().unwrap().to_bytes()
 }
 
 /// `weaved ARGS` with V's home (its key ring holds every key) against `node`.
@@ -460,20 +458,8 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
         .unwrap();
 
     // Exact balances: each claim pays 70 % to its seeder and the rest through the split.
-    let mut creator_gain = 0;
-    let mut collab_gain = 0;
-    let mut fees = 0;
-    for amount in [amount_1, amount_2] {
-        let rest = amount - bps_of(amount, 7000);
-        let fee = bps_of(rest, 200);
-        let net = rest - fee;
-        let (cr, co) = (bps_of(net, 8000), bps_of(net, 2000));
-        let remainder = net - cr - co;
-        let creator_first = raw(creator) < raw(collab);
-        creator_gain += cr + if creator_first { remainder } else { 0 };
-        collab_gain += co + if creator_first { 0 } else { remainder };
-        fees += fee;
-    }
+    let (creator_gain, collab_gain, fees) =
+        split_80_20_of_claims(&[amount_1, amount_2], creator, collab);
     assert_eq!(v.balance(s1), before[3] + bps_of(amount_1, 7000) - TEST_FEE);
     assert_eq!(v.balance(s2), before[4] + bps_of(amount_2, 7000) - TEST_FEE);
     assert_eq!(v.balance(creator), before[0] + creator_gain);
