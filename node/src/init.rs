@@ -31,6 +31,11 @@ pub(crate) struct InitArgs {
     /// How many uweave the key gets at genesis.
     #[arg(long, default_value_t = 1_000_000_000_000_000)]
     amount: u128,
+    /// The funded key's self-bond: a new chain's validator is created at genesis by a
+    /// gentx staking this much (0: no gentx; CometBFT's genesis validator then stands
+    /// outside the validators module).
+    #[arg(long, default_value_t = DEFAULT_SELF_BOND)]
+    self_bond: u128,
     /// Replace an existing home.
     #[arg(long)]
     overwrite: bool,
@@ -71,6 +76,9 @@ pub(crate) struct InitArgs {
     #[arg(long)]
     cometbft_bin: Option<PathBuf>,
 }
+
+/// 100 units of voting power.
+const DEFAULT_SELF_BOND: u128 = 100_000_000;
 
 pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let layout = HomeLayout::new(&g.home);
@@ -162,6 +170,7 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         Err(_) => keyring.add(&args.key_name, KeyAlgo::Secp256k1, None)?,
     };
 
+    let mut power = None;
     match joined {
         Some(doc) => {
             let app_state = serde_json::to_vec(&doc["app_state"])?;
@@ -180,6 +189,20 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                 doc["app_state"] = app_state_json;
                 Ok(())
             })?;
+            if args.self_bond > 0 {
+                anyhow::ensure!(
+                    args.self_bond <= args.amount,
+                    "--self-bond {} is more than the funded --amount {}",
+                    args.self_bond,
+                    args.amount
+                );
+                let key = keyring.signing_key(&args.key_name)?;
+                power = Some(crate::genesis::self_bond_at_genesis(
+                    layout.root(),
+                    &key,
+                    args.self_bond,
+                )?);
+            }
         }
     }
 
@@ -208,6 +231,11 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                 "rpc": format!("http://{}", args.rpc_laddr),
                 "node_id": node_id,
                 "p2p": format!("{node_id}@{}", args.p2p_laddr),
+                "validator": power.map(|p| json!({
+                    "operator": info.address.to_string(),
+                    "self_bond": args.self_bond.to_string(),
+                    "power": p,
+                })),
             })
         );
     } else {
@@ -222,6 +250,12 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             println!(
                 "  funded key {:?}: {} ({} uweave)",
                 info.name, info.address, args.amount
+            );
+        }
+        if let Some(p) = power {
+            println!(
+                "  validator {} self-bonds {} uweave at genesis (power {p})",
+                info.address, args.self_bond
             );
         }
         println!("  CometBFT node: {node_id}@{}", args.p2p_laddr);

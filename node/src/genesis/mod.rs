@@ -342,6 +342,35 @@ fn add_account(state: &mut AppState, address: Address, coins: &Coins) -> anyhow:
     }
 }
 
+/// Makes a new chain's own validator a staked one: `key` self-bonds `self_bond` with
+/// the consensus key of the home at `home`, default commission, in a gentx that
+/// becomes the genesis' only one (CometBFT's validator list is emptied: InitChain's
+/// answer is the set). Returns the validator's power.
+pub(crate) fn self_bond_at_genesis(
+    home: &Path,
+    key: &crate::keys::SigningKey,
+    self_bond: u128,
+) -> anyhow::Result<i64> {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        validator: crate::client::NewValidatorArgs,
+    }
+    let amount = self_bond.to_string();
+    let args = <Defaults as clap::Parser>::try_parse_from(["init", "--amount", amount.as_str()])
+        .map_err(|e| anyhow!("the default validator: {e}"))?
+        .validator;
+    let layout = HomeLayout::new(home);
+    let mut doc = GenesisDoc::load(&layout.genesis())?;
+    let chain_id = doc.chain_id()?.to_string();
+    let new = args.message(&key.address(), home)?;
+    let tx = sign_gentx(key, new.msg, &chain_id);
+    let summary = inspect_gentx(&tx, &chain_id, usize::MAX).context("the validator's gentx")?;
+    set_gentxs(&mut doc, vec![GentxFile::of(&tx).gen_tx])?;
+    doc.save()?;
+    Ok(summary.power())
+}
+
 /// Sets the gentxs of a genesis and empties CometBFT's validator list, so that the
 /// set InitChain returns is the genesis set.
 fn set_gentxs(doc: &mut GenesisDoc, gen_txs: Vec<String>) -> anyhow::Result<()> {
