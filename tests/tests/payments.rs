@@ -477,6 +477,18 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
         );
     }
 
+    // The daemons drop the settled channel's vouchers from their nodes.
+    for seeder in [&b, &c] {
+        let start = Instant::now();
+        while !held(seeder).await.is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "vouchers of a settled channel kept"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
     // A voucher claimed after settlement fails.
     let late = dir.path().join("late.json");
     v.local(&[

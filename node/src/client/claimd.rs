@@ -9,6 +9,8 @@
 //! - a lane's channel is closing and settles within `--closing-margin` blocks: such a
 //!   lane is always claimed before its challenge period ends.
 //!
+//! Vouchers of a channel that settled are dropped from the node (`ForgetChannel`).
+//!
 //! The daemon keeps no state of its own: what is unclaimed is always the node's
 //! vouchers against the chain's lanes, so it can stop and start at any time.
 
@@ -26,7 +28,7 @@ use weave_proto::weave::{
         self as pb, query_client::QueryClient, ChannelStatus, QueryChannelRequest,
         QueryLaneRequest, QueryParamsRequest,
     },
-    sidecar::v1::{sidecar_client::SidecarClient, VouchersRequest},
+    sidecar::v1::{sidecar_client::SidecarClient, ForgetChannelRequest, VouchersRequest},
 };
 
 use super::{
@@ -150,6 +152,7 @@ impl Claimer {
         let mut query = QueryClient::new(self.channel.clone());
         let mut channels: BTreeMap<u64, Option<pb::Channel>> = BTreeMap::new();
         let mut out = Vec::new();
+        let mut settled = std::collections::BTreeSet::new();
         for signed in held.vouchers {
             let Ok(voucher) = Voucher::decode(&signed.voucher) else {
                 continue;
@@ -175,6 +178,7 @@ impl Claimer {
                 continue;
             };
             if c.status == ChannelStatus::Settled as i32 {
+                settled.insert(voucher.channel_id);
                 continue;
             }
             let claimed = match query
@@ -204,6 +208,22 @@ impl Claimer {
                 voucher,
                 urgent,
             });
+        }
+        // Nothing more can be claimed on a settled channel: the node drops its vouchers.
+        for channel_id in settled {
+            match SidecarClient::new(self.channel.clone())
+                .forget_channel(ForgetChannelRequest { channel_id })
+                .await
+            {
+                Ok(r) => tracing::info!(
+                    channel = channel_id,
+                    forgotten = r.into_inner().forgotten,
+                    "settled channel: its vouchers dropped"
+                ),
+                Err(e) => {
+                    tracing::warn!(channel = channel_id, error = %e, "dropping a settled channel's vouchers")
+                }
+            }
         }
         Ok(out)
     }

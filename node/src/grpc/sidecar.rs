@@ -31,8 +31,9 @@ use weave_proto::weave::{
     content::v1::{QueryContentRequest, QueryContentResponse},
     sidecar::v1::{
         fetch_event::Event, sidecar_server::Sidecar, AddFileRequest, AddFileResponse, FetchEvent,
-        FetchProgress, FetchRequest, SeedRequest, SeedResponse, StatusRequest, StatusResponse,
-        StoredContent, VouchersRequest, VouchersResponse,
+        FetchProgress, FetchRequest, ForgetChannelRequest, ForgetChannelResponse, SeedRequest,
+        SeedResponse, StatusRequest, StatusResponse, StoredContent, VouchersRequest,
+        VouchersResponse,
     },
 };
 use weave_sidecar::payment::{ChannelPayer, PayerLane};
@@ -296,6 +297,20 @@ impl Sidecar for SidecarService {
         Ok(Response::new(VouchersResponse {
             payout_address: sidecar.payee().map(|a| a.to_string()).unwrap_or_default(),
             vouchers: sidecar.best_vouchers(),
+        }))
+    }
+
+    async fn forget_channel(
+        &self,
+        request: Request<ForgetChannelRequest>,
+    ) -> Result<Response<ForgetChannelResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        let channel_id = request.into_inner().channel_id;
+        let before = sidecar.best_vouchers().len();
+        sidecar.forget_channel(channel_id);
+        let forgotten = before.saturating_sub(sidecar.best_vouchers().len());
+        Ok(Response::new(ForgetChannelResponse {
+            forgotten: u32::try_from(forgotten).unwrap_or(u32::MAX),
         }))
     }
 
