@@ -383,8 +383,10 @@ struct Peer {
     idle_at_generation: Option<u64>,
     /// Where this peer wants to be paid, if it does.
     payee: Option<Payee>,
-    /// Vouchers sent again after a refusal.
+    /// Vouchers sent again since the last one accepted.
     resends: u32,
+    /// A voucher is waiting to be sent again.
+    resend_pending: bool,
 }
 
 impl Peer {
@@ -408,6 +410,7 @@ impl Peer {
             idle_at_generation: None,
             payee: None,
             resends: 0,
+            resend_pending: false,
         }
     }
 
@@ -437,6 +440,8 @@ enum Event {
     Paid {
         peer: PeerId,
         result: Result<Response, RequestError>,
+        /// A voucher sent again after a refusal.
+        resent: bool,
     },
     Ignored,
 }
@@ -624,8 +629,13 @@ impl Download {
         match tokio::time::timeout(PAYMENT_DRAIN, all).await {
             Ok(events) => {
                 for event in events {
-                    if let Event::Paid { peer, result } = event {
-                        self.on_paid(peer, result);
+                    if let Event::Paid {
+                        peer,
+                        result,
+                        resent,
+                    } = event
+                    {
+                        self.on_paid(peer, result, resent);
                     }
                 }
             }
@@ -884,7 +894,11 @@ impl Download {
                 ciphertext,
                 result,
             } => self.on_stored(peer, index, ciphertext, result, now)?,
-            Event::Paid { peer, result } => self.on_paid(peer, result),
+            Event::Paid {
+                peer,
+                result,
+                resent,
+            } => self.on_paid(peer, result, resent),
         }
         self.check_free_seeders(now)
     }
@@ -909,20 +923,34 @@ impl Download {
         Err(self.payment_required())
     }
 
-    fn on_paid(&mut self, peer: PeerId, result: Result<Response, RequestError>) {
+    fn on_paid(&mut self, peer: PeerId, result: Result<Response, RequestError>, resent: bool) {
+        if resent {
+            if let Some(p) = self.peers.get_mut(&peer) {
+                p.resend_pending = false;
+            }
+        }
         match result {
-            Ok(Response::Paid { .. }) => {}
+            Ok(Response::Paid { .. }) => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.resends = 0;
+                }
+            }
             Ok(Response::Error { code, message }) => {
                 self.vouchers_refused += 1;
                 tracing::warn!(%peer, %code, message, "seeder refused a voucher");
-                // It may not have seen the channel yet (its node behind the chain):
-                // the lane's latest voucher goes again a little later, a few times.
-                let resend = self.peers.get_mut(&peer).is_some_and(|p| {
-                    p.resends += 1;
-                    p.resends <= MAX_VOUCHER_RESENDS
-                });
-                if resend && code == ErrorCode::BadVoucher {
-                    self.resend_latest(peer);
+                // The seeder may not have seen the channel yet (its node behind the
+                // chain) or be busy checking: the lane's latest voucher goes again a
+                // little later — one at a time, a bounded number of times in a row.
+                let resend = matches!(code, ErrorCode::BadVoucher | ErrorCode::Busy)
+                    && self
+                        .peers
+                        .get(&peer)
+                        .is_some_and(|p| !p.resend_pending && p.resends < MAX_VOUCHER_RESENDS);
+                if resend && self.resend_latest(peer) {
+                    if let Some(p) = self.peers.get_mut(&peer) {
+                        p.resends += 1;
+                        p.resend_pending = true;
+                    }
                 }
             }
             Ok(_) => self.strike(&peer, "answered a voucher with neither Paid nor an error"),
@@ -931,19 +959,20 @@ impl Download {
     }
 
     /// Sends `peer`'s lane's latest voucher again, after [`VOUCHER_RESEND_AFTER`].
-    fn resend_latest(&mut self, peer: PeerId) {
+    fn resend_latest(&mut self, peer: PeerId) -> bool {
         let (Some(payee), Some(payer)) = (
             self.peers.get(&peer).and_then(|p| p.payee),
             self.opts.payer.as_ref(),
         ) else {
-            return;
+            return false;
         };
         let signed = payer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .latest(Address::new(payee.address), self.meta.root);
-        if let Some(signed) = signed {
-            self.send_voucher(peer, signed, Some(VOUCHER_RESEND_AFTER));
+        match signed {
+            Some(signed) => self.send_voucher(peer, signed, Some(VOUCHER_RESEND_AFTER)),
+            None => false,
         }
     }
 
@@ -968,11 +997,16 @@ impl Download {
         self.send_voucher(peer, signed, None);
     }
 
-    /// Sends a voucher to `peer`, now or after `delay`.
-    fn send_voucher(&mut self, peer: PeerId, signed: SignedVoucher, delay: Option<Duration>) {
+    /// Sends a voucher to `peer`, now or after `delay`; false if it cannot be sent.
+    fn send_voucher(
+        &mut self,
+        peer: PeerId,
+        signed: SignedVoucher,
+        delay: Option<Duration>,
+    ) -> bool {
         let mut signature = [0u8; crate::protocol::SIGNATURE_LEN];
         if signed.signature.len() != signature.len() {
-            return;
+            return false;
         }
         signature.copy_from_slice(&signed.signature);
         let fut = self.request(
@@ -990,10 +1024,12 @@ impl Download {
                 Event::Paid {
                     peer,
                     result: fut.await,
+                    resent: delay.is_some(),
                 }
             }
             .boxed(),
         );
+        true
     }
 
     fn on_have(

@@ -37,6 +37,10 @@ pub(crate) fn lock(ledger: &SharedLedger) -> std::sync::MutexGuard<'_, CreditLed
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Vouchers one peer may have being checked against the chain at once. A check can
+/// wait for the seeder's node to see a new channel, so this bounds what one peer can
+/// keep the node busy with.
+const MAX_CHECKS_PER_PEER: u32 = 64;
 /// The gossipsub topic on which seeders announce content.
 pub const ANNOUNCE_TOPIC: &str = "weave/announce/1";
 /// The identify protocol version string.
@@ -123,6 +127,9 @@ pub(crate) struct Node {
     payments: Option<SeederPayments>,
     ledger: SharedLedger,
     checked_tx: mpsc::UnboundedSender<Checked>,
+    /// Vouchers each peer has being checked against the chain (at most
+    /// [`MAX_CHECKS_PER_PEER`]; beyond it the peer is answered `Busy`).
+    checks: HashMap<PeerId, u32>,
     checked_rx: mpsc::UnboundedReceiver<Checked>,
     topic: gossipsub::IdentTopic,
     /// Each listener's requested address and the addresses it bound.
@@ -224,6 +231,7 @@ impl Node {
             payments: config.payments.clone(),
             ledger,
             checked_tx,
+            checks: HashMap::new(),
             checked_rx,
             swarm,
             store,
@@ -700,6 +708,15 @@ impl Node {
             );
             return;
         }
+        let in_check = self.checks.entry(peer).or_insert(0);
+        if *in_check >= MAX_CHECKS_PER_PEER {
+            self.respond(
+                channel,
+                Response::error(ErrorCode::Busy, "too many vouchers being checked"),
+            );
+            return;
+        }
+        *in_check += 1;
         let signed = SignedVoucher {
             voucher,
             signature: signature.to_vec(),
@@ -718,6 +735,12 @@ impl Node {
     }
 
     fn on_checked(&mut self, c: Checked) {
+        if let Some(n) = self.checks.get_mut(&c.peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.checks.remove(&c.peer);
+            }
+        }
         let response = match c.result {
             Err(why) => Response::error(ErrorCode::BadVoucher, why),
             Ok(()) => match lock(&self.ledger).accept(&c.peer, c.voucher, c.signed) {

@@ -296,3 +296,81 @@ async fn a_peer_that_does_not_pay_is_cut_off_and_bad_vouchers_are_refused() -> R
     .await
     .map_err(|_| anyhow!("timed out"))?
 }
+
+/// A check that takes its time, as one waiting for the node to see a new channel does.
+struct Slow;
+
+impl VoucherCheck for Slow {
+    fn check(&self, _: Voucher, _: SignedVoucher) -> BoxFuture<'static, Result<(), String>> {
+        async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Err("no channel 1 (yet)".to_string())
+        }
+        .boxed()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_cannot_keep_more_than_a_bounded_number_of_vouchers_in_checking() -> Result<()> {
+    tokio::time::timeout(DEADLINE, async {
+        let tmp = tempfile::tempdir()?;
+        let c = content(3, 2 * SLICE as usize);
+        let payee = Address::new([1; 20]);
+        let mut config = SidecarConfig::new(tmp.path().join("a"));
+        config.payments = Some(SeederPayments {
+            payee,
+            credit_window: u64::from(SLICE),
+            check: Arc::new(Slow),
+        });
+        let a = Sidecar::start(config).await?;
+        a.store().import_sealed(&c.meta, &c.slices, &c.tree)?;
+        let peer = Sidecar::start(SidecarConfig::new(tmp.path().join("p"))).await?;
+        peer.dial(addr(&a).await?).await?;
+
+        // 100 vouchers at once, each for a different nonce so none is stale.
+        let sends = (1..=100u64).map(|nonce| {
+            let signed = Voucher {
+                chain_id: CHAIN.into(),
+                channel_id: 1,
+                seeder: payee,
+                content_root: c.meta.root,
+                cumulative_bytes: nonce,
+                cumulative_amount: u128::from(nonce),
+                nonce,
+            }
+            .sign(&voucher_key());
+            let mut signature = [0u8; SIGNATURE_LEN];
+            signature.copy_from_slice(&signed.signature);
+            peer.request(
+                a.peer_id(),
+                Request::Pay {
+                    voucher: signed.voucher,
+                    signature,
+                },
+            )
+        });
+        let answers = futures::future::join_all(sends).await;
+        let (mut busy, mut refused) = (0, 0);
+        for answer in answers {
+            match answer? {
+                Response::Error {
+                    code: ErrorCode::Busy,
+                    ..
+                } => busy += 1,
+                Response::Error {
+                    code: ErrorCode::BadVoucher,
+                    message,
+                } if message.contains("no channel") => refused += 1,
+                other => return Err(anyhow!("unexpected answer {other:?}")),
+            }
+        }
+        // At most 64 were checked (and refused by the check); the rest were told Busy.
+        assert!(refused <= 64 && refused > 0, "{refused} checked");
+        assert_eq!(busy + refused, 100);
+        peer.shutdown().await?;
+        a.shutdown().await?;
+        Ok(())
+    })
+    .await
+    .map_err(|_| anyhow!("timed out"))?
+}
