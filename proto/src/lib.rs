@@ -55,6 +55,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.validators.v1.rs"));
         }
     }
+    /// The gov module.
+    pub mod gov {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.gov.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.

@@ -1,7 +1,7 @@
 //! The narrow interfaces through which modules use each other ("expected keepers").
 //! A module never builds another module's state keys; it calls one of these.
 
-use crate::{Address, Coins, Ctx, TxError};
+use crate::{Address, Any, Coins, Ctx, TxError};
 
 /// A public key that can sign transactions.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -119,4 +119,29 @@ pub trait ContentRegistry: Send + Sync {
         ctx: &mut Ctx<'_>,
         root: &[u8; 32],
     ) -> Result<Option<StreamingTerms>, TxError>;
+}
+
+/// Bonded stake, as governance needs it to tally votes.
+pub trait Staking: Send + Sync {
+    /// Every bonded validator: (operator, bonded tokens, total delegator shares), in a
+    /// deterministic order.
+    fn bonded_validators(&self, ctx: &mut Ctx<'_>) -> Result<Vec<(Address, u128, u128)>, TxError>;
+    /// A delegator's delegations: (validator operator, shares), in a deterministic order.
+    fn delegations_of(
+        &self,
+        ctx: &mut Ctx<'_>,
+        delegator: &Address,
+    ) -> Result<Vec<(Address, u128)>, TxError>;
+    /// The total bonded tokens.
+    fn total_bonded(&self, ctx: &mut Ctx<'_>) -> Result<u128, TxError>;
+}
+
+/// Runs messages on behalf of governance: the application routes each one to its
+/// module, with the gov authority as the only signer.
+pub trait MessageRouter: Send + Sync {
+    /// Whether some module handles this type URL and governance may execute it.
+    fn can_execute(&self, type_url: &str) -> bool;
+    /// Checks the message's shape (its signers must be exactly the gov authority) and
+    /// executes it. The caller makes the whole proposal atomic.
+    fn execute(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError>;
 }
