@@ -282,20 +282,7 @@ impl Keeper {
 
     /// The next account number, advancing the counter.
     fn take_account_number(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-        let key = state_key::next_account_number();
-        let n = match ctx.get(&key)? {
-            Some(b) => u64::from_be_bytes(
-                b.as_slice()
-                    .try_into()
-                    .map_err(|_| BankError::CorruptState("bank/next_account_number".into()))?,
-            ),
-            None => 0,
-        };
-        let next = n
-            .checked_add(1)
-            .ok_or_else(|| BankError::CorruptState("account numbers exhausted".into()))?;
-        ctx.put(key, next.to_be_bytes().to_vec())?;
-        Ok(n)
+        ctx.next_sequence(state_key::next_account_number(), 0)
     }
 }
 

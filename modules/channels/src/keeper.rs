@@ -53,16 +53,7 @@ impl Keeper {
     }
 
     pub(crate) fn next_id(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-        let key = state_key::next_id();
-        let id = match ctx.get(&key)? {
-            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| corrupt(&key))?),
-            None => 1,
-        };
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| ChannelsError::Overflow("channel ids exhausted".into()))?;
-        ctx.put(key, next.to_be_bytes().to_vec())?;
-        Ok(id)
+        ctx.next_sequence(state_key::next_id(), 1)
     }
 
     pub(crate) fn channel(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<ChannelRecord, TxError> {

@@ -66,16 +66,7 @@ impl Keeper {
 
     /// Allocates the next content id (from 1).
     pub(crate) fn next_id(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-        let key = state_key::next_id();
-        let id = match ctx.get(&key)? {
-            Some(b) => decode_u64(&key, &b)?,
-            None => 1,
-        };
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| ContentError::Overflow("content ids exhausted".into()))?;
-        ctx.put(key, next.to_be_bytes().to_vec())?;
-        Ok(id)
+        ctx.next_sequence(state_key::next_id(), 1)
     }
 
     pub(crate) fn content(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<ContentRecord, TxError> {

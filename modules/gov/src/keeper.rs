@@ -49,16 +49,7 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
 
 /// Takes the next proposal id, starting at 1.
 pub(crate) fn take_proposal_id(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-    let key = state_key::next_proposal_id();
-    let id = match ctx.get(&key)? {
-        None => 1,
-        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| corrupt(&key))?),
-    };
-    let next = id
-        .checked_add(1)
-        .ok_or_else(|| GovError::Overflow("proposal id".into()))?;
-    ctx.put(key, next.to_be_bytes().to_vec())?;
-    Ok(id)
+    ctx.next_sequence(state_key::next_proposal_id(), 1)
 }
 
 pub(crate) fn proposal(r: &mut impl Reader, id: u64) -> Result<Option<pb::Proposal>, TxError> {

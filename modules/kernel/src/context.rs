@@ -72,6 +72,28 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// Takes the next number of the counter stored at `key` (8 bytes, big-endian) and
+    /// advances it; a counter never written starts at `first`. Ids of every module come
+    /// from here. A stored value that is not 8 bytes, or a counter at `u64::MAX`, is a
+    /// state error.
+    pub fn next_sequence(&mut self, key: Vec<u8>, first: u64) -> Result<u64, TxError> {
+        let current = match self.get(&key)? {
+            None => first,
+            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| {
+                crate::StateError(format!(
+                    "counter at {} holds {} bytes, not 8",
+                    hex_key(&key),
+                    b.len()
+                ))
+            })?),
+        };
+        let next = current.checked_add(1).ok_or_else(|| {
+            crate::StateError(format!("counter at {} is exhausted", hex_key(&key)))
+        })?;
+        self.put(key, next.to_be_bytes().to_vec())?;
+        Ok(current)
+    }
+
     /// Deletes a verifiable key, charging gas.
     pub fn delete(&mut self, key: Vec<u8>) -> Result<(), TxError> {
         self.gas.charge_write(key.len())?;
@@ -162,5 +184,39 @@ impl<'a> Ctx<'a> {
 impl From<KernelError> for Box<TxError> {
     fn from(e: KernelError) -> Self {
         Box::new(e.into())
+    }
+}
+
+/// A state key for a message: printable bytes as text, the rest as hex.
+fn hex_key(key: &[u8]) -> String {
+    match std::str::from_utf8(key) {
+        Ok(s) if s.chars().all(|c| c.is_ascii_graphic()) => s.to_string(),
+        _ => key.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BlockInfo, GasMeter, Overlay};
+
+    #[test]
+    fn a_sequence_counts_from_its_first_value_and_refuses_a_corrupt_counter() {
+        let block = BlockInfo::default();
+        let mut state = Overlay::empty();
+        let mut gas = GasMeter::infinite();
+        let mut events = Vec::new();
+        let mut ctx = Ctx::new(&block, &mut state, &mut gas, &mut events);
+        let ids: Vec<u64> = (0..3)
+            .map(|_| ctx.next_sequence(b"m/next".to_vec(), 1).unwrap())
+            .collect();
+        assert_eq!(ids, [1, 2, 3]);
+        assert_eq!(ctx.next_sequence(b"m/other".to_vec(), 0).unwrap(), 0);
+        ctx.put(b"m/bad".to_vec(), vec![1, 2, 3]).unwrap();
+        let e = ctx.next_sequence(b"m/bad".to_vec(), 1).unwrap_err();
+        assert!(e.log.contains("m/bad holds 3 bytes"), "{e:?}");
+        ctx.put(b"m/full".to_vec(), u64::MAX.to_be_bytes().to_vec())
+            .unwrap();
+        assert!(ctx.next_sequence(b"m/full".to_vec(), 1).is_err());
     }
 }

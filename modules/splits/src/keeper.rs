@@ -133,16 +133,7 @@ impl Keeper {
 
     /// Allocates the next table id (ids start at 1; 0 means "no table").
     fn next_id(&self, ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-        let key = state_key::next_id();
-        let id = match ctx.get(&key)? {
-            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| corrupt(&key))?),
-            None => 1,
-        };
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| SplitsError::CorruptState("split ids exhausted".into()))?;
-        ctx.put(key, next.to_be_bytes().to_vec())?;
-        Ok(id)
+        ctx.next_sequence(state_key::next_id(), 1)
     }
 
     /// Creates a table from checked parts and emits its event.

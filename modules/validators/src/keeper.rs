@@ -135,16 +135,7 @@ pub(crate) fn add_totals(
 }
 
 pub(crate) fn next_entry_id(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
-    let key = state_key::next_entry_id();
-    let id = match ctx.get(&key)? {
-        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| corrupt(&key))?),
-        None => 1,
-    };
-    let next = id
-        .checked_add(1)
-        .ok_or_else(|| ValidatorsError::Overflow("entry ids exhausted".into()))?;
-    ctx.put(key, next.to_be_bytes().to_vec())?;
-    Ok(id)
+    ctx.next_sequence(state_key::next_entry_id(), 1)
 }
 
 // ---- validators ----
