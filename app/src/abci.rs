@@ -47,9 +47,17 @@ impl AbciApp {
     }
 }
 
+/// The exit status of a node that halted at a software upgrade it cannot apply.
+pub const UPGRADE_NEEDED_EXIT_CODE: i32 = 3;
+
 fn fatal<T>(call: &str, r: Result<T, AppError>) -> T {
     match r {
         Ok(v) => v,
+        Err(e @ AppError::UpgradeNeeded { .. }) => {
+            tracing::error!(call, "{e}");
+            eprintln!("weaved: {e}");
+            std::process::exit(UPGRADE_NEEDED_EXIT_CODE);
+        }
         Err(e) => {
             tracing::error!(call, error = %e, "fatal application error; stopping");
             eprintln!("weaved: fatal error in {call}: {e}");

@@ -22,16 +22,18 @@ use tendermint_proto::v0_38::crypto::{public_key, ProofOp, ProofOps, PublicKey};
 use weave_bank::{BankModule, Keeper as BankKeeper};
 use weave_channels::ChannelsModule;
 use weave_content::ContentModule;
+use weave_gov::GovModule;
 use weave_kernel::{
     BlockInfo, Ctx, Event, GasMeter, KernelError, Misbehavior, MisbehaviorKind, Module, Overlay,
     TxError, ValidatorUpdate, VoteInfo,
 };
 use weave_splits::SplitsModule;
-use weave_validators::ValidatorsModule;
+use weave_validators::{StakeView, ValidatorsModule};
 
 use crate::{
     auth::{AuthModule, AuthParams},
     exec::{Executor, Mode, TxOutcome},
+    gov_exec::GovExecutor,
     router::Router,
     sigcache::SigCache,
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
@@ -69,7 +71,26 @@ pub enum AppError {
     /// A module's configuration is inconsistent.
     #[error("{0}")]
     Setup(String),
+    /// Governance scheduled a software upgrade at this height that this binary does
+    /// not know: the node must stop here and restart with the binary that does.
+    #[error(
+        "UPGRADE {name:?} NEEDED at height {height}: stop this binary and start one that \
+         applies it{info}"
+    )]
+    UpgradeNeeded {
+        /// The plan's name.
+        name: String,
+        /// The height at which it applies.
+        height: u64,
+        /// The plan's info, prefixed with ": " when present.
+        info: String,
+    },
 }
+
+/// What a new binary runs, once, at the height of the upgrade plan it is built for:
+/// the state migration, on the block's overlay, before any module's begin block.
+pub type UpgradeHandler =
+    Arc<dyn Fn(&mut Ctx<'_>) -> Result<(), weave_kernel::TxError> + Send + Sync>;
 
 /// The outcome of simulating a transaction.
 #[derive(Debug, Clone)]
@@ -97,6 +118,7 @@ pub struct App {
     router: Router,
     bank: BankKeeper,
     sig_cache: SigCache,
+    upgrades: std::collections::BTreeMap<String, UpgradeHandler>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
 }
@@ -221,6 +243,8 @@ impl App {
             Arc::new(weave_content::Registry),
         );
         let validators = ValidatorsModule::new(Arc::new(keeper));
+        let gov_exec = Arc::new(GovExecutor::default());
+        let gov = GovModule::new(Arc::new(keeper), Arc::new(StakeView), gov_exec.clone());
         let modules: Vec<Arc<dyn Module>> = vec![
             Arc::new(AuthModule),
             Arc::new(bank),
@@ -228,8 +252,10 @@ impl App {
             Arc::new(content),
             Arc::new(channels),
             Arc::new(validators),
+            Arc::new(gov),
         ];
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
+        gov_exec.bind(&router);
         let chain_id = storage
             .meta_get(META_CHAIN_ID)?
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -247,6 +273,7 @@ impl App {
             router,
             bank: keeper,
             sig_cache: SigCache::default(),
+            upgrades: Default::default(),
             deliver: Mutex::new(DeliverState {
                 chain_id,
                 last_block_time,
@@ -256,6 +283,15 @@ impl App {
         };
         app.reset_check_state();
         Ok(app)
+    }
+
+    /// Registers the state migration of a software upgrade this binary applies. At the
+    /// height of a governance plan with this name, the handler runs and the plan is
+    /// cleared; at the height of a plan no handler is registered for, FinalizeBlock
+    /// fails with [`AppError::UpgradeNeeded`] and the node halts.
+    pub fn with_upgrade(mut self, name: impl Into<String>, handler: UpgradeHandler) -> Self {
+        self.upgrades.insert(name.into(), handler);
+        self
     }
 
     /// The store underneath.
@@ -607,6 +643,45 @@ impl App {
         }
     }
 
+    /// At the height of a scheduled upgrade: runs its handler and clears the plan, or
+    /// refuses the block when this binary has no handler (the old binary halts there,
+    /// before executing anything of it, and does so again on every restart).
+    fn apply_upgrade(
+        &self,
+        block: &BlockInfo,
+        overlay: &mut Overlay,
+        events: &mut Vec<Event>,
+    ) -> Result<(), AppError> {
+        let plan = GovModule::upgrade_plan(self.storage.state().as_ref())
+            .map_err(|e| AppError::Setup(format!("reading the upgrade plan: {}", e.log)))?;
+        let Some(plan) = plan.filter(|p| p.height <= block.height) else {
+            return Ok(());
+        };
+        let Some(handler) = self.upgrades.get(&plan.name) else {
+            return Err(AppError::UpgradeNeeded {
+                name: plan.name,
+                height: plan.height,
+                info: if plan.info.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", plan.info)
+                },
+            });
+        };
+        let mut gas = GasMeter::infinite();
+        let mut ctx = Ctx::new(block, overlay, &mut gas, events);
+        handler(&mut ctx)
+            .and_then(|()| GovModule::clear_upgrade_plan(&mut ctx))
+            .map_err(|e| AppError::Setup(format!("upgrade {:?} failed: {}", plan.name, e.log)))?;
+        ctx.emit(
+            Event::new("upgrade_applied")
+                .attr("name", &plan.name)
+                .attr("height", plan.height.to_string()),
+        );
+        tracing::info!(name = %plan.name, height = plan.height, "software upgrade applied");
+        Ok(())
+    }
+
     /// ABCI FinalizeBlock: executes the block on a fresh overlay and prepares (but does
     /// not write) its commit, returning the new app hash.
     pub fn finalize_block(
@@ -629,6 +704,7 @@ impl App {
         self.prepare_block(&req.txs);
         let mut overlay = Overlay::new(self.storage.state());
         let mut block_events = Vec::new();
+        self.apply_upgrade(&block, &mut overlay, &mut block_events)?;
 
         for module in self.router.modules() {
             run_hook(
@@ -785,7 +861,7 @@ impl App {
                     KernelError::UnknownMessage(format!("unknown query path {}", req.path))
                 })?;
                 Ok((
-                    module.query(self.storage.state().as_ref(), &req.path, &req.data)?,
+                    module.query_snapshot(self.storage.state(), &req.path, &req.data)?,
                     None,
                 ))
             }

@@ -10,12 +10,13 @@ pub mod abci;
 mod app;
 pub mod auth;
 pub mod exec;
+mod gov_exec;
 pub mod router;
 pub mod sigcache;
 pub mod store;
 pub mod tx;
 
 pub use app::{
-    to_abci_event, to_abci_validator_update, App, AppError, Simulation, APP_NAME, APP_VERSION,
-    PROOF_OP_TYPE,
+    to_abci_event, to_abci_validator_update, App, AppError, Simulation, UpgradeHandler, APP_NAME,
+    APP_VERSION, PROOF_OP_TYPE,
 };

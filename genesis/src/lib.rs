@@ -55,6 +55,9 @@ pub struct AppState {
     /// Validator parameters and gentxs.
     #[serde(default)]
     pub validators: weave_validators::GenesisState,
+    /// Governance params.
+    #[serde(default)]
+    pub gov: weave_gov::GenesisState,
 }
 
 impl AppState {
@@ -125,6 +128,13 @@ impl AppState {
             .validate()
             .map_err(|e| GenesisError::Invalid {
                 module: "validators",
+                reason: e.to_string(),
+            })?;
+        self.gov
+            .params
+            .validate()
+            .map_err(|e| GenesisError::Invalid {
+                module: "gov",
                 reason: e.to_string(),
             })?;
         Ok(())

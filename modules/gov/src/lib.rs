@@ -54,6 +54,7 @@ use weave_kernel::{
     expected::{Bank, MessageRouter, Staking},
     Address, Any, Ctx, Module, StateRead, TxError,
 };
+pub use weave_proto::weave::gov::v1::UpgradePlan;
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "gov";
@@ -95,6 +96,17 @@ impl GovModule {
         }
     }
 
+    /// The scheduled software upgrade, if any, in committed state. The application
+    /// halts at its height unless this binary knows how to apply it.
+    pub fn upgrade_plan(state: &dyn StateRead) -> Result<Option<UpgradePlan>, TxError> {
+        keeper::upgrade_plan(&mut keeper::View(state))
+    }
+
+    /// Removes the scheduled upgrade once the new binary has applied it.
+    pub fn clear_upgrade_plan(ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        keeper::set_upgrade_plan(ctx, None)
+    }
+
     /// Counts a proposal's votes against the current bonded stake.
     pub fn tally_proposal(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<tally::Tally, TxError> {
         handler::tally_proposal(&self.deps, ctx, id)
@@ -108,6 +120,14 @@ impl Module for GovModule {
 
     fn message_types(&self) -> &'static [&'static str] {
         MESSAGE_TYPES
+    }
+
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        &[
+            msg::MSG_UPDATE_PARAMS,
+            msg::MSG_COMMUNITY_POOL_SPEND,
+            msg::MSG_SOFTWARE_UPGRADE,
+        ]
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
@@ -134,5 +154,17 @@ impl Module for GovModule {
 
     fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
         query::query(state, path, request)
+    }
+
+    fn query_snapshot(
+        &self,
+        state: Arc<dyn StateRead>,
+        path: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, TxError> {
+        if path == "/weave.gov.v1.Query/Tally" {
+            return query::tally(&self.deps, state, request);
+        }
+        query::query(state.as_ref(), path, request)
     }
 }

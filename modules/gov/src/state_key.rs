@@ -13,7 +13,12 @@ pub fn next_proposal_id() -> Vec<u8> {
     b"gov/next_proposal_id".to_vec()
 }
 
-/// A proposal.
+/// `gov/proposal/` — every proposal, by id.
+pub fn proposals_prefix() -> Vec<u8> {
+    b"gov/proposal/".to_vec()
+}
+
+/// `gov/proposal/{id:020}` — a proposal.
 pub fn proposal(id: u64) -> Vec<u8> {
     format!("gov/proposal/{id:020}").into_bytes()
 }

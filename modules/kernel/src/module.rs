@@ -11,6 +11,13 @@ pub trait Module: Send + Sync {
     /// The `Any` type URLs of the messages this module handles.
     fn message_types(&self) -> &'static [&'static str];
 
+    /// The subset of [`Module::message_types`] a passed governance proposal may
+    /// execute: messages whose only signer is the gov authority (params updates and
+    /// the like). Anything else in a proposal is refused at submission.
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Writes the module's genesis state. `genesis` is the module's section of the
     /// genesis `app_state`, or `null` when absent.
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
@@ -64,6 +71,18 @@ pub trait Module: Send + Sync {
     fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
         let _ = (state, request);
         Err(KernelError::UnknownMessage(path.to_string()).into())
+    }
+
+    /// Answers a query over a shared snapshot, for queries that run module logic in a
+    /// [`Ctx`] over an [`crate::Overlay`] of it (a tally, say). The application calls
+    /// this one; by default it is [`Module::query`].
+    fn query_snapshot(
+        &self,
+        state: std::sync::Arc<dyn StateRead>,
+        path: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, TxError> {
+        self.query(state.as_ref(), path, request)
     }
 }
 

@@ -75,6 +75,10 @@ impl Module for SplitsModule {
         msg::MESSAGE_TYPES
     }
 
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        &[msg::MSG_UPDATE_PARAMS]
+    }
+
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
         let state: GenesisState = if genesis.is_null() {
             GenesisState::default()

@@ -47,6 +47,7 @@ mod msg;
 mod params;
 mod query;
 pub mod record;
+mod stake_view;
 pub mod state_key;
 
 pub use error::ValidatorsError;
@@ -61,6 +62,7 @@ pub use msg::{
 };
 pub use params::{Params, MAX_ACTIVE_SET, MAX_SIGNED_BLOCKS_WINDOW};
 pub use record::{power_of, MAX_POWER, POWER_REDUCTION};
+pub use stake_view::{StakeView, MAX_DELEGATIONS_COUNTED};
 
 use std::sync::Arc;
 
@@ -126,6 +128,10 @@ impl Module for ValidatorsModule {
 
     fn message_types(&self) -> &'static [&'static str] {
         msg::MESSAGE_TYPES
+    }
+
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        &[msg::MSG_UPDATE_PARAMS]
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
