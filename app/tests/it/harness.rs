@@ -467,6 +467,32 @@ impl TestChain {
         info
     }
 
+    /// Like [`TestChain::reopen`], with the application changed by `f` (upgrade
+    /// handlers registered, say).
+    pub fn reopen_with(&mut self, f: impl FnOnce(App) -> App) -> ResponseInfo {
+        self.app = None;
+        let app = App::open(self.dir.path(), StorageConfig::default()).unwrap();
+        self.app = Some(f(app));
+        let info = self.info();
+        self.height = info.last_block_height;
+        info
+    }
+
+    /// FinalizeBlock at the next height, its error included.
+    pub fn try_finalize(
+        &self,
+        txs: &[Vec<u8>],
+    ) -> Result<ResponseFinalizeBlock, weave_app::AppError> {
+        let height = self.height + 1;
+        self.app().finalize_block(RequestFinalizeBlock {
+            txs: txs.iter().map(|t| t.clone().into()).collect(),
+            height,
+            time: Some(time_at(height)),
+            proposer_address: vec![7u8; 20].into(),
+            ..Default::default()
+        })
+    }
+
     /// ABCI Info.
     pub fn info(&self) -> ResponseInfo {
         self.app().info(RequestInfo::default()).unwrap()

@@ -7,6 +7,7 @@
 mod bad_input;
 mod content;
 mod failed_message;
+mod gov;
 mod happy_path;
 mod harness;
 mod proofs;
