@@ -5,6 +5,8 @@
 //! say how to get it.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
+pub mod localnet;
+
 use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},

@@ -12,235 +12,13 @@
 //! - every node has the same app hash at every height checked.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
-use std::{
-    net::TcpListener,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::{process::Command, time::Duration};
 
 use serde_json::Value;
-use weave_e2e::{require_cometbft, rpc_get, weaved_bin, TEST_FEES, TEST_GAS};
-
-/// Polls `check` every 300 ms until it holds, failing after `timeout` with `what`.
-fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-/// A base port with `n` nodes' worth of free ports above it (10 per node).
-fn free_base(n: u16) -> u16 {
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 3_000) * 10;
-        let free = (0..n)
-            .all(|i| (0..5).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
-        if free {
-            return base;
-        }
-    }
-    panic!("no free block of ports");
-}
-
-fn rand_u16() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    (nanos ^ std::process::id().rotate_left(16)) as u16
-}
-
-/// The running localnet; `localnet/down` on drop.
-struct Localnet {
-    /// The localnet's directory (`LOCALNET_DIR`), inside `_root`.
-    dir: PathBuf,
-    _root: tempfile::TempDir,
-    base: u16,
-    env: Vec<(String, String)>,
-    /// Nodes started by the test itself (a restarted or a new node).
-    extra: Vec<Child>,
-}
-
-impl Drop for Localnet {
-    fn drop(&mut self) {
-        for c in &mut self.extra {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(c.id() as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-            let _ = c.wait();
-        }
-        let _ = self.script("down").status();
-    }
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-impl Localnet {
-    fn script(&self, name: &str) -> Command {
-        let mut c = Command::new("bash");
-        c.arg(repo().join("localnet").join(name));
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn home(&self, i: u16) -> PathBuf {
-        self.dir.join(format!("node{i}"))
-    }
-
-    fn rpc_port(&self, i: u16) -> u16 {
-        self.base + 10 * i + 1
-    }
-
-    fn grpc(&self, i: u16) -> String {
-        format!("http://127.0.0.1:{}", self.base + 10 * i + 3)
-    }
-
-    /// `weaved ARGS` with node `i`'s home, against node `at`.
-    fn weaved(&self, i: u16, at: u16, args: &[&str]) -> std::process::Output {
-        Command::new(weaved_bin())
-            .args(args)
-            .arg("--home")
-            .arg(self.home(i))
-            .args(["--keyring-backend", "test", "--node", &self.grpc(at)])
-            .args(["--output", "json"])
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, i: u16, at: u16, args: &[&str]) -> Value {
-        let out = self.weaved(i, at, args);
-        assert!(
-            out.status.success(),
-            "weaved {args:?} (home node{i}, node{at}): {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            self.logs()
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-    }
-
-    fn tx(&self, i: u16, at: u16, args: &[&str]) -> Value {
-        let mut full = vec!["tx"];
-        full.extend(args);
-        full.extend(["--fees", TEST_FEES, "--gas", TEST_GAS, "--wait"]);
-        self.json(i, at, &full)
-    }
-
-    fn rpc(&self, i: u16, path: &str) -> anyhow::Result<Value> {
-        rpc_get(self.rpc_port(i), path)
-    }
-
-    fn height(&self, i: u16) -> u64 {
-        self.rpc(i, "/status")
-            .ok()
-            .and_then(|s| {
-                s["sync_info"]["latest_block_height"]
-                    .as_str()
-                    .and_then(|h| h.parse().ok())
-            })
-            .unwrap_or(0)
-    }
-
-    /// Consensus addresses (hex) of CometBFT's current validator set, seen by node `i`.
-    fn cometbft_set(&self, i: u16) -> Vec<String> {
-        // Empty while the node is not answering (starting, or just restarted).
-        let Ok(v) = self.rpc(i, "/validators?per_page=100") else {
-            return Vec::new();
-        };
-        v["validators"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v["address"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Consensus addresses (hex) that signed the commit of `height`.
-    fn signers(&self, i: u16, height: u64) -> Vec<String> {
-        let Ok(c) = self.rpc(i, &format!("/commit?height={height}")) else {
-            return Vec::new();
-        };
-        c["signed_header"]["commit"]["signatures"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter(|s| s["block_id_flag"].as_u64() == Some(2))
-                    .filter_map(|s| s["validator_address"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn app_hash(&self, i: u16, height: u64) -> String {
-        let b = self.rpc(i, &format!("/block?height={height}")).unwrap();
-        b["block"]["header"]["app_hash"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    /// The consensus address (hex, upper case) of node `i`'s validator key.
-    fn cons_address(&self, i: u16) -> String {
-        let key: Value = serde_json::from_slice(
-            &std::fs::read(self.home(i).join("cometbft/config/priv_validator_key.json")).unwrap(),
-        )
-        .unwrap();
-        key["address"].as_str().unwrap().to_uppercase()
-    }
-
-    fn operator(&self, i: u16) -> String {
-        let v: Value = serde_json::from_slice(
-            &std::fs::read(self.dir.join(format!("node{i}.init.json"))).unwrap(),
-        )
-        .unwrap();
-        v["key"]["address"].as_str().unwrap().to_string()
-    }
-
-    /// `weaved start` for node `i`, owned by the test.
-    fn start(&mut self, i: u16) {
-        let log =
-            std::fs::File::create(self.dir.join(format!("logs/weaved{i}.restart.log"))).unwrap();
-        let child = Command::new(weaved_bin())
-            .arg("start")
-            .arg("--home")
-            .arg(self.home(i))
-            .arg("--cometbft-log")
-            .arg(self.dir.join(format!("logs/cometbft{i}.restart.log")))
-            .env("PATH", self.env[0].1.clone())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.extra.push(child);
-    }
-
-    /// The pid the localnet started node `i` with.
-    fn pid(&self, i: u16) -> i32 {
-        let pids = std::fs::read_to_string(self.dir.join("pids")).unwrap();
-        pids.lines()
-            .nth(usize::from(i))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    }
-
-    fn logs(&self) -> String {
-        let out = self.script("status").output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
+use weave_e2e::{
+    localnet::{eventually, Localnet},
+    weaved_bin,
+};
 
 fn validator<'a>(list: &'a Value, operator: &str) -> &'a Value {
     list["validators"]
@@ -253,45 +31,14 @@ fn validator<'a>(list: &'a Value, operator: &str) -> &'a Value {
 
 #[test]
 fn four_validators_are_held_to_account() {
-    let cometbft = require_cometbft();
-    let path = format!(
-        "{}:{}",
-        cometbft.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let root = tempfile::tempdir().unwrap();
-    let patch = root.path().join("patch.json");
-    std::fs::write(
-        &patch,
+    let mut net = Localnet::up(
+        4,
+        "500ms",
         r#"{"app_state":{"validators":{"params":{
             "signed_blocks_window":10,"min_signed_per_window_bps":5000,
             "downtime_jail_seconds":5,"unbonding_time_seconds":30}}}}"#,
-    )
-    .unwrap();
-    let base = free_base(5);
-    let dir = root.path().join("net");
-    let mut net = Localnet {
-        env: vec![
-            ("PATH".into(), path),
-            ("WEAVED".into(), weaved_bin().display().to_string()),
-            ("LOCALNET_DIR".into(), dir.display().to_string()),
-            ("LOCALNET_BASE_PORT".into(), base.to_string()),
-            ("LOCALNET_TIMEOUT_COMMIT".into(), "500ms".into()),
-            ("LOCALNET_GENESIS_PATCH".into(), patch.display().to_string()),
-        ],
-        dir,
-        _root: root,
-        base,
-        extra: Vec::new(),
-    };
-    let up = net.script("up").arg("4").output().unwrap();
-    assert!(
-        up.status.success(),
-        "localnet/up failed: {}\n{}",
-        String::from_utf8_lossy(&up.stdout),
-        String::from_utf8_lossy(&up.stderr)
     );
-    let printed = String::from_utf8_lossy(&up.stdout);
+    let printed = &net.printed;
     assert!(
         printed.contains("node3") && printed.contains("http://127.0.0.1:"),
         "{printed}"
@@ -425,7 +172,7 @@ fn four_validators_are_held_to_account() {
                 .unwrap();
         v["p2p"].as_str().unwrap().to_string()
     };
-    let port = |k: u16| base + 40 + k;
+    let port = |k: u16| net.base + 40 + k;
     let init = Command::new(weaved_bin())
         .args([
             "init",
