@@ -691,6 +691,7 @@ impl App {
         let mut block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
         block.last_commit = vote_infos(req.decided_last_commit.as_ref());
         block.misbehavior = misbehaviors(&req.misbehavior);
+        block.hash = req.hash.to_vec();
         let expected = self
             .storage
             .latest_version()

@@ -21,6 +21,9 @@ pub struct BlockInfo {
     pub last_commit: Vec<VoteInfo>,
     /// Misbehaviour CometBFT reports in this block.
     pub misbehavior: Vec<Misbehavior>,
+    /// The block's hash, in FinalizeBlock (empty elsewhere): entropy every validator
+    /// agrees on once the block is decided.
+    pub hash: Vec<u8>,
 }
 
 /// What a module's code sees while it runs: state (metered), gas, events and the block.
