@@ -24,11 +24,12 @@ use std::{
 use prost::Message;
 use tendermint_abci::Application;
 use tendermint_proto::v0_38::abci::{
-    request::Value as Req, response::Value as Resp, Request, RequestCheckTx, RequestFinalizeBlock,
-    RequestInfo, RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
-    Response, ResponseCheckTx, ResponseCommit, ResponseException, ResponseFinalizeBlock,
-    ResponseInfo, ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal,
-    ResponseQuery,
+    request::Value as Req, response::Value as Resp, Request, RequestCheckTx, RequestExtendVote,
+    RequestFinalizeBlock, RequestInfo, RequestInitChain, RequestPrepareProposal,
+    RequestProcessProposal, RequestQuery, RequestVerifyVoteExtension, Response, ResponseCheckTx,
+    ResponseCommit, ResponseException, ResponseExtendVote, ResponseFinalizeBlock, ResponseInfo,
+    ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
+    ResponseVerifyVoteExtension,
 };
 
 use crate::{App, AppError};
@@ -93,6 +94,17 @@ impl Application for AbciApp {
 
     fn process_proposal(&self, request: RequestProcessProposal) -> ResponseProcessProposal {
         self.app.process_proposal(request)
+    }
+
+    fn extend_vote(&self, request: RequestExtendVote) -> ResponseExtendVote {
+        self.app.extend_vote(request)
+    }
+
+    fn verify_vote_extension(
+        &self,
+        request: RequestVerifyVoteExtension,
+    ) -> ResponseVerifyVoteExtension {
+        self.app.verify_vote_extension(request)
     }
 
     fn finalize_block(&self, request: RequestFinalizeBlock) -> ResponseFinalizeBlock {

@@ -13,10 +13,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use prost::Message;
 use tendermint_proto::v0_38::abci::{
-    self as abci, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
-    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
-    ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
-    ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
+    self as abci, ExecTxResult, RequestCheckTx, RequestExtendVote, RequestFinalizeBlock,
+    RequestInfo, RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+    RequestVerifyVoteExtension, ResponseCheckTx, ResponseCommit, ResponseExtendVote,
+    ResponseFinalizeBlock, ResponseInfo, ResponseInitChain, ResponsePrepareProposal,
+    ResponseProcessProposal, ResponseQuery, ResponseVerifyVoteExtension,
 };
 use tendermint_proto::v0_38::crypto::{public_key, ProofOp, ProofOps, PublicKey};
 use weave_bank::{BankModule, Keeper as BankKeeper};
@@ -38,6 +39,7 @@ use crate::{
     sigcache::SigCache,
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
     tx::decode_tx,
+    vote_ext::{self, VoteExtender},
 };
 
 /// The application's name, reported in ABCI Info.
@@ -112,6 +114,8 @@ struct CheckState {
     overlay: Overlay,
 }
 
+type ConsensusAddressBytes = weave_kernel::ConsensusAddress;
+
 /// The Weave application.
 pub struct App {
     storage: Arc<Storage>,
@@ -119,6 +123,7 @@ pub struct App {
     bank: BankKeeper,
     sig_cache: SigCache,
     upgrades: std::collections::BTreeMap<String, UpgradeHandler>,
+    vote_extender: std::sync::OnceLock<VoteExtender>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
 }
@@ -274,6 +279,7 @@ impl App {
             bank: keeper,
             sig_cache: SigCache::default(),
             upgrades: Default::default(),
+            vote_extender: std::sync::OnceLock::new(),
             deliver: Mutex::new(DeliverState {
                 chain_id,
                 last_block_time,
@@ -292,6 +298,12 @@ impl App {
     pub fn with_upgrade(mut self, name: impl Into<String>, handler: UpgradeHandler) -> Self {
         self.upgrades.insert(name.into(), handler);
         self
+    }
+
+    /// Sets where this node's vote extensions come from (its availability prober).
+    /// Without one, the node extends its votes with nothing. Set once.
+    pub fn set_vote_extender(&self, extender: VoteExtender) {
+        let _ = self.vote_extender.set(extender);
     }
 
     /// The store underneath.
@@ -555,7 +567,42 @@ impl App {
         let max = usize::try_from(req.max_tx_bytes).unwrap_or(0);
         let mut total = 0usize;
         let mut txs = Vec::new();
+        // The previous height's vote extensions go first, when there are any and they
+        // verify here as they will everywhere.
+        if let Some(tx) = req.local_last_commit.as_ref().and_then(vote_ext::injection) {
+            let size = tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
+            let last = req.local_last_commit.as_ref().map(|c| abci::CommitInfo {
+                round: c.round,
+                votes: c
+                    .votes
+                    .iter()
+                    .map(|v| abci::VoteInfo {
+                        validator: v.validator.clone(),
+                        block_id_flag: v.block_id_flag,
+                    })
+                    .collect(),
+            });
+            let state = self.storage.state();
+            match vote_ext::verify_injection(
+                &self.router,
+                state.as_ref(),
+                &block.chain_id,
+                block.height,
+                &tx,
+                last.as_ref(),
+            ) {
+                Ok(_) if size <= max => {
+                    total += size;
+                    txs.push(tx.into());
+                }
+                Ok(_) => tracing::warn!(size, max, "extended commit too large to inject"),
+                Err(e) => tracing::warn!(error = %e, "not injecting the extended commit"),
+            }
+        }
         for tx in req.txs {
+            if vote_ext::is_injected(&tx) {
+                continue;
+            }
             // CometBFT measures each transaction as it is framed in the block's `Data`
             // (`ComputeProtoSizeForTxs`): a tag byte and a length varint besides the bytes.
             let size = tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
@@ -578,27 +625,96 @@ impl App {
     /// their sender the fee.
     pub fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
         use abci::response_process_proposal::ProposalStatus;
-        let max_memo = match AuthParams::load(self.storage.state().as_ref()) {
-            Ok(p) => p.max_memo_chars as usize,
-            Err(_) => {
-                return ResponseProcessProposal {
-                    status: ProposalStatus::Reject as i32,
-                }
+        let reject = |why: String| {
+            tracing::warn!(height = req.height, "rejecting proposal: {why}");
+            ResponseProcessProposal {
+                status: ProposalStatus::Reject as i32,
             }
         };
-        let ok = req
-            .txs
-            .iter()
-            .all(|tx| decode_tx(tx, &self.router, max_memo).is_ok());
-        if ok {
-            self.prepare_block(&req.txs);
-        }
-        let status = if ok {
-            ProposalStatus::Accept
-        } else {
-            ProposalStatus::Reject
+        let state = self.storage.state();
+        let max_memo = match AuthParams::load(state.as_ref()) {
+            Ok(p) => p.max_memo_chars as usize,
+            Err(e) => return reject(format!("auth params: {}", e.log)),
         };
+        for (i, tx) in req.txs.iter().enumerate() {
+            if vote_ext::is_injected(tx) {
+                if i != 0 {
+                    return reject(format!("injected extended commit at position {i}"));
+                }
+                let height = u64::try_from(req.height).unwrap_or(0);
+                if let Err(e) = vote_ext::verify_injection(
+                    &self.router,
+                    state.as_ref(),
+                    &self.chain_id(),
+                    height,
+                    tx,
+                    req.proposed_last_commit.as_ref(),
+                ) {
+                    return reject(e);
+                }
+            } else if let Err(e) = decode_tx(tx, &self.router, max_memo) {
+                return reject(format!("transaction {i}: {}", e.log));
+            }
+        }
+        self.prepare_block(&req.txs);
         ResponseProcessProposal {
+            status: ProposalStatus::Accept as i32,
+        }
+    }
+
+    /// ABCI ExtendVote: this node's extension for the height, from its
+    /// [`VoteExtender`] (nothing without one, or when it is oversized).
+    pub fn extend_vote(&self, req: RequestExtendVote) -> ResponseExtendVote {
+        let height = u64::try_from(req.height).unwrap_or(0);
+        let extension = self
+            .vote_extender
+            .get()
+            .map(|f| f(height))
+            .unwrap_or_default();
+        if extension.len() > vote_ext::MAX_EXTENSION_BYTES {
+            tracing::warn!(
+                height,
+                len = extension.len(),
+                "vote extension too large; extending with nothing"
+            );
+            return ResponseExtendVote::default();
+        }
+        ResponseExtendVote {
+            vote_extension: extension.into(),
+        }
+    }
+
+    /// ABCI VerifyVoteExtension: accepts an empty extension, or one every module
+    /// accepts for that validator and height. A rejection never halts the chain: the
+    /// vote simply does not count.
+    pub fn verify_vote_extension(
+        &self,
+        req: RequestVerifyVoteExtension,
+    ) -> ResponseVerifyVoteExtension {
+        use abci::response_verify_vote_extension::VerifyStatus;
+        let height = u64::try_from(req.height).unwrap_or(0);
+        let verdict = match <ConsensusAddressBytes>::try_from(req.validator_address.as_ref()) {
+            Ok(address) => vote_ext::verify_extension(
+                &self.router,
+                self.storage.state().as_ref(),
+                height,
+                &address,
+                &req.vote_extension,
+            ),
+            Err(_) => Err("validator address is not 20 bytes".into()),
+        };
+        let status = match verdict {
+            Ok(()) => VerifyStatus::Accept,
+            Err(e) => {
+                tracing::warn!(
+                    height,
+                    validator = %hex::encode(&req.validator_address),
+                    "rejecting vote extension: {e}"
+                );
+                VerifyStatus::Reject
+            }
+        };
+        ResponseVerifyVoteExtension {
             status: status as i32,
         }
     }
@@ -640,6 +756,60 @@ impl App {
             time_nanos: time.map_or(0, |t| t.nanos.max(0) as u32),
             proposer: proposer.to_vec(),
             ..BlockInfo::default()
+        }
+    }
+
+    /// Applies the extended commit the proposer injected: verified again against the
+    /// decided last commit (this node may never have seen the proposal), then handed
+    /// to every module, all or nothing. A failure is the transaction's result; the
+    /// block goes on.
+    fn apply_injection(
+        &self,
+        block: &BlockInfo,
+        overlay: &mut Overlay,
+        tx: &[u8],
+        req: &RequestFinalizeBlock,
+    ) -> ExecTxResult {
+        let state = self.storage.state();
+        let votes = match vote_ext::verify_injection(
+            &self.router,
+            state.as_ref(),
+            &block.chain_id,
+            block.height,
+            tx,
+            req.decided_last_commit.as_ref(),
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(
+                    height = block.height,
+                    "injected extended commit skipped: {e}"
+                );
+                return ExecTxResult {
+                    code: 1,
+                    codespace: "vote_extensions".into(),
+                    log: e,
+                    ..Default::default()
+                };
+            }
+        };
+        let vote_height = block.height.saturating_sub(1);
+        let mut gas = GasMeter::infinite();
+        let mut events = Vec::new();
+        let mut ctx = Ctx::new(block, overlay, &mut gas, &mut events);
+        let result = ctx.atomically(|ctx| {
+            for module in self.router.modules() {
+                module.apply_vote_extensions(ctx, vote_height, &votes)?;
+            }
+            Ok(())
+        });
+        let (code, codespace, log) = result_parts(&result);
+        ExecTxResult {
+            code,
+            log,
+            codespace,
+            events: events.iter().map(to_abci_event).collect(),
+            ..Default::default()
         }
     }
 
@@ -721,7 +891,11 @@ impl App {
         let tx_results: Vec<ExecTxResult> = req
             .txs
             .iter()
-            .map(|tx| {
+            .enumerate()
+            .map(|(i, tx)| {
+                if i == 0 && vote_ext::is_injected(tx) {
+                    return self.apply_injection(&block, &mut overlay, tx, &req);
+                }
                 let outcome = exec.run_tx(&block, &mut overlay, tx, Mode::Deliver);
                 let (code, codespace, log) = result_parts(&outcome.result);
                 ExecTxResult {

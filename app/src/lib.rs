@@ -15,6 +15,7 @@ pub mod router;
 pub mod sigcache;
 pub mod store;
 pub mod tx;
+pub mod vote_ext;
 
 pub use app::{
     to_abci_event, to_abci_validator_update, App, AppError, Simulation, UpgradeHandler, APP_NAME,

@@ -16,3 +16,4 @@ mod replay;
 mod simulate;
 mod supply_prop;
 mod validators;
+mod vote_ext;

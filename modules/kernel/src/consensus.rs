@@ -25,6 +25,19 @@ pub struct VoteInfo {
     pub signed: bool,
 }
 
+/// One validator's vote extension from the extended commit of the previous height, as
+/// the block's proposer injected it and the application verified it (signature by the
+/// validator's consensus key, vote in the decided commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendedVote {
+    /// The validator's consensus address.
+    pub validator_address: ConsensusAddress,
+    /// Its voting power at that height.
+    pub power: i64,
+    /// The extension bytes it signed.
+    pub extension: Vec<u8>,
+}
+
 /// The kind of misbehaviour CometBFT reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MisbehaviorKind {

@@ -1,6 +1,9 @@
 //! The trait every module implements, and the helper that decodes its messages.
 
-use crate::{Address, Any, Ctx, KernelError, StateRead, TxError, ValidatorUpdate};
+use crate::{
+    Address, Any, ConsensusAddress, Ctx, ExtendedVote, KernelError, StateRead, TxError,
+    ValidatorUpdate,
+};
 
 /// A state-machine module: it owns a key prefix, a set of message types and a set of
 /// query paths. Every method returns `Result`; nothing a transaction carries may panic.
@@ -54,6 +57,32 @@ pub trait Module: Send + Sync {
     /// block: what it learns is a cache that execution may use, never a verdict it
     /// must trust.
     fn prepare_block(&self, _state: &dyn StateRead, _msgs: &[&Any]) {}
+
+    /// Checks another validator's vote extension for `vote_height` (ABCI
+    /// VerifyVoteExtension, and again before an injected extension is used): format,
+    /// size bounds and that it is what that validator should have sent. An empty
+    /// extension is always acceptable. The default accepts anything: only a module
+    /// that reads extensions checks them.
+    fn verify_vote_extension(
+        &self,
+        _state: &dyn StateRead,
+        _vote_height: u64,
+        _validator: &ConsensusAddress,
+        _extension: &[u8],
+    ) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    /// Applies the verified vote extensions of the previous height (`vote_height`),
+    /// injected into this block by its proposer, before any transaction runs.
+    fn apply_vote_extensions(
+        &self,
+        _ctx: &mut Ctx<'_>,
+        _vote_height: u64,
+        _votes: &[ExtendedVote],
+    ) -> Result<(), TxError> {
+        Ok(())
+    }
 
     /// Decodes a message and checks its shape without touching state. Returns the
     /// addresses that must sign the transaction carrying it.

@@ -62,7 +62,7 @@ pub use msg::{
 };
 pub use params::{Params, MAX_ACTIVE_SET, MAX_SIGNED_BLOCKS_WINDOW};
 pub use record::{power_of, MAX_POWER, POWER_REDUCTION};
-pub use stake_view::{StakeView, MAX_DELEGATIONS_COUNTED};
+pub use stake_view::{consensus_pubkey, StakeView, MAX_DELEGATIONS_COUNTED};
 
 use std::sync::Arc;
 

@@ -1,8 +1,12 @@
 //! Bonded stake as other modules read it (governance tallies with it).
 
-use weave_kernel::{expected::Staking, Address, Ctx, TxError};
+use weave_kernel::{expected::Staking, Address, ConsensusAddress, Ctx, StateRead, TxError};
 
-use crate::{keeper, record::BondStatus, state_key};
+use crate::{
+    keeper::{self, View},
+    record::BondStatus,
+    state_key,
+};
 
 /// Most delegations of one delegator a tally reads. A delegator with more has the
 /// rest ignored by governance; the validators module itself never limits them.
@@ -48,4 +52,14 @@ impl Staking for StakeView {
             .iter()
             .fold(0u128, |acc, (_, tokens, _)| acc.saturating_add(*tokens)))
     }
+}
+
+/// The ed25519 consensus key of the validator with this consensus address, in
+/// committed state: what vote extension signatures are checked against. A validator's
+/// consensus address is the hash of its key, so the answer never changes.
+pub fn consensus_pubkey(
+    state: &dyn StateRead,
+    cons: &ConsensusAddress,
+) -> Result<Option<[u8; 32]>, TxError> {
+    Ok(keeper::validator_by_consensus(&mut View(state), cons)?.map(|v| v.consensus_pubkey))
 }

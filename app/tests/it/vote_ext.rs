@@ -1,0 +1,274 @@
+//! Vote extensions through the application: the proposer injects the extended commit
+//! first in its block, ProcessProposal accepts it only when every extension is signed
+//! by its validator and the votes are the block's last commit, FinalizeBlock skips a
+//! bad injection without halting, and VerifyVoteExtension bounds the size.
+
+use prost::Message;
+use tendermint_proto::v0_38::{
+    abci::{
+        response_process_proposal::ProposalStatus, response_verify_vote_extension::VerifyStatus,
+        CommitInfo, ExtendedCommitInfo, ExtendedVoteInfo, RequestExtendVote, RequestFinalizeBlock,
+        RequestPrepareProposal, RequestProcessProposal, RequestVerifyVoteExtension, Validator,
+        VoteInfo,
+    },
+    types::BlockIdFlag,
+};
+use weave_app::vote_ext::{sign_bytes, INJECTED_PREFIX, MAX_EXTENSION_BYTES};
+use weave_genesis::AppState;
+use weave_kernel::{consensus_address, Address, Any};
+use weave_proto::weave::validators::v1 as vpb;
+use weave_validators::{GenesisState, MSG_CREATE_VALIDATOR};
+
+use crate::harness::*;
+
+fn signing_key(seed: u8) -> ed25519_consensus::SigningKey {
+    ed25519_consensus::SigningKey::from([seed; 32])
+}
+
+fn create_validator(operator: &Address, seed: u8) -> Any {
+    Any {
+        type_url: MSG_CREATE_VALIDATOR.into(),
+        value: vpb::MsgCreateValidator {
+            operator: operator.to_string(),
+            consensus_pubkey: signing_key(seed).verification_key().to_bytes().to_vec(),
+            self_bond: "10000000".into(),
+            commission: Some(vpb::Commission {
+                rate_bps: 500,
+                max_rate_bps: 2_000,
+                max_change_rate_bps: 100,
+                updated_at_seconds: 0,
+            }),
+            description: Some(vpb::Description {
+                moniker: format!("v{seed}"),
+                ..Default::default()
+            }),
+            min_self_delegation: "1".into(),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// Two genesis validators, consensus keys from seeds 101 and 102.
+fn chain() -> TestChain {
+    let keys = default_keys();
+    let addrs: Vec<Address> = keys.iter().map(TestKey::address).collect();
+    let mut state = AppState::with_funded(&addrs, INITIAL_BALANCE).unwrap();
+    state.validators.gen_txs = [1usize, 2]
+        .iter()
+        .map(|&i| {
+            let tx = TxBuilder::new(vec![create_validator(&addrs[i], 100 + i as u8)])
+                .fee_coins(vec![])
+                .sign(&keys[i]);
+            GenesisState::encode_gen_tx(&tx)
+        })
+        .collect();
+    let mut chain = TestChain::with_genesis(keys, &state);
+    chain.deliver_block(&[]);
+    chain.deliver_block(&[]);
+    chain
+}
+
+fn address(seed: u8) -> Vec<u8> {
+    consensus_address(&signing_key(seed).verification_key().to_bytes()).to_vec()
+}
+
+/// The extended commit of `height` in which both validators committed, each with
+/// `extension` signed by its own key.
+fn extended_commit(height: i64, extension: &[u8]) -> ExtendedCommitInfo {
+    ExtendedCommitInfo {
+        round: 0,
+        votes: [101u8, 102]
+            .iter()
+            .map(|&seed| ExtendedVoteInfo {
+                validator: Some(Validator {
+                    address: address(seed).into(),
+                    power: 10,
+                }),
+                vote_extension: extension.to_vec().into(),
+                extension_signature: signing_key(seed)
+                    .sign(&sign_bytes(extension, height, 0, CHAIN_ID))
+                    .to_bytes()
+                    .to_vec()
+                    .into(),
+                block_id_flag: BlockIdFlag::Commit as i32,
+            })
+            .collect(),
+    }
+}
+
+fn last_commit(e: &ExtendedCommitInfo) -> CommitInfo {
+    CommitInfo {
+        round: e.round,
+        votes: e
+            .votes
+            .iter()
+            .map(|v| VoteInfo {
+                validator: v.validator.clone(),
+                block_id_flag: v.block_id_flag,
+            })
+            .collect(),
+    }
+}
+
+fn injected(e: &ExtendedCommitInfo) -> Vec<u8> {
+    let mut tx = INJECTED_PREFIX.to_vec();
+    e.encode(&mut tx).unwrap();
+    tx
+}
+
+fn process(chain: &TestChain, txs: &[Vec<u8>], last: &CommitInfo) -> bool {
+    let height = chain.height + 1;
+    let res = chain.app().process_proposal(RequestProcessProposal {
+        txs: txs.iter().map(|t| t.clone().into()).collect(),
+        proposed_last_commit: Some(last.clone()),
+        height,
+        ..Default::default()
+    });
+    res.status == ProposalStatus::Accept as i32
+}
+
+#[test]
+fn the_proposer_injects_the_extended_commit_first_and_it_verifies() {
+    let chain = chain();
+    let ext = extended_commit(chain.height, b"probe results");
+    let send = chain.send(3, &chain.addr(4), 5);
+    let res = chain.app().prepare_proposal(RequestPrepareProposal {
+        max_tx_bytes: 1 << 20,
+        txs: vec![send.clone().into()],
+        local_last_commit: Some(ext.clone()),
+        height: chain.height + 1,
+        ..Default::default()
+    });
+    assert_eq!(res.txs.len(), 2);
+    assert_eq!(res.txs[0].as_ref(), injected(&ext).as_slice());
+    assert_eq!(res.txs[1].as_ref(), send.as_slice());
+    let txs: Vec<Vec<u8>> = res.txs.iter().map(|t| t.to_vec()).collect();
+    assert!(process(&chain, &txs, &last_commit(&ext)));
+
+    // Nothing to inject when no vote carries an extension.
+    let empty = extended_commit(chain.height, b"");
+    let res = chain.app().prepare_proposal(RequestPrepareProposal {
+        max_tx_bytes: 1 << 20,
+        local_last_commit: Some(empty),
+        height: chain.height + 1,
+        ..Default::default()
+    });
+    assert!(res.txs.is_empty());
+}
+
+#[test]
+fn tampered_misplaced_or_mismatched_injections_are_rejected() {
+    let chain = chain();
+    let ext = extended_commit(chain.height, b"probe results");
+    let last = last_commit(&ext);
+
+    // A proposer that alters one validator's results breaks its signature.
+    let mut tampered = ext.clone();
+    tampered.votes[1].vote_extension = b"probe resultz".to_vec().into();
+    assert!(!process(&chain, &[injected(&tampered)], &last));
+    // Signed for another height.
+    assert!(!process(
+        &chain,
+        &[injected(&extended_commit(chain.height - 1, b"x"))],
+        &last
+    ));
+    // Not first in the block.
+    let send = chain.send(3, &chain.addr(4), 5);
+    assert!(!process(&chain, &[send.clone(), injected(&ext)], &last));
+    // Votes that are not the block's last commit (a validator's power changed).
+    let mut other = last.clone();
+    other.votes[0].validator.as_mut().unwrap().power = 11;
+    assert!(!process(&chain, &[injected(&ext)], &other));
+    // An extension on a vote that did not commit.
+    let mut absent = ext.clone();
+    absent.votes[0].block_id_flag = BlockIdFlag::Absent as i32;
+    assert!(!process(
+        &chain,
+        &[injected(&absent)],
+        &last_commit(&absent)
+    ));
+    // Garbage after the prefix.
+    let mut garbage = INJECTED_PREFIX.to_vec();
+    garbage.extend_from_slice(&[0xff; 7]);
+    assert!(!process(&chain, &[garbage], &last));
+    // The honest one passes.
+    assert!(process(&chain, &[injected(&ext), send], &last));
+}
+
+#[test]
+fn finalize_skips_a_bad_injection_and_the_chain_goes_on() {
+    let mut chain = chain();
+    let ext = extended_commit(chain.height, b"probe results");
+    let mut tampered = ext.clone();
+    tampered.votes[0].vote_extension = b"forged".to_vec().into();
+    let send = chain.send(3, &chain.addr(4), 5);
+    let height = chain.height + 1;
+    let res = chain
+        .app()
+        .finalize_block(RequestFinalizeBlock {
+            txs: vec![injected(&tampered).into(), send.into()],
+            decided_last_commit: Some(last_commit(&ext)),
+            height,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(res.tx_results[0].codespace, "vote_extensions");
+    assert_ne!(res.tx_results[0].code, 0);
+    assert_ok(&res.tx_results[1]);
+    chain.commit();
+
+    // A good one is applied (no module objects to it here).
+    let ext = extended_commit(chain.height, b"probe results");
+    let height = chain.height + 1;
+    let res = chain
+        .app()
+        .finalize_block(RequestFinalizeBlock {
+            txs: vec![injected(&ext).into()],
+            decided_last_commit: Some(last_commit(&ext)),
+            height,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_ok(&res.tx_results[0]);
+    chain.commit();
+    // An injected commit is never a transaction for the mempool.
+    assert_ne!(chain.check(&injected(&ext)).code, 0);
+}
+
+#[test]
+fn vote_extensions_are_bounded_and_extend_vote_without_a_prober_is_empty() {
+    let chain = chain();
+    let verify = |extension: Vec<u8>, address: Vec<u8>| {
+        chain
+            .app()
+            .verify_vote_extension(RequestVerifyVoteExtension {
+                validator_address: address.into(),
+                height: chain.height + 1,
+                vote_extension: extension.into(),
+                ..Default::default()
+            })
+            .status
+    };
+    assert_eq!(
+        verify(Vec::new(), address(101)),
+        VerifyStatus::Accept as i32
+    );
+    assert_eq!(
+        verify(vec![1; MAX_EXTENSION_BYTES + 1], address(101)),
+        VerifyStatus::Reject as i32
+    );
+    assert_eq!(verify(vec![1; 3], vec![1; 5]), VerifyStatus::Reject as i32);
+    let res = chain.app().extend_vote(RequestExtendVote {
+        height: chain.height + 1,
+        ..Default::default()
+    });
+    assert!(res.vote_extension.is_empty());
+    chain
+        .app()
+        .set_vote_extender(std::sync::Arc::new(|h| format!("h{h}").into_bytes()));
+    let res = chain.app().extend_vote(RequestExtendVote {
+        height: 9,
+        ..Default::default()
+    });
+    assert_eq!(res.vote_extension.as_ref(), b"h9");
+}
