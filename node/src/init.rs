@@ -36,6 +36,10 @@ pub(crate) struct InitArgs {
     /// outside the validators module).
     #[arg(long, default_value_t = DEFAULT_SELF_BOND)]
     self_bond: u128,
+    /// The first height whose precommits carry vote extensions (validators' probe
+    /// results), written to a new chain's genesis consensus params; 0 leaves them off.
+    #[arg(long, default_value_t = 1)]
+    vote_extensions_height: u64,
     /// Replace an existing home.
     #[arg(long)]
     overwrite: bool,
@@ -187,6 +191,8 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                 doc["initial_height"] = json!("1");
                 doc["app_hash"] = json!("");
                 doc["app_state"] = app_state_json;
+                doc["consensus_params"]["abci"]["vote_extensions_enable_height"] =
+                    json!(args.vote_extensions_height.to_string());
                 Ok(())
             })?;
             if args.self_bond > 0 {
