@@ -20,8 +20,8 @@ mod state;
 pub use address::{valcons_address, Address, AddressError, BECH32_PREFIX, VALCONS_PREFIX};
 pub use coin::{parse_amount, validate_denom, Coin, CoinError, Coins, DENOM};
 pub use consensus::{
-    consensus_address, ConsensusAddress, ExtendedVote, Misbehavior, MisbehaviorKind, ValidatorUpdate, VoteInfo,
-    CONSENSUS_ADDRESS_LEN,
+    consensus_address, ConsensusAddress, ExtendedVote, Misbehavior, MisbehaviorKind,
+    ValidatorUpdate, VoteInfo, CONSENSUS_ADDRESS_LEN,
 };
 pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};

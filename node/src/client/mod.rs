@@ -6,8 +6,8 @@
 //!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
 //!   optionally waits for the block.
 //! - [`query`] answers the `query` commands.
-//! - [`splits`], [`content`], [`channels`] and [`validators`] are the commands of those
-//!   modules;
+//! - [`splits`], [`content`], [`channels`], [`validators`] and [`gov`] are the commands
+//!   of those modules;
 //!   [`content`] also holds the `weaved content` group (content keys on this machine)
 //!   and [`channels`] the `weaved channels` group (signing vouchers).
 //! - [`render`] prints results: text for humans, or one JSON document with
@@ -20,6 +20,7 @@ mod builder;
 mod channels;
 mod claimd;
 mod content;
+mod gov;
 #[cfg(test)]
 mod mock;
 mod query;
@@ -88,6 +89,9 @@ pub(crate) enum TxCmd {
     /// rewards.
     #[command(subcommand)]
     Validators(validators::ValidatorsTxCmd),
+    /// Governance: draft and submit proposals, deposit, vote.
+    #[command(subcommand)]
+    Gov(gov::GovTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -112,6 +116,10 @@ pub(crate) enum QueryCmd {
     /// parameters.
     #[command(subcommand)]
     Validators(validators::ValidatorsQueryCmd),
+    /// Governance: proposals, votes, deposits, the tally, the gov parameters and the
+    /// scheduled upgrade.
+    #[command(subcommand)]
+    Gov(gov::GovQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -277,6 +285,7 @@ pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Content(cmd) => content::run_tx(cmd, g),
         TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
         TxCmd::Validators(cmd) => validators::run_tx(cmd, g),
+        TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
     }
 }
 
@@ -290,6 +299,7 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
         QueryCmd::Validators(cmd) => validators::run_query(cmd, g),
+        QueryCmd::Gov(cmd) => gov::run_query(cmd, g),
     }
 }
 
@@ -594,6 +604,57 @@ mod tests {
             "tx validators redelegate ADDR 10 --from alice",
             "query validators list --status jailed",
             "query validators show",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+    }
+
+    #[test]
+    fn gov_commands_parse() {
+        fn parse(line: &str) -> Result<Cli, clap::Error> {
+            let args = line
+                .split_whitespace()
+                .map(|a| if a == "ADDR" { ADDR } else { a });
+            Cli::try_parse_from(std::iter::once("weaved").chain(args))
+        }
+        for line in [
+            "tx gov draft-proposal",
+            "tx gov draft-proposal --type update-params --module validators -o p.json",
+            "tx gov draft-proposal --type community-pool-spend --recipient ADDR --amount 5uweave",
+            "tx gov draft-proposal --type software-upgrade --upgrade-name v2 --upgrade-height 900",
+            "tx gov submit-proposal p.json --from alice",
+            "tx gov submit-proposal p.json --from alice --wait --gas 400000",
+            "tx gov deposit 1 5000000uweave --from alice",
+            "tx gov deposit 1 5000000 --from alice --wait",
+            "tx gov vote 1 yes --from validator",
+            "tx gov vote 1 no-with-veto --from validator --metadata why",
+            "tx gov vote-weighted 1 yes=0.6,no=0.4 --from alice",
+            "tx gov vote-weighted 1 yes=6000,no=4000 --from alice",
+            "query gov proposals",
+            "query gov proposals --status voting --limit 5 --page-key 00ff",
+            "query gov proposal 1",
+            "query gov votes 1",
+            "query gov votes 1 --voter ADDR",
+            "query gov deposits 1 --depositor alice",
+            "query gov tally 1",
+            "query gov params",
+            "query gov upgrade-plan",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            "tx gov draft-proposal --type text",
+            "tx gov draft-proposal --module auth",
+            "tx gov submit-proposal --from alice",
+            "tx gov deposit 1 0 --from alice",
+            "tx gov deposit 1 --from alice",
+            "tx gov vote 1 maybe --from alice",
+            "tx gov vote 1 --from alice",
+            "tx gov vote-weighted 1 yes=0.6,no=0.3 --from alice",
+            "tx gov vote-weighted 1 yes=6000 --from alice",
+            "query gov proposals --status open",
+            "query gov proposal",
+            "query gov proposal x",
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }

@@ -21,6 +21,7 @@ mod auth;
 mod bank;
 mod channels;
 mod content;
+mod gov;
 mod sidecar;
 mod splits;
 mod status;
@@ -52,6 +53,7 @@ use weave_proto::weave::{
     bank::v1::query_server::QueryServer as WeaveBankQueryServer,
     channels::v1::query_server::QueryServer as ChannelsQueryServer,
     content::v1::query_server::QueryServer as ContentQueryServer,
+    gov::v1::query_server::QueryServer as GovQueryServer,
     sidecar::v1::sidecar_server::SidecarServer,
     splits::v1::query_server::QueryServer as SplitsQueryServer,
     validators::v1::query_server::QueryServer as ValidatorsQueryServer,
@@ -254,6 +256,7 @@ const WEAVE_SERVICES: &[&str] = &[
     weave_proto::weave::content::v1::query_server::SERVICE_NAME,
     weave_proto::weave::channels::v1::query_server::SERVICE_NAME,
     weave_proto::weave::validators::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::gov::v1::query_server::SERVICE_NAME,
     weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
 ];
 
@@ -319,6 +322,9 @@ pub(crate) async fn serve(
         .add_service(bounded!(ValidatorsQueryServer::new(
             validators::ValidatorsQuery::new(node.clone())
         )))
+        .add_service(bounded!(GovQueryServer::new(gov::GovQuery::new(
+            node.clone()
+        ))))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
             sidecar
@@ -566,6 +572,12 @@ mod tests {
                 .expect("validators params over tcp")
                 .into_inner();
         assert!(params.params.is_some());
+        let params = weave_proto::weave::gov::v1::query_client::QueryClient::new(channel.clone())
+            .params(weave_proto::weave::gov::v1::QueryParamsRequest {})
+            .await
+            .expect("gov params over tcp")
+            .into_inner();
+        assert!(params.params.is_some());
 
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {
@@ -591,6 +603,7 @@ mod tests {
             "weave.content.v1.Query",
             "weave.channels.v1.Query",
             "weave.validators.v1.Query",
+            "weave.gov.v1.Query",
         ] {
             assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
         }
@@ -599,6 +612,7 @@ mod tests {
             "weave.content.v1.Msg",
             "weave.channels.v1.Msg",
             "weave.validators.v1.Msg",
+            "weave.gov.v1.Msg",
         ] {
             assert!(!names.iter().any(|n| n == unserved), "{names:?}");
         }
