@@ -2,11 +2,25 @@
 //! minimum gas price, gas limit per transaction) and the gas price arithmetic.
 //! Accounts themselves live in the bank module.
 
+use prost::Message;
 use serde::{Deserialize, Serialize};
-use weave_kernel::{Address, Any, Ctx, GasCosts, KernelError, Module, StateRead, TxError};
+use weave_kernel::{
+    decode_any, gov_authority, Address, Any, Ctx, Event, GasCosts, KernelError, Module, StateRead,
+    TxError,
+};
+use weave_proto::weave::auth::v1 as pb;
 
 /// The module's name.
 pub const MODULE_NAME: &str = "auth";
+/// `MsgUpdateParams`' type URL.
+pub const MSG_UPDATE_PARAMS: &str = "/weave.auth.v1.MsgUpdateParams";
+/// The params query's path.
+pub const QUERY_PARAMS: &str = "/weave.auth.v1.Query/Params";
+/// The lowest `max_tx_gas` governance may set: room for the votes that could raise it
+/// again.
+pub const MIN_MAX_TX_GAS: u64 = 1_000_000;
+/// The highest cost governance may give one metered operation.
+pub const MAX_OP_COST: u64 = 1_000_000;
 const PARAMS_KEY: &[u8] = b"auth/params";
 
 /// Decimal places of a gas price.
@@ -118,13 +132,80 @@ impl Default for AuthParams {
 impl AuthParams {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), String> {
-        if self.tx_sig_limit == 0 {
-            return Err("tx_sig_limit must be positive".into());
+        if !(1..=64).contains(&self.tx_sig_limit) {
+            return Err(format!("tx_sig_limit {} must be 1..=64", self.tx_sig_limit));
         }
-        if self.max_tx_gas == 0 {
-            return Err("max_tx_gas must be positive".into());
+        if self.max_tx_gas < MIN_MAX_TX_GAS {
+            return Err(format!(
+                "max_tx_gas {} must be at least {MIN_MAX_TX_GAS}",
+                self.max_tx_gas
+            ));
+        }
+        if self.max_memo_chars > 65_536 {
+            return Err(format!(
+                "max_memo_chars {} must be at most 65536",
+                self.max_memo_chars
+            ));
+        }
+        let c = &self.gas_costs;
+        let costs = [
+            c.read_flat,
+            c.read_per_byte,
+            c.write_flat,
+            c.write_per_byte,
+            c.iter_next_flat,
+            c.tx_size_per_byte,
+            c.sig_verify_secp256k1,
+            c.sig_verify_ed25519,
+        ];
+        if costs.iter().any(|&v| v > MAX_OP_COST) {
+            return Err(format!("every gas cost must be at most {MAX_OP_COST}"));
         }
         Ok(())
+    }
+
+    /// The wire form.
+    pub fn to_proto(&self) -> pb::Params {
+        let c = &self.gas_costs;
+        pb::Params {
+            max_memo_chars: self.max_memo_chars,
+            tx_sig_limit: self.tx_sig_limit,
+            min_gas_price: self.min_gas_price.to_string(),
+            max_tx_gas: self.max_tx_gas,
+            gas_costs: Some(pb::GasCosts {
+                read_flat: c.read_flat,
+                read_per_byte: c.read_per_byte,
+                write_flat: c.write_flat,
+                write_per_byte: c.write_per_byte,
+                iter_next_flat: c.iter_next_flat,
+                tx_size_per_byte: c.tx_size_per_byte,
+                sig_verify_secp256k1: c.sig_verify_secp256k1,
+                sig_verify_ed25519: c.sig_verify_ed25519,
+            }),
+        }
+    }
+
+    /// From the wire form, validated.
+    pub fn from_proto(p: pb::Params) -> Result<Self, String> {
+        let c = p.gas_costs.ok_or("gas_costs missing")?;
+        let params = Self {
+            max_memo_chars: p.max_memo_chars,
+            tx_sig_limit: p.tx_sig_limit,
+            min_gas_price: GasPrice::parse(&p.min_gas_price)?,
+            max_tx_gas: p.max_tx_gas,
+            gas_costs: GasCosts {
+                read_flat: c.read_flat,
+                read_per_byte: c.read_per_byte,
+                write_flat: c.write_flat,
+                write_per_byte: c.write_per_byte,
+                iter_next_flat: c.iter_next_flat,
+                tx_size_per_byte: c.tx_size_per_byte,
+                sig_verify_secp256k1: c.sig_verify_secp256k1,
+                sig_verify_ed25519: c.sig_verify_ed25519,
+            },
+        };
+        params.validate()?;
+        Ok(params)
     }
 
     /// Reads the parameters from state (defaults before genesis).
@@ -138,7 +219,15 @@ impl AuthParams {
     }
 }
 
-/// The auth module: genesis of its parameters.
+fn store_params(ctx: &mut Ctx<'_>, params: &AuthParams) -> Result<(), TxError> {
+    let bytes = serde_json::to_vec(params)
+        .map_err(|e| KernelError::InvalidRequest(format!("auth params: {e}")))?;
+    ctx.put(PARAMS_KEY.to_vec(), bytes)
+}
+
+/// The auth module: genesis of its parameters, and their change by governance
+/// (`MsgUpdateParams`, sdk:4 from anyone but the gov authority, sdk:18 for params that
+/// fail validation).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AuthModule;
 
@@ -148,7 +237,11 @@ impl Module for AuthModule {
     }
 
     fn message_types(&self) -> &'static [&'static str] {
-        &[]
+        &[MSG_UPDATE_PARAMS]
+    }
+
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        &[MSG_UPDATE_PARAMS]
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
@@ -166,18 +259,60 @@ impl Module for AuthModule {
         g.params
             .validate()
             .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
-        let bytes = serde_json::to_vec(&g.params)
-            .map_err(|e| KernelError::InvalidRequest(format!("auth params: {e}")))?;
-        ctx.put(PARAMS_KEY.to_vec(), bytes)
+        store_params(ctx, &g.params)
+    }
+
+    fn query_paths(&self) -> &'static [&'static str] {
+        &[QUERY_PARAMS]
+    }
+
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        if path != QUERY_PARAMS {
+            return Err(KernelError::UnknownMessage(path.to_string()).into());
+        }
+        pb::QueryParamsRequest::decode(request)
+            .map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")))?;
+        Ok(pb::QueryParamsResponse {
+            params: Some(AuthParams::load(state)?.to_proto()),
+        }
+        .encode_to_vec())
     }
 
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Err(KernelError::UnknownMessage(msg.type_url.clone()).into())
+        let m = decode_update(msg)?;
+        let authority: Address = m
+            .authority
+            .parse()
+            .map_err(|e| KernelError::InvalidAddress(format!("authority: {e}")))?;
+        Ok(vec![authority])
     }
 
-    fn handle(&self, _ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        Err(KernelError::UnknownMessage(msg.type_url.clone()).into())
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
+        let m = decode_update(msg)?;
+        let expected = gov_authority();
+        if m.authority != expected.to_string() {
+            return Err(KernelError::Unauthorized(format!(
+                "invalid authority {}: only the gov module account {expected} may update params",
+                m.authority
+            ))
+            .into());
+        }
+        let params = AuthParams::from_proto(m.params.unwrap_or_default())
+            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
+        store_params(ctx, &params)?;
+        ctx.emit(
+            Event::new("weave.auth.v1.EventParamsUpdated")
+                .attr("params", serde_json::to_string(&params).unwrap_or_default()),
+        );
+        Ok(())
     }
+}
+
+fn decode_update(msg: &Any) -> Result<pb::MsgUpdateParams, TxError> {
+    if msg.type_url != MSG_UPDATE_PARAMS {
+        return Err(KernelError::UnknownMessage(msg.type_url.clone()).into());
+    }
+    Ok(decode_any(msg)?)
 }
 
 #[cfg(test)]

@@ -13,6 +13,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.base.v1.rs"));
         }
     }
+    /// The auth module (ante parameters).
+    pub mod auth {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.auth.v1.rs"));
+        }
+    }
     /// The bank module.
     pub mod bank {
         /// Version 1.

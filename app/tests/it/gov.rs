@@ -345,3 +345,78 @@ fn an_upgrade_plan_halts_the_old_binary_and_the_new_one_applies_it() {
     );
     assert!(plan.plan.is_none());
 }
+
+fn auth_params(min_gas_price: &str, max_tx_gas: u64) -> prost_types::Any {
+    let mut p = weave_app::auth::AuthParams::default().to_proto();
+    p.min_gas_price = min_gas_price.into();
+    p.max_tx_gas = max_tx_gas;
+    proto_any(
+        weave_app::auth::MSG_UPDATE_PARAMS,
+        &weave_proto::weave::auth::v1::MsgUpdateParams {
+            authority: gov_authority().to_string(),
+            params: Some(p),
+        },
+    )
+}
+
+#[test]
+fn governance_changes_the_ante_params_and_refuses_ones_that_would_lock_it_out() {
+    let mut chain = chain();
+    // Proposal 1 raises the minimum gas price; proposal 2 would cap transactions
+    // below what a vote needs, which auth's validation refuses at execution.
+    let res = chain.deliver_block(&[submit(&chain, 3, vec![auth_params("1", 100_000_000)])]);
+    assert_ok(&res.tx_results[0]);
+    let res = chain.deliver_block(&[submit(&chain, 4, vec![auth_params("0.025", 1_000)])]);
+    assert_ok(&res.tx_results[0]);
+    chain.deliver_block(&[
+        vote(&chain, 2, 1, pb::VoteOption::Yes),
+        vote(&chain, 1, 2, pb::VoteOption::Yes),
+    ]);
+    chain.deliver_block(&[vote(&chain, 2, 2, pb::VoteOption::Yes)]);
+    end_voting(&mut chain, 2);
+    assert_eq!(
+        proposal(&chain, 1).status,
+        pb::ProposalStatus::Passed as i32
+    );
+    let failed = proposal(&chain, 2);
+    assert_eq!(failed.status, pb::ProposalStatus::Failed as i32);
+    assert!(
+        failed.failure_reason.contains("max_tx_gas"),
+        "{}",
+        failed.failure_reason
+    );
+    let res: weave_proto::weave::auth::v1::QueryParamsResponse = chain.query(
+        weave_app::auth::QUERY_PARAMS,
+        &weave_proto::weave::auth::v1::QueryParamsRequest {},
+    );
+    let p = res.params.unwrap();
+    assert_eq!((p.min_gas_price.as_str(), p.max_tx_gas), ("1", 100_000_000));
+    // The harness' default fee now pays too little for its gas.
+    assert_ne!(chain.check(&chain.send(3, &chain.addr(4), 1)).code, 0);
+
+    // Signed by anyone but the gov authority: refused.
+    let key = &chain.keys[3];
+    let mut msg = weave_proto::weave::auth::v1::MsgUpdateParams {
+        authority: key.address().to_string(),
+        params: Some(weave_app::auth::AuthParams::default().to_proto()),
+    };
+    msg.params.as_mut().unwrap().min_gas_price = "0".into();
+    let tx = chain
+        .tx(
+            key,
+            vec![Any {
+                type_url: weave_app::auth::MSG_UPDATE_PARAMS.into(),
+                value: msg.encode_to_vec(),
+            }],
+        )
+        .fee(10_000_000)
+        .gas(1_000_000)
+        .sign(key);
+    let res = chain.deliver_block(&[tx]);
+    assert_eq!(
+        (res.tx_results[0].codespace.as_str(), res.tx_results[0].code),
+        ("sdk", 4),
+        "{}",
+        res.tx_results[0].log
+    );
+}

@@ -50,6 +50,7 @@ use cosmos_sdk_proto::cosmos::{
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
 use weave_proto::weave::{
+    auth::v1::query_server::QueryServer as WeaveAuthQueryServer,
     bank::v1::query_server::QueryServer as WeaveBankQueryServer,
     channels::v1::query_server::QueryServer as ChannelsQueryServer,
     content::v1::query_server::QueryServer as ContentQueryServer,
@@ -251,6 +252,7 @@ macro_rules! bounded {
 /// The Weave services served here, as reflection lists them. Add a module's
 /// `query_server::SERVICE_NAME` when its query service is added to [`serve`].
 const WEAVE_SERVICES: &[&str] = &[
+    weave_proto::weave::auth::v1::query_server::SERVICE_NAME,
     weave_proto::weave::bank::v1::query_server::SERVICE_NAME,
     weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
     weave_proto::weave::content::v1::query_server::SERVICE_NAME,
@@ -325,6 +327,9 @@ pub(crate) async fn serve(
         .add_service(bounded!(GovQueryServer::new(gov::GovQuery::new(
             node.clone()
         ))))
+        .add_service(bounded!(WeaveAuthQueryServer::new(
+            auth::WeaveAuthQuery::new(node.clone())
+        )))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
             sidecar
@@ -604,6 +609,7 @@ mod tests {
             "weave.channels.v1.Query",
             "weave.validators.v1.Query",
             "weave.gov.v1.Query",
+            "weave.auth.v1.Query",
         ] {
             assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
         }

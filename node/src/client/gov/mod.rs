@@ -201,6 +201,8 @@ fn check_governance_message(any: &Any) -> anyhow::Result<()> {
 /// The modules whose parameters a proposal can replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ParamsModule {
+    /// `weave.auth.v1` (the ante checks: gas price, limits, gas costs).
+    Auth,
     /// `weave.bank.v1`.
     Bank,
     /// `weave.splits.v1`.
@@ -219,6 +221,7 @@ impl ParamsModule {
     /// The module's name, as in its proto package and state keys.
     fn name(self) -> &'static str {
         match self {
+            Self::Auth => "auth",
             Self::Bank => "bank",
             Self::Splits => "splits",
             Self::Content => "content",
@@ -231,6 +234,7 @@ impl ParamsModule {
     /// The type URL of its `MsgUpdateParams`.
     fn update_params_type(self) -> &'static str {
         match self {
+            Self::Auth => weave_app::auth::MSG_UPDATE_PARAMS,
             Self::Bank => weave_bank::MSG_UPDATE_PARAMS,
             Self::Splits => weave_splits::MSG_UPDATE_PARAMS,
             Self::Content => weave_content::MSG_UPDATE_PARAMS,
@@ -258,6 +262,9 @@ impl ParamsModule {
     /// Its default parameters (those of a genesis that sets none), as protobuf bytes.
     fn default_params(self) -> Vec<u8> {
         match self {
+            Self::Auth => weave_app::auth::AuthParams::default()
+                .to_proto()
+                .encode_to_vec(),
             Self::Bank => {
                 weave_proto::weave::bank::v1::Params::from(&weave_bank::Params::default())
                     .encode_to_vec()
