@@ -28,6 +28,7 @@ use weave_kernel::{
     BlockInfo, Ctx, Event, GasMeter, KernelError, Misbehavior, MisbehaviorKind, Module, Overlay,
     TxError, ValidatorUpdate, VoteInfo,
 };
+use weave_seeders::SeedersModule;
 use weave_splits::SplitsModule;
 use weave_validators::{StakeView, ValidatorsModule};
 
@@ -246,6 +247,12 @@ impl App {
             Arc::new(keeper),
             Arc::new(splits.keeper()),
             Arc::new(weave_content::Registry),
+        )
+        .with_paid_bandwidth(Arc::new(weave_seeders::BandwidthLedger));
+        let seeders = SeedersModule::new(
+            Arc::new(keeper),
+            Arc::new(weave_content::Registry),
+            Arc::new(weave_channels::ParamsView),
         );
         let validators = ValidatorsModule::new(Arc::new(keeper));
         let gov_exec = Arc::new(GovExecutor::default());
@@ -256,6 +263,9 @@ impl App {
             Arc::new(splits),
             Arc::new(content),
             Arc::new(channels),
+            // After channels: its genesis checks the unbonding period against the
+            // channels challenge period.
+            Arc::new(seeders),
             Arc::new(validators),
             Arc::new(gov),
         ];

@@ -58,6 +58,9 @@ pub struct AppState {
     /// Governance params.
     #[serde(default)]
     pub gov: weave_gov::GenesisState,
+    /// Seeder staking, reputation and probe params.
+    #[serde(default)]
+    pub seeders: weave_seeders::GenesisState,
 }
 
 impl AppState {
@@ -137,6 +140,11 @@ impl AppState {
                 module: "gov",
                 reason: e.to_string(),
             })?;
+        let seeders = serde_json::to_value(&self.seeders)?;
+        weave_seeders::GenesisState::from_json(&seeders).map_err(|e| GenesisError::Invalid {
+            module: "seeders",
+            reason: e.to_string(),
+        })?;
         Ok(())
     }
 

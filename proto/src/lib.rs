@@ -69,6 +69,13 @@ pub mod weave {
             include!(concat!(env!("OUT_DIR"), "/weave.gov.v1.rs"));
         }
     }
+    /// The seeders module.
+    pub mod seeders {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/weave.seeders.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.

@@ -13,8 +13,12 @@
 //! Seeders and downloaders keep slices in a [`SliceStore`] ([`store`]): every slice is
 //! verified before it is written, writes are atomic and durable, and a [`Bitfield`]
 //! records which slices are present so that an interrupted download resumes.
+//!
+//! A seeder signs a header for every slice it serves ([`header::sign_bytes`]), so a
+//! downloader can prove on chain that a slice it received does not match the root.
 
 mod bitfield;
+pub mod header;
 mod merkle;
 pub mod sealed;
 pub mod store;

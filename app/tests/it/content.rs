@@ -8,7 +8,7 @@ use weave_proto::weave::{content::v1 as pb, splits::v1 as splits_pb};
 
 use crate::harness::*;
 
-fn register(creator: &Address, recipients: &[(Address, u32)]) -> Any {
+pub(crate) fn register(creator: &Address, recipients: &[(Address, u32)]) -> Any {
     let mut sorted = recipients.to_vec();
     sorted.sort();
     Any {

@@ -1,7 +1,11 @@
-//! Vote extensions through the application: the proposer injects the extended commit
-//! first in its block, ProcessProposal accepts it only when every extension is signed
-//! by its validator and the votes are the block's last commit, FinalizeBlock skips a
-//! bad injection without halting, and VerifyVoteExtension bounds the size.
+//! Vote extensions through the application, with the seeders module's availability
+//! probes as their content: a seeder is bonded to registered content, a probe round
+//! opens, each validator's extension is its probe report for its own challenges; the
+//! proposer injects the extended commit first in its block, ProcessProposal accepts it
+//! only when every extension is signed by its validator, is that validator's report and
+//! the votes are the block's last commit, FinalizeBlock applies it (the seeder's probe
+//! passes count) or skips a bad one without halting, and VerifyVoteExtension rejects
+//! malformed, oversized and mismatched extensions.
 
 use prost::Message;
 use tendermint_proto::v0_38::{
@@ -16,7 +20,10 @@ use tendermint_proto::v0_38::{
 use weave_app::vote_ext::{sign_bytes, INJECTED_PREFIX, MAX_EXTENSION_BYTES};
 use weave_genesis::AppState;
 use weave_kernel::{consensus_address, Address, Any};
-use weave_proto::weave::validators::v1 as vpb;
+use weave_proto::weave::{seeders::v1 as spb, validators::v1 as vpb};
+use weave_seeders::{
+    challenges, expected_round, peer_id::ed25519_peer_id, ProbeOutcome, ProbeReport,
+};
 use weave_validators::{GenesisState, MSG_CREATE_VALIDATOR};
 
 use crate::harness::*;
@@ -48,7 +55,12 @@ fn create_validator(operator: &Address, seed: u8) -> Any {
     }
 }
 
-/// Two genesis validators, consensus keys from seeds 101 and 102.
+/// Rounds open every `INTERVAL` blocks and are reported one block later.
+const INTERVAL: u64 = 4;
+
+/// Two genesis validators (consensus keys from seeds 101 and 102), content registered
+/// by key 3 and a seeder (key 4) bonded to it; committed up to the height whose votes
+/// carry the reports of the round opened at `INTERVAL`.
 fn chain() -> TestChain {
     let keys = default_keys();
     let addrs: Vec<Address> = keys.iter().map(TestKey::address).collect();
@@ -62,38 +74,92 @@ fn chain() -> TestChain {
             GenesisState::encode_gen_tx(&tx)
         })
         .collect();
+    state.seeders.params.probe_interval_blocks = INTERVAL;
+    state.seeders.params.probe_report_delay_blocks = 1;
+    state.seeders.params.challenges_per_validator = 2;
     let mut chain = TestChain::with_genesis(keys, &state);
-    chain.deliver_block(&[]);
-    chain.deliver_block(&[]);
+    let creator = chain.addr(3);
+    let register = crate::content::register(&creator, &[(creator, 10_000)]);
+    let tx = chain
+        .tx(&chain.keys[3], vec![register])
+        .sign(&chain.keys[3]);
+    assert_ok(&chain.deliver_block(&[tx]).tx_results[0]);
+    let seeder = &chain.keys[4];
+    let bond = Any {
+        type_url: "/weave.seeders.v1.MsgBondSeeder".into(),
+        value: spb::MsgBondSeeder {
+            seeder: seeder.address().to_string(),
+            amount: "10000000".into(),
+            peer_id: ed25519_peer_id(&signing_key(7).verification_key().to_bytes()),
+            addrs: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            contents: vec![vec![9; 32]],
+        }
+        .encode_to_vec(),
+    };
+    let tx = chain.tx(seeder, vec![bond]).sign(seeder);
+    assert_ok(&chain.deliver_block(&[tx]).tx_results[0]);
+    while chain.height < INTERVAL as i64 + 1 {
+        chain.deliver_block(&[]);
+    }
     chain
+}
+
+/// Validator `seed`'s report on its challenges of the round reported at `vote_height`.
+fn report(chain: &TestChain, seed: u8, vote_height: i64, outcome: ProbeOutcome) -> Vec<u8> {
+    let state = chain.app().storage().state();
+    let round = expected_round(state.as_ref(), vote_height as u64)
+        .unwrap()
+        .expect("a round reported at this height");
+    let cs = challenges(&round, &address(seed), round.challenges_per_validator);
+    assert!(!cs.is_empty());
+    ProbeReport::new(round.height, &cs, &vec![outcome; cs.len()]).to_bytes()
+}
+
+fn probe_passes(chain: &TestChain) -> u64 {
+    let res: spb::QueryEpochInputsResponse = chain.query(
+        "/weave.seeders.v1.Query/EpochInputs",
+        &spb::QueryEpochInputsRequest {
+            seeder: chain.addr(4).to_string(),
+        },
+    );
+    res.tally.map_or(0, |t| t.probe_passes)
 }
 
 fn address(seed: u8) -> Vec<u8> {
     consensus_address(&signing_key(seed).verification_key().to_bytes()).to_vec()
 }
 
-/// The extended commit of `height` in which both validators committed, each with
-/// `extension` signed by its own key.
-fn extended_commit(height: i64, extension: &[u8]) -> ExtendedCommitInfo {
+/// The extended commit of `height` in which both validators committed, each with the
+/// extension `extension(seed)` signed by its own key.
+fn extended_commit(height: i64, extension: impl Fn(u8) -> Vec<u8>) -> ExtendedCommitInfo {
     ExtendedCommitInfo {
         round: 0,
         votes: [101u8, 102]
             .iter()
-            .map(|&seed| ExtendedVoteInfo {
-                validator: Some(Validator {
-                    address: address(seed).into(),
-                    power: 10,
-                }),
-                vote_extension: extension.to_vec().into(),
-                extension_signature: signing_key(seed)
-                    .sign(&sign_bytes(extension, height, 0, CHAIN_ID))
-                    .to_bytes()
-                    .to_vec()
-                    .into(),
-                block_id_flag: BlockIdFlag::Commit as i32,
+            .map(|&seed| {
+                let ext = extension(seed);
+                ExtendedVoteInfo {
+                    validator: Some(Validator {
+                        address: address(seed).into(),
+                        power: 10,
+                    }),
+                    extension_signature: signing_key(seed)
+                        .sign(&sign_bytes(&ext, height, 0, CHAIN_ID))
+                        .to_bytes()
+                        .to_vec()
+                        .into(),
+                    vote_extension: ext.into(),
+                    block_id_flag: BlockIdFlag::Commit as i32,
+                }
             })
             .collect(),
     }
+}
+
+/// Both validators' honest reports at the last committed height: every probe passed.
+fn honest(chain: &TestChain) -> ExtendedCommitInfo {
+    let h = chain.height;
+    extended_commit(h, |seed| report(chain, seed, h, ProbeOutcome::Passed))
 }
 
 fn last_commit(e: &ExtendedCommitInfo) -> CommitInfo {
@@ -130,7 +196,7 @@ fn process(chain: &TestChain, txs: &[Vec<u8>], last: &CommitInfo) -> bool {
 #[test]
 fn the_proposer_injects_the_extended_commit_first_and_it_verifies() {
     let chain = chain();
-    let ext = extended_commit(chain.height, b"probe results");
+    let ext = honest(&chain);
     let send = chain.send(3, &chain.addr(4), 5);
     let res = chain.app().prepare_proposal(RequestPrepareProposal {
         max_tx_bytes: 1 << 20,
@@ -146,7 +212,7 @@ fn the_proposer_injects_the_extended_commit_first_and_it_verifies() {
     assert!(process(&chain, &txs, &last_commit(&ext)));
 
     // Nothing to inject when no vote carries an extension.
-    let empty = extended_commit(chain.height, b"");
+    let empty = extended_commit(chain.height, |_| Vec::new());
     let res = chain.app().prepare_proposal(RequestPrepareProposal {
         max_tx_bytes: 1 << 20,
         local_last_commit: Some(empty),
@@ -159,18 +225,26 @@ fn the_proposer_injects_the_extended_commit_first_and_it_verifies() {
 #[test]
 fn tampered_misplaced_or_mismatched_injections_are_rejected() {
     let chain = chain();
-    let ext = extended_commit(chain.height, b"probe results");
+    let ext = honest(&chain);
     let last = last_commit(&ext);
 
-    // A proposer that alters one validator's results breaks its signature.
+    // A proposer that turns one validator's passes into failures breaks its signature.
     let mut tampered = ext.clone();
-    tampered.votes[1].vote_extension = b"probe resultz".to_vec().into();
+    tampered.votes[1].vote_extension =
+        report(&chain, 102, chain.height, ProbeOutcome::Failed).into();
     assert!(!process(&chain, &[injected(&tampered)], &last));
     // Signed for another height.
+    let h = chain.height;
+    let other_height = extended_commit(h - 1, |seed| report(&chain, seed, h, ProbeOutcome::Passed));
+    assert!(!process(&chain, &[injected(&other_height)], &last));
+    // Validly signed, but a validator that sent another validator's report.
+    let swapped = extended_commit(h, |seed| {
+        report(&chain, 203 - seed, h, ProbeOutcome::Passed)
+    });
     assert!(!process(
         &chain,
-        &[injected(&extended_commit(chain.height - 1, b"x"))],
-        &last
+        &[injected(&swapped)],
+        &last_commit(&swapped)
     ));
     // Not first in the block.
     let send = chain.send(3, &chain.addr(4), 5);
@@ -198,9 +272,10 @@ fn tampered_misplaced_or_mismatched_injections_are_rejected() {
 #[test]
 fn finalize_skips_a_bad_injection_and_the_chain_goes_on() {
     let mut chain = chain();
-    let ext = extended_commit(chain.height, b"probe results");
+    let ext = honest(&chain);
     let mut tampered = ext.clone();
-    tampered.votes[0].vote_extension = b"forged".to_vec().into();
+    tampered.votes[0].vote_extension =
+        report(&chain, 101, chain.height, ProbeOutcome::Failed).into();
     let send = chain.send(3, &chain.addr(4), 5);
     let height = chain.height + 1;
     let res = chain
@@ -215,10 +290,14 @@ fn finalize_skips_a_bad_injection_and_the_chain_goes_on() {
     assert_eq!(res.tx_results[0].codespace, "vote_extensions");
     assert_ne!(res.tx_results[0].code, 0);
     assert_ok(&res.tx_results[1]);
-    chain.commit();
+    assert!(!res
+        .tx_results
+        .iter()
+        .flat_map(|r| &r.events)
+        .any(|e| e.r#type.contains("Probe")));
 
-    // A good one is applied (no module objects to it here).
-    let ext = extended_commit(chain.height, b"probe results");
+    // The same height finalized again (as after a crash before Commit), now with the
+    // honest injection: it is applied and the seeder passed the round.
     let height = chain.height + 1;
     let res = chain
         .app()
@@ -231,6 +310,7 @@ fn finalize_skips_a_bad_injection_and_the_chain_goes_on() {
         .unwrap();
     assert_ok(&res.tx_results[0]);
     chain.commit();
+    assert_eq!(probe_passes(&chain), 1);
     // An injected commit is never a transaction for the mempool.
     assert_ne!(chain.check(&injected(&ext)).code, 0);
 }
@@ -238,26 +318,32 @@ fn finalize_skips_a_bad_injection_and_the_chain_goes_on() {
 #[test]
 fn vote_extensions_are_bounded_and_extend_vote_without_a_prober_is_empty() {
     let chain = chain();
-    let verify = |extension: Vec<u8>, address: Vec<u8>| {
+    let h = chain.height;
+    let verify = |extension: Vec<u8>, address: Vec<u8>, height: i64| {
         chain
             .app()
             .verify_vote_extension(RequestVerifyVoteExtension {
                 validator_address: address.into(),
-                height: chain.height + 1,
+                height,
                 vote_extension: extension.into(),
                 ..Default::default()
             })
             .status
     };
+    let (accept, reject) = (VerifyStatus::Accept as i32, VerifyStatus::Reject as i32);
+    assert_eq!(verify(Vec::new(), address(101), h + 1), accept);
+    let own = report(&chain, 101, h, ProbeOutcome::Passed);
+    assert_eq!(verify(own.clone(), address(101), h), accept);
+    // Oversized, malformed, from a bad address, another validator's report, and a
+    // report at a height that reports no round.
     assert_eq!(
-        verify(Vec::new(), address(101)),
-        VerifyStatus::Accept as i32
+        verify(vec![1; MAX_EXTENSION_BYTES + 1], address(101), h),
+        reject
     );
-    assert_eq!(
-        verify(vec![1; MAX_EXTENSION_BYTES + 1], address(101)),
-        VerifyStatus::Reject as i32
-    );
-    assert_eq!(verify(vec![1; 3], vec![1; 5]), VerifyStatus::Reject as i32);
+    assert_eq!(verify(vec![0xff; 9], address(101), h), reject);
+    assert_eq!(verify(own.clone(), vec![1; 5], h), reject);
+    assert_eq!(verify(own.clone(), address(102), h), reject);
+    assert_eq!(verify(own, address(101), h + 1), reject);
     let res = chain.app().extend_vote(RequestExtendVote {
         height: chain.height + 1,
         ..Default::default()

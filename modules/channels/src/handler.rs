@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use weave_kernel::{
-    expected::{Bank, ContentRegistry, PayTo, Splits, StreamingTerms},
+    expected::{Bank, ContentRegistry, PaidBandwidth, PayTo, Splits, StreamingTerms},
     gov_authority, Address, Coin, Coins, Ctx, KernelError, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
@@ -32,6 +32,7 @@ pub(crate) struct Deps<'a> {
     pub(crate) splits: &'a dyn Splits,
     pub(crate) content: &'a dyn ContentRegistry,
     pub(crate) cache: &'a VerifiedCache,
+    pub(crate) bandwidth: Option<&'a dyn PaidBandwidth>,
 }
 
 /// The escrow account that holds every channel's deposit and collateral.
@@ -348,18 +349,25 @@ fn check_voucher(
     )?;
     let new_bytes = v.cumulative_bytes - lane.claimed_bytes;
 
-    // Every check passed: record the lane, then the claim's in-memory state.
-    keeper.set_lane(
-        ctx,
-        c.id,
-        seeder,
-        &v.content_root,
-        &LaneRecord {
-            claimed_amount: v.cumulative_amount,
-            claimed_bytes: v.cumulative_bytes,
-            last_nonce: v.nonce,
-        },
-    )?;
+    // Every check passed: record the lane and report the paid bandwidth, together or
+    // not at all, then the claim's in-memory state.
+    ctx.atomically(|ctx| {
+        keeper.set_lane(
+            ctx,
+            c.id,
+            seeder,
+            &v.content_root,
+            &LaneRecord {
+                claimed_amount: v.cumulative_amount,
+                claimed_bytes: v.cumulative_bytes,
+                last_nonce: v.nonce,
+            },
+        )?;
+        match deps.bandwidth {
+            Some(sink) => sink.record(ctx, seeder, &c.payer, new_bytes, paid),
+            None => Ok(()),
+        }
+    })?;
     if unpaid > 0 {
         ctx.emit(event::overspend(c.id, unpaid));
     }

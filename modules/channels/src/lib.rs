@@ -7,7 +7,9 @@
 //! the increase over what the lane already claimed: the seeder's share (a parameter)
 //! to the seeder, the rest through the content's revenue split. When the deposit runs
 //! out, collateral covers the rest and any shortfall is recorded as overspend. The
-//! verified bytes count toward the seeder's served-bandwidth record.
+//! verified bytes count toward the seeder's served-bandwidth record, and each accepted
+//! voucher is reported, with its payer, to an optional [`PaidBandwidth`] sink (the
+//! seeders module's reputation), inside the voucher's atomic write.
 //!
 //! `MsgCloseChannel` (or reaching the expiry height) starts a challenge period during
 //! which seeders can still claim; then end block returns the remainder to the payer.
@@ -46,7 +48,7 @@ use std::sync::Arc;
 
 use prost::Message;
 use weave_kernel::{
-    expected::{Bank, ContentRegistry, Splits},
+    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, Splits},
     Address, Any, Ctx, Module, StateRead, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
@@ -64,6 +66,7 @@ pub struct ChannelsModule {
     splits: Arc<dyn Splits>,
     content: Arc<dyn ContentRegistry>,
     cache: Arc<VerifiedCache>,
+    bandwidth: Option<Arc<dyn PaidBandwidth>>,
 }
 
 impl std::fmt::Debug for ChannelsModule {
@@ -85,7 +88,15 @@ impl ChannelsModule {
             splits,
             content,
             cache: Arc::new(VerifiedCache::default()),
+            bandwidth: None,
         }
+    }
+
+    /// The same module, reporting every accepted voucher's payer, bytes and amount to
+    /// `sink` (by default nothing is reported).
+    pub fn with_paid_bandwidth(mut self, sink: Arc<dyn PaidBandwidth>) -> Self {
+        self.bandwidth = Some(sink);
+        self
     }
 
     fn deps(&self) -> handler::Deps<'_> {
@@ -95,7 +106,22 @@ impl ChannelsModule {
             splits: self.splits.as_ref(),
             content: self.content.as_ref(),
             cache: self.cache.as_ref(),
+            bandwidth: self.bandwidth.as_deref(),
         }
+    }
+}
+
+/// The channels parameters as other modules read them (the seeders module checks its
+/// unbonding period against the challenge period).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParamsView;
+
+impl ChannelsParams for ParamsView {
+    fn challenge_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError> {
+        if ctx.get(&state_key::params())?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(keeper::Keeper.params(ctx)?.challenge_period_blocks))
     }
 }
 

@@ -68,7 +68,8 @@ impl ContentModule {
     }
 }
 
-/// The registry view other modules use (channels look up streaming prices).
+/// The registry view other modules use (channels look up streaming prices, seeders
+/// the slice count of the content they commit to serve).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Registry;
 
@@ -88,6 +89,14 @@ impl weave_kernel::expected::ContentRegistry for Registry {
             price_per_gib: c.price_per_gib,
             split_id: c.split_id,
         }))
+    }
+
+    fn slice_count(&self, ctx: &mut Ctx<'_>, root: &[u8; 32]) -> Result<Option<u64>, TxError> {
+        let keeper = keeper::Keeper;
+        let Some(id) = keeper.id_by_root(ctx, root)? else {
+            return Ok(None);
+        };
+        Ok(Some(keeper.content(ctx, id)?.meta.slice_count))
     }
 }
 

@@ -111,7 +111,7 @@ pub struct StreamingTerms {
     pub split_id: u64,
 }
 
-/// The content registry, as payment channels see it.
+/// The content registry, as payment channels and seeders see it.
 pub trait ContentRegistry: Send + Sync {
     /// The streaming terms of the content registered with `root`, if any.
     fn streaming_terms(
@@ -119,6 +119,32 @@ pub trait ContentRegistry: Send + Sync {
         ctx: &mut Ctx<'_>,
         root: &[u8; 32],
     ) -> Result<Option<StreamingTerms>, TxError>;
+    /// The number of slices of the content registered with `root` (from its
+    /// meta-hash), if any: the leaf count of the Merkle tree whose root it is.
+    fn slice_count(&self, ctx: &mut Ctx<'_>, root: &[u8; 32]) -> Result<Option<u64>, TxError>;
+}
+
+/// Where payment channels report the bandwidth each accepted voucher paid for, so that
+/// seeders' reputation can count it.
+pub trait PaidBandwidth: Send + Sync {
+    /// Records that `payer` paid `seeder` `amount` uweave for `bytes` more bytes. It is
+    /// called once per accepted voucher, inside the voucher's atomic write: an error
+    /// rejects the voucher and leaves no write behind.
+    fn record(
+        &self,
+        ctx: &mut Ctx<'_>,
+        seeder: &Address,
+        payer: &Address,
+        bytes: u64,
+        amount: u128,
+    ) -> Result<(), TxError>;
+}
+
+/// The payment channels' parameters, as the seeders module needs them.
+pub trait ChannelsParams: Send + Sync {
+    /// The blocks between a channel's close and its settlement, as in force; `None`
+    /// while the channels module has no params in state (before its genesis ran).
+    fn challenge_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError>;
 }
 
 /// Bonded stake, as governance needs it to tally votes.

@@ -12,7 +12,11 @@ use weave_channels::{
     MSG_TOP_UP, MSG_UPDATE_PARAMS,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
-use weave_kernel::{community_pool, gov_authority, Address, Any, Module, TxError};
+use weave_kernel::{
+    community_pool,
+    expected::{ChannelsParams, PaidBandwidth},
+    gov_authority, Address, Any, Ctx, Module, TxError,
+};
 use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
 use weave_splits::SplitsModule;
 use weave_testkit::{addr, any, Harness};
@@ -44,12 +48,19 @@ fn setup() -> Chain {
 }
 
 fn setup_with(app_state: serde_json::Value) -> Chain {
+    setup_full(app_state, None)
+}
+
+fn setup_full(app_state: serde_json::Value, sink: Option<Arc<dyn PaidBandwidth>>) -> Chain {
     let bank = Harness::new(vec![], &[], serde_json::Value::Null)
         .unwrap()
         .bank();
     let splits = SplitsModule::new(bank.clone());
     let content = ContentModule::new(Arc::new(splits.keeper()));
-    let channels = ChannelsModule::new(bank, Arc::new(splits.keeper()), Arc::new(Registry));
+    let mut channels = ChannelsModule::new(bank, Arc::new(splits.keeper()), Arc::new(Registry));
+    if let Some(sink) = sink {
+        channels = channels.with_paid_bandwidth(sink);
+    }
     let funded: Vec<(Address, u128)> = (1..=9).map(|n| (addr(n), FUNDS)).collect();
     let mut h = Harness::new(
         vec![
@@ -642,4 +653,90 @@ proptest! {
             }
         }
     }
+}
+
+/// A paid-bandwidth sink that writes what it is told into state (so a discarded write
+/// shows), and refuses a voucher of exactly `REFUSED_BYTES` bytes.
+struct StateSink;
+
+const REFUSED_BYTES: u64 = 3 << 20;
+
+impl PaidBandwidth for StateSink {
+    fn record(
+        &self,
+        ctx: &mut Ctx<'_>,
+        seeder: &Address,
+        payer: &Address,
+        bytes: u64,
+        amount: u128,
+    ) -> Result<(), TxError> {
+        let key = format!("test/paid/{}/{}", seeder.to_hex(), payer.to_hex()).into_bytes();
+        let mut log = ctx.get(&key)?.unwrap_or_default();
+        log.extend_from_slice(format!("{bytes}:{amount};").as_bytes());
+        ctx.put(key, log)?;
+        if bytes == REFUSED_BYTES {
+            return Err(TxError::new("test", 99, "refused"));
+        }
+        Ok(())
+    }
+}
+
+fn paid_log(c: &mut Chain) -> String {
+    let key = format!(
+        "test/paid/{}/{}",
+        addr(SEEDER).to_hex(),
+        addr(PAYER).to_hex()
+    );
+    let v = c.h.state.get(key.as_bytes()).unwrap().unwrap_or_default();
+    String::from_utf8(v).unwrap()
+}
+
+#[test]
+fn accepted_vouchers_report_their_payer_bytes_and_amount_and_refused_ones_nothing() {
+    let mut c = setup_full(
+        serde_json::json!({"splits": {"params": {"protocol_fee_bps": 200}}}),
+        Some(Arc::new(StateSink)),
+    );
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let mib = 1u64 << 20;
+    // Two good vouchers and a stale one: the good ones report their increase.
+    let v1 = c.voucher(1, SEEDER, mib, cost(mib), 1).sign(&c.key);
+    let v2 = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
+    let stale = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
+    c.claim(SEEDER, vec![v1, v2, stale]).unwrap();
+    let expected = format!("{mib}:{};{mib}:{};", cost(mib), cost(2 * mib) - cost(mib));
+    assert_eq!(paid_log(&mut c), expected);
+
+    // A voucher the sink refuses is rejected whole: its lane does not move, and the
+    // next voucher still pays from where the lane stood.
+    let refused = c.voucher(1, SEEDER, 5 * mib, cost(5 * mib), 3).sign(&c.key);
+    assert_eq!(err(c.claim(SEEDER, vec![refused])), ("test", 99));
+    assert_eq!(paid_log(&mut c), expected);
+    let v3 = c.voucher(1, SEEDER, 3 * mib, cost(3 * mib), 3).sign(&c.key);
+    let v4 = c.voucher(1, SEEDER, 4 * mib, cost(4 * mib), 4).sign(&c.key);
+    let replay = c.voucher(1, SEEDER, 4 * mib, cost(4 * mib), 4).sign(&c.key);
+    c.claim(SEEDER, vec![v3, v4, replay]).unwrap();
+    assert_eq!(
+        paid_log(&mut c),
+        format!(
+            "{expected}{mib}:{};{mib}:{};",
+            cost(3 * mib) - cost(2 * mib),
+            cost(4 * mib) - cost(3 * mib)
+        )
+    );
+    assert_eq!(c.channel(1).0.paid, cost(4 * mib).to_string());
+}
+
+#[test]
+fn the_params_view_reads_the_challenge_period_once_genesis_wrote_it() {
+    let mut c = setup();
+    let period =
+        c.h.with_ctx(|ctx| weave_channels::ParamsView.challenge_period_blocks(ctx))
+            .unwrap();
+    assert_eq!(period, Some(10));
+    let mut empty = Harness::new(vec![], &[], serde_json::Value::Null).unwrap();
+    let none = empty
+        .with_ctx(|ctx| weave_channels::ParamsView.challenge_period_blocks(ctx))
+        .unwrap();
+    assert_eq!(none, None);
 }

@@ -977,3 +977,22 @@ proptest! {
         prop_assert_eq!(received, paid);
     }
 }
+
+#[test]
+fn the_registry_view_reads_terms_and_slice_count_by_root() {
+    use weave_kernel::expected::ContentRegistry;
+    let mut h = setup();
+    let id = register(&mut h, 9, &[]);
+    let (terms, count, unknown) = h.with_ctx(|ctx| {
+        (
+            weave_content::Registry
+                .streaming_terms(ctx, &[9; 32])
+                .unwrap(),
+            weave_content::Registry.slice_count(ctx, &[9; 32]).unwrap(),
+            weave_content::Registry.slice_count(ctx, &[8; 32]).unwrap(),
+        )
+    });
+    assert_eq!(terms.unwrap().content_id, id);
+    assert_eq!(count, Some(3));
+    assert_eq!(unknown, None);
+}

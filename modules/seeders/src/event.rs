@@ -1,0 +1,148 @@
+//! Constructors for the seeders module's typed events (see
+//! `weave/seeders/v1/event.proto`).
+
+use weave_kernel::{Address, Event};
+
+use crate::SeederRecord;
+
+pub(crate) fn bonded(s: &SeederRecord) -> Event {
+    Event::new("weave.seeders.v1.EventSeederBonded")
+        .attr("seeder", s.address)
+        .attr("bond", s.bond)
+        .attr("peer_id", hex::encode(&s.peer_id))
+        .attr("contents", s.contents.len())
+}
+
+pub(crate) fn updated(s: &SeederRecord) -> Event {
+    Event::new("weave.seeders.v1.EventSeederUpdated")
+        .attr("seeder", s.address)
+        .attr("bond", s.bond)
+        .attr("peer_id", hex::encode(&s.peer_id))
+        .attr("contents", s.contents.len())
+}
+
+pub(crate) fn unbonding(seeder: &Address, completes_height: u64) -> Event {
+    Event::new("weave.seeders.v1.EventSeederUnbonding")
+        .attr("seeder", seeder)
+        .attr("completes_height", completes_height)
+}
+
+pub(crate) fn unbonded(seeder: &Address, returned: u128) -> Event {
+    Event::new("weave.seeders.v1.EventSeederUnbonded")
+        .attr("seeder", seeder)
+        .attr("returned", returned)
+}
+
+pub(crate) fn jailed(seeder: &Address, until: u64, reason: &str) -> Event {
+    Event::new("weave.seeders.v1.EventSeederJailed")
+        .attr("seeder", seeder)
+        .attr("jailed_until", until)
+        .attr("reason", reason)
+}
+
+pub(crate) fn unjailed(seeder: &Address) -> Event {
+    Event::new("weave.seeders.v1.EventSeederUnjailed").attr("seeder", seeder)
+}
+
+/// One slash: what left the bond and where it went.
+pub(crate) struct Slash<'a> {
+    pub(crate) seeder: &'a Address,
+    pub(crate) amount: u128,
+    pub(crate) burned: u128,
+    pub(crate) reporter: Option<&'a Address>,
+    pub(crate) reporter_reward: u128,
+    pub(crate) reason: &'a str,
+}
+
+pub(crate) fn slashed(s: &Slash<'_>) -> Event {
+    Event::new("weave.seeders.v1.EventSeederSlashed")
+        .attr("seeder", s.seeder)
+        .attr("amount", s.amount)
+        .attr("burned", s.burned)
+        .attr(
+            "reporter",
+            s.reporter.map(ToString::to_string).unwrap_or_default(),
+        )
+        .attr("reporter_reward", s.reporter_reward)
+        .attr("reason", s.reason)
+}
+
+pub(crate) fn bad_slice_reported(
+    seeder: &Address,
+    reporter: &Address,
+    root: &[u8; 32],
+    index: u64,
+    ciphertext_hash: &[u8; 32],
+) -> Event {
+    Event::new("weave.seeders.v1.EventBadSliceReported")
+        .attr("seeder", seeder)
+        .attr("reporter", reporter)
+        .attr("content_root", hex::encode(root))
+        .attr("slice_index", index)
+        .attr("ciphertext_hash", hex::encode(ciphertext_hash))
+}
+
+pub(crate) struct ReputationUpdate<'a> {
+    pub(crate) epoch: u64,
+    pub(crate) seeder: &'a Address,
+    pub(crate) reputation: u128,
+    pub(crate) bandwidth_points: u128,
+    pub(crate) probe_passes: u64,
+    pub(crate) probe_fails: u64,
+}
+
+pub(crate) fn reputation_updated(r: &ReputationUpdate<'_>) -> Event {
+    Event::new("weave.seeders.v1.EventReputationUpdated")
+        .attr("epoch", r.epoch)
+        .attr("seeder", r.seeder)
+        .attr("reputation", r.reputation)
+        .attr("bandwidth_points", r.bandwidth_points)
+        .attr("probe_passes", r.probe_passes)
+        .attr("probe_fails", r.probe_fails)
+}
+
+pub(crate) fn epoch_reward(epoch: u64, seeder: &Address, amount: u128, reputation: u128) -> Event {
+    Event::new("weave.seeders.v1.EventEpochReward")
+        .attr("epoch", epoch)
+        .attr("seeder", seeder)
+        .attr("amount", amount)
+        .attr("reputation", reputation)
+}
+
+pub(crate) fn epoch_ended(epoch: u64, height: u64, reward: u128, paid: u128) -> Event {
+    Event::new("weave.seeders.v1.EventEpochEnded")
+        .attr("epoch", epoch)
+        .attr("height", height)
+        .attr("reward", reward)
+        .attr("paid", paid)
+}
+
+pub(crate) fn probe_round(height: u64, seeders: usize, report_height: u64) -> Event {
+    Event::new("weave.seeders.v1.EventProbeRound")
+        .attr("height", height)
+        .attr("seeders", seeders)
+        .attr("report_height", report_height)
+}
+
+pub(crate) struct ProbeResult<'a> {
+    pub(crate) round_height: u64,
+    pub(crate) seeder: &'a Address,
+    pub(crate) power_probed: u128,
+    pub(crate) power_failed: u128,
+    pub(crate) passed: bool,
+    pub(crate) failed_rounds: u32,
+}
+
+pub(crate) fn probe_result(r: &ProbeResult<'_>) -> Event {
+    Event::new("weave.seeders.v1.EventProbeResult")
+        .attr("round_height", r.round_height)
+        .attr("seeder", r.seeder)
+        .attr("power_probed", r.power_probed)
+        .attr("power_failed", r.power_failed)
+        .attr("passed", r.passed)
+        .attr("failed_rounds", r.failed_rounds)
+}
+
+pub(crate) fn params_updated() -> Event {
+    Event::new("weave.seeders.v1.EventParamsUpdated")
+}

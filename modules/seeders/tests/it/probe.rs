@@ -1,0 +1,322 @@
+//! Probe rounds through whole blocks: challenges, vote-extension checks, the 2/3 rule,
+//! jail after failures in a row, rounds applied once and pruned.
+
+use weave_kernel::ExtendedVote;
+use weave_proto::weave::seeders::v1 as pb;
+use weave_seeders::{
+    challenges, expected_round, verify_report, ProbeOutcome, ProbeReport, SeedersError,
+};
+use weave_testkit::addr;
+
+use crate::*;
+
+const V1: [u8; 20] = [0xa1; 20];
+const V2: [u8; 20] = [0xa2; 20];
+const V3: [u8; 20] = [0xa3; 20];
+
+/// The vote extension of validator `v` for the round reported at `vote_height`, every
+/// challenge with `outcome` (`None`: it did not probe, an empty extension).
+fn extension(env: &Env, vote_height: u64, v: [u8; 20], outcome: Option<ProbeOutcome>) -> Vec<u8> {
+    let Some(outcome) = outcome else {
+        return Vec::new();
+    };
+    let round = expected_round(&env.h.state, vote_height).unwrap().unwrap();
+    let cs = challenges(&round, &v, round.challenges_per_validator);
+    ProbeReport::new(round.height, &cs, &vec![outcome; cs.len()]).to_bytes()
+}
+
+/// Runs the probe round opened at `round_height` (a multiple of 5): opens it, has each
+/// validator (power 1) report, checks the extensions as VerifyVoteExtension would, and
+/// applies them in the block after the vote. Returns the probe results.
+fn run_round(
+    env: &mut Env,
+    round_height: u64,
+    votes: &[([u8; 20], Option<ProbeOutcome>)],
+) -> Vec<Event> {
+    env.advance_to(round_height + 1);
+    let vote_height = round_height + 2;
+    let module = module(env);
+    let votes: Vec<ExtendedVote> = votes
+        .iter()
+        .map(|(v, o)| ExtendedVote {
+            validator_address: *v,
+            power: 1,
+            extension: extension(env, vote_height, *v, *o),
+        })
+        .collect();
+    env.advance_to(vote_height + 1);
+    for v in &votes {
+        module
+            .verify_vote_extension(
+                &env.h.state,
+                vote_height,
+                &v.validator_address,
+                &v.extension,
+            )
+            .unwrap();
+    }
+    env.h.take_events();
+    env.h
+        .with_ctx(|ctx| module.apply_vote_extensions(ctx, vote_height, &votes))
+        .unwrap();
+    env.events("weave.seeders.v1.EventProbeResult")
+}
+
+fn passed(results: &[Event]) -> Vec<bool> {
+    results
+        .iter()
+        .map(|e| e.get("passed") == Some("true"))
+        .collect()
+}
+
+use ProbeOutcome::{Failed, Passed};
+
+#[test]
+fn challenges_cover_the_active_seeders_contents() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    env.bond(S2, BOND).unwrap();
+    env.advance_to(6);
+    let round = expected_round(&env.h.state, 7).unwrap().unwrap();
+    assert_eq!((round.height, round.report_height), (5, 7));
+    assert_eq!(round.block_hash, block_hash(5));
+    assert_eq!(round.seeders.len(), 2);
+    let cs = challenges(&round, &V1, 4);
+    assert_eq!(cs.len(), 4);
+    for c in &cs {
+        assert!([addr(S1), addr(S2)].contains(&c.seeder));
+        assert_eq!(c.root, env.film.root());
+        assert!(c.slice_index < 5);
+    }
+    assert!(expected_round(&env.h.state, 8).unwrap().is_none());
+    let r: pb::QueryProbeRoundResponse = env
+        .h
+        .query(
+            "/weave.seeders.v1.Query/ProbeRound",
+            &pb::QueryProbeRoundRequest { height: 0 },
+        )
+        .unwrap();
+    assert_eq!((r.round.unwrap().height, r.applied), (5, false));
+}
+
+#[test]
+fn more_than_two_thirds_failing_fail_the_round_exactly_two_thirds_does_not() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let r = run_round(
+        &mut env,
+        5,
+        &[(V1, Some(Failed)), (V2, Some(Failed)), (V3, Some(Failed))],
+    );
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(
+        (r[0].get("power_probed"), r[0].get("power_failed")),
+        (Some("3"), Some("3"))
+    );
+    assert_eq!(env.epoch_inputs(S1).tally.unwrap().probe_fails, 1);
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);
+
+    // Two of three is exactly two thirds: not more, so the seeder passes.
+    let r = run_round(
+        &mut env,
+        10,
+        &[(V1, Some(Failed)), (V2, Some(Failed)), (V3, Some(Passed))],
+    );
+    assert_eq!(
+        (r[0].get("power_probed"), r[0].get("power_failed")),
+        (Some("3"), Some("2"))
+    );
+    assert_eq!(passed(&r), vec![true]);
+    // A pass resets the count of failures in a row.
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 0);
+}
+
+#[test]
+fn a_validator_that_did_not_probe_does_not_count() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    // Two probed, both failed: 2 of 2.
+    let r = run_round(
+        &mut env,
+        5,
+        &[(V1, Some(Failed)), (V2, Some(Failed)), (V3, None)],
+    );
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(r[0].get("power_probed"), Some("2"));
+    // Two probed, one failed: 1 of 2.
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let r = run_round(
+        &mut env,
+        5,
+        &[(V1, Some(Failed)), (V2, Some(Passed)), (V3, None)],
+    );
+    assert_eq!(passed(&r), vec![true]);
+    assert_eq!(env.epoch_inputs(S1).tally.unwrap().probe_passes, 1);
+    // Nobody probed: no verdict at all.
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let r = run_round(
+        &mut env,
+        5,
+        &[(V1, Some(ProbeOutcome::NotProbed)), (V2, None)],
+    );
+    assert!(r.is_empty());
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 0);
+}
+
+#[test]
+fn failing_rounds_in_a_row_jail_and_burn() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let all_fail = [(V1, Some(Failed)), (V2, Some(Failed)), (V3, Some(Failed))];
+    run_round(&mut env, 5, &all_fail);
+    assert!(!env.seeder(S1).unwrap().jailed);
+    let supply = env.h.supply();
+    env.h.take_events();
+    let r = run_round(&mut env, 10, &all_fail);
+    assert_eq!(r[0].get("failed_rounds"), Some("2"));
+    let s = env.seeder(S1).unwrap();
+    // Jailed at height 13 for 10 blocks; 1% of 10_000 burned; the count starts over.
+    assert_eq!((s.jailed, s.jailed_until, s.failed_rounds), (true, 23, 0));
+    assert_eq!(env.bond_of(S1), 9_900);
+    assert_eq!(env.h.supply(), supply - 100);
+    assert_eq!(env.h.balance(&pool_account()), 9_900);
+    // A jailed seeder is not probed: with no other seeder, no round opens.
+    env.advance_to(16);
+    assert!(expected_round(&env.h.state, 17).unwrap().is_none());
+}
+
+#[test]
+fn a_round_applies_once_and_old_rounds_are_pruned() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let votes = [(V1, Some(Failed))];
+    run_round(&mut env, 5, &votes);
+    // Applying round 5 again changes nothing; an unknown round neither.
+    let report = {
+        let r = weave_seeders::ProbeRound {
+            height: 5,
+            block_hash: block_hash(5),
+            report_height: 7,
+            challenges_per_validator: 4,
+            seeders: vec![],
+        };
+        ProbeReport::new(5, &challenges(&r, &V1, 4), &[])
+    };
+    let again = env
+        .h
+        .with_ctx(|ctx| {
+            env.module
+                .apply_probe_reports(ctx, 5, &[(V1, 1, report.clone())])
+        })
+        .unwrap();
+    assert!(!again);
+    let unknown = env
+        .h
+        .with_ctx(|ctx| env.module.apply_probe_reports(ctx, 6, &[(V1, 1, report)]))
+        .unwrap();
+    assert!(!unknown);
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);
+    let r: pb::QueryProbeRoundResponse = env
+        .h
+        .query(
+            "/weave.seeders.v1.Query/ProbeRound",
+            &pb::QueryProbeRoundRequest { height: 5 },
+        )
+        .unwrap();
+    assert!(r.applied);
+    // Rounds at 5, 10, 15, 20, 25: only the latest four are kept.
+    env.advance_to(26);
+    let missing: Result<pb::QueryProbeRoundResponse, _> = env.h.query(
+        "/weave.seeders.v1.Query/ProbeRound",
+        &pb::QueryProbeRoundRequest { height: 5 },
+    );
+    assert!(missing.is_err());
+    let latest: pb::QueryProbeRoundResponse = env
+        .h
+        .query(
+            "/weave.seeders.v1.Query/ProbeRound",
+            &pb::QueryProbeRoundRequest { height: 0 },
+        )
+        .unwrap();
+    assert_eq!(latest.round.unwrap().height, 25);
+    for h in [10, 15, 20] {
+        let kept: Result<pb::QueryProbeRoundResponse, _> = env.h.query(
+            "/weave.seeders.v1.Query/ProbeRound",
+            &pb::QueryProbeRoundRequest { height: h },
+        );
+        assert!(kept.is_ok(), "round {h}");
+    }
+}
+
+#[test]
+fn bad_vote_extensions_are_refused_with_their_codes() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    env.bond(S2, BOND).unwrap();
+    env.advance_to(6);
+    let state = &env.h.state;
+    let good = extension(&env, 7, V1, Some(Passed));
+    let check = |vote_height: u64, v: [u8; 20], bytes: &[u8]| {
+        verify_report(state, vote_height, &v, bytes).map(|r| r.is_some())
+    };
+    assert_eq!(check(7, V1, &good), Ok(true));
+    assert_eq!(check(7, V1, &[]), Ok(false));
+    assert_eq!(check(123, V1, &[]), Ok(false));
+    // Oversized, undecodable.
+    assert!(matches!(
+        check(7, V1, &[0u8; 129]),
+        Err(SeedersError::ReportTooLarge { .. })
+    ));
+    assert!(matches!(
+        check(7, V1, &[0xff, 0xff, 0xff]),
+        Err(SeedersError::MalformedProbeReport(_))
+    ));
+    // Another validator's challenges.
+    assert_eq!(check(7, V2, &good), Err(SeedersError::WrongDigest));
+    // Reported at the wrong height, or for a round that does not exist.
+    assert!(matches!(
+        check(8, V1, &good),
+        Err(SeedersError::WrongRound { .. })
+    ));
+    let mut w: pb::ProbeReport = prost::Message::decode(good.as_slice()).unwrap();
+    w.round_height = 4;
+    assert_eq!(
+        check(7, V1, &prost::Message::encode_to_vec(&w)),
+        Err(SeedersError::UnknownRound(4))
+    );
+    // Passed but not probed; a bit beyond the 4 challenges; a byte too many.
+    let bad_bits = |f: &dyn Fn(&mut pb::ProbeReport)| {
+        let mut w: pb::ProbeReport = prost::Message::decode(good.as_slice()).unwrap();
+        f(&mut w);
+        check(7, V1, &prost::Message::encode_to_vec(&w))
+    };
+    assert!(matches!(
+        bad_bits(&|w| w.probed[0] &= 0x7f),
+        Err(SeedersError::InvalidBitfield(_))
+    ));
+    assert!(matches!(
+        bad_bits(&|w| w.probed[0] |= 0x08),
+        Err(SeedersError::InvalidBitfield(_))
+    ));
+    assert!(matches!(
+        bad_bits(&|w| w.passed.push(0)),
+        Err(SeedersError::InvalidBitfield(_))
+    ));
+    assert!(matches!(
+        bad_bits(&|w| {
+            w.challenges_digest.pop();
+        }),
+        Err(SeedersError::MalformedProbeReport(_))
+    ));
+    // Through the Module trait, as TxErrors with stable codes.
+    let e = module(&env)
+        .verify_vote_extension(&env.h.state, 7, &V2, &good)
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("seeders", 30));
+    let e = module(&env)
+        .verify_vote_extension(&env.h.state, 7, &V1, &[0u8; 200])
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("seeders", 26));
+}
