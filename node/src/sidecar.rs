@@ -386,6 +386,24 @@ pub(crate) async fn keep_vouchers(
     }
 }
 
+/// The environment variable that makes this node's sidecar misbehave, for end-to-end
+/// tests of bad-slice reports only: `corrupt-slices` serves every slice with one
+/// byte flipped (still signed, so the downloader holds evidence against it).
+pub(crate) const FAULT_ENV: &str = "WEAVE_SIDECAR_FAULT";
+
+fn fault_from_env() -> anyhow::Result<Option<weave_sidecar::Fault>> {
+    match std::env::var(FAULT_ENV).ok().as_deref() {
+        None | Some("") => Ok(None),
+        Some("corrupt-slices") => {
+            tracing::warn!(
+                "{FAULT_ENV}=corrupt-slices: this sidecar serves corrupted slices (testing only)"
+            );
+            Ok(Some(weave_sidecar::Fault::CorruptSlices))
+        }
+        Some(other) => anyhow::bail!("{FAULT_ENV}={other:?}: the only fault is corrupt-slices"),
+    }
+}
+
 /// Starts the sidecar: listens, dials the bootstrap peers, and seeds everything the
 /// store holds (complete or not). With a payout address, vouchers are checked against
 /// `app`'s state and those saved by an earlier run are restored.
@@ -400,6 +418,7 @@ pub(crate) async fn start(
     config.keypair = keypair_from_seed(identity_seed(layout)?);
     config.limits.requests_per_sec = settings.requests_per_sec.max(1);
     config.limits.request_burst = settings.request_burst.max(1);
+    config.fault = fault_from_env()?;
     let payee = settings.payout()?;
     if let Some(payee) = payee {
         config.payments = Some(SeederPayments {

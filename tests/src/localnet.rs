@@ -27,7 +27,7 @@ pub fn free_base(n: u16) -> u16 {
     for _ in 0..200 {
         let base = 20_000 + (rand_u16() % 3_000) * 10;
         let free = (0..n)
-            .all(|i| (0..5).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
+            .all(|i| (0..6).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
         if free {
             return base;
         }
@@ -49,7 +49,7 @@ pub struct Localnet {
     pub dir: PathBuf,
     _root: tempfile::TempDir,
     /// The base port: node `i` listens on `base + 10 i` (+0 p2p, +1 RPC, +2 ABCI,
-    /// +3 gRPC, +4 sidecar).
+    /// +3 gRPC, +4 sidecar, +5 CometBFT metrics).
     pub base: u16,
     env: Vec<(String, String)>,
     /// Nodes started by the test itself (a restarted or a new node).
@@ -215,9 +215,19 @@ impl Localnet {
 
     /// `weaved start` for node `i`, owned by the test.
     pub fn start(&mut self, i: u16) {
-        let log =
-            std::fs::File::create(self.dir.join(format!("logs/weaved{i}.restart.log"))).unwrap();
+        self.start_with_env(i, &[]);
+    }
+
+    /// `weaved start` for node `i` with extra environment variables, owned by the
+    /// test; its logs go to `logs/weaved{i}.restart.log` (appended).
+    pub fn start_with_env(&mut self, i: u16, env: &[(&str, &str)]) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("logs/weaved{i}.restart.log")))
+            .unwrap();
         let child = Command::new(weaved_bin())
+            .envs(env.iter().copied())
             .arg("start")
             .arg("--home")
             .arg(self.home(i))
@@ -229,6 +239,33 @@ impl Localnet {
             .spawn()
             .unwrap();
         self.extra.push(child);
+    }
+
+    /// Stops node `i` (SIGTERM to its `weaved`, which stops its CometBFT) and waits
+    /// until it has exited: the node `localnet/up` started, or the last one the test
+    /// started for it.
+    pub fn stop(&mut self, i: u16) {
+        let restarted = self.extra.iter().rposition(|c| {
+            // A child started by this test for node `i`: its home is in its args.
+            let cmdline = std::fs::read(format!("/proc/{}/cmdline", c.id())).unwrap_or_default();
+            let home = self.home(i);
+            String::from_utf8_lossy(&cmdline).contains(&*home.to_string_lossy())
+        });
+        let pid = match restarted {
+            Some(k) => self.extra[k].id() as i32,
+            None => self.pid(i),
+        };
+        let pid = nix::unistd::Pid::from_raw(pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        match restarted {
+            Some(k) => {
+                let mut child = self.extra.remove(k);
+                let _ = child.wait();
+            }
+            None => eventually("the node to exit", Duration::from_secs(30), || {
+                nix::sys::signal::kill(pid, None).is_err()
+            }),
+        }
     }
 
     /// The pid the localnet started node `i` with.
