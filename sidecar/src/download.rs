@@ -50,10 +50,11 @@ use weave_slices::{
 };
 
 use crate::error::{DownloadError, RequestError, SidecarError};
+use crate::evidence::{header_signed_by, BadSliceEvidence};
 use crate::handle::SidecarHandle;
 use crate::node::{plaintext_len, Command};
 use crate::payment::ChannelPayer;
-use crate::protocol::{ErrorCode, Payee, Request, Response};
+use crate::protocol::{ErrorCode, Payee, Request, Response, SIGNATURE_LEN};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 
@@ -206,6 +207,8 @@ pub struct DownloadReport {
     pub bytes_fetched: u64,
     /// Slices refused because they did not verify.
     pub slices_rejected: u64,
+    /// The refused slices whose seeder signed them: evidence to report on chain.
+    pub bad_slices: Vec<BadSliceEvidence>,
     /// Plaintext bytes written to the stream (0 without one).
     pub plaintext_written: u64,
     /// How long the download took.
@@ -435,6 +438,9 @@ enum Event {
         peer: PeerId,
         index: u64,
         ciphertext: Arc<Vec<u8>>,
+        /// The proof as served and the seeder's signature over the header: evidence,
+        /// should the slice not verify.
+        header: (Vec<u8>, [u8; SIGNATURE_LEN]),
         result: Result<bool, StoreError>,
     },
     Paid {
@@ -470,6 +476,8 @@ struct Download {
     fetched: u64,
     bytes_fetched: u64,
     rejected: u64,
+    /// Evidence of bad slices, in the order seen.
+    bad_slices: Vec<BadSliceEvidence>,
     announced: bool,
     last_refusal: Option<ErrorCode>,
     /// Peers that want payment when this download has no payer.
@@ -531,6 +539,7 @@ pub(crate) async fn run_download(
         fetched: 0,
         bytes_fetched: 0,
         rejected: 0,
+        bad_slices: Vec::new(),
         announced: present.count_ones() > 0,
         last_refusal: None,
         unpaid_refusals: BTreeSet::new(),
@@ -892,8 +901,9 @@ impl Download {
                 peer,
                 index,
                 ciphertext,
+                header,
                 result,
-            } => self.on_stored(peer, index, ciphertext, result, now)?,
+            } => self.on_stored(peer, index, ciphertext, header, result, now)?,
             Event::Paid {
                 peer,
                 result,
@@ -1110,6 +1120,7 @@ impl Download {
                 index: got,
                 ciphertext,
                 proof,
+                signature,
             }) => {
                 if got != index {
                     self.strike(&peer, "slice for another index");
@@ -1132,6 +1143,7 @@ impl Download {
                 let store = self.store.clone();
                 let root = self.meta.root;
                 let ciphertext = Arc::new(ciphertext);
+                let header = (proof.to_bytes(), signature);
                 self.pending.push(
                     async move {
                         let ct = ciphertext.clone();
@@ -1150,6 +1162,7 @@ impl Download {
                             peer,
                             index,
                             ciphertext,
+                            header,
                             result,
                         }
                     }
@@ -1209,6 +1222,7 @@ impl Download {
         peer: PeerId,
         index: u64,
         ciphertext: Arc<Vec<u8>>,
+        header: (Vec<u8>, [u8; SIGNATURE_LEN]),
         result: Result<bool, StoreError>,
         now: Instant,
     ) -> Result<(), DownloadError> {
@@ -1259,9 +1273,40 @@ impl Download {
                 self.rejected += 1;
                 self.generation += 1;
                 self.strike(&peer, &source.to_string());
+                self.keep_evidence(peer, index, &ciphertext, header);
                 Ok(())
             }
             Err(e) => Err(DownloadError::Store(e)),
+        }
+    }
+
+    /// A slice that did not verify: if the seeder signed what it sent, that is
+    /// evidence for the chain; otherwise it only earned the strike.
+    fn keep_evidence(
+        &mut self,
+        peer: PeerId,
+        index: u64,
+        ciphertext: &[u8],
+        (proof, signature): (Vec<u8>, [u8; SIGNATURE_LEN]),
+    ) {
+        let root = self.meta.root;
+        let ciphertext_hash = weave_slices::leaf_hash(ciphertext);
+        if !header_signed_by(&peer, &root, index, &ciphertext_hash, &proof, &signature) {
+            tracing::warn!(%peer, index, "bad slice with a bad header signature: no evidence");
+            return;
+        }
+        let evidence = BadSliceEvidence {
+            seeder: peer,
+            content_root: root,
+            slice_index: index,
+            ciphertext_hash,
+            proof,
+            signature,
+        };
+        tracing::warn!(%peer, index, "evidence of a bad slice kept");
+        self.handle.record_evidence(evidence.clone());
+        if !self.bad_slices.contains(&evidence) {
+            self.bad_slices.push(evidence);
         }
     }
 
@@ -1310,6 +1355,7 @@ impl Download {
             slices_fetched: self.fetched,
             bytes_fetched: self.bytes_fetched,
             slices_rejected: self.rejected,
+            bad_slices: self.bad_slices.clone(),
             plaintext_written: self.stream_shared.written.load(Ordering::Relaxed),
             elapsed: self.started.elapsed(),
             peers: self

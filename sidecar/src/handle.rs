@@ -11,6 +11,7 @@ use weave_slices::{Bitfield, MetaHash, SliceStore};
 use crate::config::SidecarConfig;
 use crate::download::{run_download, DownloadOptions, DownloadReport};
 use crate::error::{DownloadError, RequestError, SidecarError};
+use crate::evidence::{header_signed_by, BadSliceEvidence, MAX_EVIDENCE_KEPT};
 use crate::node::{lock, Command, Node, SharedLedger};
 use crate::payment::CreditLedger;
 use crate::protocol::{Request, Response};
@@ -46,6 +47,7 @@ impl Sidecar {
             store,
             ledger,
             payee: config.payments.as_ref().map(|p| p.payee),
+            evidence: Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new())),
             commands,
             task: Arc::new(Mutex::new(Some(task))),
         };
@@ -67,8 +69,21 @@ pub struct SidecarHandle {
     store: SliceStore,
     ledger: SharedLedger,
     payee: Option<weave_kernel::Address>,
+    /// Evidence of bad slices seen by downloads, newest last, at most
+    /// [`MAX_EVIDENCE_KEPT`].
+    evidence: Arc<std::sync::Mutex<std::collections::VecDeque<BadSliceEvidence>>>,
     commands: mpsc::Sender<Command>,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+/// The result of an availability probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The seeder served the slice, signed, and it verified against the root.
+    Passed,
+    /// Why it did not: unreachable, timed out, refused, a bad signature, a slice that
+    /// does not verify, another index.
+    Failed(String),
 }
 
 impl std::fmt::Debug for SidecarHandle {
@@ -193,6 +208,110 @@ impl SidecarHandle {
             })
             .await?;
         Ok(r?)
+    }
+
+    /// Evidence of bad slices this sidecar's downloads received (at most the last
+    /// [`MAX_EVIDENCE_KEPT`]), for the node to report on chain.
+    pub fn bad_slice_evidence(&self) -> Vec<BadSliceEvidence> {
+        self.evidence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps a piece of evidence (once).
+    pub(crate) fn record_evidence(&self, e: BadSliceEvidence) {
+        let mut kept = self
+            .evidence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.contains(&e) {
+            return;
+        }
+        if kept.len() >= MAX_EVIDENCE_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(e);
+    }
+
+    /// An availability probe: dials `seeder` at `addrs` unless already connected,
+    /// asks for slice `index` of `root` (a `Probe`, which seeders serve free), and
+    /// checks the answer: that slice, signed by the seeder, verifying against `root`.
+    /// Everything happens within `timeout`.
+    pub async fn probe(
+        &self,
+        seeder: PeerId,
+        addrs: Vec<Multiaddr>,
+        root: [u8; 32],
+        index: u64,
+        timeout: Duration,
+    ) -> ProbeOutcome {
+        match tokio::time::timeout(timeout, self.probe_inner(seeder, addrs, root, index)).await {
+            Ok(outcome) => outcome,
+            Err(_) => ProbeOutcome::Failed(format!("no answer within {timeout:?}")),
+        }
+    }
+
+    async fn probe_inner(
+        &self,
+        seeder: PeerId,
+        addrs: Vec<Multiaddr>,
+        root: [u8; 32],
+        index: u64,
+    ) -> ProbeOutcome {
+        let fail = |why: String| ProbeOutcome::Failed(why);
+        let connected = self.connected_peers().await.unwrap_or_default();
+        if !connected.contains(&seeder) {
+            let mut reached = false;
+            for addr in addrs {
+                let addr = if addr
+                    .iter()
+                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+                {
+                    addr
+                } else {
+                    addr.with(libp2p::multiaddr::Protocol::P2p(seeder))
+                };
+                if matches!(self.dial(addr).await, Ok(p) if p == seeder) {
+                    reached = true;
+                    break;
+                }
+            }
+            if !reached {
+                return fail("unreachable at its bonded addresses".into());
+            }
+        }
+        let response = match self.request(seeder, Request::Probe { root, index }).await {
+            Ok(r) => r,
+            Err(e) => return fail(e.to_string()),
+        };
+        match response {
+            Response::Slice {
+                index: got,
+                ciphertext,
+                proof,
+                signature,
+            } => {
+                if got != index {
+                    return fail(format!("served slice {got} for {index}"));
+                }
+                let leaf = weave_slices::leaf_hash(&ciphertext);
+                if !header_signed_by(&seeder, &root, index, &leaf, &proof.to_bytes(), &signature) {
+                    return fail("slice header not signed by the seeder".into());
+                }
+                if proof.index != index || !proof.verify(&root, &leaf) {
+                    return fail("proof does not verify against the root".into());
+                }
+                ProbeOutcome::Passed
+            }
+            Response::Error { code, message } => fail(format!("{code}: {message}")),
+            other => fail(format!(
+                "unexpected answer {}",
+                format!("{other:?}").chars().take(60).collect::<String>()
+            )),
+        }
     }
 
     /// Asks `peer` which slices of `root` it holds. A refusal (such as an unknown

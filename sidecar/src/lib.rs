@@ -97,6 +97,7 @@
 mod config;
 mod download;
 mod error;
+mod evidence;
 mod handle;
 mod limiter;
 mod node;
@@ -108,7 +109,8 @@ pub use download::{
     decrypt_to, DownloadOptions, DownloadReport, PeerReport, PlaintextStream, Progress,
 };
 pub use error::{DownloadError, RequestError, SidecarError};
-pub use handle::{Sidecar, SidecarHandle};
+pub use evidence::{header_signed_by, peer_public_key, BadSliceEvidence, MAX_EVIDENCE_KEPT};
+pub use handle::{ProbeOutcome, Sidecar, SidecarHandle};
 pub use node::ANNOUNCE_TOPIC;
 
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};

@@ -120,7 +120,11 @@ pub(crate) struct Node {
     swarm: Swarm<Behaviour>,
     store: SliceStore,
     fault: Option<Fault>,
+    /// The identity key: it signs every slice header served.
+    keypair: libp2p::identity::Keypair,
     limiter: Limiter<InboundRequestId>,
+    /// Probes answered in the current minute, per peer and in all.
+    probes: ProbeQuota,
     commands: mpsc::Receiver<Command>,
     served_tx: mpsc::UnboundedSender<Served>,
     served_rx: mpsc::UnboundedReceiver<Served>,
@@ -236,6 +240,11 @@ impl Node {
             swarm,
             store,
             fault: config.fault,
+            keypair: config.keypair.clone(),
+            probes: ProbeQuota::new(
+                config.limits.probes_per_peer_per_minute,
+                config.limits.probes_per_minute,
+            ),
             limiter: Limiter::new(limits),
             commands,
             served_tx,
@@ -586,7 +595,9 @@ impl Node {
         let cost = match (&request, &meta) {
             (_, None) | (Request::Pay { .. }, _) => 0,
             (Request::Have { .. }, Some(m)) => m.slice_count.div_ceil(8),
-            (Request::Get { .. }, Some(m)) => u64::from(m.slice_size) + TAG_LEN as u64,
+            (Request::Get { .. } | Request::Probe { .. }, Some(m)) => {
+                u64::from(m.slice_size) + TAG_LEN as u64
+            }
         };
         if let Err(refusal) = self.limiter.admit(peer, request_id, cost, Instant::now()) {
             self.respond(
@@ -644,22 +655,45 @@ impl Node {
                     ledger.served(&peer, &root, bytes);
                     charged = Some((peer, root, bytes));
                 }
-                let store = self.store.clone();
-                let served = self.served_tx.clone();
-                let fault = self.fault;
-                tokio::task::spawn_blocking(move || {
-                    let response = read_slice(&store, &root, index, fault);
-                    // The node is gone if this fails: nobody to answer.
-                    let _ = served.send(Served {
-                        request: request_id,
+                self.serve_slice(request_id, channel, root, index, charged);
+            }
+            Request::Probe { root, index } => {
+                if !self.probes.admit(peer, Instant::now()) {
+                    self.respond(
                         channel,
-                        response,
-                        charged,
-                    });
-                });
+                        Response::error(ErrorCode::Busy, "too many probes this minute"),
+                    );
+                    return;
+                }
+                self.serve_slice(request_id, channel, root, index, None);
             }
             Request::Pay { .. } => {}
         }
+    }
+
+    /// Reads, signs and sends a slice from a blocking task.
+    fn serve_slice(
+        &mut self,
+        request: InboundRequestId,
+        channel: ResponseChannel<Response>,
+        root: [u8; 32],
+        index: u64,
+        charged: Option<(PeerId, [u8; 32], u64)>,
+    ) {
+        let store = self.store.clone();
+        let served = self.served_tx.clone();
+        let fault = self.fault;
+        let keypair = self.keypair.clone();
+        tokio::task::spawn_blocking(move || {
+            let response = read_slice(&store, &keypair, &root, index, fault);
+            // The node is gone if this fails: nobody to answer.
+            let _ = served.send(Served {
+                request,
+                channel,
+                response,
+                charged,
+            });
+        });
     }
 
     /// A voucher from `peer`: checked here for what the seeder knows (its own address,
@@ -796,8 +830,81 @@ pub(crate) fn plaintext_len(meta: &MetaHash, index: u64) -> u64 {
         .min(size)
 }
 
-/// Reads one slice for a peer, turning store errors into wire errors.
-fn read_slice(store: &SliceStore, root: &[u8; 32], index: u64, fault: Option<Fault>) -> Response {
+/// Availability probes answered per minute, per peer and in all.
+struct ProbeQuota {
+    per_peer: u32,
+    total: u32,
+    minute_start: Option<Instant>,
+    counts: HashMap<PeerId, u32>,
+    answered: u32,
+}
+
+impl ProbeQuota {
+    fn new(per_peer: u32, total: u32) -> Self {
+        ProbeQuota {
+            per_peer,
+            total,
+            minute_start: None,
+            counts: HashMap::new(),
+            answered: 0,
+        }
+    }
+
+    /// Counts a probe from `peer` if both quotas allow it.
+    fn admit(&mut self, peer: PeerId, now: Instant) -> bool {
+        let fresh = self
+            .minute_start
+            .is_none_or(|s| now.duration_since(s) >= std::time::Duration::from_secs(60));
+        if fresh {
+            self.minute_start = Some(now);
+            self.counts.clear();
+            self.answered = 0;
+        }
+        let count = self.counts.entry(peer).or_insert(0);
+        if *count >= self.per_peer || self.answered >= self.total {
+            return false;
+        }
+        *count += 1;
+        self.answered += 1;
+        true
+    }
+}
+
+/// The seeder's signature over a slice header: root, index, the leaf hash of the
+/// ciphertext sent and the proof sent.
+pub(crate) fn sign_header(
+    keypair: &libp2p::identity::Keypair,
+    root: &[u8; 32],
+    index: u64,
+    ciphertext: &[u8],
+    proof: &weave_slices::MerkleProof,
+) -> [u8; crate::protocol::SIGNATURE_LEN] {
+    let message = weave_slices::header::sign_bytes(
+        root,
+        index,
+        &weave_slices::leaf_hash(ciphertext),
+        &proof.to_bytes(),
+    );
+    let mut signature = [0u8; crate::protocol::SIGNATURE_LEN];
+    // An ed25519 identity (the only kind the sidecar makes) signs infallibly into 64
+    // bytes; anything else leaves a zero signature, which no one accepts.
+    if let Ok(sig) = keypair.sign(&message) {
+        if sig.len() == signature.len() {
+            signature.copy_from_slice(&sig);
+        }
+    }
+    signature
+}
+
+/// Reads one slice for a peer and signs its header, turning store errors into wire
+/// errors. A faulty sidecar (tests) signs what it actually sends.
+fn read_slice(
+    store: &SliceStore,
+    keypair: &libp2p::identity::Keypair,
+    root: &[u8; 32],
+    index: u64,
+    fault: Option<Fault>,
+) -> Response {
     match store.get_slice(root, index) {
         Ok(Some((mut ciphertext, proof))) => {
             match fault {
@@ -811,10 +918,12 @@ fn read_slice(store: &SliceStore, root: &[u8; 32], index: u64, fault: Option<Fau
                 }
                 None => {}
             }
+            let signature = sign_header(keypair, root, index, &ciphertext, &proof);
             Response::Slice {
                 index,
                 ciphertext,
                 proof,
+                signature,
             }
         }
         Ok(None) => Response::error(ErrorCode::SliceMissing, format!("slice {index} not held")),

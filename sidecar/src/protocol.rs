@@ -6,15 +6,24 @@
 //! request  = 0x01 root[32]                          Have
 //!          | 0x02 root[32] index(u64 BE)            Get
 //!          | 0x03 vlen(u16 BE) voucher sig[64]      Pay (voucher: weave.channels.v1.Voucher)
+//!          | 0x04 root[32] index(u64 BE)            Probe (a validator's availability probe)
 //! response = 0x81 root[32] count(u64 BE) payee bits Bitfield (bits: ceil(count/8) bytes)
-//!          | 0x82 index(u64 BE) plen(u16 BE) proof ciphertext
-//!                                                   Slice (proof: MerkleProof::to_bytes)
+//!          | 0x82 index(u64 BE) plen(u16 BE) proof sig[64] ciphertext
+//!                                                   Slice (proof: MerkleProof::to_bytes;
+//!                                                   sig: the seeder's signed header)
 //!          | 0x83 code(u16 BE) mlen(u16 BE) message Error (message: UTF-8)
 //!          | 0x84 paid_bytes(u64 BE)                Paid
 //! payee    = 0x00                                   serves for free
 //!          | 0x01 address[20] window(u64 BE)        wants vouchers naming this address,
 //!                                                   and serves `window` bytes ahead of them
 //! ```
+//!
+//! Every `Slice` carries the seeder's ed25519 signature, by its libp2p identity key,
+//! over `weave_slices::header::sign_bytes(root, index, leaf_hash(ciphertext),
+//! proof)`: a slice that does not verify against the root, with a signature that
+//! does, is evidence the chain slashes the seeder for (`MsgReportBadSlice`).
+//! `Probe` is answered like `Get` but never charged to a payment credit (see
+//! [`crate::node`] for its rate limits).
 //!
 //! `Pay` carries a signed cumulative voucher of a payment channel (see
 //! [`crate::payment`]); the seeder answers `Paid` with the bytes that voucher covers,
@@ -51,7 +60,7 @@ pub const MAX_ERROR_MESSAGE_LEN: usize = 1024;
 /// The longest slice response body: tag, index, proof length, the longest proof, and a
 /// slice of the largest size with its tag.
 pub const MAX_SLICE_RESPONSE_LEN: usize =
-    1 + 8 + 2 + MerkleProof::MAX_ENCODED_LEN + MAX_SLICE_SIZE as usize + TAG_LEN;
+    1 + 8 + 2 + MerkleProof::MAX_ENCODED_LEN + SIGNATURE_LEN + MAX_SLICE_SIZE as usize + TAG_LEN;
 /// The longest bitfield response body (a content of [`MAX_SLICES`] slices).
 pub const MAX_BITFIELD_RESPONSE_LEN: usize = 1 + 32 + 8 + PAYEE_LEN + (MAX_SLICES / 8) as usize;
 /// The longest payee field.
@@ -66,6 +75,7 @@ pub const MAX_RESPONSE_LEN: usize = if MAX_SLICE_RESPONSE_LEN > MAX_BITFIELD_RES
 const TAG_HAVE: u8 = 0x01;
 const TAG_GET: u8 = 0x02;
 const TAG_PAY: u8 = 0x03;
+const TAG_PROBE: u8 = 0x04;
 const TAG_BITFIELD: u8 = 0x81;
 const TAG_SLICE: u8 = 0x82;
 const TAG_ERROR: u8 = 0x83;
@@ -86,6 +96,13 @@ pub enum Request {
         /// The slice index.
         index: u64,
     },
+    /// Send me this slice with its proof, free: a validator's availability probe.
+    Probe {
+        /// The content root.
+        root: [u8; 32],
+        /// The slice index.
+        index: u64,
+    },
     /// Here is a signed cumulative voucher for what you served me.
     Pay {
         /// The encoded `weave.channels.v1.Voucher`.
@@ -99,7 +116,9 @@ impl Request {
     /// The content the request is about, for `Have` and `Get`.
     pub fn root(&self) -> Option<&[u8; 32]> {
         match self {
-            Request::Have { root } | Request::Get { root, .. } => Some(root),
+            Request::Have { root } | Request::Get { root, .. } | Request::Probe { root, .. } => {
+                Some(root)
+            }
             Request::Pay { .. } => None,
         }
     }
@@ -200,6 +219,9 @@ pub enum Response {
         ciphertext: Vec<u8>,
         /// Its proof against the content root.
         proof: MerkleProof,
+        /// The seeder's signature over the slice's header
+        /// (`weave_slices::header::sign_bytes`).
+        signature: [u8; SIGNATURE_LEN],
     },
     /// A voucher was accepted, answering `Pay`.
     Paid {
@@ -299,6 +321,11 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             b.extend_from_slice(root);
             b.extend_from_slice(&index.to_be_bytes());
         }
+        Request::Probe { root, index } => {
+            b.push(TAG_PROBE);
+            b.extend_from_slice(root);
+            b.extend_from_slice(&index.to_be_bytes());
+        }
         Request::Pay { voucher, signature } => {
             // Callers keep vouchers within MAX_VOUCHER_LEN; a longer one is refused
             // by the peer's decoder.
@@ -317,6 +344,10 @@ pub fn decode_request(body: &[u8]) -> Result<Request, WireError> {
     let req = match r.u8()? {
         TAG_HAVE => Request::Have { root: r.root()? },
         TAG_GET => Request::Get {
+            root: r.root()?,
+            index: r.u64()?,
+        },
+        TAG_PROBE => Request::Probe {
             root: r.root()?,
             index: r.u64()?,
         },
@@ -366,6 +397,7 @@ pub fn encode_response(res: &Response) -> (Vec<u8>, &[u8]) {
             index,
             ciphertext,
             proof,
+            signature,
         } => {
             let p = proof.to_bytes();
             b.push(TAG_SLICE);
@@ -373,6 +405,7 @@ pub fn encode_response(res: &Response) -> (Vec<u8>, &[u8]) {
             // A proof is at most MerkleProof::MAX_ENCODED_LEN (2065) bytes.
             b.extend_from_slice(&(p.len().min(usize::from(u16::MAX)) as u16).to_be_bytes());
             b.extend_from_slice(&p);
+            b.extend_from_slice(signature);
             (b, ciphertext.as_slice())
         }
         Response::Error { code, message } => {
@@ -423,6 +456,8 @@ pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
                 return Err(wire(format!("proof of {plen} bytes")));
             }
             let proof = MerkleProof::from_bytes(r.take(plen)?).map_err(|e| wire(e.to_string()))?;
+            let mut signature = [0u8; SIGNATURE_LEN];
+            signature.copy_from_slice(r.take(SIGNATURE_LEN)?);
             if r.0.len() > MAX_SLICE_SIZE as usize + TAG_LEN {
                 return Err(wire(format!("slice of {} bytes", r.0.len())));
             }
@@ -430,6 +465,7 @@ pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
                 index,
                 ciphertext: r.0.to_vec(),
                 proof,
+                signature,
             })
         }
         TAG_ERROR => {
@@ -544,25 +580,31 @@ pub async fn read_response_frame<T: AsyncRead + Unpin>(io: &mut T) -> io::Result
     if plen > MerkleProof::MAX_ENCODED_LEN {
         return Err(invalid(wire(format!("proof of {plen} bytes"))));
     }
-    if SLICE_HEAD_LEN + plen > len {
+    if SLICE_HEAD_LEN + plen + SIGNATURE_LEN > len {
         return Err(invalid(wire(format!(
-            "truncated: needed {plen} bytes, {} left",
+            "truncated: needed {} bytes, {} left",
+            plen + SIGNATURE_LEN,
             len - SLICE_HEAD_LEN
         ))));
     }
-    let ct_len = len - SLICE_HEAD_LEN - plen;
+    let ct_len = len - SLICE_HEAD_LEN - plen - SIGNATURE_LEN;
     if ct_len > MAX_SLICE_SIZE as usize + TAG_LEN {
         return Err(invalid(wire(format!("slice of {ct_len} bytes"))));
     }
     body.clear();
     read_body(io, &mut body, plen).await?;
     let proof = MerkleProof::from_bytes(&body).map_err(|e| invalid(wire(e.to_string())))?;
+    body.clear();
+    read_body(io, &mut body, SIGNATURE_LEN).await?;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature.copy_from_slice(&body);
     let mut ciphertext = Vec::new();
     read_body(io, &mut ciphertext, ct_len).await?;
     Ok(Response::Slice {
         index,
         ciphertext,
         proof,
+        signature,
     })
 }
 
@@ -674,6 +716,10 @@ mod tests {
                 root: [8; 32],
                 index: u64::MAX,
             },
+            Request::Probe {
+                root: [4; 32],
+                index: 77,
+            },
             Request::Pay {
                 voucher: vec![3; MAX_VOUCHER_LEN],
                 signature: [4; SIGNATURE_LEN],
@@ -724,7 +770,9 @@ mod tests {
             index: 1,
             ciphertext: vec![5; 100],
             proof: proof(),
+            signature: [3; SIGNATURE_LEN],
         });
+
         round_trip(Response::error(ErrorCode::Busy, "slow down"));
         round_trip(Response::error(ErrorCode::Other(999), ""));
         // A bitfield with a stray bit past its end.
@@ -758,11 +806,13 @@ mod tests {
                 index: 9,
                 ciphertext: (0..200_000u32).map(|i| i as u8).collect(),
                 proof: proof(),
+                signature: [8; SIGNATURE_LEN],
             },
             Response::Slice {
                 index: 0,
                 ciphertext: Vec::new(),
                 proof: proof(),
+                signature: [0; SIGNATURE_LEN],
             },
             Response::Bitfield {
                 root: [1; 32],

@@ -176,6 +176,25 @@ async fn parallel_and_chained_downloads_catch_a_cheat_and_match_byte_for_byte() 
         assert_eq!(d_seen.slices, 0);
         assert!(c_report.slices_rejected >= 1);
         assert_eq!(c_report.banned(), vec![d.peer_id()]);
+        // D signed what it sent: C holds evidence against it, which is what the
+        // chain checks — D's signature over the header, and a proof that does not
+        // verify the ciphertext's leaf against the root.
+        assert!(!c_report.bad_slices.is_empty());
+        for e in &c_report.bad_slices {
+            assert_eq!(e.seeder, d.peer_id());
+            assert_eq!(e.content_root, c.meta.root);
+            assert!(weave_sidecar::header_signed_by(
+                &e.seeder,
+                &e.content_root,
+                e.slice_index,
+                &e.ciphertext_hash,
+                &e.proof,
+                &e.signature
+            ));
+            let proof = weave_slices::MerkleProof::from_bytes(&e.proof)?;
+            assert!(!proof.verify(&c.meta.root, &e.ciphertext_hash));
+        }
+        assert_eq!(cc.bad_slice_evidence(), c_report.bad_slices);
 
         // C fetched from B (which was itself downloading) as well as from A.
         let from_b = c_report.peer(&b.peer_id()).map_or(0, |p| p.slices);
