@@ -15,6 +15,7 @@ mod grpc;
 mod init;
 mod keys;
 mod load;
+mod probes;
 mod sidecar;
 mod start;
 

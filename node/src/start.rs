@@ -118,6 +118,21 @@ async fn supervise(
         None
     };
     let (vouchers_stop, vouchers_stop_rx) = tokio::sync::watch::channel(false);
+    let probes_task = match (&sidecar, cometbft::consensus_public_key(&cometbft_home)) {
+        (Some(s), Ok(key)) => {
+            // A validator's node: its sidecar probes seeders for its vote extensions.
+            let reports = crate::probes::Reports::default();
+            app.set_vote_extender(reports.extender());
+            Some(tokio::spawn(crate::probes::run(
+                app.clone(),
+                s.clone(),
+                weave_kernel::consensus_address(&key),
+                reports,
+                vouchers_stop_rx.clone(),
+            )))
+        }
+        _ => None,
+    };
     let vouchers_task = sidecar.clone().map(|s| {
         tokio::spawn(crate::sidecar::keep_vouchers(
             HomeLayout::new(&home),
@@ -219,6 +234,9 @@ async fn supervise(
     stop_child(child.as_mut()).await;
     let _ = vouchers_stop.send(true);
     if let Some(task) = vouchers_task {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
+    if let Some(task) = probes_task {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
     if let Some(s) = &sidecar {
