@@ -25,6 +25,7 @@ mod gov;
 mod mock;
 mod query;
 mod render;
+mod seeders;
 mod splits;
 mod tx;
 mod validators;
@@ -92,6 +93,9 @@ pub(crate) enum TxCmd {
     /// Governance: draft and submit proposals, deposit, vote.
     #[command(subcommand)]
     Gov(gov::GovTxCmd),
+    /// Seeders: bond, update, unbond, unjail, report bad slices.
+    #[command(subcommand)]
+    Seeders(seeders::SeedersTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -120,6 +124,10 @@ pub(crate) enum QueryCmd {
     /// scheduled upgrade.
     #[command(subcommand)]
     Gov(gov::GovQueryCmd),
+    /// Seeders by reputation, a seeder's epoch inputs, probe rounds, the seeders
+    /// parameters, and this node's evidence of bad slices.
+    #[command(subcommand)]
+    Seeders(seeders::SeedersQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -285,6 +293,7 @@ pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Content(cmd) => content::run_tx(cmd, g),
         TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
         TxCmd::Validators(cmd) => validators::run_tx(cmd, g),
+        TxCmd::Seeders(cmd) => seeders::run_tx(cmd, g),
         TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
     }
 }
@@ -299,6 +308,7 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
         QueryCmd::Validators(cmd) => validators::run_query(cmd, g),
+        QueryCmd::Seeders(cmd) => seeders::run_query(cmd, g),
         QueryCmd::Gov(cmd) => gov::run_query(cmd, g),
     }
 }

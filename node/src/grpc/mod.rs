@@ -22,6 +22,7 @@ mod bank;
 mod channels;
 mod content;
 mod gov;
+mod seeders;
 mod sidecar;
 mod splits;
 mod status;
@@ -55,6 +56,7 @@ use weave_proto::weave::{
     channels::v1::query_server::QueryServer as ChannelsQueryServer,
     content::v1::query_server::QueryServer as ContentQueryServer,
     gov::v1::query_server::QueryServer as GovQueryServer,
+    seeders::v1::query_server::QueryServer as SeedersQueryServer,
     sidecar::v1::sidecar_server::SidecarServer,
     splits::v1::query_server::QueryServer as SplitsQueryServer,
     validators::v1::query_server::QueryServer as ValidatorsQueryServer,
@@ -259,6 +261,7 @@ const WEAVE_SERVICES: &[&str] = &[
     weave_proto::weave::channels::v1::query_server::SERVICE_NAME,
     weave_proto::weave::validators::v1::query_server::SERVICE_NAME,
     weave_proto::weave::gov::v1::query_server::SERVICE_NAME,
+    weave_proto::weave::seeders::v1::query_server::SERVICE_NAME,
     weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
 ];
 
@@ -327,6 +330,9 @@ pub(crate) async fn serve(
         .add_service(bounded!(GovQueryServer::new(gov::GovQuery::new(
             node.clone()
         ))))
+        .add_service(bounded!(SeedersQueryServer::new(
+            seeders::SeedersQuery::new(node.clone())
+        )))
         .add_service(bounded!(WeaveAuthQueryServer::new(
             auth::WeaveAuthQuery::new(node.clone())
         )))
@@ -610,6 +616,7 @@ mod tests {
             "weave.validators.v1.Query",
             "weave.gov.v1.Query",
             "weave.auth.v1.Query",
+            "weave.seeders.v1.Query",
         ] {
             assert!(names.iter().any(|n| n == served), "{served} in {names:?}");
         }

@@ -314,6 +314,28 @@ impl Sidecar for SidecarService {
         }))
     }
 
+    async fn bad_slices(
+        &self,
+        request: Request<weave_proto::weave::sidecar::v1::BadSlicesRequest>,
+    ) -> Result<Response<weave_proto::weave::sidecar::v1::BadSlicesResponse>, Status> {
+        let sidecar = self.admit(&request)?;
+        let bad_slices = sidecar
+            .bad_slice_evidence()
+            .into_iter()
+            .map(|e| weave_proto::weave::sidecar::v1::BadSlice {
+                seeder_peer_id: e.seeder.to_string(),
+                content_root: e.content_root.to_vec(),
+                slice_index: e.slice_index,
+                ciphertext_hash: e.ciphertext_hash.to_vec(),
+                proof: e.proof,
+                signature: e.signature.to_vec(),
+            })
+            .collect();
+        Ok(Response::new(
+            weave_proto::weave::sidecar::v1::BadSlicesResponse { bad_slices },
+        ))
+    }
+
     type FetchStream = FetchStream;
 
     async fn fetch(

@@ -122,7 +122,7 @@ fn message_json(message: &DynamicMessage) -> anyhow::Result<Value> {
 }
 
 /// The protobuf bytes of a message of type `full_name` as JSON.
-fn bytes_json(full_name: &str, bytes: &[u8]) -> anyhow::Result<Value> {
+pub(crate) fn bytes_json(full_name: &str, bytes: &[u8]) -> anyhow::Result<Value> {
     let message = DynamicMessage::decode(descriptor(full_name)?, bytes)
         .with_context(|| format!("decoding a {full_name}"))?;
     message_json(&message)
