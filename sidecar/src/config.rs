@@ -81,8 +81,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How long a connection with no open stream is kept.
     pub idle_connection_timeout: Duration,
-    /// Availability probes one peer may make per minute (answered `Busy` beyond).
-    /// Probes are served free, so this bounds what a peer gets without paying.
+    /// Availability probes one peer may make per minute (answered `Busy` beyond, which
+    /// the prober counts as a failure). Probes are served free, so this bounds what a
+    /// peer gets without paying; it must stay above what one validator asks of one
+    /// seeder (`challenges_per_validator` per probe round, at worst all on it).
     pub probes_per_peer_per_minute: u32,
     /// Availability probes answered per minute from all peers together.
     pub probes_per_minute: u32,
@@ -97,8 +99,8 @@ impl Default for Limits {
             max_concurrent_streams: 128,
             request_timeout: Duration::from_secs(30),
             idle_connection_timeout: Duration::from_secs(120),
-            probes_per_peer_per_minute: 16,
-            probes_per_minute: 256,
+            probes_per_peer_per_minute: 64,
+            probes_per_minute: 1024,
         }
     }
 }

@@ -145,7 +145,12 @@ pub(crate) struct Node {
     requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, RequestError>>>,
     provider_queries: HashMap<QueryId, mpsc::Sender<PeerId>>,
     announced: BTreeMap<[u8; 32], BTreeSet<PeerId>>,
+    /// The bootstrap peers, dialed again while no peer is connected.
+    bootstrap: Vec<Multiaddr>,
 }
+
+/// How often a sidecar with no connected peer dials its bootstrap peers again.
+const BOOTSTRAP_REDIAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn build_err(e: impl std::fmt::Display) -> SidecarError {
     SidecarError::Build(e.to_string())
@@ -257,6 +262,7 @@ impl Node {
             requests: HashMap::new(),
             provider_queries: HashMap::new(),
             announced: BTreeMap::new(),
+            bootstrap: config.bootstrap.clone(),
         })
     }
 
@@ -266,8 +272,11 @@ impl Node {
 
     /// Runs until [`Command::Shutdown`] or until every handle is dropped.
     pub(crate) async fn run(mut self) {
+        let mut redial = tokio::time::interval(BOOTSTRAP_REDIAL);
+        redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
+                _ = redial.tick() => self.redial_bootstrap(),
                 cmd = self.commands.recv() => match cmd {
                     None | Some(Command::Shutdown) => break,
                     Some(cmd) => self.on_command(cmd),
@@ -278,6 +287,20 @@ impl Node {
             }
         }
         tracing::debug!(peer = %self.local_peer_id(), "sidecar stopped");
+    }
+
+    /// Dials the bootstrap peers again while connected to no peer at all: a
+    /// bootstrap peer that was not up yet when this sidecar started (every node of a
+    /// localnet starts at once) is reached once it is.
+    fn redial_bootstrap(&mut self) {
+        if self.swarm.connected_peers().next().is_some() {
+            return;
+        }
+        for addr in self.bootstrap.clone() {
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                tracing::debug!(%addr, error = %e, "bootstrap redial failed");
+            }
+        }
     }
 
     fn listen_addrs(&self) -> Vec<Multiaddr> {
