@@ -95,6 +95,10 @@ pub struct DownloadOptions {
     /// Pays seeders that want payment, slice by slice; shared so that lanes carry on
     /// across downloads on the same channel.
     pub payer: Option<Arc<std::sync::Mutex<ChannelPayer>>>,
+    /// How much to prefer each peer before its speed is measured, and between peers
+    /// equally fast: the chain's seeder reputation, higher first. Peers not listed
+    /// come last.
+    pub preference: std::collections::BTreeMap<PeerId, u128>,
 }
 
 impl Default for DownloadOptions {
@@ -111,6 +115,7 @@ impl Default for DownloadOptions {
             progress: None,
             stream: None,
             payer: None,
+            preference: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -132,6 +137,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("progress", &self.progress.is_some())
             .field("stream", &self.stream.is_some())
             .field("payer", &self.payer.is_some())
+            .field("preference", &self.preference.len())
             .finish()
     }
 }
@@ -753,12 +759,19 @@ impl Download {
             })
             .map(|(id, p)| (*id, p.rate))
             .collect();
-        // Fastest measured first; unmeasured after, in peer-id order.
-        order.sort_by(|a, b| match (a.1, b.1) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.0.cmp(&b.0),
+        // Fastest measured first; unmeasured after. Ties, and the unmeasured, go by
+        // preference (reputation, highest first), then peer id.
+        let preference = |p: &PeerId| self.opts.preference.get(p).copied().unwrap_or(0);
+        order.sort_by(|a, b| {
+            let by_rate = match (a.1, b.1) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            by_rate
+                .then_with(|| preference(&b.0).cmp(&preference(&a.0)))
+                .then_with(|| a.0.cmp(&b.0))
         });
         for (peer, _) in order {
             while let Some(p) = self.peers.get(&peer) {

@@ -81,6 +81,40 @@ impl std::fmt::Debug for SidecarService {
 }
 
 impl SidecarService {
+    /// The bonded, unjailed seeders' reputations by sidecar peer id, from the chain:
+    /// the downloader prefers them in this order until it has measured their speed.
+    /// Empty if the query fails (a download does not need it).
+    async fn seeder_reputations(&self) -> std::collections::BTreeMap<weave_sidecar::PeerId, u128> {
+        use weave_proto::weave::seeders::v1 as spb;
+        let request = Request::new(spb::QuerySeedersRequest {
+            page: Some(weave_proto::weave::base::v1::PageRequest {
+                key: Vec::new(),
+                limit: 100,
+            }),
+            order: spb::SeedersOrder::Reputation as i32,
+            active_only: true,
+        });
+        let seeders: spb::QuerySeedersResponse = match self
+            .node
+            .query("/weave.seeders.v1.Query/Seeders", request)
+            .await
+        {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                tracing::debug!(error = %e, "no seeder reputations for the download");
+                return Default::default();
+            }
+        };
+        seeders
+            .seeders
+            .into_iter()
+            .filter_map(|s| {
+                let peer = weave_sidecar::PeerId::from_bytes(&s.peer_id).ok()?;
+                Some((peer, s.reputation.parse().unwrap_or(0)))
+            })
+            .collect()
+    }
+
     pub(super) fn new(node: Node, sidecar: Option<SidecarHandle>) -> Self {
         Self {
             node,
@@ -378,6 +412,7 @@ impl Sidecar for SidecarService {
             progress: Some(progress_tx),
             stream: Some(PlaintextStream::new(key, writer)),
             payer,
+            preference: self.seeder_reputations().await,
             ..DownloadOptions::default()
         };
         let mut download = tokio::spawn(async move { sidecar.download(meta, options).await });
