@@ -109,10 +109,16 @@ impl Default for Limits {
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Flip one byte of every slice served.
+    /// Flip one byte of every slice served, and sign the header of what is sent: each
+    /// such slice is evidence against this seeder.
     CorruptSlices,
-    /// Serve every slice one byte short.
+    /// Serve every slice one byte short (signed, like `CorruptSlices`).
     TruncateSlices,
+    /// Serve every slice intact, but with a signature that is not this seeder's.
+    GarbageSignatures,
+    /// Flip one byte of every slice served and send a signature that is not this
+    /// seeder's: bad slices that are no evidence.
+    CorruptSlicesGarbageSignatures,
 }
 
 #[cfg(test)]

@@ -15,12 +15,23 @@
 //! the tail.
 //!
 //! # Verification and penalties
-//! Every slice is checked against the meta-hash ([`MetaHash::verify_slice`], inside
-//! [`SliceStore::put_slice`]) before it is written. A slice that fails, a response for
-//! the wrong index, or a malformed, truncated or oversized response is a strike
+//! Every slice arrives with the seeder's signature over its header
+//! ([`weave_slices::header::sign_bytes`] of the root, the index, the ciphertext's leaf
+//! hash and the proof as sent), made with the identity key its peer id embeds. The
+//! signature is checked first, then the slice against the meta-hash
+//! ([`MetaHash::verify_slice`], inside [`SliceStore::put_slice`]); only a slice that
+//! passes both is written. A bad signature, a slice that does not verify, a response
+//! for the wrong index, or a malformed, truncated or oversized response is a strike
 //! against the peer; after [`DownloadOptions::max_strikes`] strikes the peer is banned
 //! for the rest of the download and nothing more it sends is stored. The slice goes
 //! back in the pool and is fetched from another peer.
+//!
+//! # Evidence
+//! A slice whose signature verifies but whose proof does not prove its leaf against
+//! the root (the check `MsgReportBadSlice` makes on chain) is evidence against the
+//! seeder: it is kept, once, in [`DownloadReport::bad_slices`] and in the handle
+//! ([`SidecarHandle::bad_slice_evidence`]). A slice with a bad signature is only a
+//! strike: nothing ties it to the seeder.
 //!
 //! # Paying
 //! A seeder that wants to be paid says so with its bitfield (its payout address and
@@ -175,7 +186,7 @@ pub struct Progress {
     pub peers_active: usize,
     /// Peers banned for bad slices.
     pub peers_banned: usize,
-    /// Slices refused because they did not verify.
+    /// Slices refused because they did not verify (or their header signature did not).
     pub slices_rejected: u64,
     /// Plaintext bytes written to the stream, if streaming.
     pub plaintext_written: u64,
@@ -211,7 +222,7 @@ pub struct DownloadReport {
     pub slices_fetched: u64,
     /// Ciphertext bytes fetched by this download.
     pub bytes_fetched: u64,
-    /// Slices refused because they did not verify.
+    /// Slices refused because they did not verify (or their header signature did not).
     pub slices_rejected: u64,
     /// The refused slices whose seeder signed them: evidence to report on chain.
     pub bad_slices: Vec<BadSliceEvidence>,
@@ -428,6 +439,27 @@ impl Peer {
     }
 }
 
+/// The order in which peers are given requests: fastest measured first, unmeasured
+/// after; ties, and the unmeasured, by preference (reputation, highest first), then
+/// peer id.
+fn sort_peers(
+    order: &mut [(PeerId, Option<f64>)],
+    preference: &std::collections::BTreeMap<PeerId, u128>,
+) {
+    let pref = |p: &PeerId| preference.get(p).copied().unwrap_or(0);
+    order.sort_by(|a, b| {
+        let by_rate = match (a.1, b.1) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        by_rate
+            .then_with(|| pref(&b.0).cmp(&pref(&a.0)))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+}
+
 /// What finished in the background.
 enum Event {
     Have {
@@ -444,10 +476,8 @@ enum Event {
         peer: PeerId,
         index: u64,
         ciphertext: Arc<Vec<u8>>,
-        /// The proof as served and the seeder's signature over the header: evidence,
-        /// should the slice not verify.
-        header: (Vec<u8>, [u8; SIGNATURE_LEN]),
-        result: Result<bool, StoreError>,
+        header: SignedHeader,
+        verdict: Verdict,
     },
     Paid {
         peer: PeerId,
@@ -456,6 +486,26 @@ enum Event {
         resent: bool,
     },
     Ignored,
+}
+
+/// A slice's header as served: evidence, should its signature verify and the slice
+/// not.
+struct SignedHeader {
+    /// `leaf_hash` of the ciphertext received.
+    ciphertext_hash: [u8; 32],
+    /// The proof as served (`MerkleProof::to_bytes`).
+    proof: Vec<u8>,
+    /// The seeder's signature over `sign_bytes`.
+    signature: [u8; SIGNATURE_LEN],
+}
+
+/// What became of a slice received.
+enum Verdict {
+    /// Its header is not signed by the peer that served it: not stored.
+    BadSignature,
+    /// Signed: handed to the store, which verified it against the meta-hash and
+    /// stored it (`Ok(true)`), found it already there (`Ok(false)`), or refused it.
+    Store(Result<bool, StoreError>),
 }
 
 struct Download {
@@ -759,20 +809,7 @@ impl Download {
             })
             .map(|(id, p)| (*id, p.rate))
             .collect();
-        // Fastest measured first; unmeasured after. Ties, and the unmeasured, go by
-        // preference (reputation, highest first), then peer id.
-        let preference = |p: &PeerId| self.opts.preference.get(p).copied().unwrap_or(0);
-        order.sort_by(|a, b| {
-            let by_rate = match (a.1, b.1) {
-                (Some(x), Some(y)) => y.total_cmp(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            };
-            by_rate
-                .then_with(|| preference(&b.0).cmp(&preference(&a.0)))
-                .then_with(|| a.0.cmp(&b.0))
-        });
+        sort_peers(&mut order, &self.opts.preference);
         for (peer, _) in order {
             while let Some(p) = self.peers.get(&peer) {
                 let slice_bytes = u64::from(self.meta.slice_size) + weave_slices::TAG_LEN as u64;
@@ -915,8 +952,8 @@ impl Download {
                 index,
                 ciphertext,
                 header,
-                result,
-            } => self.on_stored(peer, index, ciphertext, header, result, now)?,
+                verdict,
+            } => self.on_stored(peer, index, ciphertext, header, verdict, now)?,
             Event::Paid {
                 peer,
                 result,
@@ -1156,27 +1193,52 @@ impl Download {
                 let store = self.store.clone();
                 let root = self.meta.root;
                 let ciphertext = Arc::new(ciphertext);
-                let header = (proof.to_bytes(), signature);
                 self.pending.push(
                     async move {
                         let ct = ciphertext.clone();
-                        let result = tokio::task::spawn_blocking(move || {
-                            store.put_slice(&root, index, &ct, &proof)
+                        let checked = tokio::task::spawn_blocking(move || {
+                            // The header's signature first: a slice the seeder did not
+                            // sign is not even looked at.
+                            let header = SignedHeader {
+                                ciphertext_hash: weave_slices::leaf_hash(&ct),
+                                proof: proof.to_bytes(),
+                                signature,
+                            };
+                            let signed = header_signed_by(
+                                &peer,
+                                &root,
+                                index,
+                                &header.ciphertext_hash,
+                                &header.proof,
+                                &header.signature,
+                            );
+                            let verdict = if signed {
+                                Verdict::Store(store.put_slice(&root, index, &ct, &proof))
+                            } else {
+                                Verdict::BadSignature
+                            };
+                            (header, verdict)
                         })
-                        .await
-                        .unwrap_or_else(|e| {
-                            Err(StoreError::Io {
+                        .await;
+                        let (header, verdict) = checked.unwrap_or_else(|e| {
+                            let failed = StoreError::Io {
                                 op: "store task",
                                 path: std::path::PathBuf::new(),
                                 source: std::io::Error::other(e.to_string()),
-                            })
+                            };
+                            let header = SignedHeader {
+                                ciphertext_hash: [0; 32],
+                                proof: Vec::new(),
+                                signature,
+                            };
+                            (header, Verdict::Store(Err(failed)))
                         });
                         Event::Stored {
                             peer,
                             index,
                             ciphertext,
                             header,
-                            result,
+                            verdict,
                         }
                     }
                     .boxed(),
@@ -1235,12 +1297,21 @@ impl Download {
         peer: PeerId,
         index: u64,
         ciphertext: Arc<Vec<u8>>,
-        header: (Vec<u8>, [u8; SIGNATURE_LEN]),
-        result: Result<bool, StoreError>,
+        header: SignedHeader,
+        verdict: Verdict,
         now: Instant,
     ) -> Result<(), DownloadError> {
         self.storing.remove(&index);
         let bytes = ciphertext.len() as u64;
+        let result = match verdict {
+            Verdict::Store(result) => result,
+            Verdict::BadSignature => {
+                self.rejected += 1;
+                self.generation += 1;
+                self.strike(&peer, "slice header not signed by the seeder");
+                return Ok(());
+            }
+        };
         match result {
             Ok(_) => {
                 self.missing.remove(&index);
@@ -1286,35 +1357,33 @@ impl Download {
                 self.rejected += 1;
                 self.generation += 1;
                 self.strike(&peer, &source.to_string());
-                self.keep_evidence(peer, index, &ciphertext, header);
+                self.keep_evidence(peer, index, header);
                 Ok(())
             }
             Err(e) => Err(DownloadError::Store(e)),
         }
     }
 
-    /// A slice that did not verify: if the seeder signed what it sent, that is
-    /// evidence for the chain; otherwise it only earned the strike.
-    fn keep_evidence(
-        &mut self,
-        peer: PeerId,
-        index: u64,
-        ciphertext: &[u8],
-        (proof, signature): (Vec<u8>, [u8; SIGNATURE_LEN]),
-    ) {
+    /// A signed slice that the store refused: evidence for the chain if its proof does
+    /// not prove its leaf at `index` of this content against the root, the check the
+    /// chain makes (anything else the store refuses for is only the strike).
+    fn keep_evidence(&mut self, peer: PeerId, index: u64, header: SignedHeader) {
         let root = self.meta.root;
-        let ciphertext_hash = weave_slices::leaf_hash(ciphertext);
-        if !header_signed_by(&peer, &root, index, &ciphertext_hash, &proof, &signature) {
-            tracing::warn!(%peer, index, "bad slice with a bad header signature: no evidence");
+        let proves = weave_slices::MerkleProof::from_bytes(&header.proof).is_ok_and(|p| {
+            p.index == index
+                && p.leaf_count == self.meta.slice_count
+                && p.verify(&root, &header.ciphertext_hash)
+        });
+        if proves {
             return;
         }
         let evidence = BadSliceEvidence {
             seeder: peer,
             content_root: root,
             slice_index: index,
-            ciphertext_hash,
-            proof,
-            signature,
+            ciphertext_hash: header.ciphertext_hash,
+            proof: header.proof,
+            signature: header.signature,
         };
         tracing::warn!(%peer, index, "evidence of a bad slice kept");
         self.handle.record_evidence(evidence.clone());
@@ -1384,5 +1453,34 @@ impl Download {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn measured_speed_first_then_reputation_then_peer_id() {
+        let peers: Vec<PeerId> = (0..5).map(|_| PeerId::random()).collect();
+        let preference = [(peers[0], 10u128), (peers[1], 500), (peers[2], 500)]
+            .into_iter()
+            .collect();
+        let mut order = vec![
+            (peers[0], None),
+            (peers[1], None),
+            (peers[2], Some(1.0e6)),
+            (peers[3], Some(5.0e6)),
+            (peers[4], None),
+        ];
+        sort_peers(&mut order, &preference);
+        let got: Vec<PeerId> = order.iter().map(|(p, _)| *p).collect();
+        // Measured: 3 (faster) then 2; unmeasured: 1 (reputation 500), 0 (10), 4 (none).
+        assert_eq!(got, vec![peers[3], peers[2], peers[1], peers[0], peers[4]]);
+
+        // Equally fast: the higher reputation first.
+        let mut tie = vec![(peers[0], Some(2.0e6)), (peers[1], Some(2.0e6))];
+        sort_peers(&mut tie, &preference);
+        assert_eq!(tie[0].0, peers[1]);
     }
 }

@@ -7,9 +7,31 @@
 //!   what; gossipsub announcements on `weave/announce/1`.
 //! - **Protocol:** `/weave/slice/1` over request-response with a hand-written,
 //!   length-prefixed, size-bounded codec ([`protocol`]): `Have{root}` → `Bitfield`,
-//!   `Get{root, index}` → `Slice{index, ciphertext, proof}`, or `Error{code, message}`.
+//!   `Get{root, index}` or `Probe{root, index}` →
+//!   `Slice{index, ciphertext, proof, signature}`, or `Error{code, message}`.
 //!   Each peer is held to a request rate (token bucket) and a cap on response bytes in
 //!   flight; over either it is answered `Busy`, never queued without bound.
+//! - **Signed slices:** every slice served carries the seeder's ed25519 signature, by
+//!   its libp2p identity key, over [`weave_slices::header::sign_bytes`] of the root,
+//!   the index, the leaf hash of the ciphertext sent and the proof sent. A downloader
+//!   checks it with the key the seeder's peer id embeds ([`peer_public_key`]) before
+//!   anything else: a slice with a bad signature is a strike against the peer and
+//!   nothing more. A slice whose signature verifies but whose proof does not prove its
+//!   leaf against the root is [`BadSliceEvidence`], which the chain slashes the seeder
+//!   for: each download returns what it saw in [`DownloadReport::bad_slices`], and the
+//!   handle keeps the last [`MAX_EVIDENCE_KEPT`] for the node
+//!   ([`SidecarHandle::bad_slice_evidence`]).
+//! - **Availability probes:** [`SidecarHandle::probe`] asks a seeder (dialing it at the
+//!   given addresses if not connected) for one slice with a `Probe` request and checks
+//!   the answer: that slice, signed by that seeder, proving against the root, all
+//!   within a timeout ([`ProbeOutcome`]). Validators probe seeders, so a seeder answers
+//!   a `Probe` like a `Get` but free: nothing is charged to the peer's payment credit
+//!   and no voucher is needed, even from a seeder that wants payment. Free service is
+//!   bounded: probes count against the peer's request rate and bytes in flight like any
+//!   request, and on top a seeder answers at most
+//!   [`Limits::probes_per_peer_per_minute`] probes per peer (default 64) and
+//!   [`Limits::probes_per_minute`] in all (default 1024) per minute, answering `Busy`
+//!   beyond, which the prober reports as a failure.
 //! - **Paying:** a seeder configured with [`payment::SeederPayments`] names its payout
 //!   address and credit window in its bitfield and serves a peer only up to that
 //!   window beyond the peer's latest voucher (`Pay{voucher}` → `Paid`, checked by the

@@ -930,18 +930,26 @@ fn read_slice(
 ) -> Response {
     match store.get_slice(root, index) {
         Ok(Some((mut ciphertext, proof))) => {
-            match fault {
-                Some(Fault::CorruptSlices) => {
-                    if let Some(b) = ciphertext.get_mut(0) {
-                        *b ^= 0xff;
-                    }
+            let corrupt = matches!(
+                fault,
+                Some(Fault::CorruptSlices | Fault::CorruptSlicesGarbageSignatures)
+            );
+            if corrupt {
+                if let Some(b) = ciphertext.get_mut(0) {
+                    *b ^= 0xff;
                 }
-                Some(Fault::TruncateSlices) => {
-                    ciphertext.pop();
-                }
-                None => {}
             }
-            let signature = sign_header(keypair, root, index, &ciphertext, &proof);
+            if fault == Some(Fault::TruncateSlices) {
+                ciphertext.pop();
+            }
+            let mut signature = sign_header(keypair, root, index, &ciphertext, &proof);
+            if matches!(
+                fault,
+                Some(Fault::GarbageSignatures | Fault::CorruptSlicesGarbageSignatures)
+            ) {
+                // One bit of R flipped: not a signature of this header by this key.
+                signature[0] ^= 0x01;
+            }
             Response::Slice {
                 index,
                 ciphertext,
@@ -965,5 +973,59 @@ fn read_slice(
             tracing::warn!(error = %e, "reading a slice to serve");
             Response::error(ErrorCode::Internal, "store read failed")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn probe_quotas_hold_per_peer_and_in_all_and_renew_each_minute() {
+        let mut q = ProbeQuota::new(2, 3);
+        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let t0 = Instant::now();
+        assert!(q.admit(a, t0));
+        assert!(q.admit(a, t0));
+        // A's own quota is spent; B has its own.
+        assert!(!q.admit(a, t0));
+        assert!(q.admit(b, t0));
+        // Three answered in all: C, with its quota untouched, is refused too.
+        assert!(!q.admit(c, t0 + Duration::from_secs(59)));
+        assert!(!q.admit(b, t0 + Duration::from_secs(59)));
+        // A new minute: everyone starts over.
+        let t1 = t0 + Duration::from_secs(60);
+        assert!(q.admit(c, t1));
+        assert!(q.admit(a, t1));
+        assert!(q.admit(a, t1));
+        assert!(!q.admit(a, t1));
+    }
+
+    #[test]
+    fn a_signed_header_verifies_with_the_key_in_the_peer_id_and_nothing_else() {
+        let key = crate::keypair_from_seed([4; 32]);
+        let peer = key.public().to_peer_id();
+        let tree = weave_slices::MerkleTree::new(vec![
+            weave_slices::leaf_hash(b"zero"),
+            weave_slices::leaf_hash(b"one"),
+        ]);
+        let proof = tree.proof(1).expect("proof");
+        let root = tree.root();
+        let sig = sign_header(&key, &root, 1, b"one", &proof);
+        let leaf = weave_slices::leaf_hash(b"one");
+        let p = proof.to_bytes();
+        assert!(crate::header_signed_by(&peer, &root, 1, &leaf, &p, &sig));
+        // Another seeder, index, ciphertext or signature: no.
+        let other = crate::keypair_from_seed([5; 32]).public().to_peer_id();
+        assert!(!crate::header_signed_by(&other, &root, 1, &leaf, &p, &sig));
+        assert!(!crate::header_signed_by(&peer, &root, 0, &leaf, &p, &sig));
+        let zero = weave_slices::leaf_hash(b"zero");
+        assert!(!crate::header_signed_by(&peer, &root, 1, &zero, &p, &sig));
+        let mut bad = sig;
+        bad[0] ^= 1;
+        assert!(!crate::header_signed_by(&peer, &root, 1, &leaf, &p, &bad));
+        // A peer id whose digest is no encoded key has no key to verify with.
+        assert!(crate::peer_public_key(&PeerId::random()).is_none());
     }
 }

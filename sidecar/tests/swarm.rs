@@ -1,5 +1,6 @@
 //! Sidecars talking to each other over loopback: seeding, parallel and chained
-//! downloads, a cheating peer, resuming, refusals and rate limits.
+//! downloads, a cheating peer and the evidence against it, peers whose signatures are
+//! garbage, resuming, refusals and rate limits.
 //!
 //! Nothing here sleeps and hopes: every wait is on an event or a condition (a
 //! download's progress, a connection), bounded by a generous timeout.
@@ -193,7 +194,11 @@ async fn parallel_and_chained_downloads_catch_a_cheat_and_match_byte_for_byte() 
             ));
             let proof = weave_slices::MerkleProof::from_bytes(&e.proof)?;
             assert!(!proof.verify(&c.meta.root, &e.ciphertext_hash));
+            // It is about what D corrupted, not the slice as sealed.
+            let sealed = &c.slices[usize::try_from(e.slice_index)?];
+            assert_ne!(e.ciphertext_hash, weave_slices::leaf_hash(sealed));
         }
+        assert!(c_report.bad_slices.len() as u64 <= c_report.slices_rejected);
         assert_eq!(cc.bad_slice_evidence(), c_report.bad_slices);
 
         // C fetched from B (which was itself downloading) as well as from A.
@@ -385,6 +390,70 @@ async fn a_peer_serving_only_truncated_slices_is_banned_and_nothing_is_stored() 
         assert_eq!(b.store().bitfield(&c.meta.root)?.count_ones(), 0);
         bad.shutdown().await?;
         b.shutdown().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeders_with_garbage_signatures_are_banned_and_leave_no_evidence() -> Result<()> {
+    within("garbage signatures", async {
+        let tmp = tempfile::tempdir()?;
+        let c = content(6, 1024 * 1024);
+        // G serves every slice intact but signs it wrongly; X corrupts every slice and
+        // signs it wrongly.
+        let g = seeder(&tmp.path().join("g"), &c, Some(Fault::GarbageSignatures)).await?;
+        let x = seeder(
+            &tmp.path().join("x"),
+            &c,
+            Some(Fault::CorruptSlicesGarbageSignatures),
+        )
+        .await?;
+        let l = start_default(&tmp.path().join("l")).await?;
+        connect(&l, &g).await?;
+        connect(&l, &x).await?;
+
+        // With only G and X on offer nothing is stored, not even G's intact slices
+        // (the signature is checked first), and both are banned.
+        let (tx, mut rx) = watch::channel(Progress::default());
+        let err = l
+            .download(
+                c.meta,
+                DownloadOptions {
+                    progress: Some(tx),
+                    stall_timeout: Duration::from_secs(3),
+                    ..DownloadOptions::default()
+                },
+            )
+            .await
+            .expect_err("only badly signed slices on offer");
+        assert!(
+            matches!(err, DownloadError::Stalled { missing: 16, .. }),
+            "{err:?}"
+        );
+        let p = rx.borrow_and_update().clone();
+        assert_eq!(p.peers_banned, 2, "{p:?}");
+        assert!(p.slices_rejected >= 2 * u64::from(DownloadOptions::default().max_strikes));
+        assert_eq!(l.store().bitfield(&c.meta.root)?.count_ones(), 0);
+        // No signature of theirs, so no evidence against them.
+        assert!(l.bad_slice_evidence().is_empty());
+
+        // An honest seeder joins: the download completes from it alone, byte for byte,
+        // still without evidence.
+        let a = seeder(&tmp.path().join("a"), &c, None).await?;
+        connect(&l, &a).await?;
+        let report = l.download(c.meta, DownloadOptions::default()).await?;
+        assert_eq!(decrypted(&l, &c)?, c.plaintext);
+        assert_eq!(report.peer(&a.peer_id()).map_or(0, |p| p.slices), 16);
+        for bad in [&g, &x] {
+            assert_eq!(report.peer(&bad.peer_id()).map_or(0, |p| p.slices), 0);
+        }
+        assert!(report.bad_slices.is_empty(), "{:?}", report.bad_slices);
+        assert!(l.bad_slice_evidence().is_empty());
+
+        for n in [g, x, l, a] {
+            n.shutdown().await?;
+        }
         Ok(())
     })
     .await

@@ -630,6 +630,7 @@ mod tests {
         for line in [
             "tx gov draft-proposal",
             "tx gov draft-proposal --type update-params --module validators -o p.json",
+            "tx gov draft-proposal --module auth",
             "tx gov draft-proposal --type community-pool-spend --recipient ADDR --amount 5uweave",
             "tx gov draft-proposal --type software-upgrade --upgrade-name v2 --upgrade-height 900",
             "tx gov submit-proposal p.json --from alice",
@@ -654,7 +655,7 @@ mod tests {
         }
         for line in [
             "tx gov draft-proposal --type text",
-            "tx gov draft-proposal --module auth",
+            "tx gov draft-proposal --module nothing",
             "tx gov submit-proposal --from alice",
             "tx gov deposit 1 0 --from alice",
             "tx gov deposit 1 --from alice",
