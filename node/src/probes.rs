@@ -7,7 +7,8 @@
 //! its seeder and verify it against the registered root
 //! ([`SidecarHandle::probe`](weave_sidecar::SidecarHandle::probe)), all at once and
 //! each within [`PROBE_TIMEOUT`], and keeps the resulting report for the vote height
-//! that carries it. The application's [`VoteExtender`] reads it from there in
+//! that carries it (a node whose key is no validator's does not probe). The
+//! application's [`VoteExtender`] reads it from there in
 //! ExtendVote; a report not ready in time is simply not sent (the validator then did
 //! not probe that round), so a slow seeder can never delay consensus.
 
@@ -92,6 +93,13 @@ pub(crate) async fn run(
                 }
             };
             if !started.insert(round.height) {
+                continue;
+            }
+            // Only a validator's report is ever carried; a full node does not probe.
+            if !matches!(
+                weave_validators::consensus_pubkey(state.as_ref(), &validator),
+                Ok(Some(_))
+            ) {
                 continue;
             }
             while started.len() > 64 {

@@ -22,8 +22,9 @@
 //! over `weave_slices::header::sign_bytes(root, index, leaf_hash(ciphertext),
 //! proof)`: a slice that does not verify against the root, with a signature that
 //! does, is evidence the chain slashes the seeder for (`MsgReportBadSlice`).
-//! `Probe` is answered like `Get` but never charged to a payment credit (see
-//! [`crate::node`] for its rate limits).
+//! `Probe` is answered like `Get` but free: never charged to a payment credit, and
+//! limited instead by per-minute quotas ([`crate::Limits::probes_per_peer_per_minute`],
+//! [`crate::Limits::probes_per_minute`]) on top of the request rate.
 //!
 //! `Pay` carries a signed cumulative voucher of a payment channel (see
 //! [`crate::payment`]); the seeder answers `Paid` with the bytes that voucher covers,
@@ -51,14 +52,14 @@ pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/slice/1");
 
 /// The longest voucher a `Pay` carries.
 pub const MAX_VOUCHER_LEN: usize = 512;
-/// The length of a voucher signature.
+/// The length of an ed25519 signature: a voucher's, or a seeder's over a slice header.
 pub const SIGNATURE_LEN: usize = 64;
 /// The longest request body (a `Pay` with the longest voucher).
 pub const MAX_REQUEST_LEN: usize = 1 + 2 + MAX_VOUCHER_LEN + SIGNATURE_LEN;
 /// The longest error message, in bytes.
 pub const MAX_ERROR_MESSAGE_LEN: usize = 1024;
-/// The longest slice response body: tag, index, proof length, the longest proof, and a
-/// slice of the largest size with its tag.
+/// The longest slice response body: tag, index, proof length, the longest proof, the
+/// header signature, and a slice of the largest size with its tag.
 pub const MAX_SLICE_RESPONSE_LEN: usize =
     1 + 8 + 2 + MerkleProof::MAX_ENCODED_LEN + SIGNATURE_LEN + MAX_SLICE_SIZE as usize + TAG_LEN;
 /// The longest bitfield response body (a content of [`MAX_SLICES`] slices).
@@ -485,11 +486,14 @@ pub fn decode_response(body: &[u8]) -> Result<Response, WireError> {
 }
 
 /// How much of a frame body's buffer is allocated before its bytes arrive: enough for a
-/// slice of the default size with its tag, header and longest proof, so that such a
-/// slice lands in one buffer, allocated once and never copied. A larger frame's buffer
-/// grows beyond this only as its bytes arrive.
-pub const UP_FRONT_LEN: usize =
-    SLICE_HEAD_LEN + MerkleProof::MAX_ENCODED_LEN + DEFAULT_SLICE_SIZE as usize + TAG_LEN;
+/// slice of the default size with its tag, header, longest proof and signature, so
+/// that such a slice lands in one buffer, allocated once and never copied. A larger
+/// frame's buffer grows beyond this only as its bytes arrive.
+pub const UP_FRONT_LEN: usize = SLICE_HEAD_LEN
+    + MerkleProof::MAX_ENCODED_LEN
+    + SIGNATURE_LEN
+    + DEFAULT_SLICE_SIZE as usize
+    + TAG_LEN;
 /// The fixed part of a slice response body: tag, index, proof length.
 const SLICE_HEAD_LEN: usize = 1 + 8 + 2;
 /// How much of a buffer is zeroed ahead of the bytes read into it.

@@ -1,7 +1,8 @@
 //! Availability probes between sidecars: an honest seeder passes (a paid one too,
-//! probed by a peer that never paid), a stopped one, one without the slice and one
-//! serving corrupted slices fail, and a seeder answers a peer's probes only up to
-//! its per-minute quota.
+//! probed by a peer that never paid and whose `Get` it refuses), a stopped one, one
+//! without the content or the slice, one serving corrupted slices and one signing
+//! wrongly fail, and a seeder answers a peer's probes only up to its per-minute quota
+//! and its request rate.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use weave_channels::Voucher;
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_sidecar::payment::{SeederPayments, VoucherCheck};
+use weave_sidecar::protocol::{ErrorCode, Request, Response};
 use weave_sidecar::{
     Fault, Limits, Multiaddr, ProbeOutcome, Sidecar, SidecarConfig, SidecarHandle,
 };
@@ -97,6 +99,26 @@ async fn probes_pass_on_honest_seeders_and_fail_on_the_others() -> Result<()> {
         s.shutdown().await?;
     }
 
+    // A Get from the same peer to a paid seeder is refused: only the probe is free.
+    {
+        let s = node(&tmp.path().join("paid2"), None, Limits::default(), true).await?;
+        s.store().import_sealed(&c.meta, &c.slices, &c.tree)?;
+        prober.dial(addrs(&s).await?[0].clone()).await?;
+        let get = Request::Get {
+            root: c.meta.root,
+            index: 0,
+        };
+        match prober.request(s.peer_id(), get).await? {
+            Response::Error { code, .. } => assert_eq!(code, ErrorCode::PaymentRequired),
+            other => panic!("a Get was served unpaid: {other:?}"),
+        }
+        let outcome = prober
+            .probe(s.peer_id(), addrs(&s).await?, c.meta.root, 0, TIMEOUT)
+            .await;
+        assert_eq!(outcome, ProbeOutcome::Passed);
+        s.shutdown().await?;
+    }
+
     // Corrupting: the slice arrives signed but does not verify.
     let bad = node(
         &tmp.path().join("bad"),
@@ -113,6 +135,47 @@ async fn probes_pass_on_honest_seeders_and_fail_on_the_others() -> Result<()> {
         failed_with(&outcome, "proof does not verify"),
         "{outcome:?}"
     );
+
+    // Signing wrongly: the slice is intact, the signature is not the seeder's.
+    let unsigned = node(
+        &tmp.path().join("unsigned"),
+        Some(Fault::GarbageSignatures),
+        Limits::default(),
+        false,
+    )
+    .await?;
+    unsigned
+        .store()
+        .import_sealed(&c.meta, &c.slices, &c.tree)?;
+    let outcome = prober
+        .probe(
+            unsigned.peer_id(),
+            addrs(&unsigned).await?,
+            c.meta.root,
+            3,
+            TIMEOUT,
+        )
+        .await;
+    assert!(failed_with(&outcome, "not signed"), "{outcome:?}");
+
+    // Holding the content but not the slice asked for.
+    let partial = node(&tmp.path().join("partial"), None, Limits::default(), false).await?;
+    partial.store().create(&c.meta)?;
+    for index in 0..5u64 {
+        let proof = c.tree.proof(index).ok_or_else(|| anyhow!("no proof"))?;
+        let slice = &c.slices[usize::try_from(index)?];
+        partial
+            .store()
+            .put_slice(&c.meta.root, index, slice, &proof)?;
+    }
+    let (id, a) = (partial.peer_id(), addrs(&partial).await?);
+    let outcome = prober.probe(id, a.clone(), c.meta.root, 4, TIMEOUT).await;
+    assert_eq!(outcome, ProbeOutcome::Passed);
+    let outcome = prober.probe(id, a.clone(), c.meta.root, 7, TIMEOUT).await;
+    assert!(failed_with(&outcome, "slice missing"), "{outcome:?}");
+    // Past the content's end.
+    let outcome = prober.probe(id, a, c.meta.root, 10, TIMEOUT).await;
+    assert!(failed_with(&outcome, "out of range"), "{outcome:?}");
 
     // Without the content.
     let empty = node(&tmp.path().join("empty"), None, Limits::default(), false).await?;
@@ -139,7 +202,7 @@ async fn probes_pass_on_honest_seeders_and_fail_on_the_others() -> Result<()> {
     assert!(matches!(outcome, ProbeOutcome::Failed(_)), "{outcome:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
 
-    for n in [prober, bad, empty] {
+    for n in [prober, bad, unsigned, partial, empty] {
         n.shutdown().await?;
     }
     Ok(())
@@ -171,7 +234,26 @@ async fn a_seeder_answers_a_peers_probes_only_up_to_its_quota() -> Result<()> {
     // Another peer has its own quota.
     let outcome = other.probe(s.peer_id(), a, c.meta.root, 1, TIMEOUT).await;
     assert_eq!(outcome, ProbeOutcome::Passed);
-    for n in [s, prober, other] {
+
+    // Probes also spend the peer's ordinary request budget: with two requests and no
+    // refill, the third probe is refused for the rate though well within the quota.
+    let limits = Limits {
+        requests_per_sec: 0,
+        request_burst: 2,
+        ..Limits::default()
+    };
+    let r = node(&tmp.path().join("r"), None, limits, false).await?;
+    r.store().import_sealed(&c.meta, &c.slices, &c.tree)?;
+    let a = addrs(&r).await?;
+    for _ in 0..2 {
+        let outcome = prober
+            .probe(r.peer_id(), a.clone(), c.meta.root, 2, TIMEOUT)
+            .await;
+        assert_eq!(outcome, ProbeOutcome::Passed);
+    }
+    let outcome = prober.probe(r.peer_id(), a, c.meta.root, 2, TIMEOUT).await;
+    assert!(failed_with(&outcome, "request rate"), "{outcome:?}");
+    for n in [s, prober, other, r] {
         n.shutdown().await?;
     }
     Ok(())

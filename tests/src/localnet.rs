@@ -268,6 +268,25 @@ impl Localnet {
         }
     }
 
+    /// The address of `user{n}`, a funded key of node 0's key ring.
+    pub fn user(&self, n: u32) -> String {
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(self.dir.join(format!("user{n}.json"))).unwrap())
+                .unwrap();
+        v["address"].as_str().unwrap().to_string()
+    }
+
+    /// `who`'s uweave balance, as node 0 answers.
+    pub fn balance(&self, who: &str) -> u128 {
+        let v = self.json(0, 0, &["query", "bank", "balances", who]);
+        v["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["denom"] == "uweave")
+            .map_or(0, |c| c["amount"].as_str().unwrap().parse().unwrap())
+    }
+
     /// The pid the localnet started node `i` with.
     pub fn pid(&self, i: u16) -> i32 {
         let pids = std::fs::read_to_string(self.dir.join("pids")).unwrap();

@@ -32,23 +32,6 @@ const VOTING_PERIOD: u64 = 30;
 /// regular voting period ends, leaving time to check the other proposals.
 const UPGRADE_MARGIN: u64 = 110;
 
-fn user(net: &Localnet, n: u32) -> String {
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(net.dir.join(format!("user{n}.json"))).unwrap())
-            .unwrap();
-    v["address"].as_str().unwrap().to_string()
-}
-
-fn balance(net: &Localnet, who: &str) -> u128 {
-    let v = net.json(0, 0, &["query", "bank", "balances", who]);
-    v["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["denom"] == "uweave")
-        .map_or(0, |c| c["amount"].as_str().unwrap().parse().unwrap())
-}
-
 /// Writes a proposal file and submits it from `from` with node 0's key ring.
 fn submit(net: &Localnet, name: &str, proposal: Value, from: &str) -> u64 {
     let path = net.dir.join(format!("{name}.json"));
@@ -113,7 +96,7 @@ fn governance_changes_params_vetoes_fails_cleanly_and_halts_for_an_upgrade() {
         net.height(0) > 2
     });
     let gov = weave_kernel::gov_authority().to_string();
-    let (user1, user2, user3) = (user(&net, 1), user(&net, 2), user(&net, 3));
+    let (user1, user2, user3) = (net.user(1), net.user(2), net.user(3));
 
     // 1. The channels challenge period, pinned to the current channels params.
     let before = params(&net, "channels");
@@ -277,9 +260,9 @@ fn governance_changes_params_vetoes_fails_cleanly_and_halts_for_an_upgrade() {
 
     // The expedited upgrade passes first; the others when the regular period ends.
     let (b1, b2, b3) = (
-        balance(&net, &user1),
-        balance(&net, &user2),
-        balance(&net, &user3),
+        net.balance(&user1),
+        net.balance(&user2),
+        net.balance(&user3),
     );
     eventually(
         "the upgrade proposal to pass",
@@ -306,11 +289,11 @@ fn governance_changes_params_vetoes_fails_cleanly_and_halts_for_an_upgrade() {
     assert_eq!(status(&net, p1), "passed", "{}", proposal(&net, p1));
     let after = params(&net, "channels");
     assert_eq!(after["challenge_period_blocks"].as_u64(), Some(new_period));
-    assert_eq!(balance(&net, &user1), b1 + 10_000_000);
+    assert_eq!(net.balance(&user1), b1 + 10_000_000);
 
     // 2 vetoed: the deposit is burned, not refunded; sends still work.
     assert_eq!(status(&net, p2), "vetoed", "{}", proposal(&net, p2));
-    assert_eq!(balance(&net, &user2), b2);
+    assert_eq!(net.balance(&user2), b2);
     let deposits = net.json(0, 0, &["query", "gov", "deposits", &p2.to_string()]);
     assert!(
         deposits["deposits"].as_array().is_none_or(|d| d.is_empty()),
@@ -325,10 +308,10 @@ fn governance_changes_params_vetoes_fails_cleanly_and_halts_for_an_upgrade() {
     let reason = field(&p, "failure_reason").as_str().unwrap_or_default();
     assert!(reason.contains("insufficient"), "{p}");
     assert_eq!(params(&net, "splits"), fee_before);
-    assert_eq!(balance(&net, &user3), b3 + 10_000_000);
+    assert_eq!(net.balance(&user3), b3 + 10_000_000);
 
     // The gov escrow is empty: every deposit was refunded or burned.
-    assert_eq!(balance(&net, &gov), 0);
+    assert_eq!(net.balance(&gov), 0);
 
     // Every node agrees on the app hash.
     let h = net.height(0).saturating_sub(1);

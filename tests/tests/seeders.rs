@@ -29,23 +29,6 @@ use weave_e2e::{
 const MIB: usize = 1 << 20;
 const BOND: u128 = 10_000_000;
 
-fn user(net: &Localnet, n: u32) -> String {
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(net.dir.join(format!("user{n}.json"))).unwrap())
-            .unwrap();
-    v["address"].as_str().unwrap().to_string()
-}
-
-fn balance(net: &Localnet, who: &str) -> u128 {
-    let v = net.json(0, 0, &["query", "bank", "balances", who]);
-    v["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["denom"] == "uweave")
-        .map_or(0, |c| c["amount"].as_str().unwrap().parse().unwrap())
-}
-
 fn seeder(net: &Localnet, address: &str) -> Value {
     net.json(0, 0, &["query", "seeders", "show", address])["seeder"].clone()
 }
@@ -143,7 +126,7 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
         "epoch_blocks": 60,
     }}}});
     let mut net = Localnet::up(4, "500ms", &patch.to_string());
-    let (user1, user2, user3) = (user(&net, 1), user(&net, 2), user(&net, 3));
+    let (user1, user2, user3) = (net.user(1), net.user(2), net.user(3));
 
     // Node 0 publishes 12 MiB in 1 MiB slices.
     let file = net.dir.join("film.bin");
@@ -207,7 +190,7 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
     let records = evidence.as_array().cloned().unwrap_or_default();
     assert!(!records.is_empty(), "no evidence against node 2");
     let reporter = net.operator(3);
-    let reporter_before = balance(&net, &reporter);
+    let reporter_before = net.balance(&reporter);
     net.tx(
         3,
         3,
@@ -226,7 +209,7 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
     assert_eq!(number(&s2["bond"]), bond_left, "{s2}");
     assert_eq!(number(&s2["slashed"]), BOND - bond_left, "{s2}");
     let fees = records.len() as u128 * TEST_FEE;
-    assert_eq!(balance(&net, &reporter), reporter_before + reward - fees);
+    assert_eq!(net.balance(&reporter), reporter_before + reward - fees);
     // The same evidence again is refused: every slice was reported already.
     let again = net.weaved(
         3,
