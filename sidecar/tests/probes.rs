@@ -119,6 +119,19 @@ async fn probes_pass_on_honest_seeders_and_fail_on_the_others() -> Result<()> {
         s.shutdown().await?;
     }
 
+    // Its own sidecar as the seeder: checked from its own store.
+    prober.store().import_sealed(&c.meta, &c.slices, &c.tree)?;
+    let own = prober
+        .probe(
+            prober.peer_id(),
+            addrs(&prober).await?,
+            c.meta.root,
+            2,
+            TIMEOUT,
+        )
+        .await;
+    assert_eq!(own, ProbeOutcome::Passed);
+
     // Corrupting: the slice arrives signed but does not verify.
     let bad = node(
         &tmp.path().join("bad"),
