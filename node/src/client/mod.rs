@@ -6,8 +6,8 @@
 //!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
 //!   optionally waits for the block.
 //! - [`query`] answers the `query` commands.
-//! - [`splits`], [`content`], [`channels`], [`validators`] and [`gov`] are the commands
-//!   of those modules;
+//! - [`splits`], [`content`], [`channels`], [`validators`], [`gov`] and [`seeders`] are
+//!   the commands of those modules;
 //!   [`content`] also holds the `weaved content` group (content keys on this machine)
 //!   and [`channels`] the `weaved channels` group (signing vouchers).
 //! - [`render`] prints results: text for humans, or one JSON document with
@@ -93,7 +93,8 @@ pub(crate) enum TxCmd {
     /// Governance: draft and submit proposals, deposit, vote.
     #[command(subcommand)]
     Gov(gov::GovTxCmd),
-    /// Seeders: bond, update, unbond, unjail, report bad slices.
+    /// Seeders: bond (with this node's sidecar by default), update, unbond, unjail,
+    /// report bad slices.
     #[command(subcommand)]
     Seeders(seeders::SeedersTxCmd),
 }
@@ -124,8 +125,9 @@ pub(crate) enum QueryCmd {
     /// scheduled upgrade.
     #[command(subcommand)]
     Gov(gov::GovQueryCmd),
-    /// Seeders by reputation, a seeder's epoch inputs, probe rounds, the seeders
-    /// parameters, and this node's evidence of bad slices.
+    /// Seeders by address or reputation, one seeder (by address or sidecar peer id), a
+    /// seeder's epoch inputs, probe rounds, the seeders parameters, and this node's
+    /// evidence of bad slices.
     #[command(subcommand)]
     Seeders(seeders::SeedersQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
@@ -631,6 +633,7 @@ mod tests {
             "tx gov draft-proposal",
             "tx gov draft-proposal --type update-params --module validators -o p.json",
             "tx gov draft-proposal --module auth",
+            "tx gov draft-proposal --type update-params --module seeders",
             "tx gov draft-proposal --type community-pool-spend --recipient ADDR --amount 5uweave",
             "tx gov draft-proposal --type software-upgrade --upgrade-name v2 --upgrade-height 900",
             "tx gov submit-proposal p.json --from alice",
@@ -666,6 +669,89 @@ mod tests {
             "query gov proposals --status open",
             "query gov proposal",
             "query gov proposal x",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+    }
+
+    #[test]
+    fn seeders_commands_parse() {
+        fn parse(line: &str) -> Result<Cli, clap::Error> {
+            let root = "ab".repeat(32);
+            let args = line.split_whitespace().map(|a| match a {
+                "ADDR" => ADDR.to_string(),
+                "ROOT" => root.clone(),
+                other => other.to_string(),
+            });
+            Cli::try_parse_from(std::iter::once("weaved".to_string()).chain(args))
+        }
+        const PEER: &str = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+        for line in [
+            "tx seeders bond 10000000uweave --content 1 --from alice",
+            "tx seeders bond 10000000 --content 1 --content ROOT --from alice --wait",
+            &format!("tx seeders bond 10000000 --content 1 --peer-id {PEER} --addr /ip4/1.2.3.4/tcp/4001 --addr /dns4/x/tcp/1 --from alice"),
+            "tx seeders update --add-bond 5000000uweave --from alice",
+            "tx seeders update --content 2 --content ROOT --from alice",
+            &format!("tx seeders update --peer-id {PEER} --from alice"),
+            "tx seeders update --addr /ip4/1.2.3.4/tcp/4001 --from alice",
+            "tx seeders update --sidecar --content 1 --from alice",
+            "tx seeders unbond --from alice --wait",
+            "tx seeders unjail --from alice",
+            "tx seeders report-bad-slice --seeder ADDR --root ROOT --index 3 --ciphertext-hash ROOT --proof 0102 --signature ab --from carol",
+            "tx seeders report-bad-slices --evidence e.json --from carol",
+            "tx seeders report-bad-slices --from carol --gas 300000",
+            "query seeders list",
+            "query seeders list --sort reputation --active-only --limit 5 --page-key 0000000000000005",
+            "query seeders list --sort address",
+            "query seeders show alice",
+            "query seeders show ADDR",
+            &format!("query seeders by-peer {PEER}"),
+            "query seeders epoch alice",
+            "query seeders probe-round",
+            "query seeders probe-round --height 120",
+            "query seeders params",
+            "query seeders evidence",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        let cli = parse("tx seeders bond 10uweave --content 7 --content ROOT --from a").unwrap();
+        let Cli::Tx(TxCmd::Seeders(seeders::SeedersTxCmd::Bond {
+            amount, contents, ..
+        })) = cli
+        else {
+            panic!("parsed as {cli:?}");
+        };
+        assert_eq!(amount, 10);
+        assert_eq!(
+            contents,
+            vec![
+                seeders::ContentRef::Id(7),
+                seeders::ContentRef::Root([0xab; 32])
+            ]
+        );
+        for line in [
+            // A bond is positive and names at least one content, each an id or a root.
+            "tx seeders bond --content 1 --from alice",
+            "tx seeders bond 0 --content 1 --from alice",
+            "tx seeders bond 10 --from alice",
+            "tx seeders bond 10 --content abc --from alice",
+            "tx seeders bond 10 --content -1 --from alice",
+            // An update changes something; the sidecar's identity or a given one.
+            "tx seeders update --from alice",
+            "tx seeders update --add-bond 0 --from alice",
+            &format!("tx seeders update --sidecar --peer-id {PEER} --from alice"),
+            "tx seeders update --sidecar --addr /ip4/1.2.3.4/tcp/1 --from alice",
+            "tx seeders unbond ADDR --from alice",
+            // A report needs every field.
+            "tx seeders report-bad-slice --seeder ADDR --root ROOT --index 3 --ciphertext-hash ROOT --proof 01 --from carol",
+            "tx seeders report-bad-slice --seeder ADDR --root ROOT --index x --ciphertext-hash ROOT --proof 01 --signature ab --from carol",
+            "tx seeders report-bad-slices --evidence",
+            "query seeders list --sort bond",
+            "query seeders list --limit x",
+            "query seeders show",
+            "query seeders by-peer",
+            "query seeders epoch",
+            "query seeders probe-round --height x",
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }

@@ -589,6 +589,13 @@ mod tests {
             .expect("gov params over tcp")
             .into_inner();
         assert!(params.params.is_some());
+        let params =
+            weave_proto::weave::seeders::v1::query_client::QueryClient::new(channel.clone())
+                .params(weave_proto::weave::seeders::v1::QueryParamsRequest {})
+                .await
+                .expect("seeders params over tcp")
+                .into_inner();
+        assert!(params.params.is_some());
 
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {
@@ -626,6 +633,7 @@ mod tests {
             "weave.channels.v1.Msg",
             "weave.validators.v1.Msg",
             "weave.gov.v1.Msg",
+            "weave.seeders.v1.Msg",
         ] {
             assert!(!names.iter().any(|n| n == unserved), "{names:?}");
         }

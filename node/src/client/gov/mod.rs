@@ -66,8 +66,8 @@ macro_rules! proposal_file_help {
   base64, enums by name, and "@type" naming the message. They run in order, all or
   nothing, as the gov authority, so each one's authority field must be the gov
   authority's address. Messages a proposal may carry: /weave.<module>.v1.MsgUpdateParams
-  for bank, splits, content, channels, validators and gov (a full replacement of the
-  module's params: write every field), /weave.gov.v1.MsgCommunityPoolSpend {authority,
+  for bank, splits, content, channels, validators, gov and seeders (a full replacement
+  of the module's params: write every field), /weave.gov.v1.MsgCommunityPoolSpend {authority,
   recipient, amount} and /weave.gov.v1.MsgSoftwareUpgrade {authority, plan: {name,
   height, info}}.
 - preconditions (optional, at most 16): state that must still hold when the proposal
@@ -76,7 +76,7 @@ macro_rules! proposal_file_help {
   or "absent": true (absent, or holding an empty value: the chain does not tell them
   apart, and params whose every field is at its default encode as empty).
 - pin_params (optional): module names (auth, bank, splits, content, channels,
-  validators, gov). For each, the CLI reads the raw value of the key <module>/params
+  validators, gov, seeders). For each, the CLI reads the raw value of the key <module>/params
   from the node when it submits, and adds a precondition that it is unchanged at
   execution: a parameter change proposed against params that changed meanwhile fails
   instead of undoing the other change.
@@ -181,6 +181,8 @@ fn check_governance_message(any: &Any) -> anyhow::Result<()> {
         weave_validators::ValidatorsMsg::decode(any).map(|m| m.signers())
     } else if t.starts_with("/weave.gov.") {
         GovMsg::decode(any).map(|m| m.signers())
+    } else if t.starts_with("/weave.seeders.") {
+        weave_seeders::SeedersMsg::decode(any).map(|m| m.signers())
     } else {
         return Ok(());
     };
@@ -215,6 +217,8 @@ pub(crate) enum ParamsModule {
     Validators,
     /// `weave.gov.v1`.
     Gov,
+    /// `weave.seeders.v1` (bonds, reputation epochs, probes, slashing).
+    Seeders,
 }
 
 impl ParamsModule {
@@ -228,6 +232,7 @@ impl ParamsModule {
             Self::Channels => "channels",
             Self::Validators => "validators",
             Self::Gov => "gov",
+            Self::Seeders => "seeders",
         }
     }
 
@@ -241,6 +246,7 @@ impl ParamsModule {
             Self::Channels => weave_channels::MSG_UPDATE_PARAMS,
             Self::Validators => weave_validators::MSG_UPDATE_PARAMS,
             Self::Gov => weave_gov::MSG_UPDATE_PARAMS,
+            Self::Seeders => weave_seeders::MSG_UPDATE_PARAMS,
         }
     }
 
@@ -286,6 +292,7 @@ impl ParamsModule {
             )
             .encode_to_vec(),
             Self::Gov => weave_gov::Params::default().to_proto().encode_to_vec(),
+            Self::Seeders => weave_seeders::Params::default().to_proto().encode_to_vec(),
         }
     }
 
@@ -316,8 +323,9 @@ pub(crate) fn params_key(module: &str) -> anyhow::Result<Vec<u8>> {
         "channels" => weave_channels::state_key::params(),
         "validators" => weave_validators::state_key::params(),
         "gov" => weave_gov::state_key::params(),
+        "seeders" => weave_seeders::state_key::params(),
         other => bail!(
-            "unknown module {other:?} in pin_params: want auth, bank, splits, content, channels, validators or gov"
+            "unknown module {other:?} in pin_params: want auth, bank, splits, content, channels, validators, gov or seeders"
         ),
     })
 }
@@ -774,6 +782,7 @@ mod tests {
             ParamsModule::Channels,
             ParamsModule::Validators,
             ParamsModule::Gov,
+            ParamsModule::Seeders,
         ] {
             descriptor(module.update_params_type()).unwrap();
             descriptor(&module.params_response_type()).unwrap();
@@ -1006,6 +1015,7 @@ mod tests {
             "channels",
             "validators",
             "gov",
+            "seeders",
         ] {
             assert_eq!(
                 params_key(module).unwrap(),
