@@ -9,7 +9,26 @@
 //! Messages are built from the proto types (`weave_proto`) and type URL strings only,
 //! never from the module crates' Rust APIs, which a refactor may change; the wire
 //! format may not. The genesis is the default one with a few parameters patched as
-//! JSON, for the same reason.
+//! JSON, for the same reason. What it still takes from Rust APIs: the harness,
+//! `weave_genesis::AppState::with_funded` (the funded default genesis),
+//! `weave_kernel::{Address, gov_authority}`, `weave_app::vote_ext::{sign_bytes,
+//! INJECTED_PREFIX}` (CometBFT's and the app's injection formats) and the router's list
+//! of message types.
+//!
+//! The sequence (24 blocks): three validators join by transaction; bank sends of all
+//! three kinds; content registered, bought, transferred, keyed, tipped, updated and
+//! retired, subscriptions; a split created, updated and handed to a new controller; a
+//! seeder bonded, updated, reported for a bad slice (jailed), topped up, unjailed and
+//! unbonded; two payment channels, one closed and one expired, claimed with signed
+//! vouchers and settled after the challenge period; delegation, redelegation,
+//! undelegation (matured) and rewards withdrawn; validator C jailed for downtime from
+//! the last commits, unjailed, then slashed and tombstoned for a double sign from
+//! CometBFT's misbehaviour report; the validators' probe reports injected as an
+//! extended commit; three proposals: one with deposit and (weighted) votes that
+//! executes every module's `MsgUpdateParams` and a community pool spend, an expedited
+//! software upgrade plan, and a vetoed one; failing transactions (a bad signature, a
+//! fee the signer cannot pay, insufficient funds, message errors). Every block passes
+//! ProcessProposal before FinalizeBlock.
 //!
 //! Besides the app hash, the test pins
 //! - each transaction's result code (so that the sequence cannot silently turn into a
@@ -29,7 +48,9 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 use tendermint_proto::v0_38::{
     abci::{
-        CommitInfo, Event, ExecTxResult, ExtendedCommitInfo, ExtendedVoteInfo, Validator, VoteInfo,
+        response_process_proposal::ProposalStatus, CommitInfo, Event, ExecTxResult,
+        ExtendedCommitInfo, ExtendedVoteInfo, Misbehavior, MisbehaviorType, RequestProcessProposal,
+        Validator, VoteInfo,
     },
     types::BlockIdFlag,
 };
@@ -57,20 +78,20 @@ const PINNED: &[(i64, &str)] = &[
         12,
         "45c5f2bc2662c58dedb778bb13e8657073b2cdd1c5205d0f9181a8dc0d331e9b",
     ),
-    // Validator C unjailed, the seeder unbonding.
+    // Validator C slashed and tombstoned for a double sign.
     (
-        17,
-        "eff9a2ea9cafe59bcef60cd3a8c2d74d5f7902353fffe35db7cb7fc61c620a4c",
+        20,
+        "67bd7d2f3ac40455a2656d7a3dcd3d840b0055668db9c2866f9ede8570847b8b",
     ),
     (
-        22,
-        "12ed04f43e54dbcdc373b9572c72a8b31e4b1d7a0da3565ad890326c35fbc485",
+        24,
+        "819dfdfebcadedae4d27a2c56342d3643f4396c2b5819c14d0a4fc13148e8de4",
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
-const RESULTS_DIGEST: &str = "f795aeb0e259b0b4a96261905788c1b08227b43643f72f8952581ffe9b05ac1f";
+const RESULTS_DIGEST: &str = "27f598cb153d667214512ff9d2818d92311f781e52b467a781265c78a830c8f7";
 /// Digest of every event of every block and transaction, in order.
-const EVENTS_DIGEST: &str = "a9b65345ed0a15bf73994911187145e28dfab4c2317438636fbca9c19ffae1dc";
+const EVENTS_DIGEST: &str = "efd2673cd57657157c07c8825133ae9fe6cc4829ff728248df18067a632afa6e";
 
 /// Message types the sequence does not execute successfully, with the reason. Keep
 /// this short: every entry is behaviour the golden replay does not pin.
@@ -82,7 +103,7 @@ const BOB: usize = 1; // validator B, collaborator, new split controller
 const CAROL: usize = 2; // delegator, buyer, channel payer
 const DAVE: usize = 3; // seeder
 const ERIN: usize = 4; // ed25519 account: proposer, subscriber, reporter
-const FRANK: usize = 5; // validator C, jailed for downtime and unjailed
+const FRANK: usize = 5; // validator C: jailed for downtime, unjailed, tombstoned
 const GRACE: usize = 6; // split creator
 const NOBODY: usize = 7; // never funded
 
@@ -821,6 +842,14 @@ struct Replay {
     table: Vec<String>,
 }
 
+/// The harness' block time of a height.
+fn block_time(height: i64) -> tendermint_proto::google::protobuf::Timestamp {
+    tendermint_proto::google::protobuf::Timestamp {
+        seconds: GENESIS_TIME + 5 * height,
+        nanos: 0,
+    }
+}
+
 fn hash_events(h: &mut Sha256, events: &[Event]) {
     for e in events {
         h.update((e.r#type.len() as u64).to_be_bytes());
@@ -897,6 +926,12 @@ impl Replay {
     /// Finalizes and commits the next block with these transactions, checking each
     /// result against its expectation.
     fn block(&mut self, txs: Vec<Tx>) {
+        self.block_with(txs, Vec::new());
+    }
+
+    /// [`Replay::block`] with CometBFT's misbehaviour reports. Every block first
+    /// passes ProcessProposal, as a validator would check it.
+    fn block_with(&mut self, txs: Vec<Tx>, misbehavior: Vec<Misbehavior>) {
         // Each transaction is signed at its signer's committed sequence.
         let signers: BTreeSet<usize> = txs.iter().map(|t| t.signer).collect();
         assert_eq!(
@@ -905,9 +940,28 @@ impl Replay {
             "one transaction per signer and block"
         );
         let bytes: Vec<Vec<u8>> = txs.iter().map(|t| t.bytes.clone()).collect();
+        let height = self.chain.height + 1;
+        let status = self
+            .chain
+            .app()
+            .process_proposal(RequestProcessProposal {
+                txs: bytes.iter().map(|t| t.clone().into()).collect(),
+                proposed_last_commit: self.last_commit(),
+                misbehavior: misbehavior.clone(),
+                height,
+                time: Some(block_time(height)),
+                proposer_address: vec![7u8; 20].into(),
+                ..Default::default()
+            })
+            .status;
+        assert_eq!(
+            status,
+            ProposalStatus::Accept as i32,
+            "block {height} proposal"
+        );
         let res = self
             .chain
-            .finalize_with(&bytes, self.last_commit(), Vec::new());
+            .finalize_with(&bytes, self.last_commit(), misbehavior);
         assert_eq!(res.tx_results.len(), txs.len());
         self.chain.commit();
         let height = self.chain.height;
@@ -1275,7 +1329,7 @@ fn replay() -> (Outcome, Replay) {
     ]);
     r.block(vec![r.ok(ALICE, vec![m::retire_content(&alice, 2)])]);
 
-    // 11-12: the seeder's jail ends; it unjails.
+    // 11-12: the seeder's jail (two blocks) ends; it unjails.
     r.empty_blocks(1);
     // The slash took the bond below the minimum: top it up, then unjail.
     r.block(vec![r.ok(
@@ -1299,20 +1353,88 @@ fn replay() -> (Outcome, Replay) {
         r.ok(DAVE, vec![m::unbond_seeder(&dave)]),
     ]);
     r.commit = vec![(CONS_A, true), (CONS_B, true), (CONS_C, true)];
-    r.empty_blocks(5);
 
-    // Every proposal must have passed for its messages to count as used.
-    for (&id, types) in &r.proposals {
+    // 18: a second channel that will expire rather than close; a third proposal,
+    // which A and B veto.
+    r.block(vec![
+        r.ok(CAROL, vec![m::open_channel(&carol, 10_000, 20, 0)]),
+        r.ok(
+            ERIN,
+            vec![m::submit_proposal(
+                &erin,
+                vec![m::community_pool_spend(&erin, 1)],
+                10_000_000,
+                false,
+            )],
+        ),
+    ]);
+    r.block(vec![
+        r.ok(ALICE, vec![m::vote(&alice, 3, NoWithVeto)]),
+        r.ok(BOB, vec![m::vote(&bob, 3, NoWithVeto)]),
+        r.ok(
+            DAVE,
+            vec![m::claim(
+                &dave,
+                vec![m::voucher(2, &dave, ROOT_1, 1 << 10, 1_000, 1)],
+            )],
+        ),
+    ]);
+    // 20: CometBFT reports that C signed twice at height 19: slashed and tombstoned.
+    let double_sign = Misbehavior {
+        r#type: MisbehaviorType::DuplicateVote as i32,
+        validator: Some(Validator {
+            address: cons_address(CONS_C).into(),
+            power: 10,
+        }),
+        height: 19,
+        time: Some(block_time(19)),
+        total_voting_power: 30,
+    };
+    r.block_with(Vec::new(), vec![double_sign]);
+    r.commit = vec![(CONS_A, true), (CONS_B, true)];
+    r.block(vec![r.tx(
+        FRANK,
+        vec![m::unjail(&frank)],
+        Expect::Err("validators", 23),
+    )]);
+    r.empty_blocks(3);
+
+    // What the sequence must have reached, read back through queries.
+    for (id, status) in [
+        (1, gov::ProposalStatus::Passed),
+        (2, gov::ProposalStatus::Passed),
+        (3, gov::ProposalStatus::Vetoed),
+    ] {
         let p = r.proposal(id);
-        if p.status == gov::ProposalStatus::Passed as i32 {
-            r.used.extend(types.iter().cloned());
-        } else {
+        if p.status != status as i32 {
             r.mismatches.push(format!(
-                "proposal {id} ended {} ({})",
+                "proposal {id} ended {} ({}), expected {status:?}",
                 p.status, p.failure_reason
             ));
         }
+        // Only a passed proposal's messages ran.
+        if status == gov::ProposalStatus::Passed {
+            let types = r.proposals[&id].clone();
+            r.used.extend(types);
+        }
     }
+    assert_eq!(r.proposals.len(), 3);
+    for id in [1, 2] {
+        let res: chan::QueryChannelResponse = r.chain.query(
+            "/weave.channels.v1.Query/Channel",
+            &chan::QueryChannelRequest { channel_id: id },
+        );
+        assert_eq!(
+            res.channel.unwrap().status,
+            chan::ChannelStatus::Settled as i32,
+            "channel {id}"
+        );
+    }
+    let plan: gov::QueryUpgradePlanResponse = r.chain.query(
+        "/weave.gov.v1.Query/UpgradePlan",
+        &gov::QueryUpgradePlanRequest {},
+    );
+    assert_eq!(plan.plan.unwrap().name, "golden-v2");
     let outcome = Outcome {
         genesis,
         hashes: r.hashes.clone(),
