@@ -27,8 +27,8 @@
 //! extended commit; three proposals: one with deposit and (weighted) votes that
 //! executes every module's `MsgUpdateParams` and a community pool spend, an expedited
 //! software upgrade plan, and a vetoed one; failing transactions (a bad signature, a
-//! fee the signer cannot pay, insufficient funds, message errors). Every block passes
-//! ProcessProposal before FinalizeBlock.
+//! fee the signer cannot pay, insufficient funds, message errors). Every transaction
+//! passes CheckTx and every block ProcessProposal before FinalizeBlock.
 //!
 //! Besides the app hash, the test pins
 //! - each transaction's result code (so that the sequence cannot silently turn into a
@@ -36,7 +36,9 @@
 //! - the digest of the deterministic part of every transaction result (code, data,
 //!   gas wanted, gas used), which CometBFT hashes into the next header's
 //!   `last_results_hash`: a change of gas accounting is a consensus change too,
-//! - and a digest of every event (block and transaction events), which clients read.
+//! - a digest of every event (block and transaction events), which clients read,
+//! - and a digest of every CheckTx response (code, gas), which decides what enters
+//!   the mempool.
 //!
 //! If a change is *meant* to alter one of these, re-record with
 //! `GOLDEN_PRINT=1 cargo test -p weave-app --test it golden -- --nocapture` and say why
@@ -92,6 +94,9 @@ const PINNED: &[(i64, &str)] = &[
 const RESULTS_DIGEST: &str = "27f598cb153d667214512ff9d2818d92311f781e52b467a781265c78a830c8f7";
 /// Digest of every event of every block and transaction, in order.
 const EVENTS_DIGEST: &str = "efd2673cd57657157c07c8825133ae9fe6cc4829ff728248df18067a632afa6e";
+
+/// Digest of every CheckTx response's (code, gas wanted, gas used), in order.
+const CHECKS_DIGEST: &str = "954df52fea0d79d887ea9e6861b1ce5c416abd7d6473f643a147ed2214b5d313";
 
 /// Message types the sequence does not execute successfully, with the reason. Keep
 /// this short: every entry is behaviour the golden replay does not pin.
@@ -835,6 +840,7 @@ struct Replay {
     mismatches: Vec<String>,
     results: Sha256,
     events: Sha256,
+    checks: Sha256,
     hashes: Vec<(i64, String)>,
     /// Consensus keys and whether each signed, for the next block's last commit.
     commit: Vec<(u8, bool)>,
@@ -876,6 +882,7 @@ impl Replay {
             mismatches: Vec::new(),
             results: Sha256::new(),
             events: Sha256::new(),
+            checks: Sha256::new(),
             hashes: Vec::new(),
             commit: Vec::new(),
             table: Vec::new(),
@@ -940,6 +947,17 @@ impl Replay {
             "one transaction per signer and block"
         );
         let bytes: Vec<Vec<u8>> = txs.iter().map(|t| t.bytes.clone()).collect();
+        // Each transaction passes CheckTx first, as it would to reach a mempool.
+        let mut check_codes = Vec::new();
+        for (tx, b) in txs.iter().zip(&bytes) {
+            let c = self.chain.check(b);
+            check_codes.push(c.code);
+            self.checks.update(c.code.to_be_bytes());
+            self.checks.update(c.gas_wanted.to_be_bytes());
+            self.checks.update(c.gas_used.to_be_bytes());
+            self.table
+                .push(format!("  check {} -> {} {}", tx.what, c.code, c.log));
+        }
         let height = self.chain.height + 1;
         let status = self
             .chain
@@ -968,6 +986,13 @@ impl Replay {
         hash_events(&mut self.events, &res.events);
         for (i, (tx, r)) in txs.iter().zip(&res.tx_results).enumerate() {
             self.record(height, i, tx, r);
+            // CheckTx foresaw the outcome (an injected commit is no mempool transaction).
+            if tx.signer != usize::MAX && check_codes[i] != r.code {
+                self.mismatches.push(format!(
+                    "height {height} tx {i} ({}): CheckTx code {}, FinalizeBlock code {}",
+                    tx.what, check_codes[i], r.code
+                ));
+            }
         }
         let hash = hex::encode(self.chain.info().last_block_app_hash);
         self.hashes.push((height, hash));
@@ -1129,6 +1154,7 @@ struct Outcome {
     hashes: Vec<(i64, String)>,
     results: String,
     events: String,
+    checks: String,
 }
 
 /// Runs the whole sequence on a fresh application.
@@ -1430,6 +1456,40 @@ fn replay() -> (Outcome, Replay) {
             "channel {id}"
         );
     }
+    let unbondings: val::QueryDelegatorUnbondingsResponse = r.chain.query(
+        "/weave.validators.v1.Query/DelegatorUnbondings",
+        &val::QueryDelegatorUnbondingsRequest {
+            delegator: carol.to_string(),
+            page: None,
+        },
+    );
+    assert!(unbondings.entries.is_empty(), "the undelegation matured");
+    let redelegations: val::QueryDelegatorRedelegationsResponse = r.chain.query(
+        "/weave.validators.v1.Query/DelegatorRedelegations",
+        &val::QueryDelegatorRedelegationsRequest {
+            delegator: carol.to_string(),
+            page: None,
+        },
+    );
+    assert!(redelegations.entries.is_empty(), "the redelegation matured");
+    let c: val::QueryValidatorResponse = r.chain.query(
+        "/weave.validators.v1.Query/Validator",
+        &val::QueryValidatorRequest {
+            operator: frank.to_string(),
+        },
+    );
+    assert!(c.validator.unwrap().tombstoned);
+    let seeder = r.chain.query_raw(
+        "/weave.seeders.v1.Query/Seeder",
+        seed::QuerySeederRequest {
+            address: dave.to_string(),
+        }
+        .encode_to_vec(),
+    );
+    assert_ne!(
+        seeder.code, 0,
+        "the seeder's unbonding completed: {seeder:?}"
+    );
     let plan: gov::QueryUpgradePlanResponse = r.chain.query(
         "/weave.gov.v1.Query/UpgradePlan",
         &gov::QueryUpgradePlanRequest {},
@@ -1440,6 +1500,7 @@ fn replay() -> (Outcome, Replay) {
         hashes: r.hashes.clone(),
         results: hex::encode(r.results.clone().finalize()),
         events: hex::encode(r.events.clone().finalize()),
+        checks: hex::encode(r.checks.clone().finalize()),
     };
     (outcome, r)
 }
@@ -1455,7 +1516,10 @@ fn golden_replay_pins_the_app_hash() {
         for (h, hash) in &outcome.hashes {
             println!("height {h}: {hash}");
         }
-        println!("results {}\nevents {}", outcome.results, outcome.events);
+        println!(
+            "results {}\nevents {}\nchecks {}",
+            outcome.results, outcome.events, outcome.checks
+        );
     }
     assert!(
         r.mismatches.is_empty(),
@@ -1495,6 +1559,7 @@ fn golden_replay_pins_the_app_hash() {
     }
     assert_eq!(outcome.results, RESULTS_DIGEST, "transaction results");
     assert_eq!(outcome.events, EVENTS_DIGEST, "events");
+    assert_eq!(outcome.checks, CHECKS_DIGEST, "CheckTx results");
 
     // A second fresh application replays to the same hashes.
     let (again, _) = replay();
