@@ -241,6 +241,37 @@ mod tests {
         }
     }
 
+    /// The exact bytes a fixed key signs for a fixed voucher, and the signature:
+    /// recorded before the voucher code moved crates, so that any change to the wire
+    /// form, the domain or the signing shows here.
+    #[test]
+    fn sign_bytes_and_signature_are_pinned() {
+        let sk = SigningKey::from([7; 32]);
+        let v = Voucher {
+            chain_id: "weave-1".into(),
+            channel_id: 42,
+            seeder: Address::new([0xab; 20]),
+            content_root: [0x5c; 32],
+            cumulative_bytes: 3 << 20,
+            cumulative_amount: 123_456_789_000,
+            nonce: 17,
+        };
+        let signed = v.sign(&sk);
+        assert_eq!(
+            hex::encode(sign_bytes(&signed.voucher)),
+            "77656176652f766f75636865722f76310a0777656176652d31102a1a2c776561\
+             7665313477343668326174347734366832617434773436683261743477343668\
+             3261743577326c333922205c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c\
+             5c5c5c5c5c5c5c5c5c5c5c288080c001320c3132333435363738393030303811"
+        );
+        assert_eq!(
+            hex::encode(&signed.signature),
+            "f57e1c6e66aafe9eacc8ea90ec4646b12d58ee26f550bc98dcfedf10108caa71\
+             b66aadd27b747b56038368b15bea1d16a5668f2e1e44a84d3323874c8bee7b0c"
+        );
+        assert_eq!(Voucher::decode(&signed.voucher).unwrap(), v);
+    }
+
     #[test]
     fn sign_decode_verify() {
         let sk = SigningKey::from([1; 32]);
