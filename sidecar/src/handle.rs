@@ -15,7 +15,7 @@ use crate::evidence::{header_signed_by, BadSliceEvidence, MAX_EVIDENCE_KEPT};
 use crate::node::{lock, Command, Node, SharedLedger};
 use crate::payment::CreditLedger;
 use crate::protocol::{Request, Response};
-use weave_channels::Voucher;
+use weave_voucher::Voucher;
 use weave_proto::weave::channels::v1::SignedVoucher;
 
 /// How many commands may queue for the swarm task.

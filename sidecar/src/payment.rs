@@ -20,7 +20,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use ed25519_consensus::SigningKey;
 use futures::future::BoxFuture;
-use weave_channels::{Voucher, GIB};
+use weave_voucher::{Voucher, GIB};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 

@@ -15,7 +15,7 @@ use ed25519_consensus::{SigningKey, VerificationKey};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use rand::{rngs::StdRng, RngCore, SeedableRng};
-use weave_channels::{Voucher, GIB};
+use weave_voucher::{Voucher, GIB};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_sidecar::payment::{ChannelPayer, SeederPayments, VoucherCheck};
@@ -68,7 +68,7 @@ impl VoucherCheck for Check {
                 .map_err(|_| "signature length")?;
             key.verify(
                 &sig.into(),
-                &weave_channels::voucher::sign_bytes(&signed.voucher),
+                &weave_voucher::sign_bytes(&signed.voucher),
             )
             .map_err(|_| "bad signature".to_string())?;
             if v.cumulative_amount * GIB < u128::from(v.cumulative_bytes) * PRICE_PER_GIB {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use futures::{future::BoxFuture, FutureExt};
 use rand::{rngs::StdRng, RngCore, SeedableRng};
-use weave_channels::Voucher;
+use weave_voucher::Voucher;
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_sidecar::payment::{SeederPayments, VoucherCheck};
