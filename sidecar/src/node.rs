@@ -17,9 +17,9 @@ use libp2p::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use weave_voucher::Voucher;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_slices::{MetaHash, SliceStore, StoreError, TAG_LEN};
+use weave_voucher::Voucher;
 
 use crate::config::{Fault, SidecarConfig};
 use crate::error::{RequestError, SidecarError};

@@ -134,13 +134,19 @@ mod tests {
         assert_eq!(err.code(), 10);
         assert_eq!(
             err.to_string(),
-            format!("malformed voucher: {} bytes, limit {MAX_VOUCHER_LEN}", MAX_VOUCHER_LEN + 1)
+            format!(
+                "malformed voucher: {} bytes, limit {MAX_VOUCHER_LEN}",
+                MAX_VOUCHER_LEN + 1
+            )
         );
         let mut wire = voucher(1).to_wire();
         wire.content_root = vec![1; 5];
         let err: ChannelsError = Voucher::decode(&prost::Message::encode_to_vec(&wire))
             .unwrap_err()
             .into();
-        assert_eq!(err, ChannelsError::MalformedVoucher("content_root must be 32 bytes".into()));
+        assert_eq!(
+            err,
+            ChannelsError::MalformedVoucher("content_root must be 32 bytes".into())
+        );
     }
 }
