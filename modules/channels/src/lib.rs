@@ -48,7 +48,7 @@ use std::sync::Arc;
 
 use prost::Message;
 use weave_kernel::{
-    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, Splits},
+    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
     Address, Any, Ctx, Module, StateRead, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
@@ -67,6 +67,7 @@ pub struct ChannelsModule {
     content: Arc<dyn ContentRegistry>,
     cache: Arc<VerifiedCache>,
     bandwidth: Option<Arc<dyn PaidBandwidth>>,
+    seeders: Option<Arc<dyn SeedersParams>>,
 }
 
 impl std::fmt::Debug for ChannelsModule {
@@ -89,7 +90,16 @@ impl ChannelsModule {
             content,
             cache: Arc::new(VerifiedCache::default()),
             bandwidth: None,
+            seeders: None,
         }
+    }
+
+    /// The same module, refusing a params update whose challenge period is not below
+    /// the seeders' unbonding period read from `seeders` (so a seeder cannot leave
+    /// with its bond before the vouchers it served can be disputed).
+    pub fn with_seeders_params(mut self, seeders: Arc<dyn SeedersParams>) -> Self {
+        self.seeders = Some(seeders);
+        self
     }
 
     /// The same module, reporting every accepted voucher's payer, bytes and amount to
@@ -107,6 +117,7 @@ impl ChannelsModule {
             content: self.content.as_ref(),
             cache: self.cache.as_ref(),
             bandwidth: self.bandwidth.as_deref(),
+            seeders: self.seeders.as_deref(),
         }
     }
 }

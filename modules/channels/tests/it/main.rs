@@ -740,3 +740,68 @@ fn the_params_view_reads_the_challenge_period_once_genesis_wrote_it() {
         .unwrap();
     assert_eq!(none, None);
 }
+
+// ---- Issue 15, item 3: a price change does not void vouchers already earned. ----
+
+impl Chain {
+    fn set_price_per_gib(&mut self, price: u128) {
+        let msg = any(
+            weave_content::MSG_UPDATE_CONTENT,
+            &content_pb::MsgUpdateContent {
+                creator: addr(CREATOR).to_string(),
+                content_id: 1,
+                price_per_gib: price.to_string(),
+                ..Default::default()
+            },
+        );
+        self.h.exec_checked(addr(CREATOR), &msg).unwrap();
+    }
+}
+
+#[test]
+fn a_price_rise_does_not_void_vouchers_signed_under_the_old_price() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let bytes = 64u64 << 20;
+    // Served and signed at PRICE; the creator then triples the price.
+    let v = c.voucher(1, SEEDER, bytes, cost(bytes), 1).sign(&c.key);
+    c.h.advance(2).unwrap();
+    c.set_price_per_gib(3 * PRICE);
+    c.h.advance(2).unwrap();
+    // Claimed within the challenge period (10 blocks) of the rise: paid in full.
+    c.claim(SEEDER, vec![v]).unwrap();
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 43_750);
+    // A rise binds new vouchers once a challenge period has passed since it.
+    let old_terms = c.voucher(1, SEEDER, 2 * bytes, 2 * cost(bytes), 2).sign(&c.key);
+    c.h.advance(11).unwrap();
+    assert_eq!(err(c.claim(SEEDER, vec![old_terms])), ("channels", 16));
+    let new_terms = c
+        .voucher(1, SEEDER, 2 * bytes, cost(bytes) + 3 * cost(bytes), 3)
+        .sign(&c.key);
+    c.claim(SEEDER, vec![new_terms]).unwrap();
+}
+
+#[test]
+fn a_price_cut_applies_at_once_and_binds_no_voucher_above_it() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let bytes = 64u64 << 20;
+    c.h.advance(20).unwrap();
+    c.set_price_per_gib(PRICE / 2);
+    c.h.advance(1).unwrap();
+    // Signed at the new, lower price: accepted at once.
+    let v = c.voucher(1, SEEDER, bytes, cost(bytes) / 2, 1).sign(&c.key);
+    c.claim(SEEDER, vec![v]).unwrap();
+    assert_eq!(c.earnings(SEEDER).verified_bytes, bytes);
+    // Below even the lowest recent price: refused.
+    let under = c
+        .voucher(1, SEEDER, 2 * bytes, cost(bytes) / 2 + cost(bytes) / 4, 2)
+        .sign(&c.key);
+    assert_eq!(err(c.claim(SEEDER, vec![under])), ("channels", 16));
+    // Raised back: vouchers at the cut price are still paid within the window.
+    c.set_price_per_gib(PRICE);
+    c.h.advance(1).unwrap();
+    let at_cut = c.voucher(1, SEEDER, 2 * bytes, cost(bytes), 3).sign(&c.key);
+    c.claim(SEEDER, vec![at_cut]).unwrap();
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 2 * bytes);
+}

@@ -26,6 +26,7 @@ use weave_testkit::{addr, any, Harness};
 
 mod bond;
 mod epoch;
+mod farming;
 mod probe;
 mod report;
 mod wiring;

@@ -25,7 +25,8 @@ fn chain(seeders_params: serde_json::Value) -> Result<(Harness, Film), TxError> 
     let splits = SplitsModule::new(bank.clone());
     let content = ContentModule::new(Arc::new(splits.keeper()));
     let channels = ChannelsModule::new(bank.clone(), Arc::new(splits.keeper()), Arc::new(Registry))
-        .with_paid_bandwidth(Arc::new(BandwidthLedger));
+        .with_paid_bandwidth(Arc::new(BandwidthLedger))
+        .with_seeders_params(Arc::new(weave_seeders::ParamsView));
     let seeders = SeedersModule::new(bank, Arc::new(Registry), Arc::new(ParamsView));
     let funded: Vec<(Address, u128)> = (1..=10).map(|n| (addr(n), FUNDS)).collect();
     let mut h = Harness::new(
@@ -149,4 +150,28 @@ fn genesis_refuses_an_unbonding_period_within_the_real_challenge_period() {
     p["unbonding_period_blocks"] = 10.into();
     let e = chain(p).err().unwrap();
     assert_eq!((e.codespace, e.code), ("seeders", 23));
+}
+
+#[test]
+fn channels_refuse_a_challenge_period_that_reaches_the_unbonding_period() {
+    // Issue 15, item 6: the seeders' unbonding period (20 in the test params) must stay
+    // above the channels challenge period, from either side.
+    let (mut h, _) = chain(test_params()).unwrap();
+    let update = |period: u64| {
+        any(
+            weave_channels::MSG_UPDATE_PARAMS,
+            &channels_pb::MsgUpdateParams {
+                authority: gov().to_string(),
+                params: Some(channels_pb::Params {
+                    seeder_share_bps: 7000,
+                    challenge_period_blocks: period,
+                    max_vouchers_per_claim: 64,
+                    max_settlements_per_block: 100,
+                }),
+            },
+        )
+    };
+    assert_eq!(code(h.exec_checked(gov(), &update(20))), ("channels", 20));
+    assert_eq!(code(h.exec_checked(gov(), &update(25))), ("channels", 20));
+    h.exec_checked(gov(), &update(19)).unwrap();
 }
