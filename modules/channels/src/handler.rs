@@ -272,6 +272,8 @@ fn claim(
                 "voucher_seeder_share",
             )?;
         }
+        // What reached the seeder, after its share's fee.
+        let net_share = seeder_share.saturating_sub(fee);
         if *amount > seeder_share {
             let split_fee = deps.splits.pay(
                 ctx,
@@ -285,7 +287,7 @@ fn claim(
         if let Some(sink) = deps.bandwidth {
             sink.record(ctx, seeder, payer, 0, fee)?;
         }
-        earned = add(earned, seeder_share, "earnings")?;
+        earned = add(earned, net_share, "earnings")?;
         ctx.emit(event::claim_paid(seeder, *split_id, *amount, seeder_share));
     }
     let e = keeper.earnings(ctx, seeder)?;

@@ -217,10 +217,11 @@ fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
     let amount = cost(bytes); // 62_500
     let v = c.voucher(1, SEEDER, bytes, amount, 1).sign(&c.key);
     c.claim(SEEDER, vec![v]).unwrap();
-    // 70% to the seeder: 43_750; 18_750 through the split: fee 2% = 375,
-    // creator 80% of 18_375 = 14_700, collaborator 3_675.
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 43_750);
-    assert_eq!(c.h.balance(&community_pool()), 375);
+    // 70% to the seeder: 43_750, less the 2% protocol fee (875) = 42_875; 18_750
+    // through the split: fee 2% = 375, creator 80% of 18_375 = 14_700, collaborator
+    // 3_675. The pool gets 2% of the whole amount.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 42_875);
+    assert_eq!(c.h.balance(&community_pool()), 1_250);
     assert_eq!(c.h.balance(&addr(CREATOR)), FUNDS + 14_700);
     assert_eq!(c.h.balance(&addr(COLLAB)), FUNDS + 3_675);
     assert_eq!(c.h.balance(&escrow()), 10_000_000 - amount);
@@ -228,12 +229,12 @@ fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
     assert_eq!(remaining, 10_000_000 - amount);
     assert_eq!(ch.paid, amount.to_string());
     let e = c.earnings(SEEDER);
-    assert_eq!((e.earned.as_str(), e.verified_bytes), ("43750", bytes));
+    assert_eq!((e.earned.as_str(), e.verified_bytes), ("42875", bytes));
 
     // The next voucher pays only the increase; the lane records it.
     let v2 = c.voucher(1, SEEDER, 2 * bytes, 2 * amount, 2).sign(&c.key);
     c.claim(SEEDER, vec![v2]).unwrap();
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 2 * 43_750);
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 2 * 42_875);
     let lane: pb::QueryLaneResponse =
         c.h.query(
             "/weave.channels.v1.Query/Lane",

@@ -120,16 +120,18 @@ fn a_claimed_voucher_feeds_the_seeders_epoch_inputs() {
             },
         )
         .unwrap();
+    // What counts is the protocol fee the payment left in the pool: 2% of the seeder's
+    // 70% (875) and of the split's 30% (375).
     assert_eq!(
         inputs.payers,
         vec![pb::PayerFee {
             payer: addr(PAYER).to_string(),
-            fee: amount.to_string(),
+            fee: (amount / 50).to_string(),
             bytes,
         }]
     );
-    // h(62_500) with knee 100: 2·isqrt(6_250_000) − 100 = 2·2500 − 100.
-    assert_eq!(inputs.bandwidth_points, "4900");
+    // h(1_250) with knee 100: 2·isqrt(125_000) − 100 = 2·353 − 100.
+    assert_eq!(inputs.bandwidth_points, "606");
     while h.block.height <= 10 {
         h.next_block().unwrap();
     }
@@ -141,7 +143,7 @@ fn a_claimed_voucher_feeds_the_seeders_epoch_inputs() {
             },
         )
         .unwrap();
-    assert_eq!(s.seeder.unwrap().reputation, "4900");
+    assert_eq!(s.seeder.unwrap().reputation, "606");
 }
 
 #[test]
