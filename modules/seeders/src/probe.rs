@@ -552,7 +552,8 @@ mod tests {
         // The failing power is judged against the whole set, not those who reported.
         assert_eq!(v(20, 20, 2).outcome(100, 2), Inconclusive);
         assert_eq!(v(34, 34, 2).outcome(100, 2), Failed);
-        assert_eq!(v(34, 33, 2).outcome(100, 2), Passed);
+        assert_eq!(v(34, 33, 2).outcome(100, 2), Inconclusive);
+        assert_eq!(v(66, 33, 2).outcome(100, 2), Passed);
         assert_eq!(v(34, 33, 2).outcome(0, 2), Failed);
         assert_eq!(v(0, 0, 0).outcome(100, 2), Inconclusive);
         assert_eq!(v(u128::MAX, u128::MAX, 9).outcome(u128::MAX, 2), Failed);

@@ -410,9 +410,10 @@ fn overdrawn_lanes_slash_collateral_and_record_overspend() {
     assert_eq!(ch.collateral_slashed, "50000");
     assert_eq!(ch.overspend, "50000");
     assert_eq!(c.h.balance(&escrow()), 0);
-    // Paid in order: the first seeder fully (70% of 120_000), the second partly.
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 84_000);
-    assert_eq!(c.h.balance(&addr(SEEDER2)), FUNDS + 21_000);
+    // Paid in order: the first seeder fully (70% of 120_000), the second partly; each
+    // share pays the 2% protocol fee.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 84_000 - 1_680);
+    assert_eq!(c.h.balance(&addr(SEEDER2)), FUNDS + 21_000 - 420);
 }
 
 #[test]
@@ -669,11 +670,11 @@ impl PaidBandwidth for StateSink {
         seeder: &Address,
         payer: &Address,
         bytes: u64,
-        amount: u128,
+        fee: u128,
     ) -> Result<(), TxError> {
         let key = format!("test/paid/{}/{}", seeder.to_hex(), payer.to_hex()).into_bytes();
         let mut log = ctx.get(&key)?.unwrap_or_default();
-        log.extend_from_slice(format!("{bytes}:{amount};").as_bytes());
+        log.extend_from_slice(format!("{bytes}:{fee};").as_bytes());
         ctx.put(key, log)?;
         if bytes == REFUSED_BYTES {
             return Err(TxError::new("test", 99, "refused"));
@@ -692,21 +693,29 @@ fn paid_log(c: &mut Chain) -> String {
     String::from_utf8(v).unwrap()
 }
 
+/// The protocol fee (2%) a claimed `amount` leaves: on the seeder's 70% and on the rest.
+fn fee_of(amount: u128) -> u128 {
+    let share = amount * 7_000 / 10_000;
+    share * 200 / 10_000 + (amount - share) * 200 / 10_000
+}
+
 #[test]
-fn accepted_vouchers_report_their_payer_bytes_and_amount_and_refused_ones_nothing() {
+fn accepted_vouchers_report_their_payer_bytes_and_protocol_fee_and_refused_ones_nothing() {
     let mut c = setup_full(
         serde_json::json!({"splits": {"params": {"protocol_fee_bps": 200}}}),
         Some(Arc::new(StateSink)),
     );
     c.open(10_000_000, 0, 1_000).unwrap();
     let mib = 1u64 << 20;
-    // Two good vouchers and a stale one: the good ones report their increase.
+    // Two good vouchers and a stale one: the good ones report their bytes, then the
+    // claim reports the protocol fee its payout left (never the amount).
     let v1 = c.voucher(1, SEEDER, mib, cost(mib), 1).sign(&c.key);
     let v2 = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
     let stale = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
     c.claim(SEEDER, vec![v1, v2, stale]).unwrap();
-    let expected = format!("{mib}:{};{mib}:{};", cost(mib), cost(2 * mib) - cost(mib));
+    let expected = format!("{mib}:0;{mib}:0;0:{};", fee_of(cost(2 * mib)));
     assert_eq!(paid_log(&mut c), expected);
+    assert!(fee_of(cost(2 * mib)) > 0);
 
     // A voucher the sink refuses is rejected whole: its lane does not move, and the
     // next voucher still pays from where the lane stood.
@@ -720,9 +729,8 @@ fn accepted_vouchers_report_their_payer_bytes_and_amount_and_refused_ones_nothin
     assert_eq!(
         paid_log(&mut c),
         format!(
-            "{expected}{mib}:{};{mib}:{};",
-            cost(3 * mib) - cost(2 * mib),
-            cost(4 * mib) - cost(3 * mib)
+            "{expected}{mib}:0;{mib}:0;0:{};",
+            fee_of(cost(4 * mib) - cost(2 * mib))
         )
     );
     assert_eq!(c.channel(1).0.paid, cost(4 * mib).to_string());
@@ -771,7 +779,7 @@ fn a_price_rise_does_not_void_vouchers_signed_under_the_old_price() {
     c.h.advance(2).unwrap();
     // Claimed within the challenge period (10 blocks) of the rise: paid in full.
     c.claim(SEEDER, vec![v]).unwrap();
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 43_750);
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 42_875);
     // A rise binds new vouchers once a challenge period has passed since it.
     let old_terms = c.voucher(1, SEEDER, 2 * bytes, 2 * cost(bytes), 2).sign(&c.key);
     c.h.advance(11).unwrap();
