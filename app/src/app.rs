@@ -485,7 +485,9 @@ impl App {
             .consensus_params
             .as_ref()
             .and_then(|p| p.abci.as_ref())
-            .map_or(0, |a| u64::try_from(a.vote_extensions_enable_height).unwrap_or(0));
+            .map_or(0, |a| {
+                u64::try_from(a.vote_extensions_enable_height).unwrap_or(0)
+            });
         prepared.set_meta(
             META_VOTE_EXTENSIONS_HEIGHT,
             enable_height.to_be_bytes().to_vec(),
@@ -744,10 +746,17 @@ impl App {
         }
         if let Some(address) = self.own_address.get() {
             let state = self.storage.state();
-            if let Err(e) =
-                vote_ext::verify_extension(&self.router, state.as_ref(), height, address, &extension)
-            {
-                tracing::warn!(height, "own vote extension would be rejected ({e}); extending with nothing");
+            if let Err(e) = vote_ext::verify_extension(
+                &self.router,
+                state.as_ref(),
+                height,
+                address,
+                &extension,
+            ) {
+                tracing::warn!(
+                    height,
+                    "own vote extension would be rejected ({e}); extending with nothing"
+                );
                 return ResponseExtendVote::default();
             }
         }

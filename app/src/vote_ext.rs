@@ -62,8 +62,7 @@ pub fn extensions_enabled(enable_height: u64, vote_height: u64) -> bool {
 /// The injected transaction for an extended commit: always when `due` (extensions
 /// are enabled and the commit has votes), else only when a vote carries an extension.
 pub fn injection(commit: &ExtendedCommitInfo, due: bool) -> Option<Vec<u8>> {
-    if commit.votes.is_empty()
-        || (!due && commit.votes.iter().all(|v| v.vote_extension.is_empty()))
+    if commit.votes.is_empty() || (!due && commit.votes.iter().all(|v| v.vote_extension.is_empty()))
     {
         return None;
     }

@@ -434,7 +434,8 @@ fn probe_tally(chain: &TestChain) -> (u64, u64) {
             seeder: chain.addr(4).to_string(),
         },
     );
-    res.tally.map_or((0, 0), |t| (t.probe_passes, t.probe_fails))
+    res.tally
+        .map_or((0, 0), |t| (t.probe_passes, t.probe_fails))
 }
 
 use ProbeOutcome::{Failed, Passed};
@@ -469,7 +470,7 @@ fn a_proposal_that_omits_the_due_injection_is_rejected() {
     let last = last_commit(&ext);
     let send = chain.send(3, &chain.addr(4), 5);
     // Extensions are on: the proposer must inject, even when every extension is empty.
-    assert!(!process(&chain, &[send.clone()], &last));
+    assert!(!process(&chain, std::slice::from_ref(&send), &last));
     assert!(!process(&chain, &[], &last));
     let res = chain.app().prepare_proposal(RequestPrepareProposal {
         max_tx_bytes: 1 << 20,
@@ -493,7 +494,11 @@ fn a_lone_failing_reporter_does_not_fail_a_seeder() {
     let ext = commit4(&chain, |seed| (seed == 102).then_some(Failed));
     assert!(process(&chain, &[injected(&ext)], &last_commit(&ext)));
     assert_eq!(apply(&mut chain, &ext), 0);
-    assert_eq!(probe_tally(&chain).1, 0, "a lone reporter failed the seeder");
+    assert_eq!(
+        probe_tally(&chain).1,
+        0,
+        "a lone reporter failed the seeder"
+    );
 }
 
 #[test]
@@ -502,7 +507,11 @@ fn colluding_reporters_below_a_third_do_not_fail_a_seeder() {
     // Validators 100 and 101 (20 of 100) collude; the others did not probe.
     let ext = commit4(&chain, |seed| (seed <= 101).then_some(Failed));
     assert_eq!(apply(&mut chain, &ext), 0);
-    assert_eq!(probe_tally(&chain).1, 0, "a fifth of the power failed the seeder");
+    assert_eq!(
+        probe_tally(&chain).1,
+        0,
+        "a fifth of the power failed the seeder"
+    );
 }
 
 #[test]
@@ -551,7 +560,9 @@ fn extend_vote_sends_nothing_the_others_would_reject() {
     let h = chain.height;
     let own = report(&chain, 101, h, ProbeOutcome::Passed);
     let theirs = report(&chain, 102, h, ProbeOutcome::Passed);
-    chain.app().set_consensus_address(address(101).try_into().unwrap());
+    chain
+        .app()
+        .set_consensus_address(address(101).try_into().unwrap());
     let slot = std::sync::Arc::new(std::sync::Mutex::new(theirs));
     let source = slot.clone();
     chain

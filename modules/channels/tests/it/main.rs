@@ -781,7 +781,9 @@ fn a_price_rise_does_not_void_vouchers_signed_under_the_old_price() {
     c.claim(SEEDER, vec![v]).unwrap();
     assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 42_875);
     // A rise binds new vouchers once a challenge period has passed since it.
-    let old_terms = c.voucher(1, SEEDER, 2 * bytes, 2 * cost(bytes), 2).sign(&c.key);
+    let old_terms = c
+        .voucher(1, SEEDER, 2 * bytes, 2 * cost(bytes), 2)
+        .sign(&c.key);
     c.h.advance(11).unwrap();
     assert_eq!(err(c.claim(SEEDER, vec![old_terms])), ("channels", 16));
     let new_terms = c

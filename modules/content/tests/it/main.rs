@@ -1009,10 +1009,13 @@ fn purchases_and_subscriptions_must_bound_what_they_pay() {
         quantity: 1,
         max_total_price: String::new(),
     };
-    let e = h.exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy)).unwrap_err();
+    let e = h
+        .exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy))
+        .unwrap_err();
     assert_eq!((e.codespace, e.code), ("content", 4));
     buy.max_total_price = "1000000000".into();
-    h.exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy)).unwrap();
+    h.exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy))
+        .unwrap();
     let sub = pb::MsgSubscribe {
         subscriber: addr(ALICE).to_string(),
         creator: addr(CREATOR).to_string(),

@@ -82,7 +82,15 @@ fn register(h: &mut Harness, creator: u8, root: [u8; 32]) {
 
 /// Opens a channel from `payer` with exactly `amount` and has `seeder` claim one
 /// voucher for `bytes` worth `amount` (nothing is left in escrow).
-fn pay(h: &mut Harness, channel: u64, payer: u8, seeder: u8, root: [u8; 32], bytes: u64, amount: u128) {
+fn pay(
+    h: &mut Harness,
+    channel: u64,
+    payer: u8,
+    seeder: u8,
+    root: [u8; 32],
+    bytes: u64,
+    amount: u128,
+) {
     let key = SigningKey::from([payer; 32]);
     let open = channels_pb::MsgOpenChannel {
         payer: addr(payer).to_string(),
@@ -189,13 +197,29 @@ fn farm(k: &Knobs, gib: &[u64], honest_gib: u64) -> (i128, u128) {
             continue;
         }
         channel += 1;
-        pay(&mut h, channel, *sybil, S1, film.root(), g * GIB, u128::from(*g) * PRICE);
+        pay(
+            &mut h,
+            channel,
+            *sybil,
+            S1,
+            film.root(),
+            g * GIB,
+            u128::from(*g) * PRICE,
+        );
     }
     let fees = h.balance(&community_pool()) - pool_before;
     if honest_gib > 0 {
         channel += 1;
         let amount = u128::from(honest_gib) * PRICE;
-        pay(&mut h, channel, PAYER, S2, honest_film.root(), honest_gib * GIB, amount);
+        pay(
+            &mut h,
+            channel,
+            PAYER,
+            S2,
+            honest_film.root(),
+            honest_gib * GIB,
+            amount,
+        );
     }
     while h.block.height <= 100 {
         h.next_block().unwrap();
@@ -223,7 +247,15 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         1_000u128..1_000_000_000_000,
     )
         .prop_map(
-            |(protocol_fee_bps, seeder_share_bps, epoch_reward, bandwidth_knee, fee_cap, bond_cap, bond)| Knobs {
+            |(
+                protocol_fee_bps,
+                seeder_share_bps,
+                epoch_reward,
+                bandwidth_knee,
+                fee_cap,
+                bond_cap,
+                bond,
+            )| Knobs {
                 protocol_fee_bps,
                 seeder_share_bps,
                 epoch_reward,

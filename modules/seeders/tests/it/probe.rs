@@ -224,7 +224,10 @@ fn a_round_applies_once_and_old_rounds_are_pruned() {
     assert!(!again);
     let unknown = env
         .h
-        .with_ctx(|ctx| env.module.apply_probe_reports(ctx, 6, &[(V1, 1, report)], 1))
+        .with_ctx(|ctx| {
+            env.module
+                .apply_probe_reports(ctx, 6, &[(V1, 1, report)], 1)
+        })
         .unwrap();
     assert!(!unknown);
     assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);
