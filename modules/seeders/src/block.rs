@@ -345,3 +345,31 @@ pub(crate) fn record_paid_bandwidth(
     }
     keeper::set_tally(ctx, seeder, &t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewards_weigh_probe_results_and_are_capped_by_fees_and_bond() {
+        // Reputation times the share of verdicts passed; no verdict, all of it.
+        assert_eq!(reward_weight(1_000, 0, 0), 1_000);
+        assert_eq!(reward_weight(1_000, 3, 1), 750);
+        assert_eq!(reward_weight(1_000, 0, 4), 0);
+        assert_eq!(reward_weight(u128::MAX, u64::MAX, 0), u128::MAX);
+        let p = Params::default();
+        // Half of the fees (default), 1% of the bond, whichever is lower.
+        assert_eq!(reward_cap(10_000, 10_000_000, &p), 5_000);
+        assert_eq!(reward_cap(1_000_000, 10_000_000, &p), 100_000);
+        assert_eq!(reward_cap(0, 10_000_000, &p), 0);
+        // At the highest fee cap governance can set, still below the fees.
+        let max = Params {
+            max_reward_fee_bps: crate::params::MAX_REWARD_FEE_BPS,
+            max_reward_bond_bps: 10_000,
+            ..p
+        };
+        for fees in [1u128, 9_999, 10_000, 123_456_789, u128::MAX] {
+            assert!(reward_cap(fees, u128::MAX, &max) < fees);
+        }
+    }
+}
