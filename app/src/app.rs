@@ -54,6 +54,10 @@ const META_LAST_BLOCK_TIME: &str = "last_block_time";
 /// The validator set InitChain returned, when the modules (gentxs) chose it, so that
 /// a repeated InitChain returns it again.
 const META_GENESIS_VALIDATORS: &str = "genesis_validators";
+/// CometBFT's `vote_extensions_enable_height` from InitChain's consensus params (8
+/// bytes big-endian; absent or 0: extensions are off). It decides only whether
+/// ProcessProposal demands an injected extended commit, never a state transition.
+const META_VOTE_EXTENSIONS_HEIGHT: &str = "vote_extensions_enable_height";
 
 /// The ICS23 proof op type of a JMT proof in an ABCI query response.
 pub const PROOF_OP_TYPE: &str = "ics23:jmt";
@@ -125,6 +129,8 @@ pub struct App {
     sig_cache: SigCache,
     upgrades: std::collections::BTreeMap<String, UpgradeHandler>,
     vote_extender: std::sync::OnceLock<VoteExtender>,
+    /// This node's consensus address, to check its own extensions with.
+    own_address: std::sync::OnceLock<ConsensusAddressBytes>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
 }
@@ -248,7 +254,8 @@ impl App {
             Arc::new(splits.keeper()),
             Arc::new(weave_content::Registry),
         )
-        .with_paid_bandwidth(Arc::new(weave_seeders::BandwidthLedger));
+        .with_paid_bandwidth(Arc::new(weave_seeders::BandwidthLedger))
+        .with_seeders_params(Arc::new(weave_seeders::ParamsView));
         let seeders = SeedersModule::new(
             Arc::new(keeper),
             Arc::new(weave_content::Registry),
@@ -290,6 +297,7 @@ impl App {
             sig_cache: SigCache::default(),
             upgrades: Default::default(),
             vote_extender: std::sync::OnceLock::new(),
+            own_address: std::sync::OnceLock::new(),
             deliver: Mutex::new(DeliverState {
                 chain_id,
                 last_block_time,
@@ -314,6 +322,13 @@ impl App {
     /// Without one, the node extends its votes with nothing. Set once.
     pub fn set_vote_extender(&self, extender: VoteExtender) {
         let _ = self.vote_extender.set(extender);
+    }
+
+    /// Sets this node's consensus address, so that ExtendVote checks the node's own
+    /// extension as the other validators will (and sends an empty one rather than one
+    /// they would reject). Set once.
+    pub fn set_consensus_address(&self, address: ConsensusAddressBytes) {
+        let _ = self.own_address.set(address);
     }
 
     /// The store underneath.
@@ -466,6 +481,17 @@ impl App {
             .prepare(genesis_version, overlay.into_changes())?;
         prepared.set_meta(META_CHAIN_ID, req.chain_id.clone().into_bytes());
         prepared.set_meta(META_GENESIS_HASH, genesis_hash);
+        let enable_height = req
+            .consensus_params
+            .as_ref()
+            .and_then(|p| p.abci.as_ref())
+            .map_or(0, |a| {
+                u64::try_from(a.vote_extensions_enable_height).unwrap_or(0)
+            });
+        prepared.set_meta(
+            META_VOTE_EXTENSIONS_HEIGHT,
+            enable_height.to_be_bytes().to_vec(),
+        );
         prepared.set_meta(
             META_LAST_BLOCK_TIME,
             encode_time((time_seconds, time_nanos)),
@@ -568,6 +594,20 @@ impl App {
         }
     }
 
+    /// CometBFT's `vote_extensions_enable_height`, as InitChain gave it (0: off).
+    fn vote_extensions_height(&self) -> u64 {
+        match self.storage.meta_get(META_VOTE_EXTENSIONS_HEIGHT) {
+            Ok(Some(b)) => <[u8; 8]>::try_from(b.as_slice()).map_or(0, u64::from_be_bytes),
+            _ => 0,
+        }
+    }
+
+    /// Whether the block at `height` must carry the extended commit of `height - 1`.
+    fn injection_due(&self, height: i64) -> bool {
+        let vote_height = u64::try_from(height).unwrap_or(0).saturating_sub(1);
+        vote_height > 0 && vote_ext::extensions_enabled(self.vote_extensions_height(), vote_height)
+    }
+
     /// ABCI PrepareProposal: keeps, in order, the transactions that still pass against
     /// the current state and fit in `max_tx_bytes`.
     pub fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
@@ -577,9 +617,14 @@ impl App {
         let max = usize::try_from(req.max_tx_bytes).unwrap_or(0);
         let mut total = 0usize;
         let mut txs = Vec::new();
-        // The previous height's vote extensions go first, when there are any and they
-        // verify here as they will everywhere.
-        if let Some(tx) = req.local_last_commit.as_ref().and_then(vote_ext::injection) {
+        // The previous height's extended commit goes first, whenever extensions are on
+        // (or any vote carries one), when it verifies here as it will everywhere.
+        let due = self.injection_due(req.height);
+        if let Some(tx) = req
+            .local_last_commit
+            .as_ref()
+            .and_then(|c| vote_ext::injection(c, due))
+        {
             let size = tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
             let last = req.local_last_commit.as_ref().map(|c| abci::CommitInfo {
                 round: c.round,
@@ -631,8 +676,9 @@ impl App {
     }
 
     /// ABCI ProcessProposal: rejects a block carrying bytes that are not a well-formed
-    /// Weave transaction. Stateful failures are left to FinalizeBlock, where they cost
-    /// their sender the fee.
+    /// Weave transaction, an injected extended commit that does not verify, or none
+    /// when one is due (extensions are on and the block has a last commit). Stateful
+    /// failures are left to FinalizeBlock, where they cost their sender the fee.
     pub fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
         use abci::response_process_proposal::ProposalStatus;
         let reject = |why: String| {
@@ -666,6 +712,14 @@ impl App {
                 return reject(format!("transaction {i}: {}", e.log));
             }
         }
+        let injected = req.txs.first().is_some_and(|tx| vote_ext::is_injected(tx));
+        let has_votes = req
+            .proposed_last_commit
+            .as_ref()
+            .is_some_and(|c| !c.votes.is_empty());
+        if !injected && has_votes && self.injection_due(req.height) {
+            return reject("the extended commit of the previous height is not injected".into());
+        }
         self.prepare_block(&req.txs);
         ResponseProcessProposal {
             status: ProposalStatus::Accept as i32,
@@ -673,7 +727,8 @@ impl App {
     }
 
     /// ABCI ExtendVote: this node's extension for the height, from its
-    /// [`VoteExtender`] (nothing without one, or when it is oversized).
+    /// [`VoteExtender`] (nothing without one, when it is oversized, or when the
+    /// modules would reject it from this node's consensus address).
     pub fn extend_vote(&self, req: RequestExtendVote) -> ResponseExtendVote {
         let height = u64::try_from(req.height).unwrap_or(0);
         let extension = self
@@ -688,6 +743,22 @@ impl App {
                 "vote extension too large; extending with nothing"
             );
             return ResponseExtendVote::default();
+        }
+        if let Some(address) = self.own_address.get() {
+            let state = self.storage.state();
+            if let Err(e) = vote_ext::verify_extension(
+                &self.router,
+                state.as_ref(),
+                height,
+                address,
+                &extension,
+            ) {
+                tracing::warn!(
+                    height,
+                    "own vote extension would be rejected ({e}); extending with nothing"
+                );
+                return ResponseExtendVote::default();
+            }
         }
         ResponseExtendVote {
             vote_extension: extension.into(),

@@ -6,18 +6,25 @@
 //!   extension rather than one the others would reject.
 //! - **VerifyVoteExtension**: at most [`MAX_EXTENSION_BYTES`], and every module accepts
 //!   it ([`Module::verify_vote_extension`]); an empty extension is always accepted.
-//! - **PrepareProposal**: when any vote of the extended commit carries an extension,
-//!   the proposer puts the whole extended commit first in its block as an *injected
-//!   transaction*: [`INJECTED_PREFIX`] then the protobuf `ExtendedCommitInfo`. The
-//!   prefix starts with a zero byte, which no protobuf `TxRaw` can, so it never decodes
-//!   as a transaction and never enters a mempool.
+//! - **PrepareProposal**: whenever the previous height's votes carry extensions
+//!   (CometBFT's `vote_extensions_enable_height` is reached, see
+//!   [`extensions_enabled`]), and also when any vote carries one, the proposer puts
+//!   the whole extended commit first in its block as an *injected transaction*:
+//!   [`INJECTED_PREFIX`] then the protobuf `ExtendedCommitInfo`. The prefix starts
+//!   with a zero byte, which no protobuf `TxRaw` can, so it never decodes as a
+//!   transaction and never enters a mempool.
 //! - **ProcessProposal** and **FinalizeBlock**: the injected commit must match the
-//!   block's last commit vote for vote (address, power, flag, round), every extension
-//!   must be signed by its validator's consensus key over CometBFT's canonical vote
-//!   extension bytes (so a proposer cannot alter a result), and every module must
-//!   accept it. ProcessProposal rejects a block that fails; FinalizeBlock (which also
-//!   runs for blocks this node never voted on) skips an injection that fails and
-//!   reports it in that transaction's result. The verified extensions then reach
+//!   block's last commit vote for vote (address, power, flag, round); every committed
+//!   vote's extension, *empty or not*, must be signed by its validator's consensus key
+//!   over CometBFT's canonical vote extension bytes (so a proposer can neither alter
+//!   nor blank a report); the verified votes must hold more than two thirds of the
+//!   last commit's power (as the Cosmos SDK's `ValidateVoteExtensions`); and every
+//!   module must accept each extension. A committed vote of a validator the state no
+//!   longer knows (removed in the previous block) is left out rather than voiding the
+//!   whole injection. ProcessProposal rejects a block that fails, and a block that
+//!   omits the injection when one is due; FinalizeBlock (which also runs for blocks
+//!   this node never voted on) skips an injection that fails and reports it in that
+//!   transaction's result. The verified extensions then reach
 //!   [`Module::apply_vote_extensions`].
 
 use std::sync::Arc;
@@ -46,10 +53,17 @@ pub fn is_injected(tx: &[u8]) -> bool {
     tx.starts_with(INJECTED_PREFIX)
 }
 
-/// The injected transaction for an extended commit, or `None` when no vote carries an
-/// extension (nothing to inject).
-pub fn injection(commit: &ExtendedCommitInfo) -> Option<Vec<u8>> {
-    if commit.votes.iter().all(|v| v.vote_extension.is_empty()) {
+/// Whether the votes of `vote_height` carry extensions, given CometBFT's
+/// `vote_extensions_enable_height` (0: never).
+pub fn extensions_enabled(enable_height: u64, vote_height: u64) -> bool {
+    enable_height > 0 && vote_height >= enable_height
+}
+
+/// The injected transaction for an extended commit: always when `due` (extensions
+/// are enabled and the commit has votes), else only when a vote carries an extension.
+pub fn injection(commit: &ExtendedCommitInfo, due: bool) -> Option<Vec<u8>> {
+    if commit.votes.is_empty() || (!due && commit.votes.iter().all(|v| v.vote_extension.is_empty()))
+    {
         return None;
     }
     let mut tx = INJECTED_PREFIX.to_vec();
@@ -95,7 +109,9 @@ pub fn sign_bytes(extension: &[u8], height: i64, round: i64, chain_id: &str) -> 
 }
 
 /// Decodes and verifies an injected extended commit for the block at `height`, whose
-/// last commit (from CometBFT) is `last_commit`. Returns the verified, non-empty
+/// last commit (from CometBFT) is `last_commit`. Every committed vote's extension
+/// signature is checked, empty extension or not; the votes that verify must hold more
+/// than two thirds of the last commit's power. Returns the verified, non-empty
 /// extensions of the votes that committed.
 pub fn verify_injection(
     router: &Router,
@@ -125,6 +141,9 @@ pub fn verify_injection(
         ));
     }
     let mut out = Vec::new();
+    let mut total_power: u128 = 0;
+    let mut verified_power: u128 = 0;
+    let height_i64 = i64::try_from(vote_height).map_err(|_| "height overflow".to_string())?;
     for (i, (ext, vote)) in injected.votes.iter().zip(&last.votes).enumerate() {
         let (Some(ev), Some(v)) = (&ext.validator, &vote.validator) else {
             return Err(format!("vote {i} names no validator"));
@@ -133,25 +152,31 @@ pub fn verify_injection(
         {
             return Err(format!("vote {i} differs from the last commit"));
         }
-        if ext.vote_extension.is_empty() {
-            continue;
-        }
+        let power = u128::try_from(ev.power).map_err(|_| format!("vote {i}: negative power"))?;
+        total_power = total_power.saturating_add(power);
         if ext.block_id_flag != BlockIdFlag::Commit as i32 {
-            return Err(format!("vote {i} carries an extension but did not commit"));
+            if !ext.vote_extension.is_empty() || !ext.extension_signature.is_empty() {
+                return Err(format!("vote {i} carries an extension but did not commit"));
+            }
+            continue;
         }
         let address: ConsensusAddress = ev
             .address
             .as_ref()
             .try_into()
             .map_err(|_| format!("vote {i}: address is not 20 bytes"))?;
-        let pubkey = weave_validators::consensus_pubkey(state, &address)
+        let Some(pubkey) = weave_validators::consensus_pubkey(state, &address)
             .map_err(|e| format!("vote {i}: {}", e.log))?
-            .ok_or_else(|| format!("vote {i}: unknown validator {}", hex::encode(address)))?;
+        else {
+            // A validator the state no longer knows (removed in the previous block):
+            // its vote cannot be checked, so it is left out and its power does not
+            // count as verified; the others still do.
+            continue;
+        };
         let key = ed25519_consensus::VerificationKey::try_from(pubkey)
             .map_err(|e| format!("vote {i}: bad consensus key: {e}"))?;
         let signature = ed25519_consensus::Signature::try_from(ext.extension_signature.as_ref())
-            .map_err(|_| format!("vote {i}: malformed extension signature"))?;
-        let height_i64 = i64::try_from(vote_height).map_err(|_| "height overflow".to_string())?;
+            .map_err(|_| format!("vote {i}: missing or malformed extension signature"))?;
         key.verify(
             &signature,
             &sign_bytes(
@@ -162,6 +187,10 @@ pub fn verify_injection(
             ),
         )
         .map_err(|_| format!("vote {i}: extension signature does not verify"))?;
+        verified_power = verified_power.saturating_add(power);
+        if ext.vote_extension.is_empty() {
+            continue;
+        }
         verify_extension(router, state, vote_height, &address, &ext.vote_extension)
             .map_err(|e| format!("vote {i}: {e}"))?;
         out.push(ExtendedVote {
@@ -169,6 +198,13 @@ pub fn verify_injection(
             power: ev.power,
             extension: ext.vote_extension.to_vec(),
         });
+    }
+    // More than two thirds: verified × 3 > total × 2 (both below 2^127).
+    if verified_power.saturating_mul(3) <= total_power.saturating_mul(2) {
+        return Err(format!(
+            "verified vote extensions hold {verified_power} of {total_power} power, \
+             not more than two thirds"
+        ));
     }
     Ok(out)
 }

@@ -123,6 +123,7 @@ async fn supervise(
             // A validator's node: its sidecar probes seeders for its vote extensions.
             let reports = crate::probes::Reports::default();
             app.set_vote_extender(reports.extender());
+            app.set_consensus_address(weave_kernel::consensus_address(&key));
             Some(tokio::spawn(crate::probes::run(
                 app.clone(),
                 s.clone(),

@@ -50,7 +50,7 @@ fn purchase(buyer: &Address, quantity: u64) -> Any {
             buyer: buyer.to_string(),
             content_id: 1,
             quantity,
-            max_total_price: String::new(),
+            max_total_price: u128::MAX.to_string(),
         }
         .encode_to_vec(),
     }

@@ -395,6 +395,8 @@ pub struct TestChain {
     pub genesis_hash: Vec<u8>,
     /// The last committed height.
     pub height: i64,
+    /// CometBFT's `vote_extensions_enable_height` given to InitChain (0: off).
+    pub vote_extensions_height: i64,
 }
 
 impl TestChain {
@@ -408,7 +410,14 @@ impl TestChain {
 
     /// The given keys, funded as `state` says.
     pub fn with_genesis(keys: Vec<TestKey>, state: &AppState) -> Self {
+        Self::with_vote_extensions(keys, state, 0)
+    }
+
+    /// Like [`TestChain::with_genesis`], with vote extensions on from `enable_height`
+    /// (CometBFT's consensus param; 0: off).
+    pub fn with_vote_extensions(keys: Vec<TestKey>, state: &AppState, enable_height: i64) -> Self {
         let mut chain = Self::before_genesis(keys, state);
+        chain.vote_extensions_height = enable_height;
         chain.genesis_hash = chain.init_chain().unwrap();
         chain
     }
@@ -436,6 +445,7 @@ impl TestChain {
             genesis,
             genesis_hash: Vec::new(),
             height: 0,
+            vote_extensions_height: 0,
         }
     }
 
@@ -454,6 +464,14 @@ impl TestChain {
             chain_id: CHAIN_ID.into(),
             app_state_bytes: self.genesis.clone().into(),
             initial_height: 1,
+            consensus_params: (self.vote_extensions_height > 0).then(|| {
+                tendermint_proto::v0_38::types::ConsensusParams {
+                    abci: Some(tendermint_proto::v0_38::types::AbciParams {
+                        vote_extensions_enable_height: self.vote_extensions_height,
+                    }),
+                    ..Default::default()
+                }
+            }),
             ..Default::default()
         })
     }

@@ -62,10 +62,16 @@ const INTERVAL: u64 = 4;
 /// by key 3 and a seeder (key 4) bonded to it; committed up to the height whose votes
 /// carry the reports of the round opened at `INTERVAL`.
 fn chain() -> TestChain {
+    chain_with(&[1, 2], 0)
+}
+
+/// Like [`chain`], with genesis validators of keys `validators` (consensus keys from
+/// seeds 100 + i) and vote extensions on from `enable_height` (0: off).
+fn chain_with(validators: &[usize], enable_height: i64) -> TestChain {
     let keys = default_keys();
     let addrs: Vec<Address> = keys.iter().map(TestKey::address).collect();
     let mut state = AppState::with_funded(&addrs, INITIAL_BALANCE).unwrap();
-    state.validators.gen_txs = [1usize, 2]
+    state.validators.gen_txs = validators
         .iter()
         .map(|&i| {
             let tx = TxBuilder::new(vec![create_validator(&addrs[i], 100 + i as u8)])
@@ -77,7 +83,7 @@ fn chain() -> TestChain {
     state.seeders.params.probe_interval_blocks = INTERVAL;
     state.seeders.params.probe_report_delay_blocks = 1;
     state.seeders.params.challenges_per_validator = 2;
-    let mut chain = TestChain::with_genesis(keys, &state);
+    let mut chain = TestChain::with_vote_extensions(keys, &state, enable_height);
     let creator = chain.addr(3);
     let register = crate::content::register(&creator, &[(creator, 10_000)]);
     let tx = chain
@@ -357,4 +363,226 @@ fn vote_extensions_are_bounded_and_extend_vote_without_a_prober_is_empty() {
         ..Default::default()
     });
     assert_eq!(res.vote_extension.as_ref(), b"h9");
+}
+
+// ---- Issue 15, item 1: the proposer does not decide which probe reports count. ----
+
+/// Four validators (seeds 100..=103) with powers 10, 10, 40 and 40 in the last
+/// commit, vote extensions on from height 1.
+const SET: [(u8, i64); 4] = [(100, 10), (101, 10), (102, 40), (103, 40)];
+
+fn chain4() -> TestChain {
+    chain_with(&[0, 1, 2, 3], 1)
+}
+
+/// A committed vote of `seed` with `power`, its extension signed by its own key at
+/// `height`.
+fn signed_vote(seed: u8, power: i64, height: i64, ext: Vec<u8>) -> ExtendedVoteInfo {
+    ExtendedVoteInfo {
+        validator: Some(Validator {
+            address: address(seed).into(),
+            power,
+        }),
+        extension_signature: signing_key(seed)
+            .sign(&sign_bytes(&ext, height, 0, CHAIN_ID))
+            .to_bytes()
+            .to_vec()
+            .into(),
+        vote_extension: ext.into(),
+        block_id_flag: BlockIdFlag::Commit as i32,
+    }
+}
+
+/// The extended commit of the last committed height over [`SET`]: each validator
+/// reports `outcome(seed)` on all its challenges, or nothing (`None`).
+fn commit4(chain: &TestChain, outcome: impl Fn(u8) -> Option<ProbeOutcome>) -> ExtendedCommitInfo {
+    let h = chain.height;
+    ExtendedCommitInfo {
+        round: 0,
+        votes: SET
+            .iter()
+            .map(|&(seed, power)| {
+                let ext = outcome(seed).map_or_else(Vec::new, |o| report(chain, seed, h, o));
+                signed_vote(seed, power, h, ext)
+            })
+            .collect(),
+    }
+}
+
+/// Finalizes and commits the next block with `ext` injected; returns the injection's
+/// result code.
+fn apply(chain: &mut TestChain, ext: &ExtendedCommitInfo) -> u32 {
+    let height = chain.height + 1;
+    let res = chain
+        .app()
+        .finalize_block(RequestFinalizeBlock {
+            txs: vec![injected(ext).into()],
+            decided_last_commit: Some(last_commit(ext)),
+            height,
+            ..Default::default()
+        })
+        .unwrap();
+    chain.commit();
+    res.tx_results[0].code
+}
+
+/// The seeder's (passes, fails) this epoch.
+fn probe_tally(chain: &TestChain) -> (u64, u64) {
+    let res: spb::QueryEpochInputsResponse = chain.query(
+        "/weave.seeders.v1.Query/EpochInputs",
+        &spb::QueryEpochInputsRequest {
+            seeder: chain.addr(4).to_string(),
+        },
+    );
+    res.tally
+        .map_or((0, 0), |t| (t.probe_passes, t.probe_fails))
+}
+
+use ProbeOutcome::{Failed, Passed};
+
+#[test]
+fn a_blanked_extension_is_rejected() {
+    let mut chain = chain4();
+    let ext = commit4(&chain, |_| Some(Failed));
+    let last = last_commit(&ext);
+    assert!(process(&chain, &[injected(&ext)], &last));
+    // The proposer (a lazy seeder's validator) blanks the two big reporters' reports,
+    // keeping their signatures, or dropping those too.
+    let mut blanked = ext.clone();
+    for v in &mut blanked.votes[2..] {
+        v.vote_extension = Default::default();
+    }
+    assert!(!process(&chain, &[injected(&blanked)], &last));
+    let mut stripped = blanked.clone();
+    for v in &mut stripped.votes[2..] {
+        v.extension_signature = Default::default();
+    }
+    assert!(!process(&chain, &[injected(&stripped)], &last));
+    // Decided anyway (by others' votes), the blanked injection is skipped, not applied.
+    assert_ne!(apply(&mut chain, &blanked), 0);
+    assert_eq!(probe_tally(&chain), (0, 0));
+}
+
+#[test]
+fn a_proposal_that_omits_the_due_injection_is_rejected() {
+    let chain = chain4();
+    let ext = commit4(&chain, |_| None);
+    let last = last_commit(&ext);
+    let send = chain.send(3, &chain.addr(4), 5);
+    // Extensions are on: the proposer must inject, even when every extension is empty.
+    assert!(!process(&chain, std::slice::from_ref(&send), &last));
+    assert!(!process(&chain, &[], &last));
+    let res = chain.app().prepare_proposal(RequestPrepareProposal {
+        max_tx_bytes: 1 << 20,
+        txs: vec![send.clone().into()],
+        local_last_commit: Some(ext.clone()),
+        height: chain.height + 1,
+        ..Default::default()
+    });
+    assert_eq!(res.txs.len(), 2);
+    assert_eq!(res.txs[0].as_ref(), injected(&ext).as_slice());
+    assert!(process(&chain, &[injected(&ext), send.clone()], &last));
+    // With extensions off, nothing is due.
+    let off = chain_with(&[0, 1, 2, 3], 0);
+    assert!(process(&off, &[send], &last));
+}
+
+#[test]
+fn a_lone_failing_reporter_does_not_fail_a_seeder() {
+    let mut chain = chain4();
+    // Validator 102 (40 of 100) alone saw failures; the others did not probe.
+    let ext = commit4(&chain, |seed| (seed == 102).then_some(Failed));
+    assert!(process(&chain, &[injected(&ext)], &last_commit(&ext)));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(
+        probe_tally(&chain).1,
+        0,
+        "a lone reporter failed the seeder"
+    );
+}
+
+#[test]
+fn colluding_reporters_below_a_third_do_not_fail_a_seeder() {
+    let mut chain = chain4();
+    // Validators 100 and 101 (20 of 100) collude; the others did not probe.
+    let ext = commit4(&chain, |seed| (seed <= 101).then_some(Failed));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(
+        probe_tally(&chain).1,
+        0,
+        "a fifth of the power failed the seeder"
+    );
+}
+
+#[test]
+fn honest_reports_fail_a_lazy_seeder_and_pass_a_serving_one() {
+    let mut chain = chain4();
+    // 102 and 103 (80 of 100) saw it fail.
+    let ext = commit4(&chain, |seed| (seed >= 102).then_some(Failed));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(probe_tally(&chain), (0, 1));
+
+    let mut chain = chain4();
+    let ext = commit4(&chain, |_| Some(Passed));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(probe_tally(&chain), (1, 0));
+}
+
+#[test]
+fn extensions_from_two_thirds_or_less_of_the_power_are_refused() {
+    let chain = chain4();
+    let mut ext = commit4(&chain, |seed| (seed <= 101).then_some(Failed));
+    // Only 100 and 101 committed (20 of 100): not enough verified power.
+    for v in &mut ext.votes[2..] {
+        v.block_id_flag = BlockIdFlag::Absent as i32;
+        v.vote_extension = Default::default();
+        v.extension_signature = Default::default();
+    }
+    assert!(!process(&chain, &[injected(&ext)], &last_commit(&ext)));
+}
+
+#[test]
+fn a_vote_of_a_removed_validator_does_not_void_the_injection() {
+    let mut chain = chain4();
+    let mut ext = commit4(&chain, |seed| (seed >= 102).then_some(Failed));
+    // A validator the state no longer knows (removed in the previous block) voted.
+    ext.votes
+        .push(signed_vote(150, 5, chain.height, b"anything".to_vec()));
+    assert!(process(&chain, &[injected(&ext)], &last_commit(&ext)));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(probe_tally(&chain), (0, 1));
+}
+
+#[test]
+fn extend_vote_sends_nothing_the_others_would_reject() {
+    // Issue 15, item 6: the node checks its own extension before it signs it.
+    let chain = chain();
+    let h = chain.height;
+    let own = report(&chain, 101, h, ProbeOutcome::Passed);
+    let theirs = report(&chain, 102, h, ProbeOutcome::Passed);
+    chain
+        .app()
+        .set_consensus_address(address(101).try_into().unwrap());
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(theirs));
+    let source = slot.clone();
+    chain
+        .app()
+        .set_vote_extender(std::sync::Arc::new(move |_| source.lock().unwrap().clone()));
+    let extend = || {
+        chain
+            .app()
+            .extend_vote(RequestExtendVote {
+                height: h,
+                ..Default::default()
+            })
+            .vote_extension
+            .to_vec()
+    };
+    // Another validator's report, or garbage: nothing.
+    assert!(extend().is_empty());
+    *slot.lock().unwrap() = vec![0xff; 9];
+    assert!(extend().is_empty());
+    // Its own report goes out.
+    *slot.lock().unwrap() = own.clone();
+    assert_eq!(extend(), own);
 }

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use weave_kernel::{
-    expected::{Bank, ContentRegistry, PaidBandwidth, PayTo, Splits, StreamingTerms},
+    expected::{
+        Bank, ContentRegistry, PaidBandwidth, PayTo, SeedersParams, Splits, StreamingTerms,
+    },
     gov_authority, Address, Coin, Coins, Ctx, KernelError, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
@@ -32,6 +34,7 @@ pub(crate) struct Deps<'a> {
     pub(crate) content: &'a dyn ContentRegistry,
     pub(crate) cache: &'a VerifiedCache,
     pub(crate) bandwidth: Option<&'a dyn PaidBandwidth>,
+    pub(crate) seeders: Option<&'a dyn SeedersParams>,
 }
 
 /// The escrow account that holds every channel's deposit and collateral.
@@ -127,6 +130,19 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
                 }
                 .into());
             }
+            // As the seeders side checks its unbonding period against this.
+            if let Some(seeders) = deps.seeders {
+                if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
+                    if unbonding <= params.challenge_period_blocks {
+                        return Err(ChannelsError::InvalidParams(format!(
+                            "challenge_period_blocks {} must be below the seeders' \
+                             unbonding_period_blocks {unbonding}",
+                            params.challenge_period_blocks
+                        ))
+                        .into());
+                    }
+                }
+            }
             keeper.set_params(ctx, &params)?;
             ctx.emit(event::params_updated(&params));
             Ok(())
@@ -174,12 +190,16 @@ fn start_closing(
 }
 
 /// What one claim has accepted so far: channels as updated in memory (written once
-/// at the end), streaming terms looked up, and the amount owed per split.
+/// at the end), streaming terms looked up, and the amount owed per split and payer.
 #[derive(Default)]
 struct ClaimState {
     channels: BTreeMap<u64, ChannelRecord>,
     terms: BTreeMap<[u8; 32], StreamingTerms>,
-    owed: BTreeMap<u64, u128>,
+    /// Per content, the lowest price in force since `price_since`.
+    floors: BTreeMap<[u8; 32], u128>,
+    /// The first height whose price a voucher may carry: a challenge period ago.
+    price_since: u64,
+    owed: BTreeMap<(u64, Address), u128>,
     verified_bytes: u64,
 }
 
@@ -203,7 +223,13 @@ fn claim(
         }
         .into());
     }
-    let mut state = ClaimState::default();
+    let mut state = ClaimState {
+        price_since: ctx
+            .block
+            .height
+            .saturating_sub(params.challenge_period_blocks),
+        ..ClaimState::default()
+    };
     let mut accepted = 0usize;
     let mut first_error = None;
     for (i, signed) in vouchers.iter().enumerate() {
@@ -228,23 +254,39 @@ fn claim(
     for c in state.channels.values() {
         keeper.set_channel(ctx, c)?;
     }
+    // Both parts of a payment pay the protocol fee: the seeder's share (as a payment to
+    // one account) and the rest (through the split). That fee, money that leaves the
+    // payer's and the seeder's control for good, is what the seeder's reputation
+    // counts for the payer, never the amount, part of which may flow back to them.
     let mut earned = 0u128;
-    for (split_id, amount) in &state.owed {
+    for ((split_id, payer), amount) in &state.owed {
         let seeder_share = bps_of(*amount, params.seeder_share_bps);
+        let mut fee = 0u128;
         if seeder_share > 0 {
-            deps.bank
-                .transfer(ctx, &escrow(), seeder, &coins(seeder_share)?)?;
+            fee = deps.splits.pay(
+                ctx,
+                &escrow(),
+                seeder_share,
+                PayTo::Account(*seeder),
+                "voucher_seeder_share",
+            )?;
         }
+        // What reached the seeder, after its share's fee.
+        let net_share = seeder_share.saturating_sub(fee);
         if *amount > seeder_share {
-            deps.splits.pay(
+            let split_fee = deps.splits.pay(
                 ctx,
                 &escrow(),
                 amount - seeder_share,
                 PayTo::Split(*split_id),
                 "voucher",
             )?;
+            fee = add(fee, split_fee, "protocol fee")?;
         }
-        earned = add(earned, seeder_share, "earnings")?;
+        if let Some(sink) = deps.bandwidth {
+            sink.record(ctx, seeder, payer, 0, fee)?;
+        }
+        earned = add(earned, net_share, "earnings")?;
         ctx.emit(event::claim_paid(seeder, *split_id, *amount, seeder_share));
     }
     let e = keeper.earnings(ctx, seeder)?;
@@ -318,14 +360,29 @@ fn check_voucher(
         }
         .into());
     }
-    let due = u128::from(v.cumulative_bytes)
-        .checked_mul(terms.price_per_gib)
+    // A voucher is priced against the lowest price in force during the last challenge
+    // period, not the current one: a price rise applies to claims only a challenge
+    // period later, so a seeder that claims within it is paid for the bytes it served
+    // under the old terms; a price cut applies at once.
+    let floor = match state.floors.get(&v.content_root) {
+        Some(f) => *f,
+        None => deps
+            .content
+            .lowest_price_per_gib_since(ctx, &v.content_root, state.price_since)?
+            .unwrap_or(terms.price_per_gib)
+            .min(terms.price_per_gib),
+    };
+    // The increase is priced, not the cumulative total: bytes already claimed were
+    // priced when they were claimed, at the terms of their time.
+    let new_bytes = v.cumulative_bytes - lane.claimed_bytes;
+    let due = u128::from(new_bytes)
+        .checked_mul(floor)
         .ok_or_else(|| ChannelsError::Overflow("bytes × price".into()))?
         / GIB;
-    if v.cumulative_amount < due {
+    if v.cumulative_amount - lane.claimed_amount < due {
         return Err(ChannelsError::Underpriced {
-            amount: v.cumulative_amount.to_string(),
-            bytes: v.cumulative_bytes,
+            amount: (v.cumulative_amount - lane.claimed_amount).to_string(),
+            bytes: new_bytes,
             due: due.to_string(),
         }
         .into());
@@ -342,11 +399,14 @@ fn check_voucher(
     c.overspend = add(c.overspend, unpaid, "overspend")?;
     let paid = from_deposit + from_collateral;
     let owed = add(
-        state.owed.get(&terms.split_id).copied().unwrap_or(0),
+        state
+            .owed
+            .get(&(terms.split_id, c.payer))
+            .copied()
+            .unwrap_or(0),
         paid,
         "claim total",
     )?;
-    let new_bytes = v.cumulative_bytes - lane.claimed_bytes;
 
     // Every check passed: record the lane and report the paid bandwidth, together or
     // not at all, then the claim's in-memory state.
@@ -362,8 +422,9 @@ fn check_voucher(
                 last_nonce: v.nonce,
             },
         )?;
+        // The bytes now; the protocol fee they paid once the claim pays out.
         match deps.bandwidth {
-            Some(sink) => sink.record(ctx, seeder, &c.payer, new_bytes, paid),
+            Some(sink) => sink.record(ctx, seeder, &c.payer, new_bytes, 0),
             None => Ok(()),
         }
     })?;
@@ -379,10 +440,11 @@ fn check_voucher(
         from_collateral,
     }));
     if paid > 0 {
-        state.owed.insert(terms.split_id, owed);
+        state.owed.insert((terms.split_id, c.payer), owed);
     }
     state.verified_bytes = state.verified_bytes.saturating_add(new_bytes);
     state.terms.insert(v.content_root, terms);
+    state.floors.insert(v.content_root, floor);
     state.channels.insert(c.id, c);
     Ok(())
 }

@@ -5,11 +5,16 @@
 //! seeders; each (seeder, content) pair is a lane. Off chain, the payer signs
 //! cumulative [`Voucher`]s; `MsgClaim` carries a batch of them, and each pays its lane
 //! the increase over what the lane already claimed: the seeder's share (a parameter)
-//! to the seeder, the rest through the content's revenue split. When the deposit runs
-//! out, collateral covers the rest and any shortfall is recorded as overspend. The
-//! verified bytes count toward the seeder's served-bandwidth record, and each accepted
-//! voucher is reported, with its payer, to an optional [`PaidBandwidth`] sink (the
-//! seeders module's reputation), inside the voucher's atomic write.
+//! to the seeder, the rest through the content's revenue split, both paying the
+//! protocol fee. The increase must cover its new bytes at the lowest `price_per_gib`
+//! in force during the last challenge period, so a price rise binds claims only a
+//! challenge period later and never voids vouchers signed under the old price. When
+//! the deposit runs out, collateral covers the rest and any shortfall is recorded as
+//! overspend. The verified bytes count toward the seeder's served-bandwidth record;
+//! each accepted voucher's bytes are reported, with its payer, to an optional
+//! [`PaidBandwidth`] sink (the seeders module's reputation) inside the voucher's
+//! atomic write, and the protocol fee each payer's vouchers paid once the claim pays
+//! out.
 //!
 //! `MsgCloseChannel` (or reaching the expiry height) starts a challenge period during
 //! which seeders can still claim; then end block returns the remainder to the payer.
@@ -48,7 +53,7 @@ use std::sync::Arc;
 
 use prost::Message;
 use weave_kernel::{
-    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, Splits},
+    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
     Address, Any, Ctx, Module, StateRead, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
@@ -67,6 +72,7 @@ pub struct ChannelsModule {
     content: Arc<dyn ContentRegistry>,
     cache: Arc<VerifiedCache>,
     bandwidth: Option<Arc<dyn PaidBandwidth>>,
+    seeders: Option<Arc<dyn SeedersParams>>,
 }
 
 impl std::fmt::Debug for ChannelsModule {
@@ -89,7 +95,16 @@ impl ChannelsModule {
             content,
             cache: Arc::new(VerifiedCache::default()),
             bandwidth: None,
+            seeders: None,
         }
+    }
+
+    /// The same module, refusing a params update whose challenge period is not below
+    /// the seeders' unbonding period read from `seeders` (so a seeder cannot leave
+    /// with its bond before the vouchers it served can be disputed).
+    pub fn with_seeders_params(mut self, seeders: Arc<dyn SeedersParams>) -> Self {
+        self.seeders = Some(seeders);
+        self
     }
 
     /// The same module, reporting every accepted voucher's payer, bytes and amount to
@@ -107,6 +122,7 @@ impl ChannelsModule {
             content: self.content.as_ref(),
             cache: self.cache.as_ref(),
             bandwidth: self.bandwidth.as_deref(),
+            seeders: self.seeders.as_deref(),
         }
     }
 }

@@ -336,3 +336,35 @@ pub(crate) fn read_buyer_key(
 ) -> Result<Option<Vec<u8>>, TxError> {
     Ok(state.get(&state_key::buyer_key(owner))?)
 }
+
+/// Price points read at most when looking for the lowest recent price; a content whose
+/// creator changed its price more often than that within the window has no floor.
+pub(crate) const MAX_PRICE_POINTS_SCANNED: usize = 64;
+
+/// The lowest `price_per_gib` of content `id` in force at any height from
+/// `since_height` on (the current price included): its price points newest first, down
+/// to the first set at or before `since_height`. When more than
+/// [`MAX_PRICE_POINTS_SCANNED`] points fall in the window, 0 (the creator churned its
+/// price; it gets no underpricing protection rather than an unbounded scan).
+pub(crate) fn lowest_price_per_gib_since(
+    ctx: &mut Ctx<'_>,
+    c: &ContentRecord,
+    since_height: u64,
+) -> Result<u128, TxError> {
+    let prefix = state_key::prices(c.id);
+    let end = weave_kernel::prefix_end(&prefix);
+    let points = ctx.range(&prefix, end.as_deref(), MAX_PRICE_POINTS_SCANNED)?;
+    let mut lowest = c.price_per_gib;
+    for (key, bytes) in &points {
+        let p: pb::PricePoint = decode_proto(key, bytes)?;
+        let price = parse_amount(&p.price_per_gib).map_err(|_| corrupt(key))?;
+        lowest = lowest.min(price);
+        if p.height <= since_height {
+            return Ok(lowest);
+        }
+    }
+    if points.len() >= MAX_PRICE_POINTS_SCANNED {
+        return Ok(0);
+    }
+    Ok(lowest)
+}

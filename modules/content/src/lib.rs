@@ -98,6 +98,20 @@ impl weave_kernel::expected::ContentRegistry for Registry {
         };
         Ok(Some(keeper.content(ctx, id)?.meta.slice_count))
     }
+
+    fn lowest_price_per_gib_since(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+        since_height: u64,
+    ) -> Result<Option<u128>, TxError> {
+        let keeper = keeper::Keeper;
+        let Some(id) = keeper.id_by_root(ctx, root)? else {
+            return Ok(None);
+        };
+        let c = keeper.content(ctx, id)?;
+        keeper::lowest_price_per_gib_since(ctx, &c, since_height).map(Some)
+    }
 }
 
 impl Module for ContentModule {

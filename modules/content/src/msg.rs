@@ -140,6 +140,17 @@ fn optional_price(field: &str, s: &str) -> Result<Option<u128>, ContentError> {
     }
 }
 
+/// `max_total_price` of a purchase or subscription: required, so that a creator who
+/// raises its price between the buyer's signature and inclusion cannot overcharge.
+fn required_bound(s: &str) -> Result<Option<u128>, ContentError> {
+    if s.is_empty() {
+        return Err(ContentError::InvalidAmount(
+            "max_total_price is required (the most the signer agrees to pay)".into(),
+        ));
+    }
+    optional_amount("max_total_price", s)
+}
+
 fn content_id(id: u64) -> Result<u64, ContentError> {
     if id == 0 {
         Err(ContentError::InvalidRequest(
@@ -277,7 +288,7 @@ impl ContentMsg {
                     buyer: address(&m.buyer, "buyer")?,
                     content_id: content_id(m.content_id)?,
                     quantity: quantity("quantity", m.quantity)?,
-                    max_total_price: optional_amount("max_total_price", &m.max_total_price)?,
+                    max_total_price: required_bound(&m.max_total_price)?,
                 }
             }
             MSG_TRANSFER_ACCESS => {
@@ -338,7 +349,7 @@ impl ContentMsg {
                     subscriber: address(&m.subscriber, "subscriber")?,
                     creator: address(&m.creator, "creator")?,
                     periods: quantity("periods", m.periods)?,
-                    max_total_price: optional_amount("max_total_price", &m.max_total_price)?,
+                    max_total_price: required_bound(&m.max_total_price)?,
                 }
             }
             MSG_REGISTER_BUYER_KEY => {

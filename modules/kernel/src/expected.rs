@@ -122,21 +122,36 @@ pub trait ContentRegistry: Send + Sync {
     /// The number of slices of the content registered with `root` (from its
     /// meta-hash), if any: the leaf count of the Merkle tree whose root it is.
     fn slice_count(&self, ctx: &mut Ctx<'_>, root: &[u8; 32]) -> Result<Option<u64>, TxError>;
+    /// The lowest `price_per_gib` in force at any height from `since_height` to now
+    /// for the content registered with `root`, if any: what a voucher signed in that
+    /// window may have been priced at. The default knows only the current price.
+    fn lowest_price_per_gib_since(
+        &self,
+        ctx: &mut Ctx<'_>,
+        root: &[u8; 32],
+        since_height: u64,
+    ) -> Result<Option<u128>, TxError> {
+        let _ = since_height;
+        Ok(self.streaming_terms(ctx, root)?.map(|t| t.price_per_gib))
+    }
 }
 
 /// Where payment channels report the bandwidth each accepted voucher paid for, so that
 /// seeders' reputation can count it.
 pub trait PaidBandwidth: Send + Sync {
-    /// Records that `payer` paid `seeder` `amount` uweave for `bytes` more bytes. It is
-    /// called once per accepted voucher, inside the voucher's atomic write: an error
-    /// rejects the voucher and leaves no write behind.
+    /// Records that `payer`'s vouchers paid `seeder` for `bytes` more bytes and that
+    /// their payout left `fee` uweave of protocol fee in the community pool (the only
+    /// part of a payment that cannot flow back to payer, seeder or content owner). It
+    /// is called once per accepted voucher with its bytes and no fee, inside the
+    /// voucher's atomic write (an error rejects the voucher and leaves no write
+    /// behind), and once per payer when the claim pays out, with the fee and no bytes.
     fn record(
         &self,
         ctx: &mut Ctx<'_>,
         seeder: &Address,
         payer: &Address,
         bytes: u64,
-        amount: u128,
+        fee: u128,
     ) -> Result<(), TxError>;
 }
 
@@ -145,6 +160,13 @@ pub trait ChannelsParams: Send + Sync {
     /// The blocks between a channel's close and its settlement, as in force; `None`
     /// while the channels module has no params in state (before its genesis ran).
     fn challenge_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError>;
+}
+
+/// The seeders' parameters, as the channels module needs them.
+pub trait SeedersParams: Send + Sync {
+    /// The blocks a seeder's bond stays after it unbonds, as in force; `None` while
+    /// the seeders module has no params in state.
+    fn unbonding_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError>;
 }
 
 /// Bonded stake, as governance needs it to tally votes.

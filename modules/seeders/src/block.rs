@@ -10,9 +10,9 @@ use crate::{
     bond_account, event,
     handler::{coins, jail, slash, Deps},
     keeper::{self, EpochTally, MAX_PAYERS_PER_EPOCH},
-    math::mul_div,
+    math::{bps_of, mul_div},
     params::PROBE_ROUNDS_KEPT,
-    probe::{self, ProbeReport, ProbeRound, ProbeTarget},
+    probe::{self, ProbeReport, ProbeRound, ProbeTarget, RoundOutcome},
     record::Status,
     reputation::{bandwidth_points, reputation_next, EpochInputs},
     state_key, Params, SeedersError,
@@ -67,14 +67,18 @@ fn complete_unbondings(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> R
 
 /// Ends the epoch: every seeder's reputation moves by [`reputation_next`] from this
 /// epoch's inputs (which are then deleted), then `min(epoch_reward, pool)` leaves the
-/// community pool to the bonded, unjailed seeders pro rata to reputation, each share
-/// truncated; the remainder stays in the pool.
+/// community pool to the bonded, unjailed seeders pro rata to their [`reward_weight`]
+/// (reputation weighted by this epoch's probe results), each share truncated and
+/// capped by [`reward_cap`] (a part of the protocol fees its payers paid this epoch
+/// and of its bond); the remainder stays in the pool.
 fn end_epoch(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
     let epoch = keeper::take_epoch(ctx)?;
     let height = ctx.block.height;
     let mut seeders = keeper::all_seeders(ctx)?;
+    let mut tallies = Vec::with_capacity(seeders.len());
     for s in &mut seeders {
         let tally = keeper::tally(ctx, &s.address)?;
+        tallies.push(tally.clone());
         let entries = keeper::payer_fees(ctx, &s.address)?;
         let mut inputs = EpochInputs {
             seeder: s.address,
@@ -104,20 +108,25 @@ fn end_epoch(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), 
         }));
     }
 
-    let eligible: Vec<(Address, u128)> = seeders
-        .iter()
-        .filter(|s| s.is_active() && s.reputation > 0)
-        .map(|s| (s.address, s.reputation))
-        .collect();
+    let mut eligible: Vec<(Address, u128)> = Vec::new();
+    let mut caps: Vec<u128> = Vec::new();
+    for (s, t) in seeders.iter().zip(&tallies) {
+        let weight = reward_weight(s.reputation, t.probe_passes, t.probe_fails);
+        if s.is_active() && weight > 0 {
+            eligible.push((s.address, weight));
+            caps.push(reward_cap(t.fees, s.bond, params));
+        }
+    }
     let pool = bank.balance(ctx, &community_pool(), DENOM)?;
     let reward = params.epoch_reward.min(pool);
     let mut paid = 0u128;
     if reward > 0 {
         let (shift, total) = scaled_total(&eligible);
         if total > 0 {
-            for (seeder, reputation) in &eligible {
+            for ((seeder, reputation), cap) in eligible.iter().zip(&caps) {
                 let share = mul_div(reward, reputation >> shift, total)
-                    .ok_or_else(|| SeedersError::Overflow("epoch reward share".into()))?;
+                    .ok_or_else(|| SeedersError::Overflow("epoch reward share".into()))?
+                    .min(*cap);
                 if share == 0 {
                     continue;
                 }
@@ -130,6 +139,23 @@ fn end_epoch(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), 
     keeper::set_last_epoch_end(ctx, height)?;
     ctx.emit(event::epoch_ended(epoch, height, reward, paid));
     Ok(())
+}
+
+/// A seeder's weight in the epoch reward: its reputation times the share of this
+/// epoch's probe verdicts it passed (all of it when no verdict was reached).
+pub(crate) fn reward_weight(reputation: u128, passes: u64, fails: u64) -> u128 {
+    let verdicts = u128::from(passes).saturating_add(u128::from(fails));
+    if verdicts == 0 {
+        return reputation;
+    }
+    mul_div(reputation, u128::from(passes), verdicts).unwrap_or(0)
+}
+
+/// The most a seeder may take of an epoch's reward: `max_reward_fee_bps` of the
+/// protocol fees its payers paid this epoch (below 100 %, so paying oneself to farm
+/// the reward always loses money) and `max_reward_bond_bps` of its bond.
+pub(crate) fn reward_cap(fees: u128, bond: u128, params: &Params) -> u128 {
+    bps_of(fees, params.max_reward_fee_bps).min(bps_of(bond, params.max_reward_bond_bps))
 }
 
 /// The sum of the reputations, each shifted right just enough that the sum fits in
@@ -186,13 +212,15 @@ fn open_round(ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
     Ok(())
 }
 
-/// Applies a round's verified probe reports, once: returns false (and changes
+/// Applies a round's verified probe reports, once, judged against `total_power` (the
+/// whole validator set's power at the vote height): returns false (and changes
 /// nothing) if the round is unknown or was applied before.
 pub(crate) fn apply_probe_reports(
     bank: &dyn Bank,
     ctx: &mut Ctx<'_>,
     round_height: u64,
     reports: &[([u8; 20], i64, ProbeReport)],
+    total_power: u128,
 ) -> Result<bool, TxError> {
     ctx.atomically(|ctx| {
         if keeper::round_applied(ctx, round_height)? {
@@ -206,13 +234,14 @@ pub(crate) fn apply_probe_reports(
             let Some(mut s) = keeper::seeder(ctx, &seeder)? else {
                 continue;
             };
-            let failed = verdict.failed();
-            if failed {
-                s.failed_rounds = s.failed_rounds.saturating_add(1);
-            } else {
-                s.failed_rounds = 0;
+            let outcome = verdict.outcome(total_power, params.min_probe_failers);
+            let failed = outcome == RoundOutcome::Failed;
+            match outcome {
+                RoundOutcome::Failed => s.failed_rounds = s.failed_rounds.saturating_add(1),
+                RoundOutcome::Passed => s.failed_rounds = 0,
+                RoundOutcome::Inconclusive => {}
             }
-            if s.status == Status::Bonded {
+            if s.status == Status::Bonded && outcome != RoundOutcome::Inconclusive {
                 let mut t = keeper::tally(ctx, &seeder)?;
                 if failed {
                     t.probe_fails = t.probe_fails.saturating_add(1);
@@ -226,7 +255,7 @@ pub(crate) fn apply_probe_reports(
                 seeder: &seeder,
                 power_probed: verdict.power_probed,
                 power_failed: verdict.power_failed,
-                passed: !failed,
+                passed: outcome == RoundOutcome::Passed,
                 failed_rounds: s.failed_rounds,
             }));
             if failed && s.failed_rounds >= params.probe_fail_jail_threshold {
@@ -249,8 +278,9 @@ pub(crate) fn apply_probe_reports(
 }
 
 /// Decodes the vote extensions of `vote_height` against the round reported at that
-/// height and applies them. Extensions that are empty or do not check are skipped
-/// (the application verified them already).
+/// height and applies them, judged against the power of every vote of the block's
+/// last commit (the whole set that voted at `vote_height`). Extensions that are empty
+/// or do not check are skipped (the application verified them already).
 pub(crate) fn apply_vote_extensions(
     bank: &dyn Bank,
     ctx: &mut Ctx<'_>,
@@ -272,7 +302,13 @@ pub(crate) fn apply_vote_extensions(
             Some((v.validator_address, v.power, report))
         })
         .collect();
-    apply_probe_reports(bank, ctx, round.height, &reports).map(|_| ())
+    let total_power = ctx
+        .block
+        .last_commit
+        .iter()
+        .map(|v| u128::try_from(v.power).unwrap_or(0))
+        .fold(0u128, u128::saturating_add);
+    apply_probe_reports(bank, ctx, round.height, &reports, total_power).map(|_| ())
 }
 
 /// Adds a voucher's payment to the seeder's epoch inputs (see
@@ -308,4 +344,32 @@ pub(crate) fn record_paid_bandwidth(
         None => t.untracked_fees = t.untracked_fees.saturating_add(amount),
     }
     keeper::set_tally(ctx, seeder, &t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewards_weigh_probe_results_and_are_capped_by_fees_and_bond() {
+        // Reputation times the share of verdicts passed; no verdict, all of it.
+        assert_eq!(reward_weight(1_000, 0, 0), 1_000);
+        assert_eq!(reward_weight(1_000, 3, 1), 750);
+        assert_eq!(reward_weight(1_000, 0, 4), 0);
+        assert_eq!(reward_weight(u128::MAX, u64::MAX, 0), u128::MAX);
+        let p = Params::default();
+        // Half of the fees (default), 1% of the bond, whichever is lower.
+        assert_eq!(reward_cap(10_000, 10_000_000, &p), 5_000);
+        assert_eq!(reward_cap(1_000_000, 10_000_000, &p), 100_000);
+        assert_eq!(reward_cap(0, 10_000_000, &p), 0);
+        // At the highest fee cap governance can set, still below the fees.
+        let max = Params {
+            max_reward_fee_bps: crate::params::MAX_REWARD_FEE_BPS,
+            max_reward_bond_bps: 10_000,
+            ..p
+        };
+        for fees in [1u128, 9_999, 10_000, 123_456_789, u128::MAX] {
+            assert!(reward_cap(fees, u128::MAX, &max) < fees);
+        }
+    }
 }

@@ -17,20 +17,26 @@
 //! `MsgUpdateParams` (gov authority only).
 //!
 //! **Reputation.** Channels report every accepted voucher to the [`BandwidthLedger`]
-//! (a [`PaidBandwidth`] sink): per epoch, per seeder and per payer, fees and bytes.
-//! Validators' probe verdicts add passes and fails. At every multiple of
-//! `epoch_blocks`, end block moves each seeder's reputation by [`reputation_next`]
-//! (documented in [`reputation`]) and pays `min(epoch_reward, community pool)` to the
-//! bonded, unjailed seeders pro rata to reputation; truncation leaves the remainder in
+//! (a [`PaidBandwidth`] sink): per epoch, per seeder and per payer, bytes and the
+//! *protocol fee* the payment left in the community pool (never the amount, most of
+//! which can flow back to a payer that owns the content or the seeder). Validators'
+//! probe verdicts add passes and fails. At every multiple of `epoch_blocks`, end block
+//! moves each seeder's reputation by [`reputation_next`] (documented in
+//! [`reputation`]) and pays `min(epoch_reward, community pool)` to the bonded,
+//! unjailed seeders pro rata to reputation weighted by the share of the epoch's probe
+//! verdicts they passed, each share capped at `max_reward_fee_bps` (< 100 %) of the
+//! fees its payers paid that epoch and `max_reward_bond_bps` of its bond, so paying
+//! oneself never earns back what it cost; truncation and caps leave the remainder in
 //! the pool. Rewards are not revenue and do not go through a split.
 //!
 //! **Probes.** See [`probe`]: rounds open at FinalizeBlock every
 //! `probe_interval_blocks`, validators report in their vote extensions
 //! ([`Module::verify_vote_extension`] runs [`verify_report`]), and the next block
 //! applies them ([`Module::apply_vote_extensions`], or
-//! [`SeedersModule::apply_probe_reports`] directly): a seeder that more than two thirds
-//! of the probing power failed fails the round; `probe_fail_jail_threshold` failures in
-//! a row jail it and burn `probe_fail_slash_bps` of its bond.
+//! [`SeedersModule::apply_probe_reports`] directly): a seeder that more than a third of
+//! the whole validator set's power, from at least `min_probe_failers` validators, saw
+//! fail fails the round; `probe_fail_jail_threshold` failures in a row jail it and
+//! burn `probe_fail_slash_bps` of its bond.
 //!
 //! **Unbonding.** An unbonding seeder is not probed and earns nothing, but can still be
 //! slashed; after `unbonding_period_blocks` (which must exceed the channels challenge
@@ -70,7 +76,8 @@ pub use msg::{
     MSG_UPDATE_PARAMS, MSG_UPDATE_SEEDER,
 };
 pub use params::{
-    Params, HARD_MAX_CONTENTS, HARD_MAX_SEEDERS, MAX_CHALLENGES_PER_VALIDATOR, PROBE_ROUNDS_KEPT,
+    Params, HARD_MAX_CONTENTS, HARD_MAX_SEEDERS, MAX_CHALLENGES_PER_VALIDATOR,
+    MAX_MIN_PROBE_FAILERS, MAX_REWARD_FEE_BPS, PROBE_ROUNDS_KEPT,
 };
 pub use probe::{
     challenges, challenges_digest, expected_round, verify_report, Challenge, ProbeOutcome,
@@ -138,17 +145,34 @@ impl SeedersModule {
     }
 
     /// Applies a round's probe reports, `(validator consensus address, power,
-    /// report)`, each already verified with [`verify_report`]: per seeder, the 2/3 rule
-    /// decides pass or fail (see [`probe`]). A round is applied once; the result is
-    /// false (and nothing changes) when the round is unknown or already applied.
-    /// Atomic: on error nothing is written.
+    /// report)`, each already verified with [`verify_report`], against `total_power`,
+    /// the whole validator set's power at the vote height: per seeder, failing needs
+    /// more than a third of that power from at least `min_probe_failers` validators
+    /// (see [`probe`]). A round is applied once; the result is false (and nothing
+    /// changes) when the round is unknown or already applied. Atomic: on error
+    /// nothing is written.
     pub fn apply_probe_reports(
         &self,
         ctx: &mut Ctx<'_>,
         round_height: u64,
         reports: &[([u8; 20], i64, ProbeReport)],
+        total_power: u128,
     ) -> Result<bool, TxError> {
-        block::apply_probe_reports(self.bank.as_ref(), ctx, round_height, reports)
+        block::apply_probe_reports(self.bank.as_ref(), ctx, round_height, reports, total_power)
+    }
+}
+
+/// The seeders parameters as other modules read them (the channels module checks its
+/// challenge period against the unbonding period).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParamsView;
+
+impl weave_kernel::expected::SeedersParams for ParamsView {
+    fn unbonding_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError> {
+        if ctx.get(&state_key::params())?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(keeper::params(ctx)?.unbonding_period_blocks))
     }
 }
 

@@ -36,6 +36,14 @@ pub struct Params {
     pub epoch_blocks: u64,
     /// Paid from the community pool per epoch, at most the pool's balance.
     pub epoch_reward: u128,
+    /// A seeder's epoch reward is at most this share of the protocol fees its payers
+    /// paid that epoch; below 10000, so farming the reward with one's own payments
+    /// always costs more than it earns.
+    #[serde(default = "default_max_reward_fee_bps")]
+    pub max_reward_fee_bps: u32,
+    /// A seeder's epoch reward is at most this share of its bond.
+    #[serde(default = "default_max_reward_bond_bps")]
+    pub max_reward_bond_bps: u32,
     /// Reputation lost per epoch.
     pub decay_bps: u32,
     /// Fees from one payer up to which bandwidth points equal the fees; beyond, they
@@ -53,6 +61,10 @@ pub struct Params {
     pub probe_fail_points: u64,
     /// Failed rounds in a row that jail and slash.
     pub probe_fail_jail_threshold: u32,
+    /// Distinct validators that must see a seeder fail a round (besides more than a
+    /// third of the whole set's power) for it to fail.
+    #[serde(default = "default_min_probe_failers")]
+    pub min_probe_failers: u32,
     /// Share of the bond burned at that threshold.
     pub probe_fail_slash_bps: u32,
     /// Share of the bond slashed for a proven bad slice.
@@ -73,6 +85,8 @@ impl Default for Params {
             max_unbondings_per_block: 20,
             epoch_blocks: 100,
             epoch_reward: 1_000_000,
+            max_reward_fee_bps: default_max_reward_fee_bps(),
+            max_reward_bond_bps: default_max_reward_bond_bps(),
             decay_bps: 1_000,
             bandwidth_knee: 1_000_000,
             probe_interval_blocks: 10,
@@ -81,6 +95,7 @@ impl Default for Params {
             probe_pass_points: 10,
             probe_fail_points: 50,
             probe_fail_jail_threshold: 3,
+            min_probe_failers: default_min_probe_failers(),
             probe_fail_slash_bps: 100,
             bad_slice_slash_bps: 1_000,
             reporter_reward_bps: 5_000,
@@ -88,6 +103,24 @@ impl Default for Params {
         }
     }
 }
+
+fn default_min_probe_failers() -> u32 {
+    2
+}
+
+fn default_max_reward_fee_bps() -> u32 {
+    5_000
+}
+
+fn default_max_reward_bond_bps() -> u32 {
+    100
+}
+
+/// The most `max_reward_fee_bps` may be: strictly below 100 % of the fees.
+pub const MAX_REWARD_FEE_BPS: u32 = 9_999;
+
+/// The most `min_probe_failers` may ask for.
+pub const MAX_MIN_PROBE_FAILERS: u32 = 100;
 
 fn bps(name: &str, v: u32) -> Result<(), SeedersError> {
     if v > 10_000 {
@@ -140,6 +173,13 @@ impl Params {
             return bad("epoch_blocks must be positive");
         }
         bps("decay_bps", self.decay_bps)?;
+        within(
+            "max_reward_fee_bps",
+            self.max_reward_fee_bps,
+            0,
+            MAX_REWARD_FEE_BPS,
+        )?;
+        bps("max_reward_bond_bps", self.max_reward_bond_bps)?;
         if self.bandwidth_knee == 0 {
             return bad("bandwidth_knee must be positive");
         }
@@ -168,6 +208,12 @@ impl Params {
         if self.probe_fail_jail_threshold == 0 {
             return bad("probe_fail_jail_threshold must be positive");
         }
+        within(
+            "min_probe_failers",
+            self.min_probe_failers,
+            1,
+            MAX_MIN_PROBE_FAILERS,
+        )?;
         bps("probe_fail_slash_bps", self.probe_fail_slash_bps)?;
         bps("bad_slice_slash_bps", self.bad_slice_slash_bps)?;
         bps("reporter_reward_bps", self.reporter_reward_bps)?;
@@ -205,6 +251,8 @@ impl Params {
             max_unbondings_per_block: self.max_unbondings_per_block,
             epoch_blocks: self.epoch_blocks,
             epoch_reward: self.epoch_reward.to_string(),
+            max_reward_fee_bps: self.max_reward_fee_bps,
+            max_reward_bond_bps: self.max_reward_bond_bps,
             decay_bps: self.decay_bps,
             bandwidth_knee: self.bandwidth_knee.to_string(),
             probe_interval_blocks: self.probe_interval_blocks,
@@ -213,6 +261,7 @@ impl Params {
             probe_pass_points: self.probe_pass_points,
             probe_fail_points: self.probe_fail_points,
             probe_fail_jail_threshold: self.probe_fail_jail_threshold,
+            min_probe_failers: self.min_probe_failers,
             probe_fail_slash_bps: self.probe_fail_slash_bps,
             bad_slice_slash_bps: self.bad_slice_slash_bps,
             reporter_reward_bps: self.reporter_reward_bps,
@@ -233,6 +282,8 @@ impl Params {
             max_unbondings_per_block: p.max_unbondings_per_block,
             epoch_blocks: p.epoch_blocks,
             epoch_reward: amount(&p.epoch_reward, "epoch_reward")?,
+            max_reward_fee_bps: p.max_reward_fee_bps,
+            max_reward_bond_bps: p.max_reward_bond_bps,
             decay_bps: p.decay_bps,
             bandwidth_knee: amount(&p.bandwidth_knee, "bandwidth_knee")?,
             probe_interval_blocks: p.probe_interval_blocks,
@@ -241,6 +292,7 @@ impl Params {
             probe_pass_points: p.probe_pass_points,
             probe_fail_points: p.probe_fail_points,
             probe_fail_jail_threshold: p.probe_fail_jail_threshold,
+            min_probe_failers: p.min_probe_failers,
             probe_fail_slash_bps: p.probe_fail_slash_bps,
             bad_slice_slash_bps: p.bad_slice_slash_bps,
             reporter_reward_bps: p.reporter_reward_bps,
@@ -309,6 +361,22 @@ mod tests {
             },
             Params {
                 probe_fail_jail_threshold: 0,
+                ..Params::default()
+            },
+            Params {
+                min_probe_failers: 0,
+                ..Params::default()
+            },
+            Params {
+                max_reward_fee_bps: 10_000,
+                ..Params::default()
+            },
+            Params {
+                max_reward_bond_bps: 10_001,
+                ..Params::default()
+            },
+            Params {
+                min_probe_failers: MAX_MIN_PROBE_FAILERS + 1,
                 ..Params::default()
             },
             Params {

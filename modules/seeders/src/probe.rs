@@ -15,14 +15,19 @@
 //! [`expected_round`] tells a validator's prober which round to probe for a vote.
 //!
 //! **Verdicts.** The application hands the verified reports of a vote height to
-//! [`crate::SeedersModule::apply_probe_reports`] in the next block. Per seeder, each
-//! validator that probed any of its challenges counts its power once as *probed*, and
-//! once as *failed* if any challenge on that seeder it probed did not pass. The seeder
-//! fails the round if more than two thirds of the power that probed it saw a failure
-//! (failed power × 3 ≥ probed power × 2: of three equal validators, two failing fail
-//! it, one does not), and passes if it was probed and did not fail. Passes and fails
-//! feed the epoch's reputation inputs; failing `probe_fail_jail_threshold` rounds in a
-//! row jails and slashes (burned).
+//! [`crate::SeedersModule::apply_probe_reports`] in the next block, with the power of
+//! the whole validator set that voted at that height (every vote of the block's last
+//! commit, present or not). Per seeder, each validator that probed any of its
+//! challenges counts its power once as *probed*, and once as *failed* if any challenge
+//! on that seeder it probed did not pass. The seeder **fails** the round only if the
+//! failed power is more than a third of the *whole set's* power (failed × 3 > total:
+//! at least one honest validator saw it fail, whatever the proposer left out and
+//! whichever reporters collude below a third) and at least `min_probe_failers`
+//! distinct validators saw a failure (a lone validator never fails a seeder). It
+//! **passes** if it was probed, did not fail and the power that saw it pass is at
+//! least the power that saw a failure; otherwise the round is *inconclusive* for it
+//! and changes nothing. Passes and fails feed the epoch's reputation inputs; failing
+//! `probe_fail_jail_threshold` rounds in a row jails and slashes (burned).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -356,21 +361,48 @@ pub fn expected_round(
     round_for_vote(&mut View(state), vote_height).map_err(state_error)
 }
 
-/// The power that probed a seeder in a round and the part of it that saw a failure.
+/// The power that probed a seeder in a round, the part of it that saw a failure and
+/// how many distinct validators that part is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Verdict {
     pub(crate) power_probed: u128,
     pub(crate) power_failed: u128,
+    pub(crate) failers: u32,
+}
+
+/// What a round decided for one seeder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoundOutcome {
+    /// It passed: counts a pass and resets the failures in a row.
+    Passed,
+    /// It failed: counts a failure.
+    Failed,
+    /// Neither: some saw a failure, too few to fail it.
+    Inconclusive,
 }
 
 impl Verdict {
-    /// Fails iff more than two thirds of the probing power failed it:
-    /// failed power × 3 > probed power × 2 (and something probed it).
-    pub(crate) fn failed(&self) -> bool {
-        // failed · 3 > probed · 2, without overflow: with probed = 3q + r,
-        // that is failed > 2q + ⌊2r / 3⌋.
-        let (q, r) = (self.power_probed / 3, self.power_probed % 3);
-        self.power_probed > 0 && self.power_failed > 2 * q + (2 * r) / 3
+    /// Fails iff more than a third of the whole set's power (`total_power`, at least
+    /// the probed power) failed it, from at least `min_failers` distinct validators:
+    /// failed × 3 > total. Passes iff not failed and the passing power is at least the
+    /// failing power.
+    pub(crate) fn outcome(&self, total_power: u128, min_failers: u32) -> RoundOutcome {
+        let total = total_power.max(self.power_probed);
+        // failed · 3 > total, without overflow: with total = 3q + r, failed > q
+        // (r < 3, so failed · 3 > 3q + r iff failed ≥ q + 1 when r = 0..2 and
+        // failed · 3 ≥ 3q + 3 > 3q + r).
+        let failed = self.power_failed > total / 3
+            && self.failers >= min_failers.max(1)
+            && self.power_probed > 0;
+        if failed {
+            RoundOutcome::Failed
+        } else if self.power_probed > 0
+            && self.power_failed <= self.power_probed - self.power_failed
+        {
+            RoundOutcome::Passed
+        } else {
+            RoundOutcome::Inconclusive
+        }
     }
 }
 
@@ -410,6 +442,7 @@ pub(crate) fn tally_reports(
             v.power_probed = v.power_probed.saturating_add(power);
             if failed {
                 v.power_failed = v.power_failed.saturating_add(power);
+                v.failers = v.failers.saturating_add(1);
             }
         }
     }
@@ -502,20 +535,32 @@ mod tests {
     }
 
     #[test]
-    fn the_two_thirds_rule() {
-        let v = |probed, failed| Verdict {
+    fn more_than_a_third_of_the_whole_set_from_enough_validators_fails() {
+        use RoundOutcome::*;
+        let v = |probed, failed, failers| Verdict {
             power_probed: probed,
             power_failed: failed,
+            failers,
         };
-        assert!(v(3, 3).failed());
-        // Exactly two thirds is not more than two thirds.
-        assert!(!v(3, 2).failed());
-        assert!(!v(3, 1).failed());
-        assert!(!v(300, 200).failed());
-        assert!(v(300, 201).failed());
-        assert!(v(4, 3).failed());
-        assert!(!v(0, 0).failed());
-        assert!(v(u128::MAX, u128::MAX).failed());
+        // Of a set of 300: 101 failing from two validators fails, 100 does not.
+        assert_eq!(v(101, 101, 2).outcome(300, 2), Failed);
+        assert_eq!(v(100, 100, 2).outcome(300, 2), Inconclusive);
+        assert_eq!(v(300, 100, 2).outcome(300, 2), Passed);
+        // A lone validator never fails a seeder, whatever its power.
+        assert_eq!(v(290, 290, 1).outcome(300, 2), Inconclusive);
+        assert_eq!(v(290, 290, 1).outcome(300, 1), Failed);
+        // The failing power is judged against the whole set, not those who reported.
+        assert_eq!(v(20, 20, 2).outcome(100, 2), Inconclusive);
+        assert_eq!(v(34, 34, 2).outcome(100, 2), Failed);
+        assert_eq!(v(34, 33, 2).outcome(100, 2), Inconclusive);
+        assert_eq!(v(66, 33, 2).outcome(100, 2), Passed);
+        assert_eq!(v(34, 33, 2).outcome(0, 2), Failed);
+        assert_eq!(v(0, 0, 0).outcome(100, 2), Inconclusive);
+        assert_eq!(v(u128::MAX, u128::MAX, 9).outcome(u128::MAX, 2), Failed);
+        // 1/3 exactly is not more than a third.
+        assert_eq!(v(3, 1, 2).outcome(3, 2), Passed);
+        assert_eq!(v(6, 2, 2).outcome(6, 2), Passed);
+        assert_eq!(v(7, 3, 2).outcome(7, 2), Failed);
     }
 
     #[test]
@@ -550,7 +595,8 @@ mod tests {
             t.get(&seeder),
             Some(&Verdict {
                 power_probed: 20,
-                power_failed: 10
+                power_failed: 10,
+                failers: 1,
             })
         );
     }

@@ -2,7 +2,9 @@
 //! [`reputation_next`] from what the epoch brought.
 //!
 //! **Bandwidth points.** Each distinct payer `p` other than the seeder contributes
-//! `h(fee_p)`, where `fee_p` is what `p` paid the seeder through vouchers this epoch:
+//! `h(fee_p)`, where `fee_p` is the protocol fee that `p`'s vouchers to the seeder left
+//! in the community pool this epoch (money gone for good: the rest of a payment can
+//! flow back to a payer who owns the content or the seeder):
 //!
 //! ```text
 //! h(x) = x                        for x ≤ knee

@@ -217,10 +217,11 @@ fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
     let amount = cost(bytes); // 62_500
     let v = c.voucher(1, SEEDER, bytes, amount, 1).sign(&c.key);
     c.claim(SEEDER, vec![v]).unwrap();
-    // 70% to the seeder: 43_750; 18_750 through the split: fee 2% = 375,
-    // creator 80% of 18_375 = 14_700, collaborator 3_675.
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 43_750);
-    assert_eq!(c.h.balance(&community_pool()), 375);
+    // 70% to the seeder: 43_750, less the 2% protocol fee (875) = 42_875; 18_750
+    // through the split: fee 2% = 375, creator 80% of 18_375 = 14_700, collaborator
+    // 3_675. The pool gets 2% of the whole amount.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 42_875);
+    assert_eq!(c.h.balance(&community_pool()), 1_250);
     assert_eq!(c.h.balance(&addr(CREATOR)), FUNDS + 14_700);
     assert_eq!(c.h.balance(&addr(COLLAB)), FUNDS + 3_675);
     assert_eq!(c.h.balance(&escrow()), 10_000_000 - amount);
@@ -228,12 +229,12 @@ fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
     assert_eq!(remaining, 10_000_000 - amount);
     assert_eq!(ch.paid, amount.to_string());
     let e = c.earnings(SEEDER);
-    assert_eq!((e.earned.as_str(), e.verified_bytes), ("43750", bytes));
+    assert_eq!((e.earned.as_str(), e.verified_bytes), ("42875", bytes));
 
     // The next voucher pays only the increase; the lane records it.
     let v2 = c.voucher(1, SEEDER, 2 * bytes, 2 * amount, 2).sign(&c.key);
     c.claim(SEEDER, vec![v2]).unwrap();
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 2 * 43_750);
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 2 * 42_875);
     let lane: pb::QueryLaneResponse =
         c.h.query(
             "/weave.channels.v1.Query/Lane",
@@ -409,9 +410,10 @@ fn overdrawn_lanes_slash_collateral_and_record_overspend() {
     assert_eq!(ch.collateral_slashed, "50000");
     assert_eq!(ch.overspend, "50000");
     assert_eq!(c.h.balance(&escrow()), 0);
-    // Paid in order: the first seeder fully (70% of 120_000), the second partly.
-    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 84_000);
-    assert_eq!(c.h.balance(&addr(SEEDER2)), FUNDS + 21_000);
+    // Paid in order: the first seeder fully (70% of 120_000), the second partly; each
+    // share pays the 2% protocol fee.
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 84_000 - 1_680);
+    assert_eq!(c.h.balance(&addr(SEEDER2)), FUNDS + 21_000 - 420);
 }
 
 #[test]
@@ -668,11 +670,11 @@ impl PaidBandwidth for StateSink {
         seeder: &Address,
         payer: &Address,
         bytes: u64,
-        amount: u128,
+        fee: u128,
     ) -> Result<(), TxError> {
         let key = format!("test/paid/{}/{}", seeder.to_hex(), payer.to_hex()).into_bytes();
         let mut log = ctx.get(&key)?.unwrap_or_default();
-        log.extend_from_slice(format!("{bytes}:{amount};").as_bytes());
+        log.extend_from_slice(format!("{bytes}:{fee};").as_bytes());
         ctx.put(key, log)?;
         if bytes == REFUSED_BYTES {
             return Err(TxError::new("test", 99, "refused"));
@@ -691,21 +693,29 @@ fn paid_log(c: &mut Chain) -> String {
     String::from_utf8(v).unwrap()
 }
 
+/// The protocol fee (2%) a claimed `amount` leaves: on the seeder's 70% and on the rest.
+fn fee_of(amount: u128) -> u128 {
+    let share = amount * 7_000 / 10_000;
+    share * 200 / 10_000 + (amount - share) * 200 / 10_000
+}
+
 #[test]
-fn accepted_vouchers_report_their_payer_bytes_and_amount_and_refused_ones_nothing() {
+fn accepted_vouchers_report_their_payer_bytes_and_protocol_fee_and_refused_ones_nothing() {
     let mut c = setup_full(
         serde_json::json!({"splits": {"params": {"protocol_fee_bps": 200}}}),
         Some(Arc::new(StateSink)),
     );
     c.open(10_000_000, 0, 1_000).unwrap();
     let mib = 1u64 << 20;
-    // Two good vouchers and a stale one: the good ones report their increase.
+    // Two good vouchers and a stale one: the good ones report their bytes, then the
+    // claim reports the protocol fee its payout left (never the amount).
     let v1 = c.voucher(1, SEEDER, mib, cost(mib), 1).sign(&c.key);
     let v2 = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
     let stale = c.voucher(1, SEEDER, 2 * mib, cost(2 * mib), 2).sign(&c.key);
     c.claim(SEEDER, vec![v1, v2, stale]).unwrap();
-    let expected = format!("{mib}:{};{mib}:{};", cost(mib), cost(2 * mib) - cost(mib));
+    let expected = format!("{mib}:0;{mib}:0;0:{};", fee_of(cost(2 * mib)));
     assert_eq!(paid_log(&mut c), expected);
+    assert!(fee_of(cost(2 * mib)) > 0);
 
     // A voucher the sink refuses is rejected whole: its lane does not move, and the
     // next voucher still pays from where the lane stood.
@@ -719,9 +729,8 @@ fn accepted_vouchers_report_their_payer_bytes_and_amount_and_refused_ones_nothin
     assert_eq!(
         paid_log(&mut c),
         format!(
-            "{expected}{mib}:{};{mib}:{};",
-            cost(3 * mib) - cost(2 * mib),
-            cost(4 * mib) - cost(3 * mib)
+            "{expected}{mib}:0;{mib}:0;0:{};",
+            fee_of(cost(4 * mib) - cost(2 * mib))
         )
     );
     assert_eq!(c.channel(1).0.paid, cost(4 * mib).to_string());
@@ -739,4 +748,71 @@ fn the_params_view_reads_the_challenge_period_once_genesis_wrote_it() {
         .with_ctx(|ctx| weave_channels::ParamsView.challenge_period_blocks(ctx))
         .unwrap();
     assert_eq!(none, None);
+}
+
+// ---- Issue 15, item 3: a price change does not void vouchers already earned. ----
+
+impl Chain {
+    fn set_price_per_gib(&mut self, price: u128) {
+        let msg = any(
+            weave_content::MSG_UPDATE_CONTENT,
+            &content_pb::MsgUpdateContent {
+                creator: addr(CREATOR).to_string(),
+                content_id: 1,
+                price_per_gib: price.to_string(),
+                ..Default::default()
+            },
+        );
+        self.h.exec_checked(addr(CREATOR), &msg).unwrap();
+    }
+}
+
+#[test]
+fn a_price_rise_does_not_void_vouchers_signed_under_the_old_price() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let bytes = 64u64 << 20;
+    // Served and signed at PRICE; the creator then triples the price.
+    let v = c.voucher(1, SEEDER, bytes, cost(bytes), 1).sign(&c.key);
+    c.h.advance(2).unwrap();
+    c.set_price_per_gib(3 * PRICE);
+    c.h.advance(2).unwrap();
+    // Claimed within the challenge period (10 blocks) of the rise: paid in full.
+    c.claim(SEEDER, vec![v]).unwrap();
+    assert_eq!(c.h.balance(&addr(SEEDER)), FUNDS + 42_875);
+    // A rise binds new vouchers once a challenge period has passed since it.
+    let old_terms = c
+        .voucher(1, SEEDER, 2 * bytes, 2 * cost(bytes), 2)
+        .sign(&c.key);
+    c.h.advance(11).unwrap();
+    assert_eq!(err(c.claim(SEEDER, vec![old_terms])), ("channels", 16));
+    let new_terms = c
+        .voucher(1, SEEDER, 2 * bytes, cost(bytes) + 3 * cost(bytes), 3)
+        .sign(&c.key);
+    c.claim(SEEDER, vec![new_terms]).unwrap();
+}
+
+#[test]
+fn a_price_cut_applies_at_once_and_binds_no_voucher_above_it() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let bytes = 64u64 << 20;
+    c.h.advance(20).unwrap();
+    c.set_price_per_gib(PRICE / 2);
+    c.h.advance(1).unwrap();
+    // Signed at the new, lower price: accepted at once.
+    let v = c.voucher(1, SEEDER, bytes, cost(bytes) / 2, 1).sign(&c.key);
+    c.claim(SEEDER, vec![v]).unwrap();
+    assert_eq!(c.earnings(SEEDER).verified_bytes, bytes);
+    // Below even the lowest recent price: refused.
+    let under = c
+        .voucher(1, SEEDER, 2 * bytes, cost(bytes) / 2 + cost(bytes) / 4, 2)
+        .sign(&c.key);
+    assert_eq!(err(c.claim(SEEDER, vec![under])), ("channels", 16));
+    // Raised back: vouchers at the cut price are still paid within the window.
+    c.set_price_per_gib(PRICE);
+    c.h.advance(1).unwrap();
+    let at_cut = c.voucher(1, SEEDER, 2 * bytes, cost(bytes), 3).sign(&c.key);
+    c.claim(SEEDER, vec![at_cut]).unwrap();
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 2 * bytes);
 }

@@ -121,7 +121,7 @@ fn purchase(buyer: u8, id: u64, quantity: u64) -> Any {
             buyer: addr(buyer).to_string(),
             content_id: id,
             quantity,
-            max_total_price: String::new(),
+            max_total_price: u128::MAX.to_string(),
         },
     )
 }
@@ -635,7 +635,7 @@ fn subscribe(subscriber: u8, creator: u8, periods: u64) -> Any {
             subscriber: addr(subscriber).to_string(),
             creator: addr(creator).to_string(),
             periods,
-            max_total_price: String::new(),
+            max_total_price: u128::MAX.to_string(),
         },
     )
 }
@@ -995,4 +995,33 @@ fn the_registry_view_reads_terms_and_slice_count_by_root() {
     assert_eq!(terms.unwrap().content_id, id);
     assert_eq!(count, Some(3));
     assert_eq!(unknown, None);
+}
+
+#[test]
+fn purchases_and_subscriptions_must_bound_what_they_pay() {
+    // Issue 15, item 6: without max_total_price a creator could raise its price between
+    // a buyer's signature and inclusion; the bound is required.
+    let mut h = setup();
+    let id = register(&mut h, 7, &[]);
+    let mut buy = pb::MsgPurchaseAccess {
+        buyer: addr(ALICE).to_string(),
+        content_id: id,
+        quantity: 1,
+        max_total_price: String::new(),
+    };
+    let e = h
+        .exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy))
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("content", 4));
+    buy.max_total_price = "1000000000".into();
+    h.exec(addr(ALICE), &any(MSG_PURCHASE_ACCESS, &buy))
+        .unwrap();
+    let sub = pb::MsgSubscribe {
+        subscriber: addr(ALICE).to_string(),
+        creator: addr(CREATOR).to_string(),
+        periods: 1,
+        max_total_price: String::new(),
+    };
+    let e = h.exec(addr(ALICE), &any(MSG_SUBSCRIBE, &sub)).unwrap_err();
+    assert_eq!((e.codespace, e.code), ("content", 4));
 }

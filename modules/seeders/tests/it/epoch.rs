@@ -8,13 +8,16 @@ use weave_testkit::addr;
 
 use crate::*;
 
-/// S1: 100 from PAYER (100 points) and 400 from payer 5 (2·isqrt(100·400) − 100 =
-/// 300), plus 1000 from itself (nothing); S2: 200 from payer 6 (2·141 − 100 = 182).
+/// Protocol fees paid to each seeder's payers (knee 100). S1: 10_000 from PAYER
+/// (2·isqrt(100·10_000) − 100 = 1900 points) and 40_000 from payer 5 (2·2000 − 100 =
+/// 3900), plus 100_000 from itself (nothing); S2: 20_000 from payer 6 (2·1414 − 100 =
+/// 2728). The fees are large enough that the reward caps (9999 bps of the fees, all of
+/// the bond) do not bind.
 fn pay_epoch(env: &mut Env) {
-    env.pay(S1, PAYER, 100);
-    env.pay(S1, 5, 400);
-    env.pay(S1, S1, 1_000);
-    env.pay(S2, 6, 200);
+    env.pay(S1, PAYER, 10_000);
+    env.pay(S1, 5, 40_000);
+    env.pay(S1, S1, 100_000);
+    env.pay(S2, 6, 20_000);
 }
 
 #[test]
@@ -26,20 +29,20 @@ fn reputation_and_pro_rata_rewards_with_the_remainder_left_in_the_pool() {
     pay_epoch(&mut env);
     let inputs = env.epoch_inputs(S1);
     let tally = inputs.tally.clone().unwrap();
-    assert_eq!((tally.payers, tally.fees.as_str()), (2, "500"));
-    assert_eq!(inputs.bandwidth_points, "400");
+    assert_eq!((tally.payers, tally.fees.as_str()), (2, "50000"));
+    assert_eq!(inputs.bandwidth_points, "5800");
     assert_eq!((inputs.epoch, inputs.epoch_end_height), (1, 10));
     assert_eq!(inputs.payers.len(), 2);
 
     env.advance_to(10);
     env.h.take_events();
     env.h.next_block().unwrap();
-    assert_eq!(env.reputation(S1), 400);
-    assert_eq!(env.reputation(S2), 182);
+    assert_eq!(env.reputation(S1), 5_800);
+    assert_eq!(env.reputation(S2), 2_728);
     assert_eq!(env.reputation(S3), 0);
-    // 1000 × 400/582 = 687.3 → 687; 1000 × 182/582 = 312.7 → 312; 1 stays.
-    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 687);
-    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 312);
+    // 1000 × 5800/8528 = 680.1 → 680; 1000 × 2728/8528 = 319.9 → 319; 1 stays.
+    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 680);
+    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 319);
     assert_eq!(env.h.balance(&addr(S3)), FUNDS - BOND);
     assert_eq!(env.h.balance(&community_pool()), POOL - 999);
     let ended = env.events("weave.seeders.v1.EventEpochEnded");
@@ -57,14 +60,15 @@ fn reputation_and_pro_rata_rewards_with_the_remainder_left_in_the_pool() {
     assert!(inputs.payers.is_empty());
     assert_eq!((inputs.epoch, inputs.epoch_end_height), (2, 20));
 
-    // An epoch without inputs: 400 → 360, 182 → 163 (floor of 163.8); 1000 × 360/523
-    // = 688.3 → 688 and 1000 × 163/523 = 311.7 → 311.
+    // An epoch without inputs: 5800 → 5220, 2728 → 2455 (floor of 2455.2). No fees
+    // were paid this epoch, so the caps are 0 and nobody is paid: reputation alone,
+    // which self-dealing could have bought earlier, earns nothing.
     env.advance_to(20);
     env.h.next_block().unwrap();
-    assert_eq!((env.reputation(S1), env.reputation(S2)), (360, 163));
-    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 687 + 688);
-    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 312 + 311);
-    assert_eq!(env.h.balance(&community_pool()), POOL - 999 - 999);
+    assert_eq!((env.reputation(S1), env.reputation(S2)), (5_220, 2_455));
+    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 680);
+    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 319);
+    assert_eq!(env.h.balance(&community_pool()), POOL - 999);
 }
 
 #[test]
@@ -78,12 +82,13 @@ fn rewards_are_capped_by_the_pool() {
     pay_epoch(&mut env);
     let supply = env.h.supply();
     env.advance_to(11);
-    // min(50_000, 10_000): 10_000 × 400/582 = 6872.8 → 6872; × 182/582 = 3127.1 → 3127.
-    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 6_872);
-    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 3_127);
+    // min(50_000, 10_000): 10_000 × 5800/8528 = 6801.1 → 6801; × 2728/8528 = 3198.9
+    // → 3198.
+    assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 6_801);
+    assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND + 3_198);
     assert_eq!(env.h.balance(&community_pool()), 1);
     assert_eq!(env.h.supply(), supply);
-    // The next epoch has 1 to share: 1 × 360/523 = 0 — nobody is paid, 1 stays.
+    // The next epoch has 1 to share and no fees: nobody is paid, 1 stays.
     env.advance_to(21);
     assert_eq!(env.h.balance(&community_pool()), 1);
 }
@@ -95,14 +100,14 @@ fn jailed_and_unbonding_seeders_earn_no_rewards() {
         env.bond(s, BOND).unwrap();
     }
     pay_epoch(&mut env);
-    env.pay(S3, 6, 300);
+    env.pay(S3, 6, 30_000);
     // S2 starts unbonding (what it earned before still counts toward reputation); S3
     // is jailed for a bad slice.
     env.h.exec_checked(addr(S2), &unbond_msg(S2)).unwrap();
-    env.pay(S2, 7, 1_000);
+    env.pay(S2, 7, 100_000);
     crate::report::report_garbage(&mut env, S3, 0).unwrap();
     env.advance_to(11);
-    assert_eq!(env.reputation(S2), 182);
+    assert_eq!(env.reputation(S2), 2_728);
     assert!(env.reputation(S3) > 0);
     assert_eq!(env.h.balance(&addr(S1)), FUNDS - BOND + 1_000);
     assert_eq!(env.h.balance(&addr(S2)), FUNDS - BOND);

@@ -26,6 +26,7 @@ use weave_testkit::{addr, any, Harness};
 
 mod bond;
 mod epoch;
+mod farming;
 mod probe;
 mod report;
 mod wiring;
@@ -108,7 +109,8 @@ pub struct Env {
 }
 
 /// Small numbers: bond 1000 minimum, 3 seeders, 4 contents, unbonding in 20 blocks (2
-/// per block), epochs of 10 blocks paying 1000, knee 100, probes every 5 blocks
+/// per block), epochs of 10 blocks paying 1000 (each seeder at most 9999 bps of the
+/// fees its payers paid and all of its bond), knee 100, probes every 5 blocks
 /// reported 2 later, 4 challenges, jail after 2 failed rounds for 10 blocks.
 pub fn test_params() -> serde_json::Value {
     serde_json::json!({
@@ -119,6 +121,8 @@ pub fn test_params() -> serde_json::Value {
         "max_unbondings_per_block": 2,
         "epoch_blocks": 10,
         "epoch_reward": 1000,
+        "max_reward_fee_bps": 9999,
+        "max_reward_bond_bps": 10000,
         "decay_bps": 1000,
         "bandwidth_knee": 100,
         "probe_interval_blocks": 5,

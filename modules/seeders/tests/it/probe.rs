@@ -1,4 +1,5 @@
-//! Probe rounds through whole blocks: challenges, vote-extension checks, the 2/3 rule,
+//! Probe rounds through whole blocks: challenges, vote-extension checks, the verdict
+//! rule (more than a third of the whole set's power from at least two validators),
 //! jail after failures in a row, rounds applied once and pruned.
 
 use weave_kernel::ExtendedVote;
@@ -26,8 +27,9 @@ fn extension(env: &Env, vote_height: u64, v: [u8; 20], outcome: Option<ProbeOutc
 }
 
 /// Runs the probe round opened at `round_height` (a multiple of 5): opens it, has each
-/// validator (power 1) report, checks the extensions as VerifyVoteExtension would, and
-/// applies them in the block after the vote. Returns the probe results.
+/// validator (power 1, together the whole set: the block's last commit) report, checks
+/// the extensions as VerifyVoteExtension would, and applies them in the block after
+/// the vote. Returns the probe results.
 fn run_round(
     env: &mut Env,
     round_height: u64,
@@ -45,6 +47,14 @@ fn run_round(
         })
         .collect();
     env.advance_to(vote_height + 1);
+    env.h.block.last_commit = votes
+        .iter()
+        .map(|v| weave_kernel::VoteInfo {
+            validator_address: v.validator_address,
+            power: v.power,
+            signed: true,
+        })
+        .collect();
     for v in &votes {
         module
             .verify_vote_extension(
@@ -100,7 +110,7 @@ fn challenges_cover_the_active_seeders_contents() {
 }
 
 #[test]
-fn more_than_two_thirds_failing_fail_the_round_exactly_two_thirds_does_not() {
+fn more_than_a_third_failing_from_two_validators_fail_the_round_one_does_not() {
     let mut env = Env::new();
     env.bond(S1, BOND).unwrap();
     let r = run_round(
@@ -116,15 +126,15 @@ fn more_than_two_thirds_failing_fail_the_round_exactly_two_thirds_does_not() {
     assert_eq!(env.epoch_inputs(S1).tally.unwrap().probe_fails, 1);
     assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);
 
-    // Two of three is exactly two thirds: not more, so the seeder passes.
+    // One of three is a lone validator and exactly a third: the seeder passes.
     let r = run_round(
         &mut env,
         10,
-        &[(V1, Some(Failed)), (V2, Some(Failed)), (V3, Some(Passed))],
+        &[(V1, Some(Failed)), (V2, Some(Passed)), (V3, Some(Passed))],
     );
     assert_eq!(
         (r[0].get("power_probed"), r[0].get("power_failed")),
-        (Some("3"), Some("2"))
+        (Some("3"), Some("1"))
     );
     assert_eq!(passed(&r), vec![true]);
     // A pass resets the count of failures in a row.
@@ -191,7 +201,7 @@ fn failing_rounds_in_a_row_jail_and_burn() {
 fn a_round_applies_once_and_old_rounds_are_pruned() {
     let mut env = Env::new();
     env.bond(S1, BOND).unwrap();
-    let votes = [(V1, Some(Failed))];
+    let votes = [(V1, Some(Failed)), (V2, Some(Failed))];
     run_round(&mut env, 5, &votes);
     // Applying round 5 again changes nothing; an unknown round neither.
     let report = {
@@ -208,13 +218,16 @@ fn a_round_applies_once_and_old_rounds_are_pruned() {
         .h
         .with_ctx(|ctx| {
             env.module
-                .apply_probe_reports(ctx, 5, &[(V1, 1, report.clone())])
+                .apply_probe_reports(ctx, 5, &[(V1, 1, report.clone())], 1)
         })
         .unwrap();
     assert!(!again);
     let unknown = env
         .h
-        .with_ctx(|ctx| env.module.apply_probe_reports(ctx, 6, &[(V1, 1, report)]))
+        .with_ctx(|ctx| {
+            env.module
+                .apply_probe_reports(ctx, 6, &[(V1, 1, report)], 1)
+        })
         .unwrap();
     assert!(!unknown);
     assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);

@@ -25,7 +25,8 @@ fn chain(seeders_params: serde_json::Value) -> Result<(Harness, Film), TxError> 
     let splits = SplitsModule::new(bank.clone());
     let content = ContentModule::new(Arc::new(splits.keeper()));
     let channels = ChannelsModule::new(bank.clone(), Arc::new(splits.keeper()), Arc::new(Registry))
-        .with_paid_bandwidth(Arc::new(BandwidthLedger));
+        .with_paid_bandwidth(Arc::new(BandwidthLedger))
+        .with_seeders_params(Arc::new(weave_seeders::ParamsView));
     let seeders = SeedersModule::new(bank, Arc::new(Registry), Arc::new(ParamsView));
     let funded: Vec<(Address, u128)> = (1..=10).map(|n| (addr(n), FUNDS)).collect();
     let mut h = Harness::new(
@@ -119,16 +120,18 @@ fn a_claimed_voucher_feeds_the_seeders_epoch_inputs() {
             },
         )
         .unwrap();
+    // What counts is the protocol fee the payment left in the pool: 2% of the seeder's
+    // 70% (875) and of the split's 30% (375).
     assert_eq!(
         inputs.payers,
         vec![pb::PayerFee {
             payer: addr(PAYER).to_string(),
-            fee: amount.to_string(),
+            fee: (amount / 50).to_string(),
             bytes,
         }]
     );
-    // h(62_500) with knee 100: 2·isqrt(6_250_000) − 100 = 2·2500 − 100.
-    assert_eq!(inputs.bandwidth_points, "4900");
+    // h(1_250) with knee 100: 2·isqrt(125_000) − 100 = 2·353 − 100.
+    assert_eq!(inputs.bandwidth_points, "606");
     while h.block.height <= 10 {
         h.next_block().unwrap();
     }
@@ -140,7 +143,7 @@ fn a_claimed_voucher_feeds_the_seeders_epoch_inputs() {
             },
         )
         .unwrap();
-    assert_eq!(s.seeder.unwrap().reputation, "4900");
+    assert_eq!(s.seeder.unwrap().reputation, "606");
 }
 
 #[test]
@@ -149,4 +152,28 @@ fn genesis_refuses_an_unbonding_period_within_the_real_challenge_period() {
     p["unbonding_period_blocks"] = 10.into();
     let e = chain(p).err().unwrap();
     assert_eq!((e.codespace, e.code), ("seeders", 23));
+}
+
+#[test]
+fn channels_refuse_a_challenge_period_that_reaches_the_unbonding_period() {
+    // Issue 15, item 6: the seeders' unbonding period (20 in the test params) must stay
+    // above the channels challenge period, from either side.
+    let (mut h, _) = chain(test_params()).unwrap();
+    let update = |period: u64| {
+        any(
+            weave_channels::MSG_UPDATE_PARAMS,
+            &channels_pb::MsgUpdateParams {
+                authority: gov().to_string(),
+                params: Some(channels_pb::Params {
+                    seeder_share_bps: 7000,
+                    challenge_period_blocks: period,
+                    max_vouchers_per_claim: 64,
+                    max_settlements_per_block: 100,
+                }),
+            },
+        )
+    };
+    assert_eq!(code(h.exec_checked(gov(), &update(20))), ("channels", 20));
+    assert_eq!(code(h.exec_checked(gov(), &update(25))), ("channels", 20));
+    h.exec_checked(gov(), &update(19)).unwrap();
 }

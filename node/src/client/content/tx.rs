@@ -593,13 +593,29 @@ pub(crate) fn run(cmd: ContentTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             opts,
         } => {
             let key = from_key(&opts, &keyring)?;
+            // The chain requires a bound: by default the price read now, so a price
+            // rise before inclusion fails the purchase instead of overcharging.
+            let max_total_price = match max_total_price {
+                Some(p) => p,
+                None => {
+                    let url = opts.node.url(&g.home)?;
+                    let c = runtime()?.block_on(async {
+                        let channel = connect(&url).await?;
+                        fetch_content(&channel, content_id).await
+                    })?;
+                    weave_kernel::parse_amount(&c.access_price)
+                        .map_err(|e| anyhow!("access_price {:?}: {e}", c.access_price))?
+                        .checked_mul(u128::from(quantity))
+                        .ok_or_else(|| anyhow!("access_price × quantity overflows"))?
+                }
+            };
             let msg = content_msg(
                 weave_content::MSG_PURCHASE_ACCESS,
                 &pb::MsgPurchaseAccess {
                     buyer: key.address().to_string(),
                     content_id,
                     quantity,
-                    max_total_price: max_total_price.map(|p| p.to_string()).unwrap_or_default(),
+                    max_total_price: max_total_price.to_string(),
                 },
             )?;
             submit_with(&key, vec![msg], &opts, g, |s| {
@@ -677,13 +693,37 @@ pub(crate) fn run(cmd: ContentTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         } => {
             let creator = resolve_address(&creator, g)?;
             let key = from_key(&opts, &keyring)?;
+            // As for purchases: by default, the terms read now bound the payment.
+            let max_total_price = match max_total_price {
+                Some(p) => p,
+                None => {
+                    let url = opts.node.url(&g.home)?;
+                    let terms = runtime()?.block_on(async {
+                        let channel = connect(&url).await?;
+                        pb::query_client::QueryClient::new(channel)
+                            .subscription_terms(pb::QuerySubscriptionTermsRequest {
+                                creator: creator.to_string(),
+                            })
+                            .await
+                            .map_err(|s| anyhow!("{}", s.message()))
+                    })?;
+                    let terms = terms
+                        .into_inner()
+                        .terms
+                        .ok_or_else(|| anyhow!("{creator} has no subscription terms"))?;
+                    weave_kernel::parse_amount(&terms.price)
+                        .map_err(|e| anyhow!("price {:?}: {e}", terms.price))?
+                        .checked_mul(u128::from(periods))
+                        .ok_or_else(|| anyhow!("price × periods overflows"))?
+                }
+            };
             let msg = content_msg(
                 weave_content::MSG_SUBSCRIBE,
                 &pb::MsgSubscribe {
                     subscriber: key.address().to_string(),
                     creator: creator.to_string(),
                     periods,
-                    max_total_price: max_total_price.map(|p| p.to_string()).unwrap_or_default(),
+                    max_total_price: max_total_price.to_string(),
                 },
             )?;
             submit_with(&key, vec![msg], &opts, g, |s| {
