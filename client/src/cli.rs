@@ -1,81 +1,23 @@
-//! The client commands, `weaved tx` and `weaved query`, which talk to a node over gRPC.
+//! The client commands as `weaved` mounts them: `weaved tx`, `weaved query`,
+//! `weaved content` and `weaved channels`, which talk to a node over gRPC.
 //!
-//! - [`builder`] builds and signs transactions offline ([`build_signed_tx`]); the load
-//!   tool uses it too.
-//! - [`tx`] turns the `tx` flags into a signed, broadcast transaction: it looks up the
-//!   signer's account, estimates gas by simulation, computes the fee, broadcasts and
-//!   optionally waits for the block.
-//! - [`query`] answers the `query` commands.
-//! - [`splits`], [`content`], [`channels`], [`validators`], [`gov`] and [`seeders`] are
-//!   the commands of those modules;
-//!   [`content`] also holds the `weaved content` group (content keys on this machine)
-//!   and [`channels`] the `weaved channels` group (signing vouchers).
-//! - [`render`] prints results: text for humans, or one JSON document with
-//!   `--output json`.
+//! Each chain module's commands live in its own folder (`bank/`, `splits/`, ...); this
+//! file only gathers them into the `tx` and `query` groups and dispatches.
 //!
 //! Every command reaches the node through `--node` (a gRPC URL). Errors of the node come
 //! back as `Error: <status message>` and exit code 1.
 
-mod builder;
-mod channels;
-mod claimd;
-mod content;
-mod gov;
-#[cfg(test)]
-mod mock;
-mod query;
-mod render;
-mod seeders;
-mod splits;
-mod tx;
-mod validators;
-
-use std::{
-    net::{Ipv4Addr, Ipv6Addr, SocketAddr},
-    path::Path,
-    time::Duration,
-};
-
-use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{
-    query_client::QueryClient as AuthQueryClient, BaseAccount, ModuleAccount, QueryAccountRequest,
-};
-use prost::Message;
-use tonic::{
-    transport::{Channel, Endpoint},
-    Code,
-};
-use weave_kernel::Address;
 
-pub(crate) use builder::{build_signed_tx, to_any, tx_hash, SignerData};
-pub(crate) use channels::{voucher_key, voucher_public_key, ChannelsCmd};
-pub(crate) use content::ContentCmd;
-pub(crate) use tx::parse_coins;
-pub(crate) use validators::NewValidatorArgs;
-
-use crate::{
-    config::{HomeLayout, NodeConfig},
-    keys::Keyring,
-    GlobalOpts,
-};
-
-/// The gRPC endpoint used when neither `--node`, `WEAVE_NODE` nor the home's
-/// `weaved.toml` names one.
-const DEFAULT_NODE: &str = "http://127.0.0.1:9090";
-
-/// How long connecting to the node may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long one gRPC call may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::{channels::ChannelsCmd, content::ContentCmd, opts::{GlobalOpts, NodeOpts, OutputFormat}};
+use crate::{bank, channels, content, gov, query, seeders, splits, validators};
 
 /// `weaved tx ...`: build, sign and broadcast a transaction.
 #[derive(Debug, Subcommand)]
-pub(crate) enum TxCmd {
+pub enum TxCmd {
     /// Bank transactions: send and multi-send.
     #[command(subcommand)]
-    Bank(tx::BankTxCmd),
+    Bank(bank::cli::BankTxCmd),
     /// Split tables: create, update, hand over control.
     #[command(subcommand)]
     Splits(splits::SplitsTxCmd),
@@ -101,10 +43,10 @@ pub(crate) enum TxCmd {
 
 /// `weaved query ...`: read the chain's state over gRPC.
 #[derive(Debug, Subcommand)]
-pub(crate) enum QueryCmd {
+pub enum QueryCmd {
     /// Balances, total supply and parameters of the bank module.
     #[command(subcommand)]
-    Bank(query::BankQueryCmd),
+    Bank(bank::cli::BankQueryCmd),
     /// Accounts: number, sequence and public key.
     #[command(subcommand)]
     Auth(query::AuthQueryCmd),
@@ -137,160 +79,10 @@ pub(crate) enum QueryCmd {
     Tx(query::QueryTxArgs),
 }
 
-/// Where to reach a node: shared by every client command.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct NodeOpts {
-    /// The node's gRPC endpoint, e.g. `http://127.0.0.1:9090` (default: `grpc_laddr` of
-    /// `<home>/config/weaved.toml` if present, else `http://127.0.0.1:9090`)
-    #[arg(long, env = "WEAVE_NODE", value_name = "URL")]
-    pub(crate) node: Option<String>,
-}
-
-impl NodeOpts {
-    /// The gRPC URL to dial: `--node`/`WEAVE_NODE`, else the gRPC address in the home's
-    /// `weaved.toml`, else [`DEFAULT_NODE`]. A bare `host:port` gets `http://`.
-    pub(crate) fn url(&self, home: &Path) -> anyhow::Result<String> {
-        Ok(match &self.node {
-            Some(node) if node.contains("://") => node.clone(),
-            Some(node) => format!("http://{node}"),
-            None => match node_config(home)? {
-                Some(config) => format!("http://{}", dialable(config.grpc_laddr)),
-                None => DEFAULT_NODE.to_string(),
-            },
-        })
-    }
-}
-
-/// The home's node configuration, if `weaved.toml` exists.
-fn node_config(home: &Path) -> anyhow::Result<Option<NodeConfig>> {
-    let layout = HomeLayout::new(home);
-    if !layout.config_file().is_file() {
-        return Ok(None);
-    }
-    NodeConfig::load(&layout).map(Some)
-}
-
-/// A listen address as a client dials it: an unspecified IP (`0.0.0.0`, `::`) becomes
-/// loopback.
-fn dialable(mut addr: SocketAddr) -> SocketAddr {
-    if addr.ip().is_unspecified() {
-        addr.set_ip(if addr.is_ipv4() {
-            Ipv4Addr::LOCALHOST.into()
-        } else {
-            Ipv6Addr::LOCALHOST.into()
-        });
-    }
-    addr
-}
-
-/// Opens a gRPC channel to `url`, failing fast when nothing answers.
-pub(crate) async fn connect(url: &str) -> anyhow::Result<Channel> {
-    let endpoint = Endpoint::from_shared(url.to_string())
-        .with_context(|| format!("invalid node URL {url:?}"))?
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(CALL_TIMEOUT);
-    endpoint
-        .connect()
-        .await
-        .with_context(|| format!("cannot connect to node {url}"))
-}
-
-/// A gRPC error as the user sees it: the status message alone (the code's description
-/// when the message is empty).
-pub(crate) fn status_error(status: tonic::Status) -> anyhow::Error {
-    if status.message().is_empty() {
-        anyhow!("{}", status.code())
-    } else {
-        anyhow!("{}", status.message())
-    }
-}
-
-/// The type URL of a plain account.
-const BASE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.BaseAccount";
-
-/// The type URL of a module account.
-const MODULE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.ModuleAccount";
-
-/// The account at `address` (`cosmos.auth.v1beta1.Query/Account`), or `None` if the
-/// chain has never seen it.
-pub(crate) async fn query_account(
-    channel: &Channel,
-    address: &Address,
-) -> anyhow::Result<Option<BaseAccount>> {
-    let request = QueryAccountRequest {
-        address: address.to_string(),
-    };
-    let response = match AuthQueryClient::new(channel.clone()).account(request).await {
-        Ok(response) => response.into_inner(),
-        Err(status) if status.code() == Code::NotFound => return Ok(None),
-        Err(status) => return Err(status_error(status)),
-    };
-    let any = response
-        .account
-        .ok_or_else(|| anyhow!("the node returned no account for {address}"))?;
-    decode_account(&any).map(Some)
-}
-
-/// Decodes the `Any` of an account: a `BaseAccount`, or the base of a `ModuleAccount`.
-fn decode_account(any: &cosmos_sdk_proto::Any) -> anyhow::Result<BaseAccount> {
-    match any.type_url.as_str() {
-        BASE_ACCOUNT_TYPE_URL => {
-            BaseAccount::decode(any.value.as_slice()).context("decoding the account")
-        }
-        MODULE_ACCOUNT_TYPE_URL => ModuleAccount::decode(any.value.as_slice())
-            .context("decoding the module account")?
-            .base_account
-            .ok_or_else(|| anyhow!("module account without a base account")),
-        other => bail!("unsupported account type {other}"),
-    }
-}
-
-/// The account number and next sequence of `address`, which must exist on chain, for
-/// signing on `chain_id`.
-pub(crate) async fn fetch_signer_data(
-    channel: &Channel,
-    address: &Address,
-    chain_id: &str,
-) -> anyhow::Result<SignerData> {
-    let account = query_account(channel, address)
-        .await?
-        .ok_or_else(|| anyhow!("account {address} not found on chain: fund it first"))?;
-    Ok(SignerData {
-        account_number: account.account_number,
-        sequence: account.sequence,
-        chain_id: chain_id.to_string(),
-    })
-}
-
-/// An account address given on the command line: a bech32 address, or the name of a
-/// key in the key ring (whose public part is read without a passphrase).
-pub(crate) fn resolve_address(arg: &str, g: &GlobalOpts) -> anyhow::Result<Address> {
-    match arg.parse::<Address>() {
-        Ok(address) => Ok(address),
-        Err(parse_error) => {
-            let keyring = Keyring::open(&g.home, g.keyring_backend)?;
-            keyring.show(arg).map(|info| info.address).map_err(|_| {
-                anyhow!(
-                    "{arg:?} is neither an address nor a key in the {} key ring: {parse_error}",
-                    g.keyring_backend
-                )
-            })
-        }
-    }
-}
-
-/// A runtime for one command's gRPC calls.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
 /// Runs a `weaved tx` command.
-pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
-        TxCmd::Bank(cmd) => tx::run_bank(cmd, g),
+        TxCmd::Bank(cmd) => bank::cli::run_tx(cmd, g),
         TxCmd::Splits(cmd) => splits::run_tx(cmd, g),
         TxCmd::Content(cmd) => content::run_tx(cmd, g),
         TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
@@ -301,9 +93,9 @@ pub(crate) fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 /// Runs a `weaved query` command.
-pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
-        QueryCmd::Bank(cmd) => query::run_bank(cmd, g),
+        QueryCmd::Bank(cmd) => bank::cli::run_query(cmd, g),
         QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
         QueryCmd::Tx(args) => query::run_tx(args, g),
         QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
@@ -316,12 +108,12 @@ pub(crate) fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 /// Runs a `weaved content` command.
-pub(crate) fn run_content(cmd: ContentCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_content(cmd: ContentCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     content::run(cmd, g)
 }
 
 /// Runs a `weaved channels` command.
-pub(crate) fn run_channels(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_channels(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     channels::run(cmd, g)
 }
 
@@ -356,7 +148,7 @@ mod tests {
     fn send_parses_with_defaults() {
         let cli = Cli::try_parse_from(["weaved", "tx", "bank", "send", "alice", ADDR, "10uweave"])
             .unwrap();
-        let Cli::Tx(TxCmd::Bank(tx::BankTxCmd::Send {
+        let Cli::Tx(TxCmd::Bank(bank::cli::BankTxCmd::Send {
             from_key,
             to_address,
             amount,
@@ -407,7 +199,7 @@ mod tests {
             "localhost:1",
         ])
         .unwrap();
-        let Cli::Tx(TxCmd::Bank(tx::BankTxCmd::Send { opts, .. })) = cli else {
+        let Cli::Tx(TxCmd::Bank(bank::cli::BankTxCmd::Send { opts, .. })) = cli else {
             panic!("parsed as {cli:?}");
         };
         assert_eq!(opts.fees, Some(5000));
@@ -777,63 +569,5 @@ mod tests {
             }
         }
         walk(&Cli::command(), "");
-    }
-
-    #[test]
-    fn node_url_falls_back_to_the_home_config() {
-        let home = tempfile::tempdir().unwrap();
-        let none = NodeOpts { node: None };
-        assert_eq!(none.url(home.path()).unwrap(), DEFAULT_NODE);
-        let config = NodeConfig {
-            grpc_laddr: "0.0.0.0:19090".parse().unwrap(),
-            ..NodeConfig::default()
-        };
-        config.save(&HomeLayout::new(home.path())).unwrap();
-        assert_eq!(none.url(home.path()).unwrap(), "http://127.0.0.1:19090");
-        let given = NodeOpts {
-            node: Some("https://node.example:443".into()),
-        };
-        assert_eq!(given.url(home.path()).unwrap(), "https://node.example:443");
-    }
-
-    #[tokio::test]
-    async fn unknown_accounts_are_none_and_known_ones_decode() {
-        let mut state = mock::ChainState::new();
-        state.accounts.insert(ADDR.into(), (3, 9));
-        let (_chain, channel) = mock::serve(state).await;
-        let known: Address = ADDR.parse().unwrap();
-        let account = query_account(&channel, &known).await.unwrap().unwrap();
-        assert_eq!((account.account_number, account.sequence), (3, 9));
-        let signer = fetch_signer_data(&channel, &known, "test-1").await.unwrap();
-        assert_eq!(
-            signer,
-            SignerData {
-                account_number: 3,
-                sequence: 9,
-                chain_id: "test-1".into()
-            }
-        );
-
-        let unknown = Address::new([1; 20]);
-        assert!(query_account(&channel, &unknown).await.unwrap().is_none());
-        let e = fetch_signer_data(&channel, &unknown, "test-1")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            format!("account {unknown} not found on chain: fund it first")
-        );
-    }
-
-    #[tokio::test]
-    async fn a_dead_node_is_a_clear_error() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        drop(listener);
-        let e = connect(&url).await.unwrap_err();
-        assert!(
-            format!("{e:#}").starts_with(&format!("cannot connect to node {url}")),
-            "{e:#}"
-        );
     }
 }

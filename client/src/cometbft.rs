@@ -1,15 +1,17 @@
-//! Finding the CometBFT binary and editing the files of a CometBFT home.
+//! Finding the CometBFT binary and reading and editing the files of a CometBFT home
+//! (`config.toml`, `genesis.json`, the key files).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use toml_edit::DocumentMut;
 
 /// The CometBFT release Weave speaks ABCI with.
-pub(crate) const COMETBFT_VERSION: &str = "0.38.25";
+pub const COMETBFT_VERSION: &str = "0.38.25";
 
 /// Finds `cometbft`: an explicit path, `$WEAVE_COMETBFT_BIN`, `$PATH`, then the Go
 /// bin directories where `scripts/install-cometbft.sh` puts it.
-pub(crate) fn find_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
         if p.is_file() {
             return Ok(p.to_path_buf());
@@ -47,7 +49,7 @@ pub(crate) fn find_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs `cometbft <args>` to completion, failing with its output if it fails.
-pub(crate) fn run(bin: &Path, args: &[&str]) -> anyhow::Result<String> {
+pub fn run(bin: &Path, args: &[&str]) -> anyhow::Result<String> {
     let out = std::process::Command::new(bin)
         .args(args)
         .output()
@@ -64,7 +66,7 @@ pub(crate) fn run(bin: &Path, args: &[&str]) -> anyhow::Result<String> {
 }
 
 /// Warns when the binary is not the release Weave was built against.
-pub(crate) fn check_version(bin: &Path) -> anyhow::Result<()> {
+pub fn check_version(bin: &Path) -> anyhow::Result<()> {
     let v = run(bin, &["version"])?;
     let v = v.trim();
     if v != COMETBFT_VERSION {
@@ -76,41 +78,51 @@ pub(crate) fn check_version(bin: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets `section.key = value` in a TOML table (top level when `section` is empty).
-pub(crate) fn set_toml(
-    doc: &mut toml::Table,
+/// Sets `section.key = value` in a TOML document (top level when `section` is empty).
+/// The key's comments and the value's spacing and trailing comment stay as they were.
+pub fn set_toml(
+    doc: &mut DocumentMut,
     section: &str,
     key: &str,
-    value: toml::Value,
+    value: impl Into<toml_edit::Value>,
 ) -> anyhow::Result<()> {
     let table = if section.is_empty() {
-        doc
+        doc.as_table_mut()
     } else {
-        doc.entry(section.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        doc.entry(section)
+            .or_insert_with(toml_edit::table)
             .as_table_mut()
             .with_context(|| format!("[{section}] is not a table"))?
     };
-    table.insert(key.to_string(), value);
+    let mut value = value.into();
+    match table.get_mut(key).and_then(|item| item.as_value_mut()) {
+        Some(old) => {
+            *value.decor_mut() = old.decor().clone();
+            *old = value;
+        }
+        None => {
+            table.insert(key, toml_edit::Item::Value(value));
+        }
+    }
     Ok(())
 }
 
-/// Reads, edits and writes CometBFT's `config.toml`.
-pub(crate) fn edit_config(
+/// Reads, edits and writes CometBFT's `config.toml`, keeping its comments and layout.
+pub fn edit_config(
     path: &Path,
-    edit: impl FnOnce(&mut toml::Table) -> anyhow::Result<()>,
+    edit: impl FnOnce(&mut DocumentMut) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut doc: toml::Table =
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .with_context(|| format!("parsing {}", path.display()))?;
     edit(&mut doc)?;
-    std::fs::write(path, toml::to_string(&doc)?)
-        .with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, doc.to_string()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Reads, edits and writes a `genesis.json`.
-pub(crate) fn edit_genesis(
+pub fn edit_genesis(
     path: &Path,
     edit: impl FnOnce(&mut serde_json::Value) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -152,7 +164,7 @@ fn read_key_file<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<
 
 /// The ed25519 consensus public key of a CometBFT home: `pub_key` of
 /// `config/priv_validator_key.json` (only its public half is read).
-pub(crate) fn consensus_public_key(cometbft_home: &Path) -> anyhow::Result<[u8; 32]> {
+pub fn consensus_public_key(cometbft_home: &Path) -> anyhow::Result<[u8; 32]> {
     use base64::Engine as _;
     let path = cometbft_home.join("config").join("priv_validator_key.json");
     let key: PrivValidatorKey = read_key_file(&path)?;
@@ -173,7 +185,7 @@ pub(crate) fn consensus_public_key(cometbft_home: &Path) -> anyhow::Result<[u8; 
 
 /// The node id of a CometBFT home, as `cometbft show-node-id` prints it: the hex of
 /// the first 20 bytes of SHA-256 of the ed25519 public key in `config/node_key.json`.
-pub(crate) fn node_id(cometbft_home: &Path) -> anyhow::Result<String> {
+pub fn node_id(cometbft_home: &Path) -> anyhow::Result<String> {
     use base64::Engine as _;
     use sha2::{Digest, Sha256};
     let path = cometbft_home.join("config").join("node_key.json");
@@ -202,7 +214,7 @@ pub(crate) fn node_id(cometbft_home: &Path) -> anyhow::Result<String> {
 }
 
 /// The `moniker` of a CometBFT `config.toml`.
-pub(crate) fn moniker(config: &Path) -> anyhow::Result<String> {
+pub fn moniker(config: &Path) -> anyhow::Result<String> {
     let text =
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
     let doc: toml::Table =
@@ -264,5 +276,37 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         assert!(consensus_public_key(empty.path()).is_err());
         assert!(node_id(empty.path()).is_err());
+    }
+
+    #[test]
+    fn editing_config_keeps_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# The node's name.\nmoniker = \"old\"  # shown to peers\n\n\
+                        #######################################################\n\
+                        ###       RPC Server Configuration Options          ###\n\
+                        [rpc]\n\n# TCP or UNIX socket address for the RPC server.\n\
+                        laddr = \"tcp://127.0.0.1:26657\"\n";
+        std::fs::write(&path, original).unwrap();
+        edit_config(&path, |doc| {
+            set_toml(doc, "", "moniker", "node1")?;
+            set_toml(doc, "rpc", "laddr", "tcp://0.0.0.0:1")?;
+            set_toml(doc, "rpc", "max_open_connections", 0i64)?;
+            set_toml(doc, "p2p", "allow_duplicate_ip", true)
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# The node's name.\nmoniker = \"node1\"  # shown to peers\n"),
+            "{text}"
+        );
+        assert!(text.contains("###       RPC Server Configuration Options          ###\n[rpc]"));
+        assert!(text.contains(
+            "# TCP or UNIX socket address for the RPC server.\nladdr = \"tcp://0.0.0.0:1\"\n"
+        ));
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(doc["rpc"]["max_open_connections"].as_integer(), Some(0));
+        assert_eq!(doc["p2p"]["allow_duplicate_ip"].as_bool(), Some(true));
+        assert_eq!(moniker(&path).unwrap(), "node1");
     }
 }

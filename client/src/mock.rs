@@ -48,7 +48,7 @@ use weave_app::{
     tx::{decode_tx, verify_signature},
 };
 
-use super::tx_hash;
+use crate::builder::tx_hash;
 
 /// Writes an `impl` of a generated gRPC service trait whose listed methods answer
 /// `Unimplemented`, next to the methods given in full.
@@ -370,6 +370,10 @@ pub(super) async fn serve(state: ChainState) -> (MockChain, tonic::transport::Ch
         .add_service(BankQueryServer::new(chain.clone()))
         .serve_with_incoming(incoming);
     tokio::spawn(server);
-    let channel = super::connect(&url).await.unwrap();
+    let channel = tonic::transport::Endpoint::from_shared(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     (chain, channel)
 }

@@ -21,49 +21,11 @@ use weave_proto::weave::bank::v1::{
     QueryTotalSupplyRequest,
 };
 
-use super::{connect, query_account, render, resolve_address, runtime, status_error, NodeOpts};
-use crate::GlobalOpts;
+use crate::{chain::connect, chain::query_account, render, opts::resolve_address, chain::runtime, chain::status_error, opts::NodeOpts};
+use crate::opts::GlobalOpts;
 
 /// The most pages of balances `query bank balances` reads before giving up.
 const MAX_PAGES: usize = 10_000;
-
-/// `weaved query bank ...`
-#[derive(Debug, Subcommand)]
-pub(crate) enum BankQueryCmd {
-    /// The balances of an account: all denominations, or one with --denom.
-    #[command(
-        after_help = "Example:\n  weaved query bank balances weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy --denom uweave"
-    )]
-    Balances {
-        /// The account: a bech32 address, or the name of a key in the key ring.
-        address: String,
-        /// Only this denomination.
-        #[arg(long)]
-        denom: Option<String>,
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// The total supply of every denomination.
-    #[command(after_help = "Example:\n  weaved query bank total-supply --output json")]
-    TotalSupply {
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// The bank module's parameters.
-    #[command(after_help = "Example:\n  weaved query bank params")]
-    Params {
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// The address of a module account, such as `community_pool` or `fee_collector`.
-    #[command(after_help = "Example:\n  weaved query bank module-account community_pool")]
-    ModuleAccount {
-        /// The module account's name.
-        name: String,
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-}
 
 /// `weaved query auth ...`
 #[derive(Debug, Subcommand)]
@@ -104,164 +66,6 @@ where
         let channel = connect(&url).await?;
         query(channel).await
     })
-}
-
-/// Runs a `weaved query bank` command.
-pub(crate) fn run_bank(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
-    match cmd {
-        BankQueryCmd::Balances {
-            address,
-            denom,
-            node,
-        } => {
-            let address = resolve_address(&address, g)?;
-            match denom {
-                Some(denom) => {
-                    validate_denom(&denom)?;
-                    let (denom, amount) = with_channel(&node, g, |c| balance(c, address, denom))?;
-                    if g.json() {
-                        render::print_json(&json!({
-                            "address": address.to_string(),
-                            "balance": { "denom": denom, "amount": amount },
-                        }))
-                    } else {
-                        println!("{amount}{denom}");
-                        Ok(())
-                    }
-                }
-                None => {
-                    let balances = with_channel(&node, g, |c| all_balances(c, address))?;
-                    let pairs = balances.iter().map(|(d, a)| (d.as_str(), a.as_str()));
-                    if g.json() {
-                        render::print_json(&json!({
-                            "address": address.to_string(),
-                            "balances": render::coins_json(pairs),
-                        }))
-                    } else {
-                        print_coin_lines(pairs, "no balances");
-                        Ok(())
-                    }
-                }
-            }
-        }
-        BankQueryCmd::TotalSupply { node } => {
-            let supply = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .total_supply(QueryTotalSupplyRequest {})
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                Ok(response.supply)
-            })?;
-            let pairs = supply.iter().map(|c| (c.denom.as_str(), c.amount.as_str()));
-            if g.json() {
-                render::print_json(&json!({ "supply": render::coins_json(pairs) }))
-            } else {
-                print_coin_lines(pairs, "no supply");
-                Ok(())
-            }
-        }
-        BankQueryCmd::ModuleAccount { name, node } => {
-            let address = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .module_account(QueryModuleAccountRequest { name })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                Ok(response.address)
-            })?;
-            if g.json() {
-                render::print_json(&json!({ "address": address }))
-            } else {
-                println!("{address}");
-                Ok(())
-            }
-        }
-        BankQueryCmd::Params { node } => {
-            let params = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .params(QueryParamsRequest {})
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                response
-                    .params
-                    .ok_or_else(|| anyhow!("the node returned no parameters"))
-            })?;
-            if g.json() {
-                render::print_json(&json!({
-                    "params": { "send_enabled": params.send_enabled },
-                }))
-            } else {
-                println!("send_enabled: {}", params.send_enabled);
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Prints one coin per line, or `empty` when there are none.
-fn print_coin_lines<'a>(coins: impl Iterator<Item = (&'a str, &'a str)>, empty: &str) {
-    let mut any = false;
-    for (denom, amount) in coins {
-        println!("{amount}{denom}");
-        any = true;
-    }
-    if !any {
-        println!("({empty})");
-    }
-}
-
-/// One balance (`cosmos.bank.v1beta1.Query/Balance`) as `(denom, amount)`.
-async fn balance(
-    channel: Channel,
-    address: Address,
-    denom: String,
-) -> anyhow::Result<(String, String)> {
-    let request = QueryBalanceRequest {
-        address: address.to_string(),
-        denom: denom.clone(),
-    };
-    let response = CosmosBankClient::new(channel)
-        .balance(request)
-        .await
-        .map_err(status_error)?
-        .into_inner();
-    Ok(match response.balance {
-        Some(coin) => (coin.denom, coin.amount),
-        None => (denom, "0".into()),
-    })
-}
-
-/// Every balance (`cosmos.bank.v1beta1.Query/AllBalances`, all pages) as
-/// `(denom, amount)` pairs.
-async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<Vec<(String, String)>> {
-    let mut client = CosmosBankClient::new(channel);
-    let mut balances = Vec::new();
-    let mut key = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let request = QueryAllBalancesRequest {
-            address: address.to_string(),
-            pagination: Some(PageRequest {
-                key: key.clone(),
-                ..Default::default()
-            }),
-            resolve_denom: false,
-        };
-        let response = client
-            .all_balances(request)
-            .await
-            .map_err(status_error)?
-            .into_inner();
-        balances.extend(response.balances.into_iter().map(|c| (c.denom, c.amount)));
-        let next = response.pagination.map(|p| p.next_key).unwrap_or_default();
-        if next.is_empty() {
-            return Ok(balances);
-        }
-        ensure!(next != key, "the node repeated a page of balances");
-        key = next;
-    }
-    bail!("more than {MAX_PAGES} pages of balances")
 }
 
 /// Runs a `weaved query auth` command.
@@ -364,7 +168,7 @@ mod tests {
 
     #[tokio::test]
     async fn all_balances_reads_every_page() {
-        let mut state = crate::client::mock::ChainState::new();
+        let mut state = crate::mock::ChainState::new();
         let page = |pairs: &[(&str, &str)]| {
             pairs
                 .iter()
@@ -376,7 +180,7 @@ mod tests {
             page(&[("uc", "3")]),
             page(&[("uweave", "4")]),
         ];
-        let (_chain, channel) = crate::client::mock::serve(state).await;
+        let (_chain, channel) = crate::mock::serve(state).await;
         let balances = all_balances(channel, Address::new([1; 20])).await.unwrap();
         assert_eq!(
             balances,

@@ -30,15 +30,8 @@ use weave_proto::weave::{
     base::v1::Coin as WeaveCoin,
 };
 
-use super::{
-    build_signed_tx, connect, fetch_signer_data, node_config, render, resolve_address, runtime,
-    status_error, to_any, tx_hash, NodeOpts,
-};
-use crate::{
-    config::HomeLayout,
-    keys::{Keyring, SigningKey},
-    GlobalOpts,
-};
+use crate::{builder::build_signed_tx, chain::connect, chain::fetch_signer_data, render, opts::resolve_address, chain::runtime, chain::status_error, builder::to_any, builder::tx_hash, opts::NodeOpts};
+use crate::{home::{ClientConfig, HomeLayout}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// The gas limit written into the draft that `--gas auto` simulates. Simulation runs
 /// with the chain's maximum gas whatever the draft says; this only sizes the draft like
@@ -50,43 +43,6 @@ const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often `--wait` asks.
 const WAIT_INTERVAL: Duration = Duration::from_millis(500);
-
-/// `weaved tx bank ...`
-#[derive(Debug, Subcommand)]
-pub(crate) enum BankTxCmd {
-    /// Send coins from a key to an address (`/weave.bank.v1.MsgSend`).
-    #[command(
-        after_help = "Example:\n  weaved tx bank send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy 1000uweave --keyring-backend test --wait"
-    )]
-    Send {
-        /// The key that signs and pays: a key name, or the address of a key in the key
-        /// ring.
-        from_key: String,
-        /// The recipient: a bech32 address, or the name of a key in the key ring.
-        to_address: String,
-        /// What to send, e.g. `1000uweave` (several denominations: `1000uweave,5ufoo`).
-        amount: String,
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Send the same amount from a key to several addresses in one message
-    /// (`/weave.bank.v1.MsgMultiSend` with one input).
-    #[command(
-        after_help = "Example:\n  weaved tx bank multi-send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy,bob 500uweave --keyring-backend test"
-    )]
-    MultiSend {
-        /// The key that signs and pays: a key name, or the address of a key in the key
-        /// ring.
-        from_key: String,
-        /// The recipients, comma-separated: bech32 addresses or key names.
-        #[arg(value_name = "TO1,TO2,...")]
-        recipients: String,
-        /// What each recipient gets, e.g. `500uweave`.
-        amount_each: String,
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-}
 
 /// How much gas a transaction may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,70 +209,12 @@ fn parse_gas_prices(s: &str) -> Result<GasPrice, String> {
     GasPrice::parse(price)
 }
 
-/// A `/weave.bank.v1.MsgSend` from `from` to `to`.
-pub(crate) fn msg_send(from: &Address, to: &Address, amount: &Coins) -> Any {
-    to_any(
-        weave_bank::MSG_SEND,
-        &MsgSend {
-            from_address: from.to_string(),
-            to_address: to.to_string(),
-            amount: weave_coins(amount),
-        },
-    )
-}
-
-/// A `/weave.bank.v1.MsgMultiSend` paying `each` to every recipient from one input.
-fn msg_multi_send(from: &Address, recipients: &[Address], each: &Coins) -> anyhow::Result<Any> {
-    ensure!(!recipients.is_empty(), "no recipients given");
-    let count = u128::try_from(recipients.len())?;
-    let total = each
-        .iter()
-        .map(|c| {
-            c.amount
-                .checked_mul(count)
-                .map(|amount| Coin {
-                    denom: c.denom.clone(),
-                    amount,
-                })
-                .ok_or_else(|| anyhow!("{c} times {count} overflows"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let total = Coins::new(total)?;
-    Ok(to_any(
-        weave_bank::MSG_MULTI_SEND,
-        &MsgMultiSend {
-            inputs: vec![Input {
-                address: from.to_string(),
-                coins: weave_coins(&total),
-            }],
-            outputs: recipients
-                .iter()
-                .map(|to| Output {
-                    address: to.to_string(),
-                    coins: weave_coins(each),
-                })
-                .collect(),
-        },
-    ))
-}
-
-/// Coins as the wire type of Weave's messages.
-fn weave_coins(coins: &Coins) -> Vec<WeaveCoin> {
-    coins
-        .iter()
-        .map(|c| WeaveCoin {
-            denom: c.denom.clone(),
-            amount: c.amount.to_string(),
-        })
-        .collect()
-}
-
 /// The chain id to sign for: `given` (`--chain-id`), else `chain_id` of the home's
 /// `weaved.toml`.
 pub(super) fn resolve_chain_id(given: Option<&str>, g: &GlobalOpts) -> anyhow::Result<String> {
     let chain_id = match given {
         Some(id) => id.to_string(),
-        None => match node_config(&g.home)? {
+        None => match ClientConfig::load(&g.home)? {
             Some(config) => config.chain_id,
             None => bail!(
                 "--chain-id is required: there is no {} to read it from",
@@ -761,40 +659,6 @@ pub(super) fn submit_planned(
     report_with(&submitted, plan.gas == GasSetting::Auto, g.json(), &extras)
 }
 
-/// Runs a `weaved tx bank` command.
-pub(crate) fn run_bank(cmd: BankTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
-    let keyring = Keyring::open(&g.home, g.keyring_backend)?;
-    match cmd {
-        BankTxCmd::Send {
-            from_key,
-            to_address,
-            amount,
-            opts,
-        } => {
-            let to = resolve_address(&to_address, g)?;
-            let amount = parse_coins(&amount)?;
-            let key = signing_key(&from_key, &opts, &keyring)?;
-            let message = msg_send(&key.address(), &to, &amount);
-            submit(&key, vec![message], &opts, g)
-        }
-        BankTxCmd::MultiSend {
-            from_key,
-            recipients,
-            amount_each,
-            opts,
-        } => {
-            let recipients = recipients
-                .split(',')
-                .map(|r| resolve_address(r.trim(), g))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let each = parse_coins(&amount_each)?;
-            let key = signing_key(&from_key, &opts, &keyring)?;
-            let message = msg_multi_send(&key.address(), &recipients, &each)?;
-            submit(&key, vec![message], &opts, g)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxRaw};
@@ -803,10 +667,7 @@ mod tests {
     use weave_bank::BankMsg;
 
     use super::*;
-    use crate::{
-        client::mock::{self, ChainState, Rejection},
-        keys::KeyAlgo,
-    };
+    use crate::{client::mock::{self, ChainState, Rejection}, keys::KeyAlgo};
 
     fn key() -> SigningKey {
         SigningKey::from_secret_bytes(KeyAlgo::Secp256k1, &[5; 32]).unwrap()

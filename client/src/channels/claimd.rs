@@ -31,14 +31,8 @@ use weave_proto::weave::{
     sidecar::v1::{sidecar_client::SidecarClient, ForgetChannelRequest, VouchersRequest},
 };
 
-use super::{
-    connect, render, runtime, status_error, to_any,
-    tx::{from_key, sign_and_submit, TxOpts, TxPlan},
-};
-use crate::{
-    keys::{Keyring, SigningKey},
-    GlobalOpts,
-};
+use crate::{chain::connect, render, chain::runtime, chain::status_error, builder::to_any, tx::{from_key, sign_and_submit, TxOpts, TxPlan}};
+use crate::{keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// `weaved channels claim-daemon` flags.
 #[derive(Debug, clap::Args)]
@@ -148,7 +142,7 @@ impl Claimer {
                 "the node's [sidecar] payout_address is not --from: only vouchers naming --from are claimed"
             );
         }
-        let height = super::channels::latest_height(&self.channel).await?;
+        let height = crate::chain::latest_height(&self.channel).await?;
         let mut query = QueryClient::new(self.channel.clone());
         let mut channels: BTreeMap<u64, Option<pb::Channel>> = BTreeMap::new();
         let mut out = Vec::new();
@@ -323,7 +317,7 @@ impl Claimer {
 
 /// Runs `weaved channels claim-daemon`.
 pub(crate) fn run(args: ClaimDaemonArgs, g: &GlobalOpts) -> anyhow::Result<()> {
-    super::content::init_logging();
+    crate::content::init_logging();
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let key = from_key(&args.opts, &keyring)?;
     let plan = TxPlan::resolve(&args.opts, g)?.waiting();

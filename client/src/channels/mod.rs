@@ -30,6 +30,11 @@
 //! (standard base64 with padding). A file may also hold a JSON array of such objects,
 //! or lines each holding the base64 of an encoded `weave.channels.v1.SignedVoucher`.
 
+mod claimd;
+pub mod voucher;
+
+pub use voucher::{voucher_key, voucher_public_key, VOUCHER_KEY_CONTEXT};
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, ensure, Context};
@@ -48,23 +53,10 @@ use weave_kernel::Address;
 use weave_proto::weave::channels::v1::{self as pb, query_client::QueryClient};
 use zeroize::Zeroizing;
 
-use super::{
-    connect,
-    content::{next_key, parse_root, print_page, PageArgs},
-    query::with_channel,
-    render, resolve_address, runtime, splits, status_error, to_any,
-    tx::{
+use crate::{chain::{connect, latest_height}, content::{next_key, parse_root, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, splits, chain::status_error, builder::to_any, tx::{
         from_key, parse_positive, parse_uweave, resolve_chain_id, submit_with, Submitted, TxOpts,
-    },
-    NodeOpts,
-};
-use crate::{
-    keys::{Keyring, SigningKey},
-    GlobalOpts,
-};
-
-/// The BLAKE3 KDF context of the voucher key.
-pub(crate) const VOUCHER_KEY_CONTEXT: &str = "weave/voucher-key/v1";
+    }, opts::NodeOpts};
+use crate::{keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// The event that names a new channel.
 const EVENT_CHANNEL_OPENED: &str = "weave.channels.v1.EventChannelOpened";
@@ -76,21 +68,6 @@ const EVENT_VOUCHER_PAID: &str = "weave.channels.v1.EventVoucherPaid";
 const EVENT_VOUCHER_REJECTED: &str = "weave.channels.v1.EventVoucherRejected";
 /// What a claim paid for one content.
 const EVENT_CLAIM_PAID: &str = "weave.channels.v1.EventClaimPaid";
-
-/// The channel voucher key of an account: an ed25519 key whose seed is
-/// `blake3::derive_key("weave/voucher-key/v1", <the account key's 32 secret bytes>)`.
-pub(crate) fn voucher_key(key: &SigningKey) -> ed25519_consensus::SigningKey {
-    let seed = Zeroizing::new(blake3::derive_key(
-        VOUCHER_KEY_CONTEXT,
-        &key.secret_bytes()[..],
-    ));
-    ed25519_consensus::SigningKey::from(*seed)
-}
-
-/// The public half of [`voucher_key`]: what `MsgOpenChannel` registers.
-pub(crate) fn voucher_public_key(key: &SigningKey) -> [u8; 32] {
-    ed25519_consensus::VerificationKey::from(&voucher_key(key)).to_bytes()
-}
 
 /// A signed voucher in its JSON file form: both fields standard base64.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -391,7 +368,7 @@ pub(crate) enum ChannelsCmd {
     #[command(
         after_help = "Example:\n  weaved channels claim-daemon --from seeder --interval 10 --threshold 1000000 --keyring-backend test"
     )]
-    ClaimDaemon(super::claimd::ClaimDaemonArgs),
+    ClaimDaemon(claimd::ClaimDaemonArgs),
 }
 
 /// `weaved channels sign-voucher` flags.
@@ -426,21 +403,6 @@ pub(crate) struct SignVoucherArgs {
     /// `<home>/config/weaved.toml`).
     #[arg(long)]
     chain_id: Option<String>,
-}
-
-/// The height of the latest block.
-pub(super) async fn latest_height(channel: &Channel) -> anyhow::Result<u64> {
-    let block = ServiceClient::new(channel.clone())
-        .get_latest_block(GetLatestBlockRequest {})
-        .await
-        .map_err(status_error)?
-        .into_inner();
-    let height = block
-        .sdk_block
-        .and_then(|b| b.header)
-        .map(|h| h.height)
-        .ok_or_else(|| anyhow!("the node returned no latest block"))?;
-    u64::try_from(height).map_err(|_| anyhow!("the node returned height {height}"))
 }
 
 /// The value of attribute `key` among an event's attributes.
@@ -667,7 +629,7 @@ pub(crate) fn run_tx(cmd: ChannelsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 pub(crate) fn run(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ChannelsCmd::SignVoucher(args) => sign_voucher(&args, g),
-        ChannelsCmd::ClaimDaemon(args) => super::claimd::run(args, g),
+        ChannelsCmd::ClaimDaemon(args) => claimd::run(args, g),
     }
 }
 

@@ -15,10 +15,7 @@ use weave_proto::weave::{
 };
 
 use super::keys::parse_root;
-use crate::{
-    client::{query::with_channel, render, resolve_address, status_error, NodeOpts},
-    GlobalOpts,
-};
+use crate::{query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// The most pages a command reads from one listing before giving up.
 const MAX_PAGES: usize = 10_000;

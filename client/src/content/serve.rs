@@ -33,14 +33,7 @@ use super::{
     query::{all_content_of, all_pending_keys, fetch_content, fetch_sealed_key},
     tx::msg_deliver_key,
 };
-use crate::{
-    client::{
-        connect, render, runtime,
-        tx::{from_key, sign_and_submit, TxOpts, TxPlan},
-    },
-    keys::{Keyring, SigningKey},
-    GlobalOpts,
-};
+use crate::{chain::connect, render, chain::runtime, tx::{from_key, sign_and_submit, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// The most key deliveries one transaction carries.
 pub(super) const MAX_DELIVERIES_PER_TX: usize = 32;

@@ -23,14 +23,11 @@ use weave_proto::weave::sidecar::v1::{
 };
 
 use super::{
-    holder_key,
+    holder::holder_key,
     query::fetch_content,
     tx::{register_with, RegisterArgs},
 };
-use crate::{
-    client::{connect, render, runtime, status_error, NodeOpts},
-    GlobalOpts,
-};
+use crate::{chain::connect, render, chain::runtime, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// `weaved content add` flags.
 #[derive(Debug, clap::Args)]
@@ -192,7 +189,7 @@ pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             let keyring = crate::keys::Keyring::open(&g.home, g.keyring_backend)?;
             let account = keyring.signing_key(from)?;
             zeroize::Zeroizing::new(
-                crate::client::channels::voucher_key(&account)
+                crate::channels::voucher::voucher_key(&account)
                     .as_bytes()
                     .to_vec(),
             )

@@ -16,16 +16,7 @@ use super::{
     keys::{buyer_secret, load_key, meta_hash_of, root_of, save_key, sealing_context},
     query::{fetch_buyer_key, fetch_content},
 };
-use crate::{
-    client::{
-        connect, resolve_address, runtime,
-        splits::{parse_recipient, resolve_recipients, RecipientArg},
-        to_any,
-        tx::{from_key, parse_positive, parse_uweave, submit_with, TxOpts},
-    },
-    keys::Keyring,
-    GlobalOpts,
-};
+use crate::{chain::connect, opts::resolve_address, chain::runtime, splits::{parse_recipient, resolve_recipients, RecipientArg}, builder::to_any, tx::{from_key, parse_positive, parse_uweave, submit_with, TxOpts}, keys::Keyring, opts::GlobalOpts};
 
 /// The event that names a newly registered content.
 const EVENT_CONTENT_REGISTERED: &str = "weave.content.v1.EventContentRegistered";
@@ -485,7 +476,7 @@ pub(crate) fn register_with(
         Some(id) => (id, Vec::new(), String::new()),
         None => {
             let recipients = if args.recipients.is_empty() {
-                crate::client::splits::sorted_recipients(vec![(creator, weave_splits::TOTAL_BPS)])?
+                crate::splits::sorted_recipients(vec![(creator, weave_splits::TOTAL_BPS)])?
             } else {
                 resolve_recipients(&args.recipients, g)?
             };
@@ -895,7 +886,7 @@ mod tests {
                 access_price: "10".into(),
                 price_per_gib: "1".into(),
                 split_id: 0,
-                split_recipients: crate::client::splits::sorted_recipients(vec![(
+                split_recipients: crate::splits::sorted_recipients(vec![(
                     Address::new([1; 20]),
                     10_000,
                 )])
@@ -915,7 +906,7 @@ mod tests {
                 access_price: "10".into(),
                 price_per_gib: "1".into(),
                 split_id: 4,
-                split_recipients: crate::client::splits::sorted_recipients(vec![(
+                split_recipients: crate::splits::sorted_recipients(vec![(
                     Address::new([1; 20]),
                     10_000,
                 )])

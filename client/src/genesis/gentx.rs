@@ -24,10 +24,7 @@ use weave_app::{
 use weave_kernel::{Address, Any, DENOM};
 use weave_validators::{GenesisState, ValidatorsModule, ValidatorsMsg, MSG_CREATE_VALIDATOR};
 
-use crate::{
-    client::{build_signed_tx, SignerData},
-    keys::SigningKey,
-};
+use crate::{builder::build_signed_tx, builder::SignerData, keys::SigningKey};
 
 /// The gas limit of a gentx. InitChain charges gas like any block but asks no fee for
 /// it, so the limit only has to be ample: creating a validator uses a small fraction.
@@ -212,7 +209,7 @@ pub(super) mod tests {
     }
 
     pub(crate) fn create(key: &SigningKey, consensus: [u8; 32], self_bond: u128) -> Any {
-        crate::client::to_any(
+        crate::builder::to_any(
             MSG_CREATE_VALIDATOR,
             &pb::MsgCreateValidator {
                 operator: key.address().to_string(),

@@ -29,13 +29,7 @@ use weave_genesis::AppState;
 use weave_kernel::{Address, Coins, DENOM};
 
 use self::gentx::{inspect_gentx, read_gentx_dir, sign_gentx, GentxFile, GentxSummary};
-use crate::{
-    client::{parse_coins, resolve_address, NewValidatorArgs},
-    cometbft,
-    config::HomeLayout,
-    keys::Keyring,
-    GlobalOpts,
-};
+use crate::{tx::parse_coins, opts::resolve_address, validators::NewValidatorArgs, cometbft, home::HomeLayout, keys::Keyring, opts::GlobalOpts};
 
 /// The longest chain id CometBFT accepts.
 const MAX_CHAIN_ID_LEN: usize = 50;
@@ -354,7 +348,7 @@ pub(crate) fn self_bond_at_genesis(
     #[derive(clap::Parser)]
     struct Defaults {
         #[command(flatten)]
-        validator: crate::client::NewValidatorArgs,
+        validator: crate::validators::NewValidatorArgs,
     }
     let amount = self_bond.to_string();
     let args = <Defaults as clap::Parser>::try_parse_from(["init", "--amount", amount.as_str()])

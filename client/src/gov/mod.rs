@@ -30,7 +30,7 @@ use weave_proto::weave::gov::v1 as pb;
 pub(crate) use query::{run_query, GovQueryCmd};
 pub(crate) use tx::{run_tx, GovTxCmd};
 
-use super::{to_any, tx::parse_positive};
+use crate::{builder::to_any, tx::parse_positive};
 
 /// What `tx gov submit-proposal --help` says about the proposal file, as a macro
 /// so that the command's help can `concat!` it after its example.
@@ -84,7 +84,7 @@ macro_rules! proposal_file_help {
     };
 }
 
-mod query;
+pub mod query;
 mod tx;
 
 /// The module account whose address signs a passed proposal's messages.
@@ -202,7 +202,7 @@ fn check_governance_message(any: &Any) -> anyhow::Result<()> {
 
 /// The modules whose parameters a proposal can replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ParamsModule {
+pub enum ParamsModule {
     /// `weave.auth.v1` (the ante checks: gas price, limits, gas costs).
     Auth,
     /// `weave.bank.v1`.

@@ -16,14 +16,7 @@ use super::{
     any_to_json, descriptor, duration_text, message_json, option_name, percent, share_bps,
     status_name, time_text, ParamsModule, StatusArg,
 };
-use crate::{
-    client::{
-        content::{next_key, print_page, PageArgs},
-        query::with_channel,
-        render, resolve_address, status_error, NodeOpts,
-    },
-    GlobalOpts,
-};
+use crate::{content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// The ABCI query path of raw state reads.
 const STORE_KEY_PATH: &str = "/store/key";
@@ -118,7 +111,7 @@ fn abci_error(codespace: &str, code: u32, log: &str) -> anyhow::Error {
 
 /// The raw value of a state key at the latest height (`/store/key` through
 /// `cosmos.base.tendermint.v1beta1.Service/ABCIQuery`); empty when the key is absent.
-pub(super) async fn read_store_key(channel: &Channel, key: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub async fn read_store_key(channel: &Channel, key: &[u8]) -> anyhow::Result<Vec<u8>> {
     let r = TendermintClient::new(channel.clone())
         .abci_query(AbciQueryRequest {
             data: key.to_vec(),
@@ -138,7 +131,7 @@ pub(super) async fn read_store_key(channel: &Channel, key: &[u8]) -> anyhow::Res
 
 /// A module's current parameters as JSON (its `Query/Params`, decoded through the
 /// descriptors).
-pub(super) async fn current_params(
+pub async fn current_params(
     channel: &Channel,
     module: ParamsModule,
 ) -> anyhow::Result<Value> {
@@ -170,7 +163,7 @@ pub(super) async fn current_params(
 }
 
 /// The gov parameters.
-pub(super) async fn gov_params(channel: &Channel) -> anyhow::Result<pb::Params> {
+pub async fn gov_params(channel: &Channel) -> anyhow::Result<pb::Params> {
     QueryClient::new(channel.clone())
         .params(pb::QueryParamsRequest {})
         .await
@@ -775,7 +768,7 @@ mod tests {
 
     fn proposal() -> pb::Proposal {
         let spend = pb::MsgCommunityPoolSpend {
-            authority: super::super::authority().to_string(),
+            authority: crate::authority().to_string(),
             recipient: "weave1r".into(),
             amount: "5".into(),
         };
@@ -951,80 +944,6 @@ mod tests {
         };
         assert!(none.text().contains("no tally"));
         assert_eq!(none.json()["tally"], Value::Null);
-    }
-
-    /// The reads `tx gov` makes (raw state for pin_params, a module's params for
-    /// draft-proposal) against the node's gRPC server over a real application.
-    #[tokio::test]
-    async fn state_and_params_are_read_from_the_node() {
-        use std::{sync::Arc, time::Duration};
-
-        use tendermint_proto::v0_38::abci::RequestInitChain;
-        use weave_app::{store::StorageConfig, App};
-
-        let dir = tempfile::tempdir().unwrap();
-        let app = App::open(dir.path(), StorageConfig::default()).unwrap();
-        app.init_chain(RequestInitChain {
-            chain_id: "weave-test".into(),
-            initial_height: 1,
-            app_state_bytes: b"{}".to_vec().into(),
-            ..Default::default()
-        })
-        .unwrap();
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(crate::grpc::serve(
-            addr,
-            Arc::new(app),
-            "http://127.0.0.1:1".into(),
-            None,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        let url = format!("http://{addr}");
-        let mut channel = None;
-        for _ in 0..100 {
-            if let Ok(c) = crate::client::connect(&url).await {
-                channel = Some(c);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let channel = channel.expect("the server came up");
-
-        let bank = current_params(&channel, ParamsModule::Bank).await.unwrap();
-        assert_eq!(bank, json!({ "send_enabled": true }));
-        let gov = current_params(&channel, ParamsModule::Gov).await.unwrap();
-        assert_eq!(gov["min_deposit"], "10000000");
-        assert_eq!(gov_params(&channel).await.unwrap().min_deposit, "10000000");
-        for module in [
-            ParamsModule::Splits,
-            ParamsModule::Content,
-            ParamsModule::Channels,
-            ParamsModule::Validators,
-        ] {
-            let params = current_params(&channel, module).await.unwrap();
-            assert!(
-                params.as_object().is_some_and(|m| !m.is_empty()),
-                "{module:?}"
-            );
-        }
-        // Raw state: what the chain compares a pinned precondition with.
-        let raw = read_store_key(&channel, b"bank/params").await.unwrap();
-        assert!(!raw.is_empty());
-        assert!(read_store_key(&channel, b"bank/nothing-here")
-            .await
-            .unwrap()
-            .is_empty());
-        let e = read_store_key(&channel, b"").await.unwrap_err();
-        assert!(format!("{e:#}").contains("sdk:"), "{e:#}");
-
-        stop.send(()).unwrap();
-        server.await.unwrap().unwrap();
     }
 
     #[test]

@@ -15,16 +15,7 @@ use super::{
     query::{current_params, gov_params, read_store_key},
     time_text, ParamsModule, Proposal, VoteArg,
 };
-use crate::{
-    client::{
-        query::with_channel,
-        render, resolve_address, to_any,
-        tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan},
-        NodeOpts,
-    },
-    keys::Keyring,
-    GlobalOpts,
-};
+use crate::{query::with_channel, render, opts::resolve_address, builder::to_any, tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan}, opts::NodeOpts, keys::Keyring, opts::GlobalOpts};
 
 /// A new proposal.
 const EVENT_SUBMIT_PROPOSAL: &str = "weave.gov.v1.EventSubmitProposal";
@@ -533,7 +524,7 @@ mod tests {
                 vec![format!("{}/params", module.name()).into_bytes()]
             );
             // The params written are the defaults, byte for byte.
-            let back = super::super::any_to_json(
+            let back = crate::any_to_json(
                 &proposal.messages[0].type_url,
                 &proposal.messages[0].value,
             );

@@ -50,7 +50,7 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{KeyAlgo, KeyInfo};
+use super::info::{KeyAlgo, KeyInfo};
 
 /// The version written into every key file; files of other versions are refused.
 pub(super) const FORMAT_VERSION: u32 = 1;

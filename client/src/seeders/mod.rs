@@ -33,7 +33,7 @@ use weave_seeders::SeedersMsg;
 pub(crate) use query::{run_query, SeedersQueryCmd};
 pub(crate) use tx::{run_tx, SeedersTxCmd};
 
-use super::{content::parse_root, status_error, to_any};
+use crate::{content::parse_root, chain::status_error, builder::to_any};
 
 /// The bytes of a libp2p peer id written in base58 (`12D3KooW…`). Only ed25519
 /// identities are accepted, the only kind the chain takes.

@@ -11,15 +11,7 @@ use weave_proto::weave::{
 };
 
 use super::{committed_json, parse_peer_arg, peer_id_text, seeder_json, seeder_text, standing};
-use crate::{
-    client::{
-        connect,
-        content::{next_key, print_page, PageArgs},
-        query::with_channel,
-        render, resolve_address, runtime, splits, status_error, NodeOpts,
-    },
-    GlobalOpts,
-};
+use crate::{chain::connect, content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, splits, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// The order of `query seeders list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

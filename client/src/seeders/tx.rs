@@ -24,15 +24,7 @@ use super::{
     chain_code, content_roots, parse_content_ref, parse_peer_arg, peer_id_bytes, query,
     seeders_msg, ContentRef,
 };
-use crate::{
-    client::{
-        channels::format_amount,
-        connect, render, resolve_address, runtime, status_error,
-        tx::{from_key, parse_positive, sign_and_submit, submit_with, Submitted, TxOpts, TxPlan},
-    },
-    keys::{Keyring, SigningKey},
-    GlobalOpts,
-};
+use crate::{channels::format_amount, chain::connect, render, opts::resolve_address, chain::runtime, chain::status_error, tx::{from_key, parse_positive, sign_and_submit, submit_with, Submitted, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// A seeder bonded.
 const EVENT_BONDED: &str = "weave.seeders.v1.EventSeederBonded";

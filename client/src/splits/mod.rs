@@ -12,13 +12,8 @@ use weave_kernel::Address;
 use weave_proto::weave::splits::v1::{self as pb, query_client::QueryClient as SplitsQueryClient};
 use weave_splits::{SplitTable, TOTAL_BPS};
 
-use super::{
-    query::with_channel,
-    render, resolve_address, status_error, to_any,
-    tx::{from_key, parse_uweave, submit_with, TxOpts},
-    NodeOpts,
-};
-use crate::{keys::Keyring, GlobalOpts};
+use crate::{query::with_channel, render, opts::resolve_address, chain::status_error, builder::to_any, tx::{from_key, parse_uweave, submit_with, TxOpts}, opts::NodeOpts};
+use crate::{keys::Keyring, opts::GlobalOpts};
 
 /// The event that names a new split table.
 const EVENT_SPLIT_CREATED: &str = "weave.splits.v1.EventSplitCreated";

@@ -30,8 +30,8 @@ use weave_validators::ValidatorsMsg;
 pub(crate) use query::{run_query, ValidatorsQueryCmd};
 pub(crate) use tx::{run_tx, ValidatorsTxCmd};
 
-use super::{to_any, tx::parse_positive};
-use crate::{cometbft, config::HomeLayout};
+use crate::{builder::to_any, tx::parse_positive};
+use crate::{cometbft, home::HomeLayout};
 
 /// The default commission rate of a new validator: 10%.
 const DEFAULT_COMMISSION_RATE: &str = "1000";

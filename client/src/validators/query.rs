@@ -15,14 +15,7 @@ use weave_proto::weave::{
 use weave_validators::power_of;
 
 use super::time_text;
-use crate::{
-    client::{
-        content::{every_page, next_key, print_page, PageArgs},
-        query::with_channel,
-        render, resolve_address, splits, status_error, NodeOpts,
-    },
-    GlobalOpts,
-};
+use crate::{content::{every_page, next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, splits, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// A validator status to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,4 +1,6 @@
-//! `weaved load`: a load tool that measures committed transactions per second.
+//! `weave-load`: a load tool that measures committed transactions per second of a
+//! single Weave node (the `weaved` binary, run as a child process) against CometBFT's
+//! kvstore. It builds and signs its transactions with the `weave-client` library.
 //!
 //! In one run it
 //! 1. starts a fresh single-node Weave chain (a temporary home, free loopback ports)
@@ -20,6 +22,9 @@
 //! second: the vouchers the chain accepted (the sum of the lanes' last nonces, read
 //! back after the run) over the same span.
 
+// Wall-clock time and floats are fine here: this measures, it is not the state machine.
+#![allow(clippy::disallowed_methods)]
+
 use std::{
     io::{Read, Write},
     net::TcpStream,
@@ -34,28 +39,33 @@ use serde_json::json;
 use tendermint_rpc::{Client, HttpClient};
 use weave_genesis::AppState;
 
-use crate::{
-    client::{build_signed_tx, to_any, voucher_key, voucher_public_key, SignerData},
+use clap::Parser;
+use weave_client::{
+    builder::{build_signed_tx, to_any, SignerData},
+    channels::{voucher_key, voucher_public_key},
     cometbft::{self, set_toml},
     keys::{KeyAlgo, SigningKey},
-    GlobalOpts,
+    opts::OutputFormat,
 };
 
-/// What `weaved load` sends to the Weave chain.
+/// What `weave-load` sends to the Weave chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Workload {
+enum Workload {
     /// Bank sends of 1 uweave.
     Bank,
     /// Channel claims, each carrying --vouchers-per-claim vouchers.
     Claims,
 }
 
-/// `weaved load` arguments.
-#[derive(Debug, clap::Args)]
+/// `weave-load` arguments.
+#[derive(Debug, Parser)]
 #[command(
-    after_help = "Example:\n  weaved load --txs 20000 --accounts 100\n  weaved load --workload claims --txs 2000 --accounts 50 --vouchers-per-claim 50 --skip-kvstore"
+    name = "weave-load",
+    version,
+    about = "Load-test a Weave node with signed transactions and compare with CometBFT's kvstore",
+    after_help = "Example:\n  weave-load --txs 20000 --accounts 100\n  weave-load --workload claims --txs 2000 --accounts 50 --vouchers-per-claim 50 --skip-kvstore"
 )]
-pub(crate) struct LoadArgs {
+struct LoadArgs {
     /// What to send: bank sends, or channel claims carrying vouchers.
     #[arg(long, value_enum, default_value = "bank")]
     workload: Workload,
@@ -94,6 +104,38 @@ pub(crate) struct LoadArgs {
     /// The cometbft binary.
     #[arg(long)]
     cometbft_bin: Option<PathBuf>,
+    /// The weaved binary (default: `weaved` next to this program, else on `PATH`).
+    #[arg(long, env = "WEAVE_WEAVED_BIN")]
+    weaved_bin: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    output: OutputFormat,
+}
+
+/// The `weaved` to run: `--weaved-bin`, else the one built next to this program
+/// (`target/<profile>/weaved`), else `weaved` on `PATH`.
+fn find_weaved(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        anyhow::ensure!(p.is_file(), "weaved binary {} does not exist", p.display());
+        return Ok(p.to_path_buf());
+    }
+    let sibling = std::env::current_exe()?.with_file_name("weaved");
+    if sibling.is_file() {
+        return Ok(sibling);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join("weaved"))
+        .find(|p| p.is_file())
+        .context("weaved was not found next to weave-load or on PATH; build it (`cargo build --release -p weaved`) or pass --weaved-bin")
+}
+
+fn main() {
+    if let Err(e) = run(LoadArgs::parse()) {
+        eprintln!("Error: {e:#}");
+        std::process::exit(1);
+    }
 }
 
 /// What one chain achieved.
@@ -166,41 +208,41 @@ fn tune_cometbft(
     ports: &Ports,
     proxy_app: Option<&str>,
 ) -> anyhow::Result<()> {
-    use toml::Value;
+    use toml_edit::Value;
     cometbft::edit_config(config, |doc| {
         if let Some(p) = proxy_app {
-            set_toml(doc, "", "proxy_app", Value::String(p.into()))?;
+            set_toml(doc, "", "proxy_app", Value::from(p))?;
         }
         set_toml(
             doc,
             "rpc",
             "laddr",
-            Value::String(format!("tcp://127.0.0.1:{}", ports.rpc)),
+            Value::from(format!("tcp://127.0.0.1:{}", ports.rpc)),
         )?;
         set_toml(
             doc,
             "p2p",
             "laddr",
-            Value::String(format!("tcp://127.0.0.1:{}", ports.p2p)),
+            Value::from(format!("tcp://127.0.0.1:{}", ports.p2p)),
         )?;
         set_toml(
             doc,
             "consensus",
             "timeout_commit",
-            Value::String(args.timeout_commit.clone()),
+            Value::from(args.timeout_commit.clone()),
         )?;
         set_toml(
             doc,
             "mempool",
             "size",
-            Value::Integer(args.mempool_size as i64),
+            Value::from(i64::try_from(args.mempool_size)?),
         )?;
-        set_toml(doc, "rpc", "max_open_connections", Value::Integer(0))?;
+        set_toml(doc, "rpc", "max_open_connections", Value::from(0i64))?;
         set_toml(
             doc,
             "tx_index",
             "indexer",
-            Value::String(args.tx_index.clone()),
+            Value::from(args.tx_index.clone()),
         )?;
         Ok(())
     })
@@ -434,12 +476,12 @@ async fn measure(
     })
 }
 
-pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+fn run(args: LoadArgs) -> anyhow::Result<()> {
     if args.accounts == 0 || args.txs == 0 || args.connections == 0 {
         bail!("--txs, --accounts and --connections must be positive");
     }
     let bin = cometbft::find_binary(args.cometbft_bin.as_deref())?;
-    let weaved = std::env::current_exe()?;
+    let weaved = find_weaved(args.weaved_bin.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -622,7 +664,7 @@ pub(crate) fn run(args: LoadArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             0.0
         }
     });
-    if g.json() {
+    if args.output == OutputFormat::Json {
         let one = |m: &Measured| json!({"committed": m.committed, "seconds": m.seconds, "blocks": m.blocks, "rejected": m.rejected, "tps": m.tps()});
         let mut doc = json!({
             "workload": if claims { "claims" } else { "bank" },

@@ -1,0 +1,70 @@
+//! Typed queries of the bank module over gRPC (`cosmos.bank.v1beta1.Query`).
+
+use anyhow::{bail, ensure};
+use cosmos_sdk_proto::cosmos::{
+    bank::v1beta1::{
+        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest,
+        QueryBalanceRequest,
+    },
+    base::query::v1beta1::PageRequest,
+};
+use tonic::transport::Channel;
+use weave_kernel::Address;
+
+use crate::chain::status_error;
+
+/// How many pages a listing may take before the client gives up.
+const MAX_PAGES: usize = 10_000;
+
+/// One balance (`cosmos.bank.v1beta1.Query/Balance`) as `(denom, amount)`.
+pub async fn balance(
+    channel: Channel,
+    address: Address,
+    denom: String,
+) -> anyhow::Result<(String, String)> {
+    let request = QueryBalanceRequest {
+        address: address.to_string(),
+        denom: denom.clone(),
+    };
+    let response = CosmosBankClient::new(channel)
+        .balance(request)
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(match response.balance {
+        Some(coin) => (coin.denom, coin.amount),
+        None => (denom, "0".into()),
+    })
+}
+
+/// Every balance (`cosmos.bank.v1beta1.Query/AllBalances`, all pages) as
+/// `(denom, amount)` pairs.
+pub async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<Vec<(String, String)>> {
+    let mut client = CosmosBankClient::new(channel);
+    let mut balances = Vec::new();
+    let mut key = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let request = QueryAllBalancesRequest {
+            address: address.to_string(),
+            pagination: Some(PageRequest {
+                key: key.clone(),
+                ..Default::default()
+            }),
+            resolve_denom: false,
+        };
+        let response = client
+            .all_balances(request)
+            .await
+            .map_err(status_error)?
+            .into_inner();
+        balances.extend(response.balances.into_iter().map(|c| (c.denom, c.amount)));
+        let next = response.pagination.map(|p| p.next_key).unwrap_or_default();
+        if next.is_empty() {
+            return Ok(balances);
+        }
+        ensure!(next != key, "the node repeated a page of balances");
+        key = next;
+    }
+    bail!("more than {MAX_PAGES} pages of balances")
+}
+
