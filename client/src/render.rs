@@ -163,8 +163,20 @@ pub(super) fn failure(response: &TxResponse) -> String {
     )
 }
 
+/// Basis points as a percentage with two decimals: `2500` is `25.00%`.
+pub fn percent(bps: u32) -> String {
+    format!("{}.{:02}%", bps / 100, bps % 100)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn percentages_have_two_decimals() {
+        assert_eq!(super::percent(2500), "25.00%");
+        assert_eq!(super::percent(1), "0.01%");
+        assert_eq!(super::percent(10_000), "100.00%");
+    }
+
     use cosmos_sdk_proto::cosmos::tx::v1beta1::TxBody;
     use tendermint_proto::abci::EventAttribute;
 

@@ -812,7 +812,7 @@ pub(crate) fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result
                 format!(
                     "seeder_share_bps: {} ({})\nchallenge_period_blocks: {}\nmax_vouchers_per_claim: {}\nmax_settlements_per_block: {}",
                     p.seeder_share_bps,
-                    splits::percent(p.seeder_share_bps),
+                    crate::render::percent(p.seeder_share_bps),
                     p.challenge_period_blocks,
                     p.max_vouchers_per_claim,
                     p.max_settlements_per_block

@@ -266,7 +266,7 @@ fn params_json(p: &pb::Params) -> Value {
 
 /// The parameters as text, with units.
 fn params_text(p: &pb::Params) -> String {
-    let bps = |name: &str, v: u32| format!("{name}: {v} ({})", splits::percent(v));
+    let bps = |name: &str, v: u32| format!("{name}: {v} ({})", crate::render::percent(v));
     [
         format!("min_bond: {}uweave", p.min_bond),
         format!("max_seeders: {}", p.max_seeders),

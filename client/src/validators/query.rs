@@ -279,7 +279,7 @@ fn validator_line(v: &pb::Validator) -> String {
         standing(v),
         v.tokens,
         power(v),
-        splits::percent(rate),
+        crate::render::percent(rate),
         moniker
     )
 }
@@ -313,9 +313,9 @@ fn validator_text(v: &pb::Validator) -> String {
         ),
         format!(
             "commission: {} (max {}, max change {})",
-            splits::percent(c.rate_bps),
-            splits::percent(c.max_rate_bps),
-            splits::percent(c.max_change_rate_bps)
+            crate::render::percent(c.rate_bps),
+            crate::render::percent(c.max_rate_bps),
+            crate::render::percent(c.max_change_rate_bps)
         ),
         format!("min_self_delegation: {}uweave", v.min_self_delegation),
     ]);
@@ -695,18 +695,18 @@ pub(crate) fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Resu
                     format!(
                         "min_signed_per_window_bps: {} ({})",
                         p.min_signed_per_window_bps,
-                        splits::percent(p.min_signed_per_window_bps)
+                        crate::render::percent(p.min_signed_per_window_bps)
                     ),
                     format!("downtime_jail_seconds: {}", p.downtime_jail_seconds),
                     format!(
                         "slash_fraction_double_sign_bps: {} ({})",
                         p.slash_fraction_double_sign_bps,
-                        splits::percent(p.slash_fraction_double_sign_bps)
+                        crate::render::percent(p.slash_fraction_double_sign_bps)
                     ),
                     format!(
                         "slash_fraction_downtime_bps: {} ({})",
                         p.slash_fraction_downtime_bps,
-                        splits::percent(p.slash_fraction_downtime_bps)
+                        crate::render::percent(p.slash_fraction_downtime_bps)
                     ),
                 ]
                 .join("\n"),
