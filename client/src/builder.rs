@@ -23,13 +23,13 @@ use crate::keys::SigningKey;
 /// What a signature binds besides the transaction itself: the signer's account number
 /// and sequence, and the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SignerData {
+pub struct SignerData {
     /// The account number the chain assigned to the signer.
-    pub(crate) account_number: u64,
+    pub account_number: u64,
     /// The signer's next sequence (the number of transactions it has sent).
-    pub(crate) sequence: u64,
+    pub sequence: u64,
     /// The chain id, as in the genesis.
-    pub(crate) chain_id: String,
+    pub chain_id: String,
 }
 
 /// Builds and signs a transaction with one signer, who also pays the fee, and returns
@@ -39,7 +39,7 @@ pub(crate) struct SignerData {
 /// transaction needs it; later ones may carry it). The fee is `fee_uweave` in the base
 /// denomination; a zero fee is sent as an empty coin list. `timeout_height` 0 means no
 /// timeout.
-pub(crate) fn build_signed_tx(
+pub fn build_signed_tx(
     key: &SigningKey,
     messages: Vec<Any>,
     signer: &SignerData,
@@ -103,12 +103,12 @@ pub(crate) fn build_signed_tx(
 
 /// The hash of a transaction as CometBFT and `GetTx` name it: SHA-256 of its bytes in
 /// upper-case hex.
-pub(crate) fn tx_hash(tx_bytes: &[u8]) -> String {
+pub fn tx_hash(tx_bytes: &[u8]) -> String {
     hex::encode_upper(Sha256::digest(tx_bytes))
 }
 
 /// Wraps a protobuf message into the `Any` a `TxBody` carries.
-pub(crate) fn to_any(type_url: &str, message: &impl Message) -> Any {
+pub fn to_any(type_url: &str, message: &impl Message) -> Any {
     Any {
         type_url: type_url.to_string(),
         value: message.encode_to_vec(),

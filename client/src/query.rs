@@ -29,7 +29,7 @@ const MAX_PAGES: usize = 10_000;
 
 /// `weaved query auth ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum AuthQueryCmd {
+pub enum AuthQueryCmd {
     /// An account: its number, sequence and public key.
     #[command(
         after_help = "Example:\n  weaved query auth account weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy"
@@ -44,7 +44,7 @@ pub(crate) enum AuthQueryCmd {
 
 /// `weaved query tx HASH`
 #[derive(Debug, clap::Args)]
-pub(crate) struct QueryTxArgs {
+pub struct QueryTxArgs {
     /// The transaction hash: 64 hex digits (SHA-256 of the transaction bytes).
     hash: String,
     #[command(flatten)]
@@ -52,7 +52,7 @@ pub(crate) struct QueryTxArgs {
 }
 
 /// Connects to the node of `node` and runs `query` on the channel.
-pub(super) fn with_channel<T, F, Fut>(
+pub fn with_channel<T, F, Fut>(
     node: &NodeOpts,
     g: &GlobalOpts,
     query: F,
@@ -69,7 +69,7 @@ where
 }
 
 /// Runs a `weaved query auth` command.
-pub(crate) fn run_auth(cmd: AuthQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_auth(cmd: AuthQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         AuthQueryCmd::Account { address, node } => {
             let address = resolve_address(&address, g)?;
@@ -128,7 +128,7 @@ fn normalize_hash(hash: &str) -> anyhow::Result<String> {
 }
 
 /// Runs `weaved query tx`.
-pub(crate) fn run_tx(args: QueryTxArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(args: QueryTxArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let hash = normalize_hash(&args.hash)?;
     let response = with_channel(&args.node, g, |c| async move {
         let response = ServiceClient::new(c)

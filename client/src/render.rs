@@ -10,14 +10,14 @@ use tendermint_proto::abci::Event;
 const TX_TYPE_URL: &str = "/cosmos.tx.v1beta1.Tx";
 
 /// Prints one JSON document on stdout.
-pub(super) fn print_json(value: &Value) -> anyhow::Result<()> {
+pub fn print_json(value: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }
 
 /// A coin list as JSON: `[{"denom": "uweave", "amount": "1000"}]` (amounts stay
 /// strings: they may exceed 2^53).
-pub(super) fn coins_json<'a>(coins: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+pub fn coins_json<'a>(coins: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
     Value::Array(
         coins
             .into_iter()
@@ -73,7 +73,7 @@ fn memo(tx: Option<&Tx>) -> Option<&str> {
 
 /// A `TxResponse` (from `BroadcastTx` or `GetTx`) as JSON. Messages and memo appear
 /// when the transaction itself is known.
-pub(super) fn tx_response_json(response: &TxResponse, tx: Option<&Tx>) -> Value {
+pub fn tx_response_json(response: &TxResponse, tx: Option<&Tx>) -> Value {
     let mut value = json!({
         "txhash": response.txhash,
         "height": response.height,
@@ -99,7 +99,7 @@ pub(super) fn tx_response_json(response: &TxResponse, tx: Option<&Tx>) -> Value 
 }
 
 /// A broadcast response as text: hash, code and log.
-pub(super) fn broadcast_text(response: &TxResponse) -> String {
+pub fn broadcast_text(response: &TxResponse) -> String {
     let mut out = format!("txhash: {}\ncode: {}\n", response.txhash, response.code);
     if !response.codespace.is_empty() {
         out.push_str(&format!("codespace: {}\n", response.codespace));
@@ -109,7 +109,7 @@ pub(super) fn broadcast_text(response: &TxResponse) -> String {
 }
 
 /// A transaction in a block as text: hash, height, result, gas, messages and events.
-pub(super) fn tx_result_text(response: &TxResponse, tx: Option<&Tx>) -> String {
+pub fn tx_result_text(response: &TxResponse, tx: Option<&Tx>) -> String {
     let mut lines = vec![
         format!("txhash: {}", response.txhash),
         format!("height: {}", response.height),
@@ -151,7 +151,7 @@ pub(super) fn tx_result_text(response: &TxResponse, tx: Option<&Tx>) -> String {
 }
 
 /// Why a transaction failed, in one line: `codespace bank, code 5: insufficient funds`.
-pub(super) fn failure(response: &TxResponse) -> String {
+pub fn failure(response: &TxResponse) -> String {
     let codespace = if response.codespace.is_empty() {
         "(none)"
     } else {

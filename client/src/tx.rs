@@ -46,7 +46,7 @@ const WAIT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// How much gas a transaction may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GasSetting {
+pub enum GasSetting {
     /// Simulate the transaction and scale the gas it used by `--gas-adjustment`.
     Auto,
     /// This many units.
@@ -56,7 +56,7 @@ pub(crate) enum GasSetting {
 /// A decimal factor with up to six places, such as `1.3`, applied to gas with
 /// rounding up. It reuses the chain's fixed-point gas price arithmetic: no floats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct GasAdjustment(GasPrice);
+pub struct GasAdjustment(GasPrice);
 
 impl GasAdjustment {
     /// ceil(`gas` × factor), at least 1 and at most `u64::MAX`.
@@ -69,7 +69,7 @@ impl GasAdjustment {
 
 /// How `BroadcastTx` waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum BroadcastModeArg {
+pub enum BroadcastModeArg {
     /// Return after CheckTx accepted or rejected the transaction.
     Sync,
     /// Return as soon as the node has the transaction, before CheckTx.
@@ -88,45 +88,45 @@ impl BroadcastModeArg {
 
 /// Flags shared by every `weaved tx` command.
 #[derive(Debug, Clone, clap::Args)]
-pub(crate) struct TxOpts {
+pub struct TxOpts {
     #[command(flatten)]
-    pub(crate) node: NodeOpts,
+    pub node: NodeOpts,
     /// The chain id to sign for (default: `chain_id` of `<home>/config/weaved.toml`)
     #[arg(long)]
-    pub(crate) chain_id: Option<String>,
+    pub chain_id: Option<String>,
     /// The key that signs (a key name). The splits and content commands need it; `tx
     /// bank` takes FROM_KEY, which it must agree with when both are given.
     #[arg(long, value_name = "KEY")]
-    pub(crate) from: Option<String>,
+    pub from: Option<String>,
     /// The fee, e.g. `5000uweave` (default: ceil(gas × `--gas-prices`))
     #[arg(long, value_parser = parse_fee, value_name = "COIN", conflicts_with = "gas_prices")]
-    pub(crate) fees: Option<u128>,
+    pub fees: Option<u128>,
     /// The gas limit: a number, or `auto` to simulate the transaction and multiply the
     /// gas it used by --gas-adjustment.
     #[arg(long, default_value = "auto", value_parser = parse_gas)]
-    pub(crate) gas: GasSetting,
+    pub gas: GasSetting,
     /// What `--gas auto` multiplies the simulated gas by.
     #[arg(long, default_value = "1.3", value_parser = parse_gas_adjustment)]
-    pub(crate) gas_adjustment: GasAdjustment,
+    pub gas_adjustment: GasAdjustment,
     /// The price of gas when the fee is computed, in uweave per unit.
     #[arg(long, default_value = "0.025uweave", value_parser = parse_gas_prices)]
-    pub(crate) gas_prices: GasPrice,
+    pub gas_prices: GasPrice,
     /// A note carried in the transaction.
     #[arg(long, default_value = "")]
-    pub(crate) memo: String,
+    pub memo: String,
     /// The last block height that may include the transaction; 0 for none.
     #[arg(long, default_value_t = 0)]
-    pub(crate) timeout_height: u64,
+    pub timeout_height: u64,
     /// Skip confirmation (accepted for compatibility; weaved never asks).
     #[arg(long, short = 'y')]
-    pub(crate) yes: bool,
+    pub yes: bool,
     /// Return after CheckTx (`sync`) or at once (`async`).
     #[arg(long, value_enum, default_value = "sync")]
-    pub(crate) broadcast_mode: BroadcastModeArg,
+    pub broadcast_mode: BroadcastModeArg,
     /// Wait until the transaction is in a block (at most 30 s), print its result and
     /// fail if it failed.
     #[arg(long)]
-    pub(crate) wait: bool,
+    pub wait: bool,
 }
 
 /// Splits `1000uweave` into its amount and denomination.
@@ -144,7 +144,7 @@ fn split_coin(s: &str) -> Result<Coin, String> {
 
 /// Parses an amount of uweave, as a plain number (`1000`) or a coin (`1000uweave`).
 /// Zero is accepted; whether it means anything is the message's business.
-pub(super) fn parse_uweave(s: &str) -> Result<u128, String> {
+pub fn parse_uweave(s: &str) -> Result<u128, String> {
     let s = s.trim();
     let digits = s.strip_suffix(DENOM).unwrap_or(s);
     weave_kernel::parse_amount(digits)
@@ -152,7 +152,7 @@ pub(super) fn parse_uweave(s: &str) -> Result<u128, String> {
 }
 
 /// Parses a positive amount of uweave (a price, a tip, a deposit).
-pub(super) fn parse_positive(s: &str) -> Result<u128, String> {
+pub fn parse_positive(s: &str) -> Result<u128, String> {
     match parse_uweave(s)? {
         0 => Err(format!("the amount must be positive, got {s:?}")),
         v => Ok(v),
@@ -160,7 +160,7 @@ pub(super) fn parse_positive(s: &str) -> Result<u128, String> {
 }
 
 /// Parses `1000uweave` or `1000uweave,5ufoo`: positive amounts, distinct denominations.
-pub(crate) fn parse_coins(s: &str) -> anyhow::Result<Coins> {
+pub fn parse_coins(s: &str) -> anyhow::Result<Coins> {
     let coins = s
         .split(',')
         .map(split_coin)
@@ -211,7 +211,7 @@ fn parse_gas_prices(s: &str) -> Result<GasPrice, String> {
 
 /// The chain id to sign for: `given` (`--chain-id`), else `chain_id` of the home's
 /// `weaved.toml`.
-pub(super) fn resolve_chain_id(given: Option<&str>, g: &GlobalOpts) -> anyhow::Result<String> {
+pub fn resolve_chain_id(given: Option<&str>, g: &GlobalOpts) -> anyhow::Result<String> {
     let chain_id = match given {
         Some(id) => id.to_string(),
         None => match ClientConfig::load(&g.home)? {
@@ -228,7 +228,7 @@ pub(super) fn resolve_chain_id(given: Option<&str>, g: &GlobalOpts) -> anyhow::R
 
 /// Everything needed to sign and broadcast, resolved from the flags and the home.
 #[derive(Debug, Clone)]
-pub(super) struct TxPlan {
+pub struct TxPlan {
     /// The chain to sign for.
     chain_id: String,
     /// The fee given with `--fees`.
@@ -254,7 +254,7 @@ pub(super) struct TxPlan {
 
 impl TxPlan {
     /// Resolves the flags; the chain id falls back to the home's `weaved.toml`.
-    pub(super) fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
+    pub fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
         let chain_id = resolve_chain_id(opts.chain_id.as_deref(), g)?;
         Ok(Self {
             chain_id,
@@ -271,7 +271,7 @@ impl TxPlan {
     }
 
     /// The same plan, adding `margin` gas to a `--gas auto` estimate.
-    pub(super) fn with_gas_margin(self, margin: u64) -> Self {
+    pub fn with_gas_margin(self, margin: u64) -> Self {
         Self {
             gas_margin: margin,
             ..self
@@ -280,7 +280,7 @@ impl TxPlan {
 
     /// The same plan, waiting for every transaction to be in a block whatever
     /// `--wait` said.
-    pub(super) fn waiting(self) -> Self {
+    pub fn waiting(self) -> Self {
         Self {
             wait: Some((WAIT_TIMEOUT, WAIT_INTERVAL)),
             ..self
@@ -301,9 +301,9 @@ impl TxPlan {
 
 /// A signed transaction after broadcast.
 #[derive(Debug, Clone)]
-pub(super) struct Submitted {
+pub struct Submitted {
     /// Its hash.
-    pub(super) hash: String,
+    pub hash: String,
     /// The gas limit it carries.
     gas_limit: u64,
     /// The fee it pays, in uweave.
@@ -317,13 +317,13 @@ pub(super) struct Submitted {
 impl Submitted {
     /// Like [`Submitted::event_attribute`], for an attribute that holds an id or a
     /// height, so that JSON output shows it as a number.
-    pub(super) fn event_number(&self, event_type: &str, key: &str) -> Option<u64> {
+    pub fn event_number(&self, event_type: &str, key: &str) -> Option<u64> {
         self.event_attribute(event_type, key)?.parse().ok()
     }
 
     /// The value of attribute `key` of the first event of type `event_type` the
     /// transaction emitted in its block; `None` before inclusion or if there is none.
-    pub(super) fn event_attribute(&self, event_type: &str, key: &str) -> Option<String> {
+    pub fn event_attribute(&self, event_type: &str, key: &str) -> Option<String> {
         self.included
             .as_ref()?
             .tx_response
@@ -338,7 +338,7 @@ impl Submitted {
 
     /// The attributes, as `(key, value)` pairs, of every event of type `event_type`
     /// the transaction emitted in its block, in order; empty before inclusion.
-    pub(super) fn events(&self, event_type: &str) -> Vec<Vec<(String, String)>> {
+    pub fn events(&self, event_type: &str) -> Vec<Vec<(String, String)>> {
         let Some(response) = self.included.as_ref().and_then(|i| i.tx_response.as_ref()) else {
             return Vec::new();
         };
@@ -357,13 +357,13 @@ impl Submitted {
 
     /// Whether the transaction is known to be in a block (with `--wait`), whatever its
     /// result.
-    pub(super) fn is_included(&self) -> bool {
+    pub fn is_included(&self) -> bool {
         self.included.is_some()
     }
 
     /// Whether the transaction is known to have failed: refused by CheckTx, or failed
     /// in its block. The error reads as `report` prints it.
-    pub(super) fn outcome(&self) -> anyhow::Result<()> {
+    pub fn outcome(&self) -> anyhow::Result<()> {
         if let Some(included) = &self.included {
             let response = included
                 .tx_response
@@ -392,7 +392,7 @@ impl Submitted {
 
 /// Signs `messages` with `key` as `plan` says, broadcasts them and, if asked, waits for
 /// the block.
-pub(super) async fn sign_and_submit(
+pub async fn sign_and_submit(
     channel: &Channel,
     plan: &TxPlan,
     key: &SigningKey,
@@ -543,7 +543,7 @@ fn text_value(value: &Value) -> String {
 /// [`report`], adding `extras` (such as the id a transaction created) to what is
 /// printed when the transaction succeeded: `key: value` lines in text, fields of the
 /// document in JSON.
-pub(super) fn report_with(
+pub fn report_with(
     submitted: &Submitted,
     estimated: bool,
     json: bool,
@@ -611,7 +611,7 @@ fn signing_key(from_key: &str, opts: &TxOpts, keyring: &Keyring) -> anyhow::Resu
 
 /// The key named by `--from`, which the module commands require (they have no
 /// FROM_KEY argument).
-pub(super) fn from_key(opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
+pub fn from_key(opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
     let from = opts
         .from
         .as_deref()
@@ -631,7 +631,7 @@ fn submit(
 
 /// [`submit`], reporting the `extras` that `extras` reads off the submitted
 /// transaction (its events, once it is in a block).
-pub(super) fn submit_with(
+pub fn submit_with(
     key: &SigningKey,
     messages: Vec<Any>,
     opts: &TxOpts,
@@ -642,7 +642,7 @@ pub(super) fn submit_with(
 }
 
 /// [`submit_with`] for a plan already resolved (and perhaps adjusted) from `opts`.
-pub(super) fn submit_planned(
+pub fn submit_planned(
     key: &SigningKey,
     messages: Vec<Any>,
     plan: TxPlan,

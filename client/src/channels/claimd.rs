@@ -36,7 +36,7 @@ use crate::{keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// `weaved channels claim-daemon` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ClaimDaemonArgs {
+pub struct ClaimDaemonArgs {
     /// Seconds between passes (each reads the node's vouchers and the chain).
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     interval: u64,
@@ -316,7 +316,7 @@ impl Claimer {
 }
 
 /// Runs `weaved channels claim-daemon`.
-pub(crate) fn run(args: ClaimDaemonArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(args: ClaimDaemonArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     crate::content::init_logging();
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let key = from_key(&args.opts, &keyring)?;

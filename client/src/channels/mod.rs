@@ -30,7 +30,7 @@
 //! (standard base64 with padding). A file may also hold a JSON array of such objects,
 //! or lines each holding the base64 of an encoded `weave.channels.v1.SignedVoucher`.
 
-mod claimd;
+pub mod claimd;
 pub mod voucher;
 
 pub use voucher::{voucher_key, voucher_public_key, VOUCHER_KEY_CONTEXT};
@@ -106,7 +106,7 @@ impl VoucherJson {
 
 /// A signed voucher as the JSON document of a voucher file, on one line, with its
 /// fields in the documented order: `{"voucher": BASE64, "signature": BASE64}`.
-pub(crate) fn voucher_file_text(signed: &pb::SignedVoucher) -> String {
+pub fn voucher_file_text(signed: &pb::SignedVoucher) -> String {
     let v = VoucherJson::of(signed);
     // By hand: a `Value` object would sort the keys, and serializing the struct
     // returns a `Result` for an error two strings cannot cause.
@@ -211,7 +211,7 @@ fn channels_msg(type_url: &str, msg: &impl Message) -> anyhow::Result<Any> {
 
 /// `weaved tx channels ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum ChannelsTxCmd {
+pub enum ChannelsTxCmd {
     /// Open a payment channel (`/weave.channels.v1.MsgOpenChannel`).
     ///
     /// The deposit and the collateral move from --from to escrow. The channel's voucher
@@ -293,7 +293,7 @@ pub(crate) enum ChannelsTxCmd {
 
 /// `weaved query channels ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum ChannelsQueryCmd {
+pub enum ChannelsQueryCmd {
     /// The channels module's parameters.
     #[command(after_help = "Example:\n  weaved query channels params")]
     Params {
@@ -345,7 +345,7 @@ pub(crate) enum ChannelsQueryCmd {
 
 /// `weaved channels ...`: vouchers on this machine.
 #[derive(Debug, Subcommand)]
-pub(crate) enum ChannelsCmd {
+pub enum ChannelsCmd {
     /// Sign a voucher with the voucher key derived from --from (the channel's payer).
     ///
     /// A voucher promises a seeder a cumulative amount for the bytes it has served of
@@ -373,7 +373,7 @@ pub(crate) enum ChannelsCmd {
 
 /// `weaved channels sign-voucher` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct SignVoucherArgs {
+pub struct SignVoucherArgs {
     /// The payer's key (a key name): the voucher key is derived from it.
     #[arg(long, value_name = "KEY")]
     from: String,
@@ -406,7 +406,7 @@ pub(crate) struct SignVoucherArgs {
 }
 
 /// The value of attribute `key` among an event's attributes.
-pub(super) fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     attrs
         .iter()
         .find(|(k, _)| k == key)
@@ -503,7 +503,7 @@ impl ClaimSummary {
 }
 
 /// An amount as printed: `1000uweave` in text, `"1000"` in JSON.
-pub(super) fn format_amount(amount: u128, json: bool) -> String {
+pub fn format_amount(amount: u128, json: bool) -> String {
     if json {
         amount.to_string()
     } else {
@@ -525,7 +525,7 @@ fn claim_extras(s: &Submitted, json: bool) -> Vec<(&'static str, Value)> {
 }
 
 /// Runs a `weaved tx channels` command.
-pub(crate) fn run_tx(cmd: ChannelsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(cmd: ChannelsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     match cmd {
         ChannelsTxCmd::Open {
@@ -626,7 +626,7 @@ pub(crate) fn run_tx(cmd: ChannelsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 /// Runs a `weaved channels` command.
-pub(crate) fn run(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(cmd: ChannelsCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ChannelsCmd::SignVoucher(args) => sign_voucher(&args, g),
         ChannelsCmd::ClaimDaemon(args) => claimd::run(args, g),
@@ -788,7 +788,7 @@ fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow:
 }
 
 /// Runs a `weaved query channels` command.
-pub(crate) fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ChannelsQueryCmd::Params { node } => {
             let p = with_channel(&node, g, |c| async move {

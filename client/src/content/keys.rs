@@ -36,21 +36,21 @@ const KEY_DIR: &str = "content-keys";
 const KEY_SUFFIX: &str = ".key";
 
 /// The length of the sealing context: a root and an address.
-pub(super) const CONTEXT_LEN: usize = 52;
+pub const CONTEXT_LEN: usize = 52;
 
 /// Where content keys are kept under `home`.
-pub(super) fn key_dir(home: &Path) -> PathBuf {
+pub fn key_dir(home: &Path) -> PathBuf {
     home.join(KEY_DIR)
 }
 
 /// The key file of the content with Merkle root `root`.
-pub(super) fn key_path(home: &Path, root: &[u8; 32]) -> PathBuf {
+pub fn key_path(home: &Path, root: &[u8; 32]) -> PathBuf {
     key_dir(home).join(format!("{}{KEY_SUFFIX}", hex::encode(root)))
 }
 
 /// Saves the key of the content with root `root` (directory 0700, file 0600, written
 /// atomically) and returns the file's path.
-pub(super) fn save_key(home: &Path, root: &[u8; 32], key: &ContentKey) -> anyhow::Result<PathBuf> {
+pub fn save_key(home: &Path, root: &[u8; 32], key: &ContentKey) -> anyhow::Result<PathBuf> {
     let dir = key_dir(home);
     ensure_private_dir(&dir)?;
     let name = format!("{}{KEY_SUFFIX}", hex::encode(root));
@@ -72,7 +72,7 @@ fn parse_key(text: &str, path: &Path) -> anyhow::Result<ContentKey> {
 }
 
 /// Reads a content key file (64 hex digits).
-pub(super) fn read_key_file(path: &Path) -> anyhow::Result<ContentKey> {
+pub fn read_key_file(path: &Path) -> anyhow::Result<ContentKey> {
     let text = Zeroizing::new(
         fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
     );
@@ -81,7 +81,7 @@ pub(super) fn read_key_file(path: &Path) -> anyhow::Result<ContentKey> {
 
 /// The key of the content with root `root`, or `None` if this home has no key file
 /// for it.
-pub(super) fn load_key(home: &Path, root: &[u8; 32]) -> anyhow::Result<Option<ContentKey>> {
+pub fn load_key(home: &Path, root: &[u8; 32]) -> anyhow::Result<Option<ContentKey>> {
     let path = key_path(home, root);
     let text = match fs::read_to_string(&path) {
         Ok(text) => Zeroizing::new(text),
@@ -93,7 +93,7 @@ pub(super) fn load_key(home: &Path, root: &[u8; 32]) -> anyhow::Result<Option<Co
 
 /// Writes a key in hex to `path` with mode 0600 (an existing file is replaced and
 /// made 0600).
-pub(super) fn write_key_file(path: &Path, key: &ContentKey) -> anyhow::Result<()> {
+pub fn write_key_file(path: &Path, key: &ContentKey) -> anyhow::Result<()> {
     let text = Zeroizing::new(format!("{}\n", hex::encode(key.as_bytes())));
     let write = || -> io::Result<()> {
         let mut file = fs::OpenOptions::new()
@@ -111,12 +111,12 @@ pub(super) fn write_key_file(path: &Path, key: &ContentKey) -> anyhow::Result<()
 }
 
 /// The account's X25519 buyer secret, derived from its signing key's secret bytes.
-pub(super) fn buyer_secret(key: &SigningKey) -> BuyerSecret {
+pub fn buyer_secret(key: &SigningKey) -> BuyerSecret {
     BuyerSecret::from_seed(&key.secret_bytes()[..])
 }
 
 /// What a key is sealed under: the content root, then the holder's raw address.
-pub(super) fn sealing_context(root: &[u8; 32], holder: &Address) -> [u8; CONTEXT_LEN] {
+pub fn sealing_context(root: &[u8; 32], holder: &Address) -> [u8; CONTEXT_LEN] {
     let mut context = [0u8; CONTEXT_LEN];
     context[..32].copy_from_slice(root);
     context[32..].copy_from_slice(holder.as_bytes());
@@ -124,7 +124,7 @@ pub(super) fn sealing_context(root: &[u8; 32], holder: &Address) -> [u8; CONTEXT
 }
 
 /// The Merkle root of a content, as the chain returned it.
-pub(super) fn root_of(content: &pb::Content) -> anyhow::Result<[u8; 32]> {
+pub fn root_of(content: &pb::Content) -> anyhow::Result<[u8; 32]> {
     content
         .meta_hash
         .as_ref()
@@ -133,7 +133,7 @@ pub(super) fn root_of(content: &pb::Content) -> anyhow::Result<[u8; 32]> {
 }
 
 /// Parses a Merkle root given in hex (64 digits, an optional `0x`).
-pub(crate) fn parse_root(s: &str) -> anyhow::Result<[u8; 32]> {
+pub fn parse_root(s: &str) -> anyhow::Result<[u8; 32]> {
     let s = s.trim();
     let s = s.strip_prefix("0x").unwrap_or(s);
     let mut root = [0u8; 32];
@@ -145,7 +145,7 @@ pub(crate) fn parse_root(s: &str) -> anyhow::Result<[u8; 32]> {
 /// The meta-hash of `reader`'s bytes encrypted under `key` in slices of `slice_size`:
 /// exactly what `weave_slices::seal` computes, read one slice at a time so that a large
 /// file is never held in memory (only the 32-byte leaf hashes are kept).
-pub(super) fn meta_hash_of(
+pub fn meta_hash_of(
     mut reader: impl Read,
     key: &ContentKey,
     slice_size: u32,

@@ -14,18 +14,18 @@
 //!
 //! `weaved content` keeps room for the slice commands (`add`, `get`, `seed`, `ls`).
 
-mod cli;
-mod holder;
-mod keys;
-mod query;
-mod serve;
-mod slices;
-mod tx;
+pub mod cli;
+pub mod holder;
+pub mod keys;
+pub mod query;
+pub mod serve;
+pub mod slices;
+pub mod tx;
 
 pub use cli::{run, ContentCmd};
-pub(crate) use keys::parse_root;
-pub(crate) use query::{
+pub use keys::parse_root;
+pub use query::{
     every_page, next_key, print_page, run as run_query, ContentQueryCmd, PageArgs,
 };
-pub(crate) use serve::init_logging;
-pub(crate) use tx::{run as run_tx, ContentTxCmd};
+pub use serve::init_logging;
+pub use tx::{run as run_tx, ContentTxCmd};

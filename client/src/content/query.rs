@@ -22,7 +22,7 @@ const MAX_PAGES: usize = 10_000;
 
 /// Where a listing starts and how long a page is.
 #[derive(Debug, Clone, clap::Args)]
-pub(crate) struct PageArgs {
+pub struct PageArgs {
     /// Start at this key: the `next_key` (hex) that the previous page printed.
     #[arg(long, value_name = "HEX")]
     page_key: Option<String>,
@@ -33,7 +33,7 @@ pub(crate) struct PageArgs {
 
 impl PageArgs {
     /// The page request.
-    pub(crate) fn request(&self) -> anyhow::Result<PageRequest> {
+    pub fn request(&self) -> anyhow::Result<PageRequest> {
         let key = match &self.page_key {
             Some(hex_key) => hex::decode(hex_key.trim())
                 .with_context(|| format!("invalid --page-key {hex_key:?}: want hex"))?,
@@ -48,7 +48,7 @@ impl PageArgs {
 
 /// `weaved query content ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum ContentQueryCmd {
+pub enum ContentQueryCmd {
     /// The content module's parameters.
     #[command(after_help = "Example:\n  weaved query content params")]
     Params {
@@ -199,7 +199,7 @@ fn is_not_found(status: &tonic::Status) -> bool {
 }
 
 /// One content by id.
-pub(super) async fn fetch_content(
+pub async fn fetch_content(
     channel: &Channel,
     content_id: u64,
 ) -> anyhow::Result<pb::Content> {
@@ -213,7 +213,7 @@ pub(super) async fn fetch_content(
 }
 
 /// An account's registered X25519 buyer key.
-pub(super) async fn fetch_buyer_key(
+pub async fn fetch_buyer_key(
     channel: &Channel,
     address: &Address,
 ) -> anyhow::Result<[u8; 32]> {
@@ -232,7 +232,7 @@ pub(super) async fn fetch_buyer_key(
 }
 
 /// The key sealed to `holder` for a content, or `None` if none was delivered.
-pub(super) async fn fetch_sealed_key(
+pub async fn fetch_sealed_key(
     channel: &Channel,
     content_id: u64,
     holder: &Address,
@@ -250,7 +250,7 @@ pub(super) async fn fetch_sealed_key(
 
 /// Every entry of a listing: `fetch` reads the page that starts at a key and returns
 /// its entries and the next key (empty after the last page).
-pub(crate) async fn every_page<T, F, Fut>(what: &str, mut fetch: F) -> anyhow::Result<Vec<T>>
+pub async fn every_page<T, F, Fut>(what: &str, mut fetch: F) -> anyhow::Result<Vec<T>>
 where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: Future<Output = anyhow::Result<(Vec<T>, Vec<u8>)>>,
@@ -270,12 +270,12 @@ where
 }
 
 /// The next key of a page response.
-pub(crate) fn next_key(page: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
+pub fn next_key(page: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
     page.map(|p| p.next_key).unwrap_or_default()
 }
 
 /// Every pending key of a creator, all pages.
-pub(super) async fn all_pending_keys(
+pub async fn all_pending_keys(
     channel: &Channel,
     creator: &Address,
 ) -> anyhow::Result<Vec<pb::PendingKey>> {
@@ -298,7 +298,7 @@ pub(super) async fn all_pending_keys(
 }
 
 /// Every content of a creator, all pages.
-pub(super) async fn all_content_of(
+pub async fn all_content_of(
     channel: &Channel,
     creator: &Address,
 ) -> anyhow::Result<Vec<pb::Content>> {
@@ -321,7 +321,7 @@ pub(super) async fn all_content_of(
 }
 
 /// The name of a content status: `active`, `retired` or `unspecified`.
-pub(super) fn status_name(status: i32) -> &'static str {
+pub fn status_name(status: i32) -> &'static str {
     match pb::ContentStatus::try_from(status) {
         Ok(pb::ContentStatus::Active) => "active",
         Ok(pb::ContentStatus::Retired) => "retired",
@@ -343,7 +343,7 @@ fn metadata_json(m: &pb::Metadata) -> Value {
 }
 
 /// A content as JSON: amounts as strings, the root in hex.
-pub(super) fn content_json(c: &pb::Content) -> Value {
+pub fn content_json(c: &pb::Content) -> Value {
     let meta = c.meta_hash.as_ref().map(|m| {
         json!({
             "root": hex::encode(&m.root),
@@ -373,7 +373,7 @@ pub(super) fn content_json(c: &pb::Content) -> Value {
 }
 
 /// A content as text, one field per line.
-pub(super) fn content_text(c: &pb::Content) -> String {
+pub fn content_text(c: &pb::Content) -> String {
     let mut lines = vec![
         format!("id: {}", c.id),
         format!("creator: {}", c.creator),
@@ -438,7 +438,7 @@ fn content_line(c: &pb::Content) -> String {
 }
 
 /// Prints a page of a listing: its entries, then where the next page starts.
-pub(crate) fn print_page(
+pub fn print_page(
     g: &GlobalOpts,
     field: &str,
     entries: Vec<(Value, String)>,
@@ -490,7 +490,7 @@ fn client(channel: Channel) -> QueryClient<Channel> {
 }
 
 /// Runs a `weaved query content` command.
-pub(crate) fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ContentQueryCmd::Params { node } => {
             let params = with_channel(&node, g, |c| async move {

@@ -36,11 +36,11 @@ use super::{
 use crate::{chain::connect, render, chain::runtime, tx::{from_key, sign_and_submit, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// The most key deliveries one transaction carries.
-pub(super) const MAX_DELIVERIES_PER_TX: usize = 32;
+pub const MAX_DELIVERIES_PER_TX: usize = 32;
 
 /// `weaved content serve-keys` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ServeKeysArgs {
+pub struct ServeKeysArgs {
     /// Seconds between passes.
     #[arg(long, value_name = "SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     interval: u64,
@@ -55,35 +55,35 @@ pub(crate) struct ServeKeysArgs {
 
 /// A key to deliver: to whom, for which content, sealed to which buyer key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Candidate {
+pub struct Candidate {
     /// The content.
-    pub(super) content_id: u64,
+    pub content_id: u64,
     /// The holder.
-    pub(super) holder: Address,
+    pub holder: Address,
     /// The holder's registered X25519 key.
-    pub(super) buyer_key: [u8; 32],
+    pub buyer_key: [u8; 32],
     /// Whether the holder's access comes from a subscription (then a sealed key may
     /// already exist, and is checked first).
-    pub(super) via_subscription: bool,
+    pub via_subscription: bool,
 }
 
 /// What a pass found before any query of keys: the candidates, and the problems with
 /// pending entries (unparseable holder, malformed buyer key).
 #[derive(Debug, Default)]
-pub(super) struct Expansion {
+pub struct Expansion {
     /// What to deliver, by (content, holder), each once.
-    pub(super) candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate>,
     /// Holders waiting for a buyer key of their own.
-    pub(super) waiting: usize,
+    pub waiting: usize,
     /// Entries that cannot be served.
-    pub(super) problems: Vec<String>,
+    pub problems: Vec<String>,
 }
 
 /// Turns pending entries into deliveries: an entry for one content is that content;
 /// an entry for content 0 (a subscription) is every content in `active`. Holders
 /// without a buyer key are counted as waiting; each (content, holder) appears once,
 /// as a direct entry if there is one.
-pub(super) fn expand_pending(pending: &[pb::PendingKey], active: &[u64]) -> Expansion {
+pub fn expand_pending(pending: &[pb::PendingKey], active: &[u64]) -> Expansion {
     let mut out = Expansion::default();
     let mut chosen: BTreeMap<(u64, Address), Candidate> = BTreeMap::new();
     for entry in pending {
@@ -386,7 +386,7 @@ impl KeyServer {
 }
 
 /// Logs to stderr: `RUST_LOG` if set, else this binary's info messages.
-pub(crate) fn init_logging() {
+pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("weaved=info"));
     // A second initialisation (in tests) is harmless; its error says only that.
@@ -398,7 +398,7 @@ pub(crate) fn init_logging() {
 }
 
 /// Runs `weaved content serve-keys`.
-pub(crate) fn run(args: ServeKeysArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(args: ServeKeysArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     init_logging();
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let key = from_key(&args.opts, &keyring)?;

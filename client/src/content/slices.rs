@@ -31,7 +31,7 @@ use crate::{chain::connect, render, chain::runtime, chain::status_error, opts::N
 
 /// `weaved content add` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct AddArgs {
+pub struct AddArgs {
     /// The file to publish.
     #[arg(value_name = "FILE")]
     path: PathBuf,
@@ -44,7 +44,7 @@ pub(crate) struct AddArgs {
 
 /// `weaved content get` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct GetArgs {
+pub struct GetArgs {
     /// The content's id.
     content_id: u64,
     /// The key the content key was delivered to (a key name); with --channel, the
@@ -120,7 +120,7 @@ fn describe(p: &FetchProgress) -> String {
 }
 
 /// Runs `weaved content add`.
-pub(super) fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let mut register = args.register;
     if register.file.is_some() {
         bail!("give the file as the FILE argument, not --file");
@@ -171,7 +171,7 @@ pub(super) fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
 }
 
 /// Runs `weaved content get`.
-pub(super) fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let (content, root, key) = match (&args.key_file, &args.from) {
         (Some(file), _) => {
             let key = super::keys::read_key_file(file)?;
@@ -293,7 +293,7 @@ async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<Sidec
 }
 
 /// Runs `weaved content seed`.
-pub(super) fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
     let root = runtime()?.block_on(async {
         let channel = connect(&node.url(&g.home)?).await?;
         let content = fetch_content(&channel, content_id).await?;
@@ -317,7 +317,7 @@ pub(super) fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::
 }
 
 /// Runs `weaved content ls`.
-pub(super) fn ls(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn ls(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
     let status = runtime()?.block_on(async {
         let mut client = sidecar_client(node, g).await?;
         Ok::<_, anyhow::Error>(

@@ -30,7 +30,7 @@ const DEFAULT_MIME: &str = "application/octet-stream";
 
 /// The MIME type of a file, guessed from its extension (case-insensitive);
 /// `application/octet-stream` when the extension is missing or unknown.
-pub(crate) fn guess_mime(path: &std::path::Path) -> &'static str {
+pub fn guess_mime(path: &std::path::Path) -> &'static str {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -73,7 +73,7 @@ pub(crate) fn guess_mime(path: &std::path::Path) -> &'static str {
 }
 
 /// Parses a rights tier `NAME:MIN`, e.g. `personal:1` or `commercial-exhibition:1000`.
-pub(crate) fn parse_tier(s: &str) -> Result<pb::RightsTier, String> {
+pub fn parse_tier(s: &str) -> Result<pb::RightsTier, String> {
     let (name, min) = s
         .rsplit_once(':')
         .ok_or_else(|| format!("invalid tier {s:?}: want NAME:MIN_TOKENS, e.g. personal:1"))?;
@@ -95,7 +95,7 @@ pub(crate) fn parse_tier(s: &str) -> Result<pb::RightsTier, String> {
 
 /// Tiers ascending by threshold, as the chain wants them, and checked as it checks
 /// them (unique slug names, strictly ascending positive thresholds, at most 8).
-pub(crate) fn sorted_tiers(mut tiers: Vec<pb::RightsTier>) -> anyhow::Result<Vec<pb::RightsTier>> {
+pub fn sorted_tiers(mut tiers: Vec<pb::RightsTier>) -> anyhow::Result<Vec<pb::RightsTier>> {
     tiers.sort_by_key(|t| t.min_tokens);
     record::check_tiers(&tiers).map_err(|e| anyhow!("{e}"))?;
     Ok(tiers)
@@ -104,11 +104,11 @@ pub(crate) fn sorted_tiers(mut tiers: Vec<pb::RightsTier>) -> anyhow::Result<Vec
 /// `weaved tx content register` flags.
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("split").args(["split_id", "recipients"])))]
-pub(crate) struct RegisterArgs {
+pub struct RegisterArgs {
     /// The content file (required). It is encrypted under a new content key to
     /// compute its meta-hash; only the meta-hash goes on chain.
     #[arg(long, value_name = "PATH")]
-    pub(crate) file: Option<PathBuf>,
+    pub file: Option<PathBuf>,
     /// The title.
     #[arg(long)]
     title: String,
@@ -153,14 +153,14 @@ pub(crate) struct RegisterArgs {
     tiers: Vec<pb::RightsTier>,
     /// Plaintext bytes per slice (4096 to 16777216).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SLICE_SIZE)]
-    pub(crate) slice_size: u32,
+    pub slice_size: u32,
     #[command(flatten)]
-    pub(crate) opts: TxOpts,
+    pub opts: TxOpts,
 }
 
 /// Metadata changes of `tx content update`: each given flag replaces that field.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub(crate) struct MetadataEdits {
+pub struct MetadataEdits {
     /// A new title.
     #[arg(long)]
     title: Option<String>,
@@ -232,7 +232,7 @@ impl MetadataEdits {
 
 /// `weaved tx content ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum ContentTxCmd {
+pub enum ContentTxCmd {
     /// Register a file as content (`/weave.content.v1.MsgRegisterContent`).
     ///
     /// Generates a content key, encrypts the file in slices to compute its meta-hash,
@@ -405,7 +405,7 @@ fn content_msg(type_url: &str, msg: &impl prost::Message) -> anyhow::Result<Any>
 
 /// A `MsgDeliverKey` of `key` (of the content with `root`) sealed to `buyer_key`, the
 /// registered key of `holder`.
-pub(super) fn msg_deliver_key(
+pub fn msg_deliver_key(
     creator: &Address,
     content_id: u64,
     holder: &Address,
@@ -457,7 +457,7 @@ fn register(args: &RegisterArgs, keyring: &Keyring, g: &GlobalOpts) -> anyhow::R
 /// Registers content whose meta-hash `seal` computes from the file and a new content
 /// key (`weaved content add` seals into the node's slice store instead). The key is
 /// saved before anything is broadcast.
-pub(crate) fn register_with(
+pub fn register_with(
     args: &RegisterArgs,
     keyring: &Keyring,
     g: &GlobalOpts,
@@ -524,7 +524,7 @@ pub(crate) fn register_with(
 }
 
 /// Runs a `weaved tx content` command.
-pub(crate) fn run(cmd: ContentTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(cmd: ContentTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let none = |_: &_| Vec::new();
     match cmd {

@@ -28,31 +28,31 @@ use crate::{builder::build_signed_tx, builder::SignerData, keys::SigningKey};
 
 /// The gas limit of a gentx. InitChain charges gas like any block but asks no fee for
 /// it, so the limit only has to be ample: creating a validator uses a small fraction.
-pub(crate) const GENTX_GAS_LIMIT: u64 = 1_000_000;
+pub const GENTX_GAS_LIMIT: u64 = 1_000_000;
 
 /// A gentx file: `{"gen_tx": BASE64}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct GentxFile {
+pub struct GentxFile {
     /// The base64 of the signed `TxRaw`, as `gen_txs` holds it.
-    pub(crate) gen_tx: String,
+    pub gen_tx: String,
 }
 
 impl GentxFile {
     /// The file of a signed transaction.
-    pub(crate) fn of(tx: &[u8]) -> Self {
+    pub fn of(tx: &[u8]) -> Self {
         Self {
             gen_tx: GenesisState::encode_gen_tx(tx),
         }
     }
 
     /// The document as written: one line of JSON and a newline.
-    pub(crate) fn text(&self) -> anyhow::Result<String> {
+    pub fn text(&self) -> anyhow::Result<String> {
         Ok(format!("{}\n", serde_json::to_string(self)?))
     }
 
     /// Parses a gentx file.
-    pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
         let file: Self = serde_json::from_str(text)
             .context("not a gentx file: want {\"gen_tx\": \"<base64 of a signed TxRaw>\"}")?;
         ensure!(!file.gen_tx.trim().is_empty(), "\"gen_tx\" is empty");
@@ -60,7 +60,7 @@ impl GentxFile {
     }
 
     /// The transaction bytes, checked for shape as the genesis check does.
-    pub(crate) fn tx_bytes(&self) -> anyhow::Result<Vec<u8>> {
+    pub fn tx_bytes(&self) -> anyhow::Result<Vec<u8>> {
         let state = GenesisState {
             gen_txs: vec![self.gen_tx.clone()],
             ..GenesisState::default()
@@ -72,7 +72,7 @@ impl GentxFile {
 
 /// Signs a gentx: `msg` alone, for `chain_id`, account number 0, sequence 0, no fee,
 /// [`GENTX_GAS_LIMIT`].
-pub(crate) fn sign_gentx(key: &SigningKey, msg: Any, chain_id: &str) -> Vec<u8> {
+pub fn sign_gentx(key: &SigningKey, msg: Any, chain_id: &str) -> Vec<u8> {
     let signer = SignerData {
         account_number: 0,
         sequence: 0,
@@ -83,22 +83,22 @@ pub(crate) fn sign_gentx(key: &SigningKey, msg: Any, chain_id: &str) -> Vec<u8> 
 
 /// What a gentx creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct GentxSummary {
+pub struct GentxSummary {
     /// The operator, who signed it.
-    pub(crate) operator: Address,
+    pub operator: Address,
     /// The consensus key.
-    pub(crate) consensus_pubkey: [u8; 32],
+    pub consensus_pubkey: [u8; 32],
     /// The self-bond, in uweave.
-    pub(crate) self_bond: u128,
+    pub self_bond: u128,
     /// The fee it pays, in uweave (0 for the gentxs `weaved genesis gentx` signs).
-    pub(crate) fee: u128,
+    pub fee: u128,
     /// The validator's name.
-    pub(crate) moniker: String,
+    pub moniker: String,
 }
 
 impl GentxSummary {
     /// The voting power the self-bond gives.
-    pub(crate) fn power(&self) -> i64 {
+    pub fn power(&self) -> i64 {
         weave_validators::power_of(self.self_bond)
     }
 }
@@ -106,7 +106,7 @@ impl GentxSummary {
 /// Decodes a gentx and checks everything InitChain will, short of state: one
 /// well-formed `MsgCreateValidator`, one signer at sequence 0 who carries its public
 /// key, and a signature for `chain_id` with account number 0.
-pub(crate) fn inspect_gentx(
+pub fn inspect_gentx(
     tx: &[u8],
     chain_id: &str,
     max_memo: usize,
@@ -166,7 +166,7 @@ pub(crate) fn inspect_gentx(
 
 /// The gentx files of a directory: every `*.json` in it, sorted by file name, with
 /// the `gen_tx` string of each.
-pub(crate) fn read_gentx_dir(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+pub fn read_gentx_dir(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("reading the directory {}", dir.display()))?;
     let mut paths = Vec::new();
@@ -191,7 +191,7 @@ pub(crate) fn read_gentx_dir(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub mod tests {
     use prost::Message;
     use weave_proto::weave::validators::v1 as pb;
 

@@ -12,7 +12,7 @@
 //! its operator's funds, no operator or consensus key twice) and then replaces the
 //! file atomically, so a failed edit leaves the old file as it was.
 
-mod gentx;
+pub mod gentx;
 
 use std::{
     collections::BTreeSet,
@@ -37,7 +37,7 @@ const MAX_CHAIN_ID_LEN: usize = 50;
 /// `weaved genesis ...`
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
-pub(crate) enum GenesisCmd {
+pub enum GenesisCmd {
     /// Fund an account in the genesis: add COINS to its balance (creating it if
     /// needed).
     #[command(
@@ -92,7 +92,7 @@ pub(crate) enum GenesisCmd {
 
 /// `weaved genesis gentx` flags.
 #[derive(Debug, clap::Args)]
-pub(crate) struct GentxArgs {
+pub struct GentxArgs {
     /// The operator's key (a key name): it signs, and self-bonds --amount.
     #[arg(long, value_name = "KEY")]
     from: String,
@@ -105,7 +105,7 @@ pub(crate) struct GentxArgs {
 
 /// Merges `patch` into `base`: objects key by key, recursively; any other value of
 /// `patch` replaces the one in `base`.
-pub(crate) fn deep_merge(base: &mut Value, patch: Value) {
+pub fn deep_merge(base: &mut Value, patch: Value) {
     match (base, patch) {
         (Value::Object(base), Value::Object(patch)) => {
             for (key, value) in patch {
@@ -340,7 +340,7 @@ fn add_account(state: &mut AppState, address: Address, coins: &Coins) -> anyhow:
 /// the consensus key of the home at `home`, default commission, in a gentx that
 /// becomes the genesis' only one (CometBFT's validator list is emptied: InitChain's
 /// answer is the set). Returns the validator's power.
-pub(crate) fn self_bond_at_genesis(
+pub fn self_bond_at_genesis(
     home: &Path,
     key: &crate::keys::SigningKey,
     self_bond: u128,
@@ -409,7 +409,7 @@ fn gentx_line(g: &GentxSummary) -> String {
 }
 
 /// Runs a `weaved genesis` command.
-pub(crate) fn run(cmd: GenesisCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run(cmd: GenesisCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     let layout = HomeLayout::new(&g.home);
     match cmd {
         GenesisCmd::AddAccount { address, coins } => {

@@ -27,8 +27,8 @@ use weave_gov::GovMsg;
 use weave_kernel::{gov_authority, Address};
 use weave_proto::weave::gov::v1 as pb;
 
-pub(crate) use query::{run_query, GovQueryCmd};
-pub(crate) use tx::{run_tx, GovTxCmd};
+pub use query::{run_query, GovQueryCmd};
+pub use tx::{run_tx, GovTxCmd};
 
 use crate::{builder::to_any, tx::parse_positive};
 
@@ -85,10 +85,10 @@ macro_rules! proposal_file_help {
 }
 
 pub mod query;
-mod tx;
+pub mod tx;
 
 /// The module account whose address signs a passed proposal's messages.
-pub(crate) fn authority() -> Address {
+pub fn authority() -> Address {
     gov_authority()
 }
 
@@ -122,14 +122,14 @@ fn message_json(message: &DynamicMessage) -> anyhow::Result<Value> {
 }
 
 /// The protobuf bytes of a message of type `full_name` as JSON.
-pub(crate) fn bytes_json(full_name: &str, bytes: &[u8]) -> anyhow::Result<Value> {
+pub fn bytes_json(full_name: &str, bytes: &[u8]) -> anyhow::Result<Value> {
     let message = DynamicMessage::decode(descriptor(full_name)?, bytes)
         .with_context(|| format!("decoding a {full_name}"))?;
     message_json(&message)
 }
 
 /// A message given as JSON with its `"@type"`, packed into an `Any`.
-pub(crate) fn any_from_json(value: &Value) -> anyhow::Result<Any> {
+pub fn any_from_json(value: &Value) -> anyhow::Result<Any> {
     let Value::Object(map) = value else {
         bail!("want a JSON object with \"@type\", got {value}");
     };
@@ -150,7 +150,7 @@ pub(crate) fn any_from_json(value: &Value) -> anyhow::Result<Any> {
 
 /// An `Any` as JSON with its `"@type"`: the message in the protobuf JSON mapping, or,
 /// for a type the descriptors do not know, its bytes in base64 under `"value"`.
-pub(crate) fn any_to_json(type_url: &str, value: &[u8]) -> Value {
+pub fn any_to_json(type_url: &str, value: &[u8]) -> Value {
     let mut json = match bytes_json(type_url, value) {
         Ok(Value::Object(map)) => map,
         _ => {
@@ -313,7 +313,7 @@ impl ParamsModule {
 /// The state key that holds a module's parameters, for `pin_params`. Every module
 /// keeps them at `<module>/params`; the names are checked against the modules' own
 /// key functions.
-pub(crate) fn params_key(module: &str) -> anyhow::Result<Vec<u8>> {
+pub fn params_key(module: &str) -> anyhow::Result<Vec<u8>> {
     Ok(match module {
         // The application's auth parameters (fees, signature limits).
         "auth" => b"auth/params".to_vec(),
@@ -395,24 +395,24 @@ struct ProposalFile {
 
 /// A proposal read from its file and checked, before the pinned params are read.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Proposal {
-    pub(crate) title: String,
-    pub(crate) summary: String,
-    pub(crate) metadata: String,
+pub struct Proposal {
+    pub title: String,
+    pub summary: String,
+    pub metadata: String,
     /// The initial deposit, uweave.
-    pub(crate) deposit: u128,
-    pub(crate) expedited: bool,
+    pub deposit: u128,
+    pub expedited: bool,
     /// The messages, packed and checked.
-    pub(crate) messages: Vec<Any>,
+    pub messages: Vec<Any>,
     /// The preconditions written out in the file.
-    pub(crate) preconditions: Vec<pb::Precondition>,
+    pub preconditions: Vec<pb::Precondition>,
     /// The state keys of `pin_params`, each once, in order.
-    pub(crate) pinned_keys: Vec<Vec<u8>>,
+    pub pinned_keys: Vec<Vec<u8>>,
 }
 
 impl Proposal {
     /// Reads a proposal file's JSON.
-    pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
         let mut value: Value =
             serde_json::from_str(text).context("the proposal file is not valid JSON")?;
         let Value::Object(map) = &mut value else {
@@ -473,7 +473,7 @@ impl Proposal {
     /// The `MsgSubmitProposal` of `proposer`, with `pinned` (the current values of
     /// [`Proposal::pinned_keys`], in order; empty for an absent key) added to the
     /// preconditions; checked as the chain would.
-    pub(crate) fn message(&self, proposer: &Address, pinned: &[Vec<u8>]) -> anyhow::Result<Any> {
+    pub fn message(&self, proposer: &Address, pinned: &[Vec<u8>]) -> anyhow::Result<Any> {
         ensure!(
             pinned.len() == self.pinned_keys.len(),
             "{} pinned values for {} pinned keys",
@@ -512,7 +512,7 @@ impl Proposal {
 
 /// A vote option on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum VoteArg {
+pub enum VoteArg {
     /// For.
     Yes,
     /// Against.
@@ -524,7 +524,7 @@ pub(crate) enum VoteArg {
 }
 
 impl VoteArg {
-    pub(crate) fn proto(self) -> pb::VoteOption {
+    pub fn proto(self) -> pb::VoteOption {
         match self {
             Self::Yes => pb::VoteOption::Yes,
             Self::No => pb::VoteOption::No,
@@ -549,7 +549,7 @@ fn parse_option(s: &str) -> Result<pb::VoteOption, String> {
 }
 
 /// The name of a vote option, as the command line writes it.
-pub(crate) fn option_name(option: i32) -> &'static str {
+pub fn option_name(option: i32) -> &'static str {
     match pb::VoteOption::try_from(option) {
         Ok(pb::VoteOption::Yes) => "yes",
         Ok(pb::VoteOption::No) => "no",
@@ -591,7 +591,7 @@ fn fraction_bps(s: &str) -> Result<u32, String> {
 /// Parses weighted vote options: `yes=0.6,no=0.4` (fractions summing to 1) or
 /// `yes=6000,no=4000` (basis points summing to 10000). A weight with a decimal point
 /// makes every weight a fraction; `yes=1` alone is the whole vote.
-pub(crate) fn parse_weighted(s: &str) -> Result<Vec<pb::WeightedVoteOption>, String> {
+pub fn parse_weighted(s: &str) -> Result<Vec<pb::WeightedVoteOption>, String> {
     let pairs = s
         .split(',')
         .map(|part| {
@@ -651,12 +651,12 @@ fn bps_decimal(bps: u32) -> String {
 }
 
 /// Basis points as a percentage with two decimals: 3340 is `33.40%`.
-pub(crate) fn percent(bps: u32) -> String {
+pub fn percent(bps: u32) -> String {
     format!("{}.{:02}%", bps / 100, bps % 100)
 }
 
 /// `part` as a share of `whole`, in basis points (rounded down); 0 when `whole` is.
-pub(crate) fn share_bps(part: u128, whole: u128) -> u32 {
+pub fn share_bps(part: u128, whole: u128) -> u32 {
     if whole == 0 {
         return 0;
     }
@@ -669,7 +669,7 @@ pub(crate) fn share_bps(part: u128, whole: u128) -> u32 {
 
 /// A block time in seconds as RFC 3339 (`2026-01-01T00:00:00Z`); `-` for 0 (not
 /// set), the number itself if out of range.
-pub(crate) fn time_text(seconds: i64) -> String {
+pub fn time_text(seconds: i64) -> String {
     if seconds == 0 {
         return "-".into();
     }
@@ -685,7 +685,7 @@ pub(crate) fn time_text(seconds: i64) -> String {
 }
 
 /// A duration in seconds, with days, hours, minutes and seconds: `172800 s (2d)`.
-pub(crate) fn duration_text(seconds: i64) -> String {
+pub fn duration_text(seconds: i64) -> String {
     if seconds < 60 {
         return format!("{seconds} s");
     }
@@ -702,7 +702,7 @@ pub(crate) fn duration_text(seconds: i64) -> String {
 
 /// A proposal status to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum StatusArg {
+pub enum StatusArg {
     /// Waiting for its minimum deposit.
     Deposit,
     /// Being voted on.
@@ -718,7 +718,7 @@ pub(crate) enum StatusArg {
 }
 
 impl StatusArg {
-    pub(crate) fn proto(self) -> pb::ProposalStatus {
+    pub fn proto(self) -> pb::ProposalStatus {
         match self {
             Self::Deposit => pb::ProposalStatus::DepositPeriod,
             Self::Voting => pb::ProposalStatus::VotingPeriod,
@@ -731,7 +731,7 @@ impl StatusArg {
 }
 
 /// The name of a proposal status, as `--status` writes it.
-pub(crate) fn status_name(status: i32) -> &'static str {
+pub fn status_name(status: i32) -> &'static str {
     match pb::ProposalStatus::try_from(status) {
         Ok(pb::ProposalStatus::DepositPeriod) => "deposit",
         Ok(pb::ProposalStatus::VotingPeriod) => "voting",

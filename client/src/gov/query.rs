@@ -26,7 +26,7 @@ const LIST_TITLE_CHARS: usize = 40;
 
 /// `weaved query gov ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum GovQueryCmd {
+pub enum GovQueryCmd {
     /// Proposals by id: status, voting end, total deposit, title and why execution
     /// failed.
     ///
@@ -574,7 +574,7 @@ fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow:
 }
 
 /// Runs a `weaved query gov` command.
-pub(crate) fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         GovQueryCmd::Proposals { status, page, node } => {
             let page = page.request()?;

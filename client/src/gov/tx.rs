@@ -24,7 +24,7 @@ const EVENT_VOTING_STARTED: &str = "weave.gov.v1.EventVotingStarted";
 
 /// What a drafted proposal does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum DraftKind {
+pub enum DraftKind {
     /// Replace a module's parameters (`--module`), starting from their current
     /// values.
     UpdateParams,
@@ -36,7 +36,7 @@ pub(crate) enum DraftKind {
 
 /// Weighted vote options, parsed and checked.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct WeightedOptions(Vec<pb::WeightedVoteOption>);
+pub struct WeightedOptions(Vec<pb::WeightedVoteOption>);
 
 fn parse_weighted_options(s: &str) -> Result<WeightedOptions, String> {
     parse_weighted(s).map(WeightedOptions)
@@ -45,7 +45,7 @@ fn parse_weighted_options(s: &str) -> Result<WeightedOptions, String> {
 /// `weaved tx gov ...`
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
-pub(crate) enum GovTxCmd {
+pub enum GovTxCmd {
     /// Write a proposal file to edit and submit with `submit-proposal`.
     ///
     /// By default a bank parameter change: a `/weave.bank.v1.MsgUpdateParams` whose
@@ -354,7 +354,7 @@ fn voting_extras(s: &Submitted) -> Vec<(&'static str, Value)> {
 }
 
 /// Runs a `weaved tx gov` command.
-pub(crate) fn run_tx(cmd: GovTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(cmd: GovTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         GovTxCmd::DraftProposal {
             kind,

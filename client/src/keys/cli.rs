@@ -17,7 +17,7 @@ use super::{KeyAlgo, KeyInfo, Keyring, KeyringBackend};
 
 /// The `weaved keys` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub(crate) enum KeysCmd {
+pub enum KeysCmd {
     /// Create a key from a new mnemonic, or recover one from a mnemonic with --recover.
     Add {
         /// The name to file the key under (1 to 64 of A-Z a-z 0-9 _ . -).
@@ -51,7 +51,7 @@ pub(crate) enum KeysCmd {
 
 /// Runs a `weaved keys` subcommand on the key ring of `backend` under `home`, printing
 /// JSON when `json`.
-pub(crate) fn run_keys(
+pub fn run_keys(
     cmd: KeysCmd,
     home: &Path,
     backend: KeyringBackend,

@@ -18,17 +18,17 @@ use zeroize::Zeroizing;
 const HARDENED: u32 = 1 << 31;
 
 /// `m/44'/118'/0'/0/0`: the first account of Cosmos coin type 118.
-pub(super) const SECP256K1_PATH: [u32; 5] = [44 | HARDENED, 118 | HARDENED, HARDENED, 0, 0];
+pub const SECP256K1_PATH: [u32; 5] = [44 | HARDENED, 118 | HARDENED, HARDENED, 0, 0];
 
 /// `m/44'/118'/0'/0'/0'`: [`SECP256K1_PATH`] with every step hardened, for SLIP-10 ed25519.
-pub(super) const ED25519_PATH: [u32; 5] =
+pub const ED25519_PATH: [u32; 5] =
     [44 | HARDENED, 118 | HARDENED, HARDENED, HARDENED, HARDENED];
 
 /// Entropy of a freshly generated mnemonic: 256 bits, i.e. 24 words, as `gaiad keys add` makes.
 const NEW_MNEMONIC_ENTROPY_BYTES: usize = 32;
 
 /// A fresh 24-word English mnemonic from the operating system's random source.
-pub(super) fn new_mnemonic() -> anyhow::Result<Zeroizing<String>> {
+pub fn new_mnemonic() -> anyhow::Result<Zeroizing<String>> {
     let mut entropy = Zeroizing::new([0u8; NEW_MNEMONIC_ENTROPY_BYTES]);
     OsRng.fill_bytes(&mut entropy[..]);
     let mnemonic = bip39::Mnemonic::from_entropy(&entropy[..])
@@ -37,13 +37,13 @@ pub(super) fn new_mnemonic() -> anyhow::Result<Zeroizing<String>> {
 }
 
 /// The phrase with its words separated by single spaces, as it is stored and shown.
-pub(super) fn normalize_mnemonic(phrase: &str) -> Zeroizing<String> {
+pub fn normalize_mnemonic(phrase: &str) -> Zeroizing<String> {
     Zeroizing::new(phrase.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The BIP39 seed of a mnemonic, with the empty BIP39 passphrase. The phrase must be a valid
 /// English mnemonic (word list and checksum); extra whitespace is ignored.
-pub(super) fn seed_from_mnemonic(phrase: &str) -> anyhow::Result<Zeroizing<[u8; 64]>> {
+pub fn seed_from_mnemonic(phrase: &str) -> anyhow::Result<Zeroizing<[u8; 64]>> {
     let normalized = normalize_mnemonic(phrase);
     let mnemonic = bip39::Mnemonic::parse_normalized(&normalized)
         .map_err(|e| anyhow!("invalid mnemonic: {e}"))?;
@@ -75,7 +75,7 @@ fn hmac_node(key: &[u8], parts: &[&[u8]]) -> anyhow::Result<Node> {
 }
 
 /// The secp256k1 key at `path` below `seed`, by BIP32 private derivation.
-pub(super) fn secp256k1_from_seed(
+pub fn secp256k1_from_seed(
     seed: &[u8],
     path: &[u32],
 ) -> anyhow::Result<k256::ecdsa::SigningKey> {
@@ -110,7 +110,7 @@ pub(super) fn secp256k1_from_seed(
 }
 
 /// The ed25519 key at `path` below `seed`, by SLIP-10 (hardened steps only).
-pub(super) fn ed25519_from_seed(
+pub fn ed25519_from_seed(
     seed: &[u8],
     path: &[u32],
 ) -> anyhow::Result<ed25519_consensus::SigningKey> {

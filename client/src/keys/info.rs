@@ -8,7 +8,7 @@ use weave_kernel::Address;
 /// The signature scheme of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum KeyAlgo {
+pub enum KeyAlgo {
     /// ECDSA on secp256k1 over SHA-256: the Cosmos account key.
     #[default]
     Secp256k1,
@@ -18,7 +18,7 @@ pub(crate) enum KeyAlgo {
 
 impl KeyAlgo {
     /// The lowercase name used on the command line and in files.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Secp256k1 => "secp256k1",
             Self::Ed25519 => "ed25519",
@@ -36,16 +36,16 @@ impl fmt::Display for KeyAlgo {
 ///
 /// In JSON the address is bech32 (`weave1...`) and the public key base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct KeyInfo {
+pub struct KeyInfo {
     /// The name the key is filed under.
-    pub(crate) name: String,
+    pub name: String,
     /// The account address of the key.
-    pub(crate) address: Address,
+    pub address: Address,
     /// The signature scheme.
-    pub(crate) algo: KeyAlgo,
+    pub algo: KeyAlgo,
     /// The public key: 33-byte compressed secp256k1 or 32-byte ed25519.
     #[serde(with = "base64_bytes")]
-    pub(crate) pubkey: Vec<u8>,
+    pub pubkey: Vec<u8>,
 }
 
 /// Serde for byte vectors as standard base64 strings.
@@ -66,7 +66,7 @@ mod base64_bytes {
 }
 
 /// The address of a public key of the given scheme.
-pub(crate) fn address_of(algo: KeyAlgo, pubkey: &[u8]) -> Address {
+pub fn address_of(algo: KeyAlgo, pubkey: &[u8]) -> Address {
     match algo {
         KeyAlgo::Secp256k1 => Address::from_secp256k1(pubkey),
         KeyAlgo::Ed25519 => Address::from_ed25519(pubkey),

@@ -53,36 +53,36 @@ use zeroize::Zeroizing;
 use super::info::{KeyAlgo, KeyInfo};
 
 /// The version written into every key file; files of other versions are refused.
-pub(super) const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 1;
 
 /// Name of the passphrase check file of the `file` backend.
-pub(super) const KEYHASH_FILE: &str = "keyhash";
+pub const KEYHASH_FILE: &str = "keyhash";
 
 /// What every key file name ends with.
-pub(super) const KEY_FILE_SUFFIX: &str = ".json";
+pub const KEY_FILE_SUFFIX: &str = ".json";
 
 /// The error for a passphrase that does not open the key ring.
-pub(super) const WRONG_PASSPHRASE: &str = "wrong passphrase for key ring";
+pub const WRONG_PASSPHRASE: &str = "wrong passphrase for key ring";
 
 /// Bytes of Argon2id salt per sealed secret.
 const SALT_LEN: usize = 16;
 
 /// One key as stored in `<name>.json`.
 #[derive(Serialize, Deserialize)]
-pub(super) struct KeyFile {
+pub struct KeyFile {
     /// [`FORMAT_VERSION`].
-    pub(super) version: u32,
+    pub version: u32,
     /// The public part, readable without the passphrase.
     #[serde(flatten)]
-    pub(super) info: KeyInfo,
+    pub info: KeyInfo,
     /// The secret part, sealed or not.
-    pub(super) secret: StoredSecret,
+    pub secret: StoredSecret,
 }
 
 /// The secret part of a key file.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "encryption")]
-pub(super) enum StoredSecret {
+pub enum StoredSecret {
     /// In the clear (`test` backend).
     #[serde(rename = "none")]
     Plain {
@@ -111,16 +111,16 @@ pub(super) enum StoredSecret {
 }
 
 /// A decoded secret: the 32-byte secret key and the mnemonic it came from, if any.
-pub(super) struct Secret {
+pub struct Secret {
     /// The secp256k1 scalar or the ed25519 seed.
-    pub(super) key: Zeroizing<[u8; 32]>,
+    pub key: Zeroizing<[u8; 32]>,
     /// The normalized mnemonic.
-    pub(super) mnemonic: Option<Zeroizing<String>>,
+    pub mnemonic: Option<Zeroizing<String>>,
 }
 
 impl StoredSecret {
     /// The secret in the clear.
-    pub(super) fn plain(secret: &Secret) -> Self {
+    pub fn plain(secret: &Secret) -> Self {
         Self::Plain {
             key: hex::encode(&secret.key[..]),
             mnemonic: secret.mnemonic.as_ref().map(|m| m.to_string()),
@@ -128,7 +128,7 @@ impl StoredSecret {
     }
 
     /// The secret sealed under `passphrase`, bound to `aad`.
-    pub(super) fn seal(secret: &Secret, passphrase: &str, aad: &[u8]) -> anyhow::Result<Self> {
+    pub fn seal(secret: &Secret, passphrase: &str, aad: &[u8]) -> anyhow::Result<Self> {
         let mut salt = [0u8; SALT_LEN];
         OsRng.fill_bytes(&mut salt);
         let (m_cost, t_cost, p_cost) = (
@@ -162,12 +162,12 @@ impl StoredSecret {
     }
 
     /// Whether opening this secret needs the passphrase.
-    pub(super) fn is_sealed(&self) -> bool {
+    pub fn is_sealed(&self) -> bool {
         matches!(self, Self::Sealed { .. })
     }
 
     /// The secret, unsealed with `passphrase` if it is sealed (else `passphrase` is unused).
-    pub(super) fn open(&self, passphrase: Option<&str>, aad: &[u8]) -> anyhow::Result<Secret> {
+    pub fn open(&self, passphrase: Option<&str>, aad: &[u8]) -> anyhow::Result<Secret> {
         match self {
             Self::Plain { key, mnemonic } => {
                 let bytes = Zeroizing::new(hex::decode(key).context("secret key is not hex")?);
@@ -257,14 +257,14 @@ fn cipher(
 }
 
 /// The associated data that binds a sealed secret to its key's algorithm and public key.
-pub(super) fn associated_data(algo: KeyAlgo, pubkey: &[u8]) -> Vec<u8> {
+pub fn associated_data(algo: KeyAlgo, pubkey: &[u8]) -> Vec<u8> {
     let mut aad = format!("weave-keyring/v{FORMAT_VERSION}/{algo}/").into_bytes();
     aad.extend_from_slice(pubkey);
     aad
 }
 
 /// An Argon2id PHC string of `passphrase`, with a fresh salt, for the `keyhash` file.
-pub(super) fn hash_passphrase(passphrase: &str) -> anyhow::Result<String> {
+pub fn hash_passphrase(passphrase: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     let hash = Argon2::default()
         .hash_password(passphrase.as_bytes(), &salt)
@@ -273,7 +273,7 @@ pub(super) fn hash_passphrase(passphrase: &str) -> anyhow::Result<String> {
 }
 
 /// Checks `passphrase` against the PHC string of a `keyhash` file.
-pub(super) fn verify_passphrase(phc: &str, passphrase: &str) -> anyhow::Result<()> {
+pub fn verify_passphrase(phc: &str, passphrase: &str) -> anyhow::Result<()> {
     let hash =
         PasswordHash::new(phc.trim()).map_err(|e| anyhow!("the keyhash file is corrupt: {e}"))?;
     match Argon2::default().verify_password(passphrase.as_bytes(), &hash) {
@@ -284,7 +284,7 @@ pub(super) fn verify_passphrase(phc: &str, passphrase: &str) -> anyhow::Result<(
 }
 
 /// Creates `dir` (mode 0700) if missing, and makes an existing one 0700.
-pub(crate) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -296,7 +296,7 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Writes `contents` to `dir/file_name` (mode 0600) atomically: a temporary file in the same
 /// directory is written, synced and renamed over the target, and the directory is synced.
-pub(crate) fn write_atomic(dir: &Path, file_name: &str, contents: &[u8]) -> anyhow::Result<()> {
+pub fn write_atomic(dir: &Path, file_name: &str, contents: &[u8]) -> anyhow::Result<()> {
     let mut tag = [0u8; 8];
     OsRng.fill_bytes(&mut tag);
     let tmp = dir.join(format!(".{file_name}.{}.tmp", hex::encode(tag)));
@@ -322,7 +322,7 @@ pub(crate) fn write_atomic(dir: &Path, file_name: &str, contents: &[u8]) -> anyh
 }
 
 /// Removes `dir/file_name` and syncs the directory. `Ok(false)` if there was no such file.
-pub(super) fn remove(dir: &Path, file_name: &str) -> anyhow::Result<bool> {
+pub fn remove(dir: &Path, file_name: &str) -> anyhow::Result<bool> {
     let path = dir.join(file_name);
     match fs::remove_file(&path) {
         Ok(()) => {}

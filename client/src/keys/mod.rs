@@ -13,10 +13,10 @@
 //! Keys made by `keys add` come from a BIP39 mnemonic (see [`hd`]): secp256k1 keys by BIP32 at
 //! the Cosmos Hub path `m/44'/118'/0'/0/0`, ed25519 keys by SLIP-10 at `m/44'/118'/0'/0'/0'`.
 
-mod cli;
-mod hd;
-mod info;
-mod key_file;
+pub mod cli;
+pub mod hd;
+pub mod info;
+pub mod key_file;
 
 use std::{
     fmt, fs, io,
@@ -36,11 +36,11 @@ use zeroize::{Zeroize, Zeroizing};
 pub use cli::{run_keys, KeysCmd};
 use info::address_of;
 pub use info::{KeyAlgo, KeyInfo};
-pub(crate) use key_file::{ensure_private_dir, write_atomic};
+pub use key_file::{ensure_private_dir, write_atomic};
 use key_file::{KeyFile, Secret, StoredSecret, KEYHASH_FILE, KEY_FILE_SUFFIX};
 
 /// The environment variable that supplies the passphrase of the `file` key ring.
-pub(crate) const PASSPHRASE_ENV: &str = "WEAVE_KEYRING_PASSPHRASE";
+pub const PASSPHRASE_ENV: &str = "WEAVE_KEYRING_PASSPHRASE";
 
 /// The shortest passphrase accepted for a new `file` key ring.
 const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -56,7 +56,7 @@ const ED25519_PUBKEY_TYPE_URL: &str = "/cosmos.crypto.ed25519.PubKey";
 
 /// Where and how the key ring keeps its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub(crate) enum KeyringBackend {
+pub enum KeyringBackend {
     /// Secrets sealed under a passphrase, in `<home>/keyring-file`.
     #[default]
     File,
@@ -66,7 +66,7 @@ pub(crate) enum KeyringBackend {
 
 impl KeyringBackend {
     /// The lowercase name used on the command line.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::File => "file",
             Self::Test => "test",
@@ -103,7 +103,7 @@ impl KeyInfo {
 /// A private key that signs transactions.
 ///
 /// Its `Debug` shows the scheme and address only, never the secret.
-pub(crate) enum SigningKey {
+pub enum SigningKey {
     /// A secp256k1 key.
     Secp256k1(k256::ecdsa::SigningKey),
     /// An ed25519 key.
@@ -113,7 +113,7 @@ pub(crate) enum SigningKey {
 impl SigningKey {
     /// A new random key from the operating system's random source.
     #[cfg(test)]
-    pub(crate) fn generate(algo: KeyAlgo) -> Self {
+    pub fn generate(algo: KeyAlgo) -> Self {
         match algo {
             KeyAlgo::Secp256k1 => Self::Secp256k1(k256::ecdsa::SigningKey::random(&mut OsRng)),
             KeyAlgo::Ed25519 => Self::Ed25519(ed25519_consensus::SigningKey::new(OsRng)),
@@ -122,7 +122,7 @@ impl SigningKey {
 
     /// The key of a BIP39 mnemonic: secp256k1 by BIP32 at `m/44'/118'/0'/0/0` (what Cosmos
     /// wallets derive), ed25519 by SLIP-10 at `m/44'/118'/0'/0'/0'`.
-    pub(crate) fn from_mnemonic(algo: KeyAlgo, phrase: &str) -> anyhow::Result<Self> {
+    pub fn from_mnemonic(algo: KeyAlgo, phrase: &str) -> anyhow::Result<Self> {
         let seed = hd::seed_from_mnemonic(phrase)?;
         Ok(match algo {
             KeyAlgo::Secp256k1 => {
@@ -133,7 +133,7 @@ impl SigningKey {
     }
 
     /// The key whose 32-byte secret (secp256k1 scalar or ed25519 seed) is `bytes`.
-    pub(crate) fn from_secret_bytes(algo: KeyAlgo, bytes: &[u8]) -> anyhow::Result<Self> {
+    pub fn from_secret_bytes(algo: KeyAlgo, bytes: &[u8]) -> anyhow::Result<Self> {
         ensure!(
             bytes.len() == 32,
             "a {algo} secret key is 32 bytes, got {}",
@@ -158,7 +158,7 @@ impl SigningKey {
     /// commands derive the account's ed25519 voucher key from it
     /// (`blake3::derive_key("weave/voucher-key/v1", ..)`), so neither key needs a secret
     /// file of its own.
-    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+    pub fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
         match self {
             Self::Secp256k1(k) => out.copy_from_slice(&k.to_bytes()),
@@ -168,7 +168,7 @@ impl SigningKey {
     }
 
     /// The signature scheme of this key.
-    pub(crate) fn algo(&self) -> KeyAlgo {
+    pub fn algo(&self) -> KeyAlgo {
         match self {
             Self::Secp256k1(_) => KeyAlgo::Secp256k1,
             Self::Ed25519(_) => KeyAlgo::Ed25519,
@@ -176,7 +176,7 @@ impl SigningKey {
     }
 
     /// The public key: 33-byte compressed SEC1 for secp256k1, 32 bytes for ed25519.
-    pub(crate) fn public_key_bytes(&self) -> Vec<u8> {
+    pub fn public_key_bytes(&self) -> Vec<u8> {
         match self {
             Self::Secp256k1(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
             Self::Ed25519(k) => k.verification_key().as_bytes().to_vec(),
@@ -184,13 +184,13 @@ impl SigningKey {
     }
 
     /// The account address of this key.
-    pub(crate) fn address(&self) -> Address {
+    pub fn address(&self) -> Address {
         address_of(self.algo(), &self.public_key_bytes())
     }
 
     /// The public key as a protobuf `Any`, as it goes into a transaction's `SignerInfo`:
     /// `/cosmos.crypto.secp256k1.PubKey` or `/cosmos.crypto.ed25519.PubKey`.
-    pub(crate) fn public_key_any(&self) -> prost_types::Any {
+    pub fn public_key_any(&self) -> prost_types::Any {
         let key = self.public_key_bytes();
         match self {
             Self::Secp256k1(_) => prost_types::Any {
@@ -207,7 +207,7 @@ impl SigningKey {
     /// Signs the bytes of a sign doc. secp256k1: ECDSA over SHA-256 of the bytes, 64 bytes
     /// `r || s` with low S, as the Cosmos SDK verifies. ed25519: the 64-byte signature of
     /// the bytes themselves.
-    pub(crate) fn sign(&self, sign_doc_bytes: &[u8]) -> Vec<u8> {
+    pub fn sign(&self, sign_doc_bytes: &[u8]) -> Vec<u8> {
         match self {
             Self::Secp256k1(k) => {
                 use k256::ecdsa::{signature::Signer, Signature};
@@ -258,7 +258,7 @@ enum PassphraseSource {
 }
 
 /// Named keys under one node home, in one backend.
-pub(crate) struct Keyring {
+pub struct Keyring {
     /// `<home>/keyring-file` or `<home>/keyring-test`.
     dir: PathBuf,
     /// How secrets are stored.
@@ -279,13 +279,13 @@ impl fmt::Debug for Keyring {
 impl Keyring {
     /// The key ring of `backend` under `home`. The passphrase of a `file` key ring, when
     /// needed, comes from `WEAVE_KEYRING_PASSPHRASE`, else from the terminal.
-    pub(crate) fn open(home: &Path, backend: KeyringBackend) -> anyhow::Result<Self> {
+    pub fn open(home: &Path, backend: KeyringBackend) -> anyhow::Result<Self> {
         Self::open_with_passphrase(home, backend, None)
     }
 
     /// Like [`Keyring::open`], with the passphrase given by the caller when `Some`.
     /// Nothing is read or created until a key is added, read or deleted.
-    pub(crate) fn open_with_passphrase(
+    pub fn open_with_passphrase(
         home: &Path,
         backend: KeyringBackend,
         passphrase: Option<String>,
@@ -308,7 +308,7 @@ impl Keyring {
     /// Creates a key from `mnemonic`, or from a new 24-word mnemonic when `None`, and files
     /// it under `name`. Returns its public facts and the mnemonic if one was generated.
     /// Fails if the name is taken or another key has the same address.
-    pub(crate) fn add(
+    pub fn add(
         &self,
         name: &str,
         algo: KeyAlgo,
@@ -327,7 +327,7 @@ impl Keyring {
 
     /// Files an existing key (with no mnemonic) under `name`.
     #[cfg(test)]
-    pub(crate) fn import_signing_key(
+    pub fn import_signing_key(
         &self,
         name: &str,
         key: &SigningKey,
@@ -338,7 +338,7 @@ impl Keyring {
     }
 
     /// Every key, sorted by name. Needs no passphrase.
-    pub(crate) fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
+    pub fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -363,13 +363,13 @@ impl Keyring {
     }
 
     /// The public facts of the key `name`. Needs no passphrase.
-    pub(crate) fn show(&self, name: &str) -> anyhow::Result<KeyInfo> {
+    pub fn show(&self, name: &str) -> anyhow::Result<KeyInfo> {
         validate_name(name)?;
         Ok(self.load(name)?.info)
     }
 
     /// Removes the key `name`. Needs no passphrase.
-    pub(crate) fn delete(&self, name: &str) -> anyhow::Result<()> {
+    pub fn delete(&self, name: &str) -> anyhow::Result<()> {
         validate_name(name)?;
         if !key_file::remove(&self.dir, &key_file_name(name))? {
             bail!(self.not_found(name));
@@ -378,7 +378,7 @@ impl Keyring {
     }
 
     /// The private key `name`. The `file` backend needs the passphrase.
-    pub(crate) fn signing_key(&self, name: &str) -> anyhow::Result<SigningKey> {
+    pub fn signing_key(&self, name: &str) -> anyhow::Result<SigningKey> {
         validate_name(name)?;
         let file = self.load(name)?;
         let info = &file.info;

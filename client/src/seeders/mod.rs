@@ -16,8 +16,8 @@
 //! not verify against its content's root; `report-bad-slices` reports every record of
 //! an evidence file (or of this node's downloads), one transaction each.
 
-mod query;
-mod tx;
+pub mod query;
+pub mod tx;
 
 use anyhow::{anyhow, Context};
 use cosmos_sdk_proto::Any;
@@ -30,14 +30,14 @@ use weave_proto::weave::{
 };
 use weave_seeders::SeedersMsg;
 
-pub(crate) use query::{run_query, SeedersQueryCmd};
-pub(crate) use tx::{run_tx, SeedersTxCmd};
+pub use query::{run_query, SeedersQueryCmd};
+pub use tx::{run_tx, SeedersTxCmd};
 
 use crate::{content::parse_root, chain::status_error, builder::to_any};
 
 /// The bytes of a libp2p peer id written in base58 (`12D3KooW…`). Only ed25519
 /// identities are accepted, the only kind the chain takes.
-pub(crate) fn peer_id_bytes(s: &str) -> anyhow::Result<Vec<u8>> {
+pub fn peer_id_bytes(s: &str) -> anyhow::Result<Vec<u8>> {
     let s = s.trim();
     let peer: weave_sidecar::PeerId = s
         .parse()
@@ -62,7 +62,7 @@ fn parse_peer_arg(s: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Peer id bytes as base58; their hex if they are not a peer id.
-pub(crate) fn peer_id_text(bytes: &[u8]) -> String {
+pub fn peer_id_text(bytes: &[u8]) -> String {
     weave_sidecar::PeerId::from_bytes(bytes)
         .map(|p| p.to_string())
         .unwrap_or_else(|_| hex::encode(bytes))
@@ -70,7 +70,7 @@ pub(crate) fn peer_id_text(bytes: &[u8]) -> String {
 
 /// A content named on the command line: its id, or its Merkle root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ContentRef {
+pub enum ContentRef {
     /// A content id, whose root is read from the chain.
     Id(u64),
     /// A 32-byte root.
@@ -78,7 +78,7 @@ pub(crate) enum ContentRef {
 }
 
 /// Parses `--content`: a content id (decimal) or a root (64 hex digits, optional `0x`).
-pub(crate) fn parse_content_ref(s: &str) -> Result<ContentRef, String> {
+pub fn parse_content_ref(s: &str) -> Result<ContentRef, String> {
     let s = s.trim();
     if !s.is_empty() && s.len() < 64 && s.bytes().all(|b| b.is_ascii_digit()) {
         return s

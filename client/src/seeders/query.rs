@@ -15,7 +15,7 @@ use crate::{chain::connect, content::{next_key, print_page, PageArgs}, query::wi
 
 /// The order of `query seeders list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum SortArg {
+pub enum SortArg {
     /// By address, ascending.
     Address,
     /// By reputation, highest first (ties by address): the order downloads prefer.
@@ -33,7 +33,7 @@ impl SortArg {
 
 /// `weaved query seeders ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum SeedersQueryCmd {
+pub enum SeedersQueryCmd {
     /// Seeders, one page: address, status, bond, reputation, sidecar peer id and how
     /// many contents each serves.
     ///
@@ -310,7 +310,7 @@ fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow:
 }
 
 /// The node's evidence of bad slices, as the JSON records `report-bad-slices` reads.
-pub(super) async fn node_evidence(url: &str) -> anyhow::Result<Vec<Value>> {
+pub async fn node_evidence(url: &str) -> anyhow::Result<Vec<Value>> {
     let list = SidecarClient::new(connect(url).await?)
         .bad_slices(BadSlicesRequest {})
         .await
@@ -339,7 +339,7 @@ fn print_seeder(g: &GlobalOpts, seeder: Option<pb::Seeder>) -> anyhow::Result<()
 }
 
 /// Runs a `weaved query seeders` command.
-pub(crate) fn run_query(cmd: SeedersQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_query(cmd: SeedersQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         SeedersQueryCmd::List {
             sort,

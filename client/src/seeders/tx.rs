@@ -39,7 +39,7 @@ const EVENT_JAILED: &str = "weave.seeders.v1.EventSeederJailed";
 
 /// `weaved tx seeders ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum SeedersTxCmd {
+pub enum SeedersTxCmd {
     /// Bond --from as a seeder of the given contents (`/weave.seeders.v1.MsgBondSeeder`).
     ///
     /// The bond (at least the `min_bond` parameter) moves to the seeders module
@@ -200,7 +200,7 @@ fn index_from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Err
 
 /// One record of an evidence file, as written. Fields other than these are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(super) struct EvidenceRecord {
+pub struct EvidenceRecord {
     /// The seeder's address; wins over the peer id.
     #[serde(default)]
     seeder: Option<String>,
@@ -262,7 +262,7 @@ impl EvidenceRecord {
 
 /// The records of an evidence file: a JSON array, each element read on its own so that
 /// one bad record does not stop the others.
-pub(super) fn parse_evidence(text: &str) -> anyhow::Result<Vec<Result<EvidenceRecord, String>>> {
+pub fn parse_evidence(text: &str) -> anyhow::Result<Vec<Result<EvidenceRecord, String>>> {
     let value: Value = serde_json::from_str(text).context("the evidence is not valid JSON")?;
     let Value::Array(items) = value else {
         bail!("the evidence must be a JSON array of records");
@@ -709,7 +709,7 @@ fn report_many(
 }
 
 /// Runs a `weaved tx seeders` command.
-pub(crate) fn run_tx(cmd: SeedersTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(cmd: SeedersTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     match cmd {
         SeedersTxCmd::Bond {

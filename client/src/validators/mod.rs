@@ -14,8 +14,8 @@
 //! so `create` (and `weaved genesis gentx`) run on the validator's own machine need no
 //! `--pubkey`.
 
-mod query;
-mod tx;
+pub mod query;
+pub mod tx;
 
 use std::path::Path;
 
@@ -27,8 +27,8 @@ use weave_kernel::Address;
 use weave_proto::weave::validators::v1 as pb;
 use weave_validators::ValidatorsMsg;
 
-pub(crate) use query::{run_query, ValidatorsQueryCmd};
-pub(crate) use tx::{run_tx, ValidatorsTxCmd};
+pub use query::{run_query, ValidatorsQueryCmd};
+pub use tx::{run_tx, ValidatorsTxCmd};
 
 use crate::{builder::to_any, tx::parse_positive};
 use crate::{cometbft, home::HomeLayout};
@@ -41,7 +41,7 @@ const DEFAULT_COMMISSION_MAX_RATE: &str = "2000";
 const DEFAULT_COMMISSION_MAX_CHANGE_RATE: &str = "100";
 
 /// Parses a commission rate in basis points, 0 to 10000.
-pub(crate) fn parse_bps(s: &str) -> Result<u32, String> {
+pub fn parse_bps(s: &str) -> Result<u32, String> {
     let s = s.trim();
     if s.contains(['.', '%']) {
         return Err(format!(
@@ -59,7 +59,7 @@ pub(crate) fn parse_bps(s: &str) -> Result<u32, String> {
 
 /// Parses a consensus public key: 64 hex digits or the base64 of 32 bytes (as
 /// `priv_validator_key.json` and CometBFT's RPC show it), an ed25519 point.
-pub(crate) fn parse_consensus_pubkey(s: &str) -> anyhow::Result<[u8; 32]> {
+pub fn parse_consensus_pubkey(s: &str) -> anyhow::Result<[u8; 32]> {
     let s = s.trim();
     let bytes = if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         hex::decode(s).context("invalid hex")?
@@ -74,56 +74,56 @@ pub(crate) fn parse_consensus_pubkey(s: &str) -> anyhow::Result<[u8; 32]> {
 /// What a new validator is: flags shared by `tx validators create` and `weaved
 /// genesis gentx`.
 #[derive(Debug, Clone, clap::Args)]
-pub(crate) struct NewValidatorArgs {
+pub struct NewValidatorArgs {
     /// The self-bond, in uweave (`100000000` or `100000000uweave`). Voting power is
     /// tokens / 10^6, so at least 1000000 to enter the active set.
     #[arg(long, value_name = "AMOUNT", value_parser = parse_positive)]
-    pub(crate) amount: u128,
+    pub amount: u128,
     /// The ed25519 consensus public key, 64 hex digits or base64 (default: the key of
     /// `<home>/cometbft/config/priv_validator_key.json`).
     #[arg(long, value_name = "HEX|BASE64")]
-    pub(crate) pubkey: Option<String>,
+    pub pubkey: Option<String>,
     /// The validator's name, 1 to 70 characters (default: the moniker of
     /// `<home>/cometbft/config/config.toml`).
     #[arg(long)]
-    pub(crate) moniker: Option<String>,
+    pub moniker: Option<String>,
     /// An identity, such as a keybase fingerprint (up to 64 characters).
     #[arg(long, default_value = "")]
-    pub(crate) identity: String,
+    pub identity: String,
     /// A website (up to 140 characters).
     #[arg(long, default_value = "")]
-    pub(crate) website: String,
+    pub website: String,
     /// A description (up to 280 characters).
     #[arg(long, default_value = "")]
-    pub(crate) details: String,
+    pub details: String,
     /// The commission on delegators' rewards, in basis points (1000 = 10%).
     #[arg(long, value_name = "BPS", default_value = DEFAULT_COMMISSION_RATE, value_parser = parse_bps)]
-    pub(crate) commission_rate: u32,
+    pub commission_rate: u32,
     /// The highest rate the validator may ever set, in basis points; fixed for life.
     #[arg(long, value_name = "BPS", default_value = DEFAULT_COMMISSION_MAX_RATE, value_parser = parse_bps)]
-    pub(crate) commission_max_rate: u32,
+    pub commission_max_rate: u32,
     /// The largest change of the rate in one edit, in basis points; fixed for life.
     #[arg(long, value_name = "BPS", default_value = DEFAULT_COMMISSION_MAX_CHANGE_RATE, value_parser = parse_bps)]
-    pub(crate) commission_max_change_rate: u32,
+    pub commission_max_change_rate: u32,
     /// The least the operator's own delegation may fall to, in uweave; below it the
     /// validator is jailed.
     #[arg(long, value_name = "AMOUNT", default_value = "1", value_parser = parse_positive)]
-    pub(crate) min_self_delegation: u128,
+    pub min_self_delegation: u128,
 }
 
 /// A checked `MsgCreateValidator` and what it says, for printing.
 #[derive(Debug, Clone)]
-pub(crate) struct NewValidator {
+pub struct NewValidator {
     /// The message, checked as CheckTx would without state.
-    pub(crate) msg: Any,
+    pub msg: Any,
     /// The consensus key.
-    pub(crate) consensus_pubkey: [u8; 32],
+    pub consensus_pubkey: [u8; 32],
 }
 
 impl NewValidatorArgs {
     /// The `MsgCreateValidator` of `operator`. The consensus key and the moniker fall
     /// back to the CometBFT home of `home`.
-    pub(crate) fn message(&self, operator: &Address, home: &Path) -> anyhow::Result<NewValidator> {
+    pub fn message(&self, operator: &Address, home: &Path) -> anyhow::Result<NewValidator> {
         let layout = HomeLayout::new(home);
         let consensus_pubkey = match &self.pubkey {
             Some(given) => parse_consensus_pubkey(given)?,

@@ -19,7 +19,7 @@ use crate::{content::{every_page, next_key, print_page, PageArgs}, query::with_c
 
 /// A validator status to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum StatusArg {
+pub enum StatusArg {
     /// In the active set.
     Bonded,
     /// Left the active set less than the unbonding time ago.
@@ -40,7 +40,7 @@ impl StatusArg {
 
 /// `weaved query validators ...`
 #[derive(Debug, Subcommand)]
-pub(crate) enum ValidatorsQueryCmd {
+pub enum ValidatorsQueryCmd {
     /// Validators in operator-address order: status, tokens, power, commission and
     /// moniker.
     ///
@@ -115,7 +115,7 @@ pub(crate) enum ValidatorsQueryCmd {
 }
 
 /// One validator, by operator.
-pub(super) fn fetch_validator(
+pub fn fetch_validator(
     node: &NodeOpts,
     g: &GlobalOpts,
     operator: &Address,
@@ -135,7 +135,7 @@ pub(super) fn fetch_validator(
 }
 
 /// Every delegation of a delegator, all pages.
-pub(super) async fn all_delegations(
+pub async fn all_delegations(
     channel: &Channel,
     delegator: &Address,
 ) -> anyhow::Result<Vec<pb::DelegationResponse>> {
@@ -475,7 +475,7 @@ fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow:
 }
 
 /// Runs a `weaved query validators` command.
-pub(crate) fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ValidatorsQueryCmd::List { status, page, node } => {
             let page = page.request()?;

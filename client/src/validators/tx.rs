@@ -39,7 +39,7 @@ const REWARDS_GAS_MARGIN: u64 = 40_000;
 /// `weaved tx validators ...`
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
-pub(crate) enum ValidatorsTxCmd {
+pub enum ValidatorsTxCmd {
     /// Create a validator operated by --from (`/weave.validators.v1.MsgCreateValidator`).
     ///
     /// --from self-bonds --amount. The consensus key is this home's CometBFT key
@@ -263,7 +263,7 @@ fn submit_paying_rewards(
 }
 
 /// Runs a `weaved tx validators` command.
-pub(crate) fn run_tx(cmd: ValidatorsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
+pub fn run_tx(cmd: ValidatorsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let json = g.json();
     match cmd {
