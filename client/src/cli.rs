@@ -161,11 +161,11 @@ mod tests {
             (from_key.as_str(), to_address.as_str(), amount.as_str()),
             ("alice", ADDR, "10uweave")
         );
-        assert_eq!(opts.gas, tx::GasSetting::Auto);
+        assert_eq!(opts.gas, crate::tx::GasSetting::Auto);
         assert_eq!(opts.fees, None);
         assert_eq!(opts.gas_prices.to_string(), "0.025");
         assert_eq!(opts.timeout_height, 0);
-        assert_eq!(opts.broadcast_mode, tx::BroadcastModeArg::Sync);
+        assert_eq!(opts.broadcast_mode, crate::tx::BroadcastModeArg::Sync);
         assert!(!opts.wait && !opts.yes);
     }
 
@@ -203,14 +203,14 @@ mod tests {
             panic!("parsed as {cli:?}");
         };
         assert_eq!(opts.fees, Some(5000));
-        assert_eq!(opts.gas, tx::GasSetting::Fixed(90_000));
+        assert_eq!(opts.gas, crate::tx::GasSetting::Fixed(90_000));
         assert_eq!(opts.memo, "hi");
         assert_eq!(opts.timeout_height, 99);
         assert!(opts.yes && opts.wait);
-        assert_eq!(opts.broadcast_mode, tx::BroadcastModeArg::Async);
+        assert_eq!(opts.broadcast_mode, crate::tx::BroadcastModeArg::Async);
         assert_eq!(opts.chain_id.as_deref(), Some("c-1"));
         assert_eq!(
-            opts.node.url(Path::new("/nonexistent")).unwrap(),
+            opts.node.url(std::path::Path::new("/nonexistent")).unwrap(),
             "http://localhost:1"
         );
     }

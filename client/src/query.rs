@@ -3,29 +3,16 @@
 
 use std::future::Future;
 
-use anyhow::{anyhow, bail, ensure, Context};
+use anyhow::{anyhow, ensure, Context};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use clap::Subcommand;
-use cosmos_sdk_proto::cosmos::{
-    bank::v1beta1::{
-        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest, QueryBalanceRequest,
-    },
-    base::query::v1beta1::PageRequest,
-    tx::v1beta1::{service_client::ServiceClient, GetTxRequest},
-};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{service_client::ServiceClient, GetTxRequest};
 use serde_json::json;
 use tonic::transport::Channel;
-use weave_kernel::{expected::PubKey, validate_denom, Address};
-use weave_proto::weave::bank::v1::{
-    query_client::QueryClient as WeaveBankClient, QueryModuleAccountRequest, QueryParamsRequest,
-    QueryTotalSupplyRequest,
-};
+use weave_kernel::expected::PubKey;
 
 use crate::{chain::connect, chain::query_account, render, opts::resolve_address, chain::runtime, chain::status_error, opts::NodeOpts};
 use crate::opts::GlobalOpts;
-
-/// The most pages of balances `query bank balances` reads before giving up.
-const MAX_PAGES: usize = 10_000;
 
 /// `weaved query auth ...`
 #[derive(Debug, Subcommand)]
@@ -37,6 +24,7 @@ pub enum AuthQueryCmd {
     Account {
         /// The account: a bech32 address, or the name of a key in the key ring.
         address: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -164,27 +152,5 @@ mod tests {
         );
         assert!(normalize_hash("abcd").is_err());
         assert!(normalize_hash(&"zz".repeat(32)).is_err());
-    }
-
-    #[tokio::test]
-    async fn all_balances_reads_every_page() {
-        let mut state = crate::mock::ChainState::new();
-        let page = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(d, a)| (d.to_string(), a.to_string()))
-                .collect::<Vec<_>>()
-        };
-        state.balance_pages = vec![
-            page(&[("ua", "1"), ("ub", "2")]),
-            page(&[("uc", "3")]),
-            page(&[("uweave", "4")]),
-        ];
-        let (_chain, channel) = crate::mock::serve(state).await;
-        let balances = all_balances(channel, Address::new([1; 20])).await.unwrap();
-        assert_eq!(
-            balances,
-            page(&[("ua", "1"), ("ub", "2"), ("uc", "3"), ("uweave", "4")])
-        );
     }
 }

@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, ensure, Context};
-use clap::Subcommand;
 use cosmos_sdk_proto::{
     cosmos::{
         base::abci::v1beta1::TxResponse,
@@ -25,12 +24,8 @@ use serde_json::Value;
 use tonic::{transport::Channel, Code};
 use weave_app::auth::GasPrice;
 use weave_kernel::{Address, Coin, Coins, DENOM};
-use weave_proto::weave::{
-    bank::v1::{Input, MsgMultiSend, MsgSend, Output},
-    base::v1::Coin as WeaveCoin,
-};
 
-use crate::{builder::build_signed_tx, chain::connect, chain::fetch_signer_data, render, opts::resolve_address, chain::runtime, chain::status_error, builder::to_any, builder::tx_hash, opts::NodeOpts};
+use crate::{builder::build_signed_tx, chain::connect, chain::fetch_signer_data, render, chain::runtime, chain::status_error, builder::tx_hash, opts::NodeOpts};
 use crate::{home::{ClientConfig, HomeLayout}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
 
 /// The gas limit written into the draft that `--gas auto` simulates. Simulation runs
@@ -89,6 +84,7 @@ impl BroadcastModeArg {
 /// Flags shared by every `weaved tx` command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TxOpts {
+    #[allow(missing_docs)] // flattened: its own fields carry the help
     #[command(flatten)]
     pub node: NodeOpts,
     /// The chain id to sign for (default: `chain_id` of `<home>/config/weaved.toml`)
@@ -590,7 +586,7 @@ pub fn report_with(
 
 /// The key named by FROM_KEY (a key name, or the address of a key in the key ring),
 /// checked against `--from`.
-fn signing_key(from_key: &str, opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
+pub fn signing_key(from_key: &str, opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> {
     if let Some(from) = &opts.from {
         ensure!(
             from == from_key,
@@ -620,7 +616,7 @@ pub fn from_key(opts: &TxOpts, keyring: &Keyring) -> anyhow::Result<SigningKey> 
 }
 
 /// Signs, broadcasts and reports a transaction of `messages` built for `key`.
-fn submit(
+pub fn submit(
     key: &SigningKey,
     messages: Vec<Any>,
     opts: &TxOpts,
@@ -667,7 +663,7 @@ mod tests {
     use weave_bank::BankMsg;
 
     use super::*;
-    use crate::{client::mock::{self, ChainState, Rejection}, keys::KeyAlgo};
+    use crate::{bank::msg::{msg_multi_send, msg_send}, keys::KeyAlgo, mock::{self, ChainState, Rejection}};
 
     fn key() -> SigningKey {
         SigningKey::from_secret_bytes(KeyAlgo::Secp256k1, &[5; 32]).unwrap()

@@ -1,12 +1,14 @@
 //! `weaved tx bank` and `weaved query bank`: the bank module's commands.
 
 use clap::Subcommand;
+use serde_json::json;
+use weave_kernel::validate_denom;
 
 use crate::{keys::Keyring, opts::{resolve_address, GlobalOpts, NodeOpts}, query::with_channel, render, tx::{parse_coins, signing_key, submit, TxOpts}};
 
 use super::{
     msg::{msg_multi_send, msg_send},
-    query::{all_balances, balance},
+    query::{all_balances, balance, module_account, params, total_supply},
 };
 
 /// `weaved tx bank ...`
@@ -24,6 +26,7 @@ pub enum BankTxCmd {
         to_address: String,
         /// What to send, e.g. `1000uweave` (several denominations: `1000uweave,5ufoo`).
         amount: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -41,6 +44,7 @@ pub enum BankTxCmd {
         recipients: String,
         /// What each recipient gets, e.g. `500uweave`.
         amount_each: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -93,18 +97,21 @@ pub enum BankQueryCmd {
         /// Only this denomination.
         #[arg(long)]
         denom: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The total supply of every denomination.
     #[command(after_help = "Example:\n  weaved query bank total-supply --output json")]
     TotalSupply {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The bank module's parameters.
     #[command(after_help = "Example:\n  weaved query bank params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -113,6 +120,7 @@ pub enum BankQueryCmd {
     ModuleAccount {
         /// The module account's name.
         name: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -157,14 +165,7 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             }
         }
         BankQueryCmd::TotalSupply { node } => {
-            let supply = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .total_supply(QueryTotalSupplyRequest {})
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                Ok(response.supply)
-            })?;
+            let supply = with_channel(&node, g, total_supply)?;
             let pairs = supply.iter().map(|c| (c.denom.as_str(), c.amount.as_str()));
             if g.json() {
                 render::print_json(&json!({ "supply": render::coins_json(pairs) }))
@@ -174,14 +175,7 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             }
         }
         BankQueryCmd::ModuleAccount { name, node } => {
-            let address = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .module_account(QueryModuleAccountRequest { name })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                Ok(response.address)
-            })?;
+            let address = with_channel(&node, g, |c| module_account(c, name))?;
             if g.json() {
                 render::print_json(&json!({ "address": address }))
             } else {
@@ -190,16 +184,7 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             }
         }
         BankQueryCmd::Params { node } => {
-            let params = with_channel(&node, g, |c| async move {
-                let response = WeaveBankClient::new(c)
-                    .params(QueryParamsRequest {})
-                    .await
-                    .map_err(status_error)?
-                    .into_inner();
-                response
-                    .params
-                    .ok_or_else(|| anyhow!("the node returned no parameters"))
-            })?;
+            let params = with_channel(&node, g, params)?;
             if g.json() {
                 render::print_json(&json!({
                     "params": { "send_enabled": params.send_enabled },

@@ -1,6 +1,6 @@
 //! Typed queries of the bank module over gRPC (`cosmos.bank.v1beta1.Query`).
 
-use anyhow::{bail, ensure};
+use anyhow::{anyhow, bail, ensure};
 use cosmos_sdk_proto::cosmos::{
     bank::v1beta1::{
         query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest,
@@ -10,6 +10,13 @@ use cosmos_sdk_proto::cosmos::{
 };
 use tonic::transport::Channel;
 use weave_kernel::Address;
+use weave_proto::weave::{
+    bank::v1::{
+        query_client::QueryClient as WeaveBankClient, Params, QueryModuleAccountRequest,
+        QueryParamsRequest, QueryTotalSupplyRequest,
+    },
+    base::v1::Coin,
+};
 
 use crate::chain::status_error;
 
@@ -68,3 +75,61 @@ pub async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<
     bail!("more than {MAX_PAGES} pages of balances")
 }
 
+
+/// The total supply of every denomination (`weave.bank.v1.Query/TotalSupply`).
+pub async fn total_supply(channel: Channel) -> anyhow::Result<Vec<Coin>> {
+    let response = WeaveBankClient::new(channel)
+        .total_supply(QueryTotalSupplyRequest {})
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(response.supply)
+}
+
+/// The address of the module account `name`, such as `community_pool`.
+pub async fn module_account(channel: Channel, name: String) -> anyhow::Result<String> {
+    let response = WeaveBankClient::new(channel)
+        .module_account(QueryModuleAccountRequest { name })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(response.address)
+}
+
+/// The bank module's parameters.
+pub async fn params(channel: Channel) -> anyhow::Result<Params> {
+    WeaveBankClient::new(channel)
+        .params(QueryParamsRequest {})
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .params
+        .ok_or_else(|| anyhow!("the node returned no parameters"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn all_balances_reads_every_page() {
+        let mut state = crate::mock::ChainState::new();
+        let page = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(d, a)| (d.to_string(), a.to_string()))
+                .collect::<Vec<_>>()
+        };
+        state.balance_pages = vec![
+            page(&[("ua", "1"), ("ub", "2")]),
+            page(&[("uc", "3")]),
+            page(&[("uweave", "4")]),
+        ];
+        let (_chain, channel) = crate::mock::serve(state).await;
+        let balances = all_balances(channel, Address::new([1; 20])).await.unwrap();
+        assert_eq!(
+            balances,
+            page(&[("ua", "1"), ("ub", "2"), ("uc", "3"), ("uweave", "4")])
+        );
+    }
+}

@@ -40,23 +40,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, ensure, Context};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use clap::{ArgGroup, Subcommand};
-use cosmos_sdk_proto::{
-    cosmos::base::tendermint::v1beta1::{service_client::ServiceClient, GetLatestBlockRequest},
-    Any,
-};
+use cosmos_sdk_proto::Any;
 use prost::Message;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tonic::transport::Channel;
 use weave_channels::{ChannelsMsg, Voucher, HARD_MAX_VOUCHERS};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::{self as pb, query_client::QueryClient};
-use zeroize::Zeroizing;
 
-use crate::{chain::{connect, latest_height}, content::{next_key, parse_root, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, splits, chain::status_error, builder::to_any, tx::{
+use crate::{chain::{connect, latest_height}, content::{next_key, parse_root, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, chain::status_error, builder::to_any, tx::{
         from_key, parse_positive, parse_uweave, resolve_chain_id, submit_with, Submitted, TxOpts,
     }, opts::NodeOpts};
-use crate::{keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{keys::Keyring, opts::GlobalOpts};
 
 /// The event that names a new channel.
 const EVENT_CHANNEL_OPENED: &str = "weave.channels.v1.EventChannelOpened";
@@ -238,6 +233,7 @@ pub enum ChannelsTxCmd {
         /// Collateral held beside the deposit, slashed for vouchers beyond it, in uweave.
         #[arg(long, value_name = "AMOUNT", value_parser = parse_uweave, default_value = "0")]
         collateral: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -252,6 +248,7 @@ pub enum ChannelsTxCmd {
         /// What to add, in uweave.
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -264,6 +261,7 @@ pub enum ChannelsTxCmd {
     Close {
         /// The channel's id.
         channel_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -286,6 +284,7 @@ pub enum ChannelsTxCmd {
         /// A voucher file (repeat the flag, or give several files after it).
         #[arg(long = "voucher-file", value_name = "FILE", required = true, num_args = 1..)]
         voucher_files: Vec<PathBuf>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -297,6 +296,7 @@ pub enum ChannelsQueryCmd {
     /// The channels module's parameters.
     #[command(after_help = "Example:\n  weaved query channels params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -306,6 +306,7 @@ pub enum ChannelsQueryCmd {
     Channel {
         /// The channel's id.
         channel_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -314,8 +315,10 @@ pub enum ChannelsQueryCmd {
     Lanes {
         /// The channel's id.
         channel_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -330,6 +333,7 @@ pub enum ChannelsQueryCmd {
         seeder: String,
         /// The content's Merkle root: 64 hex digits.
         content_root: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -338,6 +342,7 @@ pub enum ChannelsQueryCmd {
     Earnings {
         /// The seeder: a bech32 address or a key name.
         seeder: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -918,6 +923,7 @@ mod tests {
     use weave_channels::SignatureItem;
 
     use super::*;
+    use crate::keys::SigningKey;
     use crate::keys::KeyAlgo;
 
     fn account(seed: u8) -> SigningKey {

@@ -30,6 +30,7 @@ pub enum ContentCmd {
         /// Write the key (hex) to this file, mode 0600, instead of printing it.
         #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -66,12 +67,14 @@ pub enum ContentCmd {
     Seed {
         /// The content's id.
         content_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// What this node's slice store holds, and the sidecar's peer id and addresses.
     #[command(after_help = "Example:\n  weaved content ls --output json")]
     Ls {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },

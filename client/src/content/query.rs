@@ -52,6 +52,7 @@ pub enum ContentQueryCmd {
     /// The content module's parameters.
     #[command(after_help = "Example:\n  weaved query content params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -60,6 +61,7 @@ pub enum ContentQueryCmd {
     Get {
         /// The content's id.
         content_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -70,6 +72,7 @@ pub enum ContentQueryCmd {
     ByRoot {
         /// The root: 64 hex digits.
         root: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -80,8 +83,10 @@ pub enum ContentQueryCmd {
     ByCreator {
         /// The creator: a bech32 address or a key name.
         creator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -90,16 +95,20 @@ pub enum ContentQueryCmd {
     ByTag {
         /// The tag.
         tag: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// All content, newest first.
     #[command(after_help = "Example:\n  weaved query content feed --limit 50")]
     Feed {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -115,6 +124,7 @@ pub enum ContentQueryCmd {
         content_id: u64,
         /// The account: a bech32 address or a key name.
         address: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -123,8 +133,10 @@ pub enum ContentQueryCmd {
     PriceHistory {
         /// The content's id.
         content_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -135,6 +147,7 @@ pub enum ContentQueryCmd {
     Terms {
         /// The creator: a bech32 address or a key name.
         creator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -145,6 +158,7 @@ pub enum ContentQueryCmd {
         subscriber: String,
         /// The creator: a bech32 address or a key name.
         creator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -153,8 +167,10 @@ pub enum ContentQueryCmd {
     Subscriptions {
         /// The subscriber: a bech32 address or a key name.
         subscriber: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -163,6 +179,7 @@ pub enum ContentQueryCmd {
     BuyerKey {
         /// The account: a bech32 address or a key name.
         address: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -175,6 +192,7 @@ pub enum ContentQueryCmd {
         content_id: u64,
         /// The holder: a bech32 address or a key name.
         holder: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -186,8 +204,10 @@ pub enum ContentQueryCmd {
     PendingKeys {
         /// The creator: a bech32 address or a key name.
         creator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },

@@ -154,6 +154,7 @@ pub struct RegisterArgs {
     /// Plaintext bytes per slice (4096 to 16777216).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SLICE_SIZE)]
     pub slice_size: u32,
+    #[allow(missing_docs)] // flattened: its own fields carry the help
     #[command(flatten)]
     pub opts: TxOpts,
 }
@@ -253,6 +254,7 @@ pub enum ContentTxCmd {
     Update {
         /// The content's id.
         content_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         metadata: MetadataEdits,
         /// A new price of one access token, in uweave.
@@ -261,6 +263,7 @@ pub enum ContentTxCmd {
         /// A new streaming price per GiB, in uweave.
         #[arg(long, value_name = "AMOUNT", value_parser = parse_positive)]
         price_per_gib: Option<u128>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -270,6 +273,7 @@ pub enum ContentTxCmd {
     Retire {
         /// The content's id.
         content_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -287,6 +291,7 @@ pub enum ContentTxCmd {
         /// change before inclusion).
         #[arg(long, value_name = "AMOUNT", value_parser = parse_uweave)]
         max_total_price: Option<u128>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -302,6 +307,7 @@ pub enum ContentTxCmd {
         /// How many tokens.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         quantity: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -323,6 +329,7 @@ pub enum ContentTxCmd {
         /// The tip, in uweave.
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -343,6 +350,7 @@ pub enum ContentTxCmd {
         /// The split subscription payments go through (0: the creator alone).
         #[arg(long, value_name = "ID", default_value_t = 0)]
         split_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -359,6 +367,7 @@ pub enum ContentTxCmd {
         /// Refuse to pay more than this in total, in uweave.
         #[arg(long, value_name = "AMOUNT", value_parser = parse_uweave)]
         max_total_price: Option<u128>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -368,6 +377,7 @@ pub enum ContentTxCmd {
     /// is no extra secret to keep and the mnemonic restores it.
     #[command(after_help = "Example:\n  weaved tx content register-key --from bob --wait")]
     RegisterKey {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -383,6 +393,7 @@ pub enum ContentTxCmd {
         content_id: u64,
         /// The holder: a bech32 address or a key name.
         holder: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },

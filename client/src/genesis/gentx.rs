@@ -191,7 +191,7 @@ pub fn read_gentx_dir(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
 }
 
 #[cfg(test)]
-pub mod tests {
+pub(super) mod tests {
     use prost::Message;
     use weave_proto::weave::validators::v1 as pb;
 

@@ -396,11 +396,15 @@ struct ProposalFile {
 /// A proposal read from its file and checked, before the pinned params are read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
+    /// The proposal's title.
     pub title: String,
+    /// What the proposal does and why.
     pub summary: String,
+    /// Free-form metadata (a link, a hash).
     pub metadata: String,
     /// The initial deposit, uweave.
     pub deposit: u128,
+    /// Whether the proposal asks for the shorter, expedited voting period.
     pub expedited: bool,
     /// The messages, packed and checked.
     pub messages: Vec<Any>,
@@ -524,6 +528,7 @@ pub enum VoteArg {
 }
 
 impl VoteArg {
+    /// The vote option on the wire.
     pub fn proto(self) -> pb::VoteOption {
         match self {
             Self::Yes => pb::VoteOption::Yes,
@@ -718,6 +723,7 @@ pub enum StatusArg {
 }
 
 impl StatusArg {
+    /// The proposal status on the wire.
     pub fn proto(self) -> pb::ProposalStatus {
         match self {
             Self::Deposit => pb::ProposalStatus::DepositPeriod,

@@ -37,8 +37,10 @@ pub enum GovQueryCmd {
         /// Only proposals of this status.
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -48,6 +50,7 @@ pub enum GovQueryCmd {
     Proposal {
         /// The proposal's id.
         proposal_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -59,8 +62,10 @@ pub enum GovQueryCmd {
         /// Only this voter's vote: an address or a key name.
         #[arg(long, value_name = "VOTER")]
         voter: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -73,8 +78,10 @@ pub enum GovQueryCmd {
         /// Only this depositor's deposit: an address or a key name.
         #[arg(long, value_name = "DEPOSITOR")]
         depositor: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -85,12 +92,14 @@ pub enum GovQueryCmd {
     Tally {
         /// The proposal's id.
         proposal_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The gov module's parameters.
     #[command(after_help = "Example:\n  weaved query gov params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -98,6 +107,7 @@ pub enum GovQueryCmd {
     /// its binary knows the upgrade.
     #[command(after_help = "Example:\n  weaved query gov upgrade-plan")]
     UpgradePlan {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -768,7 +778,7 @@ mod tests {
 
     fn proposal() -> pb::Proposal {
         let spend = pb::MsgCommunityPoolSpend {
-            authority: crate::authority().to_string(),
+            authority: crate::gov::authority().to_string(),
             recipient: "weave1r".into(),
             amount: "5".into(),
         };

@@ -81,6 +81,7 @@ pub enum GovTxCmd {
         /// Write the file here instead of printing it.
         #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -101,6 +102,7 @@ pub enum GovTxCmd {
     SubmitProposal {
         /// The proposal file (`weaved tx gov draft-proposal` writes one).
         file: PathBuf,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -118,6 +120,7 @@ pub enum GovTxCmd {
         /// How much, in uweave (`5000000` or `5000000uweave`).
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -135,6 +138,7 @@ pub enum GovTxCmd {
         /// A note kept with the vote.
         #[arg(long, default_value = "")]
         metadata: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -155,6 +159,7 @@ pub enum GovTxCmd {
         /// A note kept with the vote.
         #[arg(long, default_value = "")]
         metadata: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -524,7 +529,7 @@ mod tests {
                 vec![format!("{}/params", module.name()).into_bytes()]
             );
             // The params written are the defaults, byte for byte.
-            let back = crate::any_to_json(
+            let back = crate::gov::any_to_json(
                 &proposal.messages[0].type_url,
                 &proposal.messages[0].value,
             );

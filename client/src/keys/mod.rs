@@ -29,7 +29,6 @@ use cosmos_sdk_proto::cosmos::crypto::{ed25519, secp256k1};
 use prost::Message;
 #[cfg(test)]
 use rand_core::OsRng;
-use serde::{Deserialize, Serialize};
 use weave_kernel::Address;
 use zeroize::{Zeroize, Zeroizing};
 

@@ -11,7 +11,7 @@ use weave_proto::weave::{
 };
 
 use super::{committed_json, parse_peer_arg, peer_id_text, seeder_json, seeder_text, standing};
-use crate::{chain::connect, content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, splits, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{chain::connect, content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// The order of `query seeders list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,8 +50,10 @@ pub enum SeedersQueryCmd {
         /// Only bonded, unjailed seeders (those probed and paid).
         #[arg(long)]
         active_only: bool,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -61,6 +63,7 @@ pub enum SeedersQueryCmd {
     Show {
         /// The seeder: an address or a key name.
         seeder: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -71,6 +74,7 @@ pub enum SeedersQueryCmd {
     ByPeer {
         /// The peer id: base58 (`12D3KooW…`) or the hex of its 38 bytes.
         peer_id: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -80,6 +84,7 @@ pub enum SeedersQueryCmd {
     Epoch {
         /// The seeder: an address or a key name.
         seeder: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -90,12 +95,14 @@ pub enum SeedersQueryCmd {
         /// The height the round opened at (default: the latest round).
         #[arg(long, value_name = "H")]
         height: Option<u64>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The seeders module's parameters.
     #[command(after_help = "Example:\n  weaved query seeders params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -103,6 +110,7 @@ pub enum SeedersQueryCmd {
     /// `tx seeders report-bad-slices --evidence` reads.
     #[command(after_help = "Example:\n  weaved query seeders evidence > evidence.json")]
     Evidence {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },

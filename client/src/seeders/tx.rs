@@ -63,6 +63,7 @@ pub enum SeedersTxCmd {
         /// sidecar's addresses when --peer-id is not given, else none).
         #[arg(long = "addr", value_name = "MULTIADDR")]
         addrs: Vec<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -90,6 +91,7 @@ pub enum SeedersTxCmd {
         /// Replace the peer id and addresses with this node's sidecar's.
         #[arg(long)]
         sidecar: bool,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -100,6 +102,7 @@ pub enum SeedersTxCmd {
     /// but can still be slashed.
     #[command(after_help = "Example:\n  weaved tx seeders unbond --from alice --wait")]
     Unbond {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -107,6 +110,7 @@ pub enum SeedersTxCmd {
     /// (`/weave.seeders.v1.MsgUnjailSeeder`).
     #[command(after_help = "Example:\n  weaved tx seeders unjail --from alice --wait")]
     Unjail {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -140,6 +144,7 @@ pub enum SeedersTxCmd {
         /// The seeder's signature over the slice header (128 hex digits).
         #[arg(long, value_name = "HEX")]
         signature: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -161,6 +166,7 @@ pub enum SeedersTxCmd {
         /// evidence`).
         #[arg(long, value_name = "FILE")]
         evidence: Option<PathBuf>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },

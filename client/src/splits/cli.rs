@@ -86,6 +86,7 @@ pub enum SplitsTxCmd {
         /// Who may later change the table or hand it over (an address or key name).
         #[arg(long, value_name = "ADDR")]
         controller: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -100,6 +101,7 @@ pub enum SplitsTxCmd {
         /// A recipient and its share: `ADDR:BPS` (repeat; shares sum to 10000).
         #[arg(long = "recipient", value_name = "ADDR:BPS", value_parser = parse_recipient, required = true)]
         recipients: Vec<RecipientArg>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -119,6 +121,7 @@ pub enum SplitsTxCmd {
         /// Withdraw the pending proposal instead.
         #[arg(long)]
         cancel: bool,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -129,6 +132,7 @@ pub enum SplitsTxCmd {
     AcceptController {
         /// The table's id.
         split_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -140,6 +144,7 @@ pub enum SplitsQueryCmd {
     /// The splits module's parameters (the protocol fee).
     #[command(after_help = "Example:\n  weaved query splits params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -148,6 +153,7 @@ pub enum SplitsQueryCmd {
     Split {
         /// The table's id.
         split_id: u64,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -161,6 +167,7 @@ pub enum SplitsQueryCmd {
         /// The amount, in uweave (`1000000` or `1000000uweave`).
         #[arg(value_parser = parse_uweave)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },

@@ -15,7 +15,7 @@ use weave_proto::weave::{
 use weave_validators::power_of;
 
 use super::time_text;
-use crate::{content::{every_page, next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, splits, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{content::{every_page, next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
 
 /// A validator status to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,8 +51,10 @@ pub enum ValidatorsQueryCmd {
         /// Only validators of this status.
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         page: PageArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -62,12 +64,14 @@ pub enum ValidatorsQueryCmd {
     Show {
         /// The validator: its operator's address or a key name.
         validator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The active set as last sent to CometBFT: operators, consensus keys and powers.
     #[command(after_help = "Example:\n  weaved query validators set")]
     Set {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -77,6 +81,7 @@ pub enum ValidatorsQueryCmd {
     Delegations {
         /// The delegator: an address or a key name.
         delegator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -88,6 +93,7 @@ pub enum ValidatorsQueryCmd {
         delegator: String,
         /// Only this validator.
         validator: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -96,12 +102,14 @@ pub enum ValidatorsQueryCmd {
     SigningInfo {
         /// The validator: its operator's address or a key name.
         validator: String,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
     /// The validators module's parameters.
     #[command(after_help = "Example:\n  weaved query validators params")]
     Params {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },
@@ -109,6 +117,7 @@ pub enum ValidatorsQueryCmd {
     /// community pool as rounding dust, since genesis.
     #[command(after_help = "Example:\n  weaved query validators totals")]
     Totals {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         node: NodeOpts,
     },

@@ -51,8 +51,10 @@ pub enum ValidatorsTxCmd {
         after_help = "Example:\n  weaved tx validators create --amount 100000000uweave --moniker node4 --commission-rate 500 --from validator --wait"
     )]
     Create {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         validator: NewValidatorArgs,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -87,6 +89,7 @@ pub enum ValidatorsTxCmd {
         /// A higher minimum self-delegation, in uweave.
         #[arg(long, value_name = "AMOUNT", value_parser = parse_positive)]
         min_self_delegation: Option<u128>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -102,6 +105,7 @@ pub enum ValidatorsTxCmd {
         /// What to bond, in uweave.
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -118,6 +122,7 @@ pub enum ValidatorsTxCmd {
         /// What to unbond, in uweave.
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -137,6 +142,7 @@ pub enum ValidatorsTxCmd {
         /// What to move, in uweave.
         #[arg(value_parser = parse_positive)]
         amount: u128,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -146,6 +152,7 @@ pub enum ValidatorsTxCmd {
     /// good), and only if the operator's own delegation is at least its minimum.
     #[command(after_help = "Example:\n  weaved tx validators unjail --from validator --wait")]
     Unjail {
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
@@ -160,6 +167,7 @@ pub enum ValidatorsTxCmd {
     WithdrawRewards {
         /// The validator (default: every validator --from delegates to).
         validator: Option<String>,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
         opts: TxOpts,
     },
