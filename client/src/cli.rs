@@ -9,8 +9,12 @@
 
 use clap::Subcommand;
 
-pub use crate::{channels::ChannelsCmd, content::ContentCmd, opts::{GlobalOpts, NodeOpts, OutputFormat}};
 use crate::{bank, channels, content, gov, query, seeders, splits, validators};
+pub use crate::{
+    channels::ChannelsCmd,
+    content::ContentCmd,
+    opts::{GlobalOpts, NodeOpts, OutputFormat},
+};
 
 /// `weaved tx ...`: build, sign and broadcast a transaction.
 #[derive(Debug, Subcommand)]

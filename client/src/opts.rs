@@ -9,7 +9,10 @@ use std::{
 use anyhow::anyhow;
 use weave_kernel::Address;
 
-use crate::{home::ClientConfig, keys::{Keyring, KeyringBackend}};
+use crate::{
+    home::ClientConfig,
+    keys::{Keyring, KeyringBackend},
+};
 
 /// The gRPC endpoint used when neither `--node`, `WEAVE_NODE` nor the home's
 /// `weaved.toml` names one.

@@ -11,8 +11,11 @@ use serde_json::json;
 use tonic::transport::Channel;
 use weave_kernel::expected::PubKey;
 
-use crate::{chain::connect, chain::query_account, render, opts::resolve_address, chain::runtime, chain::status_error, opts::NodeOpts};
 use crate::opts::GlobalOpts;
+use crate::{
+    chain::connect, chain::query_account, chain::runtime, chain::status_error,
+    opts::resolve_address, opts::NodeOpts, render,
+};
 
 /// `weaved query auth ...`
 #[derive(Debug, Subcommand)]
@@ -40,11 +43,7 @@ pub struct QueryTxArgs {
 }
 
 /// Connects to the node of `node` and runs `query` on the channel.
-pub fn with_channel<T, F, Fut>(
-    node: &NodeOpts,
-    g: &GlobalOpts,
-    query: F,
-) -> anyhow::Result<T>
+pub fn with_channel<T, F, Fut>(node: &NodeOpts, g: &GlobalOpts, query: F) -> anyhow::Result<T>
 where
     F: FnOnce(Channel) -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,

@@ -25,8 +25,15 @@ use tonic::{transport::Channel, Code};
 use weave_app::auth::GasPrice;
 use weave_kernel::{Address, Coin, Coins, DENOM};
 
-use crate::{builder::build_signed_tx, chain::connect, chain::fetch_signer_data, render, chain::runtime, chain::status_error, builder::tx_hash, opts::NodeOpts};
-use crate::{home::{ClientConfig, HomeLayout}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{
+    builder::build_signed_tx, builder::tx_hash, chain::connect, chain::fetch_signer_data,
+    chain::runtime, chain::status_error, opts::NodeOpts, render,
+};
+use crate::{
+    home::{ClientConfig, HomeLayout},
+    keys::{Keyring, SigningKey},
+    opts::GlobalOpts,
+};
 
 /// The gas limit written into the draft that `--gas auto` simulates. Simulation runs
 /// with the chain's maximum gas whatever the draft says; this only sizes the draft like
@@ -663,7 +670,11 @@ mod tests {
     use weave_bank::BankMsg;
 
     use super::*;
-    use crate::{bank::msg::{msg_multi_send, msg_send}, keys::KeyAlgo, mock::{self, ChainState, Rejection}};
+    use crate::{
+        bank::msg::{msg_multi_send, msg_send},
+        keys::KeyAlgo,
+        mock::{self, ChainState, Rejection},
+    };
 
     fn key() -> SigningKey {
         SigningKey::from_secret_bytes(KeyAlgo::Secp256k1, &[5; 32]).unwrap()

@@ -80,4 +80,3 @@ async fn state_and_params_are_read_from_the_node() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
-

@@ -4,7 +4,13 @@ use clap::Subcommand;
 use serde_json::json;
 use weave_kernel::validate_denom;
 
-use crate::{keys::Keyring, opts::{resolve_address, GlobalOpts, NodeOpts}, query::with_channel, render, tx::{parse_coins, signing_key, submit, TxOpts}};
+use crate::{
+    keys::Keyring,
+    opts::{resolve_address, GlobalOpts, NodeOpts},
+    query::with_channel,
+    render,
+    tx::{parse_coins, signing_key, submit, TxOpts},
+};
 
 use super::{
     msg::{msg_multi_send, msg_send},
@@ -208,4 +214,3 @@ fn print_coin_lines<'a>(coins: impl Iterator<Item = (&'a str, &'a str)>, empty: 
         println!("({empty})");
     }
 }
-

@@ -68,4 +68,3 @@ pub fn weave_coins(coins: &Coins) -> Vec<WeaveCoin> {
         })
         .collect()
 }
-

@@ -3,8 +3,7 @@
 use anyhow::{anyhow, bail, ensure};
 use cosmos_sdk_proto::cosmos::{
     bank::v1beta1::{
-        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest,
-        QueryBalanceRequest,
+        query_client::QueryClient as CosmosBankClient, QueryAllBalancesRequest, QueryBalanceRequest,
     },
     base::query::v1beta1::PageRequest,
 };
@@ -46,7 +45,10 @@ pub async fn balance(
 
 /// Every balance (`cosmos.bank.v1beta1.Query/AllBalances`, all pages) as
 /// `(denom, amount)` pairs.
-pub async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<Vec<(String, String)>> {
+pub async fn all_balances(
+    channel: Channel,
+    address: Address,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut client = CosmosBankClient::new(channel);
     let mut balances = Vec::new();
     let mut key = Vec::new();
@@ -74,7 +76,6 @@ pub async fn all_balances(channel: Channel, address: Address) -> anyhow::Result<
     }
     bail!("more than {MAX_PAGES} pages of balances")
 }
-
 
 /// The total supply of every denomination (`weave.bank.v1.Query/TotalSupply`).
 pub async fn total_supply(channel: Channel) -> anyhow::Result<Vec<Coin>> {

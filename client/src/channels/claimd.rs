@@ -31,8 +31,18 @@ use weave_proto::weave::{
     sidecar::v1::{sidecar_client::SidecarClient, ForgetChannelRequest, VouchersRequest},
 };
 
-use crate::{chain::connect, render, chain::runtime, chain::status_error, builder::to_any, tx::{from_key, sign_and_submit, TxOpts, TxPlan}};
-use crate::{keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{
+    builder::to_any,
+    chain::connect,
+    chain::runtime,
+    chain::status_error,
+    render,
+    tx::{from_key, sign_and_submit, TxOpts, TxPlan},
+};
+use crate::{
+    keys::{Keyring, SigningKey},
+    opts::GlobalOpts,
+};
 
 /// `weaved channels claim-daemon` flags.
 #[derive(Debug, clap::Args)]

@@ -48,9 +48,20 @@ use weave_channels::{ChannelsMsg, Voucher, HARD_MAX_VOUCHERS};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::{self as pb, query_client::QueryClient};
 
-use crate::{chain::{connect, latest_height}, content::{next_key, parse_root, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, chain::status_error, builder::to_any, tx::{
+use crate::{
+    builder::to_any,
+    chain::runtime,
+    chain::status_error,
+    chain::{connect, latest_height},
+    content::{next_key, parse_root, print_page, PageArgs},
+    opts::resolve_address,
+    opts::NodeOpts,
+    query::with_channel,
+    render,
+    tx::{
         from_key, parse_positive, parse_uweave, resolve_chain_id, submit_with, Submitted, TxOpts,
-    }, opts::NodeOpts};
+    },
+};
 use crate::{keys::Keyring, opts::GlobalOpts};
 
 /// The event that names a new channel.
@@ -923,8 +934,8 @@ mod tests {
     use weave_channels::SignatureItem;
 
     use super::*;
-    use crate::keys::SigningKey;
     use crate::keys::KeyAlgo;
+    use crate::keys::SigningKey;
 
     fn account(seed: u8) -> SigningKey {
         SigningKey::from_secret_bytes(KeyAlgo::Secp256k1, &[seed; 32]).unwrap()

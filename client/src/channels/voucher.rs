@@ -22,4 +22,3 @@ pub fn voucher_key(key: &SigningKey) -> ed25519_consensus::SigningKey {
 pub fn voucher_public_key(key: &SigningKey) -> [u8; 32] {
     ed25519_consensus::VerificationKey::from(&voucher_key(key)).to_bytes()
 }
-

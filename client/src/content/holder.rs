@@ -56,4 +56,3 @@ pub fn holder_key(
     };
     Ok((content, root, content_key))
 }
-

@@ -15,7 +15,10 @@ use weave_proto::weave::{
 };
 
 use super::keys::parse_root;
-use crate::{query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{
+    chain::status_error, opts::resolve_address, opts::GlobalOpts, opts::NodeOpts,
+    query::with_channel, render,
+};
 
 /// The most pages a command reads from one listing before giving up.
 const MAX_PAGES: usize = 10_000;
@@ -219,10 +222,7 @@ fn is_not_found(status: &tonic::Status) -> bool {
 }
 
 /// One content by id.
-pub async fn fetch_content(
-    channel: &Channel,
-    content_id: u64,
-) -> anyhow::Result<pb::Content> {
+pub async fn fetch_content(channel: &Channel, content_id: u64) -> anyhow::Result<pb::Content> {
     QueryClient::new(channel.clone())
         .content(pb::QueryContentRequest { content_id })
         .await
@@ -233,10 +233,7 @@ pub async fn fetch_content(
 }
 
 /// An account's registered X25519 buyer key.
-pub async fn fetch_buyer_key(
-    channel: &Channel,
-    address: &Address,
-) -> anyhow::Result<[u8; 32]> {
+pub async fn fetch_buyer_key(channel: &Channel, address: &Address) -> anyhow::Result<[u8; 32]> {
     let key = QueryClient::new(channel.clone())
         .buyer_key(pb::QueryBuyerKeyRequest {
             address: address.to_string(),

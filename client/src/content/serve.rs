@@ -33,7 +33,14 @@ use super::{
     query::{all_content_of, all_pending_keys, fetch_content, fetch_sealed_key},
     tx::msg_deliver_key,
 };
-use crate::{chain::connect, render, chain::runtime, tx::{from_key, sign_and_submit, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{
+    chain::connect,
+    chain::runtime,
+    keys::{Keyring, SigningKey},
+    opts::GlobalOpts,
+    render,
+    tx::{from_key, sign_and_submit, TxOpts, TxPlan},
+};
 
 /// The most key deliveries one transaction carries.
 pub const MAX_DELIVERIES_PER_TX: usize = 32;

@@ -27,7 +27,9 @@ use super::{
     query::fetch_content,
     tx::{register_with, RegisterArgs},
 };
-use crate::{chain::connect, render, chain::runtime, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{
+    chain::connect, chain::runtime, chain::status_error, opts::GlobalOpts, opts::NodeOpts, render,
+};
 
 /// `weaved content add` flags.
 #[derive(Debug, clap::Args)]

@@ -16,7 +16,16 @@ use super::{
     keys::{buyer_secret, load_key, meta_hash_of, root_of, save_key, sealing_context},
     query::{fetch_buyer_key, fetch_content},
 };
-use crate::{chain::connect, opts::resolve_address, chain::runtime, splits::{parse_recipient, resolve_recipients, RecipientArg}, builder::to_any, tx::{from_key, parse_positive, parse_uweave, submit_with, TxOpts}, keys::Keyring, opts::GlobalOpts};
+use crate::{
+    builder::to_any,
+    chain::connect,
+    chain::runtime,
+    keys::Keyring,
+    opts::resolve_address,
+    opts::GlobalOpts,
+    splits::{parse_recipient, resolve_recipients, RecipientArg},
+    tx::{from_key, parse_positive, parse_uweave, submit_with, TxOpts},
+};
 
 /// The event that names a newly registered content.
 const EVENT_CONTENT_REGISTERED: &str = "weave.content.v1.EventContentRegistered";

@@ -106,11 +106,7 @@ impl GentxSummary {
 /// Decodes a gentx and checks everything InitChain will, short of state: one
 /// well-formed `MsgCreateValidator`, one signer at sequence 0 who carries its public
 /// key, and a signature for `chain_id` with account number 0.
-pub fn inspect_gentx(
-    tx: &[u8],
-    chain_id: &str,
-    max_memo: usize,
-) -> anyhow::Result<GentxSummary> {
+pub fn inspect_gentx(tx: &[u8], chain_id: &str, max_memo: usize) -> anyhow::Result<GentxSummary> {
     let bank = weave_bank::BankModule::new();
     let router = Router::new(vec![Arc::new(ValidatorsModule::new(Arc::new(
         bank.keeper(),

@@ -29,7 +29,10 @@ use weave_genesis::AppState;
 use weave_kernel::{Address, Coins, DENOM};
 
 use self::gentx::{inspect_gentx, read_gentx_dir, sign_gentx, GentxFile, GentxSummary};
-use crate::{tx::parse_coins, opts::resolve_address, validators::NewValidatorArgs, cometbft, home::HomeLayout, keys::Keyring, opts::GlobalOpts};
+use crate::{
+    cometbft, home::HomeLayout, keys::Keyring, opts::resolve_address, opts::GlobalOpts,
+    tx::parse_coins, validators::NewValidatorArgs,
+};
 
 /// The longest chain id CometBFT accepts.
 const MAX_CHAIN_ID_LEN: usize = 50;

@@ -16,7 +16,15 @@ use super::{
     any_to_json, descriptor, duration_text, message_json, option_name, percent, share_bps,
     status_name, time_text, ParamsModule, StatusArg,
 };
-use crate::{content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{
+    chain::status_error,
+    content::{next_key, print_page, PageArgs},
+    opts::resolve_address,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    query::with_channel,
+    render,
+};
 
 /// The ABCI query path of raw state reads.
 const STORE_KEY_PATH: &str = "/store/key";
@@ -141,10 +149,7 @@ pub async fn read_store_key(channel: &Channel, key: &[u8]) -> anyhow::Result<Vec
 
 /// A module's current parameters as JSON (its `Query/Params`, decoded through the
 /// descriptors).
-pub async fn current_params(
-    channel: &Channel,
-    module: ParamsModule,
-) -> anyhow::Result<Value> {
+pub async fn current_params(channel: &Channel, module: ParamsModule) -> anyhow::Result<Value> {
     let path = module.params_query_path();
     let r = TendermintClient::new(channel.clone())
         .abci_query(AbciQueryRequest {

@@ -15,7 +15,16 @@ use super::{
     query::{current_params, gov_params, read_store_key},
     time_text, ParamsModule, Proposal, VoteArg,
 };
-use crate::{query::with_channel, render, opts::resolve_address, builder::to_any, tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan}, opts::NodeOpts, keys::Keyring, opts::GlobalOpts};
+use crate::{
+    builder::to_any,
+    keys::Keyring,
+    opts::resolve_address,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    query::with_channel,
+    render,
+    tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan},
+};
 
 /// A new proposal.
 const EVENT_SUBMIT_PROPOSAL: &str = "weave.gov.v1.EventSubmitProposal";

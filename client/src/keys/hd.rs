@@ -21,8 +21,7 @@ const HARDENED: u32 = 1 << 31;
 pub const SECP256K1_PATH: [u32; 5] = [44 | HARDENED, 118 | HARDENED, HARDENED, 0, 0];
 
 /// `m/44'/118'/0'/0'/0'`: [`SECP256K1_PATH`] with every step hardened, for SLIP-10 ed25519.
-pub const ED25519_PATH: [u32; 5] =
-    [44 | HARDENED, 118 | HARDENED, HARDENED, HARDENED, HARDENED];
+pub const ED25519_PATH: [u32; 5] = [44 | HARDENED, 118 | HARDENED, HARDENED, HARDENED, HARDENED];
 
 /// Entropy of a freshly generated mnemonic: 256 bits, i.e. 24 words, as `gaiad keys add` makes.
 const NEW_MNEMONIC_ENTROPY_BYTES: usize = 32;
@@ -75,10 +74,7 @@ fn hmac_node(key: &[u8], parts: &[&[u8]]) -> anyhow::Result<Node> {
 }
 
 /// The secp256k1 key at `path` below `seed`, by BIP32 private derivation.
-pub fn secp256k1_from_seed(
-    seed: &[u8],
-    path: &[u32],
-) -> anyhow::Result<k256::ecdsa::SigningKey> {
+pub fn secp256k1_from_seed(seed: &[u8], path: &[u32]) -> anyhow::Result<k256::ecdsa::SigningKey> {
     let mut node = hmac_node(b"Bitcoin seed", &[seed])?;
     let mut secret: NonZeroScalar =
         Option::from(NonZeroScalar::from_repr(FieldBytes::from(*node.key)))

@@ -72,4 +72,3 @@ pub fn address_of(algo: KeyAlgo, pubkey: &[u8]) -> Address {
         KeyAlgo::Ed25519 => Address::from_ed25519(pubkey),
     }
 }
-

@@ -326,11 +326,7 @@ impl Keyring {
 
     /// Files an existing key (with no mnemonic) under `name`.
     #[cfg(test)]
-    pub fn import_signing_key(
-        &self,
-        name: &str,
-        key: &SigningKey,
-    ) -> anyhow::Result<KeyInfo> {
+    pub fn import_signing_key(&self, name: &str, key: &SigningKey) -> anyhow::Result<KeyInfo> {
         validate_name(name)?;
         self.ensure_absent(name)?;
         self.store(name, key, None)

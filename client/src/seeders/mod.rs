@@ -33,7 +33,7 @@ use weave_seeders::SeedersMsg;
 pub use query::{run_query, SeedersQueryCmd};
 pub use tx::{run_tx, SeedersTxCmd};
 
-use crate::{content::parse_root, chain::status_error, builder::to_any};
+use crate::{builder::to_any, chain::status_error, content::parse_root};
 
 /// The bytes of a libp2p peer id written in base58 (`12D3KooW…`). Only ed25519
 /// identities are accepted, the only kind the chain takes.

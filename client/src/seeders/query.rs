@@ -11,7 +11,17 @@ use weave_proto::weave::{
 };
 
 use super::{committed_json, parse_peer_arg, peer_id_text, seeder_json, seeder_text, standing};
-use crate::{chain::connect, content::{next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::runtime, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{
+    chain::connect,
+    chain::runtime,
+    chain::status_error,
+    content::{next_key, print_page, PageArgs},
+    opts::resolve_address,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    query::with_channel,
+    render,
+};
 
 /// The order of `query seeders list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -24,7 +24,17 @@ use super::{
     chain_code, content_roots, parse_content_ref, parse_peer_arg, peer_id_bytes, query,
     seeders_msg, ContentRef,
 };
-use crate::{channels::format_amount, chain::connect, render, opts::resolve_address, chain::runtime, chain::status_error, tx::{from_key, parse_positive, sign_and_submit, submit_with, Submitted, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{
+    chain::connect,
+    chain::runtime,
+    chain::status_error,
+    channels::format_amount,
+    keys::{Keyring, SigningKey},
+    opts::resolve_address,
+    opts::GlobalOpts,
+    render,
+    tx::{from_key, parse_positive, sign_and_submit, submit_with, Submitted, TxOpts, TxPlan},
+};
 
 /// A seeder bonded.
 const EVENT_BONDED: &str = "weave.seeders.v1.EventSeederBonded";

@@ -306,8 +306,9 @@ pub fn run_query(cmd: SplitsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             amount,
             node,
         } => {
-            let payout =
-                with_channel(&node, g, |c| async move { query::preview(c, split_id, amount).await })?;
+            let payout = with_channel(&node, g, |c| async move {
+                query::preview(c, split_id, amount).await
+            })?;
             if g.json() {
                 render::print_json(&json!({
                     "payout": {

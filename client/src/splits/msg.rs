@@ -126,5 +126,4 @@ mod tests {
         assert!(sorted_recipients(vec![(a, 5000), (a, 5000)]).is_err());
         assert!(sorted_recipients(vec![]).is_err());
     }
-
 }

@@ -15,7 +15,15 @@ use weave_proto::weave::{
 use weave_validators::power_of;
 
 use super::time_text;
-use crate::{content::{every_page, next_key, print_page, PageArgs}, query::with_channel, render, opts::resolve_address, chain::status_error, opts::NodeOpts, opts::GlobalOpts};
+use crate::{
+    chain::status_error,
+    content::{every_page, next_key, print_page, PageArgs},
+    opts::resolve_address,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    query::with_channel,
+    render,
+};
 
 /// A validator status to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -15,7 +15,14 @@ use super::{
     query::{all_delegations, fetch_validator},
     time_text, validators_msg, NewValidatorArgs,
 };
-use crate::{channels::{attr, format_amount}, query::with_channel, opts::resolve_address, tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan}, keys::{Keyring, SigningKey}, opts::GlobalOpts};
+use crate::{
+    channels::{attr, format_amount},
+    keys::{Keyring, SigningKey},
+    opts::resolve_address,
+    opts::GlobalOpts,
+    query::with_channel,
+    tx::{from_key, parse_positive, submit_planned, submit_with, Submitted, TxOpts, TxPlan},
+};
 
 /// Paid rewards and commission, by a withdrawal or before a delegation changed.
 const EVENT_WITHDRAW_REWARDS: &str = "weave.validators.v1.EventWithdrawRewards";
