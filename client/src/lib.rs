@@ -33,6 +33,7 @@ pub mod keys;
 #[cfg(test)]
 mod mock;
 pub mod opts;
+pub mod page;
 pub mod query;
 pub mod render;
 pub mod seeders;

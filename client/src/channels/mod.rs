@@ -53,9 +53,10 @@ use crate::{
     chain::runtime,
     chain::status_error,
     chain::{connect, latest_height},
-    content::{next_key, parse_root, print_page, PageArgs},
+    content::parse_root,
     opts::resolve_address,
     opts::NodeOpts,
+    page::{next_key, print_page, PageArgs},
     query::with_channel,
     render,
     tx::{

@@ -24,6 +24,6 @@ pub mod tx;
 
 pub use cli::{run, ContentCmd};
 pub use keys::parse_root;
-pub use query::{every_page, next_key, print_page, run as run_query, ContentQueryCmd, PageArgs};
+pub use query::{run as run_query, ContentQueryCmd};
 pub use serve::init_logging;
 pub use tx::{run as run_tx, ContentTxCmd};

@@ -18,10 +18,10 @@ use super::{
 };
 use crate::{
     chain::status_error,
-    content::{next_key, print_page, PageArgs},
     opts::resolve_address,
     opts::GlobalOpts,
     opts::NodeOpts,
+    page::{next_key, print_page, PageArgs},
     query::with_channel,
     render,
 };

@@ -15,10 +15,10 @@ use crate::{
     chain::connect,
     chain::runtime,
     chain::status_error,
-    content::{next_key, print_page, PageArgs},
     opts::resolve_address,
     opts::GlobalOpts,
     opts::NodeOpts,
+    page::{next_key, print_page, PageArgs},
     query::with_channel,
     render,
 };

@@ -17,10 +17,10 @@ use weave_validators::power_of;
 use super::time_text;
 use crate::{
     chain::status_error,
-    content::{every_page, next_key, print_page, PageArgs},
     opts::resolve_address,
     opts::GlobalOpts,
     opts::NodeOpts,
+    page::{every_page, next_key, print_page, PageArgs},
     query::with_channel,
     render,
 };
