@@ -204,7 +204,10 @@ fn voucher_fields_json(bytes: &[u8]) -> Value {
             "cumulative_amount": v.cumulative_amount.to_string(),
             "nonce": v.nonce,
         }),
-        Err(e) => json!({ "undecodable": BASE64.encode(bytes), "error": e.to_string() }),
+        Err(e) => json!({
+            "undecodable": BASE64.encode(bytes),
+            "error": format!("malformed voucher: {e}"),
+        }),
     }
 }
 
