@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use weave_kernel::{
     expected::{Bank, ContentRegistry, PaidBandwidth, PayTo, Splits, StreamingTerms},
-    gov_authority, Address, Coin, Coins, Ctx, KernelError, TxError,
+    Address, Coin, Coins, Ctx, KernelError, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
 
@@ -120,17 +120,7 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
         }
         ChannelsMsg::Claim { seeder, vouchers } => claim(deps, ctx, &seeder, &vouchers),
         ChannelsMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(ChannelsError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
-            keeper.set_params(ctx, &params)?;
-            ctx.emit(event::params_updated(&params));
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }
