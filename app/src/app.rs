@@ -172,7 +172,7 @@ fn encode_time(t: (i64, u32)) -> Vec<u8> {
 }
 
 /// A module's changes to the validator set: none unless it manages validators.
-fn validator_updates(
+fn module_validator_updates(
     module: &dyn Module,
     ctx: &mut Ctx<'_>,
 ) -> Result<Vec<ValidatorUpdate>, TxError> {
@@ -429,7 +429,7 @@ impl App {
         let mut updates = Vec::new();
         for module in self.router.modules() {
             let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
-            updates.extend(validator_updates(module.as_ref(), &mut ctx).map_err(|e| {
+            updates.extend(module_validator_updates(module.as_ref(), &mut ctx).map_err(|e| {
                 AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
             })?);
         }
@@ -922,7 +922,7 @@ impl App {
                 &mut overlay,
                 &mut block_events,
                 module.name(),
-                |ctx| validator_updates(module.as_ref(), ctx),
+                |ctx| module_validator_updates(module.as_ref(), ctx),
             );
             validator_updates.extend(updates.unwrap_or_default());
         }
