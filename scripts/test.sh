@@ -9,6 +9,7 @@ bash scripts/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
 
 cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked
 
 log="$(mktemp)"

@@ -413,9 +413,20 @@ impl TestChain {
         chain
     }
 
+    /// The given keys with a genesis `app_state` given as JSON (the wire format, which
+    /// outlives the Rust types that build it).
+    pub fn with_genesis_json(keys: Vec<TestKey>, app_state: &serde_json::Value) -> Self {
+        let mut chain = Self::before_genesis_bytes(keys, serde_json::to_vec(app_state).unwrap());
+        chain.genesis_hash = chain.init_chain().unwrap();
+        chain
+    }
+
     /// The application over a fresh directory with this genesis, before InitChain.
     pub fn before_genesis(keys: Vec<TestKey>, state: &AppState) -> Self {
-        let genesis = serde_json::to_vec(&state.to_json().unwrap()).unwrap();
+        Self::before_genesis_bytes(keys, serde_json::to_vec(&state.to_json().unwrap()).unwrap())
+    }
+
+    fn before_genesis_bytes(keys: Vec<TestKey>, genesis: Vec<u8>) -> Self {
         let dir = temp_dir();
         let app = App::open(dir.path(), StorageConfig::default()).unwrap();
         Self {

@@ -7,6 +7,7 @@
 mod bad_input;
 mod content;
 mod failed_message;
+mod golden;
 mod gov;
 mod happy_path;
 mod harness;
