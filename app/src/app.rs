@@ -429,9 +429,11 @@ impl App {
         let mut updates = Vec::new();
         for module in self.router.modules() {
             let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
-            updates.extend(module_validator_updates(module.as_ref(), &mut ctx).map_err(|e| {
-                AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
-            })?);
+            updates.extend(
+                module_validator_updates(module.as_ref(), &mut ctx).map_err(|e| {
+                    AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
+                })?,
+            );
         }
         // The modules choose the genesis set when they have one (from gentxs);
         // otherwise CometBFT's genesis validators stand.
