@@ -18,6 +18,19 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
     ctx.put(state_key::params(), bytes)
 }
 
+/// Governance changes the params through the kernel's one `MsgUpdateParams` path.
+impl weave_kernel::ModuleParams for Params {
+    type Error = GovError;
+
+    fn store(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        set_params(ctx, self)
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated()
+    }
+}
+
 /// Takes the next proposal id, starting at 1.
 pub(crate) fn take_proposal_id(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
     ctx.next_sequence(state_key::next_proposal_id(), 1)

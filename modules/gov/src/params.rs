@@ -157,18 +157,6 @@ impl Params {
     }
 }
 
-impl weave_kernel::ModuleParams for Params {
-    type Error = crate::GovError;
-
-    fn store(&self, ctx: &mut weave_kernel::Ctx<'_>) -> Result<(), weave_kernel::TxError> {
-        crate::keeper::set_params(ctx, self)
-    }
-
-    fn updated_event(&self) -> weave_kernel::Event {
-        crate::event::params_updated()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,8 @@ pub use module::{
 };
 pub use params::{require_gov_authority, update_params, ModuleParams};
 pub use query::{
-    decode_request, page, page_end, page_start, page_with, query_address, unknown_query, PageLimits,
+    decode_request, page, page_end, page_start, page_with, query_address, unknown_query,
+    KeyedEntries, PageLimits,
 };
 pub use store::{decode_proto, ModuleError, StateView, Store};
 

@@ -69,12 +69,12 @@ pub fn page_start(
     Ok((start, limit))
 }
 
+/// Entries keyed by state key, in key order: raw bytes, or values already decoded.
+pub type KeyedEntries<T> = Vec<(Vec<u8>, T)>;
+
 /// Cuts what a scan of `limit + 1` entries returned down to one page and the next
 /// page's key (empty on the last page).
-pub fn page_end<T>(
-    mut entries: Vec<(Vec<u8>, T)>,
-    limit: usize,
-) -> (Vec<(Vec<u8>, T)>, PageResponse) {
+pub fn page_end<T>(mut entries: KeyedEntries<T>, limit: usize) -> (KeyedEntries<T>, PageResponse) {
     let next_key = if entries.len() > limit {
         entries.truncate(limit + 1);
         entries.pop().map(|(k, _)| k).unwrap_or_default()
@@ -90,8 +90,8 @@ pub fn page_with<T>(
     prefix: &[u8],
     request: Option<&PageRequest>,
     limits: PageLimits,
-    scan: impl FnOnce(&[u8], Option<&[u8]>, usize) -> Result<Vec<(Vec<u8>, T)>, TxError>,
-) -> Result<(Vec<(Vec<u8>, T)>, PageResponse), TxError> {
+    scan: impl FnOnce(&[u8], Option<&[u8]>, usize) -> Result<KeyedEntries<T>, TxError>,
+) -> Result<(KeyedEntries<T>, PageResponse), TxError> {
     let (start, limit) = page_start(prefix, request, limits)?;
     let entries = scan(
         &start,

@@ -189,7 +189,7 @@ mod tests {
                 .unwrap();
             ctx.put(b"t/bad".to_vec(), vec![0xff, 0xff]).unwrap();
             let got: Option<prost_types::Duration> = ctx.get_proto::<TestError, _>(b"t/d").unwrap();
-            assert_eq!(got, Some(value.clone()));
+            assert_eq!(got, Some(value));
         }
         assert!(gas.used() > 0);
         let mut view = StateView(&state);

@@ -50,6 +50,19 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
     ctx.put(state_key::params(), p.to_proto().encode_to_vec())
 }
 
+/// Governance changes the params through the kernel's one `MsgUpdateParams` path.
+impl weave_kernel::ModuleParams for Params {
+    type Error = SeedersError;
+
+    fn store(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        set_params(ctx, self)
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated()
+    }
+}
+
 fn decode_seeder(key: &[u8], bytes: &[u8]) -> Result<SeederRecord, TxError> {
     SeederRecord::from_stored(decode_proto::<SeedersError, _>(key, bytes)?)
         .ok_or_else(|| SeedersError::corrupt_state(key))

@@ -302,10 +302,8 @@ pub(crate) fn unbonding(r: &mut impl Store, id: u64) -> Result<UnbondingRecord, 
     let b = r
         .read(&key)?
         .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
-    Ok(
-        UnbondingRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
-            .ok_or_else(|| ValidatorsError::corrupt_state(&key))?,
-    )
+    UnbondingRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))
 }
 
 /// Stores an entry (new or slashed) with its three index keys.
@@ -345,10 +343,8 @@ pub(crate) fn redelegation(r: &mut impl Store, id: u64) -> Result<RedelegationRe
     let b = r
         .read(&key)?
         .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
-    Ok(
-        RedelegationRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
-            .ok_or_else(|| ValidatorsError::corrupt_state(&key))?,
-    )
+    RedelegationRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))
 }
 
 /// Stores an entry with its four index keys.
@@ -411,7 +407,7 @@ pub(crate) fn ids_from(
     r.scan(start, prefix_end(prefix).as_deref(), limit)?
         .iter()
         .map(|(k, _)| {
-            state_key::parse_trailing_id(k).ok_or_else(|| ValidatorsError::corrupt_state(k).into())
+            state_key::parse_trailing_id(k).ok_or_else(|| ValidatorsError::corrupt_state(k))
         })
         .collect()
 }
@@ -490,7 +486,7 @@ pub(crate) fn set_missed_bit(
         .get(&key)?
         .unwrap_or_else(|| vec![0u8; (CHUNK_BITS / 8) as usize]);
     if chunk.len() != (CHUNK_BITS / 8) as usize {
-        return Err(ValidatorsError::corrupt_state(&key).into());
+        return Err(ValidatorsError::corrupt_state(&key));
     }
     if missed {
         chunk[bit / 8] |= 1 << (bit % 8);
