@@ -20,22 +20,15 @@ use tendermint_proto::v0_38::abci::{
     ResponseProcessProposal, ResponseQuery, ResponseVerifyVoteExtension,
 };
 use tendermint_proto::v0_38::crypto::{public_key, ProofOp, ProofOps, PublicKey};
-use weave_bank::{BankModule, Keeper as BankKeeper};
-use weave_channels::ChannelsModule;
-use weave_content::ContentModule;
-use weave_gov::GovModule;
+use weave_bank::Keeper as BankKeeper;
 use weave_kernel::{
     BlockInfo, Ctx, Event, GasMeter, KernelError, Misbehavior, MisbehaviorKind, Module, Overlay,
     TxError, ValidatorUpdate, VoteInfo,
 };
-use weave_seeders::SeedersModule;
-use weave_splits::SplitsModule;
-use weave_validators::{StakeView, ValidatorsModule};
 
 use crate::{
-    auth::{AuthModule, AuthParams},
+    auth::AuthParams,
     exec::{Executor, Mode, TxOutcome},
-    gov_exec::GovExecutor,
     router::Router,
     sigcache::SigCache,
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
@@ -184,6 +177,17 @@ fn encode_time(t: (i64, u32)) -> Vec<u8> {
     v
 }
 
+/// A module's changes to the validator set: none unless it manages validators.
+fn module_validator_updates(
+    module: &dyn Module,
+    ctx: &mut Ctx<'_>,
+) -> Result<Vec<ValidatorUpdate>, TxError> {
+    module
+        .hooks()
+        .validator_set
+        .map_or(Ok(Vec::new()), |h| h.validator_updates(ctx))
+}
+
 /// A module's validator update as CometBFT takes it.
 pub fn to_abci_validator_update(u: &ValidatorUpdate) -> abci::ValidatorUpdate {
     abci::ValidatorUpdate {
@@ -245,37 +249,11 @@ impl App {
 
     /// Builds the application over an opened store.
     pub fn with_storage(storage: Arc<Storage>) -> Result<Self, AppError> {
-        let bank = BankModule::new();
-        let keeper = bank.keeper();
-        let splits = SplitsModule::new(Arc::new(keeper));
-        let content = ContentModule::new(Arc::new(splits.keeper()));
-        let channels = ChannelsModule::new(
-            Arc::new(keeper),
-            Arc::new(splits.keeper()),
-            Arc::new(weave_content::Registry),
-        )
-        .with_paid_bandwidth(Arc::new(weave_seeders::BandwidthLedger))
-        .with_seeders_params(Arc::new(weave_seeders::ParamsView));
-        let seeders = SeedersModule::new(
-            Arc::new(keeper),
-            Arc::new(weave_content::Registry),
-            Arc::new(weave_channels::ParamsView),
-        );
-        let validators = ValidatorsModule::new(Arc::new(keeper));
-        let gov_exec = Arc::new(GovExecutor::default());
-        let gov = GovModule::new(Arc::new(keeper), Arc::new(StakeView), gov_exec.clone());
-        let modules: Vec<Arc<dyn Module>> = vec![
-            Arc::new(AuthModule),
-            Arc::new(bank),
-            Arc::new(splits),
-            Arc::new(content),
-            Arc::new(channels),
-            // After channels: its genesis checks the unbonding period against the
-            // channels challenge period.
-            Arc::new(seeders),
-            Arc::new(validators),
-            Arc::new(gov),
-        ];
+        let crate::registry::Registry {
+            modules,
+            bank: keeper,
+            gov_exec,
+        } = crate::registry::registry();
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         gov_exec.bind(&router);
         let chain_id = storage
@@ -465,9 +443,11 @@ impl App {
         let mut updates = Vec::new();
         for module in self.router.modules() {
             let mut ctx = Ctx::new(&block, &mut overlay, &mut gas, &mut events);
-            updates.extend(module.validator_updates(&mut ctx).map_err(|e| {
-                AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
-            })?);
+            updates.extend(
+                module_validator_updates(module.as_ref(), &mut ctx).map_err(|e| {
+                    AppError::Genesis(format!("module {} validator set: {}", module.name(), e.log))
+                })?,
+            );
         }
         // The modules choose the genesis set when they have one (from gentxs);
         // otherwise CometBFT's genesis validators stand.
@@ -539,7 +519,9 @@ impl App {
                 .cloned()
                 .unwrap_or(serde_json::Value::Null);
             let txs = module
-                .genesis_txs(&section)
+                .hooks()
+                .genesis_txs
+                .map_or(Ok(Vec::new()), |h| h.genesis_txs(&section))
                 .map_err(|e| AppError::Genesis(format!("module {}: {}", module.name(), e.log)))?;
             for (i, tx) in txs.iter().enumerate() {
                 let what = format!("{} gen_txs[{i}]", module.name());
@@ -820,7 +802,9 @@ impl App {
             return;
         }
         for module in self.router.modules() {
-            module.prepare_block(state.as_ref(), &msgs);
+            if let Some(h) = module.hooks().prepare_block {
+                h.prepare_block(state.as_ref(), &msgs);
+            }
         }
     }
 
@@ -880,7 +864,9 @@ impl App {
         let mut ctx = Ctx::new(block, overlay, &mut gas, &mut events);
         let result = ctx.atomically(|ctx| {
             for module in self.router.modules() {
-                module.apply_vote_extensions(ctx, vote_height, &votes)?;
+                if let Some(h) = module.hooks().vote_extensions {
+                    h.apply_vote_extensions(ctx, vote_height, &votes)?;
+                }
             }
             Ok(())
         });
@@ -903,7 +889,7 @@ impl App {
         overlay: &mut Overlay,
         events: &mut Vec<Event>,
     ) -> Result<(), AppError> {
-        let plan = GovModule::upgrade_plan(self.storage.state().as_ref())
+        let plan = weave_gov::GovModule::upgrade_plan(self.storage.state().as_ref())
             .map_err(|e| AppError::Setup(format!("reading the upgrade plan: {}", e.log)))?;
         let Some(plan) = plan.filter(|p| p.height <= block.height) else {
             return Ok(());
@@ -922,7 +908,7 @@ impl App {
         let mut gas = GasMeter::infinite();
         let mut ctx = Ctx::new(block, overlay, &mut gas, events);
         handler(&mut ctx)
-            .and_then(|()| GovModule::clear_upgrade_plan(&mut ctx))
+            .and_then(|()| weave_gov::GovModule::clear_upgrade_plan(&mut ctx))
             .map_err(|e| AppError::Setup(format!("upgrade {:?} failed: {}", plan.name, e.log)))?;
         ctx.emit(
             Event::new("upgrade_applied")
@@ -964,7 +950,7 @@ impl App {
                 &mut overlay,
                 &mut block_events,
                 module.name(),
-                |ctx| module.begin_block(ctx),
+                |ctx| module.hooks().block.map_or(Ok(()), |h| h.begin_block(ctx)),
             );
         }
 
@@ -998,7 +984,7 @@ impl App {
                 &mut overlay,
                 &mut block_events,
                 module.name(),
-                |ctx| module.end_block(ctx),
+                |ctx| module.hooks().block.map_or(Ok(()), |h| h.end_block(ctx)),
             );
         }
         let mut validator_updates = Vec::new();
@@ -1008,7 +994,7 @@ impl App {
                 &mut overlay,
                 &mut block_events,
                 module.name(),
-                |ctx| module.validator_updates(ctx),
+                |ctx| module_validator_updates(module.as_ref(), ctx),
             );
             validator_updates.extend(updates.unwrap_or_default());
         }

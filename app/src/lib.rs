@@ -8,14 +8,17 @@
 
 pub mod abci;
 mod app;
-pub mod auth;
 pub mod exec;
 mod gov_exec;
+mod registry;
 pub mod router;
 pub mod sigcache;
 pub mod store;
 pub mod tx;
 pub mod vote_ext;
+
+/// The auth module, re-exported under its old path (`weave_app::auth`).
+pub use weave_auth as auth;
 
 pub use app::{
     to_abci_event, to_abci_validator_update, App, AppError, Simulation, UpgradeHandler, APP_NAME,

@@ -16,7 +16,7 @@ use crate::router::Router;
 /// The largest transaction the chain accepts, in bytes.
 pub const MAX_TX_BYTES: usize = 1024 * 1024;
 /// The most messages one transaction may carry.
-pub const MAX_MESSAGES: usize = 64;
+pub const MAX_MESSAGES: usize = weave_auth::MAX_TX_MESSAGES;
 
 /// One signer of a transaction, as its `SignerInfo` says.
 #[derive(Debug, Clone)]

@@ -89,9 +89,10 @@ pub fn verify_extension(
         ));
     }
     for module in router.modules() {
-        module
-            .verify_vote_extension(state, vote_height, validator, extension)
-            .map_err(|e| format!("{}:{}: {}", e.codespace, e.code, e.log))?;
+        if let Some(h) = module.hooks().vote_extensions {
+            h.verify_vote_extension(state, vote_height, validator, extension)
+                .map_err(|e| format!("{}:{}: {}", e.codespace, e.code, e.log))?;
+        }
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use cosmos_sdk_proto::{
 };
 use serde_json::Value;
 use tonic::{transport::Channel, Code};
-use weave_app::auth::GasPrice;
+use weave_auth::GasPrice;
 use weave_kernel::{Address, Coin, Coins, DENOM};
 
 use crate::{

@@ -5,7 +5,6 @@
 //! each module its section.
 
 use serde::{Deserialize, Serialize};
-use weave_app::auth::AuthParams;
 use weave_bank::{GenesisBalance, GenesisState as BankGenesis};
 use weave_kernel::{Address, Coin, Coins};
 
@@ -26,12 +25,7 @@ pub enum GenesisError {
 }
 
 /// The auth section.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthGenesis {
-    /// Ante parameters.
-    #[serde(default)]
-    pub params: AuthParams,
-}
+pub type AuthGenesis = weave_auth::GenesisState;
 
 /// The whole `app_state`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

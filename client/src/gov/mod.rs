@@ -239,7 +239,7 @@ impl ParamsModule {
     /// The type URL of its `MsgUpdateParams`.
     fn update_params_type(self) -> &'static str {
         match self {
-            Self::Auth => weave_app::auth::MSG_UPDATE_PARAMS,
+            Self::Auth => weave_auth::MSG_UPDATE_PARAMS,
             Self::Bank => weave_bank::MSG_UPDATE_PARAMS,
             Self::Splits => weave_splits::MSG_UPDATE_PARAMS,
             Self::Content => weave_content::MSG_UPDATE_PARAMS,
@@ -268,9 +268,7 @@ impl ParamsModule {
     /// Its default parameters (those of a genesis that sets none), as protobuf bytes.
     fn default_params(self) -> Vec<u8> {
         match self {
-            Self::Auth => weave_app::auth::AuthParams::default()
-                .to_proto()
-                .encode_to_vec(),
+            Self::Auth => weave_auth::AuthParams::default().to_proto().encode_to_vec(),
             Self::Bank => {
                 weave_proto::weave::bank::v1::Params::from(&weave_bank::Params::default())
                     .encode_to_vec()

@@ -457,10 +457,10 @@ pub fn run_tx(cmd: ValidatorsTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 }
             };
             ensure!(
-                validators.len() <= weave_app::tx::MAX_MESSAGES,
+                validators.len() <= weave_auth::MAX_TX_MESSAGES,
                 "{} delegations are more than one transaction carries ({}): withdraw from one VALIDATOR at a time",
                 validators.len(),
-                weave_app::tx::MAX_MESSAGES
+                weave_auth::MAX_TX_MESSAGES
             );
             let msgs = validators
                 .iter()

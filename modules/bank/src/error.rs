@@ -72,3 +72,5 @@ impl From<BankError> for TxError {
         TxError::new(crate::MODULE_NAME, e.code(), e.to_string())
     }
 }
+
+weave_kernel::impl_module_error!(BankError);

@@ -1,8 +1,8 @@
 //! One function per message: check against state, then execute.
 
-use weave_kernel::{expected::Bank, gov_authority, Ctx, TxError};
+use weave_kernel::{expected::Bank, Ctx, TxError};
 
-use crate::{event, BankError, BankMsg, Keeper};
+use crate::{BankError, BankMsg, Keeper};
 
 pub(crate) fn handle(keeper: &Keeper, ctx: &mut Ctx<'_>, msg: BankMsg) -> Result<(), TxError> {
     match msg {
@@ -15,17 +15,7 @@ pub(crate) fn handle(keeper: &Keeper, ctx: &mut Ctx<'_>, msg: BankMsg) -> Result
             keeper.multi_send(ctx, &input, &outputs)
         }
         BankMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(BankError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
-            keeper.set_params(ctx, &params)?;
-            ctx.emit(event::params_updated(&params));
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -8,7 +8,7 @@ use cosmos_sdk_proto::cosmos::{
 use prost::Message;
 use weave_kernel::{
     expected::{Account, Accounts, Bank, PubKey},
-    prefix_end, Address, Coin, Coins, Ctx, KernelError, StateRead, TxError,
+    prefix_end, Address, Coin, Coins, Ctx, KernelError, ModuleError, Store, TxError,
 };
 use weave_proto::weave::bank::v1 as pb;
 
@@ -26,10 +26,10 @@ pub const ED25519_PUBKEY_TYPE: &str = "/cosmos.crypto.ed25519.PubKey";
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Keeper;
 
-fn decode_amount(key: &[u8], bytes: &[u8]) -> Result<u128, BankError> {
+fn decode_amount(key: &[u8], bytes: &[u8]) -> Result<u128, TxError> {
     let arr: [u8; 16] = bytes
         .try_into()
-        .map_err(|_| BankError::CorruptState(String::from_utf8_lossy(key).into_owned()))?;
+        .map_err(|_| BankError::corrupt_state(key))?;
     Ok(u128::from_be_bytes(arr))
 }
 
@@ -93,51 +93,42 @@ pub fn decode_pubkey(any: &weave_kernel::Any) -> Result<PubKey, KernelError> {
     }
 }
 
-/// Decodes a stored account. The address comes from the key it is stored under, so a
-/// read does not parse bech32 (it is the hottest read of every transaction).
-fn decode_account(address: &Address, key: &[u8], bytes: &[u8]) -> Result<Account, TxError> {
-    let corrupt = || BankError::CorruptState(String::from_utf8_lossy(key).into_owned());
-    let b = BaseAccount::decode(bytes).map_err(|_| corrupt())?;
+/// An account, metered or not. The address comes from the key it is stored under, so
+/// a read does not parse bech32 (it is the hottest read of every transaction).
+pub(crate) fn account(s: &mut impl Store, address: &Address) -> Result<Option<Account>, TxError> {
+    let key = state_key::account(address);
+    let Some(b) = s.get_proto::<BankError, BaseAccount>(&key)? else {
+        return Ok(None);
+    };
     let pub_key = match &b.pub_key {
-        Some(any) => Some(decode_pubkey(any).map_err(|_| corrupt())?),
+        Some(any) => Some(decode_pubkey(any).map_err(|_| BankError::corrupt_state(&key))?),
         None => None,
     };
-    Ok(Account {
+    Ok(Some(Account {
         address: *address,
         account_number: b.account_number,
         sequence: b.sequence,
         pub_key,
-    })
+    }))
 }
 
-/// Reads an account from an unmetered view (queries).
-pub(crate) fn read_account(
-    state: &dyn StateRead,
-    address: &Address,
-) -> Result<Option<Account>, TxError> {
-    let key = state_key::account(address);
-    match state.get(&key)? {
-        Some(bytes) => Ok(Some(decode_account(address, &key, &bytes)?)),
-        None => Ok(None),
-    }
+/// A balance, metered or not.
+pub(crate) fn balance(s: &mut impl Store, address: &Address, denom: &str) -> Result<u128, TxError> {
+    Ok(
+        s.get_u128::<BankError>(&state_key::balance(address, denom))?
+            .unwrap_or(0),
+    )
 }
 
-/// Reads a balance from an unmetered view (queries).
-pub(crate) fn read_balance(
-    state: &dyn StateRead,
-    address: &Address,
-    denom: &str,
-) -> Result<u128, TxError> {
-    let key = state_key::balance(address, denom);
-    match state.get(&key)? {
-        Some(bytes) => Ok(decode_amount(&key, &bytes)?),
-        None => Ok(0),
-    }
+/// The total supply of a denomination, metered or not.
+pub(crate) fn supply(s: &mut impl Store, denom: &str) -> Result<u128, TxError> {
+    Ok(s.get_u128::<BankError>(&state_key::supply(denom))?
+        .unwrap_or(0))
 }
 
-/// Reads up to `limit` balances of an account starting at denom `from` (queries).
-pub(crate) fn read_balances(
-    state: &dyn StateRead,
+/// Up to `limit` balances of an account starting at denom `from` (queries).
+pub(crate) fn balances(
+    s: &mut impl Store,
     address: &Address,
     from: &str,
     limit: usize,
@@ -145,8 +136,7 @@ pub(crate) fn read_balances(
     let prefix = state_key::balances_of(address);
     let start = state_key::balance(address, from);
     let end = prefix_end(&prefix);
-    state
-        .range(&start, end.as_deref(), limit)?
+    s.scan(&start, end.as_deref(), limit)?
         .into_iter()
         .map(|(k, v)| {
             let denom = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
@@ -158,12 +148,10 @@ pub(crate) fn read_balances(
         .collect()
 }
 
-/// Reads the supply of every denomination (queries).
-pub(crate) fn read_supply(state: &dyn StateRead) -> Result<Vec<Coin>, TxError> {
+/// The supply of every denomination (queries).
+pub(crate) fn supplies(s: &mut impl Store) -> Result<Vec<Coin>, TxError> {
     let prefix = state_key::supplies();
-    let end = prefix_end(&prefix);
-    state
-        .range(&prefix, end.as_deref(), MAX_DENOMS_PER_ACCOUNT)?
+    s.scan_prefix(&prefix, MAX_DENOMS_PER_ACCOUNT)?
         .into_iter()
         .map(|(k, v)| {
             Ok(Coin {
@@ -174,33 +162,22 @@ pub(crate) fn read_supply(state: &dyn StateRead) -> Result<Vec<Coin>, TxError> {
         .collect()
 }
 
-/// Reads the parameters (queries).
-pub(crate) fn read_params(state: &dyn StateRead) -> Result<Params, TxError> {
-    match state.get(&state_key::params())? {
-        Some(bytes) => Ok(pb::Params::decode(bytes.as_slice())
-            .map_err(|_| BankError::CorruptState("bank/params".into()))?
-            .into()),
-        None => Ok(Params::default()),
-    }
+/// The parameters (defaults before genesis), metered or not.
+pub(crate) fn params(s: &mut impl Store) -> Result<Params, TxError> {
+    Ok(s.get_proto::<BankError, pb::Params>(&state_key::params())?
+        .map(Params::from)
+        .unwrap_or_default())
 }
 
 impl Keeper {
     /// The parameters.
     pub fn params(&self, ctx: &mut Ctx<'_>) -> Result<Params, TxError> {
-        match ctx.get(&state_key::params())? {
-            Some(bytes) => Ok(pb::Params::decode(bytes.as_slice())
-                .map_err(|_| BankError::CorruptState("bank/params".into()))?
-                .into()),
-            None => Ok(Params::default()),
-        }
+        params(ctx)
     }
 
     /// Stores the parameters.
     pub fn set_params(&self, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
-        ctx.put(
-            state_key::params(),
-            pb::Params::from(params).encode_to_vec(),
-        )
+        weave_kernel::ModuleParams::store(params, ctx)
     }
 
     fn set_balance(
@@ -220,11 +197,7 @@ impl Keeper {
 
     /// The total supply of a denomination.
     pub fn supply(&self, ctx: &mut Ctx<'_>, denom: &str) -> Result<u128, TxError> {
-        let key = state_key::supply(denom);
-        match ctx.get(&key)? {
-            Some(bytes) => Ok(decode_amount(&key, &bytes)?),
-            None => Ok(0),
-        }
+        supply(ctx, denom)
     }
 
     fn set_supply(&self, ctx: &mut Ctx<'_>, denom: &str, amount: u128) -> Result<(), TxError> {
@@ -288,11 +261,7 @@ impl Keeper {
 
 impl Accounts for Keeper {
     fn account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Option<Account>, TxError> {
-        let key = state_key::account(address);
-        match ctx.get(&key)? {
-            Some(bytes) => Ok(Some(decode_account(address, &key, &bytes)?)),
-            None => Ok(None),
-        }
+        account(ctx, address)
     }
 
     fn ensure_account(&self, ctx: &mut Ctx<'_>, address: &Address) -> Result<Account, TxError> {
@@ -321,11 +290,7 @@ impl Accounts for Keeper {
 
 impl Bank for Keeper {
     fn balance(&self, ctx: &mut Ctx<'_>, address: &Address, denom: &str) -> Result<u128, TxError> {
-        let key = state_key::balance(address, denom);
-        match ctx.get(&key)? {
-            Some(bytes) => Ok(decode_amount(&key, &bytes)?),
-            None => Ok(0),
-        }
+        balance(ctx, address, denom)
     }
 
     fn transfer(

@@ -22,6 +22,7 @@ mod query;
 pub mod state_key;
 
 pub use error::BankError;
+pub use event::types as event_types;
 pub use genesis::{GenesisBalance, GenesisState};
 pub use keeper::{
     decode_pubkey, encode_account, Keeper, ED25519_PUBKEY_TYPE, SECP256K1_PUBKEY_TYPE,
@@ -29,7 +30,7 @@ pub use keeper::{
 pub use msg::{BankMsg, MSG_MULTI_SEND, MSG_SEND, MSG_SEND_COSMOS, MSG_UPDATE_PARAMS};
 pub use params::Params;
 
-use weave_kernel::{Address, Any, Ctx, Module, StateRead, TxError};
+use weave_kernel::{parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "bank";
@@ -72,12 +73,7 @@ impl Module for BankModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = if genesis.is_null() {
-            GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| BankError::InvalidGenesis(e.to_string()))?
-        };
+        let state: GenesisState = parse_genesis::<BankError, _>(genesis)?;
         genesis::init(&self.keeper, ctx, &state)
     }
 

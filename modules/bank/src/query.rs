@@ -4,7 +4,10 @@
 
 use cosmos_sdk_proto::cosmos::{auth::v1beta1 as auth, bank::v1beta1 as cbank, base};
 use prost::Message;
-use weave_kernel::{validate_denom, Address, Coin, KernelError, StateRead, TxError};
+use weave_kernel::{
+    decode_request as decode, unknown_query, validate_denom, Address, Coin, KernelError,
+    PageLimits, StateRead, StateView, TxError,
+};
 use weave_proto::weave::{bank::v1 as pb, base::v1 as wbase};
 
 use crate::keeper::{self, encode_account};
@@ -20,14 +23,11 @@ pub(crate) const PATHS: &[&str] = &[
     "/cosmos.auth.v1beta1.Query/Account",
 ];
 
-/// Most balances one page returns.
-const MAX_PAGE: usize = 200;
-/// The page size when the request names none.
-const DEFAULT_PAGE: usize = 100;
-
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
+/// Balances per page: 100 when the request names no limit, at most 200.
+const BALANCE_PAGES: PageLimits = PageLimits {
+    default: 100,
+    max: 200,
+};
 
 fn address(s: &str) -> Result<Address, TxError> {
     s.parse()
@@ -53,10 +53,11 @@ fn ccoin(c: &Coin) -> base::v1beta1::Coin {
 }
 
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+    let s = &mut StateView(state);
     match path {
         "/weave.bank.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
-            let p = keeper::read_params(state)?;
+            let p = keeper::params(s)?;
             Ok(pb::QueryParamsResponse {
                 params: Some((&p).into()),
             }
@@ -66,7 +67,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let r: pb::QueryBalanceRequest = decode(path, request)?;
             let a = address(&r.address)?;
             denom(&r.denom)?;
-            let amount = keeper::read_balance(state, &a, &r.denom)?;
+            let amount = keeper::balance(s, &a, &r.denom)?;
             Ok(pb::QueryBalanceResponse {
                 balance: Some(wcoin(&Coin {
                     denom: r.denom,
@@ -77,7 +78,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.bank.v1.Query/TotalSupply" => {
             let _: pb::QueryTotalSupplyRequest = decode(path, request)?;
-            let supply = keeper::read_supply(state)?;
+            let supply = keeper::supplies(s)?;
             Ok(pb::QueryTotalSupplyResponse {
                 supply: supply.iter().map(wcoin).collect(),
             }
@@ -100,7 +101,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let r: cbank::QueryBalanceRequest = decode(path, request)?;
             let a = address(&r.address)?;
             denom(&r.denom)?;
-            let amount = keeper::read_balance(state, &a, &r.denom)?;
+            let amount = keeper::balance(s, &a, &r.denom)?;
             Ok(cbank::QueryBalanceResponse {
                 balance: Some(ccoin(&Coin {
                     denom: r.denom,
@@ -115,16 +116,12 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let (from, limit) = match &r.pagination {
                 Some(p) => (
                     String::from_utf8_lossy(&p.key).into_owned(),
-                    if p.limit == 0 {
-                        DEFAULT_PAGE
-                    } else {
-                        (p.limit as usize).min(MAX_PAGE)
-                    },
+                    BALANCE_PAGES.limit(u32::try_from(p.limit).unwrap_or(u32::MAX)),
                 ),
-                None => (String::new(), DEFAULT_PAGE),
+                None => (String::new(), BALANCE_PAGES.default),
             };
             // One more than the page tells whether a next page exists.
-            let mut coins = keeper::read_balances(state, &a, &from, limit + 1)?;
+            let mut coins = keeper::balances(s, &a, &from, limit + 1)?;
             let next_key = if coins.len() > limit {
                 coins
                     .pop()
@@ -141,7 +138,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/cosmos.bank.v1beta1.Query/TotalSupply" => {
             let _: cbank::QueryTotalSupplyRequest = decode(path, request)?;
-            let supply = keeper::read_supply(state)?;
+            let supply = keeper::supplies(s)?;
             Ok(cbank::QueryTotalSupplyResponse {
                 supply: supply.iter().map(ccoin).collect(),
                 pagination: None,
@@ -151,7 +148,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/cosmos.auth.v1beta1.Query/Account" => {
             let r: auth::QueryAccountRequest = decode(path, request)?;
             let a = address(&r.address)?;
-            let account = keeper::read_account(state, &a)?
+            let account = keeper::account(s, &a)?
                 .ok_or_else(|| KernelError::NotFound(format!("account {a}")))?;
             Ok(auth::QueryAccountResponse {
                 account: Some(weave_kernel::Any {
@@ -161,6 +158,6 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec())
         }
-        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => Err(unknown_query(other)),
     }
 }

@@ -15,7 +15,7 @@ use weave_channels::{
     verify_batch, ChannelsModule, SignatureItem, Voucher, MSG_CLAIM, MSG_OPEN_CHANNEL,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
-use weave_kernel::{Address, Module};
+use weave_kernel::{Address, PrepareBlock};
 use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
 use weave_splits::SplitsModule;
 use weave_testkit::{addr, any, Harness};

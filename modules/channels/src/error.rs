@@ -158,3 +158,5 @@ impl From<ChannelsError> for TxError {
         TxError::new(crate::MODULE_NAME, e.code(), e.to_string())
     }
 }
+
+weave_kernel::impl_module_error!(ChannelsError);

@@ -5,8 +5,31 @@ use weave_kernel::{Address, Event};
 
 use crate::ChannelRecord;
 
+/// The type strings of the module's events: the full names of the messages of
+/// `weave/channels/v1/event.proto`. Clients match events by these.
+pub mod types {
+    /// `EventChannelOpened`.
+    pub const CHANNEL_OPENED: &str = "weave.channels.v1.EventChannelOpened";
+    /// `EventTopUp`.
+    pub const TOP_UP: &str = "weave.channels.v1.EventTopUp";
+    /// `EventVoucherPaid`.
+    pub const VOUCHER_PAID: &str = "weave.channels.v1.EventVoucherPaid";
+    /// `EventClaimPaid`.
+    pub const CLAIM_PAID: &str = "weave.channels.v1.EventClaimPaid";
+    /// `EventVoucherRejected`.
+    pub const VOUCHER_REJECTED: &str = "weave.channels.v1.EventVoucherRejected";
+    /// `EventOverspend`.
+    pub const OVERSPEND: &str = "weave.channels.v1.EventOverspend";
+    /// `EventChannelClosing`.
+    pub const CHANNEL_CLOSING: &str = "weave.channels.v1.EventChannelClosing";
+    /// `EventChannelSettled`.
+    pub const CHANNEL_SETTLED: &str = "weave.channels.v1.EventChannelSettled";
+    /// `EventParamsUpdated`.
+    pub const PARAMS_UPDATED: &str = "weave.channels.v1.EventParamsUpdated";
+}
+
 pub(crate) fn opened(c: &ChannelRecord) -> Event {
-    Event::new("weave.channels.v1.EventChannelOpened")
+    Event::new(types::CHANNEL_OPENED)
         .attr("channel_id", c.id)
         .attr("payer", c.payer)
         .attr("deposit", c.deposit)
@@ -15,7 +38,7 @@ pub(crate) fn opened(c: &ChannelRecord) -> Event {
 }
 
 pub(crate) fn top_up(id: u64, amount: u128) -> Event {
-    Event::new("weave.channels.v1.EventTopUp")
+    Event::new(types::TOP_UP)
         .attr("channel_id", id)
         .attr("amount", amount)
 }
@@ -30,7 +53,7 @@ pub(crate) struct PaidVoucher<'a> {
 }
 
 pub(crate) fn voucher_paid(p: &PaidVoucher<'_>) -> Event {
-    Event::new("weave.channels.v1.EventVoucherPaid")
+    Event::new(types::VOUCHER_PAID)
         .attr("channel_id", p.channel_id)
         .attr("seeder", p.seeder)
         .attr("content_root", hex::encode(p.root))
@@ -45,7 +68,7 @@ pub(crate) fn claim_paid(
     amount: u128,
     seeder_share: u128,
 ) -> Event {
-    Event::new("weave.channels.v1.EventClaimPaid")
+    Event::new(types::CLAIM_PAID)
         .attr("seeder", seeder)
         .attr("split_id", split_id)
         .attr("amount", amount)
@@ -53,32 +76,32 @@ pub(crate) fn claim_paid(
 }
 
 pub(crate) fn voucher_rejected(index: usize, code: u32, reason: &str) -> Event {
-    Event::new("weave.channels.v1.EventVoucherRejected")
+    Event::new(types::VOUCHER_REJECTED)
         .attr("index", index)
         .attr("code", code)
         .attr("reason", reason)
 }
 
 pub(crate) fn overspend(id: u64, amount: u128) -> Event {
-    Event::new("weave.channels.v1.EventOverspend")
+    Event::new(types::OVERSPEND)
         .attr("channel_id", id)
         .attr("amount", amount)
 }
 
 pub(crate) fn closing(id: u64, settle_height: u64) -> Event {
-    Event::new("weave.channels.v1.EventChannelClosing")
+    Event::new(types::CHANNEL_CLOSING)
         .attr("channel_id", id)
         .attr("settle_height", settle_height)
 }
 
 pub(crate) fn settled(id: u64, refunded: u128) -> Event {
-    Event::new("weave.channels.v1.EventChannelSettled")
+    Event::new(types::CHANNEL_SETTLED)
         .attr("channel_id", id)
         .attr("refunded", refunded)
 }
 
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new("weave.channels.v1.EventParamsUpdated")
+    Event::new(types::PARAMS_UPDATED)
         .attr("seeder_share_bps", p.seeder_share_bps)
         .attr("challenge_period_blocks", p.challenge_period_blocks)
 }

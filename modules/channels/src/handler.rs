@@ -8,7 +8,7 @@ use weave_kernel::{
     expected::{
         Bank, ContentRegistry, PaidBandwidth, PayTo, SeedersParams, Splits, StreamingTerms,
     },
-    gov_authority, Address, Coin, Coins, Ctx, KernelError, TxError,
+    Address, Coin, Coins, Ctx, KernelError, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
 
@@ -122,15 +122,8 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
         }
         ChannelsMsg::Claim { seeder, vouchers } => claim(deps, ctx, &seeder, &vouchers),
         ChannelsMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(ChannelsError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
             // As the seeders side checks its unbonding period against this.
+            weave_kernel::require_gov_authority::<ChannelsError>(&authority)?;
             if let Some(seeders) = deps.seeders {
                 if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
                     if unbonding <= params.challenge_period_blocks {
@@ -143,9 +136,7 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
                     }
                 }
             }
-            keeper.set_params(ctx, &params)?;
-            ctx.emit(event::params_updated(&params));
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod state_key;
 pub mod voucher;
 
 pub use error::ChannelsError;
+pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS};
 pub use msg::{
@@ -54,7 +55,8 @@ use std::sync::Arc;
 use prost::Message;
 use weave_kernel::{
     expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
-    Address, Any, Ctx, Module, StateRead, TxError,
+    parse_genesis, Address, Any, BlockHooks, Ctx, Hooks, Module, PrepareBlock, StateRead,
+    StateView, TxError,
 };
 use weave_proto::weave::channels::v1 as pb;
 
@@ -157,7 +159,10 @@ pub fn claim_signatures(state: &dyn StateRead, msg: &Any) -> Vec<SignatureItem> 
         .take(HARD_MAX_VOUCHERS)
         .filter_map(|signed| {
             let v = pb::Voucher::decode(signed.voucher.as_slice()).ok()?;
-            let key = keeper::read_voucher_key(state, v.channel_id)?;
+            let key = keeper::Keeper
+                .channel(&mut StateView(state), v.channel_id)
+                .ok()?
+                .voucher_key;
             SignatureItem::new(key, signed)
         })
         .collect()
@@ -177,26 +182,9 @@ impl Module for ChannelsModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = if genesis.is_null() {
-            GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| ChannelsError::InvalidGenesis(e.to_string()))?
-        };
+        let state: GenesisState = parse_genesis::<ChannelsError, _>(genesis)?;
         state.validate()?;
         keeper::Keeper.set_params(ctx, &state.params)
-    }
-
-    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        handler::end_block(&self.deps(), ctx)
-    }
-
-    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]) {
-        let items: Vec<SignatureItem> = msgs
-            .iter()
-            .flat_map(|m| claim_signatures(state, m))
-            .collect();
-        self.cache.verify_and_remember(&items);
     }
 
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
@@ -214,5 +202,29 @@ impl Module for ChannelsModule {
 
     fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
         query::query(state, path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            block: Some(self),
+            prepare_block: Some(self),
+            ..Hooks::default()
+        }
+    }
+}
+
+impl BlockHooks for ChannelsModule {
+    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        handler::end_block(&self.deps(), ctx)
+    }
+}
+
+impl PrepareBlock for ChannelsModule {
+    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]) {
+        let items: Vec<SignatureItem> = msgs
+            .iter()
+            .flat_map(|m| claim_signatures(state, m))
+            .collect();
+        self.cache.verify_and_remember(&items);
     }
 }

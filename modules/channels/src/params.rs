@@ -80,3 +80,15 @@ impl From<&Params> for pb::Params {
         }
     }
 }
+
+impl weave_kernel::ModuleParams for Params {
+    type Error = crate::ChannelsError;
+
+    fn store(&self, ctx: &mut weave_kernel::Ctx<'_>) -> Result<(), weave_kernel::TxError> {
+        ctx.put_proto(crate::state_key::params(), &pb::Params::from(self))
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated(self)
+    }
+}

@@ -2,10 +2,13 @@
 //! path for both ABCI `Query` and the gRPC server.
 
 use prost::Message;
-use weave_kernel::{prefix_end, Address, KernelError, StateRead, TxError};
-use weave_proto::weave::{base::v1 as base, channels::v1 as pb};
+use weave_kernel::{
+    decode_proto, decode_request as decode, page, query_address as address, unknown_query,
+    KernelError, PageLimits, StateRead, StateView, Store, TxError,
+};
+use weave_proto::weave::channels::v1 as pb;
 
-use crate::{keeper, state_key, ChannelsError, Status};
+use crate::{keeper, keeper::Keeper, state_key, ChannelsError, Status};
 
 pub(crate) const PATHS: &[&str] = &[
     "/weave.channels.v1.Query/Params",
@@ -15,30 +18,19 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.channels.v1.Query/SeederEarnings",
 ];
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
-
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
-fn address(s: &str, field: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e| KernelError::InvalidAddress(format!("{field}: {e}")).into())
-}
-
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+    let s = &mut StateView(state);
     match path {
         "/weave.channels.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
             Ok(pb::QueryParamsResponse {
-                params: Some((&keeper::read_params(state)?).into()),
+                params: Some((&Keeper.params(s)?).into()),
             }
             .encode_to_vec())
         }
         "/weave.channels.v1.Query/Channel" => {
             let r: pb::QueryChannelRequest = decode(path, request)?;
-            let c = keeper::read_channel(state, r.channel_id)?;
+            let c = Keeper.channel(s, r.channel_id)?;
             let remaining = if c.status == Status::Settled {
                 0
             } else {
@@ -52,40 +44,16 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.channels.v1.Query/Lanes" => {
             let r: pb::QueryLanesRequest = decode(path, request)?;
-            keeper::read_channel(state, r.channel_id)?;
+            Keeper.channel(s, r.channel_id)?;
             let prefix = state_key::lanes(r.channel_id);
-            let page = r.page.unwrap_or_default();
-            let limit = match page.limit as usize {
-                0 => DEFAULT_PAGE,
-                n => n.min(MAX_PAGE),
-            };
-            let start = if page.key.is_empty() {
-                prefix.clone()
-            } else if page.key.starts_with(&prefix) {
-                page.key.clone()
-            } else {
-                return Err(KernelError::InvalidRequest(
-                    "page key does not belong to this listing".into(),
-                )
-                .into());
-            };
-            let mut entries = state.range(&start, prefix_end(&prefix).as_deref(), limit + 1)?;
-            let next_key = if entries.len() > limit {
-                entries.pop().map(|(k, _)| k).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
+            let (entries, page) = page(s, &prefix, r.page.as_ref(), PageLimits::STANDARD)?;
             let lanes = entries
                 .iter()
-                .map(|(k, v)| {
-                    pb::Lane::decode(v.as_slice()).map_err(|_| {
-                        ChannelsError::CorruptState(String::from_utf8_lossy(k).into_owned()).into()
-                    })
-                })
+                .map(|(k, v)| decode_proto::<ChannelsError, pb::Lane>(k, v))
                 .collect::<Result<Vec<_>, TxError>>()?;
             Ok(pb::QueryLanesResponse {
                 lanes,
-                page: Some(base::PageResponse { next_key }),
+                page: Some(page),
             }
             .encode_to_vec())
         }
@@ -96,7 +64,12 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
                 r.content_root.as_slice().try_into().map_err(|_| {
                     KernelError::InvalidRequest("content_root must be 32 bytes".into())
                 })?;
-            let lane = keeper::read_lane(state, &state_key::lane(r.channel_id, &seeder, &root))?
+            let lane = s
+                .get_proto::<ChannelsError, pb::Lane>(&state_key::lane(
+                    r.channel_id,
+                    &seeder,
+                    &root,
+                ))?
                 .ok_or_else(|| KernelError::NotFound("no such lane".into()))?;
             Ok(pb::QueryLaneResponse { lane: Some(lane) }.encode_to_vec())
         }
@@ -104,10 +77,10 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let r: pb::QuerySeederEarningsRequest = decode(path, request)?;
             let seeder = address(&r.seeder, "seeder")?;
             Ok(pb::QuerySeederEarningsResponse {
-                earnings: Some(keeper::read_earnings(state, &seeder)?),
+                earnings: Some(keeper::stored_earnings(s, &seeder)?),
             }
             .encode_to_vec())
         }
-        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => Err(unknown_query(other)),
     }
 }

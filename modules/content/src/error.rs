@@ -151,3 +151,5 @@ impl From<ContentError> for TxError {
         TxError::new(crate::MODULE_NAME, e.code(), e.to_string())
     }
 }
+
+weave_kernel::impl_module_error!(ContentError);

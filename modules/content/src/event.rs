@@ -5,8 +5,37 @@ use weave_kernel::{Address, Event};
 
 use crate::ContentRecord;
 
+/// The type strings of the module's events: the full names of the messages of
+/// `weave/content/v1/event.proto`. Clients match events by these.
+pub mod types {
+    /// `EventContentRegistered`.
+    pub const CONTENT_REGISTERED: &str = "weave.content.v1.EventContentRegistered";
+    /// `EventContentUpdated`.
+    pub const CONTENT_UPDATED: &str = "weave.content.v1.EventContentUpdated";
+    /// `EventContentRetired`.
+    pub const CONTENT_RETIRED: &str = "weave.content.v1.EventContentRetired";
+    /// `EventAccessPurchased`.
+    pub const ACCESS_PURCHASED: &str = "weave.content.v1.EventAccessPurchased";
+    /// `EventAccessTransferred`.
+    pub const ACCESS_TRANSFERRED: &str = "weave.content.v1.EventAccessTransferred";
+    /// `EventTip`.
+    pub const TIP: &str = "weave.content.v1.EventTip";
+    /// `EventSubscriptionTermsSet`.
+    pub const SUBSCRIPTION_TERMS_SET: &str = "weave.content.v1.EventSubscriptionTermsSet";
+    /// `EventSubscribed`.
+    pub const SUBSCRIBED: &str = "weave.content.v1.EventSubscribed";
+    /// `EventSubscriptionExpired`.
+    pub const SUBSCRIPTION_EXPIRED: &str = "weave.content.v1.EventSubscriptionExpired";
+    /// `EventBuyerKeyRegistered`.
+    pub const BUYER_KEY_REGISTERED: &str = "weave.content.v1.EventBuyerKeyRegistered";
+    /// `EventKeyDelivered`.
+    pub const KEY_DELIVERED: &str = "weave.content.v1.EventKeyDelivered";
+    /// `EventParamsUpdated`.
+    pub const PARAMS_UPDATED: &str = "weave.content.v1.EventParamsUpdated";
+}
+
 pub(crate) fn registered(c: &ContentRecord) -> Event {
-    Event::new("weave.content.v1.EventContentRegistered")
+    Event::new(types::CONTENT_REGISTERED)
         .attr("content_id", c.id)
         .attr("creator", c.creator)
         .attr("root", hex::encode(c.meta.root))
@@ -16,7 +45,7 @@ pub(crate) fn registered(c: &ContentRecord) -> Event {
 }
 
 pub(crate) fn updated(c: &ContentRecord) -> Event {
-    Event::new("weave.content.v1.EventContentUpdated")
+    Event::new(types::CONTENT_UPDATED)
         .attr("content_id", c.id)
         .attr("metadata_nonce", c.metadata_nonce)
         .attr("access_price", c.access_price)
@@ -24,11 +53,11 @@ pub(crate) fn updated(c: &ContentRecord) -> Event {
 }
 
 pub(crate) fn retired(id: u64) -> Event {
-    Event::new("weave.content.v1.EventContentRetired").attr("content_id", id)
+    Event::new(types::CONTENT_RETIRED).attr("content_id", id)
 }
 
 pub(crate) fn purchased(id: u64, buyer: &Address, quantity: u64, paid: u128) -> Event {
-    Event::new("weave.content.v1.EventAccessPurchased")
+    Event::new(types::ACCESS_PURCHASED)
         .attr("content_id", id)
         .attr("buyer", buyer)
         .attr("quantity", quantity)
@@ -36,7 +65,7 @@ pub(crate) fn purchased(id: u64, buyer: &Address, quantity: u64, paid: u128) -> 
 }
 
 pub(crate) fn transferred(id: u64, from: &Address, to: &Address, quantity: u64) -> Event {
-    Event::new("weave.content.v1.EventAccessTransferred")
+    Event::new(types::ACCESS_TRANSFERRED)
         .attr("content_id", id)
         .attr("from", from)
         .attr("to", to)
@@ -44,7 +73,7 @@ pub(crate) fn transferred(id: u64, from: &Address, to: &Address, quantity: u64) 
 }
 
 pub(crate) fn tip(tipper: &Address, content_id: u64, creator: &Address, amount: u128) -> Event {
-    Event::new("weave.content.v1.EventTip")
+    Event::new(types::TIP)
         .attr("tipper", tipper)
         .attr("content_id", content_id)
         .attr("creator", creator)
@@ -57,7 +86,7 @@ pub(crate) fn terms_set(
     period_blocks: u64,
     split_id: u64,
 ) -> Event {
-    Event::new("weave.content.v1.EventSubscriptionTermsSet")
+    Event::new(types::SUBSCRIPTION_TERMS_SET)
         .attr("creator", creator)
         .attr("price", price)
         .attr("period_blocks", period_blocks)
@@ -70,7 +99,7 @@ pub(crate) fn subscribed(
     expires: u64,
     paid: u128,
 ) -> Event {
-    Event::new("weave.content.v1.EventSubscribed")
+    Event::new(types::SUBSCRIBED)
         .attr("subscriber", subscriber)
         .attr("creator", creator)
         .attr("expires_height", expires)
@@ -78,25 +107,25 @@ pub(crate) fn subscribed(
 }
 
 pub(crate) fn subscription_expired(subscriber: &Address, creator: &Address) -> Event {
-    Event::new("weave.content.v1.EventSubscriptionExpired")
+    Event::new(types::SUBSCRIPTION_EXPIRED)
         .attr("subscriber", subscriber)
         .attr("creator", creator)
 }
 
 pub(crate) fn buyer_key_registered(owner: &Address, key: &[u8; 32]) -> Event {
-    Event::new("weave.content.v1.EventBuyerKeyRegistered")
+    Event::new(types::BUYER_KEY_REGISTERED)
         .attr("owner", owner)
         .attr("x25519_public_key", hex::encode(key))
 }
 
 pub(crate) fn key_delivered(id: u64, holder: &Address) -> Event {
-    Event::new("weave.content.v1.EventKeyDelivered")
+    Event::new(types::KEY_DELIVERED)
         .attr("content_id", id)
         .attr("holder", holder)
 }
 
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new("weave.content.v1.EventParamsUpdated")
+    Event::new(types::PARAMS_UPDATED)
         .attr("max_expiries_per_block", p.max_expiries_per_block)
         .attr("max_subscription_blocks", p.max_subscription_blocks)
 }

@@ -3,7 +3,7 @@
 
 use weave_kernel::{
     expected::{PayTo, Splits},
-    gov_authority, Address, Ctx, TxError,
+    Address, Ctx, TxError,
 };
 use weave_proto::weave::content::v1 as pb;
 
@@ -356,17 +356,7 @@ pub(crate) fn handle(
         }
 
         ContentMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(ContentError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
-            keeper.set_params(ctx, &params)?;
-            ctx.emit(event::params_updated(&params));
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -1,30 +1,15 @@
 //! Typed reads and writes of the content module's state. This is the only place that
-//! turns the module's stored bytes into types. Metered reads take a [`Ctx`]; the
-//! `read_*` functions serve queries from an unmetered view.
+//! turns the module's stored bytes into types. Reads take any [`Store`]: the metered
+//! [`Ctx`] in a block, an unmetered view in a query.
 
 use prost::Message;
-use weave_kernel::{parse_amount, Address, Ctx, StateRead, TxError};
+use weave_kernel::{parse_amount, Address, Ctx, ModuleError, Store, TxError};
 use weave_proto::weave::content::v1 as pb;
 
 use crate::{state_key, ContentError, ContentRecord, Params};
 
-fn corrupt(key: &[u8]) -> ContentError {
-    ContentError::CorruptState(String::from_utf8_lossy(key).into_owned())
-}
-
-fn decode_u64(key: &[u8], bytes: &[u8]) -> Result<u64, ContentError> {
-    Ok(u64::from_be_bytes(
-        bytes.try_into().map_err(|_| corrupt(key))?,
-    ))
-}
-
-fn decode_content(key: &[u8], bytes: &[u8]) -> Result<ContentRecord, ContentError> {
-    let c = pb::Content::decode(bytes).map_err(|_| corrupt(key))?;
-    ContentRecord::from_stored(c).ok_or_else(|| corrupt(key))
-}
-
-fn decode_proto<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M, ContentError> {
-    M::decode(bytes).map_err(|_| corrupt(key))
+fn corrupt(key: &[u8]) -> TxError {
+    ContentError::corrupt_state(key)
 }
 
 /// A creator's subscription terms.
@@ -38,30 +23,22 @@ pub(crate) struct Terms {
     pub(crate) split_id: u64,
 }
 
-fn decode_terms(key: &[u8], bytes: &[u8]) -> Result<Terms, ContentError> {
-    let t: pb::SubscriptionTerms = decode_proto(key, bytes)?;
-    Ok(Terms {
-        price: parse_amount(&t.price).map_err(|_| corrupt(key))?,
-        period_blocks: t.period_blocks,
-        split_id: t.split_id,
-    })
-}
-
 /// Reads and writes content state. It holds no data.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Keeper;
 
 impl Keeper {
-    pub(crate) fn params(&self, ctx: &mut Ctx<'_>) -> Result<Params, TxError> {
-        let key = state_key::params();
-        match ctx.get(&key)? {
-            Some(b) => Ok(decode_proto::<pb::Params>(&key, &b)?.into()),
-            None => Ok(Params::default()),
-        }
+    /// The parameters (defaults before genesis).
+    pub(crate) fn params(&self, s: &mut impl Store) -> Result<Params, TxError> {
+        Ok(
+            s.get_proto::<ContentError, pb::Params>(&state_key::params())?
+                .map(Params::from)
+                .unwrap_or_default(),
+        )
     }
 
     pub(crate) fn set_params(&self, ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
-        ctx.put(state_key::params(), pb::Params::from(p).encode_to_vec())
+        ctx.put_proto(state_key::params(), &pb::Params::from(p))
     }
 
     /// Allocates the next content id (from 1).
@@ -69,28 +46,25 @@ impl Keeper {
         ctx.next_sequence(state_key::next_id(), 1)
     }
 
-    pub(crate) fn content(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<ContentRecord, TxError> {
+    /// Content that must exist.
+    pub(crate) fn content(&self, s: &mut impl Store, id: u64) -> Result<ContentRecord, TxError> {
         let key = state_key::content(id);
-        match ctx.get(&key)? {
-            Some(b) => Ok(decode_content(&key, &b)?),
-            None => Err(ContentError::NotFound(id).into()),
-        }
+        let stored = s
+            .get_proto::<ContentError, pb::Content>(&key)?
+            .ok_or(ContentError::NotFound(id))?;
+        ContentRecord::from_stored(stored).ok_or_else(|| corrupt(&key))
     }
 
     pub(crate) fn set_content(&self, ctx: &mut Ctx<'_>, c: &ContentRecord) -> Result<(), TxError> {
-        ctx.put(state_key::content(c.id), c.to_wire().encode_to_vec())
+        ctx.put_proto(state_key::content(c.id), &c.to_wire())
     }
 
     pub(crate) fn id_by_root(
         &self,
-        ctx: &mut Ctx<'_>,
+        s: &mut impl Store,
         root: &[u8; 32],
     ) -> Result<Option<u64>, TxError> {
-        let key = state_key::root(root);
-        match ctx.get(&key)? {
-            Some(b) => Ok(Some(decode_u64(&key, &b)?)),
-            None => Ok(None),
-        }
+        s.get_u64::<ContentError>(&state_key::root(root))
     }
 
     pub(crate) fn set_root(
@@ -104,15 +78,12 @@ impl Keeper {
 
     pub(crate) fn tokens(
         &self,
-        ctx: &mut Ctx<'_>,
+        s: &mut impl Store,
         id: u64,
         holder: &Address,
     ) -> Result<u64, TxError> {
-        let key = state_key::tokens(id, holder);
-        match ctx.get(&key)? {
-            Some(b) => Ok(decode_u64(&key, &b)?),
-            None => Ok(0),
-        }
+        Ok(s.get_u64::<ContentError>(&state_key::tokens(id, holder))?
+            .unwrap_or(0))
     }
 
     pub(crate) fn set_tokens(
@@ -140,10 +111,7 @@ impl Keeper {
             access_price: c.access_price.to_string(),
             price_per_gib: c.price_per_gib.to_string(),
         };
-        ctx.put(
-            state_key::price(c.id, c.metadata_nonce),
-            point.encode_to_vec(),
-        )
+        ctx.put_proto(state_key::price(c.id, c.metadata_nonce), &point)
     }
 
     pub(crate) fn terms(
@@ -152,10 +120,14 @@ impl Keeper {
         creator: &Address,
     ) -> Result<Option<Terms>, TxError> {
         let key = state_key::terms(creator);
-        match ctx.get(&key)? {
-            Some(b) => Ok(Some(decode_terms(&key, &b)?)),
-            None => Ok(None),
-        }
+        let Some(t) = ctx.get_proto::<ContentError, pb::SubscriptionTerms>(&key)? else {
+            return Ok(None);
+        };
+        Ok(Some(Terms {
+            price: parse_amount(&t.price).map_err(|_| corrupt(&key))?,
+            period_blocks: t.period_blocks,
+            split_id: t.split_id,
+        }))
     }
 
     pub(crate) fn set_terms(
@@ -187,13 +159,11 @@ impl Keeper {
         subscriber: &Address,
         creator: &Address,
     ) -> Result<Option<u64>, TxError> {
-        let key = state_key::subscription(subscriber, creator);
-        match ctx.get(&key)? {
-            Some(b) => Ok(Some(
-                decode_proto::<pb::Subscription>(&key, &b)?.expires_height,
-            )),
-            None => Ok(None),
-        }
+        Ok(ctx
+            .get_proto::<ContentError, pb::Subscription>(&state_key::subscription(
+                subscriber, creator,
+            ))?
+            .map(|s| s.expires_height))
     }
 
     pub(crate) fn set_subscription(
@@ -220,10 +190,10 @@ impl Keeper {
 
     pub(crate) fn buyer_key(
         &self,
-        ctx: &mut Ctx<'_>,
+        s: &mut impl Store,
         owner: &Address,
     ) -> Result<Option<Vec<u8>>, TxError> {
-        ctx.get(&state_key::buyer_key(owner))
+        s.read(&state_key::buyer_key(owner))
     }
 
     pub(crate) fn has_sealed_key(
@@ -256,87 +226,6 @@ impl Keeper {
     }
 }
 
-pub(crate) fn read_params(state: &dyn StateRead) -> Result<Params, TxError> {
-    let key = state_key::params();
-    match state.get(&key)? {
-        Some(b) => Ok(decode_proto::<pb::Params>(&key, &b)?.into()),
-        None => Ok(Params::default()),
-    }
-}
-
-pub(crate) fn read_content(state: &dyn StateRead, id: u64) -> Result<ContentRecord, TxError> {
-    let key = state_key::content(id);
-    match state.get(&key)? {
-        Some(b) => Ok(decode_content(&key, &b)?),
-        None => Err(ContentError::NotFound(id).into()),
-    }
-}
-
-pub(crate) fn read_id_by_root(
-    state: &dyn StateRead,
-    root: &[u8; 32],
-) -> Result<Option<u64>, TxError> {
-    let key = state_key::root(root);
-    match state.get(&key)? {
-        Some(b) => Ok(Some(decode_u64(&key, &b)?)),
-        None => Ok(None),
-    }
-}
-
-pub(crate) fn read_tokens(
-    state: &dyn StateRead,
-    id: u64,
-    holder: &Address,
-) -> Result<u64, TxError> {
-    let key = state_key::tokens(id, holder);
-    match state.get(&key)? {
-        Some(b) => Ok(decode_u64(&key, &b)?),
-        None => Ok(0),
-    }
-}
-
-pub(crate) fn read_subscription(
-    state: &dyn StateRead,
-    subscriber: &Address,
-    creator: &Address,
-) -> Result<Option<pb::Subscription>, TxError> {
-    let key = state_key::subscription(subscriber, creator);
-    match state.get(&key)? {
-        Some(b) => Ok(Some(decode_proto(&key, &b)?)),
-        None => Ok(None),
-    }
-}
-
-pub(crate) fn read_terms(
-    state: &dyn StateRead,
-    creator: &Address,
-) -> Result<Option<pb::SubscriptionTerms>, TxError> {
-    let key = state_key::terms(creator);
-    match state.get(&key)? {
-        Some(b) => Ok(Some(decode_proto(&key, &b)?)),
-        None => Ok(None),
-    }
-}
-
-pub(crate) fn read_sealed_key(
-    state: &dyn StateRead,
-    id: u64,
-    holder: &Address,
-) -> Result<Option<pb::SealedKey>, TxError> {
-    let key = state_key::sealed_key(id, holder);
-    match state.get(&key)? {
-        Some(b) => Ok(Some(decode_proto(&key, &b)?)),
-        None => Ok(None),
-    }
-}
-
-pub(crate) fn read_buyer_key(
-    state: &dyn StateRead,
-    owner: &Address,
-) -> Result<Option<Vec<u8>>, TxError> {
-    Ok(state.get(&state_key::buyer_key(owner))?)
-}
-
 /// Price points read at most when looking for the lowest recent price; a content whose
 /// creator changed its price more often than that within the window has no floor.
 pub(crate) const MAX_PRICE_POINTS_SCANNED: usize = 64;
@@ -356,7 +245,7 @@ pub(crate) fn lowest_price_per_gib_since(
     let points = ctx.range(&prefix, end.as_deref(), MAX_PRICE_POINTS_SCANNED)?;
     let mut lowest = c.price_per_gib;
     for (key, bytes) in &points {
-        let p: pb::PricePoint = decode_proto(key, bytes)?;
+        let p: pb::PricePoint = weave_kernel::decode_proto::<ContentError, _>(key, bytes)?;
         let price = parse_amount(&p.price_per_gib).map_err(|_| corrupt(key))?;
         lowest = lowest.min(price);
         if p.height <= since_height {

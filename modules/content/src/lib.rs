@@ -29,6 +29,7 @@ pub mod record;
 pub mod state_key;
 
 pub use error::ContentError;
+pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use msg::{
     ContentMsg, SplitChoice, TipTarget, MSG_DELIVER_KEY, MSG_PURCHASE_ACCESS,
@@ -40,7 +41,10 @@ pub use record::{ContentRecord, Status};
 
 use std::sync::Arc;
 
-use weave_kernel::{expected::Splits, Address, Any, Ctx, Module, StateRead, TxError};
+use weave_kernel::{
+    expected::Splits, parse_genesis, Address, Any, BlockHooks, Ctx, Hooks, Module, StateRead,
+    TxError,
+};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "content";
@@ -128,22 +132,9 @@ impl Module for ContentModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = if genesis.is_null() {
-            GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| ContentError::InvalidGenesis(e.to_string()))?
-        };
+        let state: GenesisState = parse_genesis::<ContentError, _>(genesis)?;
         state.validate()?;
         self.keeper.set_params(ctx, &state.params)
-    }
-
-    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        handler::expire_subscriptions(&self.keeper, ctx)?;
-        ctx.nv_put(
-            state_key::last_height(),
-            ctx.block.height.to_be_bytes().to_vec(),
-        )
     }
 
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
@@ -161,5 +152,22 @@ impl Module for ContentModule {
 
     fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
         query::query(state, path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            block: Some(self),
+            ..Hooks::default()
+        }
+    }
+}
+
+impl BlockHooks for ContentModule {
+    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        handler::expire_subscriptions(&self.keeper, ctx)?;
+        ctx.nv_put(
+            state_key::last_height(),
+            ctx.block.height.to_be_bytes().to_vec(),
+        )
     }
 }

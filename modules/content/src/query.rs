@@ -3,10 +3,13 @@
 //! paginated by an opaque key.
 
 use prost::Message;
-use weave_kernel::{prefix_end, Address, Entries, KernelError, StateRead, TxError};
+use weave_kernel::{
+    decode_proto, decode_request as decode, page_with, query_address as address, unknown_query,
+    Address, Entries, KernelError, ModuleError, PageLimits, StateRead, StateView, Store, TxError,
+};
 use weave_proto::weave::{base::v1 as base, content::v1 as pb};
 
-use crate::{keeper, state_key, ContentError, Status};
+use crate::{keeper::Keeper, state_key, ContentError, Status};
 
 pub(crate) const PATHS: &[&str] = &[
     "/weave.content.v1.Query/Params",
@@ -25,20 +28,6 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.content.v1.Query/PendingKeys",
 ];
 
-/// Most entries one page returns.
-const MAX_PAGE: usize = 100;
-/// The page size when the request names none.
-const DEFAULT_PAGE: usize = 20;
-
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
-fn address(s: &str, field: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e| KernelError::InvalidAddress(format!("{field}: {e}")).into())
-}
-
 /// Which key space a listing reads.
 #[derive(Clone, Copy)]
 enum Space {
@@ -53,31 +42,17 @@ fn page(
     prefix: &[u8],
     request: Option<&base::PageRequest>,
 ) -> Result<(Entries, base::PageResponse), TxError> {
-    let limit = match request.map_or(0, |p| p.limit as usize) {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    };
-    let start = match request.map(|p| p.key.as_slice()) {
-        None | Some([]) => prefix.to_vec(),
-        Some(k) if k.starts_with(prefix) => k.to_vec(),
-        Some(_) => {
-            return Err(KernelError::InvalidRequest(
-                "page key does not belong to this listing".into(),
-            )
-            .into())
-        }
-    };
-    let end = prefix_end(prefix);
-    let mut entries = match space {
-        Space::Verifiable => state.range(&start, end.as_deref(), limit + 1)?,
-        Space::Index => state.nv_range(&start, end.as_deref(), limit + 1)?,
-    };
-    let next_key = if entries.len() > limit {
-        entries.pop().map(|(k, _)| k).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    Ok((entries, base::PageResponse { next_key }))
+    page_with(
+        prefix,
+        request,
+        PageLimits::STANDARD,
+        |start, end, limit| {
+            Ok(match space {
+                Space::Verifiable => state.range(start, end, limit)?,
+                Space::Index => state.nv_range(start, end, limit)?,
+            })
+        },
+    )
 }
 
 fn content_list(
@@ -89,10 +64,9 @@ fn content_list(
     let contents = entries
         .iter()
         .map(|(k, _)| {
-            let id = state_key::id_from_inverted(k).ok_or_else(|| {
-                ContentError::CorruptState(String::from_utf8_lossy(k).into_owned())
-            })?;
-            Ok(keeper::read_content(state, id)?.to_wire())
+            let id =
+                state_key::id_from_inverted(k).ok_or_else(|| ContentError::corrupt_state(k))?;
+            Ok(Keeper.content(&mut StateView(state), id)?.to_wire())
         })
         .collect::<Result<Vec<_>, TxError>>()?;
     Ok(pb::QueryContentListResponse {
@@ -105,11 +79,7 @@ fn content_list(
 fn proto_list<M: Message + Default>(entries: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<M>, TxError> {
     entries
         .iter()
-        .map(|(k, v)| {
-            M::decode(v.as_slice()).map_err(|_| {
-                ContentError::CorruptState(String::from_utf8_lossy(k).into_owned()).into()
-            })
-        })
+        .map(|(k, v)| decode_proto::<ContentError, M>(k, v))
         .collect()
 }
 
@@ -118,14 +88,18 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
             Ok(pb::QueryParamsResponse {
-                params: Some((&keeper::read_params(state)?).into()),
+                params: Some((&Keeper.params(&mut StateView(state))?).into()),
             }
             .encode_to_vec())
         }
         "/weave.content.v1.Query/Content" => {
             let r: pb::QueryContentRequest = decode(path, request)?;
             Ok(pb::QueryContentResponse {
-                content: Some(keeper::read_content(state, r.content_id)?.to_wire()),
+                content: Some(
+                    Keeper
+                        .content(&mut StateView(state), r.content_id)?
+                        .to_wire(),
+                ),
             }
             .encode_to_vec())
         }
@@ -134,11 +108,13 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let root: [u8; 32] = r.root.as_slice().try_into().map_err(|_| {
                 KernelError::InvalidRequest(format!("root must be 32 bytes, got {}", r.root.len()))
             })?;
-            let id = keeper::read_id_by_root(state, &root)?.ok_or_else(|| {
-                KernelError::NotFound(format!("no content with root {}", hex::encode(root)))
-            })?;
+            let id = Keeper
+                .id_by_root(&mut StateView(state), &root)?
+                .ok_or_else(|| {
+                    KernelError::NotFound(format!("no content with root {}", hex::encode(root)))
+                })?;
             Ok(pb::QueryContentResponse {
-                content: Some(keeper::read_content(state, id)?.to_wire()),
+                content: Some(Keeper.content(&mut StateView(state), id)?.to_wire()),
             }
             .encode_to_vec())
         }
@@ -165,10 +141,13 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/Access" => {
             let r: pb::QueryAccessRequest = decode(path, request)?;
             let who = address(&r.address, "address")?;
-            let c = keeper::read_content(state, r.content_id)?;
-            let tokens = keeper::read_tokens(state, c.id, &who)?;
-            let subscribed_until =
-                keeper::read_subscription(state, &who, &c.creator)?.map_or(0, |s| s.expires_height);
+            let c = Keeper.content(&mut StateView(state), r.content_id)?;
+            let tokens = Keeper.tokens(&mut StateView(state), c.id, &who)?;
+            let subscribed_until = StateView(state)
+                .get_proto::<ContentError, pb::Subscription>(&state_key::subscription(
+                    &who, &c.creator,
+                ))?
+                .map_or(0, |s| s.expires_height);
             // Queries answer at the last committed height; the next block is the
             // first that could use the access.
             let height = latest_height(state)?;
@@ -183,7 +162,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.content.v1.Query/PriceHistory" => {
             let r: pb::QueryPriceHistoryRequest = decode(path, request)?;
-            keeper::read_content(state, r.content_id)?;
+            Keeper.content(&mut StateView(state), r.content_id)?;
             let (entries, page) = page(
                 state,
                 Space::Verifiable,
@@ -199,7 +178,8 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/SubscriptionTerms" => {
             let r: pb::QuerySubscriptionTermsRequest = decode(path, request)?;
             let creator = address(&r.creator, "creator")?;
-            let terms = keeper::read_terms(state, &creator)?
+            let terms = StateView(state)
+                .get_proto::<ContentError, pb::SubscriptionTerms>(&state_key::terms(&creator))?
                 .ok_or_else(|| ContentError::NoSubscriptionTerms(creator.to_string()))?;
             Ok(pb::QuerySubscriptionTermsResponse { terms: Some(terms) }.encode_to_vec())
         }
@@ -207,9 +187,14 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let r: pb::QuerySubscriptionRequest = decode(path, request)?;
             let subscriber = address(&r.subscriber, "subscriber")?;
             let creator = address(&r.creator, "creator")?;
-            let s = keeper::read_subscription(state, &subscriber, &creator)?.ok_or_else(|| {
-                KernelError::NotFound(format!("{subscriber} has no subscription to {creator}"))
-            })?;
+            let s = StateView(state)
+                .get_proto::<ContentError, pb::Subscription>(&state_key::subscription(
+                    &subscriber,
+                    &creator,
+                ))?
+                .ok_or_else(|| {
+                    KernelError::NotFound(format!("{subscriber} has no subscription to {creator}"))
+                })?;
             Ok(pb::QuerySubscriptionResponse {
                 subscription: Some(s),
             }
@@ -233,7 +218,8 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/BuyerKey" => {
             let r: pb::QueryBuyerKeyRequest = decode(path, request)?;
             let owner = address(&r.address, "address")?;
-            let key = keeper::read_buyer_key(state, &owner)?
+            let key = Keeper
+                .buyer_key(&mut StateView(state), &owner)?
                 .ok_or_else(|| ContentError::NoBuyerKey(owner.to_string()))?;
             Ok(pb::QueryBuyerKeyResponse {
                 x25519_public_key: key,
@@ -243,8 +229,12 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.content.v1.Query/SealedKey" => {
             let r: pb::QuerySealedKeyRequest = decode(path, request)?;
             let holder = address(&r.holder, "holder")?;
-            let sealed =
-                keeper::read_sealed_key(state, r.content_id, &holder)?.ok_or_else(|| {
+            let sealed = StateView(state)
+                .get_proto::<ContentError, pb::SealedKey>(&state_key::sealed_key(
+                    r.content_id,
+                    &holder,
+                ))?
+                .ok_or_else(|| {
                     KernelError::NotFound(format!(
                         "no key delivered to {holder} for content {}",
                         r.content_id
@@ -263,13 +253,14 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let pending = entries
                 .iter()
                 .map(|(k, _)| {
-                    let (content_id, holder) = parse_pending(&prefix, k).ok_or_else(|| {
-                        ContentError::CorruptState(String::from_utf8_lossy(k).into_owned())
-                    })?;
+                    let (content_id, holder) =
+                        parse_pending(&prefix, k).ok_or_else(|| ContentError::corrupt_state(k))?;
                     Ok(pb::PendingKey {
                         content_id,
                         holder: holder.to_string(),
-                        buyer_key: keeper::read_buyer_key(state, &holder)?.unwrap_or_default(),
+                        buyer_key: Keeper
+                            .buyer_key(&mut StateView(state), &holder)?
+                            .unwrap_or_default(),
                     })
                 })
                 .collect::<Result<Vec<_>, TxError>>()?;
@@ -279,7 +270,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec())
         }
-        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => Err(unknown_query(other)),
     }
 }
 
@@ -297,9 +288,11 @@ fn parse_pending(prefix: &[u8], key: &[u8]) -> Option<(u64, Address)> {
 fn latest_height(state: &dyn StateRead) -> Result<u64, TxError> {
     let key = state_key::last_height();
     match state.nv_get(&key)? {
-        Some(b) => Ok(u64::from_be_bytes(b.as_slice().try_into().map_err(
-            |_| ContentError::CorruptState(String::from_utf8_lossy(&key).into_owned()),
-        )?)),
+        Some(b) => Ok(u64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| ContentError::corrupt_state(&key))?,
+        )),
         None => Ok(0),
     }
 }

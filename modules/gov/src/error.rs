@@ -104,6 +104,8 @@ impl From<GovError> for TxError {
     }
 }
 
+weave_kernel::impl_module_error!(GovError);
+
 #[cfg(test)]
 mod tests {
     use super::*;

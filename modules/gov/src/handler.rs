@@ -23,14 +23,7 @@ fn amount_of(s: &str) -> Result<u128, TxError> {
 }
 
 fn require_authority(authority: &Address) -> Result<(), TxError> {
-    if *authority != gov_authority() {
-        return Err(GovError::InvalidAuthority {
-            expected: gov_authority().to_string(),
-            got: authority.to_string(),
-        }
-        .into());
-    }
-    Ok(())
+    weave_kernel::require_gov_authority::<GovError>(authority)
 }
 
 /// Dispatches a decoded message.
@@ -80,10 +73,7 @@ pub(crate) fn handle(deps: &Deps, ctx: &mut Ctx<'_>, msg: GovMsg) -> Result<(), 
             Ok(())
         }
         GovMsg::UpdateParams { authority, params } => {
-            require_authority(&authority)?;
-            keeper::set_params(ctx, &params)?;
-            ctx.emit(event::params_updated());
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -1,45 +1,16 @@
 //! Typed reads and writes of the gov module's state: the only place that turns its
 //! bytes into types.
 
-use prost::Message;
-use weave_kernel::{Address, Ctx, StateRead, TxError};
+use weave_kernel::{decode_proto, Address, Ctx, ModuleError, Store, TxError};
 use weave_proto::weave::gov::v1 as pb;
 
 use crate::{state_key, GovError, Params};
 
-/// Read access, from a transaction's context or from committed state (queries).
-pub(crate) trait Reader {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
-}
-
-impl Reader for Ctx<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        self.get(key)
-    }
-}
-
-/// Committed state, as queries see it.
-pub(crate) struct View<'a>(pub(crate) &'a dyn StateRead);
-
-impl Reader for View<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        Ok(self.0.get(key)?)
-    }
-}
-
-fn corrupt(key: &[u8]) -> TxError {
-    GovError::CorruptState(String::from_utf8_lossy(key).into_owned()).into()
-}
-
-fn decode<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M, TxError> {
-    M::decode(bytes).map_err(|_| corrupt(key))
-}
-
 /// The params; they are written at genesis, so their absence is corruption.
-pub(crate) fn params(r: &mut impl Reader) -> Result<Params, TxError> {
+pub(crate) fn params(r: &mut impl Store) -> Result<Params, TxError> {
     let key = state_key::params();
-    let bytes = r.read(&key)?.ok_or_else(|| corrupt(&key))?;
-    serde_json::from_slice(&bytes).map_err(|_| corrupt(&key))
+    r.get_json::<GovError, _>(&key)?
+        .ok_or_else(|| GovError::corrupt_state(&key))
 }
 
 pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
@@ -47,18 +18,30 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
     ctx.put(state_key::params(), bytes)
 }
 
+/// Governance changes the params through the kernel's one `MsgUpdateParams` path.
+impl weave_kernel::ModuleParams for Params {
+    type Error = GovError;
+
+    fn store(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        set_params(ctx, self)
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated()
+    }
+}
+
 /// Takes the next proposal id, starting at 1.
 pub(crate) fn take_proposal_id(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
     ctx.next_sequence(state_key::next_proposal_id(), 1)
 }
 
-pub(crate) fn proposal(r: &mut impl Reader, id: u64) -> Result<Option<pb::Proposal>, TxError> {
-    let key = state_key::proposal(id);
-    r.read(&key)?.map(|b| decode(&key, &b)).transpose()
+pub(crate) fn proposal(r: &mut impl Store, id: u64) -> Result<Option<pb::Proposal>, TxError> {
+    r.get_proto::<GovError, _>(&state_key::proposal(id))
 }
 
 pub(crate) fn set_proposal(ctx: &mut Ctx<'_>, p: &pb::Proposal) -> Result<(), TxError> {
-    ctx.put(state_key::proposal(p.id), p.encode_to_vec())
+    ctx.put_proto(state_key::proposal(p.id), p)
 }
 
 pub(crate) fn delete_proposal(ctx: &mut Ctx<'_>, id: u64) -> Result<(), TxError> {
@@ -66,17 +49,11 @@ pub(crate) fn delete_proposal(ctx: &mut Ctx<'_>, id: u64) -> Result<(), TxError>
 }
 
 pub(crate) fn deposit(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     id: u64,
     depositor: &Address,
 ) -> Result<Option<u128>, TxError> {
-    let key = state_key::deposit(id, depositor);
-    match r.read(&key)? {
-        None => Ok(None),
-        Some(b) => Ok(Some(u128::from_be_bytes(
-            b.as_slice().try_into().map_err(|_| corrupt(&key))?,
-        ))),
-    }
+    r.get_u128::<GovError>(&state_key::deposit(id, depositor))
 }
 
 pub(crate) fn set_deposit(
@@ -99,9 +76,13 @@ pub(crate) fn take_deposits(ctx: &mut Ctx<'_>, id: u64) -> Result<Vec<(Address, 
     let mut out = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         let hex_addr = &k[prefix.len()..];
-        let bytes = hex::decode(hex_addr).map_err(|_| corrupt(&k))?;
-        let addr = Address::from_slice(&bytes).map_err(|_| corrupt(&k))?;
-        let amount = u128::from_be_bytes(v.as_slice().try_into().map_err(|_| corrupt(&k))?);
+        let bytes = hex::decode(hex_addr).map_err(|_| GovError::corrupt_state(&k))?;
+        let addr = Address::from_slice(&bytes).map_err(|_| GovError::corrupt_state(&k))?;
+        let amount = u128::from_be_bytes(
+            v.as_slice()
+                .try_into()
+                .map_err(|_| GovError::corrupt_state(&k))?,
+        );
         ctx.delete(k)?;
         out.push((addr, amount));
     }
@@ -109,16 +90,15 @@ pub(crate) fn take_deposits(ctx: &mut Ctx<'_>, id: u64) -> Result<Vec<(Address, 
 }
 
 pub(crate) fn vote(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     id: u64,
     voter: &Address,
 ) -> Result<Option<pb::Vote>, TxError> {
-    let key = state_key::vote(id, voter);
-    r.read(&key)?.map(|b| decode(&key, &b)).transpose()
+    r.get_proto::<GovError, _>(&state_key::vote(id, voter))
 }
 
 pub(crate) fn set_vote(ctx: &mut Ctx<'_>, voter: &Address, v: &pb::Vote) -> Result<(), TxError> {
-    ctx.put(state_key::vote(v.proposal_id, voter), v.encode_to_vec())
+    ctx.put_proto(state_key::vote(v.proposal_id, voter), v)
 }
 
 /// Every vote on a proposal, in voter order: (voter, vote).
@@ -128,9 +108,9 @@ pub(crate) fn votes(ctx: &mut Ctx<'_>, id: u64) -> Result<Vec<(Address, pb::Vote
     let entries = ctx.range(&prefix, end.as_deref(), usize::MAX)?;
     let mut out = Vec::with_capacity(entries.len());
     for (k, v) in entries {
-        let bytes = hex::decode(&k[prefix.len()..]).map_err(|_| corrupt(&k))?;
-        let addr = Address::from_slice(&bytes).map_err(|_| corrupt(&k))?;
-        out.push((addr, decode(&k, &v)?));
+        let bytes = hex::decode(&k[prefix.len()..]).map_err(|_| GovError::corrupt_state(&k))?;
+        let addr = Address::from_slice(&bytes).map_err(|_| GovError::corrupt_state(&k))?;
+        out.push((addr, decode_proto::<GovError, _>(&k, &v)?));
     }
     Ok(out)
 }
@@ -150,15 +130,14 @@ pub(crate) fn due(
             .ok()
             .and_then(|s| s.rsplit('/').next())
             .and_then(|s| s.parse::<u64>().ok())
-            .ok_or_else(|| corrupt(&k))?;
+            .ok_or_else(|| GovError::corrupt_state(&k))?;
         out.push((k, id));
     }
     Ok(out)
 }
 
-pub(crate) fn upgrade_plan(r: &mut impl Reader) -> Result<Option<pb::UpgradePlan>, TxError> {
-    let key = state_key::upgrade_plan();
-    r.read(&key)?.map(|b| decode(&key, &b)).transpose()
+pub(crate) fn upgrade_plan(r: &mut impl Store) -> Result<Option<pb::UpgradePlan>, TxError> {
+    r.get_proto::<GovError, _>(&state_key::upgrade_plan())
 }
 
 pub(crate) fn set_upgrade_plan(
@@ -166,7 +145,7 @@ pub(crate) fn set_upgrade_plan(
     plan: Option<&pb::UpgradePlan>,
 ) -> Result<(), TxError> {
     match plan {
-        Some(p) => ctx.put(state_key::upgrade_plan(), p.encode_to_vec()),
+        Some(p) => ctx.put_proto(state_key::upgrade_plan(), p),
         None => ctx.delete(state_key::upgrade_plan()),
     }
 }

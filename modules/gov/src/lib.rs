@@ -43,6 +43,7 @@ pub mod tally;
 use std::sync::Arc;
 
 pub use error::GovError;
+pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use msg::{
     check_options, GovMsg, MAX_METADATA, MAX_PRECONDITIONS, MAX_PRECONDITION_LEN, MAX_SUMMARY,
@@ -52,7 +53,7 @@ pub use msg::{
 pub use params::Params;
 use weave_kernel::{
     expected::{Bank, MessageRouter, Staking},
-    Address, Any, Ctx, Module, StateRead, TxError,
+    Address, Any, BlockHooks, Ctx, Hooks, Module, StateRead, TxError,
 };
 pub use weave_proto::weave::gov::v1::UpgradePlan;
 
@@ -99,7 +100,7 @@ impl GovModule {
     /// The scheduled software upgrade, if any, in committed state. The application
     /// halts at its height unless this binary knows how to apply it.
     pub fn upgrade_plan(state: &dyn StateRead) -> Result<Option<UpgradePlan>, TxError> {
-        keeper::upgrade_plan(&mut keeper::View(state))
+        keeper::upgrade_plan(&mut weave_kernel::StateView(state))
     }
 
     /// Removes the scheduled upgrade once the new binary has applied it.
@@ -135,10 +136,6 @@ impl Module for GovModule {
         keeper::set_params(ctx, &g.params)
     }
 
-    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        handler::end_block(&self.deps, ctx)
-    }
-
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
         Ok(GovMsg::decode(msg)?.signers())
     }
@@ -166,5 +163,18 @@ impl Module for GovModule {
             return query::tally(&self.deps, state, request);
         }
         query::query(state.as_ref(), path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            block: Some(self),
+            ..Hooks::default()
+        }
+    }
+}
+
+impl BlockHooks for GovModule {
+    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        handler::end_block(&self.deps, ctx)
     }
 }

@@ -4,19 +4,13 @@ use std::sync::Arc;
 
 use prost::Message;
 use weave_kernel::{
-    prefix_end, Address, BlockInfo, Ctx, Entries, GasMeter, KernelError, Overlay, StateRead,
+    decode_proto, decode_request as decode, page, query_address as address, unknown_query, Address,
+    BlockInfo, Ctx, GasMeter, KernelError, ModuleError, Overlay, PageLimits, StateRead, StateView,
     TxError,
 };
-use weave_proto::weave::{base::v1 as base, gov::v1 as pb};
+use weave_proto::weave::gov::v1 as pb;
 
-use crate::{
-    handler,
-    keeper::{self, View},
-    state_key, Deps,
-};
-
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
+use crate::{handler, keeper, state_key, Deps, GovError};
 
 pub(crate) const PATHS: &[&str] = &[
     "/weave.gov.v1.Query/Params",
@@ -30,39 +24,6 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.gov.v1.Query/Tally",
 ];
 
-/// One page of the entries under `prefix` and the next page's key.
-fn page(
-    state: &dyn StateRead,
-    prefix: &[u8],
-    req: Option<base::PageRequest>,
-) -> Result<(Entries, base::PageResponse), TxError> {
-    let req = req.unwrap_or_default();
-    let limit = match req.limit as usize {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    };
-    let start = if req.key.is_empty() {
-        prefix.to_vec()
-    } else if req.key.starts_with(prefix) {
-        req.key
-    } else {
-        return Err(
-            KernelError::InvalidRequest("page key does not belong to this listing".into()).into(),
-        );
-    };
-    let mut entries = state.range(&start, prefix_end(prefix).as_deref(), limit + 1)?;
-    let next_key = if entries.len() > limit {
-        entries.pop().map(|(k, _)| k).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    Ok((entries, base::PageResponse { next_key }))
-}
-
-fn corrupt(key: &[u8]) -> TxError {
-    crate::GovError::CorruptState(String::from_utf8_lossy(key).into_owned()).into()
-}
-
 /// The tally query: counted now (in a throwaway overlay of the snapshot) while the
 /// proposal votes, its recorded final tally otherwise.
 pub(crate) fn tally(
@@ -72,7 +33,7 @@ pub(crate) fn tally(
 ) -> Result<Vec<u8>, TxError> {
     let path = "/weave.gov.v1.Query/Tally";
     let req: pb::QueryTallyRequest = decode(path, request)?;
-    let p = keeper::proposal(&mut View(state.as_ref()), req.proposal_id)?
+    let p = keeper::proposal(&mut StateView(state.as_ref()), req.proposal_id)?
         .ok_or_else(|| not_found(format!("proposal {}", req.proposal_id)))?;
     if p.status != pb::ProposalStatus::VotingPeriod as i32 {
         return Ok(pb::QueryTallyResponse {
@@ -97,21 +58,12 @@ pub(crate) fn tally(
     .encode_to_vec())
 }
 
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
-fn address(s: &str, field: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e| KernelError::InvalidAddress(format!("{field}: {e}")).into())
-}
-
 fn not_found(what: String) -> TxError {
     KernelError::InvalidRequest(format!("{what} not found")).into()
 }
 
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-    let mut r = View(state);
+    let mut r = StateView(state);
     let bytes = match path {
         "/weave.gov.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
@@ -156,10 +108,15 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.gov.v1.Query/Proposals" => {
             let req: pb::QueryProposalsRequest = decode(path, request)?;
-            let (entries, page) = page(state, &state_key::proposals_prefix(), req.page)?;
+            let (entries, page) = page(
+                &mut r,
+                &state_key::proposals_prefix(),
+                req.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let mut proposals = Vec::with_capacity(entries.len());
             for (k, v) in entries {
-                let p = pb::Proposal::decode(v.as_slice()).map_err(|_| corrupt(&k))?;
+                let p: pb::Proposal = decode_proto::<GovError, _>(&k, &v)?;
                 if req.status == pb::ProposalStatus::Unspecified as i32 || p.status == req.status {
                     proposals.push(p);
                 }
@@ -172,10 +129,15 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.gov.v1.Query/Votes" => {
             let req: pb::QueryVotesRequest = decode(path, request)?;
-            let (entries, page) = page(state, &state_key::votes_prefix(req.proposal_id), req.page)?;
+            let (entries, page) = page(
+                &mut r,
+                &state_key::votes_prefix(req.proposal_id),
+                req.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let votes = entries
                 .into_iter()
-                .map(|(k, v)| pb::Vote::decode(v.as_slice()).map_err(|_| corrupt(&k)))
+                .map(|(k, v)| decode_proto::<GovError, pb::Vote>(&k, &v))
                 .collect::<Result<_, _>>()?;
             pb::QueryVotesResponse {
                 votes,
@@ -186,17 +148,17 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.gov.v1.Query/Deposits" => {
             let req: pb::QueryDepositsRequest = decode(path, request)?;
             let prefix = state_key::deposits_prefix(req.proposal_id);
-            let (entries, page) = page(state, &prefix, req.page)?;
+            let (entries, page) = page(&mut r, &prefix, req.page.as_ref(), PageLimits::STANDARD)?;
             let deposits = entries
                 .into_iter()
                 .map(|(k, v)| {
                     let depositor = hex::decode(&k[prefix.len()..])
                         .ok()
                         .and_then(|b| Address::from_slice(&b).ok())
-                        .ok_or_else(|| corrupt(&k))?;
+                        .ok_or_else(|| GovError::corrupt_state(&k))?;
                     let amount = <[u8; 16]>::try_from(v.as_slice())
                         .map(u128::from_be_bytes)
-                        .map_err(|_| corrupt(&k))?;
+                        .map_err(|_| GovError::corrupt_state(&k))?;
                     Ok(pb::Deposit {
                         proposal_id: req.proposal_id,
                         depositor: depositor.to_string(),
@@ -210,7 +172,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec()
         }
-        other => return Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => return Err(unknown_query(other)),
     };
     Ok(bytes)
 }

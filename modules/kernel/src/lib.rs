@@ -15,7 +15,10 @@ mod event;
 pub mod expected;
 mod gas;
 mod module;
+mod params;
+mod query;
 mod state;
+mod store;
 
 pub use address::{valcons_address, Address, AddressError, BECH32_PREFIX, VALCONS_PREFIX};
 pub use coin::{parse_amount, validate_denom, Coin, CoinError, Coins, DENOM};
@@ -27,7 +30,16 @@ pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};
 pub use event::{Event, EventAttribute};
 pub use gas::{GasCosts, GasMeter};
-pub use module::{decode_any, Module};
+pub use module::{
+    decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock,
+    ValidatorSetHooks, VoteExtensions,
+};
+pub use params::{require_gov_authority, update_params, ModuleParams};
+pub use query::{
+    decode_request, page, page_end, page_start, page_with, query_address, unknown_query,
+    KeyedEntries, PageLimits,
+};
+pub use store::{decode_proto, ModuleError, StateView, Store};
 
 /// The community pool's account.
 pub fn community_pool() -> Address {

@@ -7,6 +7,7 @@ use crate::{
 
 /// A state-machine module: it owns a key prefix, a set of message types and a set of
 /// query paths. Every method returns `Result`; nothing a transaction carries may panic.
+/// Per-block work sits behind the optional traits of [`Hooks`].
 pub trait Module: Send + Sync {
     /// The module's name, which is also its key prefix and error codespace.
     fn name(&self) -> &'static str;
@@ -24,65 +25,6 @@ pub trait Module: Send + Sync {
     /// Writes the module's genesis state. `genesis` is the module's section of the
     /// genesis `app_state`, or `null` when absent.
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
-
-    /// Work at the start of every block.
-    fn begin_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        Ok(())
-    }
-
-    /// Work at the end of every block. It must be bounded.
-    fn end_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        Ok(())
-    }
-
-    /// Changes to CometBFT's validator set, asked for after every module's `end_block`
-    /// (and once at InitChain, after the genesis transactions). A module that manages
-    /// validators returns only what changed since it last answered; every other module
-    /// keeps the default, which changes nothing. It must be bounded.
-    fn validator_updates(&self, _ctx: &mut Ctx<'_>) -> Result<Vec<ValidatorUpdate>, TxError> {
-        Ok(Vec::new())
-    }
-
-    /// Signed transactions carried in this module's genesis section (such as gentxs),
-    /// which the application delivers after every module's `init_genesis`, checking
-    /// their signatures but asking no fee. Each may carry only this module's messages.
-    /// `genesis` is the module's section, or `null`.
-    fn genesis_txs(&self, _genesis: &serde_json::Value) -> Result<Vec<Vec<u8>>, TxError> {
-        Ok(Vec::new())
-    }
-
-    /// Sees every message of a proposed or decided block before any executes, with
-    /// the state the block starts from, to do whole-block work such as batch-verifying
-    /// the signatures the messages carry. It changes no state and cannot fail the
-    /// block: what it learns is a cache that execution may use, never a verdict it
-    /// must trust.
-    fn prepare_block(&self, _state: &dyn StateRead, _msgs: &[&Any]) {}
-
-    /// Checks another validator's vote extension for `vote_height` (ABCI
-    /// VerifyVoteExtension, and again before an injected extension is used): format,
-    /// size bounds and that it is what that validator should have sent. An empty
-    /// extension is always acceptable. The default accepts anything: only a module
-    /// that reads extensions checks them.
-    fn verify_vote_extension(
-        &self,
-        _state: &dyn StateRead,
-        _vote_height: u64,
-        _validator: &ConsensusAddress,
-        _extension: &[u8],
-    ) -> Result<(), TxError> {
-        Ok(())
-    }
-
-    /// Applies the verified vote extensions of the previous height (`vote_height`),
-    /// injected into this block by its proposer, before any transaction runs.
-    fn apply_vote_extensions(
-        &self,
-        _ctx: &mut Ctx<'_>,
-        _vote_height: u64,
-        _votes: &[ExtendedVote],
-    ) -> Result<(), TxError> {
-        Ok(())
-    }
 
     /// Decodes a message and checks its shape without touching state. Returns the
     /// addresses that must sign the transaction carrying it.
@@ -112,6 +54,113 @@ pub trait Module: Send + Sync {
         request: &[u8],
     ) -> Result<Vec<u8>, TxError> {
         self.query(state.as_ref(), path, request)
+    }
+
+    /// The optional hooks the module implements, each behind its own small trait. The
+    /// default is none: a module with no per-block work implements none of them.
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks::default()
+    }
+}
+
+/// A module's optional hooks: each is `None` unless the module implements it.
+#[derive(Clone, Copy, Default)]
+pub struct Hooks<'a> {
+    /// Work at the start and the end of every block.
+    pub block: Option<&'a dyn BlockHooks>,
+    /// Changes to CometBFT's validator set.
+    pub validator_set: Option<&'a dyn ValidatorSetHooks>,
+    /// Signed transactions carried in the module's genesis section.
+    pub genesis_txs: Option<&'a dyn GenesisTxs>,
+    /// A look at every message of a block before any executes.
+    pub prepare_block: Option<&'a dyn PrepareBlock>,
+    /// Vote extensions: checking them and applying them.
+    pub vote_extensions: Option<&'a dyn VoteExtensions>,
+}
+
+impl std::fmt::Debug for Hooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("block", &self.block.is_some())
+            .field("validator_set", &self.validator_set.is_some())
+            .field("genesis_txs", &self.genesis_txs.is_some())
+            .field("prepare_block", &self.prepare_block.is_some())
+            .field("vote_extensions", &self.vote_extensions.is_some())
+            .finish()
+    }
+}
+
+/// Work at the start and the end of every block.
+pub trait BlockHooks: Send + Sync {
+    /// Work at the start of every block.
+    fn begin_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    /// Work at the end of every block. It must be bounded.
+    fn end_block(&self, _ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        Ok(())
+    }
+}
+
+/// A module that manages CometBFT's validator set.
+pub trait ValidatorSetHooks: Send + Sync {
+    /// Changes to the validator set, asked for after every module's `end_block` (and
+    /// once at InitChain, after the genesis transactions): only what changed since the
+    /// module last answered. It must be bounded.
+    fn validator_updates(&self, ctx: &mut Ctx<'_>) -> Result<Vec<ValidatorUpdate>, TxError>;
+}
+
+/// A module whose genesis section carries signed transactions (such as gentxs).
+pub trait GenesisTxs: Send + Sync {
+    /// The transactions, which the application delivers after every module's
+    /// `init_genesis`, checking their signatures but asking no fee. Each may carry only
+    /// this module's messages. `genesis` is the module's section, or `null`.
+    fn genesis_txs(&self, genesis: &serde_json::Value) -> Result<Vec<Vec<u8>>, TxError>;
+}
+
+/// A module that looks at every message of a proposed or decided block before any
+/// executes, with the state the block starts from, to do whole-block work such as
+/// batch-verifying the signatures the messages carry.
+pub trait PrepareBlock: Send + Sync {
+    /// It changes no state and cannot fail the block: what it learns is a cache that
+    /// execution may use, never a verdict it must trust.
+    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]);
+}
+
+/// A module that reads vote extensions.
+pub trait VoteExtensions: Send + Sync {
+    /// Checks another validator's vote extension for `vote_height` (ABCI
+    /// VerifyVoteExtension, and again before an injected extension is used): format,
+    /// size bounds and that it is what that validator should have sent. An empty
+    /// extension is always acceptable.
+    fn verify_vote_extension(
+        &self,
+        state: &dyn StateRead,
+        vote_height: u64,
+        validator: &ConsensusAddress,
+        extension: &[u8],
+    ) -> Result<(), TxError>;
+
+    /// Applies the verified vote extensions of the previous height (`vote_height`),
+    /// injected into this block by its proposer, before any transaction runs.
+    fn apply_vote_extensions(
+        &self,
+        ctx: &mut Ctx<'_>,
+        vote_height: u64,
+        votes: &[ExtendedVote],
+    ) -> Result<(), TxError>;
+}
+
+/// Parses a module's genesis section: its default when the section is absent (`null`),
+/// `E`'s invalid-genesis error when it does not parse.
+pub fn parse_genesis<E: crate::ModuleError, G: serde::de::DeserializeOwned + Default>(
+    genesis: &serde_json::Value,
+) -> Result<G, TxError> {
+    if genesis.is_null() {
+        Ok(G::default())
+    } else {
+        G::deserialize(genesis).map_err(|e| E::invalid_genesis(e.to_string()))
     }
 }
 

@@ -4,7 +4,7 @@
 //! `max_unbondings_per_block`, seeders by `max_seeders` (≤ 1000), payer entries by 64
 //! per seeder, rounds by the few kept, reports by the validator set.
 
-use weave_kernel::{community_pool, expected::Bank, Address, Ctx, TxError, DENOM};
+use weave_kernel::{community_pool, expected::Bank, Address, Ctx, ModuleError, TxError, DENOM};
 
 use crate::{
     bond_account, event,
@@ -44,7 +44,8 @@ fn complete_unbondings(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> R
         params.max_unbondings_per_block as usize,
     )?;
     for (key, _) in due {
-        let (_, seeder) = state_key::parse_unbonding(&key).ok_or_else(|| keeper::corrupt(&key))?;
+        let (_, seeder) =
+            state_key::parse_unbonding(&key).ok_or_else(|| SeedersError::corrupt_state(&key))?;
         ctx.delete(key)?;
         let Some(s) = keeper::seeder(ctx, &seeder)? else {
             continue;
@@ -87,8 +88,12 @@ fn end_epoch(bank: &dyn Bank, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), 
             probe_fails: tally.probe_fails,
         };
         for (key, e) in &entries {
-            let payer: Address = e.payer.parse().map_err(|_| keeper::corrupt(key))?;
-            let fee = weave_kernel::parse_amount(&e.fee).map_err(|_| keeper::corrupt(key))?;
+            let payer: Address = e
+                .payer
+                .parse()
+                .map_err(|_| SeedersError::corrupt_state(key))?;
+            let fee =
+                weave_kernel::parse_amount(&e.fee).map_err(|_| SeedersError::corrupt_state(key))?;
             inputs.payer_fees.push((payer, fee));
         }
         let points = bandwidth_points(&inputs, params.bandwidth_knee);

@@ -184,6 +184,8 @@ impl From<SeedersError> for TxError {
     }
 }
 
+weave_kernel::impl_module_error!(SeedersError);
+
 #[cfg(test)]
 mod tests {
     use super::*;

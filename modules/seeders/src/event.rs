@@ -5,8 +5,41 @@ use weave_kernel::{Address, Event};
 
 use crate::SeederRecord;
 
+/// The type strings of the module's events: the full names of the messages of
+/// `weave/seeders/v1/event.proto`. Clients match events by these.
+pub mod types {
+    /// `EventSeederBonded`.
+    pub const SEEDER_BONDED: &str = "weave.seeders.v1.EventSeederBonded";
+    /// `EventSeederUpdated`.
+    pub const SEEDER_UPDATED: &str = "weave.seeders.v1.EventSeederUpdated";
+    /// `EventSeederUnbonding`.
+    pub const SEEDER_UNBONDING: &str = "weave.seeders.v1.EventSeederUnbonding";
+    /// `EventSeederUnbonded`.
+    pub const SEEDER_UNBONDED: &str = "weave.seeders.v1.EventSeederUnbonded";
+    /// `EventSeederJailed`.
+    pub const SEEDER_JAILED: &str = "weave.seeders.v1.EventSeederJailed";
+    /// `EventSeederUnjailed`.
+    pub const SEEDER_UNJAILED: &str = "weave.seeders.v1.EventSeederUnjailed";
+    /// `EventSeederSlashed`.
+    pub const SEEDER_SLASHED: &str = "weave.seeders.v1.EventSeederSlashed";
+    /// `EventBadSliceReported`.
+    pub const BAD_SLICE_REPORTED: &str = "weave.seeders.v1.EventBadSliceReported";
+    /// `EventReputationUpdated`.
+    pub const REPUTATION_UPDATED: &str = "weave.seeders.v1.EventReputationUpdated";
+    /// `EventEpochReward`.
+    pub const EPOCH_REWARD: &str = "weave.seeders.v1.EventEpochReward";
+    /// `EventEpochEnded`.
+    pub const EPOCH_ENDED: &str = "weave.seeders.v1.EventEpochEnded";
+    /// `EventProbeRound`.
+    pub const PROBE_ROUND: &str = "weave.seeders.v1.EventProbeRound";
+    /// `EventProbeResult`.
+    pub const PROBE_RESULT: &str = "weave.seeders.v1.EventProbeResult";
+    /// `EventParamsUpdated`.
+    pub const PARAMS_UPDATED: &str = "weave.seeders.v1.EventParamsUpdated";
+}
+
 pub(crate) fn bonded(s: &SeederRecord) -> Event {
-    Event::new("weave.seeders.v1.EventSeederBonded")
+    Event::new(types::SEEDER_BONDED)
         .attr("seeder", s.address)
         .attr("bond", s.bond)
         .attr("peer_id", hex::encode(&s.peer_id))
@@ -14,7 +47,7 @@ pub(crate) fn bonded(s: &SeederRecord) -> Event {
 }
 
 pub(crate) fn updated(s: &SeederRecord) -> Event {
-    Event::new("weave.seeders.v1.EventSeederUpdated")
+    Event::new(types::SEEDER_UPDATED)
         .attr("seeder", s.address)
         .attr("bond", s.bond)
         .attr("peer_id", hex::encode(&s.peer_id))
@@ -22,26 +55,26 @@ pub(crate) fn updated(s: &SeederRecord) -> Event {
 }
 
 pub(crate) fn unbonding(seeder: &Address, completes_height: u64) -> Event {
-    Event::new("weave.seeders.v1.EventSeederUnbonding")
+    Event::new(types::SEEDER_UNBONDING)
         .attr("seeder", seeder)
         .attr("completes_height", completes_height)
 }
 
 pub(crate) fn unbonded(seeder: &Address, returned: u128) -> Event {
-    Event::new("weave.seeders.v1.EventSeederUnbonded")
+    Event::new(types::SEEDER_UNBONDED)
         .attr("seeder", seeder)
         .attr("returned", returned)
 }
 
 pub(crate) fn jailed(seeder: &Address, until: u64, reason: &str) -> Event {
-    Event::new("weave.seeders.v1.EventSeederJailed")
+    Event::new(types::SEEDER_JAILED)
         .attr("seeder", seeder)
         .attr("jailed_until", until)
         .attr("reason", reason)
 }
 
 pub(crate) fn unjailed(seeder: &Address) -> Event {
-    Event::new("weave.seeders.v1.EventSeederUnjailed").attr("seeder", seeder)
+    Event::new(types::SEEDER_UNJAILED).attr("seeder", seeder)
 }
 
 /// One slash: what left the bond and where it went.
@@ -55,7 +88,7 @@ pub(crate) struct Slash<'a> {
 }
 
 pub(crate) fn slashed(s: &Slash<'_>) -> Event {
-    Event::new("weave.seeders.v1.EventSeederSlashed")
+    Event::new(types::SEEDER_SLASHED)
         .attr("seeder", s.seeder)
         .attr("amount", s.amount)
         .attr("burned", s.burned)
@@ -74,7 +107,7 @@ pub(crate) fn bad_slice_reported(
     index: u64,
     ciphertext_hash: &[u8; 32],
 ) -> Event {
-    Event::new("weave.seeders.v1.EventBadSliceReported")
+    Event::new(types::BAD_SLICE_REPORTED)
         .attr("seeder", seeder)
         .attr("reporter", reporter)
         .attr("content_root", hex::encode(root))
@@ -92,7 +125,7 @@ pub(crate) struct ReputationUpdate<'a> {
 }
 
 pub(crate) fn reputation_updated(r: &ReputationUpdate<'_>) -> Event {
-    Event::new("weave.seeders.v1.EventReputationUpdated")
+    Event::new(types::REPUTATION_UPDATED)
         .attr("epoch", r.epoch)
         .attr("seeder", r.seeder)
         .attr("reputation", r.reputation)
@@ -102,7 +135,7 @@ pub(crate) fn reputation_updated(r: &ReputationUpdate<'_>) -> Event {
 }
 
 pub(crate) fn epoch_reward(epoch: u64, seeder: &Address, amount: u128, reputation: u128) -> Event {
-    Event::new("weave.seeders.v1.EventEpochReward")
+    Event::new(types::EPOCH_REWARD)
         .attr("epoch", epoch)
         .attr("seeder", seeder)
         .attr("amount", amount)
@@ -110,7 +143,7 @@ pub(crate) fn epoch_reward(epoch: u64, seeder: &Address, amount: u128, reputatio
 }
 
 pub(crate) fn epoch_ended(epoch: u64, height: u64, reward: u128, paid: u128) -> Event {
-    Event::new("weave.seeders.v1.EventEpochEnded")
+    Event::new(types::EPOCH_ENDED)
         .attr("epoch", epoch)
         .attr("height", height)
         .attr("reward", reward)
@@ -118,7 +151,7 @@ pub(crate) fn epoch_ended(epoch: u64, height: u64, reward: u128, paid: u128) -> 
 }
 
 pub(crate) fn probe_round(height: u64, seeders: usize, report_height: u64) -> Event {
-    Event::new("weave.seeders.v1.EventProbeRound")
+    Event::new(types::PROBE_ROUND)
         .attr("height", height)
         .attr("seeders", seeders)
         .attr("report_height", report_height)
@@ -134,7 +167,7 @@ pub(crate) struct ProbeResult<'a> {
 }
 
 pub(crate) fn probe_result(r: &ProbeResult<'_>) -> Event {
-    Event::new("weave.seeders.v1.EventProbeResult")
+    Event::new(types::PROBE_RESULT)
         .attr("round_height", r.round_height)
         .attr("seeder", r.seeder)
         .attr("power_probed", r.power_probed)
@@ -144,5 +177,5 @@ pub(crate) fn probe_result(r: &ProbeResult<'_>) -> Event {
 }
 
 pub(crate) fn params_updated() -> Event {
-    Event::new("weave.seeders.v1.EventParamsUpdated")
+    Event::new(types::PARAMS_UPDATED)
 }

@@ -4,7 +4,7 @@
 use ed25519_consensus::{Signature, VerificationKey};
 use weave_kernel::{
     expected::{Bank, ChannelsParams, ContentRegistry},
-    gov_authority, Address, Coin, Coins, Ctx, KernelError, TxError,
+    Address, Coin, Coins, Ctx, KernelError, TxError,
 };
 use weave_slices::MerkleProof;
 
@@ -68,18 +68,9 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: SeedersMsg) -> Res
         SeedersMsg::Unjail { seeder } => unjail(ctx, &seeder),
         SeedersMsg::ReportBadSlice(report) => report_bad_slice(deps, ctx, &report),
         SeedersMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(SeedersError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
+            weave_kernel::require_gov_authority::<SeedersError>(&authority)?;
             params.check_challenge_period(deps.channels.challenge_period_blocks(ctx)?)?;
-            keeper::set_params(ctx, &params)?;
-            ctx.emit(event::params_updated());
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -2,7 +2,9 @@
 //! bytes into types.
 
 use prost::Message;
-use weave_kernel::{parse_amount, prefix_end, Address, Ctx, Entries, StateRead, TxError};
+use weave_kernel::{
+    decode_proto, parse_amount, prefix_end, Address, Ctx, ModuleError, Store, TxError,
+};
 use weave_proto::weave::seeders::v1 as pb;
 
 use crate::{
@@ -17,68 +19,29 @@ use crate::{
 /// claims its own vouchers, so only the seeder decides which payers take the slots.
 pub const MAX_PAYERS_PER_EPOCH: u32 = 64;
 
-/// Read access, from a transaction's context or from committed state (queries, vote
-/// extension checks).
-pub(crate) trait Reader {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError>;
-}
-
-impl Reader for Ctx<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        self.get(key)
-    }
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError> {
-        self.range(start, end, limit)
-    }
-}
-
-/// Committed state, unmetered.
-pub(crate) struct View<'a>(pub(crate) &'a dyn StateRead);
-
-impl Reader for View<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        Ok(self.0.get(key)?)
-    }
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError> {
-        Ok(self.0.range(start, end, limit)?)
-    }
-}
-
-pub(crate) fn corrupt(key: &[u8]) -> TxError {
-    SeedersError::CorruptState(String::from_utf8_lossy(key).into_owned()).into()
-}
-
-fn decode<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M, TxError> {
-    M::decode(bytes).map_err(|_| corrupt(key))
-}
-
-fn read_u64(r: &mut impl Reader, key: &[u8]) -> Result<Option<u64>, TxError> {
+fn read_u64(r: &mut impl Store, key: &[u8]) -> Result<Option<u64>, TxError> {
     match r.read(key)? {
         None => Ok(None),
         Some(b) => Ok(Some(u64::from_be_bytes(
-            b.as_slice().try_into().map_err(|_| corrupt(key))?,
+            b.as_slice()
+                .try_into()
+                .map_err(|_| SeedersError::corrupt_state(key))?,
         ))),
     }
 }
 
 fn amount(key: &[u8], s: &str) -> Result<u128, TxError> {
-    parse_amount(s).map_err(|_| corrupt(key))
-}
-
-/// Every entry under a prefix, up to `limit`.
-fn scan_prefix(r: &mut impl Reader, prefix: &[u8], limit: usize) -> Result<Entries, TxError> {
-    let end = prefix_end(prefix);
-    r.scan(prefix, end.as_deref(), limit)
+    parse_amount(s).map_err(|_| SeedersError::corrupt_state(key))
 }
 
 /// The params; defaults before the module's genesis wrote them.
-pub(crate) fn params(r: &mut impl Reader) -> Result<Params, TxError> {
+pub(crate) fn params(r: &mut impl Store) -> Result<Params, TxError> {
     let key = state_key::params();
     match r.read(&key)? {
-        Some(b) => {
-            Ok(Params::from_proto(&decode::<pb::Params>(&key, &b)?).map_err(|_| corrupt(&key))?)
-        }
+        Some(b) => Ok(
+            Params::from_proto(&decode_proto::<SeedersError, pb::Params>(&key, &b)?)
+                .map_err(|_| SeedersError::corrupt_state(&key))?,
+        ),
         None => Ok(Params::default()),
     }
 }
@@ -87,11 +50,25 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
     ctx.put(state_key::params(), p.to_proto().encode_to_vec())
 }
 
-fn decode_seeder(key: &[u8], bytes: &[u8]) -> Result<SeederRecord, TxError> {
-    SeederRecord::from_stored(decode(key, bytes)?).ok_or_else(|| corrupt(key))
+/// Governance changes the params through the kernel's one `MsgUpdateParams` path.
+impl weave_kernel::ModuleParams for Params {
+    type Error = SeedersError;
+
+    fn store(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        set_params(ctx, self)
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated()
+    }
 }
 
-pub(crate) fn seeder(r: &mut impl Reader, a: &Address) -> Result<Option<SeederRecord>, TxError> {
+fn decode_seeder(key: &[u8], bytes: &[u8]) -> Result<SeederRecord, TxError> {
+    SeederRecord::from_stored(decode_proto::<SeedersError, _>(key, bytes)?)
+        .ok_or_else(|| SeedersError::corrupt_state(key))
+}
+
+pub(crate) fn seeder(r: &mut impl Store, a: &Address) -> Result<Option<SeederRecord>, TxError> {
     let key = state_key::seeder(a);
     r.read(&key)?.map(|b| decode_seeder(&key, &b)).transpose()
 }
@@ -105,8 +82,8 @@ pub(crate) fn delete_seeder(ctx: &mut Ctx<'_>, a: &Address) -> Result<(), TxErro
 }
 
 /// Every seeder, by address. There are at most `max_seeders` ≤ [`HARD_MAX_SEEDERS`].
-pub(crate) fn all_seeders(r: &mut impl Reader) -> Result<Vec<SeederRecord>, TxError> {
-    scan_prefix(r, &state_key::seeders(), HARD_MAX_SEEDERS as usize)?
+pub(crate) fn all_seeders(r: &mut impl Store) -> Result<Vec<SeederRecord>, TxError> {
+    r.scan_prefix(&state_key::seeders(), HARD_MAX_SEEDERS as usize)?
         .iter()
         .map(|(k, v)| decode_seeder(k, v))
         .collect()
@@ -114,7 +91,7 @@ pub(crate) fn all_seeders(r: &mut impl Reader) -> Result<Vec<SeederRecord>, TxEr
 
 /// The seeders in one page of the by-address listing.
 pub(crate) fn seeders_from(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     start: &[u8],
     limit: usize,
 ) -> Result<Vec<(Vec<u8>, SeederRecord)>, TxError> {
@@ -129,7 +106,7 @@ pub(crate) fn seeders_from(
 }
 
 /// Whether the seeder is bonded (and not unbonding), from the small index.
-pub(crate) fn is_bonded(r: &mut impl Reader, a: &Address) -> Result<bool, TxError> {
+pub(crate) fn is_bonded(r: &mut impl Store, a: &Address) -> Result<bool, TxError> {
     Ok(r.read(&state_key::bonded(a))?.is_some())
 }
 
@@ -141,11 +118,13 @@ pub(crate) fn set_bonded(ctx: &mut Ctx<'_>, a: &Address, bonded: bool) -> Result
     }
 }
 
-pub(crate) fn peer_owner(r: &mut impl Reader, peer_id: &[u8]) -> Result<Option<Address>, TxError> {
+pub(crate) fn peer_owner(r: &mut impl Store, peer_id: &[u8]) -> Result<Option<Address>, TxError> {
     let key = state_key::peer(peer_id);
     match r.read(&key)? {
         None => Ok(None),
-        Some(b) => Ok(Some(Address::from_slice(&b).map_err(|_| corrupt(&key))?)),
+        Some(b) => Ok(Some(
+            Address::from_slice(&b).map_err(|_| SeedersError::corrupt_state(&key))?,
+        )),
     }
 }
 
@@ -158,7 +137,7 @@ pub(crate) fn delete_peer(ctx: &mut Ctx<'_>, peer_id: &[u8]) -> Result<(), TxErr
 }
 
 /// Seeder records in state.
-pub(crate) fn count(r: &mut impl Reader) -> Result<u64, TxError> {
+pub(crate) fn count(r: &mut impl Store) -> Result<u64, TxError> {
     Ok(read_u64(r, &state_key::count())?.unwrap_or(0))
 }
 
@@ -167,7 +146,7 @@ pub(crate) fn set_count(ctx: &mut Ctx<'_>, n: u64) -> Result<(), TxError> {
 }
 
 /// The number of the epoch under way (from 1).
-pub(crate) fn epoch(r: &mut impl Reader) -> Result<u64, TxError> {
+pub(crate) fn epoch(r: &mut impl Store) -> Result<u64, TxError> {
     Ok(read_u64(r, &state_key::epoch())?.unwrap_or(1))
 }
 
@@ -177,7 +156,7 @@ pub(crate) fn take_epoch(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
 }
 
 /// The height at which the last epoch ended (0 before the first).
-pub(crate) fn last_epoch_end(r: &mut impl Reader) -> Result<u64, TxError> {
+pub(crate) fn last_epoch_end(r: &mut impl Store) -> Result<u64, TxError> {
     Ok(read_u64(r, &state_key::last_epoch_end())?.unwrap_or(0))
 }
 
@@ -209,12 +188,12 @@ impl EpochTally {
     }
 }
 
-pub(crate) fn tally(r: &mut impl Reader, seeder: &Address) -> Result<EpochTally, TxError> {
+pub(crate) fn tally(r: &mut impl Store, seeder: &Address) -> Result<EpochTally, TxError> {
     let key = state_key::tally(seeder);
     let Some(b) = r.read(&key)? else {
         return Ok(EpochTally::default());
     };
-    let t: pb::EpochTally = decode(&key, &b)?;
+    let t: pb::EpochTally = decode_proto::<SeedersError, _>(&key, &b)?;
     Ok(EpochTally {
         payers: t.payers,
         fees: amount(&key, &t.fees)?,
@@ -235,7 +214,7 @@ pub(crate) fn set_tally(
 
 /// What one payer paid a seeder this epoch: (fee, bytes).
 pub(crate) fn payer_fee(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     seeder: &Address,
     payer: &Address,
 ) -> Result<Option<(u128, u64)>, TxError> {
@@ -243,7 +222,7 @@ pub(crate) fn payer_fee(
     let Some(b) = r.read(&key)? else {
         return Ok(None);
     };
-    let f: pb::PayerFee = decode(&key, &b)?;
+    let f: pb::PayerFee = decode_proto::<SeedersError, _>(&key, &b)?;
     Ok(Some((amount(&key, &f.fee)?, f.bytes)))
 }
 
@@ -264,14 +243,14 @@ pub(crate) fn set_payer_fee(
 
 /// Every payer entry of a seeder this epoch, by payer, with its key.
 pub(crate) fn payer_fees(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     seeder: &Address,
 ) -> Result<Vec<(Vec<u8>, pb::PayerFee)>, TxError> {
     // At most MAX_PAYERS_PER_EPOCH entries are ever written per seeder and epoch.
-    scan_prefix(r, &state_key::fees(seeder), MAX_PAYERS_PER_EPOCH as usize)?
+    r.scan_prefix(&state_key::fees(seeder), MAX_PAYERS_PER_EPOCH as usize)?
         .into_iter()
         .map(|(k, v)| {
-            let f = decode(&k, &v)?;
+            let f = decode_proto::<SeedersError, _>(&k, &v)?;
             Ok((k, f))
         })
         .collect()
@@ -285,7 +264,7 @@ pub(crate) fn clear_epoch(ctx: &mut Ctx<'_>, seeder: &Address) -> Result<(), TxE
     ctx.delete(state_key::tally(seeder))
 }
 
-pub(crate) fn reported(r: &mut impl Reader, key: &[u8]) -> Result<bool, TxError> {
+pub(crate) fn reported(r: &mut impl Store, key: &[u8]) -> Result<bool, TxError> {
     Ok(r.read(key)?.is_some())
 }
 
@@ -304,7 +283,7 @@ pub(crate) fn round_from_wire(key: &[u8], w: pb::ProbeRound) -> Result<ProbeRoun
             })
         })
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| corrupt(key))?;
+        .ok_or_else(|| SeedersError::corrupt_state(key))?;
     Ok(ProbeRound {
         height: w.height,
         block_hash: w.block_hash,
@@ -314,11 +293,14 @@ pub(crate) fn round_from_wire(key: &[u8], w: pb::ProbeRound) -> Result<ProbeRoun
     })
 }
 
-pub(crate) fn round(r: &mut impl Reader, height: u64) -> Result<Option<ProbeRound>, TxError> {
+pub(crate) fn round(r: &mut impl Store, height: u64) -> Result<Option<ProbeRound>, TxError> {
     let key = state_key::round(height);
     match r.read(&key)? {
         None => Ok(None),
-        Some(b) => Ok(Some(round_from_wire(&key, decode(&key, &b)?)?)),
+        Some(b) => Ok(Some(round_from_wire(
+            &key,
+            decode_proto::<SeedersError, _>(&key, &b)?,
+        )?)),
     }
 }
 
@@ -330,13 +312,13 @@ pub(crate) fn set_round(ctx: &mut Ctx<'_>, round: &ProbeRound) -> Result<(), TxE
 }
 
 /// The heights of the rounds kept, oldest first.
-pub(crate) fn round_heights(r: &mut impl Reader) -> Result<Vec<u64>, TxError> {
+pub(crate) fn round_heights(r: &mut impl Store) -> Result<Vec<u64>, TxError> {
     let key = state_key::rounds_kept();
     let Some(b) = r.read(&key)? else {
         return Ok(Vec::new());
     };
     if b.len() % 8 != 0 {
-        return Err(corrupt(&key));
+        return Err(SeedersError::corrupt_state(&key));
     }
     Ok(b.chunks_exact(8)
         .map(|c| {
@@ -352,7 +334,7 @@ pub(crate) fn set_round_heights(ctx: &mut Ctx<'_>, heights: &[u64]) -> Result<()
     ctx.put(state_key::rounds_kept(), bytes)
 }
 
-pub(crate) fn round_applied(r: &mut impl Reader, height: u64) -> Result<bool, TxError> {
+pub(crate) fn round_applied(r: &mut impl Store, height: u64) -> Result<bool, TxError> {
     Ok(r.read(&state_key::round_applied(height))?.is_some())
 }
 

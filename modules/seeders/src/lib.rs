@@ -67,6 +67,7 @@ pub mod state_key;
 use std::sync::Arc;
 
 pub use error::SeedersError;
+pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use handler::REPORT_GAS;
 pub use keeper::MAX_PAYERS_PER_EPOCH;
@@ -92,7 +93,8 @@ pub use weave_slices::header::sign_bytes as slice_header_sign_bytes;
 
 use weave_kernel::{
     expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth},
-    Address, Any, ConsensusAddress, Ctx, ExtendedVote, Module, StateRead, TxError,
+    Address, Any, BlockHooks, ConsensusAddress, Ctx, ExtendedVote, Hooks, Module, StateRead,
+    StateView, TxError, VoteExtensions,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -182,7 +184,7 @@ pub fn read_seeder(
     state: &dyn StateRead,
     address: &Address,
 ) -> Result<Option<SeederRecord>, TxError> {
-    keeper::seeder(&mut keeper::View(state), address)
+    keeper::seeder(&mut StateView(state), address)
 }
 
 /// The seeders module's [`PaidBandwidth`] sink, for the channels module: each accepted
@@ -227,10 +229,39 @@ impl Module for SeedersModule {
         keeper::set_params(ctx, &g.params)
     }
 
+    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
+        Ok(SeedersMsg::decode(msg)?.signers())
+    }
+
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
+        let msg = SeedersMsg::decode(msg)?;
+        handler::handle(&self.deps(), ctx, msg)
+    }
+
+    fn query_paths(&self) -> &'static [&'static str] {
+        query::PATHS
+    }
+
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        query::query(state, path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            block: Some(self),
+            vote_extensions: Some(self),
+            ..Hooks::default()
+        }
+    }
+}
+
+impl BlockHooks for SeedersModule {
     fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
         block::end_block(&self.deps(), ctx)
     }
+}
 
+impl VoteExtensions for SeedersModule {
     fn verify_vote_extension(
         &self,
         state: &dyn StateRead,
@@ -249,22 +280,5 @@ impl Module for SeedersModule {
         votes: &[ExtendedVote],
     ) -> Result<(), TxError> {
         block::apply_vote_extensions(self.bank.as_ref(), ctx, vote_height, votes)
-    }
-
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(SeedersMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = SeedersMsg::decode(msg)?;
-        handler::handle(&self.deps(), ctx, msg)
-    }
-
-    fn query_paths(&self) -> &'static [&'static str] {
-        query::PATHS
-    }
-
-    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-        query::query(state, path, request)
     }
 }

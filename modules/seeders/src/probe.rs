@@ -33,16 +33,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message;
 use sha2::{Digest, Sha256};
-use weave_kernel::{Address, StateRead, TxError};
+use weave_kernel::{Address, StateRead, StateView, Store, TxError};
 use weave_proto::weave::seeders::v1 as pb;
 use weave_slices::Bitfield;
 
-use crate::{
-    keeper::{self, Reader, View},
-    params::MAX_CHALLENGES_PER_VALIDATOR,
-    record::CommittedContent,
-    SeedersError,
-};
+use crate::{keeper, params::MAX_CHALLENGES_PER_VALIDATOR, record::CommittedContent, SeedersError};
 
 /// The largest probe report (vote extension) accepted, in bytes.
 pub const MAX_REPORT_LEN: usize = 128;
@@ -331,7 +326,7 @@ pub fn verify_report(
         return Ok(None);
     }
     let w = decode_wire(bytes)?;
-    let round = keeper::round(&mut View(state), w.round_height)
+    let round = keeper::round(&mut StateView(state), w.round_height)
         .map_err(state_error)?
         .ok_or(SeedersError::UnknownRound(w.round_height))?;
     check_report(&round, vote_height, validator_address, w).map(Some)
@@ -339,7 +334,7 @@ pub fn verify_report(
 
 /// The kept round reported at `vote_height`, if any.
 pub(crate) fn round_for_vote(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     vote_height: u64,
 ) -> Result<Option<ProbeRound>, TxError> {
     for h in keeper::round_heights(r)?.into_iter().rev() {
@@ -358,7 +353,7 @@ pub fn expected_round(
     state: &dyn StateRead,
     vote_height: u64,
 ) -> Result<Option<ProbeRound>, SeedersError> {
-    round_for_vote(&mut View(state), vote_height).map_err(state_error)
+    round_for_vote(&mut StateView(state), vote_height).map_err(state_error)
 }
 
 /// The power that probed a seeder in a round, the part of it that saw a failure and

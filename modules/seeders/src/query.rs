@@ -2,13 +2,16 @@
 //! path for both ABCI `Query` and the gRPC server.
 
 use prost::Message;
-use weave_kernel::{Address, KernelError, StateRead, TxError};
+use weave_kernel::{
+    decode_request as decode, page_with, query_address as address, unknown_query, KernelError,
+    ModuleError, PageLimits, StateRead, StateView, TxError,
+};
 use weave_proto::weave::{base::v1 as base, seeders::v1 as pb};
 
 use crate::{
-    keeper::{self, View},
+    keeper,
     reputation::{bandwidth_points, EpochInputs},
-    state_key, SeederRecord,
+    state_key, SeederRecord, SeedersError,
 };
 
 pub(crate) const PATHS: &[&str] = &[
@@ -20,27 +23,8 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.seeders.v1.Query/ProbeRound",
 ];
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
-
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
-fn address(s: &str, field: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e| KernelError::InvalidAddress(format!("{field}: {e}")).into())
-}
-
 fn not_found(what: String) -> TxError {
     KernelError::NotFound(what).into()
-}
-
-fn page_limit(req: &base::PageRequest) -> usize {
-    match req.limit as usize {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    }
 }
 
 /// Seeders by address: one page of the `seeders/seeder/` listing, filtered within it.
@@ -49,29 +33,18 @@ fn by_address(
     req: base::PageRequest,
     active_only: bool,
 ) -> Result<(Vec<pb::Seeder>, base::PageResponse), TxError> {
-    let prefix = state_key::seeders();
-    let limit = page_limit(&req);
-    let start = if req.key.is_empty() {
-        prefix.clone()
-    } else if req.key.starts_with(&prefix) {
-        req.key
-    } else {
-        return Err(
-            KernelError::InvalidRequest("page key does not belong to this listing".into()).into(),
-        );
-    };
-    let mut entries = keeper::seeders_from(&mut View(state), &start, limit + 1)?;
-    let next_key = if entries.len() > limit {
-        entries.pop().map(|(k, _)| k).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let (entries, page) = page_with(
+        &state_key::seeders(),
+        Some(&req),
+        PageLimits::STANDARD,
+        |start, _, limit| keeper::seeders_from(&mut StateView(state), start, limit),
+    )?;
     let seeders = entries
         .into_iter()
         .filter(|(_, s)| !active_only || s.is_active())
         .map(|(_, s)| s.to_wire())
         .collect();
-    Ok((seeders, base::PageResponse { next_key }))
+    Ok((seeders, page))
 }
 
 /// Seeders by reputation, highest first, ties by address: every seeder is read (there
@@ -82,7 +55,7 @@ fn by_reputation(
     req: base::PageRequest,
     active_only: bool,
 ) -> Result<(Vec<pb::Seeder>, base::PageResponse), TxError> {
-    let limit = page_limit(&req);
+    let limit = PageLimits::STANDARD.limit(req.limit);
     let offset = if req.key.is_empty() {
         0
     } else {
@@ -91,7 +64,7 @@ fn by_reputation(
         })?;
         usize::try_from(u64::from_be_bytes(b)).unwrap_or(usize::MAX)
     };
-    let mut all: Vec<SeederRecord> = keeper::all_seeders(&mut View(state))?
+    let mut all: Vec<SeederRecord> = keeper::all_seeders(&mut StateView(state))?
         .into_iter()
         .filter(|s| !active_only || s.is_active())
         .collect();
@@ -116,7 +89,7 @@ fn by_reputation(
 }
 
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-    let mut r = View(state);
+    let mut r = StateView(state);
     let bytes = match path {
         "/weave.seeders.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
@@ -140,7 +113,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
                 not_found(format!("seeder with peer id {}", hex::encode(&req.peer_id)))
             })?;
             let s = keeper::seeder(&mut r, &who)?
-                .ok_or_else(|| keeper::corrupt(&state_key::peer(&req.peer_id)))?;
+                .ok_or_else(|| SeedersError::corrupt_state(&state_key::peer(&req.peer_id)))?;
             pb::QuerySeederByPeerResponse {
                 seeder: Some(s.to_wire()),
             }
@@ -221,7 +194,7 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec()
         }
-        other => return Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => return Err(unknown_query(other)),
     };
     Ok(bytes)
 }

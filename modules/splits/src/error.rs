@@ -95,3 +95,5 @@ impl From<SplitsError> for TxError {
         TxError::new(crate::MODULE_NAME, e.code(), e.to_string())
     }
 }
+
+weave_kernel::impl_module_error!(SplitsError);

@@ -1,6 +1,6 @@
 //! One function per message: check against state, then execute.
 
-use weave_kernel::{gov_authority, Address, Ctx, TxError};
+use weave_kernel::{update_params, Address, Ctx, TxError};
 
 use crate::{event, Keeper, SplitsError, SplitsMsg, StoredSplit};
 
@@ -54,19 +54,7 @@ pub(crate) fn handle(keeper: &Keeper, ctx: &mut Ctx<'_>, msg: SplitsMsg) -> Resu
             ctx.emit(event::controller_accepted(&split, &previous));
             Ok(())
         }
-        SplitsMsg::UpdateParams { authority, params } => {
-            let gov = gov_authority();
-            if authority != gov {
-                return Err(SplitsError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
-            keeper.set_params(ctx, &params)?;
-            ctx.emit(event::params_updated(&params));
-            Ok(())
-        }
+        SplitsMsg::UpdateParams { authority, params } => update_params(ctx, &authority, &params),
     }
 }
 

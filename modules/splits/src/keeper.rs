@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use prost::Message;
 use weave_kernel::{
     community_pool,
     expected::{Bank, PayTo, Splits},
-    Address, Coin, Coins, Ctx, KernelError, StateRead, TxError, DENOM,
+    Address, Coin, Coins, Ctx, KernelError, ModuleError, Store, TxError, DENOM,
 };
 use weave_proto::weave::splits::v1 as pb;
 
@@ -26,28 +25,16 @@ impl std::fmt::Debug for Keeper {
     }
 }
 
-fn corrupt(key: &[u8]) -> SplitsError {
-    SplitsError::CorruptState(String::from_utf8_lossy(key).into_owned())
+fn corrupt(key: &[u8]) -> TxError {
+    SplitsError::corrupt_state(key)
 }
 
-fn optional_address(s: &str, key: &[u8]) -> Result<Option<Address>, SplitsError> {
+fn optional_address(s: &str, key: &[u8]) -> Result<Option<Address>, TxError> {
     if s.is_empty() {
         Ok(None)
     } else {
         s.parse().map(Some).map_err(|_| corrupt(key))
     }
-}
-
-fn decode_split(key: &[u8], bytes: &[u8]) -> Result<StoredSplit, SplitsError> {
-    let t = pb::SplitTable::decode(bytes).map_err(|_| corrupt(key))?;
-    Ok(StoredSplit {
-        id: t.id,
-        table: SplitTable::from_wire(&t.recipients).map_err(|_| corrupt(key))?,
-        controller: optional_address(&t.controller, key)?,
-        pending_controller: optional_address(&t.pending_controller, key)?,
-        creator: t.creator.parse().map_err(|_| corrupt(key))?,
-        version: t.version,
-    })
 }
 
 /// The wire form of a stored table.
@@ -63,27 +50,29 @@ pub(crate) fn encode_split(s: &StoredSplit) -> pb::SplitTable {
     }
 }
 
-fn decode_params(bytes: &[u8]) -> Result<Params, SplitsError> {
-    Ok(pb::Params::decode(bytes)
-        .map_err(|_| corrupt(&state_key::params()))?
-        .into())
+/// The parameters (defaults before genesis), metered or not.
+pub(crate) fn params(s: &mut impl Store) -> Result<Params, TxError> {
+    Ok(
+        s.get_proto::<SplitsError, pb::Params>(&state_key::params())?
+            .map(Params::from)
+            .unwrap_or_default(),
+    )
 }
 
-/// Reads a table from an unmetered view (queries).
-pub(crate) fn read_split(state: &dyn StateRead, id: u64) -> Result<Option<StoredSplit>, TxError> {
+/// A table, if it exists, metered or not.
+pub(crate) fn split(s: &mut impl Store, id: u64) -> Result<Option<StoredSplit>, TxError> {
     let key = state_key::table(id);
-    match state.get(&key)? {
-        Some(bytes) => Ok(Some(decode_split(&key, &bytes)?)),
-        None => Ok(None),
-    }
-}
-
-/// Reads the parameters from an unmetered view (queries).
-pub(crate) fn read_params(state: &dyn StateRead) -> Result<Params, TxError> {
-    match state.get(&state_key::params())? {
-        Some(bytes) => Ok(decode_params(&bytes)?),
-        None => Ok(Params::default()),
-    }
+    let Some(t) = s.get_proto::<SplitsError, pb::SplitTable>(&key)? else {
+        return Ok(None);
+    };
+    Ok(Some(StoredSplit {
+        id: t.id,
+        table: SplitTable::from_wire(&t.recipients).map_err(|_| corrupt(&key))?,
+        controller: optional_address(&t.controller, &key)?,
+        pending_controller: optional_address(&t.pending_controller, &key)?,
+        creator: t.creator.parse().map_err(|_| corrupt(&key))?,
+        version: t.version,
+    }))
 }
 
 impl Keeper {
@@ -94,27 +83,17 @@ impl Keeper {
 
     /// The parameters.
     pub fn params(&self, ctx: &mut Ctx<'_>) -> Result<Params, TxError> {
-        match ctx.get(&state_key::params())? {
-            Some(bytes) => Ok(decode_params(&bytes)?),
-            None => Ok(Params::default()),
-        }
+        params(ctx)
     }
 
     /// Stores the parameters.
     pub fn set_params(&self, ctx: &mut Ctx<'_>, params: &Params) -> Result<(), TxError> {
-        ctx.put(
-            state_key::params(),
-            pb::Params::from(params).encode_to_vec(),
-        )
+        weave_kernel::ModuleParams::store(params, ctx)
     }
 
     /// A table, if it exists.
     pub fn split(&self, ctx: &mut Ctx<'_>, id: u64) -> Result<Option<StoredSplit>, TxError> {
-        let key = state_key::table(id);
-        match ctx.get(&key)? {
-            Some(bytes) => Ok(Some(decode_split(&key, &bytes)?)),
-            None => Ok(None),
-        }
+        split(ctx, id)
     }
 
     /// A table that must exist.
@@ -125,10 +104,7 @@ impl Keeper {
 
     /// Stores a table.
     pub fn set_split(&self, ctx: &mut Ctx<'_>, split: &StoredSplit) -> Result<(), TxError> {
-        ctx.put(
-            state_key::table(split.id),
-            encode_split(split).encode_to_vec(),
-        )
+        ctx.put_proto(state_key::table(split.id), &encode_split(split))
     }
 
     /// Allocates the next table id (ids start at 1; 0 means "no table").

@@ -24,6 +24,7 @@ mod table;
 
 pub use distribute::{distribute, share_of, Payout};
 pub use error::SplitsError;
+pub use event::types as event_types;
 pub use genesis::{GenesisState, GenesisTable};
 pub use keeper::Keeper;
 pub use msg::{
@@ -35,7 +36,7 @@ pub use table::{SplitTable, StoredSplit, MAX_RECIPIENTS, TOTAL_BPS};
 
 use std::sync::Arc;
 
-use weave_kernel::{expected::Bank, Address, Any, Ctx, Module, StateRead, TxError};
+use weave_kernel::{expected::Bank, parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "splits";
@@ -80,12 +81,7 @@ impl Module for SplitsModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = if genesis.is_null() {
-            GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| SplitsError::InvalidGenesis(e.to_string()))?
-        };
+        let state: GenesisState = parse_genesis::<SplitsError, _>(genesis)?;
         genesis::init(&self.keeper, ctx, &state)
     }
 

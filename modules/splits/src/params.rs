@@ -1,9 +1,10 @@
 //! The splits module's parameters.
 
 use serde::{Deserialize, Serialize};
+use weave_kernel::{Ctx, Event, ModuleParams, TxError};
 use weave_proto::weave::splits::v1 as pb;
 
-use crate::{SplitsError, TOTAL_BPS};
+use crate::{event, state_key, SplitsError, TOTAL_BPS};
 
 /// Splits parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +36,18 @@ impl Params {
             )));
         }
         Ok(())
+    }
+}
+
+impl ModuleParams for Params {
+    type Error = SplitsError;
+
+    fn store(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        ctx.put_proto(state_key::params(), &pb::Params::from(self))
+    }
+
+    fn updated_event(&self) -> Event {
+        event::params_updated(self)
     }
 }
 

@@ -2,7 +2,9 @@
 //! for both ABCI `Query` and the gRPC server.
 
 use prost::Message;
-use weave_kernel::{parse_amount, KernelError, StateRead, TxError};
+use weave_kernel::{
+    decode_request as decode, parse_amount, unknown_query, StateRead, StateView, TxError,
+};
 use weave_proto::weave::splits::v1 as pb;
 
 use crate::{distribute, keeper, SplitsError};
@@ -13,23 +15,19 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.splits.v1.Query/PreviewPayout",
 ];
 
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+    let s = &mut StateView(state);
     match path {
         "/weave.splits.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
             Ok(pb::QueryParamsResponse {
-                params: Some((&keeper::read_params(state)?).into()),
+                params: Some((&keeper::params(s)?).into()),
             }
             .encode_to_vec())
         }
         "/weave.splits.v1.Query/Split" => {
             let r: pb::QuerySplitRequest = decode(path, request)?;
-            let split =
-                keeper::read_split(state, r.split_id)?.ok_or(SplitsError::NotFound(r.split_id))?;
+            let split = keeper::split(s, r.split_id)?.ok_or(SplitsError::NotFound(r.split_id))?;
             Ok(pb::QuerySplitResponse {
                 split: Some(keeper::encode_split(&split)),
             }
@@ -39,9 +37,8 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             let r: pb::QueryPreviewPayoutRequest = decode(path, request)?;
             let amount = parse_amount(&r.amount)
                 .map_err(|e| SplitsError::InvalidAmount(format!("{:?}: {e}", r.amount)))?;
-            let split =
-                keeper::read_split(state, r.split_id)?.ok_or(SplitsError::NotFound(r.split_id))?;
-            let fee = keeper::read_params(state)?.protocol_fee_bps;
+            let split = keeper::split(s, r.split_id)?.ok_or(SplitsError::NotFound(r.split_id))?;
+            let fee = keeper::params(s)?.protocol_fee_bps;
             let p = distribute(amount, &split.table, fee);
             Ok(pb::QueryPreviewPayoutResponse {
                 payout: Some(pb::Payout {
@@ -59,6 +56,6 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec())
         }
-        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => Err(unknown_query(other)),
     }
 }

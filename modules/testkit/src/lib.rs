@@ -158,12 +158,16 @@ impl Harness {
         let mut gas = GasMeter::infinite();
         for m in self.modules.clone() {
             let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
-            m.end_block(&mut ctx)?;
+            if let Some(h) = m.hooks().block {
+                h.end_block(&mut ctx)?;
+            }
         }
         let mut updates = Vec::new();
         for m in self.modules.clone() {
             let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
-            updates.extend(m.validator_updates(&mut ctx)?);
+            if let Some(h) = m.hooks().validator_set {
+                updates.extend(h.validator_updates(&mut ctx)?);
+            }
         }
         self.validator_updates = updates.clone();
         self.block.height += 1;
@@ -172,7 +176,9 @@ impl Harness {
         self.block.misbehavior = misbehavior;
         for m in self.modules.clone() {
             let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
-            m.begin_block(&mut ctx)?;
+            if let Some(h) = m.hooks().block {
+                h.begin_block(&mut ctx)?;
+            }
         }
         Ok(updates)
     }

@@ -198,6 +198,8 @@ impl From<ValidatorsError> for TxError {
     }
 }
 
+weave_kernel::impl_module_error!(ValidatorsError);
+
 #[cfg(test)]
 mod tests {
     use super::*;

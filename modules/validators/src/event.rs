@@ -5,14 +5,41 @@ use weave_kernel::{Address, Event};
 
 use crate::{record::ValidatorRecord, Params};
 
-const NS: &str = "weave.validators.v1.";
-
-fn ev(name: &str) -> Event {
-    Event::new(format!("{NS}{name}"))
+/// The type strings of the module's events: the full names of the messages of
+/// `weave/validators/v1/event.proto`. Clients match events by these.
+pub mod types {
+    /// `EventCreateValidator`.
+    pub const CREATE_VALIDATOR: &str = "weave.validators.v1.EventCreateValidator";
+    /// `EventEditValidator`.
+    pub const EDIT_VALIDATOR: &str = "weave.validators.v1.EventEditValidator";
+    /// `EventDelegate`.
+    pub const DELEGATE: &str = "weave.validators.v1.EventDelegate";
+    /// `EventUndelegate`.
+    pub const UNDELEGATE: &str = "weave.validators.v1.EventUndelegate";
+    /// `EventRedelegate`.
+    pub const REDELEGATE: &str = "weave.validators.v1.EventRedelegate";
+    /// `EventUnbondingCompleted`.
+    pub const UNBONDING_COMPLETED: &str = "weave.validators.v1.EventUnbondingCompleted";
+    /// `EventRedelegationCompleted`.
+    pub const REDELEGATION_COMPLETED: &str = "weave.validators.v1.EventRedelegationCompleted";
+    /// `EventWithdrawRewards`.
+    pub const WITHDRAW_REWARDS: &str = "weave.validators.v1.EventWithdrawRewards";
+    /// `EventRewardsDistributed`.
+    pub const REWARDS_DISTRIBUTED: &str = "weave.validators.v1.EventRewardsDistributed";
+    /// `EventSlash`.
+    pub const SLASH: &str = "weave.validators.v1.EventSlash";
+    /// `EventJail`.
+    pub const JAIL: &str = "weave.validators.v1.EventJail";
+    /// `EventUnjail`.
+    pub const UNJAIL: &str = "weave.validators.v1.EventUnjail";
+    /// `EventPowerChange`.
+    pub const POWER_CHANGE: &str = "weave.validators.v1.EventPowerChange";
+    /// `EventParamsUpdated`.
+    pub const PARAMS_UPDATED: &str = "weave.validators.v1.EventParamsUpdated";
 }
 
 pub(crate) fn create_validator(v: &ValidatorRecord, self_bond: u128) -> Event {
-    ev("EventCreateValidator")
+    Event::new(types::CREATE_VALIDATOR)
         .attr("operator", v.operator)
         .attr("consensus_address", hex::encode(v.consensus_address))
         .attr("self_bond", self_bond)
@@ -20,7 +47,7 @@ pub(crate) fn create_validator(v: &ValidatorRecord, self_bond: u128) -> Event {
 }
 
 pub(crate) fn edit_validator(v: &ValidatorRecord) -> Event {
-    ev("EventEditValidator")
+    Event::new(types::EDIT_VALIDATOR)
         .attr("operator", v.operator)
         .attr("commission_rate_bps", v.commission.rate_bps)
         .attr("min_self_delegation", v.min_self_delegation)
@@ -32,7 +59,7 @@ pub(crate) fn delegate(
     amount: u128,
     shares: u128,
 ) -> Event {
-    ev("EventDelegate")
+    Event::new(types::DELEGATE)
         .attr("delegator", delegator)
         .attr("validator", validator)
         .attr("amount", amount)
@@ -46,7 +73,7 @@ pub(crate) fn undelegate(
     entry_id: u64,
     completion: i64,
 ) -> Event {
-    ev("EventUndelegate")
+    Event::new(types::UNDELEGATE)
         .attr("delegator", delegator)
         .attr("validator", validator)
         .attr("amount", amount)
@@ -64,7 +91,7 @@ pub(crate) struct Redelegated<'a> {
 }
 
 pub(crate) fn redelegate(r: &Redelegated<'_>) -> Event {
-    ev("EventRedelegate")
+    Event::new(types::REDELEGATE)
         .attr("delegator", r.delegator)
         .attr("src_validator", r.src)
         .attr("dst_validator", r.dst)
@@ -79,7 +106,7 @@ pub(crate) fn unbonding_completed(
     amount: u128,
     entry_id: u64,
 ) -> Event {
-    ev("EventUnbondingCompleted")
+    Event::new(types::UNBONDING_COMPLETED)
         .attr("delegator", delegator)
         .attr("validator", validator)
         .attr("amount", amount)
@@ -92,7 +119,7 @@ pub(crate) fn redelegation_completed(
     dst: &Address,
     entry_id: u64,
 ) -> Event {
-    ev("EventRedelegationCompleted")
+    Event::new(types::REDELEGATION_COMPLETED)
         .attr("delegator", delegator)
         .attr("src_validator", src)
         .attr("dst_validator", dst)
@@ -105,7 +132,7 @@ pub(crate) fn withdraw_rewards(
     rewards: u128,
     commission: u128,
 ) -> Event {
-    ev("EventWithdrawRewards")
+    Event::new(types::WITHDRAW_REWARDS)
         .attr("delegator", delegator)
         .attr("validator", validator)
         .attr("rewards", rewards)
@@ -118,7 +145,7 @@ pub(crate) fn rewards_distributed(
     validators: usize,
     community_pool: u128,
 ) -> Event {
-    ev("EventRewardsDistributed")
+    Event::new(types::REWARDS_DISTRIBUTED)
         .attr("fees", fees)
         .attr("minted", minted)
         .attr("validators", validators)
@@ -132,7 +159,7 @@ pub(crate) fn slash(
     fraction_bps: u32,
     burned: u128,
 ) -> Event {
-    ev("EventSlash")
+    Event::new(types::SLASH)
         .attr("operator", operator)
         .attr("reason", reason)
         .attr("infraction_height", infraction_height)
@@ -141,7 +168,7 @@ pub(crate) fn slash(
 }
 
 pub(crate) fn jail(v: &ValidatorRecord, reason: &str) -> Event {
-    ev("EventJail")
+    Event::new(types::JAIL)
         .attr("operator", v.operator)
         .attr("reason", reason)
         .attr("jailed_until_seconds", v.jailed_until)
@@ -149,17 +176,17 @@ pub(crate) fn jail(v: &ValidatorRecord, reason: &str) -> Event {
 }
 
 pub(crate) fn unjail(operator: &Address) -> Event {
-    ev("EventUnjail").attr("operator", operator)
+    Event::new(types::UNJAIL).attr("operator", operator)
 }
 
 pub(crate) fn power_change(operator: &Address, power: i64) -> Event {
-    ev("EventPowerChange")
+    Event::new(types::POWER_CHANGE)
         .attr("operator", operator)
         .attr("power", power)
 }
 
 pub(crate) fn params_updated(p: &Params) -> Event {
-    ev("EventParamsUpdated")
+    Event::new(types::PARAMS_UPDATED)
         .attr("max_validators", p.max_validators)
         .attr("unbonding_time_seconds", p.unbonding_time_seconds)
         .attr("block_reward", p.block_reward)

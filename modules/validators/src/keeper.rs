@@ -1,14 +1,15 @@
 //! Typed reads and writes of the validators module's state. This is the only place
 //! that turns the module's stored bytes into types.
 //!
-//! Reads go through [`Reader`], which both the metered [`Ctx`] and an unmetered query
-//! view implement, so block execution and queries share one decoder.
+//! Reads go through the kernel's [`Store`], which both the metered [`Ctx`] and an
+//! unmetered query view implement, so block execution and queries share one decoder.
 
 use std::collections::BTreeMap;
 
 use prost::Message;
 use weave_kernel::{
-    parse_amount, prefix_end, Address, ConsensusAddress, Ctx, Entries, StateRead, TxError,
+    decode_proto, parse_amount, prefix_end, Address, ConsensusAddress, Ctx, ModuleError, Store,
+    TxError,
 };
 use weave_proto::weave::validators::v1 as pb;
 
@@ -20,60 +21,19 @@ use crate::{
     state_key, Params, ValidatorsError,
 };
 
-/// Read access to state: metered in a block, unmetered in a query.
-pub(crate) trait Reader {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError>;
-}
-
-impl Reader for Ctx<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        self.get(key)
-    }
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError> {
-        self.range(start, end, limit)
-    }
-}
-
-/// An unmetered view of committed state, for queries.
-pub(crate) struct View<'a>(pub(crate) &'a dyn StateRead);
-
-impl Reader for View<'_> {
-    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        Ok(self.0.get(key)?)
-    }
-    fn scan(&mut self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, TxError> {
-        Ok(self.0.range(start, end, limit)?)
-    }
-}
-
-pub(crate) fn corrupt(key: &[u8]) -> ValidatorsError {
-    ValidatorsError::CorruptState(String::from_utf8_lossy(key).into_owned())
-}
-
-fn decode<M: Message + Default>(key: &[u8], bytes: &[u8]) -> Result<M, ValidatorsError> {
-    M::decode(bytes).map_err(|_| corrupt(key))
-}
-
-fn amount(key: &[u8], s: &str) -> Result<u128, ValidatorsError> {
-    parse_amount(s).map_err(|_| corrupt(key))
-}
-
-/// Every entry under `prefix`, up to `limit`.
-pub(crate) fn scan_prefix(
-    r: &mut impl Reader,
-    prefix: &[u8],
-    limit: usize,
-) -> Result<Entries, TxError> {
-    r.scan(prefix, prefix_end(prefix).as_deref(), limit)
+fn amount(key: &[u8], s: &str) -> Result<u128, TxError> {
+    parse_amount(s).map_err(|_| ValidatorsError::corrupt_state(key))
 }
 
 // ---- params, flags, totals ----
 
-pub(crate) fn params(r: &mut impl Reader) -> Result<Params, TxError> {
+pub(crate) fn params(r: &mut impl Store) -> Result<Params, TxError> {
     let key = state_key::params();
     match r.read(&key)? {
-        Some(b) => Ok(Params::from_wire(decode(&key, &b)?).map_err(|_| corrupt(&key))?),
+        Some(b) => Ok(
+            Params::from_wire(decode_proto::<ValidatorsError, _>(&key, &b)?)
+                .map_err(|_| ValidatorsError::corrupt_state(&key))?,
+        ),
         None => Ok(Params::default()),
     }
 }
@@ -82,7 +42,7 @@ pub(crate) fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> Result<(), TxError> {
     ctx.put(state_key::params(), pb::Params::from(p).encode_to_vec())
 }
 
-pub(crate) fn is_dirty(r: &mut impl Reader) -> Result<bool, TxError> {
+pub(crate) fn is_dirty(r: &mut impl Store) -> Result<bool, TxError> {
     Ok(r.read(&state_key::dirty())?.is_some())
 }
 
@@ -94,11 +54,11 @@ pub(crate) fn clear_dirty(ctx: &mut Ctx<'_>) -> Result<(), TxError> {
     ctx.delete(state_key::dirty())
 }
 
-pub(crate) fn totals(r: &mut impl Reader) -> Result<Totals, TxError> {
+pub(crate) fn totals(r: &mut impl Store) -> Result<Totals, TxError> {
     let key = state_key::totals();
     match r.read(&key)? {
         Some(b) => {
-            let t: pb::Totals = decode(&key, &b)?;
+            let t: pb::Totals = decode_proto::<ValidatorsError, _>(&key, &b)?;
             Ok(Totals {
                 minted: amount(&key, &t.minted)?,
                 burned: amount(&key, &t.burned)?,
@@ -141,7 +101,7 @@ pub(crate) fn next_entry_id(ctx: &mut Ctx<'_>) -> Result<u64, TxError> {
 // ---- validators ----
 
 pub(crate) fn validator(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     operator: &Address,
 ) -> Result<Option<ValidatorRecord>, TxError> {
     let key = state_key::validator(operator);
@@ -151,12 +111,13 @@ pub(crate) fn validator(
     }
 }
 
-pub(crate) fn decode_validator(key: &[u8], b: &[u8]) -> Result<ValidatorRecord, ValidatorsError> {
-    ValidatorRecord::from_stored(decode(key, b)?).ok_or_else(|| corrupt(key))
+pub(crate) fn decode_validator(key: &[u8], b: &[u8]) -> Result<ValidatorRecord, TxError> {
+    ValidatorRecord::from_stored(decode_proto::<ValidatorsError, _>(key, b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(key))
 }
 
 pub(crate) fn must_validator(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     operator: &Address,
 ) -> Result<ValidatorRecord, TxError> {
     validator(r, operator)?
@@ -192,12 +153,14 @@ pub(crate) fn set_validator(
 }
 
 pub(crate) fn operator_by_consensus(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     cons: &ConsensusAddress,
 ) -> Result<Option<Address>, TxError> {
     let key = state_key::by_consensus(cons);
     match r.read(&key)? {
-        Some(b) => Ok(Some(Address::from_slice(&b).map_err(|_| corrupt(&key))?)),
+        Some(b) => Ok(Some(
+            Address::from_slice(&b).map_err(|_| ValidatorsError::corrupt_state(&key))?,
+        )),
         None => Ok(None),
     }
 }
@@ -212,7 +175,7 @@ pub(crate) fn set_operator_by_consensus(
 
 /// The validator whose consensus address this is.
 pub(crate) fn validator_by_consensus(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     cons: &ConsensusAddress,
 ) -> Result<Option<ValidatorRecord>, TxError> {
     match operator_by_consensus(r, cons)? {
@@ -230,21 +193,23 @@ pub(crate) struct ActiveMember {
     pub(crate) power: i64,
 }
 
-pub(crate) fn last_set(r: &mut impl Reader) -> Result<BTreeMap<Address, ActiveMember>, TxError> {
-    let entries = scan_prefix(
-        r,
+pub(crate) fn last_set(r: &mut impl Store) -> Result<BTreeMap<Address, ActiveMember>, TxError> {
+    let entries = r.scan_prefix(
         &state_key::last_set(),
         crate::params::MAX_ACTIVE_SET as usize,
     )?;
     let mut out = BTreeMap::new();
     for (k, v) in entries {
-        let m: pb::ActiveValidator = decode(&k, &v)?;
-        let op: Address = m.operator.parse().map_err(|_| corrupt(&k))?;
+        let m: pb::ActiveValidator = decode_proto::<ValidatorsError, _>(&k, &v)?;
+        let op: Address = m
+            .operator
+            .parse()
+            .map_err(|_| ValidatorsError::corrupt_state(&k))?;
         let pubkey = m
             .consensus_pubkey
             .as_slice()
             .try_into()
-            .map_err(|_| corrupt(&k))?;
+            .map_err(|_| ValidatorsError::corrupt_state(&k))?;
         out.insert(
             op,
             ActiveMember {
@@ -276,7 +241,7 @@ pub(crate) fn delete_last_set_member(ctx: &mut Ctx<'_>, operator: &Address) -> R
 // ---- delegations and rewards ----
 
 pub(crate) fn delegation(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     delegator: &Address,
     validator: &Address,
 ) -> Result<Option<DelegationRecord>, TxError> {
@@ -287,8 +252,9 @@ pub(crate) fn delegation(
     }
 }
 
-pub(crate) fn decode_delegation(key: &[u8], b: &[u8]) -> Result<DelegationRecord, ValidatorsError> {
-    DelegationRecord::from_stored(decode(key, b)?).ok_or_else(|| corrupt(key))
+pub(crate) fn decode_delegation(key: &[u8], b: &[u8]) -> Result<DelegationRecord, TxError> {
+    DelegationRecord::from_stored(decode_proto::<ValidatorsError, _>(key, b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(key))
 }
 
 /// Stores a delegation, or deletes it when it holds no shares.
@@ -301,11 +267,11 @@ pub(crate) fn set_delegation(ctx: &mut Ctx<'_>, d: &DelegationRecord) -> Result<
     }
 }
 
-pub(crate) fn rewards(r: &mut impl Reader, operator: &Address) -> Result<RewardsRecord, TxError> {
+pub(crate) fn rewards(r: &mut impl Store, operator: &Address) -> Result<RewardsRecord, TxError> {
     let key = state_key::rewards(operator);
     match r.read(&key)? {
         Some(b) => {
-            let w: pb::ValidatorRewards = decode(&key, &b)?;
+            let w: pb::ValidatorRewards = decode_proto::<ValidatorsError, _>(&key, &b)?;
             Ok(RewardsRecord {
                 reward_per_share: amount(&key, &w.reward_per_share)?,
                 outstanding: amount(&key, &w.outstanding)?,
@@ -331,10 +297,13 @@ pub(crate) fn set_rewards(
 
 // ---- unbonding and redelegation entries ----
 
-pub(crate) fn unbonding(r: &mut impl Reader, id: u64) -> Result<UnbondingRecord, TxError> {
+pub(crate) fn unbonding(r: &mut impl Store, id: u64) -> Result<UnbondingRecord, TxError> {
     let key = state_key::unbonding(id);
-    let b = r.read(&key)?.ok_or_else(|| corrupt(&key))?;
-    Ok(UnbondingRecord::from_stored(decode(&key, &b)?).ok_or_else(|| corrupt(&key))?)
+    let b = r
+        .read(&key)?
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
+    UnbondingRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))
 }
 
 /// Stores an entry (new or slashed) with its three index keys.
@@ -369,10 +338,13 @@ pub(crate) fn delete_unbonding(ctx: &mut Ctx<'_>, e: &UnbondingRecord) -> Result
     ctx.delete(state_key::unbonding_queue_entry(e.completion, e.id))
 }
 
-pub(crate) fn redelegation(r: &mut impl Reader, id: u64) -> Result<RedelegationRecord, TxError> {
+pub(crate) fn redelegation(r: &mut impl Store, id: u64) -> Result<RedelegationRecord, TxError> {
     let key = state_key::redelegation(id);
-    let b = r.read(&key)?.ok_or_else(|| corrupt(&key))?;
-    Ok(RedelegationRecord::from_stored(decode(&key, &b)?).ok_or_else(|| corrupt(&key))?)
+    let b = r
+        .read(&key)?
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
+    RedelegationRecord::from_stored(decode_proto::<ValidatorsError, _>(&key, &b)?)
+        .ok_or_else(|| ValidatorsError::corrupt_state(&key))
 }
 
 /// Stores an entry with its four index keys.
@@ -418,36 +390,38 @@ pub(crate) fn delete_redelegation(
 
 /// How many keys lie under `prefix`, counting at most `limit`.
 pub(crate) fn count_prefix(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     prefix: &[u8],
     limit: usize,
 ) -> Result<usize, TxError> {
-    Ok(scan_prefix(r, prefix, limit)?.len())
+    Ok(r.scan_prefix(prefix, limit)?.len())
 }
 
 /// The entry ids of the keys under `prefix` that end in `{id:020}`, from `start`.
 pub(crate) fn ids_from(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     start: &[u8],
     prefix: &[u8],
     limit: usize,
 ) -> Result<Vec<u64>, TxError> {
     r.scan(start, prefix_end(prefix).as_deref(), limit)?
         .iter()
-        .map(|(k, _)| state_key::parse_trailing_id(k).ok_or_else(|| corrupt(k).into()))
+        .map(|(k, _)| {
+            state_key::parse_trailing_id(k).ok_or_else(|| ValidatorsError::corrupt_state(k))
+        })
         .collect()
 }
 
 // ---- liveness ----
 
 pub(crate) fn signing(
-    r: &mut impl Reader,
+    r: &mut impl Store,
     cons: &ConsensusAddress,
 ) -> Result<Option<SigningRecord>, TxError> {
     let key = state_key::signing_info(cons);
     match r.read(&key)? {
         Some(b) => {
-            let s: pb::SigningInfo = decode(&key, &b)?;
+            let s: pb::SigningInfo = decode_proto::<ValidatorsError, _>(&key, &b)?;
             Ok(Some(SigningRecord {
                 start_height: s.start_height,
                 index_offset: s.index_offset,
@@ -512,7 +486,7 @@ pub(crate) fn set_missed_bit(
         .get(&key)?
         .unwrap_or_else(|| vec![0u8; (CHUNK_BITS / 8) as usize]);
     if chunk.len() != (CHUNK_BITS / 8) as usize {
-        return Err(corrupt(&key).into());
+        return Err(ValidatorsError::corrupt_state(&key));
     }
     if missed {
         chunk[bit / 8] |= 1 << (bit % 8);
@@ -530,7 +504,7 @@ pub(crate) fn set_missed_bit(
 /// deletes, whatever window it was kept with.
 pub(crate) fn clear_missed(ctx: &mut Ctx<'_>, cons: &ConsensusAddress) -> Result<(), TxError> {
     let chunks = crate::params::MAX_SIGNED_BLOCKS_WINDOW.div_ceil(CHUNK_BITS);
-    let entries = scan_prefix(ctx, &state_key::missed_chunks(cons), chunks as usize + 1)?;
+    let entries = ctx.scan_prefix(&state_key::missed_chunks(cons), chunks as usize + 1)?;
     for (k, _) in entries {
         ctx.delete(k)?;
     }

@@ -51,6 +51,7 @@ mod stake_view;
 pub mod state_key;
 
 pub use error::ValidatorsError;
+pub use event::types as event_types;
 pub use genesis::{GenesisState, MAX_GEN_TX_LEN};
 pub use handler::{
     bonded_pool, distribution, fee_collector, not_bonded_pool, staking::COMMISSION_CHANGE_INTERVAL,
@@ -67,7 +68,8 @@ pub use stake_view::{consensus_pubkey, StakeView, MAX_DELEGATIONS_COUNTED};
 use std::sync::Arc;
 
 use weave_kernel::{
-    expected::Bank, Address, Any, Ctx, Module, StateRead, TxError, ValidatorUpdate,
+    expected::Bank, Address, Any, BlockHooks, Ctx, GenesisTxs, Hooks, Module, StateRead, TxError,
+    ValidatorSetHooks, ValidatorUpdate,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -113,12 +115,8 @@ impl ValidatorsModule {
     }
 }
 
-fn parse_genesis(genesis: &serde_json::Value) -> Result<GenesisState, ValidatorsError> {
-    if genesis.is_null() {
-        return Ok(GenesisState::default());
-    }
-    serde_json::from_value(genesis.clone())
-        .map_err(|e| ValidatorsError::InvalidGenesis(e.to_string()))
+fn parse_genesis(genesis: &serde_json::Value) -> Result<GenesisState, TxError> {
+    weave_kernel::parse_genesis::<ValidatorsError, _>(genesis)
 }
 
 impl Module for ValidatorsModule {
@@ -140,25 +138,6 @@ impl Module for ValidatorsModule {
         keeper::set_params(ctx, &state.params)
     }
 
-    fn genesis_txs(&self, genesis: &serde_json::Value) -> Result<Vec<Vec<u8>>, TxError> {
-        Ok(parse_genesis(genesis)?.decoded_gen_txs()?)
-    }
-
-    fn begin_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        let deps = self.deps();
-        handler::rewards::distribute(&deps, ctx)?;
-        handler::slashing::handle_misbehavior(&deps, ctx)?;
-        handler::slashing::handle_liveness(&deps, ctx)
-    }
-
-    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        handler::queue::end_block(&self.deps(), ctx)
-    }
-
-    fn validator_updates(&self, ctx: &mut Ctx<'_>) -> Result<Vec<ValidatorUpdate>, TxError> {
-        handler::set::validator_updates(&self.deps(), ctx)
-    }
-
     fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
         Ok(ValidatorsMsg::decode(msg)?.signers())
     }
@@ -174,5 +153,39 @@ impl Module for ValidatorsModule {
 
     fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
         query::query(state, path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks {
+            block: Some(self),
+            validator_set: Some(self),
+            genesis_txs: Some(self),
+            ..Hooks::default()
+        }
+    }
+}
+
+impl BlockHooks for ValidatorsModule {
+    fn begin_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        let deps = self.deps();
+        handler::rewards::distribute(&deps, ctx)?;
+        handler::slashing::handle_misbehavior(&deps, ctx)?;
+        handler::slashing::handle_liveness(&deps, ctx)
+    }
+
+    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
+        handler::queue::end_block(&self.deps(), ctx)
+    }
+}
+
+impl ValidatorSetHooks for ValidatorsModule {
+    fn validator_updates(&self, ctx: &mut Ctx<'_>) -> Result<Vec<ValidatorUpdate>, TxError> {
+        handler::set::validator_updates(&self.deps(), ctx)
+    }
+}
+
+impl GenesisTxs for ValidatorsModule {
+    fn genesis_txs(&self, genesis: &serde_json::Value) -> Result<Vec<Vec<u8>>, TxError> {
+        Ok(parse_genesis(genesis)?.decoded_gen_txs()?)
     }
 }

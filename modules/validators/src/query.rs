@@ -3,14 +3,17 @@
 //! state key and bounded.
 
 use prost::Message;
-use weave_kernel::{prefix_end, Address, Entries, KernelError, StateRead, TxError};
-use weave_proto::weave::{base::v1 as base, validators::v1 as pb};
+use weave_kernel::{
+    decode_request as decode, query_address as address, unknown_query, KernelError, ModuleError,
+    PageLimits, StateRead, StateView, TxError,
+};
+use weave_proto::weave::validators::v1 as pb;
 
 use crate::{
     handler::rewards::pending,
-    keeper::{self, Reader, View},
+    keeper,
     record::{DelegationRecord, ValidatorRecord},
-    state_key,
+    state_key, ValidatorsError,
 };
 
 pub(crate) const PATHS: &[&str] = &[
@@ -27,47 +30,6 @@ pub(crate) const PATHS: &[&str] = &[
     "/weave.validators.v1.Query/Totals",
 ];
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
-
-fn decode<M: Message + Default>(path: &str, request: &[u8]) -> Result<M, TxError> {
-    M::decode(request).map_err(|e| KernelError::InvalidRequest(format!("{path}: {e}")).into())
-}
-
-fn address(s: &str, field: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e| KernelError::InvalidAddress(format!("{field}: {e}")).into())
-}
-
-/// One page of the keys under `prefix`: the entries and the next page's key.
-fn page(
-    r: &mut impl Reader,
-    prefix: &[u8],
-    req: Option<base::PageRequest>,
-) -> Result<(Entries, base::PageResponse), TxError> {
-    let req = req.unwrap_or_default();
-    let limit = match req.limit as usize {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    };
-    let start = if req.key.is_empty() {
-        prefix.to_vec()
-    } else if req.key.starts_with(prefix) {
-        req.key
-    } else {
-        return Err(
-            KernelError::InvalidRequest("page key does not belong to this listing".into()).into(),
-        );
-    };
-    let mut entries = r.scan(&start, prefix_end(prefix).as_deref(), limit + 1)?;
-    let next_key = if entries.len() > limit {
-        entries.pop().map(|(k, _)| k).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    Ok((entries, base::PageResponse { next_key }))
-}
-
 fn delegation_response(v: &ValidatorRecord, d: &DelegationRecord) -> pb::DelegationResponse {
     pb::DelegationResponse {
         delegation: Some(d.to_wire()),
@@ -76,7 +38,7 @@ fn delegation_response(v: &ValidatorRecord, d: &DelegationRecord) -> pb::Delegat
 }
 
 pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-    let r = &mut View(state);
+    let r = &mut StateView(state);
     match path {
         "/weave.validators.v1.Query/Params" => {
             let _: pb::QueryParamsRequest = decode(path, request)?;
@@ -87,7 +49,12 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         }
         "/weave.validators.v1.Query/Validators" => {
             let q: pb::QueryValidatorsRequest = decode(path, request)?;
-            let (entries, page) = page(r, &state_key::validators(), q.page)?;
+            let (entries, page) = weave_kernel::page(
+                r,
+                &state_key::validators(),
+                q.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let mut validators = Vec::with_capacity(entries.len());
             for (k, v) in entries {
                 let v = keeper::decode_validator(&k, &v)?.to_wire();
@@ -125,7 +92,12 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.validators.v1.Query/DelegatorDelegations" => {
             let q: pb::QueryDelegatorDelegationsRequest = decode(path, request)?;
             let del = address(&q.delegator, "delegator")?;
-            let (entries, page) = page(r, &state_key::delegations_of(&del), q.page)?;
+            let (entries, page) = weave_kernel::page(
+                r,
+                &state_key::delegations_of(&del),
+                q.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let mut delegations = Vec::with_capacity(entries.len());
             for (k, b) in entries {
                 let d = keeper::decode_delegation(&k, &b)?;
@@ -153,10 +125,16 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.validators.v1.Query/DelegatorUnbondings" => {
             let q: pb::QueryDelegatorUnbondingsRequest = decode(path, request)?;
             let del = address(&q.delegator, "delegator")?;
-            let (entries, page) = page(r, &state_key::unbondings_of(&del), q.page)?;
+            let (entries, page) = weave_kernel::page(
+                r,
+                &state_key::unbondings_of(&del),
+                q.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let mut out = Vec::with_capacity(entries.len());
             for (k, _) in entries {
-                let id = state_key::parse_trailing_id(&k).ok_or_else(|| keeper::corrupt(&k))?;
+                let id = state_key::parse_trailing_id(&k)
+                    .ok_or_else(|| ValidatorsError::corrupt_state(&k))?;
                 out.push(keeper::unbonding(r, id)?.to_wire());
             }
             Ok(pb::QueryDelegatorUnbondingsResponse {
@@ -168,10 +146,16 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/weave.validators.v1.Query/DelegatorRedelegations" => {
             let q: pb::QueryDelegatorRedelegationsRequest = decode(path, request)?;
             let del = address(&q.delegator, "delegator")?;
-            let (entries, page) = page(r, &state_key::redelegations_of(&del), q.page)?;
+            let (entries, page) = weave_kernel::page(
+                r,
+                &state_key::redelegations_of(&del),
+                q.page.as_ref(),
+                PageLimits::STANDARD,
+            )?;
             let mut out = Vec::with_capacity(entries.len());
             for (k, _) in entries {
-                let id = state_key::parse_trailing_id(&k).ok_or_else(|| keeper::corrupt(&k))?;
+                let id = state_key::parse_trailing_id(&k)
+                    .ok_or_else(|| ValidatorsError::corrupt_state(&k))?;
                 out.push(keeper::redelegation(r, id)?.to_wire());
             }
             Ok(pb::QueryDelegatorRedelegationsResponse {
@@ -220,6 +204,6 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec())
         }
-        other => Err(KernelError::UnknownMessage(other.to_string()).into()),
+        other => Err(unknown_query(other)),
     }
 }

@@ -1,12 +1,10 @@
 //! Bonded stake as other modules read it (governance tallies with it).
 
-use weave_kernel::{expected::Staking, Address, ConsensusAddress, Ctx, StateRead, TxError};
-
-use crate::{
-    keeper::{self, View},
-    record::BondStatus,
-    state_key,
+use weave_kernel::{
+    expected::Staking, Address, ConsensusAddress, Ctx, StateRead, StateView, Store, TxError,
 };
+
+use crate::{keeper, record::BondStatus, state_key};
 
 /// Most delegations of one delegator a tally reads. A delegator with more has the
 /// rest ignored by governance; the validators module itself never limits them.
@@ -37,7 +35,7 @@ impl Staking for StakeView {
         delegator: &Address,
     ) -> Result<Vec<(Address, u128)>, TxError> {
         let prefix = state_key::delegations_of(delegator);
-        keeper::scan_prefix(ctx, &prefix, MAX_DELEGATIONS_COUNTED)?
+        ctx.scan_prefix(&prefix, MAX_DELEGATIONS_COUNTED)?
             .into_iter()
             .map(|(k, v)| {
                 let d = keeper::decode_delegation(&k, &v)?;
@@ -61,5 +59,5 @@ pub fn consensus_pubkey(
     state: &dyn StateRead,
     cons: &ConsensusAddress,
 ) -> Result<Option<[u8; 32]>, TxError> {
-    Ok(keeper::validator_by_consensus(&mut View(state), cons)?.map(|v| v.consensus_pubkey))
+    Ok(keeper::validator_by_consensus(&mut StateView(state), cons)?.map(|v| v.consensus_pubkey))
 }

@@ -247,28 +247,3 @@ mod tests {
         assert_eq!(err.code(), tonic::Code::Unimplemented);
     }
 }
-
-/// `weave.auth.v1.Query`: the ante parameters as the auth module stores them (the
-/// `MsgUpdateParams` governance sends carries the same `Params`).
-#[derive(Debug, Clone)]
-pub(super) struct WeaveAuthQuery {
-    node: Node,
-}
-
-impl WeaveAuthQuery {
-    pub(super) fn new(node: Node) -> Self {
-        Self { node }
-    }
-}
-
-#[tonic::async_trait]
-impl weave_proto::weave::auth::v1::query_server::Query for WeaveAuthQuery {
-    async fn params(
-        &self,
-        request: Request<weave_proto::weave::auth::v1::QueryParamsRequest>,
-    ) -> Result<Response<weave_proto::weave::auth::v1::QueryParamsResponse>, Status> {
-        self.node
-            .query(weave_app::auth::QUERY_PARAMS, request)
-            .await
-    }
-}

@@ -17,7 +17,6 @@ use cosmos_sdk_proto::cosmos::{
     base::v1beta1::Coin,
 };
 use tonic::{Request, Response, Status};
-use weave_proto::weave::bank::v1 as weave_bank;
 
 use super::{not_served, Node};
 
@@ -164,61 +163,8 @@ impl Query for BankQuery {
     }
 }
 
-/// `weave.bank.v1.Query`.
-#[derive(Debug, Clone)]
-pub(super) struct WeaveBankQuery {
-    node: Node,
-}
-
-impl WeaveBankQuery {
-    pub(super) fn new(node: Node) -> Self {
-        Self { node }
-    }
-}
-
-#[tonic::async_trait]
-impl weave_bank::query_server::Query for WeaveBankQuery {
-    async fn params(
-        &self,
-        request: Request<weave_bank::QueryParamsRequest>,
-    ) -> Result<Response<weave_bank::QueryParamsResponse>, Status> {
-        self.node
-            .query("/weave.bank.v1.Query/Params", request)
-            .await
-    }
-
-    async fn balance(
-        &self,
-        request: Request<weave_bank::QueryBalanceRequest>,
-    ) -> Result<Response<weave_bank::QueryBalanceResponse>, Status> {
-        self.node
-            .query("/weave.bank.v1.Query/Balance", request)
-            .await
-    }
-
-    async fn total_supply(
-        &self,
-        request: Request<weave_bank::QueryTotalSupplyRequest>,
-    ) -> Result<Response<weave_bank::QueryTotalSupplyResponse>, Status> {
-        self.node
-            .query("/weave.bank.v1.Query/TotalSupply", request)
-            .await
-    }
-
-    async fn module_account(
-        &self,
-        request: Request<weave_bank::QueryModuleAccountRequest>,
-    ) -> Result<Response<weave_bank::QueryModuleAccountResponse>, Status> {
-        self.node
-            .query("/weave.bank.v1.Query/ModuleAccount", request)
-            .await
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use weave_proto::weave::bank::v1::query_server::Query as _;
-
     use super::*;
     use crate::grpc::{
         test_support::{self, FUNDED, FUNDS},
@@ -286,53 +232,6 @@ mod tests {
             .expect_err("not served");
         assert_eq!(err.code(), tonic::Code::Unimplemented);
         assert!(err.message().contains("not served by weaved"));
-    }
-
-    #[tokio::test]
-    async fn weave_bank_queries_answer_from_state() {
-        let (node, _dir) = test_support::node();
-        let svc = WeaveBankQuery::new(node);
-        let coin = svc
-            .balance(Request::new(weave_bank::QueryBalanceRequest {
-                address: FUNDED.to_string(),
-                denom: "uweave".into(),
-            }))
-            .await
-            .expect("balance")
-            .into_inner()
-            .balance
-            .expect("coin");
-        assert_eq!(coin.amount, FUNDS.to_string());
-        let supply = svc
-            .total_supply(Request::new(weave_bank::QueryTotalSupplyRequest {}))
-            .await
-            .expect("supply")
-            .into_inner()
-            .supply;
-        assert_eq!(supply, vec![coin]);
-        assert!(svc
-            .params(Request::new(weave_bank::QueryParamsRequest {}))
-            .await
-            .expect("params")
-            .into_inner()
-            .params
-            .is_some());
-        let addr = svc
-            .module_account(Request::new(weave_bank::QueryModuleAccountRequest {
-                name: "fee_collector".into(),
-            }))
-            .await
-            .expect("module account")
-            .into_inner()
-            .address;
-        assert!(addr.starts_with("weave1"));
-        let err = svc
-            .module_account(Request::new(weave_bank::QueryModuleAccountRequest {
-                name: String::new(),
-            }))
-            .await
-            .expect_err("empty name");
-        assert_eq!(err.code(), tonic::Code::InvalidArgument);
     }
 
     #[tokio::test]

@@ -6,7 +6,8 @@
 //! - `cosmos.auth.v1beta1.Query` and `cosmos.bank.v1beta1.Query`: the parts wallets use.
 //! - `cosmos.base.tendermint.v1beta1.Service`: node info, blocks, validator sets, sync
 //!   status (from CometBFT's RPC) and raw ABCI queries.
-//! - `weave.<module>.v1.Query` for each module.
+//! - `weave.<module>.v1.Query` for each module the application registers, forwarded
+//!   generically by path ([`forward`]).
 //! - Server reflection (v1 and v1alpha) over Weave's own proto files.
 //!
 //! Every query is a thin shell over the application's ABCI `Query`, routed by the gRPC
@@ -19,16 +20,11 @@
 
 mod auth;
 mod bank;
-mod channels;
-mod content;
-mod gov;
-mod seeders;
+mod forward;
 mod sidecar;
-mod splits;
 mod status;
 mod tendermint;
 mod tx;
-mod validators;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -38,6 +34,7 @@ use tendermint_proto::v0_38::abci::RequestQuery;
 use tendermint_rpc::{HttpClient, HttpClientUrl};
 use tonic::{
     metadata::{MetadataMap, MetadataValue},
+    service::Routes,
     transport::{server::TcpIncoming, Server},
     Request, Response, Status,
 };
@@ -50,17 +47,7 @@ use cosmos_sdk_proto::cosmos::{
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
-use weave_proto::weave::{
-    auth::v1::query_server::QueryServer as WeaveAuthQueryServer,
-    bank::v1::query_server::QueryServer as WeaveBankQueryServer,
-    channels::v1::query_server::QueryServer as ChannelsQueryServer,
-    content::v1::query_server::QueryServer as ContentQueryServer,
-    gov::v1::query_server::QueryServer as GovQueryServer,
-    seeders::v1::query_server::QueryServer as SeedersQueryServer,
-    sidecar::v1::sidecar_server::SidecarServer,
-    splits::v1::query_server::QueryServer as SplitsQueryServer,
-    validators::v1::query_server::QueryServer as ValidatorsQueryServer,
-};
+use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
 
 use status::abci_status;
 
@@ -251,26 +238,25 @@ macro_rules! bounded {
     };
 }
 
-/// The Weave services served here, as reflection lists them. Add a module's
-/// `query_server::SERVICE_NAME` when its query service is added to [`serve`].
-const WEAVE_SERVICES: &[&str] = &[
-    weave_proto::weave::auth::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::bank::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::splits::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::content::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::channels::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::validators::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::gov::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::seeders::v1::query_server::SERVICE_NAME,
-    weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME,
-];
+/// The Weave services served here, as reflection lists them: every module query
+/// service the application registers, and the sidecar's control service.
+fn weave_services(app: &App) -> Vec<String> {
+    forward::module_services(app)
+        .into_iter()
+        .chain([weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME.to_string()])
+        .collect()
+}
 
 /// A reflection service over Weave's proto files that lists the Weave services served
-/// and itself (`own`). Every message type of the files can be looked up, but the `Msg`
-/// services, which are not served over gRPC, are not listed. The `cosmos.*` services
-/// are served without reflection: `cosmos-sdk-proto` ships no descriptors.
-fn reflection(own: &'static str) -> tonic_reflection::server::Builder<'static> {
-    WEAVE_SERVICES.iter().copied().chain([own]).fold(
+/// (`services`) and itself (`own`). Every message type of the files can be looked up,
+/// but the `Msg` services, which are not served over gRPC, are not listed. The
+/// `cosmos.*` services are served without reflection: `cosmos-sdk-proto` ships no
+/// descriptors.
+fn reflection(
+    services: &[String],
+    own: &'static str,
+) -> tonic_reflection::server::Builder<'static> {
+    services.iter().map(String::as_str).chain([own]).fold(
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET),
         |builder, name| builder.with_service_name(name),
@@ -287,22 +273,25 @@ pub(crate) async fn serve(
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
 
-    let reflection_v1 =
-        reflection(tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME)
-            .build_v1()
-            .context("building the gRPC reflection service (v1)")?;
-    let reflection_v1alpha =
-        reflection(tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME)
-            .build_v1alpha()
-            .context("building the gRPC reflection service (v1alpha)")?;
+    let services = weave_services(&node.app);
+    let reflection_v1 = reflection(
+        &services,
+        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
+    )
+    .build_v1()
+    .context("building the gRPC reflection service (v1)")?;
+    let reflection_v1alpha = reflection(
+        &services,
+        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
+    )
+    .build_v1alpha()
+    .context("building the gRPC reflection service (v1alpha)")?;
 
     let incoming = TcpIncoming::bind(addr)
         .with_context(|| format!("binding the gRPC address {addr}"))?
         .with_nodelay(Some(true));
 
-    Server::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
+    let routes = Routes::default()
         .add_service(bounded!(TxServiceServer::new(tx::TxService::new(
             node.clone()
         ))))
@@ -312,39 +301,21 @@ pub(crate) async fn serve(
         .add_service(bounded!(BankQueryServer::new(bank::BankQuery::new(
             node.clone()
         ))))
-        .add_service(bounded!(WeaveBankQueryServer::new(
-            bank::WeaveBankQuery::new(node.clone())
-        )))
-        .add_service(bounded!(SplitsQueryServer::new(splits::SplitsQuery::new(
-            node.clone()
-        ))))
-        .add_service(bounded!(ContentQueryServer::new(
-            content::ContentQuery::new(node.clone())
-        )))
-        .add_service(bounded!(ChannelsQueryServer::new(
-            channels::ChannelsQuery::new(node.clone())
-        )))
-        .add_service(bounded!(ValidatorsQueryServer::new(
-            validators::ValidatorsQuery::new(node.clone())
-        )))
-        .add_service(bounded!(GovQueryServer::new(gov::GovQuery::new(
-            node.clone()
-        ))))
-        .add_service(bounded!(SeedersQueryServer::new(
-            seeders::SeedersQuery::new(node.clone())
-        )))
-        .add_service(bounded!(WeaveAuthQueryServer::new(
-            auth::WeaveAuthQuery::new(node.clone())
-        )))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
             sidecar
         ))))
         .add_service(bounded!(TendermintServiceServer::new(
-            tendermint::TendermintService::new(node)
+            tendermint::TendermintService::new(node.clone())
         )))
         .add_service(bounded!(reflection_v1))
-        .add_service(bounded!(reflection_v1alpha))
+        .add_service(bounded!(reflection_v1alpha));
+    let routes = forward::add_module_routes(routes, &node);
+
+    Server::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
+        .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
         .map_err(|e| {
@@ -475,7 +446,11 @@ mod tests {
                     .map(move |s| format!("{}.{}", f.package(), s.name()))
             })
             .collect();
-        for name in WEAVE_SERVICES {
+        let (node, _dir) = test_support::node();
+        let served = weave_services(&node.app);
+        // Every module's query service, and the sidecar's.
+        assert_eq!(served.len(), 9, "{served:?}");
+        for name in &served {
             assert!(
                 declared.iter().any(|d| d == name),
                 "{name} not in {declared:?}"
@@ -596,6 +571,44 @@ mod tests {
                 .expect("seeders params over tcp")
                 .into_inner();
         assert!(params.params.is_some());
+        // A module's own error keeps its codespace and code through the forwarder.
+        let err = weave_proto::weave::splits::v1::query_client::QueryClient::new(channel.clone())
+            .split(weave_proto::weave::splits::v1::QuerySplitRequest { split_id: 99 })
+            .await
+            .expect_err("no such split");
+        assert!(err.message().starts_with("splits:8: "), "{err:?}");
+        let mut weave_bank =
+            weave_proto::weave::bank::v1::query_client::QueryClient::new(channel.clone())
+                .max_encoding_message_size(64 * 1024 * 1024);
+        let res = weave_bank
+            .balance(weave_proto::weave::bank::v1::QueryBalanceRequest {
+                address: test_support::FUNDED.to_string(),
+                denom: "uweave".into(),
+            })
+            .await
+            .expect("weave bank balance over tcp");
+        assert!(res.metadata().get(BLOCK_HEIGHT_HEADER).is_some());
+        assert_eq!(
+            res.into_inner().balance.expect("coin").amount,
+            test_support::FUNDS.to_string()
+        );
+        let err = weave_bank
+            .balance(weave_proto::weave::bank::v1::QueryBalanceRequest {
+                address: "x".repeat(MAX_DECODE_BYTES + 1),
+                denom: "uweave".into(),
+            })
+            .await
+            .expect_err("too large for a module query too");
+        assert_eq!(err.code(), tonic::Code::OutOfRange, "{err:?}");
+        let auth = weave_proto::weave::auth::v1::query_client::QueryClient::new(channel.clone())
+            .params(weave_proto::weave::auth::v1::QueryParamsRequest {})
+            .await
+            .expect("auth params over tcp")
+            .into_inner();
+        assert_eq!(
+            auth.params.expect("params").max_memo_chars,
+            weave_app::auth::AuthParams::default().max_memo_chars
+        );
 
         let mut reflection = ServerReflectionClient::new(channel);
         let request = ServerReflectionRequest {

@@ -15,7 +15,7 @@ use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
 use weave_kernel::{
     community_pool,
     expected::{ChannelsParams, PaidBandwidth},
-    gov_authority, Address, Any, Ctx, Module, TxError,
+    gov_authority, Address, Any, Ctx, PrepareBlock, TxError,
 };
 use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
 use weave_splits::SplitsModule;

@@ -2,7 +2,7 @@
 //! rule (more than a third of the whole set's power from at least two validators),
 //! jail after failures in a row, rounds applied once and pruned.
 
-use weave_kernel::ExtendedVote;
+use weave_kernel::{ExtendedVote, Module, VoteExtensions};
 use weave_proto::weave::seeders::v1 as pb;
 use weave_seeders::{
     challenges, expected_round, verify_report, ProbeOutcome, ProbeReport, SeedersError,
@@ -17,6 +17,14 @@ const V3: [u8; 20] = [0xa3; 20];
 
 /// The vote extension of validator `v` for the round reported at `vote_height`, every
 /// challenge with `outcome` (`None`: it did not probe, an empty extension).
+/// The seeders module's vote-extension hooks.
+fn vote_hooks(module: &dyn Module) -> &dyn VoteExtensions {
+    module
+        .hooks()
+        .vote_extensions
+        .expect("the seeders module reads vote extensions")
+}
+
 fn extension(env: &Env, vote_height: u64, v: [u8; 20], outcome: Option<ProbeOutcome>) -> Vec<u8> {
     let Some(outcome) = outcome else {
         return Vec::new();
@@ -56,7 +64,7 @@ fn run_round(
         })
         .collect();
     for v in &votes {
-        module
+        vote_hooks(module.as_ref())
             .verify_vote_extension(
                 &env.h.state,
                 vote_height,
@@ -67,7 +75,7 @@ fn run_round(
     }
     env.h.take_events();
     env.h
-        .with_ctx(|ctx| module.apply_vote_extensions(ctx, vote_height, &votes))
+        .with_ctx(|ctx| vote_hooks(module.as_ref()).apply_vote_extensions(ctx, vote_height, &votes))
         .unwrap();
     env.events("weave.seeders.v1.EventProbeResult")
 }
@@ -324,11 +332,11 @@ fn bad_vote_extensions_are_refused_with_their_codes() {
         Err(SeedersError::MalformedProbeReport(_))
     ));
     // Through the Module trait, as TxErrors with stable codes.
-    let e = module(&env)
+    let e = vote_hooks(module(&env).as_ref())
         .verify_vote_extension(&env.h.state, 7, &V2, &good)
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("seeders", 30));
-    let e = module(&env)
+    let e = vote_hooks(module(&env).as_ref())
         .verify_vote_extension(&env.h.state, 7, &V1, &[0u8; 200])
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("seeders", 26));

@@ -157,17 +157,7 @@ pub(crate) fn handle(
             validator,
         } => rewards::withdraw(deps, ctx, &delegator, &validator),
         ValidatorsMsg::UpdateParams { authority, params } => {
-            let gov = weave_kernel::gov_authority();
-            if authority != gov {
-                return Err(ValidatorsError::InvalidAuthority {
-                    got: authority.to_string(),
-                    expected: gov.to_string(),
-                }
-                .into());
-            }
-            crate::keeper::set_params(ctx, &params)?;
-            ctx.emit(crate::event::params_updated(&params));
-            Ok(())
+            weave_kernel::update_params(ctx, &authority, &params)
         }
     }
 }

@@ -3,10 +3,10 @@
 //! three queues are keyed by completion time and together mature at most
 //! `max_matured_per_block` entries; the rest wait for later blocks.
 
-use weave_kernel::{Ctx, TxError};
+use weave_kernel::{Ctx, ModuleError, TxError};
 
 use super::{move_tokens, not_bonded_pool, Deps};
-use crate::{event, keeper, record::BondStatus, state_key};
+use crate::{event, keeper, record::BondStatus, state_key, ValidatorsError};
 
 pub(crate) fn end_block(deps: &Deps<'_>, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
     let params = keeper::params(ctx)?;
@@ -21,7 +21,8 @@ pub(crate) fn end_block(deps: &Deps<'_>, ctx: &mut Ctx<'_>) -> Result<(), TxErro
     )?;
     budget -= due.len();
     for (key, _) in due {
-        let id = state_key::parse_trailing_id(&key).ok_or_else(|| keeper::corrupt(&key))?;
+        let id = state_key::parse_trailing_id(&key)
+            .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
         let e = keeper::unbonding(ctx, id)?;
         keeper::delete_unbonding(ctx, &e)?;
         move_tokens(deps, ctx, &not_bonded_pool(), &e.delegator, e.balance)?;
@@ -40,7 +41,8 @@ pub(crate) fn end_block(deps: &Deps<'_>, ctx: &mut Ctx<'_>) -> Result<(), TxErro
     )?;
     budget -= due.len();
     for (key, _) in due {
-        let id = state_key::parse_trailing_id(&key).ok_or_else(|| keeper::corrupt(&key))?;
+        let id = state_key::parse_trailing_id(&key)
+            .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
         let e = keeper::redelegation(ctx, id)?;
         keeper::delete_redelegation(ctx, &e)?;
         ctx.emit(event::redelegation_completed(
@@ -57,7 +59,8 @@ pub(crate) fn end_block(deps: &Deps<'_>, ctx: &mut Ctx<'_>) -> Result<(), TxErro
         budget,
     )?;
     for (key, _) in due {
-        let op = state_key::parse_trailing_address(&key).ok_or_else(|| keeper::corrupt(&key))?;
+        let op = state_key::parse_trailing_address(&key)
+            .ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
         ctx.delete(key)?;
         let Some(old) = keeper::validator(ctx, &op)? else {
             continue;

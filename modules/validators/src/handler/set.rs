@@ -9,14 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use weave_kernel::{Address, Ctx, TxError, ValidatorUpdate};
+use weave_kernel::{Address, Ctx, ModuleError, Store, TxError, ValidatorUpdate};
 
 use super::{bonded_pool, later, move_tokens, not_bonded_pool, Deps};
 use crate::{
     event,
     keeper::{self, ActiveMember},
     record::{BondStatus, ValidatorRecord},
-    state_key,
+    state_key, ValidatorsError,
 };
 
 pub(crate) fn validator_updates(
@@ -27,14 +27,11 @@ pub(crate) fn validator_updates(
         return Ok(Vec::new());
     }
     let params = keeper::params(ctx)?;
-    let candidates = keeper::scan_prefix(
-        ctx,
-        &state_key::power_index(),
-        params.max_validators as usize,
-    )?;
+    let candidates = ctx.scan_prefix(&state_key::power_index(), params.max_validators as usize)?;
     let mut next: BTreeMap<Address, ValidatorRecord> = BTreeMap::new();
     for (key, _) in candidates {
-        let op = state_key::parse_power_key(&key).ok_or_else(|| keeper::corrupt(&key))?;
+        let op =
+            state_key::parse_power_key(&key).ok_or_else(|| ValidatorsError::corrupt_state(&key))?;
         let v = keeper::must_validator(ctx, &op)?;
         // The index is in descending token order: the first without power ends it.
         if v.power() <= 0 {
