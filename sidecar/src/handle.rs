@@ -6,17 +6,16 @@ use std::time::Duration;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
-use weave_slices::{Bitfield, MetaHash, SliceStore};
+use weave_slices::{Bitfield, SliceStore};
 
 use crate::config::SidecarConfig;
-use crate::download::{run_download, DownloadOptions, DownloadReport};
-use crate::error::{DownloadError, RequestError, SidecarError};
+use crate::error::{RequestError, SidecarError};
 use crate::evidence::{header_signed_by, BadSliceEvidence, MAX_EVIDENCE_KEPT};
 use crate::node::{lock, Command, Node, SharedLedger};
 use crate::payment::CreditLedger;
 use crate::protocol::{Request, Response};
-use weave_channels::Voucher;
 use weave_proto::weave::channels::v1::SignedVoucher;
+use weave_voucher::Voucher;
 
 /// How many commands may queue for the swarm task.
 const COMMAND_QUEUE: usize = 1024;
@@ -343,19 +342,6 @@ impl SidecarHandle {
                 format!("{other:?}").chars().take(120).collect(),
             )),
         }
-    }
-
-    /// Downloads the content `meta` names into the store, from every peer that has
-    /// it, verifying every slice before storing it. Resumes from whatever the store
-    /// already holds. Dropping the returned future cancels the download; slices
-    /// already stored stay stored. See [`DownloadOptions`] for streaming plaintext
-    /// out as it arrives, and progress reports.
-    pub async fn download(
-        &self,
-        meta: MetaHash,
-        options: DownloadOptions,
-    ) -> Result<DownloadReport, DownloadError> {
-        run_download(self.clone(), meta, options).await
     }
 
     /// Stops the sidecar and waits for its task to end. Other clones of the handle

@@ -17,9 +17,9 @@ use libp2p::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use weave_channels::Voucher;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_slices::{MetaHash, SliceStore, StoreError, TAG_LEN};
+use weave_voucher::Voucher;
 
 use crate::config::{Fault, SidecarConfig};
 use crate::error::{RequestError, SidecarError};
@@ -739,7 +739,7 @@ impl Node {
         let parsed = match Voucher::decode(&voucher) {
             Ok(v) => v,
             Err(e) => {
-                self.respond(channel, refuse(e.to_string()));
+                self.respond(channel, refuse(format!("malformed voucher: {e}")));
                 return;
             }
         };

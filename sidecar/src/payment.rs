@@ -20,9 +20,9 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use ed25519_consensus::SigningKey;
 use futures::future::BoxFuture;
-use weave_channels::{Voucher, GIB};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
+use weave_voucher::{Voucher, GIB};
 
 /// One lane as the payer sees it: what its latest voucher says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -15,7 +15,6 @@ use ed25519_consensus::{SigningKey, VerificationKey};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use rand::{rngs::StdRng, RngCore, SeedableRng};
-use weave_channels::{Voucher, GIB};
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_sidecar::payment::{ChannelPayer, SeederPayments, VoucherCheck};
@@ -24,6 +23,7 @@ use weave_sidecar::{
     DownloadError, DownloadOptions, Multiaddr, Sidecar, SidecarConfig, SidecarHandle,
 };
 use weave_slices::{seal, ContentKey, MerkleTree, MetaHash};
+use weave_voucher::{Voucher, GIB};
 
 const DEADLINE: Duration = Duration::from_secs(180);
 const SLICE: u32 = 64 * 1024;
@@ -66,11 +66,8 @@ impl VoucherCheck for Check {
                 .as_slice()
                 .try_into()
                 .map_err(|_| "signature length")?;
-            key.verify(
-                &sig.into(),
-                &weave_channels::voucher::sign_bytes(&signed.voucher),
-            )
-            .map_err(|_| "bad signature".to_string())?;
+            key.verify(&sig.into(), &weave_voucher::sign_bytes(&signed.voucher))
+                .map_err(|_| "bad signature".to_string())?;
             if v.cumulative_amount * GIB < u128::from(v.cumulative_bytes) * PRICE_PER_GIB {
                 return Err("underpriced".into());
             }

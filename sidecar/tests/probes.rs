@@ -11,7 +11,6 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use futures::{future::BoxFuture, FutureExt};
 use rand::{rngs::StdRng, RngCore, SeedableRng};
-use weave_channels::Voucher;
 use weave_kernel::Address;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_sidecar::payment::{SeederPayments, VoucherCheck};
@@ -20,6 +19,7 @@ use weave_sidecar::{
     Fault, Limits, Multiaddr, ProbeOutcome, Sidecar, SidecarConfig, SidecarHandle,
 };
 use weave_slices::{seal, ContentKey, MerkleTree, MetaHash};
+use weave_voucher::Voucher;
 
 const SLICE: u32 = 64 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(5);

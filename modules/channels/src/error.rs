@@ -146,6 +146,13 @@ impl ChannelsError {
     }
 }
 
+/// A voucher that does not parse is `MalformedVoucher`, its log the parse error's.
+impl From<weave_voucher::VoucherError> for ChannelsError {
+    fn from(e: weave_voucher::VoucherError) -> Self {
+        Self::MalformedVoucher(e.to_string())
+    }
+}
+
 impl From<ChannelsError> for TxError {
     fn from(e: ChannelsError) -> Self {
         TxError::new(crate::MODULE_NAME, e.code(), e.to_string())

@@ -18,8 +18,7 @@ use crate::{
     ChannelRecord, ChannelsError, ChannelsMsg, LaneRecord, Params, Status,
 };
 
-/// Bytes in a GiB, the unit of the streaming price.
-pub const GIB: u128 = 1 << 30;
+pub use weave_voucher::GIB;
 
 /// Gas charged per voucher for its signature check (the Cosmos SDK charges 590 for
 /// an ed25519 transaction signature; a voucher also costs state reads).
@@ -270,7 +269,7 @@ fn check_voucher(
     state: &mut ClaimState,
 ) -> Result<(), TxError> {
     let keeper = deps.keeper;
-    let v = Voucher::decode(&signed.voucher)?;
+    let v = Voucher::decode(&signed.voucher).map_err(ChannelsError::from)?;
     if v.chain_id != ctx.block.chain_id {
         return Err(ChannelsError::WrongChain {
             got: v.chain_id,

@@ -1,164 +1,25 @@
-//! Vouchers: what a payer's voucher key signs, how it is checked, and the cache that
+//! Vouchers as the channels module checks them: the format, signing and verification
+//! come from [`weave_voucher`] (re-exported here); this module adds the cache that
 //! lets a block's vouchers be batch-verified once.
 //!
-//! A [`SignedVoucher`](pb::SignedVoucher) carries the encoded [`pb::Voucher`] exactly
-//! as signed; the signature covers [`SIGN_DOMAIN`] followed by those bytes, so no
-//! re-encoding can change what was signed.
+//! A [`SignedVoucher`](weave_proto::weave::channels::v1::SignedVoucher) carries the
+//! encoded [`weave_proto::weave::channels::v1::Voucher`] exactly as signed; the
+//! signature covers [`SIGN_DOMAIN`] followed by those bytes, so no re-encoding can
+//! change what was signed.
 
 use std::sync::Mutex;
 
-use ed25519_consensus::{batch, Signature, SigningKey, VerificationKey};
-use prost::Message;
-use weave_kernel::{parse_amount, Address};
-use weave_proto::weave::channels::v1 as pb;
+pub use weave_voucher::{
+    sign_bytes, verify_batch, SignatureItem, Voucher, VoucherError, MAX_VOUCHER_LEN, SIGN_DOMAIN,
+};
 
-use crate::ChannelsError;
-
-/// Prefixed to the voucher bytes before signing.
-pub const SIGN_DOMAIN: &[u8] = b"weave/voucher/v1";
-
-/// The largest encoded voucher accepted.
-pub const MAX_VOUCHER_LEN: usize = 512;
-
-/// A voucher whose fields parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Voucher {
-    /// The chain it is valid on.
-    pub chain_id: String,
-    /// The channel paying.
-    pub channel_id: u64,
-    /// The seeder paid.
-    pub seeder: Address,
-    /// The content served.
-    pub content_root: [u8; 32],
-    /// Bytes served on this lane so far.
-    pub cumulative_bytes: u64,
-    /// uweave owed on this lane so far.
-    pub cumulative_amount: u128,
-    /// Strictly increasing per lane.
-    pub nonce: u64,
-}
-
-impl Voucher {
-    /// The wire form.
-    pub fn to_wire(&self) -> pb::Voucher {
-        pb::Voucher {
-            chain_id: self.chain_id.clone(),
-            channel_id: self.channel_id,
-            seeder: self.seeder.to_string(),
-            content_root: self.content_root.to_vec(),
-            cumulative_bytes: self.cumulative_bytes,
-            cumulative_amount: self.cumulative_amount.to_string(),
-            nonce: self.nonce,
-        }
-    }
-
-    /// Parses voucher bytes.
-    pub fn decode(bytes: &[u8]) -> Result<Self, ChannelsError> {
-        if bytes.len() > MAX_VOUCHER_LEN {
-            return Err(ChannelsError::MalformedVoucher(format!(
-                "{} bytes, limit {MAX_VOUCHER_LEN}",
-                bytes.len()
-            )));
-        }
-        let v = pb::Voucher::decode(bytes)
-            .map_err(|e| ChannelsError::MalformedVoucher(e.to_string()))?;
-        Ok(Self {
-            seeder: v
-                .seeder
-                .parse()
-                .map_err(|e| ChannelsError::MalformedVoucher(format!("seeder: {e}")))?,
-            content_root: v.content_root.as_slice().try_into().map_err(|_| {
-                ChannelsError::MalformedVoucher("content_root must be 32 bytes".into())
-            })?,
-            cumulative_amount: parse_amount(&v.cumulative_amount)
-                .map_err(|e| ChannelsError::MalformedVoucher(format!("cumulative_amount: {e}")))?,
-            chain_id: v.chain_id,
-            channel_id: v.channel_id,
-            cumulative_bytes: v.cumulative_bytes,
-            nonce: v.nonce,
-        })
-    }
-
-    /// Signs the voucher with a voucher key.
-    pub fn sign(&self, key: &SigningKey) -> pb::SignedVoucher {
-        let voucher = self.to_wire().encode_to_vec();
-        let signature = key.sign(&sign_bytes(&voucher));
-        pb::SignedVoucher {
-            voucher,
-            signature: signature.to_bytes().to_vec(),
-        }
-    }
-}
-
-/// What the voucher key signs: the domain, then the voucher bytes.
-pub fn sign_bytes(voucher: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(SIGN_DOMAIN.len() + voucher.len());
-    m.extend_from_slice(SIGN_DOMAIN);
-    m.extend_from_slice(voucher);
-    m
-}
-
-/// One signature to check: key, signature, voucher bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureItem {
-    /// The channel's voucher key.
-    pub key: [u8; 32],
-    /// The signature.
-    pub signature: [u8; 64],
-    /// The voucher bytes (without the domain).
-    pub voucher: Vec<u8>,
-}
-
-impl SignatureItem {
-    /// Builds an item from a carried voucher, if its signature has the right length.
-    pub fn new(key: [u8; 32], signed: &pb::SignedVoucher) -> Option<Self> {
-        Some(Self {
-            key,
-            signature: signed.signature.as_slice().try_into().ok()?,
-            voucher: signed.voucher.clone(),
-        })
-    }
-
-    fn digest(&self) -> [u8; 32] {
-        let mut h = blake3::Hasher::new();
-        h.update(&self.key);
-        h.update(&self.signature);
-        h.update(&self.voucher);
-        *h.finalize().as_bytes()
-    }
-
-    /// Verifies this one signature.
-    pub fn verify(&self) -> bool {
-        let Ok(vk) = VerificationKey::try_from(self.key) else {
-            return false;
-        };
-        vk.verify(&Signature::from(self.signature), &sign_bytes(&self.voucher))
-            .is_ok()
-    }
-}
-
-/// Verifies many signatures in one batch; if the batch fails, verifies each alone.
-/// Returns one verdict per item, in order.
-pub fn verify_batch(items: &[SignatureItem]) -> Vec<bool> {
-    let mut verifier = batch::Verifier::new();
-    let mut queued = Vec::with_capacity(items.len());
-    for item in items {
-        let ok = VerificationKey::try_from(item.key).is_ok();
-        if ok {
-            let vk = ed25519_consensus::VerificationKeyBytes::from(item.key);
-            verifier.queue((
-                vk,
-                Signature::from(item.signature),
-                &sign_bytes(&item.voucher),
-            ));
-        }
-        queued.push(ok);
-    }
-    if queued.iter().all(|q| *q) && verifier.verify(rand_core::OsRng).is_ok() {
-        return vec![true; items.len()];
-    }
-    items.iter().map(SignatureItem::verify).collect()
+/// The cache key of a signature: the digest of (key, signature, voucher).
+fn digest(item: &SignatureItem) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(&item.key);
+    h.update(&item.signature);
+    h.update(&item.voucher);
+    *h.finalize().as_bytes()
 }
 
 /// Signatures already verified, by digest of (key, signature, voucher). A hit means
@@ -179,7 +40,7 @@ impl VerifiedCache {
             let seen = self.lock();
             items
                 .iter()
-                .filter(|i| !seen.contains(&i.digest()))
+                .filter(|i| !seen.contains(&digest(i)))
                 .cloned()
                 .collect()
         };
@@ -193,7 +54,7 @@ impl VerifiedCache {
         }
         for (item, ok) in pending.iter().zip(verdicts) {
             if ok {
-                seen.insert(item.digest());
+                seen.insert(digest(item));
             }
         }
     }
@@ -201,7 +62,7 @@ impl VerifiedCache {
     /// Whether the item verifies: from the cache, or checked now (and then
     /// remembered, so that a mempool recheck or the block does not check it again).
     pub fn verify(&self, item: &SignatureItem) -> bool {
-        let digest = item.digest();
+        let digest = digest(item);
         if self.lock().contains(&digest) {
             return true;
         }
@@ -227,7 +88,11 @@ impl VerifiedCache {
 
 #[cfg(test)]
 mod tests {
+    use ed25519_consensus::{SigningKey, VerificationKey};
+    use weave_kernel::Address;
+
     use super::*;
+    use crate::ChannelsError;
 
     fn voucher(nonce: u64) -> Voucher {
         Voucher {
@@ -242,41 +107,46 @@ mod tests {
     }
 
     #[test]
-    fn sign_decode_verify() {
-        let sk = SigningKey::from([1; 32]);
-        let key = VerificationKey::from(&sk).to_bytes();
-        let signed = voucher(1).sign(&sk);
-        assert_eq!(Voucher::decode(&signed.voucher).unwrap(), voucher(1));
-        let item = SignatureItem::new(key, &signed).unwrap();
-        assert!(item.verify());
-        let mut forged = item.clone();
-        forged.voucher[3] ^= 1;
-        assert!(!forged.verify());
-        let other = SignatureItem::new(
-            VerificationKey::from(&SigningKey::from([2; 32])).to_bytes(),
-            &signed,
-        )
-        .unwrap();
-        assert!(!other.verify());
-    }
-
-    #[test]
-    fn batch_finds_the_bad_ones() {
+    fn the_cache_remembers_only_what_verified() {
         let sk = SigningKey::from([1; 32]);
         let key = VerificationKey::from(&sk).to_bytes();
         let mut items: Vec<SignatureItem> = (1..=6)
             .map(|n| SignatureItem::new(key, &voucher(n).sign(&sk)).unwrap())
             .collect();
-        assert_eq!(verify_batch(&items), vec![true; 6]);
         items[2].signature[0] ^= 1;
         items[4].key = [0xff; 32];
-        assert_eq!(
-            verify_batch(&items),
-            vec![true, true, false, true, false, true]
-        );
         let cache = VerifiedCache::default();
         cache.verify_and_remember(&items);
         assert!(cache.verify(&items[0]));
         assert!(!cache.verify(&items[2]));
+        assert!(!cache.verify(&items[4]));
+        assert!(cache.seen.lock().unwrap().contains(&digest(&items[5])));
+        assert!(!cache.seen.lock().unwrap().contains(&digest(&items[2])));
+    }
+
+    /// A voucher that does not parse is still `MalformedVoucher`, code 10, with the
+    /// same log as before the format moved to `weave-voucher`.
+    #[test]
+    fn parse_errors_keep_their_code_and_log() {
+        let err: ChannelsError = Voucher::decode(&[0u8; MAX_VOUCHER_LEN + 1])
+            .unwrap_err()
+            .into();
+        assert_eq!(err.code(), 10);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "malformed voucher: {} bytes, limit {MAX_VOUCHER_LEN}",
+                MAX_VOUCHER_LEN + 1
+            )
+        );
+        let mut wire = voucher(1).to_wire();
+        wire.content_root = vec![1; 5];
+        let err: ChannelsError = Voucher::decode(&prost::Message::encode_to_vec(&wire))
+            .unwrap_err()
+            .into();
+        assert_eq!(
+            err,
+            ChannelsError::MalformedVoucher("content_root must be 32 bytes".into())
+        );
     }
 }

@@ -1,0 +1,86 @@
+//! What a caller sets for one download.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use libp2p::PeerId;
+use tokio::sync::watch;
+
+use super::report::Progress;
+use super::stream::PlaintextStream;
+use crate::payment::ChannelPayer;
+
+/// Knobs for one download.
+pub struct DownloadOptions {
+    /// Outstanding requests a peer starts with (its window grows from here).
+    pub initial_window: usize,
+    /// The most outstanding requests to one peer.
+    pub max_window: usize,
+    /// The most response bytes outstanding from one peer (kept under the seeders'
+    /// default limit so they do not answer `Busy`).
+    pub max_bytes_in_flight_per_peer: u64,
+    /// Strikes (bad slices, malformed responses) before a peer is banned.
+    pub max_strikes: u32,
+    /// Transport failures in a row before a peer is set aside for a while.
+    pub max_failures: u32,
+    /// Give up when no slice has been stored for this long.
+    pub stall_timeout: Duration,
+    /// How often to look for new peers and re-ask idle peers what they hold.
+    pub refresh_interval: Duration,
+    /// Seed the content (DHT provider record and announcement) once the first slice
+    /// is stored.
+    pub announce: bool,
+    /// Where to report progress; the latest [`Progress`] is always there to read.
+    pub progress: Option<watch::Sender<Progress>>,
+    /// Write decrypted plaintext here strictly in slice order, as soon as each next
+    /// slice is stored.
+    pub stream: Option<PlaintextStream>,
+    /// Pays seeders that want payment, slice by slice; shared so that lanes carry on
+    /// across downloads on the same channel.
+    pub payer: Option<Arc<std::sync::Mutex<ChannelPayer>>>,
+    /// How much to prefer each peer before its speed is measured, and between peers
+    /// equally fast: the chain's seeder reputation, higher first. Peers not listed
+    /// come last.
+    pub preference: std::collections::BTreeMap<PeerId, u128>,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        DownloadOptions {
+            initial_window: 4,
+            max_window: 16,
+            max_bytes_in_flight_per_peer: 32 << 20,
+            max_strikes: 3,
+            max_failures: 3,
+            stall_timeout: Duration::from_secs(60),
+            refresh_interval: Duration::from_millis(500),
+            announce: true,
+            progress: None,
+            stream: None,
+            payer: None,
+            preference: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DownloadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadOptions")
+            .field("initial_window", &self.initial_window)
+            .field("max_window", &self.max_window)
+            .field(
+                "max_bytes_in_flight_per_peer",
+                &self.max_bytes_in_flight_per_peer,
+            )
+            .field("max_strikes", &self.max_strikes)
+            .field("max_failures", &self.max_failures)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("refresh_interval", &self.refresh_interval)
+            .field("announce", &self.announce)
+            .field("progress", &self.progress.is_some())
+            .field("stream", &self.stream.is_some())
+            .field("payer", &self.payer.is_some())
+            .field("preference", &self.preference.len())
+            .finish()
+    }
+}
