@@ -1,13 +1,12 @@
-//! The node's own configuration, `<home>/config/weaved.toml`, and the layout of its
-//! home directory.
+//! The node's own configuration, `<home>/config/weaved.toml`. The layout of the home
+//! directory is the client library's [`HomeLayout`] (clients read the same file for the
+//! chain id and the gRPC address).
 
-use std::{
-    net::SocketAddr,
-    path::{Path, PathBuf},
-};
+use std::net::SocketAddr;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use weave_client::home::HomeLayout;
 
 /// `weaved.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,38 +37,6 @@ impl Default for NodeConfig {
             keep_recent: 100,
             sidecar: crate::sidecar::SidecarSettings::default(),
         }
-    }
-}
-
-/// Paths inside a node's home directory.
-#[derive(Debug, Clone)]
-pub(crate) struct HomeLayout {
-    root: PathBuf,
-}
-
-impl HomeLayout {
-    pub(crate) fn new(root: &Path) -> Self {
-        Self {
-            root: root.to_path_buf(),
-        }
-    }
-    pub(crate) fn root(&self) -> &Path {
-        &self.root
-    }
-    pub(crate) fn config_file(&self) -> PathBuf {
-        self.root.join("config").join("weaved.toml")
-    }
-    pub(crate) fn app_data(&self) -> PathBuf {
-        self.root.join("data").join("app")
-    }
-    pub(crate) fn cometbft_home(&self) -> PathBuf {
-        self.root.join("cometbft")
-    }
-    pub(crate) fn cometbft_config(&self) -> PathBuf {
-        self.cometbft_home().join("config").join("config.toml")
-    }
-    pub(crate) fn genesis(&self) -> PathBuf {
-        self.cometbft_home().join("config").join("genesis.json")
     }
 }
 

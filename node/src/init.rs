@@ -5,15 +5,17 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{bail, Context};
 use serde_json::json;
-use toml::Value;
+use toml_edit::Value;
 use weave_genesis::AppState;
 
-use crate::{
+use weave_client::{
     cometbft::{self, set_toml},
-    config::{HomeLayout, NodeConfig},
+    home::HomeLayout,
     keys::{KeyAlgo, Keyring},
-    GlobalOpts,
+    opts::GlobalOpts,
 };
+
+use crate::config::NodeConfig;
 
 /// `weaved init` arguments.
 #[derive(Debug, clap::Args)]
@@ -136,33 +138,33 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     cometbft::run(&bin, &["init", "--home", &comet_home_str])?;
 
     cometbft::edit_config(&layout.cometbft_config(), |doc| {
-        set_toml(doc, "", "moniker", Value::String(args.moniker.clone()))?;
+        set_toml(doc, "", "moniker", Value::from(args.moniker.clone()))?;
         set_toml(
             doc,
             "",
             "proxy_app",
-            Value::String(format!("tcp://{}", args.abci_laddr)),
+            Value::from(format!("tcp://{}", args.abci_laddr)),
         )?;
         set_toml(
             doc,
             "rpc",
             "laddr",
-            Value::String(format!("tcp://{}", args.rpc_laddr)),
+            Value::from(format!("tcp://{}", args.rpc_laddr)),
         )?;
         set_toml(
             doc,
             "p2p",
             "laddr",
-            Value::String(format!("tcp://{}", args.p2p_laddr)),
+            Value::from(format!("tcp://{}", args.p2p_laddr)),
         )?;
         // Loopback localnets need these; they are harmless for a single node.
-        set_toml(doc, "p2p", "addr_book_strict", Value::Boolean(false))?;
-        set_toml(doc, "p2p", "allow_duplicate_ip", Value::Boolean(true))?;
+        set_toml(doc, "p2p", "addr_book_strict", Value::from(false))?;
+        set_toml(doc, "p2p", "allow_duplicate_ip", Value::from(true))?;
         if let Some(peers) = &args.persistent_peers {
-            set_toml(doc, "p2p", "persistent_peers", Value::String(peers.clone()))?;
+            set_toml(doc, "p2p", "persistent_peers", Value::from(peers.clone()))?;
         }
         if let Some(t) = &args.timeout_commit {
-            set_toml(doc, "consensus", "timeout_commit", Value::String(t.clone()))?;
+            set_toml(doc, "consensus", "timeout_commit", Value::from(t.clone()))?;
         }
         Ok(())
     })?;
@@ -203,7 +205,7 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
                     args.amount
                 );
                 let key = keyring.signing_key(&args.key_name)?;
-                power = Some(crate::genesis::self_bond_at_genesis(
+                power = Some(weave_client::genesis::self_bond_at_genesis(
                     layout.root(),
                     &key,
                     args.self_bond,

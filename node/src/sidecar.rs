@@ -34,7 +34,7 @@ use weave_slices::{
     MIN_SLICE_SIZE,
 };
 
-use crate::config::HomeLayout;
+use weave_client::{home::HomeLayout, keys::write_atomic};
 
 /// The `[sidecar]` section of `weaved.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +154,7 @@ fn identity_seed(layout: &HomeLayout) -> anyhow::Result<[u8; 32]> {
             let mut seed = [0u8; 32];
             rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut seed);
             let dir = layout.root().join("config");
-            crate::keys::write_atomic(&dir, "sidecar_key", hex::encode(seed).as_bytes())?;
+            write_atomic(&dir, "sidecar_key", hex::encode(seed).as_bytes())?;
             Ok(seed)
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
@@ -204,7 +204,7 @@ fn save_vouchers(layout: &HomeLayout, vouchers: &[SignedVoucher]) -> anyhow::Res
         })
         .collect();
     let dir = layout.root().join("data");
-    crate::keys::write_atomic(&dir, VOUCHERS_FILE, &serde_json::to_vec_pretty(&saved)?)
+    write_atomic(&dir, VOUCHERS_FILE, &serde_json::to_vec_pretty(&saved)?)
 }
 
 /// Checks viewers' vouchers against this node's chain state: the channel exists and is

@@ -16,11 +16,9 @@ use tokio::{
 };
 use weave_app::{abci::AbciApp, store::StorageConfig, App};
 
-use crate::{
-    cometbft,
-    config::{HomeLayout, NodeConfig},
-    grpc, GlobalOpts,
-};
+use weave_client::{cometbft, home::HomeLayout, opts::GlobalOpts};
+
+use crate::{config::NodeConfig, grpc};
 
 /// How long CometBFT gets to stop after a signal before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(15);
