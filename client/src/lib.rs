@@ -36,6 +36,7 @@ pub mod opts;
 pub mod query;
 pub mod render;
 pub mod seeders;
+pub mod sidecar_auth;
 pub mod splits;
 pub mod tx;
 pub mod validators;

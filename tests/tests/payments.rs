@@ -29,7 +29,7 @@ use weave_e2e::{
 };
 use weave_proto::weave::{
     channels::v1::{SignedVoucher, Voucher},
-    sidecar::v1::{sidecar_client::SidecarClient, StatusRequest, VouchersRequest},
+    sidecar::v1::{StatusRequest, VouchersRequest},
 };
 
 const MIB: u64 = 1 << 20;
@@ -86,7 +86,7 @@ fn grep_log(node: &Node) -> String {
 
 /// (slices present, total) of the one content in a node's store.
 async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let s = c.status(StatusRequest {}).await.unwrap().into_inner();
     s.contents
         .first()
@@ -95,7 +95,7 @@ async fn stored(node: &Node) -> (u64, u64) {
 
 /// The vouchers a seeder's node holds, decoded.
 async fn held(node: &Node) -> Vec<(SignedVoucher, Voucher)> {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let r = c.vouchers(VouchersRequest {}).await.unwrap().into_inner();
     r.vouchers
         .into_iter()

@@ -18,7 +18,7 @@ use std::{
 
 use serde_json::Value;
 use weave_e2e::{weaved_bin, Node, TEST_FEES};
-use weave_proto::weave::sidecar::v1::{sidecar_client::SidecarClient, StatusRequest};
+use weave_proto::weave::sidecar::v1::StatusRequest;
 
 const SLICE: usize = 65_536;
 const SLICES: usize = 160;
@@ -34,7 +34,7 @@ fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 
 /// (slices present, slices total) of the content in a node's slice store.
 async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let s = c.status(StatusRequest {}).await.unwrap().into_inner();
     s.contents
         .first()

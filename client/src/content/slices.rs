@@ -18,8 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use tonic::transport::{Channel, Endpoint};
 use weave_proto::weave::sidecar::v1::{
-    fetch_event::Event, sidecar_client::SidecarClient, AddFileRequest, FetchProgress, FetchRequest,
-    SeedRequest, StatusRequest,
+    fetch_event::Event, AddFileRequest, FetchProgress, FetchRequest, SeedRequest, StatusRequest,
 };
 
 use super::{
@@ -28,7 +27,13 @@ use super::{
     tx::{register_with, RegisterArgs},
 };
 use crate::{
-    chain::connect, chain::runtime, chain::status_error, opts::GlobalOpts, opts::NodeOpts, render,
+    chain::connect,
+    chain::runtime,
+    chain::status_error,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    render,
+    sidecar_auth::{local_sidecar, LocalSidecar},
 };
 
 /// `weaved content add` flags.
@@ -139,7 +144,7 @@ pub fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             eprintln!("encrypting {} into the node's slice store…", path.display());
         }
         rt.block_on(async {
-            let mut sidecar = SidecarClient::new(streaming_channel(&url).await?);
+            let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
             let meta = sidecar
                 .add_file(AddFileRequest {
                     path: path.display().to_string(),
@@ -214,7 +219,7 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     };
     let bar = progress_bar(quiet, total);
     let done = runtime()?.block_on(async {
-        let mut sidecar = SidecarClient::new(streaming_channel(&url).await?);
+        let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
         let mut stream = sidecar
             .fetch(FetchRequest {
                 content_id: args.content_id,
@@ -290,8 +295,8 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<SidecarClient<Channel>> {
-    Ok(SidecarClient::new(connect(&node.url(&g.home)?).await?))
+async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<LocalSidecar> {
+    Ok(local_sidecar(connect(&node.url(&g.home)?).await?, &g.home))
 }
 
 /// Runs `weaved content seed`.
@@ -300,7 +305,7 @@ pub fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<
         let channel = connect(&node.url(&g.home)?).await?;
         let content = fetch_content(&channel, content_id).await?;
         let root = super::keys::root_of(&content)?;
-        SidecarClient::new(channel)
+        local_sidecar(channel, &g.home)
             .seed(SeedRequest {
                 root: root.to_vec(),
             })
