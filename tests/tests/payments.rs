@@ -206,7 +206,9 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
     let mut c = paid_seeder(s2);
 
     // The creator publishes 64 MiB through A, split 80/20 with a collaborator.
-    let file = v.home_path().join("film.bin");
+    // Outside the node's home: `content add` refuses files inside it.
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("film.bin");
     let plaintext: Vec<u8> = (0..SLICES * MIB)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(11) as u8)
         .collect();

@@ -76,7 +76,9 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     a.start().unwrap();
 
     // A publishes a file of 160 slices.
-    let file = a.home_path().join("film.bin");
+    // Outside the node's home: `content add` refuses files inside it.
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("film.bin");
     let plaintext: Vec<u8> = (0..SLICE * SLICES - 1000)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
         .collect();

@@ -496,7 +496,13 @@ impl Sidecar for SidecarService {
     ) -> Result<Response<Self::FetchStream>, Status> {
         let sidecar = self.admit(&request)?;
         let r = request.into_inner();
-        let key = content_key(&r.key)?;
+        // Without a key the node fetches, verifies and seeds the ciphertext only (a
+        // seeder replicating what it cannot read); no plaintext is streamed back.
+        let key = if r.key.is_empty() {
+            None
+        } else {
+            Some(content_key(&r.key)?)
+        };
         let content: Response<QueryContentResponse> = self
             .node
             .query(
@@ -528,7 +534,7 @@ impl Sidecar for SidecarService {
         let (progress_tx, mut progress_rx) = watch::channel(Progress::default());
         let options = DownloadOptions {
             progress: Some(progress_tx),
-            stream: Some(PlaintextStream::new(key, writer)),
+            stream: key.map(|key| PlaintextStream::new(key, writer)),
             payer,
             preference: self.seeder_reputations().await,
             ..DownloadOptions::default()
