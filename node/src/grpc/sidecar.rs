@@ -95,7 +95,6 @@ impl SidecarGuard {
     }
 
     /// Checks the caller's token, in constant time.
-    #[allow(clippy::result_large_err)]
     fn check<T>(&self, request: &Request<T>) -> Result<(), Status> {
         use subtle::ConstantTimeEq as _;
         let header = weave_client::sidecar_auth::SIDECAR_TOKEN_HEADER;
@@ -117,7 +116,6 @@ impl SidecarGuard {
     /// Opens the file at `path` for sealing, unless what it really names (after
     /// `..`, symlinks and the opened file's own path) lies in the node's home or
     /// under [`REFUSED_ROOTS`], or is not a regular file.
-    #[allow(clippy::result_large_err)]
     fn open_outside_home(&self, path: &Path) -> Result<std::fs::File, Status> {
         let refused = |real: &Path| {
             if real.starts_with(&self.home) {
