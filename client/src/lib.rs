@@ -37,6 +37,7 @@ pub mod page;
 pub mod query;
 pub mod render;
 pub mod seeders;
+pub mod sidecar_auth;
 pub mod splits;
 pub mod tx;
 pub mod validators;

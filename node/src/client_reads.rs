@@ -35,6 +35,7 @@ async fn state_and_params_are_read_from_the_node() {
         Arc::new(app),
         "http://127.0.0.1:1".into(),
         None,
+        crate::grpc::SidecarGuard::new(dir.path(), "token").unwrap(),
         async {
             let _ = stopped.await;
         },

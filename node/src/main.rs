@@ -85,3 +85,5 @@ fn main() {
 
 #[cfg(test)]
 mod client_reads;
+#[cfg(test)]
+mod sidecar_api_tests;

@@ -453,8 +453,22 @@ pub(crate) async fn start(
 /// Cuts `path` into slices, encrypts them under `key` and stores them with their
 /// Merkle proofs. Two passes over the file (leaves first, then slices with proofs), so
 /// memory stays at one slice plus one hash per slice whatever the file's size.
+#[cfg(test)]
 pub(crate) fn seal_file_into_store(
     store: &SliceStore,
+    path: &Path,
+    key: &ContentKey,
+    slice_size: u32,
+) -> anyhow::Result<MetaHash> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    seal_open_file(store, &file, path, key, slice_size)
+}
+
+/// [`seal_file_into_store`] of a file already opened (and checked) as `path`: both
+/// passes read this very file, whatever `path` names meanwhile.
+pub(crate) fn seal_open_file(
+    store: &SliceStore,
+    file: &File,
     path: &Path,
     key: &ContentKey,
     slice_size: u32,
@@ -464,7 +478,7 @@ pub(crate) fn seal_file_into_store(
     }
     let mut leaves = Vec::new();
     let mut plaintext_len = 0u64;
-    for_each_slice(path, slice_size, |index, chunk| {
+    for_each_slice(file, path, slice_size, |index, chunk| {
         plaintext_len += chunk.len() as u64;
         leaves.push(leaf_hash(&encrypt_slice(key, index, chunk)?));
         Ok(())
@@ -482,7 +496,7 @@ pub(crate) fn seal_file_into_store(
     };
     meta.validate()?;
     store.create(&meta)?;
-    for_each_slice(path, slice_size, |index, chunk| {
+    for_each_slice(file, path, slice_size, |index, chunk| {
         let proof = tree
             .proof(index)
             .ok_or_else(|| anyhow::anyhow!("{} changed while it was read", path.display()))?;
@@ -498,13 +512,19 @@ pub(crate) fn seal_file_into_store(
     Ok(meta)
 }
 
-/// Calls `f` with each slice-sized chunk of the file, in order.
+/// Calls `f` with each slice-sized chunk of the file (named `path` in errors), in
+/// order, from its start.
 fn for_each_slice(
+    file: &File,
     path: &Path,
     slice_size: u32,
     mut f: impl FnMut(u64, &[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = file
+        .try_clone()
+        .with_context(|| format!("reading {}", path.display()))?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut buf = vec![0u8; slice_size as usize];
     let mut index = 0u64;

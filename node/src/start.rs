@@ -139,6 +139,8 @@ async fn supervise(
             vouchers_stop_rx,
         ))
     });
+    let token = weave_client::sidecar_auth::load_or_create_token(&home)?;
+    let guard = grpc::SidecarGuard::new(&home, &token)?;
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
     let mut grpc_task = tokio::spawn(grpc::serve(
@@ -146,6 +148,7 @@ async fn supervise(
         app,
         config.cometbft_rpc.clone(),
         sidecar.clone(),
+        guard,
         async move {
             let _ = grpc_stop_rx.await;
         },

@@ -16,6 +16,7 @@ use std::{
 };
 
 use anyhow::{bail, Context};
+use weave_proto::weave::sidecar::v1::sidecar_client::SidecarClient;
 
 /// The `weaved` binary built alongside the tests (`target/<profile>/weaved`), or
 /// `$WEAVED_BIN`.
@@ -231,6 +232,25 @@ impl Node {
     /// The gRPC endpoint.
     pub fn grpc_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.ports.grpc)
+    }
+
+    /// A client of this node's local sidecar API, sending the node's token
+    /// (`<home>/config/sidecar-token`, written by `weaved start`).
+    pub async fn sidecar(&self) -> anyhow::Result<SidecarApi> {
+        let path = self.home.path().join("config").join("sidecar-token");
+        let token = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let token = token
+            .trim()
+            .parse()
+            .context("the sidecar token is not a header value")?;
+        let channel = tonic::transport::Endpoint::from_shared(self.grpc_url())?
+            .connect()
+            .await?;
+        Ok(SidecarClient::with_interceptor(
+            channel,
+            SidecarTokenHeader(token),
+        ))
     }
 
     /// `weaved` with this node's home and the test key ring.
@@ -529,4 +549,25 @@ pub fn split_80_20_of_claims(amounts: &[u128], creator: &str, collab: &str) -> (
         pool += fee;
     }
     (to_creator, to_collab, pool)
+}
+
+/// A client of a node's sidecar API with its token.
+pub type SidecarApi = SidecarClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, SidecarTokenHeader>,
+>;
+
+/// Puts a node's sidecar token in the `x-weave-sidecar-token` header of every call.
+#[derive(Debug, Clone)]
+pub struct SidecarTokenHeader(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for SidecarTokenHeader {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("x-weave-sidecar-token", self.0.clone());
+        Ok(request)
+    }
 }

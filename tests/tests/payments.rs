@@ -29,7 +29,7 @@ use weave_e2e::{
 };
 use weave_proto::weave::{
     channels::v1::{SignedVoucher, Voucher},
-    sidecar::v1::{sidecar_client::SidecarClient, StatusRequest, VouchersRequest},
+    sidecar::v1::{StatusRequest, VouchersRequest},
 };
 
 const MIB: u64 = 1 << 20;
@@ -86,7 +86,7 @@ fn grep_log(node: &Node) -> String {
 
 /// (slices present, total) of the one content in a node's store.
 async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let s = c.status(StatusRequest {}).await.unwrap().into_inner();
     s.contents
         .first()
@@ -95,7 +95,7 @@ async fn stored(node: &Node) -> (u64, u64) {
 
 /// The vouchers a seeder's node holds, decoded.
 async fn held(node: &Node) -> Vec<(SignedVoucher, Voucher)> {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let r = c.vouchers(VouchersRequest {}).await.unwrap().into_inner();
     r.vouchers
         .into_iter()
@@ -206,7 +206,9 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
     let mut c = paid_seeder(s2);
 
     // The creator publishes 64 MiB through A, split 80/20 with a collaborator.
-    let file = v.home_path().join("film.bin");
+    // Outside the node's home: `content add` refuses files inside it.
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("film.bin");
     let plaintext: Vec<u8> = (0..SLICES * MIB)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(11) as u8)
         .collect();

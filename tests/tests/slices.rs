@@ -18,7 +18,7 @@ use std::{
 
 use serde_json::Value;
 use weave_e2e::{weaved_bin, Node, TEST_FEES};
-use weave_proto::weave::sidecar::v1::{sidecar_client::SidecarClient, StatusRequest};
+use weave_proto::weave::sidecar::v1::StatusRequest;
 
 const SLICE: usize = 65_536;
 const SLICES: usize = 160;
@@ -34,7 +34,7 @@ fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 
 /// (slices present, slices total) of the content in a node's slice store.
 async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = SidecarClient::connect(node.grpc_url()).await.unwrap();
+    let mut c = node.sidecar().await.unwrap();
     let s = c.status(StatusRequest {}).await.unwrap().into_inner();
     s.contents
         .first()
@@ -76,7 +76,9 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     a.start().unwrap();
 
     // A publishes a file of 160 slices.
-    let file = a.home_path().join("film.bin");
+    // Outside the node's home: `content add` refuses files inside it.
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("film.bin");
     let plaintext: Vec<u8> = (0..SLICE * SLICES - 1000)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
         .collect();

@@ -28,7 +28,7 @@ use weave_proto::weave::{
         self as pb, query_client::QueryClient, ChannelStatus, QueryChannelRequest,
         QueryLaneRequest, QueryParamsRequest,
     },
-    sidecar::v1::{sidecar_client::SidecarClient, ForgetChannelRequest, VouchersRequest},
+    sidecar::v1::{ForgetChannelRequest, VouchersRequest},
 };
 
 use crate::{
@@ -126,6 +126,8 @@ impl PassReport {
 
 struct Claimer {
     channel: Channel,
+    /// The node's sidecar API, with its token.
+    sidecar: crate::sidecar_auth::LocalSidecar,
     plan: TxPlan,
     key: SigningKey,
     seeder: Address,
@@ -139,7 +141,9 @@ struct Claimer {
 impl Claimer {
     /// The lanes of the node's vouchers with something unclaimed on chain.
     async fn claimable(&mut self) -> anyhow::Result<Vec<Claimable>> {
-        let held = SidecarClient::new(self.channel.clone())
+        let held = self
+            .sidecar
+            .clone()
             .vouchers(VouchersRequest {})
             .await
             .map_err(status_error)?
@@ -215,7 +219,9 @@ impl Claimer {
         }
         // Nothing more can be claimed on a settled channel: the node drops its vouchers.
         for channel_id in settled {
-            match SidecarClient::new(self.channel.clone())
+            match self
+                .sidecar
+                .clone()
                 .forget_channel(ForgetChannelRequest { channel_id })
                 .await
             {
@@ -341,6 +347,7 @@ pub fn run(args: ClaimDaemonArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         let channel = connect(&url).await?;
         let seeder = key.address();
         let mut claimer = Claimer {
+            sidecar: crate::sidecar_auth::local_sidecar(channel.clone(), &g.home),
             channel,
             plan,
             key,

@@ -62,7 +62,9 @@ pub enum ContentCmd {
         after_help = "Example:\n  weaved content get 1 --from bob -o film.mp4\n  weaved content get 1 --from bob --stream | mpv -"
     )]
     Get(slices::GetArgs),
-    /// Seed content that this node's slice store holds.
+    /// Seed content: what this node's slice store does not hold in full is first fetched
+    /// from other seeders as ciphertext, every slice verified against the registered
+    /// root; no content key or access right is needed.
     #[command(after_help = "Example:\n  weaved content seed 1")]
     Seed {
         /// The content's id.

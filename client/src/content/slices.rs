@@ -18,8 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use tonic::transport::{Channel, Endpoint};
 use weave_proto::weave::sidecar::v1::{
-    fetch_event::Event, sidecar_client::SidecarClient, AddFileRequest, FetchProgress, FetchRequest,
-    SeedRequest, StatusRequest,
+    fetch_event::Event, AddFileRequest, FetchProgress, FetchRequest, SeedRequest, StatusRequest,
 };
 
 use super::{
@@ -28,7 +27,13 @@ use super::{
     tx::{register_with, RegisterArgs},
 };
 use crate::{
-    chain::connect, chain::runtime, chain::status_error, opts::GlobalOpts, opts::NodeOpts, render,
+    chain::connect,
+    chain::runtime,
+    chain::status_error,
+    opts::GlobalOpts,
+    opts::NodeOpts,
+    render,
+    sidecar_auth::{local_sidecar, LocalSidecar},
 };
 
 /// `weaved content add` flags.
@@ -139,7 +144,7 @@ pub fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             eprintln!("encrypting {} into the node's slice store…", path.display());
         }
         rt.block_on(async {
-            let mut sidecar = SidecarClient::new(streaming_channel(&url).await?);
+            let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
             let meta = sidecar
                 .add_file(AddFileRequest {
                     path: path.display().to_string(),
@@ -214,7 +219,7 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     };
     let bar = progress_bar(quiet, total);
     let done = runtime()?.block_on(async {
-        let mut sidecar = SidecarClient::new(streaming_channel(&url).await?);
+        let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
         let mut stream = sidecar
             .fetch(FetchRequest {
                 content_id: args.content_id,
@@ -290,29 +295,100 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<SidecarClient<Channel>> {
-    Ok(SidecarClient::new(connect(&node.url(&g.home)?).await?))
+async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<LocalSidecar> {
+    Ok(local_sidecar(connect(&node.url(&g.home)?).await?, &g.home))
 }
 
-/// Runs `weaved content seed`.
+/// Has the node fetch content it does not hold (or holds in part) from the network:
+/// ciphertext only, every slice verified against the root, no key or access needed.
+/// What the node reports when done.
+async fn fetch_ciphertext(
+    url: &str,
+    home: &Path,
+    content_id: u64,
+    bar: &ProgressBar,
+) -> anyhow::Result<FetchProgress> {
+    let mut sidecar = local_sidecar(streaming_channel(url).await?, home);
+    let mut stream = sidecar
+        .fetch(FetchRequest {
+            content_id,
+            key: Vec::new(),
+            channel_id: 0,
+            voucher_key: Vec::new(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    loop {
+        let event = stream
+            .message()
+            .await
+            .map_err(status_error)?
+            .ok_or_else(|| anyhow!("the node ended the fetch early"))?;
+        match event.event {
+            Some(Event::Progress(p)) => {
+                bar.set_position(p.slices_done);
+                bar.set_message(describe(&p));
+            }
+            Some(Event::Done(p)) => {
+                bar.set_position(p.slices_done);
+                bar.finish_with_message(describe(&p));
+                return Ok(p);
+            }
+            Some(Event::Plaintext(_)) => bail!("the node streamed plaintext for a keyless fetch"),
+            None => {}
+        }
+    }
+}
+
+/// Runs `weaved content seed`: content the node does not hold in full is first
+/// fetched from the network as ciphertext (no key or access right needed).
 pub fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
-    let root = runtime()?.block_on(async {
-        let channel = connect(&node.url(&g.home)?).await?;
+    let url = node.url(&g.home)?;
+    let (root, fetched) = runtime()?.block_on(async {
+        let channel = connect(&url).await?;
         let content = fetch_content(&channel, content_id).await?;
         let root = super::keys::root_of(&content)?;
-        SidecarClient::new(channel)
+        let mut sidecar = local_sidecar(channel, &g.home);
+        let held = sidecar
+            .status(StatusRequest {})
+            .await
+            .map_err(status_error)?
+            .into_inner()
+            .contents
+            .into_iter()
+            .any(|c| c.root == root && c.slices_present == c.slices_total);
+        let fetched = if held {
+            None
+        } else {
+            let total = content.meta_hash.as_ref().map_or(0, |m| m.slice_count);
+            let bar = progress_bar(g.json(), total);
+            Some(fetch_ciphertext(&url, &g.home, content_id, &bar).await?)
+        };
+        sidecar
             .seed(SeedRequest {
                 root: root.to_vec(),
             })
             .await
             .map_err(status_error)?;
-        Ok::<_, anyhow::Error>(root)
+        Ok::<_, anyhow::Error>((root, fetched))
     })?;
     if g.json() {
-        render::print_json(
-            &json!({ "content_id": content_id, "root": hex::encode(root), "seeding": true }),
-        )
+        render::print_json(&json!({
+            "content_id": content_id,
+            "root": hex::encode(root),
+            "seeding": true,
+            "fetched": fetched.is_some(),
+            "bytes_fetched": fetched.as_ref().map_or(0, |p| p.bytes_fetched),
+            "slices_rejected": fetched.as_ref().map_or(0, |p| p.slices_rejected),
+        }))
     } else {
+        if let Some(p) = &fetched {
+            println!(
+                "fetched {} slices ({} bytes of ciphertext) from the network",
+                p.slices_total, p.bytes_fetched
+            );
+        }
         println!("seeding content {content_id} ({})", hex::encode(root));
         Ok(())
     }

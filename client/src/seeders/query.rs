@@ -7,7 +7,7 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 use weave_proto::weave::{
     seeders::v1::{self as pb, query_client::QueryClient},
-    sidecar::v1::{sidecar_client::SidecarClient, BadSlicesRequest},
+    sidecar::v1::BadSlicesRequest,
 };
 
 use super::{committed_json, parse_peer_arg, peer_id_text, seeder_json, seeder_text, standing};
@@ -328,8 +328,8 @@ fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow:
 }
 
 /// The node's evidence of bad slices, as the JSON records `report-bad-slices` reads.
-pub async fn node_evidence(url: &str) -> anyhow::Result<Vec<Value>> {
-    let list = SidecarClient::new(connect(url).await?)
+pub async fn node_evidence(url: &str, home: &std::path::Path) -> anyhow::Result<Vec<Value>> {
+    let list = crate::sidecar_auth::local_sidecar(connect(url).await?, home)
         .bad_slices(BadSlicesRequest {})
         .await
         .map_err(status_error)?
@@ -458,7 +458,7 @@ pub fn run_query(cmd: SeedersQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         }
         SeedersQueryCmd::Evidence { node } => {
             let url = node.url(&g.home)?;
-            let records = runtime()?.block_on(node_evidence(&url))?;
+            let records = runtime()?.block_on(node_evidence(&url, &g.home))?;
             render::print_json(&Value::Array(records))
         }
     }

@@ -13,7 +13,7 @@ use tonic::transport::Channel;
 use weave_kernel::Address;
 use weave_proto::weave::{
     seeders::v1::{self as pb, query_client::QueryClient},
-    sidecar::v1::{sidecar_client::SidecarClient, StatusRequest, StatusResponse},
+    sidecar::v1::{StatusRequest, StatusResponse},
 };
 use weave_seeders::{
     MAX_ADDRS, MSG_BOND_SEEDER, MSG_REPORT_BAD_SLICE, MSG_UNBOND_SEEDER, MSG_UNJAIL_SEEDER,
@@ -354,8 +354,8 @@ fn slash_extras(s: &Submitted, json: bool) -> Vec<(&'static str, Value)> {
 }
 
 /// The sidecar of the node: its peer id, addresses and stored contents.
-async fn own_sidecar(channel: &Channel) -> anyhow::Result<StatusResponse> {
-    let status = SidecarClient::new(channel.clone())
+async fn own_sidecar(channel: &Channel, home: &std::path::Path) -> anyhow::Result<StatusResponse> {
+    let status = crate::sidecar_auth::local_sidecar(channel.clone(), home)
         .status(StatusRequest {})
         .await
         .map_err(status_error)
@@ -433,7 +433,7 @@ fn bond(
         let (peer, addrs) = match peer_id {
             Some(p) => (p, addrs),
             None => {
-                let status = own_sidecar(&channel).await?;
+                let status = own_sidecar(&channel, &g.home).await?;
                 let mut warnings = missing_content(&status, &roots);
                 let addrs = if addrs.is_empty() {
                     let (usable, left_out) = chain_addrs(&status.listen_addrs);
@@ -501,7 +501,7 @@ fn update(a: UpdateArgs, opts: &TxOpts, g: &GlobalOpts, key: &SigningKey) -> any
         let channel = connect(&url).await?;
         let roots = content_roots(&channel, &a.contents).await?;
         let sidecar = if a.sidecar {
-            let status = own_sidecar(&channel).await?;
+            let status = own_sidecar(&channel, &g.home).await?;
             let (usable, mut warnings) = chain_addrs(&status.listen_addrs);
             warnings.extend(missing_content(&status, &roots));
             for w in warnings {
@@ -669,7 +669,7 @@ fn report_many(
             parse_evidence(&text).with_context(|| format!("reading {}", path.display()))?
         }
         None => runtime()?
-            .block_on(query::node_evidence(&url))?
+            .block_on(query::node_evidence(&url, &g.home))?
             .into_iter()
             .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
             .collect(),

@@ -26,6 +26,8 @@ mod status;
 mod tendermint;
 mod tx;
 
+pub(crate) use sidecar::SidecarGuard;
+
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
@@ -269,6 +271,7 @@ pub(crate) async fn serve(
     app: Arc<App>,
     cometbft_rpc: String,
     sidecar: Option<weave_sidecar::SidecarHandle>,
+    guard: SidecarGuard,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
@@ -303,7 +306,8 @@ pub(crate) async fn serve(
         ))))
         .add_service(bounded!(SidecarServer::new(sidecar::SidecarService::new(
             node.clone(),
-            sidecar
+            sidecar,
+            guard
         ))))
         .add_service(bounded!(TendermintServiceServer::new(
             tendermint::TendermintService::new(node.clone())
@@ -483,6 +487,7 @@ mod tests {
             Arc::clone(&node.app),
             "http://127.0.0.1:1".into(),
             None,
+            SidecarGuard::new(_dir.path(), "test-token").expect("guard"),
             async {
                 let _ = stop_rx.await;
             },

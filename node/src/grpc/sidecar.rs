@@ -1,6 +1,11 @@
 //! `weave.sidecar.v1.Sidecar`: the node-local control API of the slice sidecar.
 //! Served to loopback callers only, because `AddFile` and `Fetch` carry content keys
-//! and voucher keys (used for the one call, never stored).
+//! and voucher keys (used for the one call, never stored), and only to callers that
+//! send the node's token (`<home>/config/sidecar-token`, mode 0600) in the
+//! `x-weave-sidecar-token` header: a local process that cannot read the node's home,
+//! or a proxy on the same host, is refused. `AddFile` refuses any file inside the
+//! node's home (its validator key, key ring, sidecar identity), however the path
+//! reaches it (`..`, symlinks).
 //!
 //! A fetch with a payment channel pays seeders that want payment through a
 //! [`ChannelPayer`] kept per channel for as long as the node runs, so that a second
@@ -9,7 +14,7 @@
 
 use std::{
     collections::BTreeMap,
-    path::PathBuf,
+    path::{Path, PathBuf},
     pin::Pin,
     sync::{Arc, Mutex},
     time::Duration,
@@ -52,7 +57,114 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 pub(super) struct SidecarService {
     node: Node,
     sidecar: Option<SidecarHandle>,
+    guard: SidecarGuard,
     payers: Arc<Mutex<BTreeMap<u64, SharedPayer>>>,
+}
+
+/// What guards the sidecar API: the node's token, and its home, which `AddFile`
+/// never reads from.
+#[derive(Clone)]
+pub(crate) struct SidecarGuard {
+    token: Arc<str>,
+    home: PathBuf,
+}
+
+impl std::fmt::Debug for SidecarGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SidecarGuard")
+            .field("home", &self.home)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Places no added file may come from, wherever the node's home is: the kernel's
+/// views of processes (`/proc/self/environ`, another process's files), devices.
+const REFUSED_ROOTS: &[&str] = &["/proc", "/sys", "/dev"];
+
+impl SidecarGuard {
+    /// Guards with `token`, refusing files inside `home` (which must exist).
+    pub(crate) fn new(home: &Path, token: &str) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        anyhow::ensure!(!token.is_empty(), "the sidecar token is empty");
+        let home = std::fs::canonicalize(home)
+            .with_context(|| format!("resolving the node's home {}", home.display()))?;
+        Ok(Self {
+            token: token.into(),
+            home,
+        })
+    }
+
+    /// Checks the caller's token, in constant time.
+    fn check<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        use subtle::ConstantTimeEq as _;
+        let header = weave_client::sidecar_auth::SIDECAR_TOKEN_HEADER;
+        let Some(sent) = request.metadata().get(header) else {
+            return Err(Status::unauthenticated(format!(
+                "the sidecar API needs the node's token: send the contents of \
+                 <home>/config/sidecar-token in the {header} header"
+            )));
+        };
+        if bool::from(sent.as_bytes().ct_eq(self.token.as_bytes())) {
+            Ok(())
+        } else {
+            Err(Status::permission_denied(format!(
+                "wrong {header}: it must be the contents of the node's <home>/config/sidecar-token"
+            )))
+        }
+    }
+
+    /// Opens the file at `path` for sealing, unless what it really names (after
+    /// `..`, symlinks and the opened file's own path) lies in the node's home or
+    /// under [`REFUSED_ROOTS`], or is not a regular file.
+    fn open_outside_home(&self, path: &Path) -> Result<std::fs::File, Status> {
+        let refused = |real: &Path| {
+            if real.starts_with(&self.home) {
+                Some(Status::permission_denied(format!(
+                    "{} is inside the node's home {}: files there (validator key, key \
+                     ring, node identity) are never added",
+                    path.display(),
+                    self.home.display()
+                )))
+            } else if REFUSED_ROOTS.iter().any(|r| real.starts_with(r)) {
+                Some(Status::permission_denied(format!(
+                    "{} is under {}: only regular files can be added",
+                    path.display(),
+                    real.display()
+                )))
+            } else {
+                None
+            }
+        };
+        let real = std::fs::canonicalize(path).map_err(|e| {
+            Status::invalid_argument(format!("cannot read {}: {e}", path.display()))
+        })?;
+        if let Some(status) = refused(&real) {
+            return Err(status);
+        }
+        let file = std::fs::File::open(&real).map_err(|e| {
+            Status::invalid_argument(format!("cannot read {}: {e}", path.display()))
+        })?;
+        // The path may have changed between the check and the open: look again at
+        // what was opened.
+        if let Ok(opened) = std::fs::read_link(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&file)
+        )) {
+            if let Some(status) = refused(&opened) {
+                return Err(status);
+            }
+        }
+        let meta = file.metadata().map_err(|e| {
+            Status::invalid_argument(format!("cannot read {}: {e}", path.display()))
+        })?;
+        if !meta.is_file() {
+            return Err(Status::invalid_argument(format!(
+                "{} is not a regular file",
+                path.display()
+            )));
+        }
+        Ok(file)
+    }
 }
 
 type SharedPayer = Arc<Mutex<ChannelPayer>>;
@@ -115,10 +227,11 @@ impl SidecarService {
             .collect()
     }
 
-    pub(super) fn new(node: Node, sidecar: Option<SidecarHandle>) -> Self {
+    pub(super) fn new(node: Node, sidecar: Option<SidecarHandle>, guard: SidecarGuard) -> Self {
         Self {
             node,
             sidecar,
+            guard,
             payers: Arc::default(),
         }
     }
@@ -204,7 +317,7 @@ impl SidecarService {
         Ok(payer)
     }
 
-    /// The sidecar, for a loopback caller.
+    /// The sidecar, for a loopback caller with the node's token.
     fn admit<T>(&self, request: &Request<T>) -> Result<SidecarHandle, Status> {
         match request.remote_addr() {
             Some(addr) if addr.ip().is_loopback() => {}
@@ -214,6 +327,7 @@ impl SidecarService {
                 ))
             }
         }
+        self.guard.check(request)?;
         self.sidecar.clone().ok_or_else(|| {
             Status::unavailable("this node runs without its sidecar ([sidecar] enabled = false)")
         })
@@ -296,12 +410,14 @@ impl Sidecar for SidecarService {
         if !path.is_absolute() {
             return Err(Status::invalid_argument("the path must be absolute"));
         }
+        let guard = self.guard.clone();
         let meta = tokio::task::spawn_blocking(move || {
-            crate::sidecar::seal_file_into_store(sidecar.store(), &path, &key, r.slice_size)
+            let file = guard.open_outside_home(&path)?;
+            crate::sidecar::seal_open_file(sidecar.store(), &file, &path, &key, r.slice_size)
+                .map_err(|e| Status::invalid_argument(format!("{e:#}")))
         })
         .await
-        .map_err(|e| Status::internal(format!("sealing failed: {e}")))?
-        .map_err(|e| Status::invalid_argument(format!("{e:#}")))?;
+        .map_err(|e| Status::internal(format!("sealing failed: {e}")))??;
         Ok(Response::new(AddFileResponse {
             meta_hash: Some(meta_to_wire(&meta)),
         }))
@@ -378,7 +494,13 @@ impl Sidecar for SidecarService {
     ) -> Result<Response<Self::FetchStream>, Status> {
         let sidecar = self.admit(&request)?;
         let r = request.into_inner();
-        let key = content_key(&r.key)?;
+        // Without a key the node fetches, verifies and seeds the ciphertext only (a
+        // seeder replicating what it cannot read); no plaintext is streamed back.
+        let key = if r.key.is_empty() {
+            None
+        } else {
+            Some(content_key(&r.key)?)
+        };
         let content: Response<QueryContentResponse> = self
             .node
             .query(
@@ -410,7 +532,7 @@ impl Sidecar for SidecarService {
         let (progress_tx, mut progress_rx) = watch::channel(Progress::default());
         let options = DownloadOptions {
             progress: Some(progress_tx),
-            stream: Some(PlaintextStream::new(key, writer)),
+            stream: key.map(|key| PlaintextStream::new(key, writer)),
             payer,
             preference: self.seeder_reputations().await,
             ..DownloadOptions::default()
