@@ -35,10 +35,12 @@ pub fn token_path(home: &Path) -> PathBuf {
     home.join("config").join(SIDECAR_TOKEN_FILE)
 }
 
-/// The home's token, if it has one.
-pub fn read_token(home: &Path) -> anyhow::Result<Option<String>> {
-    let path = token_path(home);
-    match std::fs::read_to_string(&path) {
+/// The environment variable naming a token file to use instead of the home's.
+pub const SIDECAR_TOKEN_FILE_ENV: &str = "WEAVE_SIDECAR_TOKEN_FILE";
+
+/// The token in `path`, if the file exists.
+pub fn read_token_file(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
         Ok(text) => {
             let token = text.trim().to_string();
             anyhow::ensure!(!token.is_empty(), "{} is empty", path.display());
@@ -47,6 +49,11 @@ pub fn read_token(home: &Path) -> anyhow::Result<Option<String>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
+}
+
+/// The home's token, if it has one.
+pub fn read_token(home: &Path) -> anyhow::Result<Option<String>> {
+    read_token_file(&token_path(home))
 }
 
 /// The home's token: read, or made (32 random bytes, hex) and written with mode 0600
@@ -79,10 +86,16 @@ pub fn load_or_create_token(home: &Path) -> anyhow::Result<String> {
 pub struct SidecarToken(Option<MetadataValue<Ascii>>);
 
 impl SidecarToken {
-    /// The token of the node whose home is `home`; an unreadable or missing token
-    /// file gives no token.
+    /// The token of the node whose home is `home`, or the one in the file that
+    /// [`SIDECAR_TOKEN_FILE_ENV`] names (a client whose `--home` holds only its keys,
+    /// driving a node whose home is elsewhere); an unreadable or missing token file
+    /// gives no token.
     pub fn from_home(home: &Path) -> Self {
-        match read_token(home) {
+        let read = match std::env::var_os(SIDECAR_TOKEN_FILE_ENV) {
+            Some(file) => read_token_file(Path::new(&file)),
+            None => read_token(home),
+        };
+        match read {
             Ok(Some(t)) => Self::new(&t),
             Ok(None) => Self(None),
             Err(e) => {

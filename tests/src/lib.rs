@@ -526,10 +526,18 @@ pub fn bps_of(amount: u128, bps: u128) -> u128 {
     amount * bps / 10_000
 }
 
+/// What a seeder keeps of a claim of `amount` under the default channel and split
+/// parameters: its 70 % share less the 2 % protocol fee on that share.
+pub fn seeder_net_of_claim(amount: u128) -> u128 {
+    let share = bps_of(amount, 7000);
+    share - bps_of(share, 200)
+}
+
 /// What claims of `amounts` pay, under the default channel and split parameters,
-/// through an 80/20 split between `creator` and `collab`: the seeders keep 70 %; of the
-/// rest the community pool takes the 2 % protocol fee, and the split's remainder goes
-/// to its first recipient (the lower address). Returns `(creator, collab, pool)`.
+/// through an 80/20 split between `creator` and `collab`: the seeders get 70 % and the
+/// split the rest, the community pool takes the 2 % protocol fee of both parts, and the
+/// split's remainder goes to its first recipient (the lower address). Returns
+/// `(creator, collab, pool)`.
 pub fn split_80_20_of_claims(amounts: &[u128], creator: &str, collab: &str) -> (u128, u128, u128) {
     let raw = |a: &str| {
         a.parse::<cosmrs::AccountId>()
@@ -539,6 +547,8 @@ pub fn split_80_20_of_claims(amounts: &[u128], creator: &str, collab: &str) -> (
     let creator_first = raw(creator) < raw(collab);
     let (mut to_creator, mut to_collab, mut pool) = (0, 0, 0);
     for &amount in amounts {
+        // The seeder's share pays the protocol fee too (issue 15).
+        pool += bps_of(bps_of(amount, 7000), 200);
         let rest = amount - bps_of(amount, 7000);
         let fee = bps_of(rest, 200);
         let net = rest - fee;

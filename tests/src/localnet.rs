@@ -112,6 +112,11 @@ impl Localnet {
             .arg(self.home(i))
             .args(["--keyring-backend", "test", "--node", &self.grpc(at)])
             .args(["--output", "json"])
+            // The sidecar API takes node `at`'s token, not home `i`'s.
+            .env(
+                "WEAVE_SIDECAR_TOKEN_FILE",
+                self.home(at).join("config/sidecar-token"),
+            )
             .output()
             .unwrap()
     }

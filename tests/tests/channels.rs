@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use weave_e2e::{bps_of, has_code, split_80_20_of_claims, Node, TEST_FEE};
+use weave_e2e::{has_code, seeder_net_of_claim, split_80_20_of_claims, Node, TEST_FEE};
 
 /// uweave per GiB.
 const PRICE: u128 = 2_000_000;
@@ -130,16 +130,17 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
         "seeder-b",
     ]);
 
-    // Each claim pays 70 % to its seeder and the rest through the split (2 % fee).
+    // Each claim pays 70 % to its seeder and the rest through the split, both less the
+    // 2 % protocol fee.
     let (creator_gain, collab_gain, fees) =
         split_80_20_of_claims(&[a_amount, b_amount], creator, collab);
     assert_eq!(
         node.balance(seeder_a),
-        before[3] + bps_of(a_amount, 7000) - TEST_FEE
+        before[3] + seeder_net_of_claim(a_amount) - TEST_FEE
     );
     assert_eq!(
         node.balance(seeder_b),
-        before[4] + bps_of(b_amount, 7000) - TEST_FEE
+        before[4] + seeder_net_of_claim(b_amount) - TEST_FEE
     );
     assert_eq!(node.balance(creator), before[0] + creator_gain);
     assert_eq!(node.balance(collab), before[1] + collab_gain);

@@ -25,7 +25,8 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use prost::Message;
 use serde_json::{json, Value};
 use weave_e2e::{
-    bps_of, has_code, split_80_20_of_claims, weaved_bin, Node, TEST_FEE, TEST_FEES, TEST_GAS,
+    has_code, seeder_net_of_claim, split_80_20_of_claims, weaved_bin, Node, TEST_FEE, TEST_FEES,
+    TEST_GAS,
 };
 use weave_proto::weave::{
     channels::v1::{SignedVoucher, Voucher},
@@ -57,6 +58,11 @@ fn cmd(home: &Node, node: &Node, args: &[&str]) -> Command {
         "--node",
         &node.grpc_url(),
     ]);
+    // The sidecar API takes `node`'s token, not the key-holding home's.
+    c.env(
+        "WEAVE_SIDECAR_TOKEN_FILE",
+        node.home_path().join("config/sidecar-token"),
+    );
     c
 }
 
@@ -462,8 +468,14 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
     // Exact balances: each claim pays 70 % to its seeder and the rest through the split.
     let (creator_gain, collab_gain, fees) =
         split_80_20_of_claims(&[amount_1, amount_2], creator, collab);
-    assert_eq!(v.balance(s1), before[3] + bps_of(amount_1, 7000) - TEST_FEE);
-    assert_eq!(v.balance(s2), before[4] + bps_of(amount_2, 7000) - TEST_FEE);
+    assert_eq!(
+        v.balance(s1),
+        before[3] + seeder_net_of_claim(amount_1) - TEST_FEE
+    );
+    assert_eq!(
+        v.balance(s2),
+        before[4] + seeder_net_of_claim(amount_2) - TEST_FEE
+    );
     assert_eq!(v.balance(creator), before[0] + creator_gain);
     assert_eq!(v.balance(collab), before[1] + collab_gain);
     assert_eq!(v.balance(&pool), pool_before + fees);
