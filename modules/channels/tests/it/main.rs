@@ -8,8 +8,8 @@ use std::sync::Arc;
 use ed25519_consensus::{SigningKey, VerificationKey};
 use proptest::prelude::*;
 use weave_channels::{
-    escrow, ChannelsModule, Voucher, GIB, MSG_CLAIM, VOUCHER_GAS, VOUCHER_SIG_GAS, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
-    MSG_TOP_UP, MSG_UPDATE_PARAMS,
+    escrow, ChannelsModule, Voucher, GIB, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
+    MSG_TOP_UP, MSG_UPDATE_PARAMS, VOUCHER_GAS, VOUCHER_SIG_GAS,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
 use weave_kernel::{
@@ -194,7 +194,12 @@ impl Chain {
     fn claim_gas(&mut self, seeder: u8, vouchers: Vec<pb::SignedVoucher>) -> u64 {
         let msg = claim_msg(seeder, vouchers);
         let mut gas = weave_kernel::GasMeter::new(u64::MAX, weave_kernel::GasCosts::default());
-        let mut ctx = Ctx::new(&self.h.block, &mut self.h.state, &mut gas, &mut self.h.events);
+        let mut ctx = Ctx::new(
+            &self.h.block,
+            &mut self.h.state,
+            &mut gas,
+            &mut self.h.events,
+        );
         let _ = ctx.atomically(|ctx| weave_kernel::Module::handle(&self.channels, ctx, &msg));
         gas.used()
     }
