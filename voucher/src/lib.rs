@@ -11,7 +11,7 @@
 //! - [`sign_bytes`]: what is signed, [`SIGN_DOMAIN`] followed by the encoded
 //!   `weave.channels.v1.Voucher` exactly as carried in a `SignedVoucher`, so no
 //!   re-encoding can change what was signed.
-//! - [`SignatureItem`] and [`verify_batch`]: single and batch verification with
+//! - [`SignatureItem`] and [`verify_batch`] (bisecting a failing batch): single and batch verification with
 //!   `ed25519-consensus`, whose rules are the same on every validator.
 //! - [`voucher_key`] and [`voucher_public_key`]: the voucher key derived from the
 //!   payer's account key, so the same mnemonic restores it.
@@ -26,7 +26,7 @@ mod voucher;
 
 pub use error::VoucherError;
 pub use key::{voucher_key, voucher_public_key, VOUCHER_KEY_CONTEXT};
-pub use signature::{sign_bytes, verify_batch, SignatureItem, SIGN_DOMAIN};
+pub use signature::{sign_bytes, verify_batch, verify_batch_counted, SignatureItem, SIGN_DOMAIN};
 pub use voucher::{Voucher, GIB, MAX_VOUCHER_LEN};
 
 pub use ed25519_consensus::{SigningKey, VerificationKey};

@@ -45,27 +45,61 @@ impl SignatureItem {
     }
 }
 
-/// Verifies many signatures in one batch; if the batch fails, verifies each alone.
-/// Returns one verdict per item, in order.
+/// Verifies many signatures in one batch; if the batch fails, bisects it: each half is
+/// batch-verified again, a half that verifies is accepted whole, and a failing half is
+/// split further down to single signatures. One bad signature among `n` costs about
+/// `2 log2 n` batch checks instead of `n` single ones. Returns one verdict per item,
+/// in order.
 pub fn verify_batch(items: &[SignatureItem]) -> Vec<bool> {
+    verify_batch_counted(items).0
+}
+
+/// [`verify_batch`], also returning how many checks (batches or single signatures)
+/// it ran.
+pub fn verify_batch_counted(items: &[SignatureItem]) -> (Vec<bool>, usize) {
+    let mut verdicts = vec![false; items.len()];
+    let mut checks = 0;
+    bisect(items, &mut verdicts, &mut checks);
+    (verdicts, checks)
+}
+
+fn bisect(items: &[SignatureItem], verdicts: &mut [bool], checks: &mut usize) {
+    if items.is_empty() {
+        return;
+    }
+    *checks += 1;
+    if batch_ok(items) {
+        verdicts.fill(true);
+        return;
+    }
+    if items.len() == 1 {
+        return;
+    }
+    let mid = items.len() / 2;
+    let (left, right) = items.split_at(mid);
+    let (left_out, right_out) = verdicts.split_at_mut(mid);
+    bisect(left, left_out, checks);
+    bisect(right, right_out, checks);
+}
+
+/// Whether every signature of `items` verifies, checked as one batch (a single
+/// signature alone).
+fn batch_ok(items: &[SignatureItem]) -> bool {
+    if let [item] = items {
+        return item.verify();
+    }
     let mut verifier = batch::Verifier::new();
-    let mut queued = Vec::with_capacity(items.len());
     for item in items {
-        let ok = VerificationKey::try_from(item.key).is_ok();
-        if ok {
-            let vk = VerificationKeyBytes::from(item.key);
-            verifier.queue((
-                vk,
-                Signature::from(item.signature),
-                &sign_bytes(&item.voucher),
-            ));
+        if VerificationKey::try_from(item.key).is_err() {
+            return false;
         }
-        queued.push(ok);
+        verifier.queue((
+            VerificationKeyBytes::from(item.key),
+            Signature::from(item.signature),
+            &sign_bytes(&item.voucher),
+        ));
     }
-    if queued.iter().all(|q| *q) && verifier.verify(rand_core::OsRng).is_ok() {
-        return vec![true; items.len()];
-    }
-    items.iter().map(SignatureItem::verify).collect()
+    verifier.verify(rand_core::OsRng).is_ok()
 }
 
 #[cfg(test)]
@@ -159,5 +193,24 @@ mod tests {
             verify_batch(&items),
             vec![true, true, false, true, false, true]
         );
+    }
+
+    /// One bad signature among 16: exactly the other 15 verify, found by bisection in
+    /// fewer checks than one per signature (1 + 2 per level: 9).
+    #[test]
+    fn one_bad_signature_is_found_by_bisection() {
+        let sk = SigningKey::from([1; 32]);
+        let key = VerificationKey::from(&sk).to_bytes();
+        let mut items: Vec<SignatureItem> = (1..=16)
+            .map(|n| SignatureItem::new(key, &voucher(n).sign(&sk)).unwrap())
+            .collect();
+        assert_eq!(verify_batch_counted(&items), (vec![true; 16], 1));
+        items[11].signature[5] ^= 1;
+        let (verdicts, checks) = verify_batch_counted(&items);
+        let expected: Vec<bool> = (0..16).map(|i| i != 11).collect();
+        assert_eq!(verdicts, expected);
+        assert_eq!(checks, 9);
+        assert!(checks < items.len());
+        assert_eq!(verify_batch_counted(&[]), (vec![], 0));
     }
 }

@@ -98,12 +98,12 @@ const PINNED: &[(i64, &str)] = &[
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
-const RESULTS_DIGEST: &str = "59998b1f835a1bf67b278da51f47c11d8407df80afac78e2fcf61b19d611ba65";
+const RESULTS_DIGEST: &str = "23e1e27349ed7e4b4eb7984b0c5967b1cc7aab03ce92b4c800682057de569898";
 /// Digest of every event of every block and transaction, in order.
 const EVENTS_DIGEST: &str = "ac721845e3e8aa597e5c5d10c0b4a3555e921f03e5e899dfa6dd4c1cd87cba7f";
 
 /// Digest of every CheckTx response's (code, gas wanted, gas used), in order.
-const CHECKS_DIGEST: &str = "ebf84be1f3b717ed1abb23d069e39088a8fe8cf10b75ccf54f7c8fcb9c2740bc";
+const CHECKS_DIGEST: &str = "5c33dc7d4a9985fbba1b2113a9274a436539f4a7d9c1d609f92b117a5146c782";
 
 /// Message types the sequence does not execute successfully, with the reason. Keep
 /// this short: every entry is behaviour the golden replay does not pin.

@@ -376,7 +376,7 @@ fn temp_dir() -> tempfile::TempDir {
 }
 
 /// The block time of a height: five seconds per block after the genesis time.
-fn time_at(height: i64) -> Timestamp {
+pub fn time_at(height: i64) -> Timestamp {
     Timestamp {
         seconds: GENESIS_TIME + 5 * height,
         nanos: 0,

@@ -1,7 +1,8 @@
 //! The validators module through the whole application: genesis validators from
 //! gentxs reach ResponseInitChain, CometBFT's genesis validators pass through when
 //! there are none, rewards follow the decided commit, and a MsgCreateValidator
-//! reaches ResponseFinalizeBlock's validator_updates.
+//! reaches ResponseFinalizeBlock's validator_updates; double-sign evidence survives a
+//! failing reward distribution.
 
 use prost::Message;
 use tendermint_proto::v0_38::{
@@ -240,4 +241,58 @@ fn bad_gentxs_make_the_genesis_unusable() {
     assert!(state.validate().is_err());
     let chain = TestChain::before_genesis(keys, &state);
     assert!(chain.init_chain_response().is_err());
+}
+
+/// Double-sign evidence commits even when the rest of the validators' begin-block
+/// work fails in the same block: here the block reward is so large that minting it
+/// overflows the supply, so every reward distribution fails (and drops its writes),
+/// yet the validator reported for a double sign is slashed and tombstoned.
+#[test]
+fn double_sign_evidence_survives_a_failing_reward_distribution() {
+    use tendermint_proto::v0_38::abci::{Misbehavior, MisbehaviorType};
+    let keys = default_keys();
+    let mut state = funded_state(&keys);
+    state.validators.params.block_reward = u128::MAX;
+    let (k1, k2) = (consensus_key(101), consensus_key(102));
+    state.validators.gen_txs = vec![
+        GenesisState::encode_gen_tx(&gentx(&keys[1], k1, 10 * POWER)),
+        GenesisState::encode_gen_tx(&gentx(&keys[2], k2, 20 * POWER)),
+    ];
+    let mut chain = TestChain::with_genesis(keys.clone(), &state);
+    chain.deliver_block(&[]);
+    let supply = chain.total_supply();
+    let evidence = Misbehavior {
+        r#type: MisbehaviorType::DuplicateVote as i32,
+        validator: Some(Validator {
+            address: consensus_address(&k1).to_vec().into(),
+            power: 10,
+        }),
+        height: 1,
+        time: Some(time_at(1)),
+        total_voting_power: 30,
+    };
+    let res = chain.finalize_with(&[], Some(commit(&[(k1, 10), (k2, 20)])), vec![evidence]);
+    chain.commit();
+    // The evidence applied: 1 is jailed for ever, tombstoned and slashed (5 %).
+    let v: pb::QueryValidatorResponse = chain.query(
+        "/weave.validators.v1.Query/Validator",
+        &pb::QueryValidatorRequest {
+            operator: keys[1].address().to_string(),
+        },
+    );
+    let v = v.validator.unwrap();
+    assert!(v.jailed && v.tombstoned, "{v:?}");
+    assert_eq!(v.tokens, (10 * POWER - 10 * POWER / 20).to_string());
+    assert_eq!(chain.total_supply(), supply - 10 * POWER / 20);
+    // The reward step failed and says so; nothing was minted.
+    let failed: Vec<_> = res
+        .events
+        .iter()
+        .filter(|e| e.r#type == "hook_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", res.events);
+    assert!(failed[0]
+        .attributes
+        .iter()
+        .any(|a| a.key == "step" && a.value == "rewards"));
 }

@@ -26,6 +26,12 @@ pub use weave_voucher::GIB;
 /// an ed25519 transaction signature; a voucher also costs state reads).
 pub const VOUCHER_GAS: u64 = 1_000;
 
+/// Gas charged for each voucher signature the claim checks, on top of
+/// [`VOUCHER_GAS`]: the default ed25519 cost of the gas table, charged whether or not
+/// the check hits the cache of block-verified signatures (so that gas is the same on
+/// every node).
+pub const VOUCHER_SIG_GAS: u64 = 590;
+
 /// What the handlers work with.
 pub(crate) struct Deps<'a> {
     pub(crate) keeper: Keeper,
@@ -326,6 +332,7 @@ fn check_voucher(
     }
     let item =
         SignatureItem::new(c.voucher_key, signed).ok_or(ChannelsError::BadSignature(c.id))?;
+    ctx.consume_gas(VOUCHER_SIG_GAS, "voucher signature")?;
     if !deps.cache.verify(&item) {
         return Err(ChannelsError::BadSignature(c.id).into());
     }

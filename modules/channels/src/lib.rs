@@ -41,7 +41,7 @@ pub mod voucher;
 pub use error::ChannelsError;
 pub use event::types as event_types;
 pub use genesis::GenesisState;
-pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS};
+pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS, VOUCHER_SIG_GAS};
 pub use msg::{
     ChannelsMsg, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL, MSG_TOP_UP,
     MSG_UPDATE_PARAMS,

@@ -124,6 +124,25 @@ mod tests {
         assert!(!cache.seen.lock().unwrap().contains(&digest(&items[2])));
     }
 
+    /// One bad voucher among 16 in a block's batch: exactly the 15 others are
+    /// remembered, and the bad one is not.
+    #[test]
+    fn one_bad_voucher_leaves_the_others_verified() {
+        let sk = SigningKey::from([1; 32]);
+        let key = VerificationKey::from(&sk).to_bytes();
+        let mut items: Vec<SignatureItem> = (1..=16)
+            .map(|n| SignatureItem::new(key, &voucher(n).sign(&sk)).unwrap())
+            .collect();
+        items[6].signature[1] ^= 1;
+        let cache = VerifiedCache::default();
+        cache.verify_and_remember(&items);
+        let seen = cache.seen.lock().unwrap();
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(seen.contains(&digest(item)), i != 6, "item {i}");
+        }
+        assert_eq!(seen.len(), 15);
+    }
+
     /// A voucher that does not parse is still `MalformedVoucher`, code 10, with the
     /// same log as before the format moved to `weave-voucher`.
     #[test]

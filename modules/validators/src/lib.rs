@@ -68,8 +68,8 @@ pub use stake_view::{consensus_pubkey, StakeView, MAX_DELEGATIONS_COUNTED};
 use std::sync::Arc;
 
 use weave_kernel::{
-    expected::Bank, Address, Any, BlockHooks, Ctx, GenesisTxs, Hooks, Module, StateRead, TxError,
-    ValidatorSetHooks, ValidatorUpdate,
+    expected::Bank, Address, Any, BlockHooks, Ctx, Event, GenesisTxs, Hooks, Module, StateRead,
+    TxError, ValidatorSetHooks, ValidatorUpdate,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -166,15 +166,40 @@ impl Module for ValidatorsModule {
 }
 
 impl BlockHooks for ValidatorsModule {
+    /// The block's reward distribution, double-sign evidence and liveness, each in
+    /// its own checkpoint: a step that fails drops only its own writes and events and
+    /// is reported as a `hook_failed` event naming it, so no unrelated failure (a
+    /// reward record that no longer decodes, an overflow) can roll back the evidence.
+    /// The hook itself never fails.
     fn begin_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
         let deps = self.deps();
-        handler::rewards::distribute(&deps, ctx)?;
-        handler::slashing::handle_misbehavior(&deps, ctx)?;
-        handler::slashing::handle_liveness(&deps, ctx)
+        isolated(ctx, "rewards", |ctx| {
+            handler::rewards::distribute(&deps, ctx)
+        });
+        isolated(ctx, "evidence", |ctx| {
+            handler::slashing::handle_misbehavior(&deps, ctx)
+        });
+        isolated(ctx, "liveness", |ctx| {
+            handler::slashing::handle_liveness(&deps, ctx)
+        });
+        Ok(())
     }
 
     fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
         handler::queue::end_block(&self.deps(), ctx)
+    }
+}
+
+/// Runs one step of the block's work atomically; a failure drops the step's writes
+/// and events and is recorded as a `hook_failed` event (module, step, error).
+fn isolated(ctx: &mut Ctx<'_>, step: &str, f: impl FnOnce(&mut Ctx<'_>) -> Result<(), TxError>) {
+    if let Err(e) = ctx.atomically(f) {
+        ctx.emit(
+            Event::new("hook_failed")
+                .attr("module", MODULE_NAME)
+                .attr("step", step)
+                .attr("error", e),
+        );
     }
 }
 

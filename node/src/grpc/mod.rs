@@ -65,6 +65,14 @@ const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 /// Concurrent requests per client connection.
 const CONCURRENCY_PER_CONNECTION: usize = 64;
 
+/// Simulations that may run at once: each runs a transaction up to the chain's
+/// `max_tx_gas` on a blocking thread, so public callers could otherwise keep every
+/// core busy.
+pub(crate) const SIMULATE_CONCURRENCY: usize = 4;
+/// How long a simulation waits for a free slot before it is refused with
+/// `RESOURCE_EXHAUSTED`.
+const SIMULATE_WAIT: Duration = Duration::from_secs(2);
+
 /// The request and response header that carries a query's height, as in the Cosmos SDK.
 const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
 
@@ -74,6 +82,10 @@ const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
 struct Node {
     app: Arc<App>,
     rpc: HttpClient,
+    /// Slots for simulations running at once.
+    simulate_slots: Arc<tokio::sync::Semaphore>,
+    /// How long a simulation waits for a slot.
+    simulate_wait: Duration,
 }
 
 impl std::fmt::Debug for Node {
@@ -99,7 +111,12 @@ impl Node {
             .timeout(RPC_TIMEOUT)
             .build()
             .with_context(|| format!("building the CometBFT RPC client for {cometbft_rpc}"))?;
-        Ok(Self { app, rpc })
+        Ok(Self {
+            app,
+            rpc,
+            simulate_slots: Arc::new(tokio::sync::Semaphore::new(SIMULATE_CONCURRENCY)),
+            simulate_wait: SIMULATE_WAIT,
+        })
     }
 
     /// Runs synchronous application work (it takes locks) on the blocking pool.
@@ -349,6 +366,11 @@ mod test_support {
     pub(super) const FUNDS: u128 = 1_000_000;
 
     pub(super) fn node() -> (Node, tempfile::TempDir) {
+        node_with(serde_json::Value::Null)
+    }
+
+    /// [`node`] with this `auth` section of genesis (`null` for the defaults).
+    pub(super) fn node_with(auth: serde_json::Value) -> (Node, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = App::open(dir.path(), StorageConfig::default()).expect("open app");
         let bank = GenesisState {
@@ -362,7 +384,10 @@ mod test_support {
             }],
             ..Default::default()
         };
-        let app_state = serde_json::json!({ "bank": bank });
+        let mut app_state = serde_json::json!({ "bank": bank });
+        if !auth.is_null() {
+            app_state["auth"] = auth;
+        }
         app.init_chain(RequestInitChain {
             chain_id: "weave-test".into(),
             initial_height: 1,

@@ -12,18 +12,24 @@ use cosmos_sdk_proto::cosmos::{
         TxEncodeAminoRequest, TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse, TxRaw,
     },
 };
+use std::sync::Arc;
+
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tendermint_proto::{google::protobuf::Any, v0_38::abci as pb};
 use tendermint_rpc::Client;
 use tonic::{Request, Response, Status};
+use weave_app::tx::MAX_TX_BYTES;
 
 use super::{
     abci_status, not_served, paginate,
     status::{rpc_error_text, rpc_status},
     tendermint::block_parts,
-    Node,
+    Node, SIMULATE_CONCURRENCY,
 };
+
+/// The `sdk` code of running out of gas.
+const OUT_OF_GAS_CODE: u32 = 11;
 
 /// The `Any` type URL of a decoded transaction.
 pub(super) const TX_TYPE_URL: &str = "/cosmos.tx.v1beta1.Tx";
@@ -204,9 +210,34 @@ impl Service for TxService {
         } else {
             return Err(Status::invalid_argument("empty txBytes is not allowed"));
         };
+        // Refused before any work: a transaction the chain would never accept.
+        if tx_bytes.len() > MAX_TX_BYTES {
+            return Err(Status::invalid_argument(format!(
+                "simulate: the transaction is {} bytes, limit {MAX_TX_BYTES}",
+                tx_bytes.len()
+            )));
+        }
+        // At most SIMULATE_CONCURRENCY simulations run at once; a call that finds no
+        // free slot within the wait is refused rather than queued without bound.
+        let slot = tokio::time::timeout(
+            self.node.simulate_wait,
+            Arc::clone(&self.node.simulate_slots).acquire_owned(),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            Status::resource_exhausted(format!(
+                "simulate: {SIMULATE_CONCURRENCY} simulations are already running; try again later"
+            ))
+        })?;
         let sim = self
             .node
-            .blocking("simulate", move |app| app.simulate(&tx_bytes))
+            .blocking("simulate", move |app| {
+                let sim = app.simulate(&tx_bytes);
+                drop(slot);
+                sim
+            })
             .await?;
         let outcome = sim.outcome;
         match outcome.result {
@@ -222,8 +253,18 @@ impl Service for TxService {
             })),
             Err(e) => {
                 tracing::debug!(code = e.code, codespace = e.codespace, log = %e.log, "simulation failed");
+                // A simulation runs with the chain's `max_tx_gas` as its limit, whatever
+                // the transaction asks for; say so when it ran out.
+                let cap = if e.codespace == "sdk" && e.code == OUT_OF_GAS_CODE {
+                    format!(
+                        "; a simulation stops at the chain's max_tx_gas ({} gas)",
+                        sim.gas_used
+                    )
+                } else {
+                    String::new()
+                };
                 let log = format!(
-                    "{}; gas wanted: {}, gas used: {}",
+                    "{}; gas wanted: {}, gas used: {}{cap}",
                     e.log, outcome.gas_wanted, sim.gas_used
                 );
                 Err(abci_status(e.codespace, e.code, &log))
@@ -572,6 +613,130 @@ mod tests {
             .await
             .expect_err("empty");
         assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    }
+
+    /// A simulation request larger than any transaction the chain accepts is refused
+    /// before any work, and says why.
+    #[tokio::test]
+    async fn simulate_refuses_an_oversized_request() {
+        let (node, _dir) = test_support::node();
+        let svc = TxService::new(node);
+        let err = svc
+            .simulate(Request::new(SimulateRequest {
+                tx_bytes: vec![0; MAX_TX_BYTES + 1],
+                ..Default::default()
+            }))
+            .await
+            .expect_err("oversized");
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
+        assert!(
+            err.message().starts_with("simulate: the transaction is"),
+            "{}",
+            err.message()
+        );
+    }
+
+    /// Only SIMULATE_CONCURRENCY simulations run at once: with every slot taken, a
+    /// call waits, then is refused with RESOURCE_EXHAUSTED; once a slot is free it runs.
+    #[tokio::test]
+    async fn simulate_is_refused_when_every_slot_is_busy() {
+        let (mut node, _dir) = test_support::node();
+        node.simulate_wait = std::time::Duration::from_millis(20);
+        let slots = Arc::clone(&node.simulate_slots);
+        let svc = TxService::new(node);
+        let held = Arc::clone(&slots)
+            .acquire_many_owned(SIMULATE_CONCURRENCY as u32)
+            .await
+            .expect("slots");
+        let req = || {
+            Request::new(SimulateRequest {
+                tx_bytes: vec![0xff, 0xff, 0xff],
+                ..Default::default()
+            })
+        };
+        let err = svc.simulate(req()).await.expect_err("busy");
+        assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err}");
+        drop(held);
+        let err = svc.simulate(req()).await.expect_err("garbage");
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
+        assert_eq!(slots.available_permits(), SIMULATE_CONCURRENCY);
+    }
+
+    /// A simulation runs at most the chain's `max_tx_gas`, whatever gas limit the
+    /// transaction names, and a transaction that needs more fails out of gas with a
+    /// message that names the cap.
+    #[tokio::test]
+    async fn simulate_stops_at_max_tx_gas() {
+        use cosmos_sdk_proto::cosmos::tx::{
+            signing::v1beta1::SignMode,
+            v1beta1::{mode_info, ModeInfo, SignerInfo},
+        };
+        let max_tx_gas = weave_app::auth::MIN_MAX_TX_GAS;
+        let (node, _dir) =
+            test_support::node_with(serde_json::json!({ "params": { "max_tx_gas": max_tx_gas } }));
+        let svc = TxService::new(node);
+        let send = weave_proto::weave::bank::v1::MsgSend {
+            from_address: test_support::FUNDED.to_string(),
+            to_address: weave_kernel::Address::new([8; 20]).to_string(),
+            amount: vec![weave_proto::weave::base::v1::Coin {
+                denom: "uweave".into(),
+                amount: "1".into(),
+            }],
+        };
+        // Its size alone costs more than the cap (10 gas per byte).
+        let padding = usize::try_from(max_tx_gas / 10 + 1000).expect("usize");
+        let tx = |gas_limit: u64, signature: Vec<u8>| Tx {
+            body: Some(TxBody {
+                messages: vec![Any {
+                    type_url: "/weave.bank.v1.MsgSend".into(),
+                    value: send.encode_to_vec(),
+                }],
+                ..Default::default()
+            }),
+            auth_info: Some(AuthInfo {
+                signer_infos: vec![SignerInfo {
+                    public_key: None,
+                    mode_info: Some(ModeInfo {
+                        sum: Some(mode_info::Sum::Single(mode_info::Single {
+                            mode: SignMode::Direct as i32,
+                        })),
+                    }),
+                    sequence: 0,
+                }],
+                fee: Some(Fee {
+                    gas_limit,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            signatures: vec![signature],
+        };
+        let err = svc
+            .simulate(Request::new(SimulateRequest {
+                tx_bytes: tx_raw_bytes(&tx(u64::MAX, vec![0; padding])),
+                ..Default::default()
+            }))
+            .await
+            .expect_err("over the cap");
+        assert!(err.message().starts_with("sdk:11: "), "{}", err.message());
+        assert!(
+            err.message().ends_with(&format!(
+                "a simulation stops at the chain's max_tx_gas ({max_tx_gas} gas)"
+            )),
+            "{}",
+            err.message()
+        );
+        // A small transaction simulates past the ante (it fails only at its signature
+        // check, which simulation does not skip, or succeeds): not out of gas.
+        let small = svc
+            .simulate(Request::new(SimulateRequest {
+                tx_bytes: tx_raw_bytes(&tx(u64::MAX, vec![0; 64])),
+                ..Default::default()
+            }))
+            .await;
+        if let Err(e) = small {
+            assert!(!e.message().starts_with("sdk:11: "), "{}", e.message());
+        }
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use ed25519_consensus::{SigningKey, VerificationKey};
 use proptest::prelude::*;
 use weave_channels::{
     escrow, ChannelsModule, Voucher, GIB, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
-    MSG_TOP_UP, MSG_UPDATE_PARAMS,
+    MSG_TOP_UP, MSG_UPDATE_PARAMS, VOUCHER_GAS, VOUCHER_SIG_GAS,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
 use weave_kernel::{
@@ -186,6 +186,42 @@ impl Chain {
             })
             .collect()
     }
+}
+
+impl Chain {
+    /// Runs a claim with a fresh gas meter and returns the gas it used (its writes, if
+    /// any, stay).
+    fn claim_gas(&mut self, seeder: u8, vouchers: Vec<pb::SignedVoucher>) -> u64 {
+        let msg = claim_msg(seeder, vouchers);
+        let mut gas = weave_kernel::GasMeter::new(u64::MAX, weave_kernel::GasCosts::default());
+        let mut ctx = Ctx::new(
+            &self.h.block,
+            &mut self.h.state,
+            &mut gas,
+            &mut self.h.events,
+        );
+        let _ = ctx.atomically(|ctx| weave_kernel::Module::handle(&self.channels, ctx, &msg));
+        gas.used()
+    }
+}
+
+/// Each voucher signature a claim checks costs `VOUCHER_SIG_GAS` on top of
+/// `VOUCHER_GAS`: a voucher whose signature is checked (and fails) costs exactly that
+/// much more than one refused before any check (a signature of the wrong length),
+/// which does the same reads; and each more voucher adds at least both.
+#[test]
+fn each_checked_voucher_signature_is_charged_gas() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let other = SigningKey::from([7; 32]);
+    let v = |n: u64, c: &Chain| c.voucher(1, SEEDER, n << 20, cost(n << 20), n);
+    let checked = c.claim_gas(SEEDER, vec![v(1, &c).sign(&other)]);
+    let mut short = v(1, &c).sign(&other);
+    short.signature.pop();
+    let unchecked = c.claim_gas(SEEDER, vec![short]);
+    assert_eq!(checked - unchecked, VOUCHER_SIG_GAS);
+    let two = c.claim_gas(SEEDER, vec![v(1, &c).sign(&other), v(2, &c).sign(&other)]);
+    assert!(two - checked >= VOUCHER_GAS + VOUCHER_SIG_GAS);
 }
 
 fn claim_msg(seeder: u8, vouchers: Vec<pb::SignedVoucher>) -> Any {

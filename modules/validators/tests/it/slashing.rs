@@ -180,3 +180,48 @@ fn double_sign_slashes_stake_and_later_entries_and_tombstones() {
     assert!(c.unbondings(10).is_empty());
     assert_eq!(c.balance(&not_bonded_pool()), c.tokens(2));
 }
+
+/// Double-sign evidence is applied apart from the rest of the block's begin-block
+/// work: when the reward distribution fails (here, a validator's rewards record no
+/// longer decodes), the evidence still slashes and tombstones, and the failure is
+/// reported as a `hook_failed` event naming the step.
+#[test]
+fn a_failing_reward_step_does_not_drop_double_sign_evidence() {
+    let mut c = setup();
+    c.create(1, 40 * POWER).unwrap();
+    c.create(2, 30 * POWER).unwrap();
+    c.create(3, 20 * POWER).unwrap();
+    for _ in 0..3 {
+        c.block(&[]);
+    }
+    let (height, time) = (c.h.block.height, c.h.block.time_seconds);
+    c.block(&[]);
+    let burned_before: u128 = c.totals().burned.parse().unwrap();
+    c.h.with_ctx(|ctx| {
+        ctx.put(
+            weave_validators::state_key::rewards(&addr(1)),
+            vec![0xff; 3],
+        )
+    })
+    .unwrap();
+    c.h.take_events();
+    let votes = c.commit(&[]);
+    let evidence = Misbehavior {
+        kind: MisbehaviorKind::DuplicateVote,
+        validator_address: cons(2),
+        power: 1,
+        height,
+        time_seconds: time,
+        total_voting_power: 1,
+    };
+    c.h.next_block_with(votes, vec![evidence])
+        .expect("the block's begin-block work still succeeds");
+    let v = c.validator(2);
+    assert!(v.jailed && v.tombstoned);
+    let burned: u128 = c.totals().burned.parse().unwrap();
+    assert_eq!(burned - burned_before, 30 * POWER / 20);
+    let events = c.h.take_events();
+    let failed: Vec<_> = events.iter().filter(|e| e.kind == "hook_failed").collect();
+    assert_eq!(failed.len(), 1, "{events:?}");
+    assert_eq!(failed[0].get("step"), Some("rewards"));
+}
