@@ -15,7 +15,7 @@ cargo build --workspace --bins --locked
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --lib --bins --tests --locked -- --test-threads 2 2>&1 | tee "$log" || status=$?
+cargo test --workspace --lib --bins --tests --locked --no-fail-fast -- --test-threads 2 2>&1 | tee "$log" || status=$?
 
 # One closing line for the whole suite, summed over every test binary.
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
