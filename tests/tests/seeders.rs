@@ -298,8 +298,12 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
             "user1",
         ],
     );
+    // The epoch's inputs count the protocol fee the voucher left in the community pool
+    // (2 % of both the seeder's share and the split's part of 20000000), never the
+    // amount, part of which may flow back to its payer (issue 15).
     let inputs = net.json(0, 0, &["query", "seeders", "epoch", &user1]);
-    assert!(inputs.to_string().contains("20000000"), "{inputs}");
+    assert_eq!(inputs["tally"]["fees"], "400000", "{inputs}");
+    assert_eq!(inputs["tally"]["bytes"], 12 * MIB, "{inputs}");
 
     // Validators probe: the honest seeders pass.
     eventually(
