@@ -253,6 +253,62 @@ impl Node {
         ))
     }
 
+    /// Slices present and in all of the first content in this node's slice store.
+    pub async fn stored(&self) -> (u64, u64) {
+        let mut c = self.sidecar().await.expect("the sidecar API");
+        let s = c
+            .status(weave_proto::weave::sidecar::v1::StatusRequest {})
+            .await
+            .expect("sidecar status")
+            .into_inner();
+        s.contents
+            .first()
+            .map_or((0, 0), |c| (c.slices_present, c.slices_total))
+    }
+
+    /// `content add` of `len` bytes of made-up film (`salt` varies them) in 64 KiB
+    /// slices, from a file outside the node's home (which `content add` refuses), by
+    /// the funded `validator` key; returns the content id, the plaintext and the
+    /// directory holding the file.
+    pub fn publish_film(
+        &self,
+        title: &str,
+        len: usize,
+        salt: u32,
+    ) -> (String, Vec<u8>, tempfile::TempDir) {
+        let files = tempfile::tempdir().expect("tempdir");
+        let file = files.path().join("film.bin");
+        let plaintext: Vec<u8> = (0..len)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(salt) as u8)
+            .collect();
+        std::fs::write(&file, &plaintext).expect("writing the film");
+        let added = self.cli(&[
+            "content",
+            "add",
+            file.to_str().expect("utf-8 path"),
+            "--title",
+            title,
+            "--price",
+            "500",
+            "--price-per-gib",
+            "10",
+            "--slice-size",
+            "65536",
+            "--from",
+            "validator",
+            "--fees",
+            TEST_FEES,
+            "--gas",
+            "400000",
+            "--wait",
+        ]);
+        let id = added["content_id"]
+            .as_u64()
+            .expect("content_id")
+            .to_string();
+        (id, plaintext, files)
+    }
+
     /// `weaved` with this node's home and the test key ring.
     pub fn weaved(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
         Ok(Command::new(weaved_bin())

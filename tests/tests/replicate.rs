@@ -15,7 +15,7 @@ use std::{
 };
 
 use serde_json::Value;
-use weave_e2e::{weaved_bin, Node, TEST_FEES};
+use weave_e2e::{weaved_bin, Node};
 use weave_proto::weave::sidecar::v1::StatusRequest;
 
 const SLICE: usize = 65_536;
@@ -31,59 +31,25 @@ fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 }
 
 /// (slices present, slices total) of the one content in a node's slice store.
-async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = node.sidecar().await.unwrap();
-    let s = c.status(StatusRequest {}).await.unwrap().into_inner();
-    s.contents
-        .first()
-        .map_or((0, 0), |c| (c.slices_present, c.slices_total))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seeder_without_key_or_access_replicates_and_serves_a_buyer() {
     let mut a = Node::init("e2e-replicate-1").unwrap();
     a.start().unwrap();
 
     // A publishes a file (from outside its home).
-    let files = tempfile::tempdir().unwrap();
-    let file = files.path().join("film.bin");
-    let plaintext: Vec<u8> = (0..SLICE * SLICES - 777)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(5) as u8)
-        .collect();
-    std::fs::write(&file, &plaintext).unwrap();
-    let added = a.cli(&[
-        "content",
-        "add",
-        file.to_str().unwrap(),
-        "--title",
-        "Replicated film",
-        "--price",
-        "500",
-        "--price-per-gib",
-        "10",
-        "--slice-size",
-        "65536",
-        "--from",
-        "validator",
-        "--fees",
-        TEST_FEES,
-        "--gas",
-        "400000",
-        "--wait",
-    ]);
-    let id = added["content_id"].as_u64().unwrap().to_string();
-    assert_eq!(stored(&a).await, (SLICES as u64, SLICES as u64));
+    let (id, plaintext, files) = a.publish_film("Replicated film", SLICE * SLICES - 777, 5);
+    assert_eq!(a.stored().await, (SLICES as u64, SLICES as u64));
 
     // B joins and seeds the content: no key, no purchase, nothing in its store.
     let mut b = Node::join(&a).unwrap();
     b.start().unwrap();
-    assert_eq!(stored(&b).await, (0, 0));
+    assert_eq!(b.stored().await, (0, 0));
     assert!(!b.home_path().join("content-keys").exists());
     let seeded = b.cli(&["content", "seed", &id]);
     assert_eq!(seeded["fetched"], true, "{seeded}");
     assert_eq!(seeded["slices_rejected"], 0, "{seeded}");
     assert!(seeded["bytes_fetched"].as_u64().unwrap() >= plaintext.len() as u64);
-    assert_eq!(stored(&b).await, (SLICES as u64, SLICES as u64));
+    assert_eq!(b.stored().await, (SLICES as u64, SLICES as u64));
     // B's viewer never had access: no key was delivered to it.
     let viewer = b.funded_address.clone();
     assert!(!b
@@ -127,7 +93,7 @@ async fn a_seeder_without_key_or_access_replicates_and_serves_a_buyer() {
     assert!(text.contains(&bootstrap), "{text}");
     std::fs::write(&config, text).unwrap();
     a.start().unwrap();
-    assert_eq!(stored(&a).await, (0, 0));
+    assert_eq!(a.stored().await, (0, 0));
 
     // A buyer on A buys access; the creator delivers the key; the buyer downloads,
     // from B, the only holder.
@@ -187,7 +153,7 @@ async fn a_seeder_without_key_or_access_replicates_and_serves_a_buyer() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["slices_rejected"], 0, "{report}");
     assert_eq!(std::fs::read(&out_file).unwrap(), plaintext);
-    assert_eq!(stored(&a).await, (SLICES as u64, SLICES as u64));
+    assert_eq!(a.stored().await, (SLICES as u64, SLICES as u64));
 
     b.stop();
     a.stop();

@@ -17,8 +17,7 @@ use std::{
 };
 
 use serde_json::Value;
-use weave_e2e::{weaved_bin, Node, TEST_FEES};
-use weave_proto::weave::sidecar::v1::StatusRequest;
+use weave_e2e::{weaved_bin, Node};
 
 const SLICE: usize = 65_536;
 const SLICES: usize = 160;
@@ -33,14 +32,6 @@ fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 }
 
 /// (slices present, slices total) of the content in a node's slice store.
-async fn stored(node: &Node) -> (u64, u64) {
-    let mut c = node.sidecar().await.unwrap();
-    let s = c.status(StatusRequest {}).await.unwrap().into_inner();
-    s.contents
-        .first()
-        .map_or((0, 0), |c| (c.slices_present, c.slices_total))
-}
-
 /// `weaved content get` on `node` as a child process.
 fn get(node: &Node, id: &str, extra: &[&str]) -> Command {
     let mut cmd = Command::new(weaved_bin());
@@ -77,34 +68,8 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
 
     // A publishes a file of 160 slices.
     // Outside the node's home: `content add` refuses files inside it.
-    let files = tempfile::tempdir().unwrap();
-    let file = files.path().join("film.bin");
-    let plaintext: Vec<u8> = (0..SLICE * SLICES - 1000)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
-        .collect();
-    std::fs::write(&file, &plaintext).unwrap();
-    let added = a.cli(&[
-        "content",
-        "add",
-        file.to_str().unwrap(),
-        "--title",
-        "Sidecar film",
-        "--price",
-        "500",
-        "--price-per-gib",
-        "10",
-        "--slice-size",
-        "65536",
-        "--from",
-        "validator",
-        "--fees",
-        TEST_FEES,
-        "--gas",
-        "400000",
-        "--wait",
-    ]);
-    let id = added["content_id"].as_u64().unwrap().to_string();
-    assert_eq!(stored(&a).await, (SLICES as u64, SLICES as u64));
+    let (id, plaintext, _files) = a.publish_film("Sidecar film", SLICE * SLICES - 1000, 7);
+    assert_eq!(a.stored().await, (SLICES as u64, SLICES as u64));
 
     // B joins the chain; its viewer key is funded from A and buys access.
     let mut b = Node::join(&a).unwrap();
@@ -156,7 +121,7 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
         .unwrap();
     let start = Instant::now();
     loop {
-        let (present, total) = stored(&b).await;
+        let (present, total) = b.stored().await;
         if present >= 20 {
             assert!(
                 present < total,
@@ -174,7 +139,7 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     child.wait().unwrap();
     b.kill_hard().unwrap();
     b.start().unwrap();
-    let (present, total) = stored(&b).await;
+    let (present, total) = b.stored().await;
     assert!(
         present >= 20 && present < total,
         "{present}/{total} after the crash"
@@ -204,7 +169,7 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     );
     assert_eq!(report["slices_rejected"], 0);
     assert_eq!(std::fs::read(&out_file).unwrap(), plaintext);
-    assert_eq!(stored(&b).await, (total, total));
+    assert_eq!(b.stored().await, (total, total));
 
     // Streaming mode writes the same bytes, in order, to stdout.
     let out = get(&b, &id, &["--stream"]).output().unwrap();
