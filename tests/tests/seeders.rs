@@ -184,7 +184,13 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
         net.weaved(2, 2, &["content", "ls"]).status.success()
     });
 
-    // Node 3 downloads from nodes 0, 1 and 2, and keeps evidence against node 2.
+    // Node 3 downloads from nodes 0, 1 and 2, and keeps evidence against node 2. It
+    // must be connected to the restarted node 2 first: a download takes the connected
+    // peers at once, and nodes 0 and 1 alone can serve all 12 slices before a DHT
+    // lookup brings node 2 in.
+    eventually("node 3 connected to the three others", Duration::from_secs(60), || {
+        net.json(3, 3, &["content", "ls"])["connected_peers"].as_u64() >= Some(3)
+    });
     download(&net, 3, &id, &key_file);
     let evidence = net.json(3, 3, &["query", "seeders", "evidence"]);
     let records = evidence.as_array().cloned().unwrap_or_default();
