@@ -50,6 +50,8 @@ use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
 
 use common::{Node, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
 
+use crate::health::Liveness;
+
 /// How long one request may take before it is cancelled.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Concurrent requests per client connection.
@@ -96,9 +98,12 @@ pub(crate) async fn serve(
     cometbft_rpc: String,
     sidecar: Option<weave_sidecar::SidecarHandle>,
     guard: SidecarGuard,
+    liveness: Liveness,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let health_task = tokio::spawn(report_health(health_reporter, liveness));
 
     let services = weave_services(&node.app);
     let reflection_v1 = reflection(
@@ -137,10 +142,11 @@ pub(crate) async fn serve(
             tendermint::TendermintService::new(node.clone())
         )))
         .add_service(bounded!(reflection_v1))
-        .add_service(bounded!(reflection_v1alpha));
+        .add_service(bounded!(reflection_v1alpha))
+        .add_service(health_service);
     let routes = forward::add_module_routes(routes, &node);
 
-    Server::builder()
+    let served = Server::builder()
         .timeout(REQUEST_TIMEOUT)
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
         .add_routes(routes)
@@ -149,7 +155,32 @@ pub(crate) async fn serve(
         .map_err(|e| {
             tracing::error!(error = %e, %addr, "gRPC server failed");
             anyhow::Error::new(e).context(format!("gRPC server on {addr}"))
-        })
+        });
+    health_task.abort();
+    served
+}
+
+/// How often the gRPC health status is brought up to date.
+const HEALTH_POLL: Duration = Duration::from_secs(1);
+
+/// Keeps the standard gRPC health service (`grpc.health.v1.Health`) in step with
+/// [`Liveness`]: the server as a whole (service `""`) is `SERVING` while the node makes
+/// blocks and `NOT_SERVING` otherwise.
+async fn report_health(reporter: tonic_health::server::HealthReporter, liveness: Liveness) {
+    let mut last = None;
+    loop {
+        let healthy = liveness.check().healthy;
+        if last != Some(healthy) {
+            let status = if healthy {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            reporter.set_service_status("", status).await;
+            last = Some(healthy);
+        }
+        tokio::time::sleep(HEALTH_POLL).await;
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +242,7 @@ mod tests {
             "http://127.0.0.1:1".into(),
             None,
             SidecarGuard::new(_dir.path(), "test-token").expect("guard"),
+            test_support::liveness(),
             async {
                 let _ = stop_rx.await;
             },

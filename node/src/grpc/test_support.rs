@@ -49,3 +49,11 @@ pub(super) fn node_with(auth: serde_json::Value) -> (Node, tempfile::TempDir) {
     let node = Node::new(Arc::new(app), "tcp://127.0.0.1:1").expect("node");
     (node, dir)
 }
+
+/// A health check that has seen no block.
+pub(super) fn liveness() -> crate::health::Liveness {
+    crate::health::Liveness {
+        blocks: crate::health::BlockHealth::default(),
+        max_block_age: std::time::Duration::from_secs(60),
+    }
+}
