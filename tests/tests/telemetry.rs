@@ -11,7 +11,7 @@ use nix::{sys::signal, unistd::Pid};
 use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
-use weave_e2e::{http_get, Node};
+use weave_e2e::{http_get, rpc_get, Node};
 
 /// The sum of every sample of `name` whose labels contain each of `labels`.
 fn sum(text: &str, name: &str, labels: &[&str]) -> f64 {
@@ -39,7 +39,12 @@ fn health(node: &Node) -> (u16, serde_json::Value) {
 }
 
 async fn grpc_health(node: &Node) -> i32 {
-    let mut client = HealthClient::connect(node.grpc_url()).await.unwrap();
+    let channel = tonic::transport::Endpoint::from_shared(node.grpc_url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = HealthClient::new(channel);
     client
         .check(HealthCheckRequest {
             service: String::new(),
@@ -91,10 +96,10 @@ async fn metrics_move_with_transactions_and_health_follows_blocks() {
     for amount in ["1000uweave", "2000uweave", "3000uweave"] {
         node.tx(&["bank", "send", "validator", &alice, amount]);
     }
-    // Refused at CheckTx: bob has no funds for the fee.
-    node.add_key("bob");
-    let err = node.tx_fails(&["bank", "send", "bob", &alice, "1uweave"]);
-    assert!(!err.is_empty());
+    // Refused at CheckTx: bytes that are no transaction.
+    let refused = rpc_get(node.ports.rpc, "/broadcast_tx_sync?tx=0x0badbeef").unwrap();
+    assert_eq!(refused["codespace"], "sdk", "{refused}");
+    assert_eq!(refused["code"], 2, "{refused}");
     let after = scrape(&node);
 
     let moved =
@@ -108,7 +113,10 @@ async fn metrics_move_with_transactions_and_health_follows_blocks() {
     );
     assert!(moved("weave_check_txs_total", &["result=\"accepted\""]) >= 3.0);
     assert!(
-        moved("weave_check_txs_total", &["result=\"rejected\""]) >= 1.0,
+        moved(
+            "weave_check_txs_total",
+            &["result=\"rejected\"", "codespace=\"sdk\"", "code=\"2\""]
+        ) >= 1.0,
         "{after}"
     );
     assert!(moved("weave_gas_used_total", &[]) > 0.0);
