@@ -116,6 +116,8 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     std::process::exit(code);
 }
 
+// Each argument is one part of the node that `run` set up before the runtime started.
+#[allow(clippy::too_many_arguments)]
 async fn supervise(
     home: PathBuf,
     args: StartArgs,
