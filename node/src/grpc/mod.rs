@@ -76,7 +76,7 @@ fn weave_services(app: &App) -> Vec<String> {
 }
 
 /// A reflection service over Weave's proto files that lists the Weave services served
-/// (`services`) and itself (`own`). Every message type of the files can be looked up,
+/// (`services`), the standard health service and itself (`own`). Every message type of the files can be looked up,
 /// but the `Msg` services, which are not served over gRPC, are not listed. The
 /// `cosmos.*` services are served without reflection: `cosmos-sdk-proto` ships no
 /// descriptors.
@@ -84,11 +84,16 @@ fn reflection(
     services: &[String],
     own: &'static str,
 ) -> tonic_reflection::server::Builder<'static> {
-    services.iter().map(String::as_str).chain([own]).fold(
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET),
-        |builder, name| builder.with_service_name(name),
-    )
+    services
+        .iter()
+        .map(String::as_str)
+        .chain([own, HEALTH_SERVICE])
+        .fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET),
+            |builder, name| builder.with_service_name(name),
+        )
 }
 
 /// Serves the gRPC API on `addr` until `shutdown` resolves.
@@ -159,6 +164,9 @@ pub(crate) async fn serve(
     health_task.abort();
     served
 }
+
+/// The standard health service's name, as reflection lists it.
+const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
 /// How often the gRPC health status is brought up to date.
 const HEALTH_POLL: Duration = Duration::from_secs(1);
@@ -370,7 +378,7 @@ mod tests {
             weave_app::auth::AuthParams::default().max_memo_chars
         );
 
-        let mut reflection = ServerReflectionClient::new(channel);
+        let mut reflection = ServerReflectionClient::new(channel.clone());
         let request = ServerReflectionRequest {
             host: String::new(),
             message_request: Some(MessageRequest::ListServices(String::new())),
@@ -410,6 +418,22 @@ mod tests {
         ] {
             assert!(!names.iter().any(|n| n == unserved), "{names:?}");
         }
+
+        assert!(names.iter().any(|n| n == HEALTH_SERVICE), "{names:?}");
+
+        // No block was committed: the standard health check says NOT_SERVING.
+        let status = tonic_health::pb::health_client::HealthClient::new(channel.clone())
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health check")
+            .into_inner()
+            .status;
+        assert_eq!(
+            status,
+            tonic_health::pb::health_check_response::ServingStatus::NotServing as i32
+        );
 
         stop_tx.send(()).expect("server still running");
         server.await.expect("join").expect("clean shutdown");
