@@ -116,8 +116,9 @@ impl Application for AbciApp {
 pub const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 
 /// Accepts CometBFT's connections on `listener` and serves each on its own thread.
-/// Returns only if accepting fails.
-pub fn serve(listener: TcpListener, app: AbciApp) -> io::Result<()> {
+/// Returns only if accepting fails. `app` is usually an [`AbciApp`], or a wrapper of
+/// one (the node's metrics).
+pub fn serve<A: Application>(listener: TcpListener, app: A) -> io::Result<()> {
     for stream in listener.incoming() {
         let stream = stream?;
         let peer = stream
@@ -163,7 +164,7 @@ fn read_length(reader: &mut impl Read) -> io::Result<Option<usize>> {
     ))
 }
 
-fn serve_connection(stream: TcpStream, app: &AbciApp) -> io::Result<()> {
+fn serve_connection<A: Application>(stream: TcpStream, app: &A) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::with_capacity(1 << 20, stream.try_clone()?);
     let mut writer = BufWriter::with_capacity(1 << 20, stream);
@@ -201,7 +202,7 @@ fn exception(error: String) -> Response {
 }
 
 /// Calls the application method that answers `request`.
-fn dispatch(app: &AbciApp, request: Request) -> Response {
+fn dispatch<A: Application>(app: &A, request: Request) -> Response {
     let value = match request.value {
         Some(Req::Echo(r)) => Resp::Echo(app.echo(r)),
         Some(Req::Flush(_)) => Resp::Flush(app.flush()),

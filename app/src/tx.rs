@@ -6,7 +6,6 @@ use cosmos_sdk_proto::cosmos::tx::{
     signing::v1beta1::SignMode,
     v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw},
 };
-use k256::ecdsa::{signature::hazmat::PrehashVerifier, Signature as K256Signature, VerifyingKey};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use weave_kernel::{expected::PubKey, Address, Any, Coins, KernelError, TxError, DENOM};
@@ -227,40 +226,11 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     })
 }
 
-/// Verifies one signature over `sign_bytes`. secp256k1 signatures are ECDSA over
-/// SHA-256 in 64-byte `r || s` form with a low S; ed25519 signs the bytes themselves.
+/// Verifies one signature over `sign_bytes` ([`PubKey::verify`]).
 pub fn verify_signature(
     pub_key: &PubKey,
     sign_bytes: &[u8],
     signature: &[u8],
 ) -> Result<(), KernelError> {
-    let bad =
-        |why: &str| KernelError::Unauthorized(format!("signature verification failed: {why}"));
-    match pub_key {
-        PubKey::Secp256k1(key) => {
-            let vk =
-                VerifyingKey::from_sec1_bytes(key).map_err(|_| bad("malformed secp256k1 key"))?;
-            let sig = K256Signature::from_slice(signature)
-                .map_err(|_| bad("malformed secp256k1 signature"))?;
-            if sig.normalize_s().is_some() {
-                return Err(bad("secp256k1 signature is not in low-S form"));
-            }
-            let digest = Sha256::digest(sign_bytes);
-            vk.verify_prehash(&digest, &sig)
-                .map_err(|_| bad("wrong chain id, account number, key or bytes"))
-        }
-        PubKey::Ed25519(key) => {
-            let arr: [u8; 32] = key
-                .as_slice()
-                .try_into()
-                .map_err(|_| bad("malformed ed25519 key"))?;
-            let vk = ed25519_consensus::VerificationKey::try_from(arr)
-                .map_err(|_| bad("malformed ed25519 key"))?;
-            let sig_arr: [u8; 64] = signature
-                .try_into()
-                .map_err(|_| bad("ed25519 signature must be 64 bytes"))?;
-            vk.verify(&ed25519_consensus::Signature::from(sig_arr), sign_bytes)
-                .map_err(|_| bad("wrong chain id, account number, key or bytes"))
-        }
-    }
+    pub_key.verify(sign_bytes, signature)
 }

@@ -36,6 +36,10 @@ async fn state_and_params_are_read_from_the_node() {
         "http://127.0.0.1:1".into(),
         None,
         crate::grpc::SidecarGuard::new(dir.path(), "token").unwrap(),
+        crate::health::Liveness {
+            blocks: Default::default(),
+            max_block_age: Duration::from_secs(60),
+        },
         async {
             let _ = stopped.await;
         },

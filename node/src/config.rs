@@ -25,6 +25,38 @@ pub(crate) struct NodeConfig {
     /// The slice sidecar.
     #[serde(default)]
     pub(crate) sidecar: crate::sidecar::SidecarSettings,
+    /// Metrics and health for operators (`[telemetry]`).
+    #[serde(default)]
+    pub(crate) telemetry: TelemetrySettings,
+}
+
+/// `[telemetry]`: the operators' HTTP endpoint, `GET /metrics` and `GET /health`
+/// (see `crate::ops`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct TelemetrySettings {
+    /// Serve the endpoint at all.
+    pub(crate) enabled: bool,
+    /// Where it listens.
+    pub(crate) laddr: SocketAddr,
+    /// `/health` and the gRPC health service turn unhealthy when the last block this
+    /// node committed is older than this many seconds.
+    pub(crate) max_block_age_secs: u64,
+}
+
+/// The endpoint's default address: loopback, below the ports CometBFT (266xx) and the
+/// localnet (26600 + 10 per node) use.
+pub(crate) const DEFAULT_TELEMETRY_LADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 26590);
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            laddr: DEFAULT_TELEMETRY_LADDR,
+            max_block_age_secs: 60,
+        }
+    }
 }
 
 impl Default for NodeConfig {
@@ -36,6 +68,7 @@ impl Default for NodeConfig {
             cometbft_rpc: "http://127.0.0.1:26657".into(),
             keep_recent: 100,
             sidecar: crate::sidecar::SidecarSettings::default(),
+            telemetry: TelemetrySettings::default(),
         }
     }
 }
@@ -55,5 +88,28 @@ impl NodeConfig {
         }
         let text = toml::to_string_pretty(self)?;
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telemetry_defaults_and_an_off_switch() {
+        // A weaved.toml written before [telemetry] existed gets the defaults.
+        let mut old = toml::Value::try_from(NodeConfig::default()).expect("toml");
+        old.as_table_mut().expect("table").remove("telemetry");
+        let old = toml::to_string(&old).expect("old text");
+        let parsed: NodeConfig = toml::from_str(&old).expect("old file");
+        assert_eq!(parsed.telemetry, TelemetrySettings::default());
+        assert!(parsed.telemetry.enabled);
+
+        let text = format!("{old}\n[telemetry]\nenabled = false\nladdr = \"0.0.0.0:9464\"\n");
+        let parsed: NodeConfig = toml::from_str(&text).expect("with telemetry");
+        assert!(!parsed.telemetry.enabled);
+        assert_eq!(parsed.telemetry.laddr.port(), 9464);
+        assert_eq!(parsed.telemetry.max_block_age_secs, 60);
+        assert!(toml::from_str::<NodeConfig>(&format!("{text}unknown = 1\n")).is_err());
     }
 }

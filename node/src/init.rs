@@ -51,6 +51,9 @@ pub(crate) struct InitArgs {
     /// gRPC listen address.
     #[arg(long, default_value = "127.0.0.1:9090")]
     grpc_laddr: SocketAddr,
+    /// Where `/metrics` and `/health` are served (`[telemetry] laddr`).
+    #[arg(long, default_value_t = crate::config::DEFAULT_TELEMETRY_LADDR)]
+    telemetry_laddr: SocketAddr,
     /// CometBFT RPC listen address.
     #[arg(long, default_value = "127.0.0.1:26657")]
     rpc_laddr: SocketAddr,
@@ -220,6 +223,10 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         grpc_laddr: args.grpc_laddr,
         cometbft_rpc: format!("http://{}", args.rpc_laddr),
         sidecar,
+        telemetry: crate::config::TelemetrySettings {
+            laddr: args.telemetry_laddr,
+            ..Default::default()
+        },
         ..NodeConfig::default()
     };
     config.save(&layout)?;

@@ -9,9 +9,13 @@
 // Wall-clock time is fine outside the state machine (timeouts).
 #![allow(clippy::disallowed_methods)]
 
+mod abci_metrics;
 mod config;
 mod grpc;
+mod health;
 mod init;
+mod metrics;
+mod ops;
 mod probes;
 mod sidecar;
 mod start;

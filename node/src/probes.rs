@@ -67,6 +67,7 @@ pub(crate) async fn run(
     validator: ConsensusAddress,
     reports: Reports,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    metrics: crate::metrics::Metrics,
 ) {
     let mut started: BTreeSet<u64> = BTreeSet::new();
     let mut last_seen = None;
@@ -110,8 +111,12 @@ pub(crate) async fn run(
                 cs.iter().map(|c| target(&app, c)).collect();
             let sidecar = sidecar.clone();
             let reports = reports.clone();
+            let metrics = metrics.clone();
             tokio::spawn(async move {
                 let outcomes = probe_all(&sidecar, &cs, targets).await;
+                for outcome in &outcomes {
+                    metrics.probe(*outcome == ProbeOutcome::Passed);
+                }
                 let passed = outcomes
                     .iter()
                     .filter(|o| **o == ProbeOutcome::Passed)

@@ -45,6 +45,10 @@ async fn serve(home: &Path) -> Server {
         "http://127.0.0.1:1".into(),
         Some(sidecar),
         guard,
+        crate::health::Liveness {
+            blocks: Default::default(),
+            max_block_age: std::time::Duration::from_secs(60),
+        },
         async {
             let _ = stopped.await;
         },

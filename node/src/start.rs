@@ -40,15 +40,29 @@ pub(crate) struct StartArgs {
     /// Log filter, e.g. `info` or `weave_app=debug,info`.
     #[arg(long, env = "WEAVE_LOG", default_value = "info")]
     log_level: String,
+    /// Log lines as text, or as one JSON object per line (for log collectors).
+    #[arg(long, env = "WEAVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?,
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
 
     let layout = HomeLayout::new(&g.home);
     let config = NodeConfig::load(&layout)?;
@@ -70,7 +84,8 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     // ABCI: bound before CometBFT starts so its first connection succeeds.
     let listener = std::net::TcpListener::bind(config.abci_laddr)
         .with_context(|| format!("binding the ABCI server to {}", config.abci_laddr))?;
-    let abci_app = AbciApp::new(app.clone());
+    let telemetry = crate::ops::Telemetry::new(&config.telemetry);
+    let abci_app = telemetry.abci(AbciApp::new(app.clone()));
     let (abci_tx, abci_rx) = oneshot::channel::<String>();
     std::thread::Builder::new()
         .name("abci".into())
@@ -95,11 +110,14 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         bin,
         layout.cometbft_home(),
         abci_rx,
+        telemetry,
     ))?;
     // The ABCI thread blocks in accept(); leave without waiting for it.
     std::process::exit(code);
 }
 
+// Each argument is one part of the node that `run` set up before the runtime started.
+#[allow(clippy::too_many_arguments)]
 async fn supervise(
     home: PathBuf,
     args: StartArgs,
@@ -108,6 +126,7 @@ async fn supervise(
     bin: Option<PathBuf>,
     cometbft_home: PathBuf,
     abci_rx: oneshot::Receiver<String>,
+    telemetry: crate::ops::Telemetry,
 ) -> anyhow::Result<i32> {
     let sidecar = if config.sidecar.enabled {
         Some(crate::sidecar::start(&HomeLayout::new(&home), &config.sidecar, app.clone()).await?)
@@ -116,6 +135,9 @@ async fn supervise(
         None
     };
     let (vouchers_stop, vouchers_stop_rx) = tokio::sync::watch::channel(false);
+    telemetry
+        .spawn(sidecar.clone(), vouchers_stop_rx.clone())
+        .await;
     let probes_task = match (&sidecar, cometbft::consensus_public_key(&cometbft_home)) {
         (Some(s), Ok(key)) => {
             // A validator's node: its sidecar probes seeders for its vote extensions.
@@ -128,6 +150,7 @@ async fn supervise(
                 weave_kernel::consensus_address(&key),
                 reports,
                 vouchers_stop_rx.clone(),
+                telemetry.metrics.clone(),
             )))
         }
         _ => None,
@@ -149,6 +172,7 @@ async fn supervise(
         config.cometbft_rpc.clone(),
         sidecar.clone(),
         guard,
+        telemetry.liveness.clone(),
         async move {
             let _ = grpc_stop_rx.await;
         },

@@ -14,6 +14,7 @@ use crate::evidence::{header_signed_by, BadSliceEvidence, MAX_EVIDENCE_KEPT};
 use crate::node::{lock, Command, Node, SharedLedger};
 use crate::payment::CreditLedger;
 use crate::protocol::{Request, Response};
+use crate::stats::SidecarStats;
 use weave_proto::weave::channels::v1::SignedVoucher;
 use weave_voucher::Voucher;
 
@@ -38,13 +39,15 @@ impl Sidecar {
         let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
         let window = config.payments.as_ref().map_or(0, |p| p.credit_window);
         let ledger: SharedLedger = Arc::new(std::sync::Mutex::new(CreditLedger::new(window)));
-        let node = Node::new(&config, store.clone(), ledger.clone(), rx)?;
+        let stats = Arc::new(SidecarStats::default());
+        let node = Node::new(&config, store.clone(), ledger.clone(), stats.clone(), rx)?;
         let peer_id = node.local_peer_id();
         let task = tokio::spawn(node.run());
         let handle = SidecarHandle {
             peer_id,
             store,
             ledger,
+            stats,
             payee: config.payments.as_ref().map(|p| p.payee),
             evidence: Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new())),
             commands,
@@ -67,6 +70,7 @@ pub struct SidecarHandle {
     peer_id: PeerId,
     store: SliceStore,
     ledger: SharedLedger,
+    stats: Arc<SidecarStats>,
     payee: Option<weave_kernel::Address>,
     /// Evidence of bad slices seen by downloads, newest last, at most
     /// [`MAX_EVIDENCE_KEPT`].
@@ -109,6 +113,11 @@ impl SidecarHandle {
         let (reply, rx) = oneshot::channel();
         self.send(cmd(reply)).await?;
         rx.await.map_err(|_| SidecarError::Stopped)
+    }
+
+    /// What this sidecar served and fetched so far, for metrics.
+    pub fn stats(&self) -> &SidecarStats {
+        &self.stats
     }
 
     /// This node's peer id.

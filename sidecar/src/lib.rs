@@ -125,6 +125,7 @@ mod limiter;
 mod node;
 pub mod payment;
 pub mod protocol;
+mod stats;
 
 pub use config::{keypair_from_seed, loopback_tcp, Fault, Limits, SidecarConfig};
 pub use download::{
@@ -134,6 +135,7 @@ pub use error::{DownloadError, RequestError, SidecarError};
 pub use evidence::{header_signed_by, peer_public_key, BadSliceEvidence, MAX_EVIDENCE_KEPT};
 pub use handle::{ProbeOutcome, Sidecar, SidecarHandle};
 pub use node::ANNOUNCE_TOPIC;
+pub use stats::{SidecarStats, StatsSnapshot};
 
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
 pub use weave_slices::{MetaHash, SliceStore, StoreOptions};

@@ -26,6 +26,7 @@ use crate::error::{RequestError, SidecarError};
 use crate::limiter::{Limiter, Refusal};
 use crate::payment::{CreditLedger, SeederPayments};
 use crate::protocol::{ErrorCode, Payee, Request, Response, SliceCodec, PROTOCOL};
+use crate::stats::SidecarStats;
 
 /// A seeder's ledger of who paid for what, shared by the swarm task and the handle.
 pub(crate) type SharedLedger = Arc<Mutex<CreditLedger<PeerId>>>;
@@ -130,6 +131,8 @@ pub(crate) struct Node {
     served_rx: mpsc::UnboundedReceiver<Served>,
     payments: Option<SeederPayments>,
     ledger: SharedLedger,
+    /// What was served and which vouchers were accepted, for the node's metrics.
+    stats: Arc<SidecarStats>,
     checked_tx: mpsc::UnboundedSender<Checked>,
     /// Vouchers each peer has being checked against the chain (at most
     /// [`MAX_CHECKS_PER_PEER`]; beyond it the peer is answered `Busy`).
@@ -162,6 +165,7 @@ impl Node {
         config: &SidecarConfig,
         store: SliceStore,
         ledger: SharedLedger,
+        stats: Arc<SidecarStats>,
         commands: mpsc::Receiver<Command>,
     ) -> Result<Node, SidecarError> {
         let limits = config.limits.clone();
@@ -239,6 +243,7 @@ impl Node {
         Ok(Node {
             payments: config.payments.clone(),
             ledger,
+            stats,
             checked_tx,
             checks: HashMap::new(),
             checked_rx,
@@ -808,6 +813,8 @@ impl Node {
                 ),
             },
         };
+        self.stats
+            .voucher(matches!(response, Response::Paid { .. }));
         self.respond(c.channel, response);
     }
 
@@ -826,6 +833,10 @@ impl Node {
                 lock(&self.ledger).refund(&peer, &root, bytes);
             }
         }
+        let slice_bytes = match &served.response {
+            Response::Slice { ciphertext, .. } => Some(ciphertext.len() as u64),
+            _ => None,
+        };
         if self
             .swarm
             .behaviour_mut()
@@ -834,6 +845,8 @@ impl Node {
             .is_err()
         {
             self.limiter.release(served.request);
+        } else if let Some(bytes) = slice_bytes {
+            self.stats.served(bytes);
         }
     }
 }

@@ -169,6 +169,14 @@ async fn two_paid_seeders_are_paid_for_exactly_what_each_served() -> Result<()> 
             )
             .await?;
         assert_eq!(report.slices_fetched, c.meta.slice_count);
+        let got = viewer.stats().snapshot();
+        assert_eq!(got.slices_verified, c.meta.slice_count);
+        assert_eq!(got.slices_failed, 0);
+        let served: u64 = [&a, &b]
+            .iter()
+            .map(|n| n.stats().snapshot().slices_served)
+            .sum();
+        assert!(served >= c.meta.slice_count, "{served}");
 
         // Every plaintext byte is paid once, to whoever served it.
         let lanes = payer.lock().unwrap().lanes();
@@ -199,6 +207,7 @@ async fn two_paid_seeders_are_paid_for_exactly_what_each_served() -> Result<()> 
                     (want.bytes, want.amount, want.nonce, seeder)
                 );
                 assert!(want.nonce >= served, "one voucher per slice at least");
+                assert!(node.stats().snapshot().vouchers_accepted >= 1);
             } else {
                 assert_eq!(served, 0);
             }

@@ -200,6 +200,13 @@ async fn parallel_and_chained_downloads_catch_a_cheat_and_match_byte_for_byte() 
         }
         assert!(c_report.bad_slices.len() as u64 <= c_report.slices_rejected);
         assert_eq!(cc.bad_slice_evidence(), c_report.bad_slices);
+        // The node's metrics count the same: every stored slice verified, every refused
+        // one failed.
+        let c_stats = cc.stats().snapshot();
+        assert_eq!(c_stats.slices_verified, 128);
+        assert_eq!(c_stats.slices_failed, c_report.slices_rejected);
+        assert!(c_stats.bytes_fetched >= c.meta.plaintext_len, "{c_stats:?}");
+        assert!(d.stats().snapshot().slices_served >= 1);
 
         // C fetched from B (which was itself downloading) as well as from A.
         let from_b = c_report.peer(&b.peer_id()).map_or(0, |p| p.slices);

@@ -77,10 +77,12 @@ pub struct Ports {
     pub p2p: u16,
     /// The slice sidecar (libp2p TCP).
     pub sidecar: u16,
+    /// `weaved`'s `/metrics` and `/health`.
+    pub telemetry: u16,
 }
 
 impl Ports {
-    /// Five distinct free ports.
+    /// Six distinct free ports.
     pub fn free() -> Self {
         loop {
             let p = Ports {
@@ -89,8 +91,9 @@ impl Ports {
                 rpc: free_port(),
                 p2p: free_port(),
                 sidecar: free_port(),
+                telemetry: free_port(),
             };
-            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar];
+            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar, p.telemetry];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
                 return p;
@@ -171,6 +174,10 @@ impl Node {
             .arg(home.path())
             .args(["--abci-laddr", &format!("127.0.0.1:{}", ports.abci)])
             .args(["--grpc-laddr", &format!("127.0.0.1:{}", ports.grpc)])
+            .args([
+                "--telemetry-laddr",
+                &format!("127.0.0.1:{}", ports.telemetry),
+            ])
             .args(["--rpc-laddr", &format!("127.0.0.1:{}", ports.rpc)])
             .args(["--p2p-laddr", &format!("127.0.0.1:{}", ports.p2p)])
             .args([
@@ -457,6 +464,23 @@ impl Drop for Node {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A plain HTTP GET on loopback: the status code and the body.
+pub fn http_get(port: u16, path: &str) -> anyhow::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    let (head, body) = text.split_once("\r\n\r\n").context("no HTTP body")?;
+    let code = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .with_context(|| format!("no status in {head:?}"))?;
+    Ok((code, body.to_string()))
 }
 
 /// An HTTP GET against CometBFT's RPC on loopback, returning the JSON-RPC `result`.

@@ -27,7 +27,7 @@ pub fn free_base(n: u16) -> u16 {
     for _ in 0..200 {
         let base = 20_000 + (rand_u16() % 3_000) * 10;
         let free = (0..n)
-            .all(|i| (0..6).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
+            .all(|i| (0..7).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
         if free {
             return base;
         }

@@ -8,7 +8,7 @@ use jmt::{
 };
 use rocksdb::{ColumnFamily, DB};
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// JMT nodes: [`node_key`] -> borsh-encoded `jmt::storage::Node`.
 pub(super) const CF_JMT_NODES: &str = "jmt_nodes";

@@ -31,8 +31,11 @@
 //! depends on a stale entry, so pruning cannot change it.
 
 mod encoding;
+mod error;
 mod tree;
 mod view;
+
+pub use error::StoreError;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -46,7 +49,7 @@ use rocksdb::{
     WriteBatch, WriteOptions, DB,
 };
 use sha2::Sha256;
-use weave_kernel::{ChangeSet, StateError, StateRead};
+use weave_kernel::{ChangeSet, StateRead};
 
 use self::{
     encoding::{
@@ -55,7 +58,7 @@ use self::{
         CF_STALE_NODES, CF_STALE_VALUES, CF_STATE, META_EARLIEST, META_LATEST,
     },
     tree::{newest_value_entry, TreeStore},
-    view::LatestState,
+    view::{FlatDb, LatestState},
 };
 
 /// How many versions [`StorageConfig::default`] keeps.
@@ -81,76 +84,6 @@ impl Default for StorageConfig {
     }
 }
 
-/// A failure of the store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// RocksDB failed.
-    #[error("rocksdb: {0}")]
-    Db(#[from] rocksdb::Error),
-    /// The Jellyfish Merkle Tree failed, for example on a missing node.
-    #[error("jellyfish merkle tree: {0:#}")]
-    Tree(anyhow::Error),
-    /// The version is older than the oldest version the store keeps.
-    #[error("version {version} has been pruned; the earliest available version is {earliest}")]
-    VersionPruned {
-        /// The version asked for.
-        version: u64,
-        /// The oldest version still readable.
-        earliest: u64,
-    },
-    /// The version has not been committed.
-    #[error("version {version} has not been committed (latest committed: {latest:?})")]
-    VersionNotFound {
-        /// The version asked for.
-        version: u64,
-        /// The last committed version, if any.
-        latest: Option<u64>,
-    },
-    /// [`Storage::prepare`] was given a version that does not follow the latest one.
-    #[error("cannot prepare version {version}: the next version is {expected}")]
-    UnexpectedVersion {
-        /// The version given.
-        version: u64,
-        /// The only version that may be prepared now.
-        expected: u64,
-    },
-    /// The latest version is `u64::MAX`; no version can follow it.
-    #[error("no version can follow version {latest}")]
-    VersionsExhausted {
-        /// The last committed version.
-        latest: u64,
-    },
-    /// [`Storage::commit`] was given a [`PreparedCommit`] built on a state that is no
-    /// longer the latest (another version was committed in between).
-    #[error(
-        "the prepared commit of version {version} was built on version {parent:?}, \
-         but the latest committed version is {latest:?}"
-    )]
-    StalePrepared {
-        /// The version of the prepared commit.
-        version: u64,
-        /// The latest version when it was prepared.
-        parent: Option<u64>,
-        /// The latest version now.
-        latest: Option<u64>,
-    },
-    /// Verifiable keys must not be empty (ICS23 non-existence proofs need non-empty keys).
-    #[error("verifiable keys must not be empty")]
-    EmptyKey,
-    /// A column family that the store creates is missing.
-    #[error("missing column family {0}")]
-    MissingColumnFamily(&'static str),
-    /// Stored bytes could not be decoded, or the store's metadata is inconsistent.
-    #[error("corrupt store: {0}")]
-    Corrupt(String),
-}
-
-impl From<StoreError> for StateError {
-    fn from(err: StoreError) -> Self {
-        StateError(err.to_string())
-    }
-}
-
 /// The committed versions: both set, or both unset before the first commit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Versions {
@@ -165,6 +98,12 @@ pub struct Storage {
     config: StorageConfig,
     versions: RwLock<Versions>,
     commit_lock: Mutex<()>,
+}
+
+impl FlatDb for Storage {
+    fn db(&self) -> &DB {
+        &self.db
+    }
 }
 
 impl std::fmt::Debug for Storage {

@@ -11,7 +11,7 @@ use super::{
         cf, decode_value, node_key, value_key, value_key_version, CF_JMT_NODES, CF_JMT_VALUES,
         CF_PREIMAGES,
     },
-    StoreError,
+    error::StoreError,
 };
 
 /// Reads JMT nodes, values and key preimages from the committed column families.

@@ -7,18 +7,24 @@ use weave_kernel::{Entries, StateError, StateRead};
 
 use super::{
     encoding::{cf, CF_NONVERIFIABLE, CF_STATE},
-    Storage, StoreError,
+    error::StoreError,
 };
+
+/// What holds the RocksDB handle of the committed state (the store itself).
+pub(super) trait FlatDb: Send + Sync {
+    /// The database whose flat column families are read.
+    fn db(&self) -> &DB;
+}
 
 /// Reads the flat `state` and `nonverifiable` column families. It always sees the latest
 /// committed version: each read is consistent on its own, but a view held across a commit
 /// sees the new state from then on.
-pub(super) struct LatestState {
-    storage: Arc<Storage>,
+pub(super) struct LatestState<S> {
+    storage: Arc<S>,
 }
 
-impl LatestState {
-    pub(super) fn new(storage: Arc<Storage>) -> Self {
+impl<S> LatestState<S> {
+    pub(super) fn new(storage: Arc<S>) -> Self {
         Self { storage }
     }
 }
@@ -64,17 +70,17 @@ pub(super) fn flat_range(
     Ok(out)
 }
 
-impl StateRead for LatestState {
+impl<S: FlatDb> StateRead for LatestState<S> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(flat_get(&self.storage.db, CF_STATE, key)?)
+        Ok(flat_get(self.storage.db(), CF_STATE, key)?)
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<Entries, StateError> {
-        Ok(flat_range(&self.storage.db, CF_STATE, start, end, limit)?)
+        Ok(flat_range(self.storage.db(), CF_STATE, start, end, limit)?)
     }
 
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(flat_get(&self.storage.db, CF_NONVERIFIABLE, key)?)
+        Ok(flat_get(self.storage.db(), CF_NONVERIFIABLE, key)?)
     }
 
     fn nv_range(
@@ -84,7 +90,7 @@ impl StateRead for LatestState {
         limit: usize,
     ) -> Result<Entries, StateError> {
         Ok(flat_range(
-            &self.storage.db,
+            self.storage.db(),
             CF_NONVERIFIABLE,
             start,
             end,

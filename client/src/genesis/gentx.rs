@@ -10,19 +10,17 @@
 //! holds one JSON object, `{"gen_tx": "<base64 of the signed TxRaw>"}` (standard
 //! base64 with padding): exactly the string that goes into `gen_txs`.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, ensure, Context};
-use serde::{Deserialize, Serialize};
-use weave_app::{
-    router::Router,
-    tx::{decode_tx, verify_signature},
+use cosmos_sdk_proto::cosmos::tx::{
+    signing::v1beta1::SignMode,
+    v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw},
 };
-use weave_kernel::{Address, Any, DENOM};
-use weave_validators::{GenesisState, ValidatorsModule, ValidatorsMsg, MSG_CREATE_VALIDATOR};
+use prost::Message;
+use serde::{Deserialize, Serialize};
+use weave_kernel::{Address, Any, Coins, DENOM};
+use weave_validators::{GenesisState, ValidatorsMsg, MSG_CREATE_VALIDATOR};
 
 use crate::{builder::build_signed_tx, builder::SignerData, keys::SigningKey};
 
@@ -103,50 +101,105 @@ impl GentxSummary {
     }
 }
 
-/// Decodes a gentx and checks everything InitChain will, short of state: one
+/// The largest transaction the chain accepts, in bytes (`weave_app::tx::MAX_TX_BYTES`).
+const MAX_TX_BYTES: usize = 1024 * 1024;
+
+/// Decodes a gentx and checks everything InitChain will, short of state: the
+/// stateless checks the chain's transaction decoder runs on any transaction (size,
+/// encoding, no extension options, memo size, fee in uweave with a nonzero gas limit,
+/// one `SIGN_MODE_DIRECT` signature per signer, keys matching their signers), then one
 /// well-formed `MsgCreateValidator`, one signer at sequence 0 who carries its public
 /// key, and a signature for `chain_id` with account number 0.
 pub fn inspect_gentx(tx: &[u8], chain_id: &str, max_memo: usize) -> anyhow::Result<GentxSummary> {
-    let bank = weave_bank::BankModule::new();
-    let router = Router::new(vec![Arc::new(ValidatorsModule::new(Arc::new(
-        bank.keeper(),
-    )))])
-    .map_err(|e| anyhow!("{e}"))?;
-    let decoded = decode_tx(tx, &router, max_memo).map_err(|e| anyhow!("{}", e.log))?;
-    let [msg] = decoded.messages.as_slice() else {
+    ensure!(
+        tx.len() <= MAX_TX_BYTES,
+        "is {} bytes, the chain accepts at most {MAX_TX_BYTES}",
+        tx.len()
+    );
+    let raw = TxRaw::decode(tx).context("not a TxRaw")?;
+    let body = TxBody::decode(raw.body_bytes.as_slice()).context("not a TxBody")?;
+    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).context("not an AuthInfo")?;
+    ensure!(
+        body.extension_options.is_empty() && body.non_critical_extension_options.is_empty(),
+        "carries extension options, which the chain does not support"
+    );
+    ensure!(
+        body.memo.len() <= max_memo,
+        "its memo is {} bytes, the chain allows {max_memo}",
+        body.memo.len()
+    );
+    let [msg] = body.messages.as_slice() else {
         bail!(
             "carries {} messages, a gentx carries one {MSG_CREATE_VALIDATOR}",
-            decoded.messages.len()
+            body.messages.len()
         );
     };
+    let decoded = ValidatorsMsg::decode(msg).map_err(|e| anyhow!("{}", e.log))?;
+    let signers = decoded.signers();
     let ValidatorsMsg::CreateValidator {
         operator,
         consensus_pubkey,
         self_bond,
         description,
         ..
-    } = ValidatorsMsg::decode(msg).map_err(|e| anyhow!("{}", e.log))?
+    } = decoded
     else {
         bail!("carries {}, not {MSG_CREATE_VALIDATOR}", msg.type_url);
     };
-    let [signer] = decoded.signers.as_slice() else {
-        bail!("has {} signers, a gentx has one", decoded.signers.len());
-    };
+    let fee = auth.fee.as_ref().ok_or_else(|| anyhow!("carries no fee"))?;
     ensure!(
-        signer.sequence == 0,
-        "is signed with sequence {}; a gentx uses 0",
-        signer.sequence
+        fee.payer.is_empty() && fee.granter.is_empty(),
+        "names a fee payer or granter, which the chain does not support"
     );
-    let pub_key = signer
-        .pub_key
+    let fee_coins = Coins::parse(
+        fee.amount
+            .iter()
+            .map(|c| (c.denom.as_str(), c.amount.as_str())),
+    )
+    .map_err(|e| anyhow!("its fee: {e}"))?;
+    if let Some(c) = fee_coins.iter().find(|c| c.denom != DENOM) {
+        bail!("its fee is in {}, fees are paid in {DENOM}", c.denom);
+    }
+    ensure!(fee.gas_limit != 0, "its gas limit is 0");
+    let ([signer_address], [info], [signature]) = (
+        signers.as_slice(),
+        auth.signer_infos.as_slice(),
+        raw.signatures.as_slice(),
+    ) else {
+        bail!(
+            "has {} signer infos and {} signatures for {} signers, a gentx has one",
+            auth.signer_infos.len(),
+            raw.signatures.len(),
+            signers.len()
+        );
+    };
+    match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+        Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
+        _ => bail!("is not signed with one SIGN_MODE_DIRECT signature"),
+    }
+    ensure!(
+        info.sequence == 0,
+        "is signed with sequence {}; a gentx uses 0",
+        info.sequence
+    );
+    let pub_key = info
+        .public_key
         .as_ref()
         .ok_or_else(|| anyhow!("carries no public key for {operator}"))?;
-    verify_signature(
-        pub_key,
-        &decoded.sign_bytes(chain_id, 0),
-        &signer.signature,
-    )
-    .map_err(|_| {
+    let pub_key = weave_bank::decode_pubkey(pub_key).map_err(|e| anyhow!("{e}"))?;
+    ensure!(
+        pub_key.address() == *signer_address,
+        "its public key belongs to {}, the signer is {signer_address}",
+        pub_key.address()
+    );
+    let sign_bytes = SignDoc {
+        body_bytes: raw.body_bytes.clone(),
+        auth_info_bytes: raw.auth_info_bytes.clone(),
+        chain_id: chain_id.to_string(),
+        account_number: 0,
+    }
+    .encode_to_vec();
+    pub_key.verify(&sign_bytes, signature).map_err(|_| {
         anyhow!(
             "its signature does not verify for chain {chain_id:?} and account number 0 (signed for another chain?)"
         )
@@ -155,7 +208,7 @@ pub fn inspect_gentx(tx: &[u8], chain_id: &str, max_memo: usize) -> anyhow::Resu
         operator,
         consensus_pubkey,
         self_bond,
-        fee: decoded.fee.amount_of(DENOM),
+        fee: fee_coins.amount_of(DENOM),
         moniker: description.moniker,
     })
 }
@@ -188,7 +241,6 @@ pub fn read_gentx_dir(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use prost::Message;
     use weave_proto::weave::validators::v1 as pb;
 
     use super::*;
@@ -360,5 +412,247 @@ pub(super) mod tests {
         std::fs::write(dir.path().join("gentx-d.json"), "{}").unwrap();
         let e = read_gentx_dir(dir.path()).unwrap_err();
         assert!(format!("{e:#}").contains("gentx-d.json"), "{e:#}");
+    }
+
+    /// What the chain's own decoder says of a gentx: the check `inspect_gentx` made
+    /// before it stopped depending on the application crate.
+    fn chain_accepts(tx: &[u8], chain_id: &str, max_memo: usize) -> bool {
+        use std::sync::Arc;
+        use weave_app::{router::Router, tx::decode_tx};
+        let bank = weave_bank::BankModule::new();
+        let router = Router::new(vec![Arc::new(weave_validators::ValidatorsModule::new(
+            Arc::new(bank.keeper()),
+        ))])
+        .unwrap();
+        let Ok(decoded) = decode_tx(tx, &router, max_memo) else {
+            return false;
+        };
+        let [signer] = decoded.signers.as_slice() else {
+            return false;
+        };
+        decoded.messages.len() == 1
+            && signer.sequence == 0
+            && signer.pub_key.as_ref().is_some_and(|k| {
+                weave_app::tx::verify_signature(
+                    k,
+                    &decoded.sign_bytes(chain_id, 0),
+                    &signer.signature,
+                )
+                .is_ok()
+            })
+    }
+
+    #[test]
+    fn accepts_exactly_what_the_chains_decoder_accepts() {
+        use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxBody, TxRaw};
+        let key = operator(5);
+        let signer = |sequence| SignerData {
+            account_number: 0,
+            sequence,
+            chain_id: "weave-x".into(),
+        };
+        let good = sign_gentx(&key, create(&key, consensus(1), 100), "weave-x");
+        // Re-encodes a transaction's parts without re-signing it.
+        let edit = |f: &dyn Fn(&mut TxRaw, &mut TxBody, &mut AuthInfo)| {
+            let mut raw = TxRaw::decode(good.as_slice()).unwrap();
+            let mut body = TxBody::decode(raw.body_bytes.as_slice()).unwrap();
+            let mut auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
+            f(&mut raw, &mut body, &mut auth);
+            raw.body_bytes = body.encode_to_vec();
+            raw.auth_info_bytes = auth.encode_to_vec();
+            raw.encode_to_vec()
+        };
+        let other_key = operator(6);
+        let cases: Vec<(&str, Vec<u8>, usize)> = vec![
+            ("good", good.clone(), 256),
+            (
+                "memo over the limit",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(0),
+                        0,
+                        1,
+                        "hello",
+                        0,
+                    )
+                },
+                4,
+            ),
+            (
+                "memo within the limit",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(0),
+                        0,
+                        1,
+                        "hello",
+                        0,
+                    )
+                },
+                5,
+            ),
+            (
+                "with a fee",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(0),
+                        7,
+                        1,
+                        "",
+                        0,
+                    )
+                },
+                256,
+            ),
+            (
+                "sequence 1",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(1),
+                        0,
+                        1,
+                        "",
+                        0,
+                    )
+                },
+                256,
+            ),
+            (
+                "no messages",
+                build_signed_tx(&key, vec![], &signer(0), 0, 1, "", 0),
+                256,
+            ),
+            (
+                "two messages",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![
+                            create(&key, consensus(1), 100),
+                            create(&key, consensus(2), 100),
+                        ],
+                        &signer(0),
+                        0,
+                        1,
+                        "",
+                        0,
+                    )
+                },
+                256,
+            ),
+            (
+                "signed by someone else",
+                {
+                    build_signed_tx(
+                        &other_key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(0),
+                        0,
+                        1,
+                        "",
+                        0,
+                    )
+                },
+                256,
+            ),
+            (
+                "gas limit 0",
+                {
+                    build_signed_tx(
+                        &key,
+                        vec![create(&key, consensus(1), 100)],
+                        &signer(0),
+                        0,
+                        0,
+                        "",
+                        0,
+                    )
+                },
+                256,
+            ),
+            (
+                "not a validators message",
+                {
+                    let m = crate::builder::to_any(
+                        "/weave.bank.v1.MsgSend",
+                        &pb::MsgCreateValidator::default(),
+                    );
+                    build_signed_tx(&key, vec![m], &signer(0), 0, 1, "", 0)
+                },
+                256,
+            ),
+            (
+                "no signature",
+                edit(&|raw, _, _| raw.signatures.clear()),
+                256,
+            ),
+            (
+                "two signatures",
+                edit(&|raw, _, _| raw.signatures.push(raw.signatures[0].clone())),
+                256,
+            ),
+            (
+                "no public key",
+                edit(&|_, _, auth| auth.signer_infos[0].public_key = None),
+                256,
+            ),
+            (
+                "another key",
+                edit(&|_, _, auth| {
+                    let k = other_key.public_key_any();
+                    auth.signer_infos[0].public_key = Some(Any {
+                        type_url: k.type_url,
+                        value: k.value,
+                    })
+                }),
+                256,
+            ),
+            ("no fee", edit(&|_, _, auth| auth.fee = None), 256),
+            (
+                "fee in another denom",
+                edit(&|_, _, auth| {
+                    auth.fee.as_mut().unwrap().amount =
+                        vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                            denom: "uatom".into(),
+                            amount: "1".into(),
+                        }]
+                }),
+                256,
+            ),
+            (
+                "fee granter",
+                edit(&|_, _, auth| auth.fee.as_mut().unwrap().granter = "x".into()),
+                256,
+            ),
+            (
+                "no sign mode",
+                edit(&|_, _, auth| auth.signer_infos[0].mode_info = None),
+                256,
+            ),
+            (
+                "extension option",
+                edit(&|_, body, _| body.extension_options.push(Default::default())),
+                256,
+            ),
+            ("garbage", vec![0xff; 10], 256),
+            ("too large", vec![0; MAX_TX_BYTES + 1], 256),
+        ];
+        for (name, tx, max_memo) in cases {
+            let ours = inspect_gentx(&tx, "weave-x", max_memo);
+            assert_eq!(
+                ours.is_ok(),
+                chain_accepts(&tx, "weave-x", max_memo),
+                "{name}: {ours:?}"
+            );
+        }
+        assert!(inspect_gentx(&good, "weave-x", 256).is_ok());
     }
 }

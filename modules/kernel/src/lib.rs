@@ -17,6 +17,7 @@ mod gas;
 mod module;
 mod params;
 mod query;
+mod signature;
 mod state;
 mod store;
 

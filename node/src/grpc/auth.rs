@@ -15,7 +15,10 @@ use tonic::{Request, Response, Status};
 use weave_app::auth::AuthParams;
 use weave_kernel::{Address, BECH32_PREFIX};
 
-use super::{abci_status, not_served, Node};
+use super::{
+    common::{not_served, Node},
+    status::abci_status,
+};
 
 const ACCOUNT: &str = "/cosmos.auth.v1beta1.Query/Account";
 /// The `Any` type URL of the accounts the bank module returns.

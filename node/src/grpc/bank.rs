@@ -18,7 +18,7 @@ use cosmos_sdk_proto::cosmos::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{not_served, Node};
+use super::common::{not_served, Node};
 
 const BALANCE: &str = "/cosmos.bank.v1beta1.Query/Balance";
 const ALL_BALANCES: &str = "/cosmos.bank.v1beta1.Query/AllBalances";
@@ -166,10 +166,8 @@ impl Query for BankQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grpc::{
-        test_support::{self, FUNDED, FUNDS},
-        BLOCK_HEIGHT_HEADER,
-    };
+    use crate::grpc::common::BLOCK_HEIGHT_HEADER;
+    use crate::grpc::test_support::{self, FUNDED, FUNDS};
 
     #[tokio::test]
     async fn cosmos_bank_queries_answer_from_state() {

@@ -22,8 +22,10 @@ use tonic::{
 };
 use weave_app::App;
 
-use super::{requested_height, status::abci_status, Node, BLOCK_HEIGHT_HEADER};
-use super::{MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
+use super::common::{
+    requested_height, Node, BLOCK_HEIGHT_HEADER, MAX_DECODE_BYTES, MAX_ENCODE_BYTES,
+};
+use super::status::abci_status;
 
 /// The gRPC services of the application's own modules (`weave.<module>.v1.Query`),
 /// from the query paths its router serves, sorted.

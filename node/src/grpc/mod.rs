@@ -11,7 +11,7 @@
 //! - Server reflection (v1 and v1alpha) over Weave's own proto files.
 //!
 //! Every query is a thin shell over the application's ABCI `Query`, routed by the gRPC
-//! method path: [`Node::query`] encodes the request, asks the application, maps a
+//! method path: [`common::Node::query`] encodes the request, asks the application, maps a
 //! nonzero code to a [`Status`] and decodes the answer.
 
 // `tonic::Status` is large, but it is what every service method returns; boxing it in
@@ -20,10 +20,13 @@
 
 mod auth;
 mod bank;
+mod common;
 mod forward;
 mod sidecar;
 mod status;
 mod tendermint;
+#[cfg(test)]
+mod test_support;
 mod tx;
 
 pub(crate) use sidecar::SidecarGuard;
@@ -31,222 +34,28 @@ pub(crate) use sidecar::SidecarGuard;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use prost::Message;
-use tendermint_proto::v0_38::abci::RequestQuery;
-use tendermint_rpc::{HttpClient, HttpClientUrl};
 use tonic::{
-    metadata::{MetadataMap, MetadataValue},
     service::Routes,
     transport::{server::TcpIncoming, Server},
-    Request, Response, Status,
 };
 use weave_app::App;
 
 use cosmos_sdk_proto::cosmos::{
     auth::v1beta1::query_server::QueryServer as AuthQueryServer,
     bank::v1beta1::query_server::QueryServer as BankQueryServer,
-    base::query::v1beta1::{PageRequest, PageResponse},
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
 use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
 
-use status::abci_status;
+use common::{Node, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
 
-/// The largest request a client may send.
-const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
-/// The largest response the server sends: a full block (CometBFT's default limit is
-/// 21 MiB) must fit.
-const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
+use crate::health::Liveness;
+
 /// How long one request may take before it is cancelled.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long one call to CometBFT's RPC may take.
-const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 /// Concurrent requests per client connection.
 const CONCURRENCY_PER_CONNECTION: usize = 64;
-
-/// Simulations that may run at once: each runs a transaction up to the chain's
-/// `max_tx_gas` on a blocking thread, so public callers could otherwise keep every
-/// core busy.
-pub(crate) const SIMULATE_CONCURRENCY: usize = 4;
-/// How long a simulation waits for a free slot before it is refused with
-/// `RESOURCE_EXHAUSTED`.
-const SIMULATE_WAIT: Duration = Duration::from_secs(2);
-
-/// The request and response header that carries a query's height, as in the Cosmos SDK.
-const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
-
-/// What every service works from: the application, for queries and simulation, and
-/// CometBFT's RPC, for transactions and blocks.
-#[derive(Clone)]
-struct Node {
-    app: Arc<App>,
-    rpc: HttpClient,
-    /// Slots for simulations running at once.
-    simulate_slots: Arc<tokio::sync::Semaphore>,
-    /// How long a simulation waits for a slot.
-    simulate_wait: Duration,
-}
-
-impl std::fmt::Debug for Node {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Node")
-            .field("app", &self.app)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Node {
-    /// Builds the shared state; `cometbft_rpc` is a URL such as `http://127.0.0.1:26657`
-    /// (`tcp://` is read as `http://`). No connection is made until the first call.
-    fn new(app: Arc<App>, cometbft_rpc: &str) -> anyhow::Result<Self> {
-        let url = match cometbft_rpc.strip_prefix("tcp://") {
-            Some(rest) => format!("http://{rest}"),
-            None => cometbft_rpc.to_string(),
-        };
-        let url: HttpClientUrl = url
-            .parse()
-            .with_context(|| format!("invalid CometBFT RPC address {cometbft_rpc:?}"))?;
-        let rpc = HttpClient::builder(url)
-            .timeout(RPC_TIMEOUT)
-            .build()
-            .with_context(|| format!("building the CometBFT RPC client for {cometbft_rpc}"))?;
-        Ok(Self {
-            app,
-            rpc,
-            simulate_slots: Arc::new(tokio::sync::Semaphore::new(SIMULATE_CONCURRENCY)),
-            simulate_wait: SIMULATE_WAIT,
-        })
-    }
-
-    /// Runs synchronous application work (it takes locks) on the blocking pool.
-    async fn blocking<T, F>(&self, what: &'static str, f: F) -> Result<T, Status>
-    where
-        T: Send + 'static,
-        F: FnOnce(&App) -> T + Send + 'static,
-    {
-        let app = Arc::clone(&self.app);
-        tokio::task::spawn_blocking(move || f(&app))
-            .await
-            .map_err(|e| {
-                tracing::error!(what, error = %e, "application call failed");
-                Status::internal(format!("{what}: the application call failed"))
-            })
-    }
-
-    /// Answers a gRPC query through the application's ABCI `Query` at the gRPC method
-    /// `path`. A request header `x-cosmos-block-height` asks for a height; the response
-    /// carries the height that answered in the same header.
-    async fn query<Req, Res>(
-        &self,
-        path: &'static str,
-        request: Request<Req>,
-    ) -> Result<Response<Res>, Status>
-    where
-        Req: Message,
-        Res: Message + Default,
-    {
-        let height = requested_height(request.metadata())?;
-        let data = request.into_inner().encode_to_vec();
-        let res = self
-            .blocking(path, move |app| {
-                app.query(RequestQuery {
-                    data: data.into(),
-                    path: path.to_string(),
-                    height,
-                    prove: false,
-                })
-            })
-            .await?;
-        if res.code != 0 {
-            let status = abci_status(&res.codespace, res.code, &res.log);
-            tracing::debug!(path, code = res.code, codespace = %res.codespace, log = %res.log, "query failed");
-            return Err(status);
-        }
-        let value = Res::decode(res.value).map_err(|e| {
-            tracing::error!(path, error = %e, "the application answered a query with undecodable bytes");
-            Status::internal(format!("{path}: undecodable response: {e}"))
-        })?;
-        let mut response = Response::new(value);
-        response
-            .metadata_mut()
-            .insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(res.height));
-        Ok(response)
-    }
-}
-
-/// The height a request asks for in its `x-cosmos-block-height` header; 0 (latest)
-/// without one.
-fn requested_height(metadata: &MetadataMap) -> Result<i64, Status> {
-    let Some(value) = metadata.get(BLOCK_HEIGHT_HEADER) else {
-        return Ok(0);
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .filter(|h| *h >= 0)
-        .ok_or_else(|| {
-            Status::invalid_argument(format!(
-                "{BLOCK_HEIGHT_HEADER} must be a non-negative integer"
-            ))
-        })
-}
-
-/// The page size when a request names none, as in the Cosmos SDK.
-const DEFAULT_PAGE_LIMIT: u64 = 100;
-
-/// Offset pagination over a list already in memory. A response's `next_key` is the
-/// offset of the next page, 8 bytes big-endian, which a request may pass back as its
-/// `key`; `total` is always filled.
-fn paginate<T>(
-    mut items: Vec<T>,
-    request: Option<&PageRequest>,
-) -> Result<(Vec<T>, PageResponse), Status> {
-    let default = PageRequest::default();
-    let req = request.unwrap_or(&default);
-    let total = items.len() as u64;
-    let offset = if req.key.is_empty() {
-        req.offset
-    } else {
-        if req.offset != 0 {
-            return Err(Status::invalid_argument(
-                "pagination: give either a key or an offset, not both",
-            ));
-        }
-        let key: [u8; 8] = req.key.as_slice().try_into().map_err(|_| {
-            Status::invalid_argument("pagination: the key must be a next_key this server returned")
-        })?;
-        u64::from_be_bytes(key)
-    };
-    let limit = if req.limit == 0 {
-        DEFAULT_PAGE_LIMIT
-    } else {
-        req.limit
-    };
-    if req.reverse {
-        items.reverse();
-    }
-    let start = offset.min(total);
-    let end = offset.saturating_add(limit).min(total);
-    let next_key = if end < total {
-        end.to_be_bytes().to_vec()
-    } else {
-        Vec::new()
-    };
-    // Both bounds are at most `items.len()`, so they fit in usize.
-    let page = items
-        .into_iter()
-        .skip(start as usize)
-        .take((end - start) as usize)
-        .collect();
-    Ok((page, PageResponse { next_key, total }))
-}
-
-/// The status of a method this node does not serve.
-fn not_served(method: &str) -> Status {
-    Status::unimplemented(format!("{method} is not served by weaved"))
-}
 
 /// Applies the message size bounds to a generated tonic server.
 macro_rules! bounded {
@@ -267,7 +76,7 @@ fn weave_services(app: &App) -> Vec<String> {
 }
 
 /// A reflection service over Weave's proto files that lists the Weave services served
-/// (`services`) and itself (`own`). Every message type of the files can be looked up,
+/// (`services`), the standard health service and itself (`own`). Every message type of the files can be looked up,
 /// but the `Msg` services, which are not served over gRPC, are not listed. The
 /// `cosmos.*` services are served without reflection: `cosmos-sdk-proto` ships no
 /// descriptors.
@@ -275,11 +84,16 @@ fn reflection(
     services: &[String],
     own: &'static str,
 ) -> tonic_reflection::server::Builder<'static> {
-    services.iter().map(String::as_str).chain([own]).fold(
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET),
-        |builder, name| builder.with_service_name(name),
-    )
+    services
+        .iter()
+        .map(String::as_str)
+        .chain([own, HEALTH_SERVICE])
+        .fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET),
+            |builder, name| builder.with_service_name(name),
+        )
 }
 
 /// Serves the gRPC API on `addr` until `shutdown` resolves.
@@ -289,9 +103,12 @@ pub(crate) async fn serve(
     cometbft_rpc: String,
     sidecar: Option<weave_sidecar::SidecarHandle>,
     guard: SidecarGuard,
+    liveness: Liveness,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let health_task = tokio::spawn(report_health(health_reporter, liveness));
 
     let services = weave_services(&node.app);
     let reflection_v1 = reflection(
@@ -330,10 +147,11 @@ pub(crate) async fn serve(
             tendermint::TendermintService::new(node.clone())
         )))
         .add_service(bounded!(reflection_v1))
-        .add_service(bounded!(reflection_v1alpha));
+        .add_service(bounded!(reflection_v1alpha))
+        .add_service(health_service);
     let routes = forward::add_module_routes(routes, &node);
 
-    Server::builder()
+    let served = Server::builder()
         .timeout(REQUEST_TIMEOUT)
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
         .add_routes(routes)
@@ -342,125 +160,44 @@ pub(crate) async fn serve(
         .map_err(|e| {
             tracing::error!(error = %e, %addr, "gRPC server failed");
             anyhow::Error::new(e).context(format!("gRPC server on {addr}"))
-        })
+        });
+    health_task.abort();
+    served
 }
 
-#[cfg(test)]
-mod test_support {
-    //! An application over a temporary store, with a funded account, for the
-    //! services' tests. The CometBFT RPC address points nowhere: these tests never
-    //! reach it.
+/// The standard health service's name, as reflection lists it.
+const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
-    use std::sync::Arc;
+/// How often the gRPC health status is brought up to date.
+const HEALTH_POLL: Duration = Duration::from_secs(1);
 
-    use tendermint_proto::v0_38::abci::RequestInitChain;
-    use weave_app::{store::StorageConfig, App};
-    use weave_bank::{GenesisBalance, GenesisState};
-    use weave_kernel::{Address, Coin, Coins};
-
-    use super::Node;
-
-    /// The funded account.
-    pub(super) const FUNDED: Address = Address::new([7u8; 20]);
-    /// Its `uweave` balance.
-    pub(super) const FUNDS: u128 = 1_000_000;
-
-    pub(super) fn node() -> (Node, tempfile::TempDir) {
-        node_with(serde_json::Value::Null)
-    }
-
-    /// [`node`] with this `auth` section of genesis (`null` for the defaults).
-    pub(super) fn node_with(auth: serde_json::Value) -> (Node, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let app = App::open(dir.path(), StorageConfig::default()).expect("open app");
-        let bank = GenesisState {
-            balances: vec![GenesisBalance {
-                address: FUNDED,
-                coins: Coins::new(vec![Coin {
-                    denom: "uweave".into(),
-                    amount: FUNDS,
-                }])
-                .expect("coins"),
-            }],
-            ..Default::default()
-        };
-        let mut app_state = serde_json::json!({ "bank": bank });
-        if !auth.is_null() {
-            app_state["auth"] = auth;
+/// Keeps the standard gRPC health service (`grpc.health.v1.Health`) in step with
+/// [`Liveness`]: the server as a whole (service `""`) is `SERVING` while the node makes
+/// blocks and `NOT_SERVING` otherwise.
+async fn report_health(reporter: tonic_health::server::HealthReporter, liveness: Liveness) {
+    let mut last = None;
+    loop {
+        let healthy = liveness.check().healthy;
+        if last != Some(healthy) {
+            let status = if healthy {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            reporter.set_service_status("", status).await;
+            last = Some(healthy);
         }
-        app.init_chain(RequestInitChain {
-            chain_id: "weave-test".into(),
-            initial_height: 1,
-            app_state_bytes: serde_json::to_vec(&app_state).expect("json").into(),
-            ..Default::default()
-        })
-        .expect("init chain");
-        let node = Node::new(Arc::new(app), "tcp://127.0.0.1:1").expect("node");
-        (node, dir)
+        tokio::time::sleep(HEALTH_POLL).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use prost::Message as _;
+
     use super::*;
-
-    #[test]
-    fn height_header_is_parsed_and_checked() {
-        let mut md = MetadataMap::new();
-        assert_eq!(requested_height(&md).expect("no header"), 0);
-        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(12i64));
-        assert_eq!(requested_height(&md).expect("header"), 12);
-        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from(-1i64));
-        assert_eq!(
-            requested_height(&md).expect_err("negative").code(),
-            tonic::Code::InvalidArgument
-        );
-        md.insert(BLOCK_HEIGHT_HEADER, MetadataValue::from_static("ten"));
-        assert_eq!(
-            requested_height(&md).expect_err("text").code(),
-            tonic::Code::InvalidArgument
-        );
-    }
-
-    #[test]
-    fn pages_by_offset_and_by_key() {
-        let items: Vec<u32> = (0..250).collect();
-        let (page, res) = paginate(items.clone(), None).expect("default page");
-        assert_eq!(page, (0..100).collect::<Vec<_>>());
-        assert_eq!(res.total, 250);
-        let req = PageRequest {
-            key: res.next_key,
-            limit: 200,
-            ..Default::default()
-        };
-        let (page, res) = paginate(items.clone(), Some(&req)).expect("by key");
-        assert_eq!(page, (100..250).collect::<Vec<_>>());
-        assert!(res.next_key.is_empty());
-        let req = PageRequest {
-            offset: 248,
-            limit: 5,
-            reverse: true,
-            ..Default::default()
-        };
-        let (page, _) = paginate(items.clone(), Some(&req)).expect("reverse");
-        assert_eq!(page, vec![1, 0]);
-        let req = PageRequest {
-            offset: 1000,
-            ..Default::default()
-        };
-        assert!(paginate(items.clone(), Some(&req))
-            .expect("past the end")
-            .0
-            .is_empty());
-        let req = PageRequest {
-            key: vec![1, 2, 3],
-            ..Default::default()
-        };
-        assert_eq!(
-            paginate(items, Some(&req)).expect_err("bad key").code(),
-            tonic::Code::InvalidArgument
-        );
-    }
+    use crate::grpc::common::BLOCK_HEIGHT_HEADER;
+    use crate::grpc::test_support;
 
     #[test]
     fn advertised_weave_services_exist_in_the_descriptors() {
@@ -513,6 +250,7 @@ mod tests {
             "http://127.0.0.1:1".into(),
             None,
             SidecarGuard::new(_dir.path(), "test-token").expect("guard"),
+            test_support::liveness(),
             async {
                 let _ = stop_rx.await;
             },
@@ -640,7 +378,7 @@ mod tests {
             weave_app::auth::AuthParams::default().max_memo_chars
         );
 
-        let mut reflection = ServerReflectionClient::new(channel);
+        let mut reflection = ServerReflectionClient::new(channel.clone());
         let request = ServerReflectionRequest {
             host: String::new(),
             message_request: Some(MessageRequest::ListServices(String::new())),
@@ -680,6 +418,22 @@ mod tests {
         ] {
             assert!(!names.iter().any(|n| n == unserved), "{names:?}");
         }
+
+        assert!(names.iter().any(|n| n == HEALTH_SERVICE), "{names:?}");
+
+        // No block was committed: the standard health check says NOT_SERVING.
+        let status = tonic_health::pb::health_client::HealthClient::new(channel.clone())
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health check")
+            .into_inner()
+            .status;
+        assert_eq!(
+            status,
+            tonic_health::pb::health_check_response::ServingStatus::NotServing as i32
+        );
 
         stop_tx.send(()).expect("server still running");
         server.await.expect("join").expect("clean shutdown");

@@ -45,7 +45,7 @@ use weave_sidecar::payment::{ChannelPayer, PayerLane};
 use weave_sidecar::{DownloadOptions, PlaintextStream, Progress, SidecarHandle};
 use weave_slices::ContentKey;
 
-use super::Node;
+use super::common::Node;
 
 /// Plaintext travels in messages of at most this many bytes.
 const CHUNK: usize = 256 * 1024;

@@ -28,7 +28,10 @@ use tendermint_proto::{
 use tendermint_rpc::{endpoint::block, Client, Paging};
 use tonic::{Request, Response, Status};
 
-use super::{paginate, status::rpc_status, Node};
+use super::{
+    common::{paginate, Node},
+    status::rpc_status,
+};
 
 /// The `Any` type URL of an ed25519 public key.
 const ED25519_PUBKEY_TYPE: &str = "/cosmos.crypto.ed25519.PubKey";

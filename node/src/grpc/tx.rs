@@ -22,10 +22,9 @@ use tonic::{Request, Response, Status};
 use weave_app::tx::MAX_TX_BYTES;
 
 use super::{
-    abci_status, not_served, paginate,
-    status::{rpc_error_text, rpc_status},
+    common::{not_served, paginate, Node, SIMULATE_CONCURRENCY},
+    status::{abci_status, rpc_error_text, rpc_status},
     tendermint::block_parts,
-    Node, SIMULATE_CONCURRENCY,
 };
 
 /// The `sdk` code of running out of gas.

@@ -164,6 +164,7 @@ impl Download {
         let result = match verdict {
             Verdict::Store(result) => result,
             Verdict::BadSignature => {
+                self.handle.stats().failed();
                 self.rejected += 1;
                 self.generation += 1;
                 self.strike(&peer, "slice header not signed by the seeder");
@@ -172,6 +173,7 @@ impl Download {
         };
         match result {
             Ok(_) => {
+                self.handle.stats().verified(bytes);
                 self.missing.remove(&index);
                 self.fetched += 1;
                 self.bytes_fetched += bytes;
@@ -203,6 +205,7 @@ impl Download {
                 Ok(())
             }
             Err(StoreError::Rejected { source, .. }) => {
+                self.handle.stats().failed();
                 self.rejected += 1;
                 self.generation += 1;
                 self.strike(&peer, &source.to_string());
