@@ -30,7 +30,7 @@ pub use keeper::{
 pub use msg::{BankMsg, MSG_MULTI_SEND, MSG_SEND, MSG_SEND_COSMOS, MSG_UPDATE_PARAMS};
 pub use params::Params;
 
-use weave_kernel::{parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
+use weave_kernel::{parse_genesis, Ctx, StateRead, TxError, TypedModule};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "bank";
@@ -59,7 +59,9 @@ impl BankModule {
     }
 }
 
-impl Module for BankModule {
+impl TypedModule for BankModule {
+    type Msg = BankMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -77,12 +79,7 @@ impl Module for BankModule {
         genesis::init(&self.keeper, ctx, &state)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(BankMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = BankMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: BankMsg) -> Result<(), TxError> {
         handler::handle(&self.keeper, ctx, msg)
     }
 

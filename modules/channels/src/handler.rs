@@ -10,13 +10,13 @@ use weave_kernel::{
     },
     Address, Coin, Coins, Ctx, KernelError, TxError,
 };
-use weave_proto::weave::channels::v1 as pb;
 
 use crate::{
     event::{self, PaidVoucher},
     keeper::{Earnings, Keeper},
+    msg::ClaimedVoucher,
     state_key,
-    voucher::{SignatureItem, VerifiedCache, Voucher},
+    voucher::{SignatureItem, VerifiedCache},
     ChannelRecord, ChannelsError, ChannelsMsg, LaneRecord, Params, Status,
 };
 
@@ -209,7 +209,7 @@ fn claim(
     deps: &Deps<'_>,
     ctx: &mut Ctx<'_>,
     seeder: &Address,
-    vouchers: &[pb::SignedVoucher],
+    vouchers: &[ClaimedVoucher],
 ) -> Result<(), TxError> {
     let keeper = deps.keeper;
     let params = keeper.params(ctx)?;
@@ -304,11 +304,12 @@ fn check_voucher(
     deps: &Deps<'_>,
     ctx: &mut Ctx<'_>,
     seeder: &Address,
-    signed: &pb::SignedVoucher,
+    claimed: &ClaimedVoucher,
     state: &mut ClaimState,
 ) -> Result<(), TxError> {
     let keeper = deps.keeper;
-    let v = Voucher::decode(&signed.voucher).map_err(ChannelsError::from)?;
+    let v = claimed.voucher.clone().map_err(ChannelsError::from)?;
+    let signed = &claimed.signed;
     if v.chain_id != ctx.block.chain_id {
         return Err(ChannelsError::WrongChain {
             got: v.chain_id,

@@ -43,8 +43,8 @@ pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS, VOUCHER_SIG_GAS};
 pub use msg::{
-    ChannelsMsg, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL, MSG_TOP_UP,
-    MSG_UPDATE_PARAMS,
+    ChannelsMsg, ClaimedVoucher, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
+    MSG_TOP_UP, MSG_UPDATE_PARAMS,
 };
 pub use params::Params;
 pub use record::{ChannelRecord, LaneRecord, Status};
@@ -52,13 +52,11 @@ pub use voucher::{sign_bytes, verify_batch, SignatureItem, VerifiedCache, Vouche
 
 use std::sync::Arc;
 
-use prost::Message;
 use weave_kernel::{
     expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
-    parse_genesis, Address, Any, BlockHooks, Ctx, Hooks, Module, PrepareBlock, StateRead,
-    StateView, TxError,
+    parse_genesis, BlockHooks, Ctx, DecodedMsg, Hooks, PrepareBlock, StateRead, StateView, TxError,
+    TypedModule,
 };
-use weave_proto::weave::channels::v1 as pb;
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "channels";
@@ -144,31 +142,28 @@ impl ChannelsParams for ParamsView {
 }
 
 /// The signatures a claim carries, keyed by the voucher keys of the channels in
-/// `state`. Vouchers that do not decode or name an unknown channel are skipped (their
-/// claim fails in execution anyway).
-pub fn claim_signatures(state: &dyn StateRead, msg: &Any) -> Vec<SignatureItem> {
-    if msg.type_url != MSG_CLAIM {
-        return Vec::new();
-    }
-    let Ok(claim) = pb::MsgClaim::decode(msg.value.as_slice()) else {
+/// `state`. Vouchers that do not parse or name an unknown channel are skipped (their
+/// claim rejects them in execution anyway).
+pub fn claim_signatures(state: &dyn StateRead, msg: &ChannelsMsg) -> Vec<SignatureItem> {
+    let ChannelsMsg::Claim { vouchers, .. } = msg else {
         return Vec::new();
     };
-    claim
-        .vouchers
+    vouchers
         .iter()
-        .take(HARD_MAX_VOUCHERS)
-        .filter_map(|signed| {
-            let v = pb::Voucher::decode(signed.voucher.as_slice()).ok()?;
+        .filter_map(|claimed| {
+            let v = claimed.voucher.as_ref().ok()?;
             let key = keeper::Keeper
                 .channel(&mut StateView(state), v.channel_id)
                 .ok()?
                 .voucher_key;
-            SignatureItem::new(key, signed)
+            SignatureItem::new(key, &claimed.signed)
         })
         .collect()
 }
 
-impl Module for ChannelsModule {
+impl TypedModule for ChannelsModule {
+    type Msg = ChannelsMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -187,12 +182,7 @@ impl Module for ChannelsModule {
         keeper::Keeper.set_params(ctx, &state.params)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(ChannelsMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = ChannelsMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Result<(), TxError> {
         handler::handle(&self.deps(), ctx, msg)
     }
 
@@ -220,9 +210,10 @@ impl BlockHooks for ChannelsModule {
 }
 
 impl PrepareBlock for ChannelsModule {
-    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]) {
+    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&DecodedMsg]) {
         let items: Vec<SignatureItem> = msgs
             .iter()
+            .filter_map(|m| m.downcast_ref::<ChannelsMsg>())
             .flat_map(|m| claim_signatures(state, m))
             .collect();
         self.cache.verify_and_remember(&items);

@@ -42,8 +42,7 @@ pub use record::{ContentRecord, Status};
 use std::sync::Arc;
 
 use weave_kernel::{
-    expected::Splits, parse_genesis, Address, Any, BlockHooks, Ctx, Hooks, Module, StateRead,
-    TxError,
+    expected::Splits, parse_genesis, BlockHooks, Ctx, Hooks, StateRead, TxError, TypedModule,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -118,7 +117,9 @@ impl weave_kernel::expected::ContentRegistry for Registry {
     }
 }
 
-impl Module for ContentModule {
+impl TypedModule for ContentModule {
+    type Msg = ContentMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -137,12 +138,7 @@ impl Module for ContentModule {
         self.keeper.set_params(ctx, &state.params)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(ContentMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = ContentMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: ContentMsg) -> Result<(), TxError> {
         handler::handle(&self.keeper, self.splits.as_ref(), ctx, msg)
     }
 

@@ -53,7 +53,7 @@ pub use msg::{
 pub use params::Params;
 use weave_kernel::{
     expected::{Bank, MessageRouter, Staking},
-    Address, Any, BlockHooks, Ctx, Hooks, Module, StateRead, TxError,
+    BlockHooks, Ctx, Hooks, StateRead, TxError, TypedModule,
 };
 pub use weave_proto::weave::gov::v1::UpgradePlan;
 
@@ -114,7 +114,9 @@ impl GovModule {
     }
 }
 
-impl Module for GovModule {
+impl TypedModule for GovModule {
+    type Msg = GovMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -136,12 +138,7 @@ impl Module for GovModule {
         keeper::set_params(ctx, &g.params)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(GovMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = GovMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: GovMsg) -> Result<(), TxError> {
         handler::handle(&self.deps, ctx, msg)
     }
 

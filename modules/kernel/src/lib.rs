@@ -14,6 +14,7 @@ mod error;
 mod event;
 pub mod expected;
 mod gas;
+mod message;
 mod module;
 mod params;
 mod query;
@@ -30,8 +31,9 @@ pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};
 pub use event::{Event, EventAttribute};
 pub use gas::{GasCosts, GasMeter};
+pub use message::{DecodedMsg, ModuleMsg, NoMsg};
 pub use module::{
-    decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock,
+    decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock, TypedModule,
     ValidatorSetHooks, VoteExtensions,
 };
 pub use params::{require_gov_authority, update_params, ModuleParams};

@@ -93,8 +93,8 @@ pub use weave_slices::header::sign_bytes as slice_header_sign_bytes;
 
 use weave_kernel::{
     expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth},
-    Address, Any, BlockHooks, ConsensusAddress, Ctx, ExtendedVote, Hooks, Module, StateRead,
-    StateView, TxError, VoteExtensions,
+    Address, BlockHooks, ConsensusAddress, Ctx, ExtendedVote, Hooks, StateRead, StateView, TxError,
+    TypedModule, VoteExtensions,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -208,7 +208,9 @@ impl PaidBandwidth for BandwidthLedger {
     }
 }
 
-impl Module for SeedersModule {
+impl TypedModule for SeedersModule {
+    type Msg = SeedersMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -229,12 +231,7 @@ impl Module for SeedersModule {
         keeper::set_params(ctx, &g.params)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(SeedersMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = SeedersMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: SeedersMsg) -> Result<(), TxError> {
         handler::handle(&self.deps(), ctx, msg)
     }
 

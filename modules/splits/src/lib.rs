@@ -36,7 +36,7 @@ pub use table::{SplitTable, StoredSplit, MAX_RECIPIENTS, TOTAL_BPS};
 
 use std::sync::Arc;
 
-use weave_kernel::{expected::Bank, parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
+use weave_kernel::{expected::Bank, parse_genesis, Ctx, StateRead, TxError, TypedModule};
 
 /// The module's name: its key prefix and error codespace.
 pub const MODULE_NAME: &str = "splits";
@@ -67,7 +67,9 @@ impl SplitsModule {
     }
 }
 
-impl Module for SplitsModule {
+impl TypedModule for SplitsModule {
+    type Msg = SplitsMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -85,12 +87,7 @@ impl Module for SplitsModule {
         genesis::init(&self.keeper, ctx, &state)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(SplitsMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = SplitsMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: SplitsMsg) -> Result<(), TxError> {
         handler::handle(&self.keeper, ctx, msg)
     }
 

@@ -68,8 +68,8 @@ pub use stake_view::{consensus_pubkey, StakeView, MAX_DELEGATIONS_COUNTED};
 use std::sync::Arc;
 
 use weave_kernel::{
-    expected::Bank, Address, Any, BlockHooks, Ctx, Event, GenesisTxs, Hooks, Module, StateRead,
-    TxError, ValidatorSetHooks, ValidatorUpdate,
+    expected::Bank, BlockHooks, Ctx, Event, GenesisTxs, Hooks, StateRead, TxError, TypedModule,
+    ValidatorSetHooks, ValidatorUpdate,
 };
 
 /// The module's name: its key prefix and error codespace.
@@ -119,7 +119,9 @@ fn parse_genesis(genesis: &serde_json::Value) -> Result<GenesisState, TxError> {
     weave_kernel::parse_genesis::<ValidatorsError, _>(genesis)
 }
 
-impl Module for ValidatorsModule {
+impl TypedModule for ValidatorsModule {
+    type Msg = ValidatorsMsg;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -138,12 +140,7 @@ impl Module for ValidatorsModule {
         keeper::set_params(ctx, &state.params)
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(ValidatorsMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = ValidatorsMsg::decode(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: ValidatorsMsg) -> Result<(), TxError> {
         handler::handle(&self.deps(), ctx, msg)
     }
 
