@@ -16,8 +16,8 @@ pub use params::AuthParams;
 
 use prost::Message;
 use weave_kernel::{
-    decode_request, parse_genesis, require_gov_authority, unknown_query, update_params, Address,
-    Ctx, KernelError, ModuleError, StateRead, TxError, TypedModule,
+    decode_request, parse_genesis, unknown_query, update_params_with, Address, Ctx, KernelError,
+    ModuleError, StateRead, TxError, TypedModule,
 };
 use weave_proto::weave::auth::v1 as pb;
 
@@ -120,9 +120,10 @@ impl TypedModule for AuthModule {
     fn handle(&self, ctx: &mut Ctx<'_>, msg: AuthMsg) -> Result<(), TxError> {
         let AuthMsg::UpdateParams { authority, params } = msg;
         // The authority is checked before the params, as it always was.
-        require_gov_authority::<AuthError>(&authority)?;
-        let params = AuthParams::from_proto(params.unwrap_or_default())
-            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
-        update_params(ctx, &authority, &params)
+        update_params_with(ctx, &authority, |_| {
+            AuthParams::from_proto(params.unwrap_or_default()).map_err(|e| {
+                KernelError::InvalidRequest(format!("invalid auth params: {e}")).into()
+            })
+        })
     }
 }

@@ -128,21 +128,22 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
         }
         ChannelsMsg::Claim { seeder, vouchers } => claim(deps, ctx, &seeder, &vouchers),
         ChannelsMsg::UpdateParams { authority, params } => {
-            // As the seeders side checks its unbonding period against this.
-            weave_kernel::require_gov_authority::<ChannelsError>(&authority)?;
-            if let Some(seeders) = deps.seeders {
-                if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
-                    if unbonding <= params.challenge_period_blocks {
-                        return Err(ChannelsError::InvalidParams(format!(
-                            "challenge_period_blocks {} must be below the seeders' \
-                             unbonding_period_blocks {unbonding}",
-                            params.challenge_period_blocks
-                        ))
-                        .into());
+            weave_kernel::update_params_with(ctx, &authority, |ctx| {
+                // As the seeders side checks its unbonding period against this.
+                if let Some(seeders) = deps.seeders {
+                    if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
+                        if unbonding <= params.challenge_period_blocks {
+                            return Err(ChannelsError::InvalidParams(format!(
+                                "challenge_period_blocks {} must be below the seeders' \
+                                 unbonding_period_blocks {unbonding}",
+                                params.challenge_period_blocks
+                            ))
+                            .into());
+                        }
                     }
                 }
-            }
-            weave_kernel::update_params(ctx, &authority, &params)
+                Ok(params)
+            })
         }
     }
 }

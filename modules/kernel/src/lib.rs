@@ -36,7 +36,7 @@ pub use module::{
     decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock, TypedModule,
     ValidatorSetHooks, VoteExtensions,
 };
-pub use params::{require_gov_authority, update_params, ModuleParams};
+pub use params::{require_gov_authority, update_params, update_params_with, ModuleParams};
 pub use query::{
     decode_request, page, page_end, page_start, page_with, query_address, unknown_query,
     KeyedEntries, PageLimits,
