@@ -1,6 +1,7 @@
 //! Constructors for the bank module's typed events (see `weave/bank/v1/event.proto`).
 
 use weave_kernel::{Address, Coins, Event};
+use weave_proto::weave::bank::v1 as ev;
 
 /// The type strings of the module's events: the full names of the messages of
 /// `weave/bank/v1/event.proto`. Clients match events by these.
@@ -17,27 +18,32 @@ pub mod types {
 
 /// Coins moved between two accounts.
 pub(crate) fn transfer(from: &Address, to: &Address, amount: &Coins) -> Event {
-    Event::new(types::TRANSFER)
-        .attr("sender", from)
-        .attr("recipient", to)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventTransfer {
+        sender: from.to_string(),
+        recipient: to.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// Coins created.
 pub(crate) fn mint(to: &Address, amount: &Coins) -> Event {
-    Event::new(types::MINT)
-        .attr("recipient", to)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventMint {
+        recipient: to.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// Coins destroyed.
 pub(crate) fn burn(from: &Address, amount: &Coins) -> Event {
-    Event::new(types::BURN)
-        .attr("sender", from)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventBurn {
+        sender: from.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// The parameters changed.
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new(types::PARAMS_UPDATED).attr("send_enabled", p.send_enabled)
+    Event::from_proto(&ev::EventParamsUpdated {
+        send_enabled: p.send_enabled,
+    })
 }
