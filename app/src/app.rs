@@ -29,6 +29,7 @@ use weave_kernel::{
 use crate::{
     auth::AuthParams,
     exec::{Executor, Mode, TxOutcome},
+    gov_exec::GovExecutor,
     router::Router,
     sigcache::SigCache,
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
@@ -249,11 +250,11 @@ impl App {
 
     /// Builds the application over an opened store.
     pub fn with_storage(storage: Arc<Storage>) -> Result<Self, AppError> {
-        let crate::registry::Registry {
+        let gov_exec = Arc::new(GovExecutor::default());
+        let weave_registry::Registry {
             modules,
             bank: keeper,
-            gov_exec,
-        } = crate::registry::registry();
+        } = weave_registry::registry(gov_exec.clone());
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         gov_exec.bind(&router);
         let chain_id = storage

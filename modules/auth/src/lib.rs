@@ -73,6 +73,16 @@ pub struct GenesisState {
     pub params: AuthParams,
 }
 
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, TxError> {
+        let g: Self = parse_genesis::<AuthError, _>(section)?;
+        g.params
+            .validate()
+            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
+        Ok(g)
+    }
+}
+
 /// The auth module: genesis of its parameters, and their change by governance
 /// (`MsgUpdateParams`, sdk:4 from anyone but the gov authority, sdk:18 for params that
 /// fail validation).
@@ -81,6 +91,7 @@ pub struct AuthModule;
 
 impl TypedModule for AuthModule {
     type Msg = AuthMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME
@@ -95,10 +106,7 @@ impl TypedModule for AuthModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let g: GenesisState = parse_genesis::<AuthError, _>(genesis)?;
-        g.params
-            .validate()
-            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
+        let g = <GenesisState as weave_kernel::GenesisSection>::from_section(genesis)?;
         weave_kernel::ModuleParams::store(&g.params, ctx)
     }
 

@@ -24,6 +24,7 @@ impl BankModule {
 
 impl TypedModule for BankModule {
     type Msg = BankMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

@@ -111,6 +111,7 @@ pub fn claim_signatures(state: &dyn StateRead, msg: &ChannelsMsg) -> Vec<Signatu
 
 impl TypedModule for ChannelsModule {
     type Msg = ChannelsMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

@@ -80,6 +80,7 @@ impl weave_kernel::expected::ContentRegistry for Registry {
 
 impl TypedModule for ContentModule {
     type Msg = ContentMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

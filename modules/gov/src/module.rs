@@ -59,6 +59,7 @@ impl GovModule {
 
 impl TypedModule for GovModule {
     type Msg = GovMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

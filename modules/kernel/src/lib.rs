@@ -33,8 +33,8 @@ pub use event::{Event, EventAttribute};
 pub use gas::{GasCosts, GasMeter};
 pub use message::{DecodedMsg, ModuleMsg, NoMsg};
 pub use module::{
-    decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock, TypedModule,
-    ValidatorSetHooks, VoteExtensions,
+    decode_any, parse_genesis, BlockHooks, GenesisSection, GenesisTxs, Hooks, Module, PrepareBlock,
+    TypedModule, ValidatorSetHooks, VoteExtensions,
 };
 pub use params::{require_gov_authority, update_params, update_params_with, ModuleParams};
 pub use query::{

@@ -27,6 +27,13 @@ pub trait Module: Send + Sync {
     /// genesis `app_state`, or `null` when absent.
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
 
+    /// Parses and validates the module's genesis section (`null` when absent) without
+    /// touching state: what a genesis document is checked with before a node starts.
+    fn validate_genesis(&self, genesis: &serde_json::Value) -> Result<(), TxError>;
+
+    /// The module's default genesis section.
+    fn default_genesis(&self) -> serde_json::Value;
+
     /// Decodes a message and checks its shape without touching state, once: the
     /// result names the addresses that must sign and goes to [`Module::handle_message`].
     fn decode_message(&self, msg: &Any) -> Result<DecodedMsg, TxError>;
@@ -74,6 +81,9 @@ pub trait Module: Send + Sync {
 pub trait TypedModule: Send + Sync {
     /// The module's messages, decoded once from their `Any`s.
     type Msg: ModuleMsg;
+
+    /// The module's section of the genesis `app_state`.
+    type Genesis: GenesisSection;
 
     /// The module's name, which is also its key prefix and error codespace.
     fn name(&self) -> &'static str;
@@ -140,6 +150,14 @@ impl<T: TypedModule> Module for T {
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
         TypedModule::init_genesis(self, ctx, genesis)
+    }
+
+    fn validate_genesis(&self, genesis: &serde_json::Value) -> Result<(), TxError> {
+        T::Genesis::from_section(genesis).map(|_| ())
+    }
+
+    fn default_genesis(&self) -> serde_json::Value {
+        serde_json::to_value(T::Genesis::default()).unwrap_or(serde_json::Value::Null)
     }
 
     fn decode_message(&self, msg: &Any) -> Result<DecodedMsg, TxError> {
@@ -261,6 +279,17 @@ pub trait VoteExtensions: Send + Sync {
         vote_height: u64,
         votes: &[ExtendedVote],
     ) -> Result<(), TxError>;
+}
+
+/// A module's section of the genesis `app_state`, as the module parses, validates and
+/// defaults it.
+pub trait GenesisSection:
+    serde::Serialize + serde::de::DeserializeOwned + Default + Send + Sync + 'static
+{
+    /// Parses and validates a section without touching state: the default when it is
+    /// absent (`null`), the module's invalid-genesis error when it does not parse or
+    /// validate.
+    fn from_section(section: &serde_json::Value) -> Result<Self, TxError>;
 }
 
 /// Parses a module's genesis section: its default when the section is absent (`null`),

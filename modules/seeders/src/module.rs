@@ -114,6 +114,7 @@ impl PaidBandwidth for BandwidthLedger {
 
 impl TypedModule for SeedersModule {
     type Msg = SeedersMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

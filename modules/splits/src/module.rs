@@ -35,6 +35,7 @@ impl SplitsModule {
 
 impl TypedModule for SplitsModule {
     type Msg = SplitsMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME

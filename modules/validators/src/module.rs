@@ -41,6 +41,7 @@ fn parse_genesis(genesis: &serde_json::Value) -> Result<GenesisState, TxError> {
 
 impl TypedModule for ValidatorsModule {
     type Msg = ValidatorsMsg;
+    type Genesis = GenesisState;
 
     fn name(&self) -> &'static str {
         MODULE_NAME
