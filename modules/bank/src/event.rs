@@ -47,3 +47,19 @@ pub(crate) fn params_updated(p: &crate::Params) -> Event {
         send_enabled: p.send_enabled,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::TRANSFER, ev::EventTransfer::full_name());
+        assert_eq!(types::MINT, ev::EventMint::full_name());
+        assert_eq!(types::BURN, ev::EventBurn::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

@@ -116,3 +116,27 @@ pub(crate) fn params_updated(p: &crate::Params) -> Event {
         challenge_period_blocks: p.challenge_period_blocks,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::CHANNEL_OPENED, ev::EventChannelOpened::full_name());
+        assert_eq!(types::TOP_UP, ev::EventTopUp::full_name());
+        assert_eq!(types::VOUCHER_PAID, ev::EventVoucherPaid::full_name());
+        assert_eq!(types::CLAIM_PAID, ev::EventClaimPaid::full_name());
+        assert_eq!(
+            types::VOUCHER_REJECTED,
+            ev::EventVoucherRejected::full_name()
+        );
+        assert_eq!(types::OVERSPEND, ev::EventOverspend::full_name());
+        assert_eq!(types::CHANNEL_CLOSING, ev::EventChannelClosing::full_name());
+        assert_eq!(types::CHANNEL_SETTLED, ev::EventChannelSettled::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

@@ -141,3 +141,45 @@ pub(crate) fn params_updated(p: &crate::Params) -> Event {
         max_subscription_blocks: p.max_subscription_blocks,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(
+            types::CONTENT_REGISTERED,
+            ev::EventContentRegistered::full_name()
+        );
+        assert_eq!(types::CONTENT_UPDATED, ev::EventContentUpdated::full_name());
+        assert_eq!(types::CONTENT_RETIRED, ev::EventContentRetired::full_name());
+        assert_eq!(
+            types::ACCESS_PURCHASED,
+            ev::EventAccessPurchased::full_name()
+        );
+        assert_eq!(
+            types::ACCESS_TRANSFERRED,
+            ev::EventAccessTransferred::full_name()
+        );
+        assert_eq!(types::TIP, ev::EventTip::full_name());
+        assert_eq!(
+            types::SUBSCRIPTION_TERMS_SET,
+            ev::EventSubscriptionTermsSet::full_name()
+        );
+        assert_eq!(types::SUBSCRIBED, ev::EventSubscribed::full_name());
+        assert_eq!(
+            types::SUBSCRIPTION_EXPIRED,
+            ev::EventSubscriptionExpired::full_name()
+        );
+        assert_eq!(
+            types::BUYER_KEY_REGISTERED,
+            ev::EventBuyerKeyRegistered::full_name()
+        );
+        assert_eq!(types::KEY_DELIVERED, ev::EventKeyDelivered::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

@@ -94,3 +94,30 @@ pub(crate) fn upgrade_plan(plan: &pb::UpgradePlan) -> Event {
 pub(crate) fn params_updated() -> Event {
     Event::from_proto(&ev::EventParamsUpdated {})
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::SUBMIT_PROPOSAL, ev::EventSubmitProposal::full_name());
+        assert_eq!(types::DEPOSIT, ev::EventDeposit::full_name());
+        assert_eq!(types::VOTING_STARTED, ev::EventVotingStarted::full_name());
+        assert_eq!(types::VOTE, ev::EventVote::full_name());
+        assert_eq!(types::DEPOSIT_EXPIRED, ev::EventDepositExpired::full_name());
+        assert_eq!(
+            types::PROPOSAL_FINISHED,
+            ev::EventProposalFinished::full_name()
+        );
+        assert_eq!(
+            types::COMMUNITY_POOL_SPEND,
+            ev::EventCommunityPoolSpend::full_name()
+        );
+        assert_eq!(types::UPGRADE_PLAN, ev::EventUpgradePlan::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

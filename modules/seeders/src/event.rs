@@ -191,3 +191,38 @@ pub(crate) fn probe_result(r: &ProbeResult<'_>) -> Event {
 pub(crate) fn params_updated() -> Event {
     Event::from_proto(&ev::EventParamsUpdated {})
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::SEEDER_BONDED, ev::EventSeederBonded::full_name());
+        assert_eq!(types::SEEDER_UPDATED, ev::EventSeederUpdated::full_name());
+        assert_eq!(
+            types::SEEDER_UNBONDING,
+            ev::EventSeederUnbonding::full_name()
+        );
+        assert_eq!(types::SEEDER_UNBONDED, ev::EventSeederUnbonded::full_name());
+        assert_eq!(types::SEEDER_JAILED, ev::EventSeederJailed::full_name());
+        assert_eq!(types::SEEDER_UNJAILED, ev::EventSeederUnjailed::full_name());
+        assert_eq!(types::SEEDER_SLASHED, ev::EventSeederSlashed::full_name());
+        assert_eq!(
+            types::BAD_SLICE_REPORTED,
+            ev::EventBadSliceReported::full_name()
+        );
+        assert_eq!(
+            types::REPUTATION_UPDATED,
+            ev::EventReputationUpdated::full_name()
+        );
+        assert_eq!(types::EPOCH_REWARD, ev::EventEpochReward::full_name());
+        assert_eq!(types::EPOCH_ENDED, ev::EventEpochEnded::full_name());
+        assert_eq!(types::PROBE_ROUND, ev::EventProbeRound::full_name());
+        assert_eq!(types::PROBE_RESULT, ev::EventProbeResult::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

@@ -90,3 +90,28 @@ pub(crate) fn params_updated(p: &Params) -> Event {
         protocol_fee_bps: p.protocol_fee_bps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::SPLIT_CREATED, ev::EventSplitCreated::full_name());
+        assert_eq!(types::SPLIT_UPDATED, ev::EventSplitUpdated::full_name());
+        assert_eq!(
+            types::CONTROLLER_PROPOSED,
+            ev::EventControllerProposed::full_name()
+        );
+        assert_eq!(
+            types::CONTROLLER_ACCEPTED,
+            ev::EventControllerAccepted::full_name()
+        );
+        assert_eq!(types::PAYOUT, ev::EventPayout::full_name());
+        assert_eq!(types::SHARE, ev::EventShare::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}

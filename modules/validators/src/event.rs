@@ -207,3 +207,44 @@ pub(crate) fn params_updated(p: &Params) -> Event {
         block_reward: p.block_reward.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(
+            types::CREATE_VALIDATOR,
+            ev::EventCreateValidator::full_name()
+        );
+        assert_eq!(types::EDIT_VALIDATOR, ev::EventEditValidator::full_name());
+        assert_eq!(types::DELEGATE, ev::EventDelegate::full_name());
+        assert_eq!(types::UNDELEGATE, ev::EventUndelegate::full_name());
+        assert_eq!(types::REDELEGATE, ev::EventRedelegate::full_name());
+        assert_eq!(
+            types::UNBONDING_COMPLETED,
+            ev::EventUnbondingCompleted::full_name()
+        );
+        assert_eq!(
+            types::REDELEGATION_COMPLETED,
+            ev::EventRedelegationCompleted::full_name()
+        );
+        assert_eq!(
+            types::WITHDRAW_REWARDS,
+            ev::EventWithdrawRewards::full_name()
+        );
+        assert_eq!(
+            types::REWARDS_DISTRIBUTED,
+            ev::EventRewardsDistributed::full_name()
+        );
+        assert_eq!(types::SLASH, ev::EventSlash::full_name());
+        assert_eq!(types::JAIL, ev::EventJail::full_name());
+        assert_eq!(types::UNJAIL, ev::EventUnjail::full_name());
+        assert_eq!(types::POWER_CHANGE, ev::EventPowerChange::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
+}
