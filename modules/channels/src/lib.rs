@@ -12,7 +12,7 @@
 //! the deposit runs out, collateral covers the rest and any shortfall is recorded as
 //! overspend. The verified bytes count toward the seeder's served-bandwidth record;
 //! each accepted voucher's bytes are reported, with its payer, to an optional
-//! [`PaidBandwidth`] sink (the seeders module's reputation) inside the voucher's
+//! [`PaidBandwidth`](weave_kernel::expected::PaidBandwidth) sink (the seeders module's reputation) inside the voucher's
 //! atomic write, and the protocol fee each payer's vouchers paid once the claim pays
 //! out.
 //!
@@ -20,7 +20,7 @@
 //! which seeders can still claim; then end block returns the remainder to the payer.
 //! Both queues are indexed by height and bounded per block.
 //!
-//! Validators verify vouchers in batches: [`Module::prepare_block`] batch-verifies
+//! Validators verify vouchers in batches: [`PrepareBlock::prepare_block`](weave_kernel::PrepareBlock::prepare_block) batch-verifies
 //! every voucher of a proposed or decided block with `ed25519-consensus` (falling back
 //! to one-by-one when the batch fails) and remembers the good ones; execution checks
 //! each voucher against that cache and verifies on a miss (CheckTx, or a channel opened

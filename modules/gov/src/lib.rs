@@ -16,13 +16,13 @@
 //! **Per block.** End block processes at most `max_ended_per_block` entries of each
 //! queue that are due by block time: expired deposit periods burn and remove the
 //! proposal; ended voting periods tally (see [`tally`]) and, on pass, execute the
-//! messages through the application's [`MessageRouter`] with the gov authority as
+//! messages through the application's [`MessageRouter`](weave_kernel::expected::MessageRouter) with the gov authority as
 //! signer, atomically and within `max_execution_gas`, after checking the proposal's
 //! preconditions. A failure is recorded on the proposal and leaves no write behind.
 //! An expedited proposal that does not pass (and is not vetoed) becomes a regular
 //! one and votes on, with its votes kept, until the regular voting period ends.
 //! The gas bound is checked after each message, not preemptively: the kernel's
-//! [`Ctx`] does not yet offer a nested gas limit.
+//! [`Ctx`](weave_kernel::Ctx) does not yet offer a nested gas limit.
 //!
 //! **Bounds.** A proposal carries at most `max_messages` messages and 16
 //! preconditions. The tally of one proposal reads every vote on it and each voter's

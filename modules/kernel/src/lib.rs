@@ -2,9 +2,14 @@
 //!
 //! It is deliberately small: a copy-on-write [`Overlay`] over committed state, a
 //! [`GasMeter`], typed [`Event`]s, errors with stable codes ([`TxError`]), bech32
-//! [`Address`]es, base-denomination [`Coin`]s and the [`Module`] trait that the
-//! application's router dispatches to. Modules depend on each other only through the
-//! narrow traits in [`expected`].
+//! [`Address`]es, base-denomination [`Coin`]s, and the [`TypedModule`] trait every
+//! module implements, adapted here once to the object-safe [`Module`] that the
+//! application's router dispatches to: a module's messages are decoded once into its
+//! typed message ([`DecodedMsg`]), its genesis section is parsed and validated by the
+//! module ([`GenesisSection`]), its events are built from their generated proto types
+//! ([`Event::from_proto`]) and its params are updated under the gov authority along one
+//! path ([`update_params`]). Modules depend on each other only through the narrow
+//! traits in [`expected`].
 
 mod address;
 mod coin;

@@ -17,7 +17,7 @@
 //! `MsgUpdateParams` (gov authority only).
 //!
 //! **Reputation.** Channels report every accepted voucher to the [`BandwidthLedger`]
-//! (a [`PaidBandwidth`] sink): per epoch, per seeder and per payer, bytes and the
+//! (a [`PaidBandwidth`](weave_kernel::expected::PaidBandwidth) sink): per epoch, per seeder and per payer, bytes and the
 //! *protocol fee* the payment left in the community pool (never the amount, most of
 //! which can flow back to a payer that owns the content or the seeder). Validators'
 //! probe verdicts add passes and fails. At every multiple of `epoch_blocks`, end block
@@ -31,8 +31,8 @@
 //!
 //! **Probes.** See [`probe`]: rounds open at FinalizeBlock every
 //! `probe_interval_blocks`, validators report in their vote extensions
-//! ([`Module::verify_vote_extension`] runs [`verify_report`]), and the next block
-//! applies them ([`Module::apply_vote_extensions`], or
+//! ([`VoteExtensions::verify_vote_extension`](weave_kernel::VoteExtensions::verify_vote_extension) runs [`verify_report`]), and the next block
+//! applies them ([`VoteExtensions::apply_vote_extensions`](weave_kernel::VoteExtensions::apply_vote_extensions), or
 //! [`SeedersModule::apply_probe_reports`] directly): a seeder that more than a third of
 //! the whole validator set's power, from at least `min_probe_failers` validators, saw
 //! fail fails the round; `probe_fail_jail_threshold` failures in a row jail it and

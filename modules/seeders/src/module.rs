@@ -54,7 +54,7 @@ impl SeedersModule {
     /// report)`, each already verified with [`verify_report`], against `total_power`,
     /// the whole validator set's power at the vote height: per seeder, failing needs
     /// more than a third of that power from at least `min_probe_failers` validators
-    /// (see [`probe`]). A round is applied once; the result is false (and nothing
+    /// (see [`probe`](crate::probe)). A round is applied once; the result is false (and nothing
     /// changes) when the round is unknown or already applied. Atomic: on error
     /// nothing is written.
     pub fn apply_probe_reports(
@@ -94,7 +94,7 @@ pub fn read_seeder(
 /// The seeders module's [`PaidBandwidth`] sink, for the channels module: each accepted
 /// voucher adds its amount and bytes to the seeder's inputs for the epoch under way,
 /// per payer. Only bonded seeders (jailed or not) accumulate; a seeder paying itself
-/// adds nothing; the first [`MAX_PAYERS_PER_EPOCH`] distinct payers of a seeder in an
+/// adds nothing; the first [`MAX_PAYERS_PER_EPOCH`](crate::MAX_PAYERS_PER_EPOCH) distinct payers of a seeder in an
 /// epoch are tracked and the fees of later ones are tallied but earn no points.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BandwidthLedger;

@@ -11,7 +11,7 @@
 //! `MsgUndelegate`, `MsgRedelegate`, `MsgUnjail`, `MsgWithdrawRewards` and
 //! `MsgUpdateParams` (gov authority only). Genesis validators come from gentxs:
 //! signed transactions carrying one `MsgCreateValidator` each, which the application
-//! delivers after every module's genesis ([`Module::genesis_txs`]).
+//! delivers after every module's genesis ([`GenesisTxs::genesis_txs`](weave_kernel::GenesisTxs::genesis_txs)).
 //!
 //! **Money.** Bonded validators' tokens sit in the `bonded_pool` account; other
 //! validators' tokens and unbonding balances in `not_bonded_pool`; unpaid rewards and
@@ -24,7 +24,7 @@
 //! [`handler::rewards`]); reported misbehaviour slashes, jails for ever and
 //! tombstones; the last commit's votes feed the liveness windows, and too many misses
 //! slash and jail. End block: at most `max_matured_per_block` queue entries mature.
-//! After end block, [`Module::validator_updates`] recomputes the active set (top
+//! After end block, [`ValidatorSetHooks::validator_updates`](weave_kernel::ValidatorSetHooks::validator_updates) recomputes the active set (top
 //! `max_validators` by tokens, power = tokens / 10^6) only if something changed, and
 //! returns only the differences.
 //!
