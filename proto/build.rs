@@ -17,11 +17,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let out = PathBuf::from(env::var("OUT_DIR")?);
+    // Type names (`prost::Name`) let the kernel find a message's descriptor, to emit an
+    // event from its generated type.
+    // The module tree (`weave::<module>::v1`) is generated too, so a new module's
+    // package needs no line in `src/lib.rs`.
+    let mut config = prost_build::Config::new();
+    config.enable_type_names();
+    config.include_file("weave.rs");
     tonic_build::configure()
         .build_server(true)
         .build_client(true)
         .file_descriptor_set_path(out.join("weave_descriptor.bin"))
-        .compile_protos(&protos, &[root])?;
+        .compile_protos_with_config(config, &protos, &[root])?;
     Ok(())
 }
 

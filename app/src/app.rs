@@ -29,10 +29,11 @@ use weave_kernel::{
 use crate::{
     auth::AuthParams,
     exec::{Executor, Mode, TxOutcome},
+    gov_exec::GovExecutor,
     router::Router,
     sigcache::SigCache,
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
-    tx::decode_tx,
+    tx::{decode_tx, Predecoded},
     vote_ext::{self, VoteExtender},
 };
 
@@ -93,7 +94,7 @@ pub type UpgradeHandler =
     Arc<dyn Fn(&mut Ctx<'_>) -> Result<(), weave_kernel::TxError> + Send + Sync>;
 
 /// The outcome of simulating a transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Simulation {
     /// Gas the transaction would use.
     pub gas_used: u64,
@@ -249,11 +250,11 @@ impl App {
 
     /// Builds the application over an opened store.
     pub fn with_storage(storage: Arc<Storage>) -> Result<Self, AppError> {
-        let crate::registry::Registry {
+        let gov_exec = Arc::new(GovExecutor::default());
+        let weave_registry::Registry {
             modules,
             bank: keeper,
-            gov_exec,
-        } = crate::registry::registry();
+        } = weave_registry::registry(gov_exec.clone());
         let router = Router::new(modules).map_err(|e| AppError::Setup(e.to_string()))?;
         gov_exec.bind(&router);
         let chain_id = storage
@@ -538,7 +539,17 @@ impl App {
                         module.name()
                     )));
                 }
-                let outcome = self.executor().run_tx(block, overlay, tx, Mode::Genesis);
+                let predecoded = Predecoded {
+                    max_memo,
+                    tx: Ok(decoded),
+                };
+                let outcome = self.executor().run_decoded(
+                    block,
+                    overlay,
+                    tx,
+                    Some(predecoded),
+                    Mode::Genesis,
+                );
                 if let Err(e) = outcome.result {
                     return Err(AppError::Genesis(format!(
                         "{what} failed: {}:{}: {}",
@@ -593,7 +604,8 @@ impl App {
     /// ABCI PrepareProposal: keeps, in order, the transactions that still pass against
     /// the current state and fit in `max_tx_bytes`.
     pub fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
-        self.prepare_block(&req.txs);
+        let mut predecoded = self.predecode(&req.txs);
+        self.prepare_block(&predecoded);
         let block = self.block_info(req.height, req.time.as_ref(), &req.proposer_address);
         let mut overlay = Overlay::new(self.storage.state());
         let max = usize::try_from(req.max_tx_bytes).unwrap_or(0);
@@ -636,7 +648,7 @@ impl App {
                 Err(e) => tracing::warn!(error = %e, "not injecting the extended commit"),
             }
         }
-        for tx in req.txs {
+        for (tx, predecoded) in req.txs.into_iter().zip(predecoded.iter_mut()) {
             if vote_ext::is_injected(&tx) {
                 continue;
             }
@@ -646,9 +658,13 @@ impl App {
             if total.saturating_add(size) > max {
                 continue;
             }
-            let outcome = self
-                .executor()
-                .run_tx(&block, &mut overlay, &tx, Mode::Check);
+            let outcome = self.executor().run_decoded(
+                &block,
+                &mut overlay,
+                &tx,
+                predecoded.take(),
+                Mode::Check,
+            );
             if outcome.result.is_ok() {
                 total += size;
                 txs.push(tx);
@@ -670,11 +686,11 @@ impl App {
             }
         };
         let state = self.storage.state();
-        let max_memo = match AuthParams::load(state.as_ref()) {
-            Ok(p) => p.max_memo_chars as usize,
-            Err(e) => return reject(format!("auth params: {}", e.log)),
-        };
-        for (i, tx) in req.txs.iter().enumerate() {
+        if let Err(e) = AuthParams::load(state.as_ref()) {
+            return reject(format!("auth params: {}", e.log));
+        }
+        let predecoded = self.predecode(&req.txs);
+        for (i, (tx, decoded)) in req.txs.iter().zip(&predecoded).enumerate() {
             if vote_ext::is_injected(tx) {
                 if i != 0 {
                     return reject(format!("injected extended commit at position {i}"));
@@ -690,7 +706,7 @@ impl App {
                 ) {
                     return reject(e);
                 }
-            } else if let Err(e) = decode_tx(tx, &self.router, max_memo) {
+            } else if let Some(Predecoded { tx: Err(e), .. }) = decoded {
                 return reject(format!("transaction {i}: {}", e.log));
             }
         }
@@ -702,7 +718,7 @@ impl App {
         if !injected && has_votes && self.injection_due(req.height) {
             return reject("the extended commit of the previous height is not injected".into());
         }
-        self.prepare_block(&req.txs);
+        self.prepare_block(&predecoded);
         ResponseProcessProposal {
             status: ProposalStatus::Accept as i32,
         }
@@ -782,25 +798,39 @@ impl App {
         }
     }
 
-    /// Shows every module all the messages of a block before any executes (batch
-    /// signature verification of vouchers, for one). Transactions that do not decode
-    /// are skipped here; execution rejects them.
-    fn prepare_block<T: AsRef<[u8]>>(&self, txs: &[T]) {
+    /// Decodes a block's transactions once, against the state it starts from, for
+    /// [`App::prepare_block`] and then execution. Nothing is decoded when the auth
+    /// params do not load (execution reports that).
+    fn predecode<T: AsRef<[u8]>>(&self, txs: &[T]) -> Vec<Option<Predecoded>> {
         let state = self.storage.state();
         let Ok(params) = AuthParams::load(state.as_ref()) else {
-            return;
+            return txs.iter().map(|_| None).collect();
         };
-        let decoded: Vec<_> = txs
-            .iter()
-            .filter_map(|tx| {
-                decode_tx(tx.as_ref(), &self.router, params.max_memo_chars as usize).ok()
+        let max_memo = params.max_memo_chars as usize;
+        txs.iter()
+            .map(|tx| {
+                Some(Predecoded {
+                    max_memo,
+                    tx: decode_tx(tx.as_ref(), &self.router, max_memo),
+                })
             })
+            .collect()
+    }
+
+    /// Shows every module all the messages of a block before any executes (batch
+    /// signature verification of vouchers, for one), as [`App::predecode`] decoded
+    /// them. Transactions that do not decode are skipped here; execution rejects them.
+    fn prepare_block(&self, txs: &[Option<Predecoded>]) {
+        let msgs: Vec<&weave_kernel::DecodedMsg> = txs
+            .iter()
+            .flatten()
+            .filter_map(|p| p.tx.as_ref().ok())
+            .flat_map(|tx| tx.decoded.iter())
             .collect();
-        let msgs: Vec<&weave_kernel::Any> =
-            decoded.iter().flat_map(|d| d.messages.iter()).collect();
         if msgs.is_empty() {
             return;
         }
+        let state = self.storage.state();
         for module in self.router.modules() {
             if let Some(h) = module.hooks().prepare_block {
                 h.prepare_block(state.as_ref(), &msgs);
@@ -939,7 +969,8 @@ impl App {
                 block.height
             )));
         }
-        self.prepare_block(&req.txs);
+        let predecoded = self.predecode(&req.txs);
+        self.prepare_block(&predecoded);
         let mut overlay = Overlay::new(self.storage.state());
         let mut block_events = Vec::new();
         self.apply_upgrade(&block, &mut overlay, &mut block_events)?;
@@ -958,12 +989,13 @@ impl App {
         let tx_results: Vec<ExecTxResult> = req
             .txs
             .iter()
+            .zip(predecoded)
             .enumerate()
-            .map(|(i, tx)| {
+            .map(|(i, (tx, predecoded))| {
                 if i == 0 && vote_ext::is_injected(tx) {
                     return self.apply_injection(&block, &mut overlay, tx, &req);
                 }
-                let outcome = exec.run_tx(&block, &mut overlay, tx, Mode::Deliver);
+                let outcome = exec.run_decoded(&block, &mut overlay, tx, predecoded, Mode::Deliver);
                 let (code, codespace, log) = result_parts(&outcome.result);
                 ExecTxResult {
                     code,

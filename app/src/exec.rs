@@ -5,14 +5,14 @@
 use weave_bank::{Keeper as BankKeeper, FEE_COLLECTOR};
 use weave_kernel::{
     expected::{Accounts, Bank},
-    Address, BlockInfo, Ctx, Event, GasMeter, KernelError, Overlay, TxError,
+    Address, BlockInfo, Ctx, DecodedMsg, Event, GasMeter, KernelError, Overlay, TxError,
 };
 
 use crate::{
     auth::AuthParams,
     router::Router,
     sigcache::{self, SigCache},
-    tx::{decode_tx, verify_signature, DecodedTx},
+    tx::{decode_tx, verify_signature, DecodedTx, Predecoded},
 };
 
 /// Why a transaction is being run.
@@ -33,7 +33,7 @@ pub enum Mode {
 }
 
 /// What running one transaction produced.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TxOutcome {
     /// Success, or the error with its stable code.
     pub result: Result<(), TxError>,
@@ -69,11 +69,31 @@ impl Executor<'_> {
         bytes: &[u8],
         mode: Mode,
     ) -> TxOutcome {
+        self.run_decoded(block, state, bytes, None, mode)
+    }
+
+    /// [`Executor::run_tx`] for a transaction already decoded (`predecoded`, from
+    /// `bytes`), so that a block's transactions are decoded once: it is used when it
+    /// was decoded under the memo limit in force, and `bytes` are decoded again
+    /// otherwise.
+    pub fn run_decoded(
+        &self,
+        block: &BlockInfo,
+        state: &mut Overlay,
+        bytes: &[u8],
+        predecoded: Option<Predecoded>,
+        mode: Mode,
+    ) -> TxOutcome {
         let params = match AuthParams::load(state) {
             Ok(p) => p,
             Err(e) => return failed(e, 0, None),
         };
-        let tx = match decode_tx(bytes, self.router, params.max_memo_chars as usize) {
+        let max_memo = params.max_memo_chars as usize;
+        let decoded = match predecoded {
+            Some(p) if p.max_memo == max_memo => p.tx,
+            _ => decode_tx(bytes, self.router, max_memo),
+        };
+        let mut tx = match decoded {
             Ok(tx) => tx,
             Err(e) => return failed(e, 0, None),
         };
@@ -126,9 +146,10 @@ impl Executor<'_> {
         }
 
         state.checkpoint(); // the messages
+        let decoded = std::mem::take(&mut tx.decoded);
         let msgs = {
             let mut ctx = Ctx::new(block, state, &mut gas, &mut events);
-            self.run_messages(&mut ctx, &tx)
+            self.run_messages(&mut ctx, &tx, decoded)
         };
         match msgs {
             Ok(()) => {
@@ -155,13 +176,18 @@ impl Executor<'_> {
         }
     }
 
-    fn run_messages(&self, ctx: &mut Ctx<'_>, tx: &DecodedTx) -> Result<(), TxError> {
-        for (i, msg) in tx.messages.iter().enumerate() {
+    fn run_messages(
+        &self,
+        ctx: &mut Ctx<'_>,
+        tx: &DecodedTx,
+        decoded: Vec<DecodedMsg>,
+    ) -> Result<(), TxError> {
+        for (i, (msg, decoded)) in tx.messages.iter().zip(decoded).enumerate() {
             let module = self
                 .router
                 .module_for(&msg.type_url)
                 .ok_or_else(|| KernelError::UnknownMessage(msg.type_url.clone()))?;
-            module.handle(ctx, msg).map_err(|e| TxError {
+            module.handle_message(ctx, decoded).map_err(|e| TxError {
                 log: format!("message {i} ({}): {}", msg.type_url, e.log),
                 ..e
             })?;

@@ -66,15 +66,15 @@ impl MessageRouter for GovExecutor {
         let module = self
             .module(&msg.type_url)
             .ok_or_else(|| KernelError::UnknownMessage(msg.type_url.clone()))?;
-        let signers = module.check_message(msg)?;
+        let decoded = module.decode_message(msg)?;
         let authority = gov_authority();
-        if signers != [authority] {
+        if decoded.signers() != [authority].as_slice() {
             return Err(KernelError::Unauthorized(format!(
                 "{}: a proposal's message must be signed by the gov authority {authority} alone",
                 msg.type_url
             ))
             .into());
         }
-        module.handle(ctx, msg)
+        module.handle_message(ctx, decoded)
     }
 }

@@ -10,7 +10,6 @@ pub mod abci;
 mod app;
 pub mod exec;
 mod gov_exec;
-mod registry;
 pub mod router;
 pub mod sigcache;
 pub mod store;

@@ -8,7 +8,9 @@ use cosmos_sdk_proto::cosmos::tx::{
 };
 use prost::Message;
 use sha2::{Digest, Sha256};
-use weave_kernel::{expected::PubKey, Address, Any, Coins, KernelError, TxError, DENOM};
+use weave_kernel::{
+    expected::PubKey, Address, Any, Coins, DecodedMsg, KernelError, TxError, DENOM,
+};
 
 use crate::router::Router;
 
@@ -30,8 +32,10 @@ pub struct SignerInput {
     pub signature: Vec<u8>,
 }
 
-/// A decoded transaction whose shape passed every stateless check.
-#[derive(Debug, Clone)]
+/// A decoded transaction whose shape passed every stateless check. Its messages are
+/// decoded once, here, by the modules that own them; execution takes them from
+/// [`DecodedTx::decoded`] and never decodes them again.
+#[derive(Debug)]
 pub struct DecodedTx {
     /// The raw bytes as broadcast.
     pub raw_len: usize,
@@ -41,8 +45,11 @@ pub struct DecodedTx {
     pub body_bytes: Vec<u8>,
     /// `TxRaw.auth_info_bytes`, signed as is.
     pub auth_info_bytes: Vec<u8>,
-    /// The messages.
+    /// The messages, as they came.
     pub messages: Vec<Any>,
+    /// The messages as their modules decoded them, in the same order (execution takes
+    /// them, leaving this empty).
+    pub decoded: Vec<DecodedMsg>,
     /// The first signer each message names, in message order.
     pub message_senders: Vec<Address>,
     /// The memo.
@@ -73,6 +80,17 @@ impl DecodedTx {
     pub fn fee_payer(&self) -> Option<Address> {
         self.signers.first().map(|s| s.address)
     }
+}
+
+/// A transaction decoded ahead of its execution (once per block, for the block's
+/// preparation hooks), with the memo limit it was decoded under: execution reuses it
+/// when the limit in force then is the same, and decodes again otherwise.
+#[derive(Debug)]
+pub struct Predecoded {
+    /// The memo limit `tx` was decoded under.
+    pub max_memo: usize,
+    /// What [`decode_tx`] answered.
+    pub tx: Result<DecodedTx, TxError>,
 }
 
 /// Decodes transaction bytes and runs every stateless check: size, decoding, known
@@ -116,20 +134,22 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     // the order they first appear.
     let mut required: Vec<Address> = Vec::new();
     let mut message_senders = Vec::with_capacity(body.messages.len());
+    let mut decoded = Vec::with_capacity(body.messages.len());
     for msg in &body.messages {
         let module = router
             .module_for(&msg.type_url)
             .ok_or_else(|| KernelError::UnknownMessage(msg.type_url.clone()))?;
-        let signers = module.check_message(msg)?;
-        let first = *signers.first().ok_or_else(|| {
+        let message = module.decode_message(msg)?;
+        let first = *message.signers().first().ok_or_else(|| {
             KernelError::InvalidRequest(format!("message {} names no signer", msg.type_url))
         })?;
         message_senders.push(first);
-        for signer in signers {
-            if !required.contains(&signer) {
-                required.push(signer);
+        for signer in message.signers() {
+            if !required.contains(signer) {
+                required.push(*signer);
             }
         }
+        decoded.push(message);
     }
 
     let fee = auth
@@ -217,6 +237,7 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
         body_bytes: raw.body_bytes,
         auth_info_bytes: raw.auth_info_bytes,
         messages: body.messages,
+        decoded,
         message_senders,
         memo: body.memo,
         timeout_height: body.timeout_height,

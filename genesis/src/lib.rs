@@ -1,8 +1,15 @@
-//! Weave's genesis `app_state`: one section per module, its defaults, and its
-//! validation before a node starts.
+//! Weave's genesis `app_state`: one section per module of the registry
+//! ([`weave_registry`]), its defaults, and its validation before a node starts.
 //!
 //! CometBFT's `genesis.json` carries this document under `app_state`; InitChain hands
-//! each module its section.
+//! each module its section. Which sections exist and what makes one valid come from the
+//! registry's module list: each module parses, validates and defaults its own section
+//! through the kernel (`Module::validate_genesis`, `Module::default_genesis`). The
+//! typed fields below are conveniences for the callers that edit the sections of the
+//! modules they name; a module without a field here keeps its section in
+//! [`AppState::sections`], and is validated all the same.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use weave_bank::{GenesisBalance, GenesisState as BankGenesis};
@@ -14,6 +21,9 @@ pub enum GenesisError {
     /// The JSON does not parse into the expected shape.
     #[error("genesis app_state does not parse: {0}")]
     Parse(#[from] serde_json::Error),
+    /// A section names no module of the registry.
+    #[error("genesis app_state has a section {0:?} that names no module")]
+    UnknownSection(String),
     /// A module's section is invalid.
     #[error("genesis section {module}: {reason}")]
     Invalid {
@@ -29,7 +39,6 @@ pub type AuthGenesis = weave_auth::GenesisState;
 
 /// The whole `app_state`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AppState {
     /// Ante parameters.
     #[serde(default)]
@@ -55,6 +64,10 @@ pub struct AppState {
     /// Seeder staking, reputation and probe params.
     #[serde(default)]
     pub seeders: weave_seeders::GenesisState,
+    /// The sections of the registry's other modules, by module name, as JSON (a
+    /// section that names no module fails validation).
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, serde_json::Value>,
 }
 
 impl AppState {
@@ -94,52 +107,39 @@ impl AppState {
         Ok(s)
     }
 
-    /// Checks every section.
+    /// Checks every section: each module of the registry validates its own (`null`
+    /// when absent), in registry order, and a section that names no module is refused.
     pub fn validate(&self) -> Result<(), GenesisError> {
-        self.auth
-            .params
-            .validate()
-            .map_err(|reason| GenesisError::Invalid {
-                module: "auth",
-                reason,
-            })?;
-        self.bank.validate().map_err(|e| GenesisError::Invalid {
-            module: "bank",
-            reason: e.to_string(),
-        })?;
-        self.splits.validate().map_err(|e| GenesisError::Invalid {
-            module: "splits",
-            reason: e.to_string(),
-        })?;
-        self.content.validate().map_err(|e| GenesisError::Invalid {
-            module: "content",
-            reason: e.to_string(),
-        })?;
-        self.channels
-            .validate()
-            .map_err(|e| GenesisError::Invalid {
-                module: "channels",
-                reason: e.to_string(),
-            })?;
-        self.validators
-            .validate()
-            .map_err(|e| GenesisError::Invalid {
-                module: "validators",
-                reason: e.to_string(),
-            })?;
-        self.gov
-            .params
-            .validate()
-            .map_err(|e| GenesisError::Invalid {
-                module: "gov",
-                reason: e.to_string(),
-            })?;
-        let seeders = serde_json::to_value(&self.seeders)?;
-        weave_seeders::GenesisState::from_json(&seeders).map_err(|e| GenesisError::Invalid {
-            module: "seeders",
-            reason: e.to_string(),
-        })?;
+        let doc = serde_json::to_value(self)?;
+        let empty = serde_json::Map::new();
+        let sections = doc.as_object().unwrap_or(&empty);
+        let modules = weave_registry::modules();
+        if let Some(unknown) = sections
+            .keys()
+            .find(|k| !modules.iter().any(|m| m.name() == k.as_str()))
+        {
+            return Err(GenesisError::UnknownSection(unknown.clone()));
+        }
+        for module in &modules {
+            let section = sections
+                .get(module.name())
+                .unwrap_or(&serde_json::Value::Null);
+            module
+                .validate_genesis(section)
+                .map_err(|e| GenesisError::Invalid {
+                    module: module.name(),
+                    reason: e.log,
+                })?;
+        }
         Ok(())
+    }
+
+    /// The default document: every module's default section, by module name.
+    pub fn default_sections() -> BTreeMap<&'static str, serde_json::Value> {
+        weave_registry::modules()
+            .iter()
+            .map(|m| (m.name(), m.default_genesis()))
+            .collect()
     }
 
     /// The document as JSON.
@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn rejects_unknown_sections_and_duplicates() {
-        assert!(AppState::from_json(br#"{"nope": {}}"#).is_err());
+        assert!(matches!(
+            AppState::from_json(br#"{"nope": {}}"#),
+            Err(GenesisError::UnknownSection(s)) if s == "nope"
+        ));
         let a = Address::new([1; 20]).to_string();
         let dup = format!(
             r#"{{"bank": {{"balances": [{{"address": "{a}", "coins": [{{"denom":"uweave","amount":"1"}}]}},
@@ -175,5 +178,49 @@ mod tests {
             AppState::from_json(dup.as_bytes()),
             Err(GenesisError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn every_module_validates_its_own_section() {
+        // A module's section is checked by the module itself.
+        let mut g = AppState::default();
+        g.seeders.params.unbonding_period_blocks = 0;
+        let json = serde_json::to_vec(&g).unwrap();
+        assert!(matches!(
+            AppState::from_json(&json),
+            Err(GenesisError::Invalid {
+                module: "seeders",
+                ..
+            })
+        ));
+        let mut g = AppState::default();
+        g.gov.params.voting_period = 0;
+        assert!(matches!(
+            g.validate(),
+            Err(GenesisError::Invalid { module: "gov", .. })
+        ));
+    }
+
+    #[test]
+    fn default_sections_name_every_module_of_the_registry() {
+        let d = AppState::default_sections();
+        let names: Vec<_> = d.keys().copied().collect();
+        assert_eq!(
+            names,
+            [
+                "auth",
+                "bank",
+                "channels",
+                "content",
+                "gov",
+                "seeders",
+                "splits",
+                "validators"
+            ]
+        );
+        let doc = serde_json::to_value(d).unwrap();
+        let parsed: AppState = serde_json::from_value(doc).unwrap();
+        assert_eq!(parsed, AppState::default());
+        parsed.validate().unwrap();
     }
 }

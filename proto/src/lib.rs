@@ -4,79 +4,10 @@
 //! [`FILE_DESCRIPTOR_SET`] feeds gRPC server reflection.
 #![allow(missing_docs, unreachable_pub, clippy::all)]
 
-/// Generated code, one module per proto package.
-pub mod weave {
-    /// Shared wire types.
-    pub mod base {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.base.v1.rs"));
-        }
-    }
-    /// The auth module (ante parameters).
-    pub mod auth {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.auth.v1.rs"));
-        }
-    }
-    /// The bank module.
-    pub mod bank {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.bank.v1.rs"));
-        }
-    }
-    /// The splits module.
-    pub mod splits {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.splits.v1.rs"));
-        }
-    }
-    /// The content module.
-    pub mod content {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.content.v1.rs"));
-        }
-    }
-    /// The node-local sidecar control API.
-    pub mod sidecar {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.sidecar.v1.rs"));
-        }
-    }
-    /// The channels module.
-    pub mod channels {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.channels.v1.rs"));
-        }
-    }
-    /// The validators module.
-    pub mod validators {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.validators.v1.rs"));
-        }
-    }
-    /// The gov module.
-    pub mod gov {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.gov.v1.rs"));
-        }
-    }
-    /// The seeders module.
-    pub mod seeders {
-        /// Version 1.
-        pub mod v1 {
-            include!(concat!(env!("OUT_DIR"), "/weave.seeders.v1.rs"));
-        }
-    }
-}
+// Generated code, one module per proto package (`weave.bank.v1` is `weave::bank::v1`):
+// the build script lists every package under `weave/`, so a new module's protos need no
+// line here.
+include!(concat!(env!("OUT_DIR"), "/weave.rs"));
 
 /// The encoded `FileDescriptorSet` of every Weave proto file, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -7,15 +7,17 @@
 //! authority only. Query: `/weave.auth.v1.Query/Params`. No per-block work.
 
 mod gas_price;
+mod msg;
 mod params;
 
 pub use gas_price::GasPrice;
+pub use msg::AuthMsg;
 pub use params::AuthParams;
 
 use prost::Message;
 use weave_kernel::{
-    decode_any, decode_request, gov_authority, parse_genesis, require_gov_authority, unknown_query,
-    update_params, Address, Any, Ctx, KernelError, Module, ModuleError, StateRead, TxError,
+    decode_request, parse_genesis, unknown_query, update_params_with, Address, Ctx, KernelError,
+    ModuleError, StateRead, TxError, TypedModule,
 };
 use weave_proto::weave::auth::v1 as pb;
 
@@ -71,13 +73,26 @@ pub struct GenesisState {
     pub params: AuthParams,
 }
 
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, TxError> {
+        let g: Self = parse_genesis::<AuthError, _>(section)?;
+        g.params
+            .validate()
+            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
+        Ok(g)
+    }
+}
+
 /// The auth module: genesis of its parameters, and their change by governance
 /// (`MsgUpdateParams`, sdk:4 from anyone but the gov authority, sdk:18 for params that
 /// fail validation).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AuthModule;
 
-impl Module for AuthModule {
+impl TypedModule for AuthModule {
+    type Msg = AuthMsg;
+    type Genesis = GenesisState;
+
     fn name(&self) -> &'static str {
         MODULE_NAME
     }
@@ -91,10 +106,7 @@ impl Module for AuthModule {
     }
 
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let g: GenesisState = parse_genesis::<AuthError, _>(genesis)?;
-        g.params
-            .validate()
-            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
+        let g = <GenesisState as weave_kernel::GenesisSection>::from_section(genesis)?;
         weave_kernel::ModuleParams::store(&g.params, ctx)
     }
 
@@ -113,35 +125,13 @@ impl Module for AuthModule {
         .encode_to_vec())
     }
 
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        let m = decode_update(msg)?;
-        let authority: Address = m
-            .authority
-            .parse()
-            .map_err(|e| KernelError::InvalidAddress(format!("authority: {e}")))?;
-        Ok(vec![authority])
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let m = decode_update(msg)?;
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: AuthMsg) -> Result<(), TxError> {
+        let AuthMsg::UpdateParams { authority, params } = msg;
         // The authority is checked before the params, as it always was.
-        let authority: Address = m.authority.parse().map_err(|_| {
-            KernelError::Unauthorized(format!(
-                "invalid authority {}: only the gov module account {} may update params",
-                m.authority,
-                gov_authority()
-            ))
-        })?;
-        require_gov_authority::<AuthError>(&authority)?;
-        let params = AuthParams::from_proto(m.params.unwrap_or_default())
-            .map_err(|e| KernelError::InvalidRequest(format!("invalid auth params: {e}")))?;
-        update_params(ctx, &authority, &params)
+        update_params_with(ctx, &authority, |_| {
+            AuthParams::from_proto(params.unwrap_or_default()).map_err(|e| {
+                KernelError::InvalidRequest(format!("invalid auth params: {e}")).into()
+            })
+        })
     }
-}
-
-fn decode_update(msg: &Any) -> Result<pb::MsgUpdateParams, TxError> {
-    if msg.type_url != MSG_UPDATE_PARAMS {
-        return Err(KernelError::UnknownMessage(msg.type_url.clone()).into());
-    }
-    Ok(decode_any(msg)?)
 }

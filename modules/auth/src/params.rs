@@ -138,7 +138,8 @@ impl ModuleParams for AuthParams {
     }
 
     fn updated_event(&self) -> Event {
-        Event::new(crate::event_types::PARAMS_UPDATED)
-            .attr("params", serde_json::to_string(self).unwrap_or_default())
+        Event::from_proto(&weave_proto::weave::auth::v1::EventParamsUpdated {
+            params: serde_json::to_string(self).unwrap_or_default(),
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Constructors for the bank module's typed events (see `weave/bank/v1/event.proto`).
 
 use weave_kernel::{Address, Coins, Event};
+use weave_proto::weave::bank::v1 as ev;
 
 /// The type strings of the module's events: the full names of the messages of
 /// `weave/bank/v1/event.proto`. Clients match events by these.
@@ -17,27 +18,48 @@ pub mod types {
 
 /// Coins moved between two accounts.
 pub(crate) fn transfer(from: &Address, to: &Address, amount: &Coins) -> Event {
-    Event::new(types::TRANSFER)
-        .attr("sender", from)
-        .attr("recipient", to)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventTransfer {
+        sender: from.to_string(),
+        recipient: to.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// Coins created.
 pub(crate) fn mint(to: &Address, amount: &Coins) -> Event {
-    Event::new(types::MINT)
-        .attr("recipient", to)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventMint {
+        recipient: to.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// Coins destroyed.
 pub(crate) fn burn(from: &Address, amount: &Coins) -> Event {
-    Event::new(types::BURN)
-        .attr("sender", from)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventBurn {
+        sender: from.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 /// The parameters changed.
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new(types::PARAMS_UPDATED).attr("send_enabled", p.send_enabled)
+    Event::from_proto(&ev::EventParamsUpdated {
+        send_enabled: p.send_enabled,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::TRANSFER, ev::EventTransfer::full_name());
+        assert_eq!(types::MINT, ev::EventMint::full_name());
+        assert_eq!(types::BURN, ev::EventBurn::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

@@ -62,3 +62,11 @@ pub(crate) fn init(
     }
     Ok(())
 }
+
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        let g: Self = weave_kernel::parse_genesis::<BankError, _>(section)?;
+        g.validate()?;
+        Ok(g)
+    }
+}

@@ -16,7 +16,9 @@ mod event;
 mod genesis;
 mod handler;
 mod keeper;
+mod module;
 mod msg;
+mod names;
 mod params;
 mod query;
 pub mod state_key;
@@ -27,70 +29,7 @@ pub use genesis::{GenesisBalance, GenesisState};
 pub use keeper::{
     decode_pubkey, encode_account, Keeper, ED25519_PUBKEY_TYPE, SECP256K1_PUBKEY_TYPE,
 };
+pub use module::BankModule;
 pub use msg::{BankMsg, MSG_MULTI_SEND, MSG_SEND, MSG_SEND_COSMOS, MSG_UPDATE_PARAMS};
+pub use names::{COMMUNITY_POOL, FEE_COLLECTOR, MODULE_NAME};
 pub use params::Params;
-
-use weave_kernel::{parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
-
-/// The module's name: its key prefix and error codespace.
-pub const MODULE_NAME: &str = "bank";
-
-/// The module account that collects transaction fees.
-pub const FEE_COLLECTOR: &str = "fee_collector";
-
-/// The module account of the community pool.
-pub const COMMUNITY_POOL: &str = weave_kernel::COMMUNITY_POOL_NAME;
-
-/// The bank module.
-#[derive(Debug, Default, Clone)]
-pub struct BankModule {
-    keeper: Keeper,
-}
-
-impl BankModule {
-    /// A bank module.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The keeper, for other modules and the ante checks.
-    pub fn keeper(&self) -> Keeper {
-        self.keeper
-    }
-}
-
-impl Module for BankModule {
-    fn name(&self) -> &'static str {
-        MODULE_NAME
-    }
-
-    fn message_types(&self) -> &'static [&'static str] {
-        msg::MESSAGE_TYPES
-    }
-
-    fn governance_message_types(&self) -> &'static [&'static str] {
-        &[msg::MSG_UPDATE_PARAMS]
-    }
-
-    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = parse_genesis::<BankError, _>(genesis)?;
-        genesis::init(&self.keeper, ctx, &state)
-    }
-
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(BankMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = BankMsg::decode(msg)?;
-        handler::handle(&self.keeper, ctx, msg)
-    }
-
-    fn query_paths(&self) -> &'static [&'static str] {
-        query::PATHS
-    }
-
-    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-        query::query(state, path, request)
-    }
-}

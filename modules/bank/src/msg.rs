@@ -173,6 +173,16 @@ impl BankMsg {
     }
 }
 
+impl weave_kernel::ModuleMsg for BankMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        BankMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        BankMsg::signers(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

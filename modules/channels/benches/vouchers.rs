@@ -15,7 +15,7 @@ use weave_channels::{
     verify_batch, ChannelsModule, SignatureItem, Voucher, MSG_CLAIM, MSG_OPEN_CHANNEL,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
-use weave_kernel::{Address, PrepareBlock};
+use weave_kernel::{Address, Module, PrepareBlock};
 use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
 use weave_splits::SplitsModule;
 use weave_testkit::{addr, any, Harness};
@@ -143,7 +143,11 @@ fn main() {
             })
             .collect();
         let t = Instant::now();
-        let msgs: Vec<&weave_kernel::Any> = claims.iter().map(|(_, m)| m).collect();
+        let decoded: Vec<weave_kernel::DecodedMsg> = claims
+            .iter()
+            .map(|(_, m)| channels.decode_message(m).unwrap())
+            .collect();
+        let msgs: Vec<&weave_kernel::DecodedMsg> = decoded.iter().collect();
         channels.prepare_block(&h.state, &msgs);
         for (seeder, msg) in &claims {
             h.exec(*seeder, msg).unwrap();

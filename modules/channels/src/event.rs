@@ -2,6 +2,7 @@
 //! `weave/channels/v1/event.proto`).
 
 use weave_kernel::{Address, Event};
+use weave_proto::weave::channels::v1 as ev;
 
 use crate::ChannelRecord;
 
@@ -29,18 +30,20 @@ pub mod types {
 }
 
 pub(crate) fn opened(c: &ChannelRecord) -> Event {
-    Event::new(types::CHANNEL_OPENED)
-        .attr("channel_id", c.id)
-        .attr("payer", c.payer)
-        .attr("deposit", c.deposit)
-        .attr("collateral", c.collateral)
-        .attr("expiry_height", c.expiry_height)
+    Event::from_proto(&ev::EventChannelOpened {
+        channel_id: c.id,
+        payer: c.payer.to_string(),
+        deposit: c.deposit.to_string(),
+        collateral: c.collateral.to_string(),
+        expiry_height: c.expiry_height,
+    })
 }
 
 pub(crate) fn top_up(id: u64, amount: u128) -> Event {
-    Event::new(types::TOP_UP)
-        .attr("channel_id", id)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventTopUp {
+        channel_id: id,
+        amount: amount.to_string(),
+    })
 }
 
 pub(crate) struct PaidVoucher<'a> {
@@ -53,13 +56,14 @@ pub(crate) struct PaidVoucher<'a> {
 }
 
 pub(crate) fn voucher_paid(p: &PaidVoucher<'_>) -> Event {
-    Event::new(types::VOUCHER_PAID)
-        .attr("channel_id", p.channel_id)
-        .attr("seeder", p.seeder)
-        .attr("content_root", hex::encode(p.root))
-        .attr("amount", p.amount)
-        .attr("bytes", p.bytes)
-        .attr("from_collateral", p.from_collateral)
+    Event::from_proto(&ev::EventVoucherPaid {
+        channel_id: p.channel_id,
+        seeder: p.seeder.to_string(),
+        content_root: hex::encode(p.root),
+        amount: p.amount.to_string(),
+        bytes: p.bytes,
+        from_collateral: p.from_collateral.to_string(),
+    })
 }
 
 pub(crate) fn claim_paid(
@@ -68,40 +72,71 @@ pub(crate) fn claim_paid(
     amount: u128,
     seeder_share: u128,
 ) -> Event {
-    Event::new(types::CLAIM_PAID)
-        .attr("seeder", seeder)
-        .attr("split_id", split_id)
-        .attr("amount", amount)
-        .attr("seeder_share", seeder_share)
+    Event::from_proto(&ev::EventClaimPaid {
+        seeder: seeder.to_string(),
+        split_id,
+        amount: amount.to_string(),
+        seeder_share: seeder_share.to_string(),
+    })
 }
 
 pub(crate) fn voucher_rejected(index: usize, code: u32, reason: &str) -> Event {
-    Event::new(types::VOUCHER_REJECTED)
-        .attr("index", index)
-        .attr("code", code)
-        .attr("reason", reason)
+    Event::from_proto(&ev::EventVoucherRejected {
+        // A claim carries at most `HARD_MAX_VOUCHERS` vouchers.
+        index: u32::try_from(index).unwrap_or(u32::MAX),
+        code,
+        reason: reason.to_string(),
+    })
 }
 
 pub(crate) fn overspend(id: u64, amount: u128) -> Event {
-    Event::new(types::OVERSPEND)
-        .attr("channel_id", id)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventOverspend {
+        channel_id: id,
+        amount: amount.to_string(),
+    })
 }
 
 pub(crate) fn closing(id: u64, settle_height: u64) -> Event {
-    Event::new(types::CHANNEL_CLOSING)
-        .attr("channel_id", id)
-        .attr("settle_height", settle_height)
+    Event::from_proto(&ev::EventChannelClosing {
+        channel_id: id,
+        settle_height,
+    })
 }
 
 pub(crate) fn settled(id: u64, refunded: u128) -> Event {
-    Event::new(types::CHANNEL_SETTLED)
-        .attr("channel_id", id)
-        .attr("refunded", refunded)
+    Event::from_proto(&ev::EventChannelSettled {
+        channel_id: id,
+        refunded: refunded.to_string(),
+    })
 }
 
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new(types::PARAMS_UPDATED)
-        .attr("seeder_share_bps", p.seeder_share_bps)
-        .attr("challenge_period_blocks", p.challenge_period_blocks)
+    Event::from_proto(&ev::EventParamsUpdated {
+        seeder_share_bps: p.seeder_share_bps,
+        challenge_period_blocks: p.challenge_period_blocks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::CHANNEL_OPENED, ev::EventChannelOpened::full_name());
+        assert_eq!(types::TOP_UP, ev::EventTopUp::full_name());
+        assert_eq!(types::VOUCHER_PAID, ev::EventVoucherPaid::full_name());
+        assert_eq!(types::CLAIM_PAID, ev::EventClaimPaid::full_name());
+        assert_eq!(
+            types::VOUCHER_REJECTED,
+            ev::EventVoucherRejected::full_name()
+        );
+        assert_eq!(types::OVERSPEND, ev::EventOverspend::full_name());
+        assert_eq!(types::CHANNEL_CLOSING, ev::EventChannelClosing::full_name());
+        assert_eq!(types::CHANNEL_SETTLED, ev::EventChannelSettled::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

@@ -20,3 +20,11 @@ impl GenesisState {
         self.params.validate()
     }
 }
+
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        let g: Self = weave_kernel::parse_genesis::<ChannelsError, _>(section)?;
+        g.validate()?;
+        Ok(g)
+    }
+}

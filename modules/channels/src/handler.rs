@@ -10,13 +10,13 @@ use weave_kernel::{
     },
     Address, Coin, Coins, Ctx, KernelError, TxError,
 };
-use weave_proto::weave::channels::v1 as pb;
 
 use crate::{
     event::{self, PaidVoucher},
     keeper::{Earnings, Keeper},
+    msg::ClaimedVoucher,
     state_key,
-    voucher::{SignatureItem, VerifiedCache, Voucher},
+    voucher::{SignatureItem, VerifiedCache},
     ChannelRecord, ChannelsError, ChannelsMsg, LaneRecord, Params, Status,
 };
 
@@ -128,21 +128,22 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: ChannelsMsg) -> Re
         }
         ChannelsMsg::Claim { seeder, vouchers } => claim(deps, ctx, &seeder, &vouchers),
         ChannelsMsg::UpdateParams { authority, params } => {
-            // As the seeders side checks its unbonding period against this.
-            weave_kernel::require_gov_authority::<ChannelsError>(&authority)?;
-            if let Some(seeders) = deps.seeders {
-                if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
-                    if unbonding <= params.challenge_period_blocks {
-                        return Err(ChannelsError::InvalidParams(format!(
-                            "challenge_period_blocks {} must be below the seeders' \
-                             unbonding_period_blocks {unbonding}",
-                            params.challenge_period_blocks
-                        ))
-                        .into());
+            weave_kernel::update_params_with(ctx, &authority, |ctx| {
+                // As the seeders side checks its unbonding period against this.
+                if let Some(seeders) = deps.seeders {
+                    if let Some(unbonding) = seeders.unbonding_period_blocks(ctx)? {
+                        if unbonding <= params.challenge_period_blocks {
+                            return Err(ChannelsError::InvalidParams(format!(
+                                "challenge_period_blocks {} must be below the seeders' \
+                                 unbonding_period_blocks {unbonding}",
+                                params.challenge_period_blocks
+                            ))
+                            .into());
+                        }
                     }
                 }
-            }
-            weave_kernel::update_params(ctx, &authority, &params)
+                Ok(params)
+            })
         }
     }
 }
@@ -209,7 +210,7 @@ fn claim(
     deps: &Deps<'_>,
     ctx: &mut Ctx<'_>,
     seeder: &Address,
-    vouchers: &[pb::SignedVoucher],
+    vouchers: &[ClaimedVoucher],
 ) -> Result<(), TxError> {
     let keeper = deps.keeper;
     let params = keeper.params(ctx)?;
@@ -304,11 +305,12 @@ fn check_voucher(
     deps: &Deps<'_>,
     ctx: &mut Ctx<'_>,
     seeder: &Address,
-    signed: &pb::SignedVoucher,
+    claimed: &ClaimedVoucher,
     state: &mut ClaimState,
 ) -> Result<(), TxError> {
     let keeper = deps.keeper;
-    let v = Voucher::decode(&signed.voucher).map_err(ChannelsError::from)?;
+    let v = claimed.voucher.clone().map_err(ChannelsError::from)?;
+    let signed = &claimed.signed;
     if v.chain_id != ctx.block.chain_id {
         return Err(ChannelsError::WrongChain {
             got: v.chain_id,

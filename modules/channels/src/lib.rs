@@ -12,7 +12,7 @@
 //! the deposit runs out, collateral covers the rest and any shortfall is recorded as
 //! overspend. The verified bytes count toward the seeder's served-bandwidth record;
 //! each accepted voucher's bytes are reported, with its payer, to an optional
-//! [`PaidBandwidth`] sink (the seeders module's reputation) inside the voucher's
+//! [`PaidBandwidth`](weave_kernel::expected::PaidBandwidth) sink (the seeders module's reputation) inside the voucher's
 //! atomic write, and the protocol fee each payer's vouchers paid once the claim pays
 //! out.
 //!
@@ -20,7 +20,7 @@
 //! which seeders can still claim; then end block returns the remainder to the payer.
 //! Both queues are indexed by height and bounded per block.
 //!
-//! Validators verify vouchers in batches: [`Module::prepare_block`] batch-verifies
+//! Validators verify vouchers in batches: [`PrepareBlock::prepare_block`](weave_kernel::PrepareBlock::prepare_block) batch-verifies
 //! every voucher of a proposed or decided block with `ed25519-consensus` (falling back
 //! to one-by-one when the batch fails) and remembers the good ones; execution checks
 //! each voucher against that cache and verifies on a miss (CheckTx, or a channel opened
@@ -31,7 +31,9 @@ mod event;
 mod genesis;
 mod handler;
 mod keeper;
+mod module;
 mod msg;
+mod names;
 mod params;
 mod query;
 mod record;
@@ -42,189 +44,12 @@ pub use error::ChannelsError;
 pub use event::types as event_types;
 pub use genesis::GenesisState;
 pub use handler::{bps_of, escrow, GIB, VOUCHER_GAS, VOUCHER_SIG_GAS};
+pub use module::{claim_signatures, ChannelsModule, ParamsView};
 pub use msg::{
-    ChannelsMsg, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL, MSG_TOP_UP,
-    MSG_UPDATE_PARAMS,
+    ChannelsMsg, ClaimedVoucher, HARD_MAX_VOUCHERS, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
+    MSG_TOP_UP, MSG_UPDATE_PARAMS,
 };
+pub use names::{ESCROW_ACCOUNT, MODULE_NAME};
 pub use params::Params;
 pub use record::{ChannelRecord, LaneRecord, Status};
 pub use voucher::{sign_bytes, verify_batch, SignatureItem, VerifiedCache, Voucher};
-
-use std::sync::Arc;
-
-use prost::Message;
-use weave_kernel::{
-    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
-    parse_genesis, Address, Any, BlockHooks, Ctx, Hooks, Module, PrepareBlock, StateRead,
-    StateView, TxError,
-};
-use weave_proto::weave::channels::v1 as pb;
-
-/// The module's name: its key prefix and error codespace.
-pub const MODULE_NAME: &str = "channels";
-
-/// The module account holding deposits and collateral.
-pub const ESCROW_ACCOUNT: &str = "channels_escrow";
-
-/// The channels module.
-#[derive(Clone)]
-pub struct ChannelsModule {
-    bank: Arc<dyn Bank>,
-    splits: Arc<dyn Splits>,
-    content: Arc<dyn ContentRegistry>,
-    cache: Arc<VerifiedCache>,
-    bandwidth: Option<Arc<dyn PaidBandwidth>>,
-    seeders: Option<Arc<dyn SeedersParams>>,
-}
-
-impl std::fmt::Debug for ChannelsModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChannelsModule").finish_non_exhaustive()
-    }
-}
-
-impl ChannelsModule {
-    /// A channels module that moves money through `bank`, pays splits through
-    /// `splits` and prices vouchers by `content`.
-    pub fn new(
-        bank: Arc<dyn Bank>,
-        splits: Arc<dyn Splits>,
-        content: Arc<dyn ContentRegistry>,
-    ) -> Self {
-        Self {
-            bank,
-            splits,
-            content,
-            cache: Arc::new(VerifiedCache::default()),
-            bandwidth: None,
-            seeders: None,
-        }
-    }
-
-    /// The same module, refusing a params update whose challenge period is not below
-    /// the seeders' unbonding period read from `seeders` (so a seeder cannot leave
-    /// with its bond before the vouchers it served can be disputed).
-    pub fn with_seeders_params(mut self, seeders: Arc<dyn SeedersParams>) -> Self {
-        self.seeders = Some(seeders);
-        self
-    }
-
-    /// The same module, reporting every accepted voucher's payer, bytes and amount to
-    /// `sink` (by default nothing is reported).
-    pub fn with_paid_bandwidth(mut self, sink: Arc<dyn PaidBandwidth>) -> Self {
-        self.bandwidth = Some(sink);
-        self
-    }
-
-    fn deps(&self) -> handler::Deps<'_> {
-        handler::Deps {
-            keeper: keeper::Keeper,
-            bank: self.bank.as_ref(),
-            splits: self.splits.as_ref(),
-            content: self.content.as_ref(),
-            cache: self.cache.as_ref(),
-            bandwidth: self.bandwidth.as_deref(),
-            seeders: self.seeders.as_deref(),
-        }
-    }
-}
-
-/// The channels parameters as other modules read them (the seeders module checks its
-/// unbonding period against the challenge period).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ParamsView;
-
-impl ChannelsParams for ParamsView {
-    fn challenge_period_blocks(&self, ctx: &mut Ctx<'_>) -> Result<Option<u64>, TxError> {
-        if ctx.get(&state_key::params())?.is_none() {
-            return Ok(None);
-        }
-        Ok(Some(keeper::Keeper.params(ctx)?.challenge_period_blocks))
-    }
-}
-
-/// The signatures a claim carries, keyed by the voucher keys of the channels in
-/// `state`. Vouchers that do not decode or name an unknown channel are skipped (their
-/// claim fails in execution anyway).
-pub fn claim_signatures(state: &dyn StateRead, msg: &Any) -> Vec<SignatureItem> {
-    if msg.type_url != MSG_CLAIM {
-        return Vec::new();
-    }
-    let Ok(claim) = pb::MsgClaim::decode(msg.value.as_slice()) else {
-        return Vec::new();
-    };
-    claim
-        .vouchers
-        .iter()
-        .take(HARD_MAX_VOUCHERS)
-        .filter_map(|signed| {
-            let v = pb::Voucher::decode(signed.voucher.as_slice()).ok()?;
-            let key = keeper::Keeper
-                .channel(&mut StateView(state), v.channel_id)
-                .ok()?
-                .voucher_key;
-            SignatureItem::new(key, signed)
-        })
-        .collect()
-}
-
-impl Module for ChannelsModule {
-    fn name(&self) -> &'static str {
-        MODULE_NAME
-    }
-
-    fn message_types(&self) -> &'static [&'static str] {
-        msg::MESSAGE_TYPES
-    }
-
-    fn governance_message_types(&self) -> &'static [&'static str] {
-        &[msg::MSG_UPDATE_PARAMS]
-    }
-
-    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = parse_genesis::<ChannelsError, _>(genesis)?;
-        state.validate()?;
-        keeper::Keeper.set_params(ctx, &state.params)
-    }
-
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(ChannelsMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = ChannelsMsg::decode(msg)?;
-        handler::handle(&self.deps(), ctx, msg)
-    }
-
-    fn query_paths(&self) -> &'static [&'static str] {
-        query::PATHS
-    }
-
-    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-        query::query(state, path, request)
-    }
-
-    fn hooks(&self) -> Hooks<'_> {
-        Hooks {
-            block: Some(self),
-            prepare_block: Some(self),
-            ..Hooks::default()
-        }
-    }
-}
-
-impl BlockHooks for ChannelsModule {
-    fn end_block(&self, ctx: &mut Ctx<'_>) -> Result<(), TxError> {
-        handler::end_block(&self.deps(), ctx)
-    }
-}
-
-impl PrepareBlock for ChannelsModule {
-    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]) {
-        let items: Vec<SignatureItem> = msgs
-            .iter()
-            .flat_map(|m| claim_signatures(state, m))
-            .collect();
-        self.cache.verify_and_remember(&items);
-    }
-}

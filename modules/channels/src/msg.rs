@@ -3,7 +3,10 @@
 use weave_kernel::{decode_any, parse_amount, Address, Any, KernelError, TxError};
 use weave_proto::weave::channels::v1 as pb;
 
-use crate::{ChannelsError, Params};
+use crate::{
+    voucher::{Voucher, VoucherError},
+    ChannelsError, Params,
+};
 
 /// `/weave.channels.v1.MsgOpenChannel`
 pub const MSG_OPEN_CHANNEL: &str = "/weave.channels.v1.MsgOpenChannel";
@@ -28,6 +31,27 @@ pub(crate) const MESSAGE_TYPES: &[&str] = &[
 /// shape check before state is read.
 pub const HARD_MAX_VOUCHERS: usize = 4096;
 
+/// A voucher a claim carries, decoded once with the claim: the signed bytes as they
+/// came, and the voucher they parse to (or why they do not; the claim rejects that one
+/// voucher when it runs, as it rejects any other bad voucher).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedVoucher {
+    /// The voucher bytes and their signature, as signed.
+    pub signed: pb::SignedVoucher,
+    /// The parsed voucher.
+    pub voucher: Result<Voucher, VoucherError>,
+}
+
+impl ClaimedVoucher {
+    /// Parses a signed voucher.
+    pub fn new(signed: pb::SignedVoucher) -> Self {
+        Self {
+            voucher: Voucher::decode(&signed.voucher),
+            signed,
+        }
+    }
+}
+
 /// A channels message whose shape is valid.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
@@ -46,7 +70,7 @@ pub enum ChannelsMsg {
     },
     Claim {
         seeder: Address,
-        vouchers: Vec<pb::SignedVoucher>,
+        vouchers: Vec<ClaimedVoucher>,
     },
     Close {
         payer: Address,
@@ -122,7 +146,7 @@ impl ChannelsMsg {
                 }
                 Self::Claim {
                     seeder: address(&m.seeder, "seeder")?,
-                    vouchers: m.vouchers,
+                    vouchers: m.vouchers.into_iter().map(ClaimedVoucher::new).collect(),
                 }
             }
             MSG_CLOSE_CHANNEL => {
@@ -157,5 +181,15 @@ impl ChannelsMsg {
             Self::Claim { seeder, .. } => *seeder,
             Self::UpdateParams { authority, .. } => *authority,
         }]
+    }
+}
+
+impl weave_kernel::ModuleMsg for ChannelsMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        ChannelsMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        ChannelsMsg::signers(self)
     }
 }

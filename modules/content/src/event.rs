@@ -2,6 +2,7 @@
 //! `weave/content/v1/event.proto`).
 
 use weave_kernel::{Address, Event};
+use weave_proto::weave::content::v1 as ev;
 
 use crate::ContentRecord;
 
@@ -35,49 +36,54 @@ pub mod types {
 }
 
 pub(crate) fn registered(c: &ContentRecord) -> Event {
-    Event::new(types::CONTENT_REGISTERED)
-        .attr("content_id", c.id)
-        .attr("creator", c.creator)
-        .attr("root", hex::encode(c.meta.root))
-        .attr("split_id", c.split_id)
-        .attr("access_price", c.access_price)
-        .attr("price_per_gib", c.price_per_gib)
+    Event::from_proto(&ev::EventContentRegistered {
+        content_id: c.id,
+        creator: c.creator.to_string(),
+        root: hex::encode(c.meta.root),
+        split_id: c.split_id,
+        access_price: c.access_price.to_string(),
+        price_per_gib: c.price_per_gib.to_string(),
+    })
 }
 
 pub(crate) fn updated(c: &ContentRecord) -> Event {
-    Event::new(types::CONTENT_UPDATED)
-        .attr("content_id", c.id)
-        .attr("metadata_nonce", c.metadata_nonce)
-        .attr("access_price", c.access_price)
-        .attr("price_per_gib", c.price_per_gib)
+    Event::from_proto(&ev::EventContentUpdated {
+        content_id: c.id,
+        metadata_nonce: c.metadata_nonce,
+        access_price: c.access_price.to_string(),
+        price_per_gib: c.price_per_gib.to_string(),
+    })
 }
 
 pub(crate) fn retired(id: u64) -> Event {
-    Event::new(types::CONTENT_RETIRED).attr("content_id", id)
+    Event::from_proto(&ev::EventContentRetired { content_id: id })
 }
 
 pub(crate) fn purchased(id: u64, buyer: &Address, quantity: u64, paid: u128) -> Event {
-    Event::new(types::ACCESS_PURCHASED)
-        .attr("content_id", id)
-        .attr("buyer", buyer)
-        .attr("quantity", quantity)
-        .attr("paid", paid)
+    Event::from_proto(&ev::EventAccessPurchased {
+        content_id: id,
+        buyer: buyer.to_string(),
+        quantity,
+        paid: paid.to_string(),
+    })
 }
 
 pub(crate) fn transferred(id: u64, from: &Address, to: &Address, quantity: u64) -> Event {
-    Event::new(types::ACCESS_TRANSFERRED)
-        .attr("content_id", id)
-        .attr("from", from)
-        .attr("to", to)
-        .attr("quantity", quantity)
+    Event::from_proto(&ev::EventAccessTransferred {
+        content_id: id,
+        from: from.to_string(),
+        to: to.to_string(),
+        quantity,
+    })
 }
 
 pub(crate) fn tip(tipper: &Address, content_id: u64, creator: &Address, amount: u128) -> Event {
-    Event::new(types::TIP)
-        .attr("tipper", tipper)
-        .attr("content_id", content_id)
-        .attr("creator", creator)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventTip {
+        tipper: tipper.to_string(),
+        content_id,
+        creator: creator.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 pub(crate) fn terms_set(
@@ -86,11 +92,12 @@ pub(crate) fn terms_set(
     period_blocks: u64,
     split_id: u64,
 ) -> Event {
-    Event::new(types::SUBSCRIPTION_TERMS_SET)
-        .attr("creator", creator)
-        .attr("price", price)
-        .attr("period_blocks", period_blocks)
-        .attr("split_id", split_id)
+    Event::from_proto(&ev::EventSubscriptionTermsSet {
+        creator: creator.to_string(),
+        price: price.to_string(),
+        period_blocks,
+        split_id,
+    })
 }
 
 pub(crate) fn subscribed(
@@ -99,33 +106,80 @@ pub(crate) fn subscribed(
     expires: u64,
     paid: u128,
 ) -> Event {
-    Event::new(types::SUBSCRIBED)
-        .attr("subscriber", subscriber)
-        .attr("creator", creator)
-        .attr("expires_height", expires)
-        .attr("paid", paid)
+    Event::from_proto(&ev::EventSubscribed {
+        subscriber: subscriber.to_string(),
+        creator: creator.to_string(),
+        expires_height: expires,
+        paid: paid.to_string(),
+    })
 }
 
 pub(crate) fn subscription_expired(subscriber: &Address, creator: &Address) -> Event {
-    Event::new(types::SUBSCRIPTION_EXPIRED)
-        .attr("subscriber", subscriber)
-        .attr("creator", creator)
+    Event::from_proto(&ev::EventSubscriptionExpired {
+        subscriber: subscriber.to_string(),
+        creator: creator.to_string(),
+    })
 }
 
 pub(crate) fn buyer_key_registered(owner: &Address, key: &[u8; 32]) -> Event {
-    Event::new(types::BUYER_KEY_REGISTERED)
-        .attr("owner", owner)
-        .attr("x25519_public_key", hex::encode(key))
+    Event::from_proto(&ev::EventBuyerKeyRegistered {
+        owner: owner.to_string(),
+        x25519_public_key: hex::encode(key),
+    })
 }
 
 pub(crate) fn key_delivered(id: u64, holder: &Address) -> Event {
-    Event::new(types::KEY_DELIVERED)
-        .attr("content_id", id)
-        .attr("holder", holder)
+    Event::from_proto(&ev::EventKeyDelivered {
+        content_id: id,
+        holder: holder.to_string(),
+    })
 }
 
 pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::new(types::PARAMS_UPDATED)
-        .attr("max_expiries_per_block", p.max_expiries_per_block)
-        .attr("max_subscription_blocks", p.max_subscription_blocks)
+    Event::from_proto(&ev::EventParamsUpdated {
+        max_expiries_per_block: p.max_expiries_per_block,
+        max_subscription_blocks: p.max_subscription_blocks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(
+            types::CONTENT_REGISTERED,
+            ev::EventContentRegistered::full_name()
+        );
+        assert_eq!(types::CONTENT_UPDATED, ev::EventContentUpdated::full_name());
+        assert_eq!(types::CONTENT_RETIRED, ev::EventContentRetired::full_name());
+        assert_eq!(
+            types::ACCESS_PURCHASED,
+            ev::EventAccessPurchased::full_name()
+        );
+        assert_eq!(
+            types::ACCESS_TRANSFERRED,
+            ev::EventAccessTransferred::full_name()
+        );
+        assert_eq!(types::TIP, ev::EventTip::full_name());
+        assert_eq!(
+            types::SUBSCRIPTION_TERMS_SET,
+            ev::EventSubscriptionTermsSet::full_name()
+        );
+        assert_eq!(types::SUBSCRIBED, ev::EventSubscribed::full_name());
+        assert_eq!(
+            types::SUBSCRIPTION_EXPIRED,
+            ev::EventSubscriptionExpired::full_name()
+        );
+        assert_eq!(
+            types::BUYER_KEY_REGISTERED,
+            ev::EventBuyerKeyRegistered::full_name()
+        );
+        assert_eq!(types::KEY_DELIVERED, ev::EventKeyDelivered::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

@@ -417,3 +417,13 @@ impl ContentMsg {
         }]
     }
 }
+
+impl weave_kernel::ModuleMsg for ContentMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        ContentMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        ContentMsg::signers(self)
+    }
+}

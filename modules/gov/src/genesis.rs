@@ -26,3 +26,9 @@ impl GenesisState {
         Ok(g)
     }
 }
+
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        Ok(Self::from_json(section)?)
+    }
+}

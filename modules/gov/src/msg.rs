@@ -271,3 +271,13 @@ impl GovMsg {
         vec![*a]
     }
 }
+
+impl weave_kernel::ModuleMsg for GovMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        GovMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        GovMsg::signers(self)
+    }
+}

@@ -2,9 +2,14 @@
 //!
 //! It is deliberately small: a copy-on-write [`Overlay`] over committed state, a
 //! [`GasMeter`], typed [`Event`]s, errors with stable codes ([`TxError`]), bech32
-//! [`Address`]es, base-denomination [`Coin`]s and the [`Module`] trait that the
-//! application's router dispatches to. Modules depend on each other only through the
-//! narrow traits in [`expected`].
+//! [`Address`]es, base-denomination [`Coin`]s, and the [`TypedModule`] trait every
+//! module implements, adapted here once to the object-safe [`Module`] that the
+//! application's router dispatches to: a module's messages are decoded once into its
+//! typed message ([`DecodedMsg`]), its genesis section is parsed and validated by the
+//! module ([`GenesisSection`]), its events are built from their generated proto types
+//! ([`Event::from_proto`]) and its params are updated under the gov authority along one
+//! path ([`update_params`]). Modules depend on each other only through the narrow
+//! traits in [`expected`].
 
 mod address;
 mod coin;
@@ -14,6 +19,7 @@ mod error;
 mod event;
 pub mod expected;
 mod gas;
+mod message;
 mod module;
 mod params;
 mod query;
@@ -31,11 +37,12 @@ pub use context::{BlockInfo, Ctx};
 pub use error::{KernelError, TxError, CODESPACE_SDK};
 pub use event::{Event, EventAttribute};
 pub use gas::{GasCosts, GasMeter};
+pub use message::{DecodedMsg, ModuleMsg, NoMsg};
 pub use module::{
-    decode_any, parse_genesis, BlockHooks, GenesisTxs, Hooks, Module, PrepareBlock,
-    ValidatorSetHooks, VoteExtensions,
+    decode_any, parse_genesis, BlockHooks, GenesisSection, GenesisTxs, Hooks, Module, PrepareBlock,
+    TypedModule, ValidatorSetHooks, VoteExtensions,
 };
-pub use params::{require_gov_authority, update_params, ModuleParams};
+pub use params::{require_gov_authority, update_params, update_params_with, ModuleParams};
 pub use query::{
     decode_request, page, page_end, page_start, page_with, query_address, unknown_query,
     KeyedEntries, PageLimits,

@@ -1,13 +1,16 @@
-//! The trait every module implements, and the helper that decodes its messages.
+//! The trait every module implements ([`TypedModule`]), the object-safe [`Module`] the
+//! application holds it as, and the helpers that decode a module's messages and genesis.
 
 use crate::{
-    Address, Any, ConsensusAddress, Ctx, ExtendedVote, KernelError, StateRead, TxError,
-    ValidatorUpdate,
+    Address, Any, ConsensusAddress, Ctx, DecodedMsg, ExtendedVote, KernelError, ModuleMsg,
+    StateRead, TxError, ValidatorUpdate,
 };
 
-/// A state-machine module: it owns a key prefix, a set of message types and a set of
-/// query paths. Every method returns `Result`; nothing a transaction carries may panic.
-/// Per-block work sits behind the optional traits of [`Hooks`].
+/// A state-machine module as the application sees it: object-safe, so that the
+/// registry can hold every module as `dyn Module`. Modules do not implement it: they
+/// implement [`TypedModule`], which this trait adapts once, here in the kernel, so a
+/// message is decoded once into the module's typed message ([`DecodedMsg`]) and handed
+/// back to the same module for execution.
 pub trait Module: Send + Sync {
     /// The module's name, which is also its key prefix and error codespace.
     fn name(&self) -> &'static str;
@@ -18,6 +21,79 @@ pub trait Module: Send + Sync {
     /// The subset of [`Module::message_types`] a passed governance proposal may
     /// execute: messages whose only signer is the gov authority (params updates and
     /// the like). Anything else in a proposal is refused at submission.
+    fn governance_message_types(&self) -> &'static [&'static str];
+
+    /// Writes the module's genesis state. `genesis` is the module's section of the
+    /// genesis `app_state`, or `null` when absent.
+    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
+
+    /// Parses and validates the module's genesis section (`null` when absent) without
+    /// touching state: what a genesis document is checked with before a node starts.
+    fn validate_genesis(&self, genesis: &serde_json::Value) -> Result<(), TxError>;
+
+    /// The module's default genesis section.
+    fn default_genesis(&self) -> serde_json::Value;
+
+    /// Decodes a message and checks its shape without touching state, once: the
+    /// result names the addresses that must sign and goes to [`Module::handle_message`].
+    fn decode_message(&self, msg: &Any) -> Result<DecodedMsg, TxError>;
+
+    /// Executes a message this module decoded.
+    fn handle_message(&self, ctx: &mut Ctx<'_>, msg: DecodedMsg) -> Result<(), TxError>;
+
+    /// Decodes a message only for its signers (tests and one-off callers; the
+    /// application keeps the [`DecodedMsg`]).
+    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
+        Ok(self.decode_message(msg)?.signers().to_vec())
+    }
+
+    /// Decodes and executes a message (tests and one-off callers; the application
+    /// decodes once and calls [`Module::handle_message`]).
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
+        let decoded = self.decode_message(msg)?;
+        self.handle_message(ctx, decoded)
+    }
+
+    /// The gRPC query paths this module answers, such as `/weave.bank.v1.Query/Params`.
+    fn query_paths(&self) -> &'static [&'static str];
+
+    /// Answers a query: `path` is a gRPC method path and `request` its protobuf request.
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError>;
+
+    /// Answers a query over a shared snapshot, for queries that run module logic in a
+    /// [`Ctx`] over an [`crate::Overlay`] of it (a tally, say). The application calls
+    /// this one.
+    fn query_snapshot(
+        &self,
+        state: std::sync::Arc<dyn StateRead>,
+        path: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, TxError>;
+
+    /// The optional hooks the module implements, each behind its own small trait.
+    fn hooks(&self) -> Hooks<'_>;
+}
+
+/// A state-machine module: it owns a key prefix, a set of message types (decoded into
+/// its [`TypedModule::Msg`]) and a set of query paths. Every method returns `Result`;
+/// nothing a transaction carries may panic. Per-block work sits behind the optional
+/// traits of [`Hooks`]. Every `TypedModule` is a [`Module`].
+pub trait TypedModule: Send + Sync {
+    /// The module's messages, decoded once from their `Any`s.
+    type Msg: ModuleMsg;
+
+    /// The module's section of the genesis `app_state`.
+    type Genesis: GenesisSection;
+
+    /// The module's name, which is also its key prefix and error codespace.
+    fn name(&self) -> &'static str;
+
+    /// The `Any` type URLs of the messages this module handles.
+    fn message_types(&self) -> &'static [&'static str];
+
+    /// The subset of [`TypedModule::message_types`] a passed governance proposal may
+    /// execute: messages whose only signer is the gov authority (params updates and
+    /// the like). Anything else in a proposal is refused at submission.
     fn governance_message_types(&self) -> &'static [&'static str] {
         &[]
     }
@@ -26,12 +102,8 @@ pub trait Module: Send + Sync {
     /// genesis `app_state`, or `null` when absent.
     fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError>;
 
-    /// Decodes a message and checks its shape without touching state. Returns the
-    /// addresses that must sign the transaction carrying it.
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError>;
-
-    /// Executes a message whose shape `check_message` accepted.
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError>;
+    /// Executes a message, decoded once when its transaction was.
+    fn handle(&self, ctx: &mut Ctx<'_>, msg: Self::Msg) -> Result<(), TxError>;
 
     /// The gRPC query paths this module answers, such as `/weave.bank.v1.Query/Params`.
     fn query_paths(&self) -> &'static [&'static str] {
@@ -46,7 +118,7 @@ pub trait Module: Send + Sync {
 
     /// Answers a query over a shared snapshot, for queries that run module logic in a
     /// [`Ctx`] over an [`crate::Overlay`] of it (a tally, say). The application calls
-    /// this one; by default it is [`Module::query`].
+    /// this one; by default it is [`TypedModule::query`].
     fn query_snapshot(
         &self,
         state: std::sync::Arc<dyn StateRead>,
@@ -60,6 +132,61 @@ pub trait Module: Send + Sync {
     /// default is none: a module with no per-block work implements none of them.
     fn hooks(&self) -> Hooks<'_> {
         Hooks::default()
+    }
+}
+
+impl<T: TypedModule> Module for T {
+    fn name(&self) -> &'static str {
+        TypedModule::name(self)
+    }
+
+    fn message_types(&self) -> &'static [&'static str] {
+        TypedModule::message_types(self)
+    }
+
+    fn governance_message_types(&self) -> &'static [&'static str] {
+        TypedModule::governance_message_types(self)
+    }
+
+    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
+        TypedModule::init_genesis(self, ctx, genesis)
+    }
+
+    fn validate_genesis(&self, genesis: &serde_json::Value) -> Result<(), TxError> {
+        T::Genesis::from_section(genesis).map(|_| ())
+    }
+
+    fn default_genesis(&self) -> serde_json::Value {
+        serde_json::to_value(T::Genesis::default()).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn decode_message(&self, msg: &Any) -> Result<DecodedMsg, TxError> {
+        DecodedMsg::decode::<T::Msg>(msg)
+    }
+
+    fn handle_message(&self, ctx: &mut Ctx<'_>, msg: DecodedMsg) -> Result<(), TxError> {
+        TypedModule::handle(self, ctx, msg.into_typed::<T::Msg>()?)
+    }
+
+    fn query_paths(&self) -> &'static [&'static str] {
+        TypedModule::query_paths(self)
+    }
+
+    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        TypedModule::query(self, state, path, request)
+    }
+
+    fn query_snapshot(
+        &self,
+        state: std::sync::Arc<dyn StateRead>,
+        path: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, TxError> {
+        TypedModule::query_snapshot(self, state, path, request)
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        TypedModule::hooks(self)
     }
 }
 
@@ -125,7 +252,9 @@ pub trait GenesisTxs: Send + Sync {
 pub trait PrepareBlock: Send + Sync {
     /// It changes no state and cannot fail the block: what it learns is a cache that
     /// execution may use, never a verdict it must trust.
-    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&Any]);
+    /// `msgs` are the block's messages, each decoded once by its module: a module
+    /// picks its own with [`DecodedMsg::downcast_ref`].
+    fn prepare_block(&self, state: &dyn StateRead, msgs: &[&DecodedMsg]);
 }
 
 /// A module that reads vote extensions.
@@ -150,6 +279,17 @@ pub trait VoteExtensions: Send + Sync {
         vote_height: u64,
         votes: &[ExtendedVote],
     ) -> Result<(), TxError>;
+}
+
+/// A module's section of the genesis `app_state`, as the module parses, validates and
+/// defaults it.
+pub trait GenesisSection:
+    serde::Serialize + serde::de::DeserializeOwned + Default + Send + Sync + 'static
+{
+    /// Parses and validates a section without touching state: the default when it is
+    /// absent (`null`), the module's invalid-genesis error when it does not parse or
+    /// validate.
+    fn from_section(section: &serde_json::Value) -> Result<Self, TxError>;
 }
 
 /// Parses a module's genesis section: its default when the section is absent (`null`),

@@ -34,6 +34,24 @@ pub fn update_params<P: ModuleParams>(
     params: &P,
 ) -> Result<(), TxError> {
     require_gov_authority::<P::Error>(authority)?;
+    store_and_announce(ctx, params)
+}
+
+/// [`update_params`] for params that need more checking, against state or another
+/// module, or building from the message: checks the authority first, then lets
+/// `params` give the new params, then stores them and emits their event. Nothing of
+/// the module's own runs before the authority is checked.
+pub fn update_params_with<P: ModuleParams>(
+    ctx: &mut Ctx<'_>,
+    authority: &Address,
+    params: impl FnOnce(&mut Ctx<'_>) -> Result<P, TxError>,
+) -> Result<(), TxError> {
+    require_gov_authority::<P::Error>(authority)?;
+    let params = params(ctx)?;
+    store_and_announce(ctx, &params)
+}
+
+fn store_and_announce<P: ModuleParams>(ctx: &mut Ctx<'_>, params: &P) -> Result<(), TxError> {
     params.store(ctx)?;
     ctx.emit(params.updated_event());
     Ok(())

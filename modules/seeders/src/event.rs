@@ -2,6 +2,7 @@
 //! `weave/seeders/v1/event.proto`).
 
 use weave_kernel::{Address, Event};
+use weave_proto::weave::seeders::v1 as ev;
 
 use crate::SeederRecord;
 
@@ -39,42 +40,49 @@ pub mod types {
 }
 
 pub(crate) fn bonded(s: &SeederRecord) -> Event {
-    Event::new(types::SEEDER_BONDED)
-        .attr("seeder", s.address)
-        .attr("bond", s.bond)
-        .attr("peer_id", hex::encode(&s.peer_id))
-        .attr("contents", s.contents.len())
+    Event::from_proto(&ev::EventSeederBonded {
+        seeder: s.address.to_string(),
+        bond: s.bond.to_string(),
+        peer_id: hex::encode(&s.peer_id),
+        contents: u32::try_from(s.contents.len()).unwrap_or(u32::MAX),
+    })
 }
 
 pub(crate) fn updated(s: &SeederRecord) -> Event {
-    Event::new(types::SEEDER_UPDATED)
-        .attr("seeder", s.address)
-        .attr("bond", s.bond)
-        .attr("peer_id", hex::encode(&s.peer_id))
-        .attr("contents", s.contents.len())
+    Event::from_proto(&ev::EventSeederUpdated {
+        seeder: s.address.to_string(),
+        bond: s.bond.to_string(),
+        peer_id: hex::encode(&s.peer_id),
+        contents: u32::try_from(s.contents.len()).unwrap_or(u32::MAX),
+    })
 }
 
 pub(crate) fn unbonding(seeder: &Address, completes_height: u64) -> Event {
-    Event::new(types::SEEDER_UNBONDING)
-        .attr("seeder", seeder)
-        .attr("completes_height", completes_height)
+    Event::from_proto(&ev::EventSeederUnbonding {
+        seeder: seeder.to_string(),
+        completes_height,
+    })
 }
 
 pub(crate) fn unbonded(seeder: &Address, returned: u128) -> Event {
-    Event::new(types::SEEDER_UNBONDED)
-        .attr("seeder", seeder)
-        .attr("returned", returned)
+    Event::from_proto(&ev::EventSeederUnbonded {
+        seeder: seeder.to_string(),
+        returned: returned.to_string(),
+    })
 }
 
 pub(crate) fn jailed(seeder: &Address, until: u64, reason: &str) -> Event {
-    Event::new(types::SEEDER_JAILED)
-        .attr("seeder", seeder)
-        .attr("jailed_until", until)
-        .attr("reason", reason)
+    Event::from_proto(&ev::EventSeederJailed {
+        seeder: seeder.to_string(),
+        jailed_until: until,
+        reason: reason.to_string(),
+    })
 }
 
 pub(crate) fn unjailed(seeder: &Address) -> Event {
-    Event::new(types::SEEDER_UNJAILED).attr("seeder", seeder)
+    Event::from_proto(&ev::EventSeederUnjailed {
+        seeder: seeder.to_string(),
+    })
 }
 
 /// One slash: what left the bond and where it went.
@@ -88,16 +96,14 @@ pub(crate) struct Slash<'a> {
 }
 
 pub(crate) fn slashed(s: &Slash<'_>) -> Event {
-    Event::new(types::SEEDER_SLASHED)
-        .attr("seeder", s.seeder)
-        .attr("amount", s.amount)
-        .attr("burned", s.burned)
-        .attr(
-            "reporter",
-            s.reporter.map(ToString::to_string).unwrap_or_default(),
-        )
-        .attr("reporter_reward", s.reporter_reward)
-        .attr("reason", s.reason)
+    Event::from_proto(&ev::EventSeederSlashed {
+        seeder: s.seeder.to_string(),
+        amount: s.amount.to_string(),
+        burned: s.burned.to_string(),
+        reporter: s.reporter.map(ToString::to_string).unwrap_or_default(),
+        reporter_reward: s.reporter_reward.to_string(),
+        reason: s.reason.to_string(),
+    })
 }
 
 pub(crate) fn bad_slice_reported(
@@ -107,12 +113,13 @@ pub(crate) fn bad_slice_reported(
     index: u64,
     ciphertext_hash: &[u8; 32],
 ) -> Event {
-    Event::new(types::BAD_SLICE_REPORTED)
-        .attr("seeder", seeder)
-        .attr("reporter", reporter)
-        .attr("content_root", hex::encode(root))
-        .attr("slice_index", index)
-        .attr("ciphertext_hash", hex::encode(ciphertext_hash))
+    Event::from_proto(&ev::EventBadSliceReported {
+        seeder: seeder.to_string(),
+        reporter: reporter.to_string(),
+        content_root: hex::encode(root),
+        slice_index: index,
+        ciphertext_hash: hex::encode(ciphertext_hash),
+    })
 }
 
 pub(crate) struct ReputationUpdate<'a> {
@@ -125,36 +132,40 @@ pub(crate) struct ReputationUpdate<'a> {
 }
 
 pub(crate) fn reputation_updated(r: &ReputationUpdate<'_>) -> Event {
-    Event::new(types::REPUTATION_UPDATED)
-        .attr("epoch", r.epoch)
-        .attr("seeder", r.seeder)
-        .attr("reputation", r.reputation)
-        .attr("bandwidth_points", r.bandwidth_points)
-        .attr("probe_passes", r.probe_passes)
-        .attr("probe_fails", r.probe_fails)
+    Event::from_proto(&ev::EventReputationUpdated {
+        epoch: r.epoch,
+        seeder: r.seeder.to_string(),
+        reputation: r.reputation.to_string(),
+        bandwidth_points: r.bandwidth_points.to_string(),
+        probe_passes: r.probe_passes,
+        probe_fails: r.probe_fails,
+    })
 }
 
 pub(crate) fn epoch_reward(epoch: u64, seeder: &Address, amount: u128, reputation: u128) -> Event {
-    Event::new(types::EPOCH_REWARD)
-        .attr("epoch", epoch)
-        .attr("seeder", seeder)
-        .attr("amount", amount)
-        .attr("reputation", reputation)
+    Event::from_proto(&ev::EventEpochReward {
+        epoch,
+        seeder: seeder.to_string(),
+        amount: amount.to_string(),
+        reputation: reputation.to_string(),
+    })
 }
 
 pub(crate) fn epoch_ended(epoch: u64, height: u64, reward: u128, paid: u128) -> Event {
-    Event::new(types::EPOCH_ENDED)
-        .attr("epoch", epoch)
-        .attr("height", height)
-        .attr("reward", reward)
-        .attr("paid", paid)
+    Event::from_proto(&ev::EventEpochEnded {
+        epoch,
+        height,
+        reward: reward.to_string(),
+        paid: paid.to_string(),
+    })
 }
 
 pub(crate) fn probe_round(height: u64, seeders: usize, report_height: u64) -> Event {
-    Event::new(types::PROBE_ROUND)
-        .attr("height", height)
-        .attr("seeders", seeders)
-        .attr("report_height", report_height)
+    Event::from_proto(&ev::EventProbeRound {
+        height,
+        seeders: u32::try_from(seeders).unwrap_or(u32::MAX),
+        report_height,
+    })
 }
 
 pub(crate) struct ProbeResult<'a> {
@@ -167,15 +178,51 @@ pub(crate) struct ProbeResult<'a> {
 }
 
 pub(crate) fn probe_result(r: &ProbeResult<'_>) -> Event {
-    Event::new(types::PROBE_RESULT)
-        .attr("round_height", r.round_height)
-        .attr("seeder", r.seeder)
-        .attr("power_probed", r.power_probed)
-        .attr("power_failed", r.power_failed)
-        .attr("passed", r.passed)
-        .attr("failed_rounds", r.failed_rounds)
+    Event::from_proto(&ev::EventProbeResult {
+        round_height: r.round_height,
+        seeder: r.seeder.to_string(),
+        power_probed: r.power_probed.to_string(),
+        power_failed: r.power_failed.to_string(),
+        passed: r.passed,
+        failed_rounds: r.failed_rounds,
+    })
 }
 
 pub(crate) fn params_updated() -> Event {
-    Event::new(types::PARAMS_UPDATED)
+    Event::from_proto(&ev::EventParamsUpdated {})
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::SEEDER_BONDED, ev::EventSeederBonded::full_name());
+        assert_eq!(types::SEEDER_UPDATED, ev::EventSeederUpdated::full_name());
+        assert_eq!(
+            types::SEEDER_UNBONDING,
+            ev::EventSeederUnbonding::full_name()
+        );
+        assert_eq!(types::SEEDER_UNBONDED, ev::EventSeederUnbonded::full_name());
+        assert_eq!(types::SEEDER_JAILED, ev::EventSeederJailed::full_name());
+        assert_eq!(types::SEEDER_UNJAILED, ev::EventSeederUnjailed::full_name());
+        assert_eq!(types::SEEDER_SLASHED, ev::EventSeederSlashed::full_name());
+        assert_eq!(
+            types::BAD_SLICE_REPORTED,
+            ev::EventBadSliceReported::full_name()
+        );
+        assert_eq!(
+            types::REPUTATION_UPDATED,
+            ev::EventReputationUpdated::full_name()
+        );
+        assert_eq!(types::EPOCH_REWARD, ev::EventEpochReward::full_name());
+        assert_eq!(types::EPOCH_ENDED, ev::EventEpochEnded::full_name());
+        assert_eq!(types::PROBE_ROUND, ev::EventProbeRound::full_name());
+        assert_eq!(types::PROBE_RESULT, ev::EventProbeResult::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

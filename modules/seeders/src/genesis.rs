@@ -31,6 +31,12 @@ impl GenesisState {
     }
 }
 
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        Ok(Self::from_json(section)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

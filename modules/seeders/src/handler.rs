@@ -68,9 +68,10 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: SeedersMsg) -> Res
         SeedersMsg::Unjail { seeder } => unjail(ctx, &seeder),
         SeedersMsg::ReportBadSlice(report) => report_bad_slice(deps, ctx, &report),
         SeedersMsg::UpdateParams { authority, params } => {
-            weave_kernel::require_gov_authority::<SeedersError>(&authority)?;
-            params.check_challenge_period(deps.channels.challenge_period_blocks(ctx)?)?;
-            weave_kernel::update_params(ctx, &authority, &params)
+            weave_kernel::update_params_with(ctx, &authority, |ctx| {
+                params.check_challenge_period(deps.channels.challenge_period_blocks(ctx)?)?;
+                Ok(params)
+            })
         }
     }
 }

@@ -9,8 +9,8 @@ use weave_proto::weave::seeders::v1 as pb;
 
 use crate::{
     params::HARD_MAX_SEEDERS,
-    probe::{ProbeRound, ProbeTarget},
     record::CommittedContent,
+    record::{ProbeRound, ProbeTarget},
     state_key, Params, SeederRecord, SeedersError,
 };
 

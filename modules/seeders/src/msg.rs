@@ -305,3 +305,13 @@ impl SeedersMsg {
         }]
     }
 }
+
+impl weave_kernel::ModuleMsg for SeedersMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        SeedersMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        SeedersMsg::signers(self)
+    }
+}

@@ -37,7 +37,8 @@ use weave_kernel::{Address, StateRead, StateView, Store, TxError};
 use weave_proto::weave::seeders::v1 as pb;
 use weave_slices::Bitfield;
 
-use crate::{keeper, params::MAX_CHALLENGES_PER_VALIDATOR, record::CommittedContent, SeedersError};
+pub use crate::record::{ProbeRound, ProbeTarget};
+use crate::{keeper, params::MAX_CHALLENGES_PER_VALIDATOR, SeedersError};
 
 /// The largest probe report (vote extension) accepted, in bytes.
 pub const MAX_REPORT_LEN: usize = 128;
@@ -46,50 +47,6 @@ pub const MAX_REPORT_LEN: usize = 128;
 const CHALLENGE_DOMAIN: &[u8] = b"weave/probe/v1";
 /// Domain of a validator's challenges digest.
 const DIGEST_DOMAIN: &[u8] = b"weave/probe-challenges/v1";
-
-/// A seeder as a probe round saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProbeTarget {
-    /// The seeder.
-    pub seeder: Address,
-    /// What it committed to serve.
-    pub contents: Vec<CommittedContent>,
-}
-
-/// A probe round: what every validator's challenges derive from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProbeRound {
-    /// The height whose FinalizeBlock opened it.
-    pub height: u64,
-    /// That block's hash.
-    pub block_hash: Vec<u8>,
-    /// The height whose vote extensions report it.
-    pub report_height: u64,
-    /// Challenges per validator.
-    pub challenges_per_validator: u32,
-    /// The bonded, unjailed seeders with their contents, by address.
-    pub seeders: Vec<ProbeTarget>,
-}
-
-impl ProbeRound {
-    /// The wire form.
-    pub fn to_wire(&self) -> pb::ProbeRound {
-        pb::ProbeRound {
-            height: self.height,
-            block_hash: self.block_hash.clone(),
-            report_height: self.report_height,
-            challenges_per_validator: self.challenges_per_validator,
-            seeders: self
-                .seeders
-                .iter()
-                .map(|t| pb::ProbeTarget {
-                    seeder: t.seeder.to_string(),
-                    contents: t.contents.iter().map(CommittedContent::to_wire).collect(),
-                })
-                .collect(),
-        }
-    }
-}
 
 /// One challenge: the seeder must serve this slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -447,6 +404,7 @@ pub(crate) fn tally_reports(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::CommittedContent;
 
     fn round(seeders: usize, contents: usize, slices: u64) -> ProbeRound {
         ProbeRound {

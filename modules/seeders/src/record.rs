@@ -1,4 +1,5 @@
-//! A seeder as the module works with it, and the content it commits to serve.
+//! A seeder as the module works with it, the content it commits to serve, and a probe
+//! round as state keeps it.
 
 use weave_kernel::{parse_amount, Address};
 use weave_proto::weave::seeders::v1 as pb;
@@ -131,5 +132,49 @@ impl SeederRecord {
             bonded_height: s.bonded_height,
             slashed: parse_amount(&s.slashed).ok()?,
         })
+    }
+}
+
+/// A seeder as a probe round saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeTarget {
+    /// The seeder.
+    pub seeder: Address,
+    /// What it committed to serve.
+    pub contents: Vec<CommittedContent>,
+}
+
+/// A probe round: what every validator's challenges derive from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeRound {
+    /// The height whose FinalizeBlock opened it.
+    pub height: u64,
+    /// That block's hash.
+    pub block_hash: Vec<u8>,
+    /// The height whose vote extensions report it.
+    pub report_height: u64,
+    /// Challenges per validator.
+    pub challenges_per_validator: u32,
+    /// The bonded, unjailed seeders with their contents, by address.
+    pub seeders: Vec<ProbeTarget>,
+}
+
+impl ProbeRound {
+    /// The wire form.
+    pub fn to_wire(&self) -> pb::ProbeRound {
+        pb::ProbeRound {
+            height: self.height,
+            block_hash: self.block_hash.clone(),
+            report_height: self.report_height,
+            challenges_per_validator: self.challenges_per_validator,
+            seeders: self
+                .seeders
+                .iter()
+                .map(|t| pb::ProbeTarget {
+                    seeder: t.seeder.to_string(),
+                    contents: t.contents.iter().map(CommittedContent::to_wire).collect(),
+                })
+                .collect(),
+        }
     }
 }

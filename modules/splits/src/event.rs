@@ -1,6 +1,7 @@
 //! Constructors for the splits module's typed events (see `weave/splits/v1/event.proto`).
 
 use weave_kernel::{Address, Event};
+use weave_proto::weave::splits::v1 as ev;
 
 use crate::{Params, Payout, StoredSplit};
 
@@ -28,32 +29,36 @@ fn opt(a: &Option<Address>) -> String {
 }
 
 pub(crate) fn created(s: &StoredSplit) -> Event {
-    Event::new(types::SPLIT_CREATED)
-        .attr("split_id", s.id)
-        .attr("creator", s.creator)
-        .attr("controller", opt(&s.controller))
-        .attr("recipients", s.table.describe())
+    Event::from_proto(&ev::EventSplitCreated {
+        split_id: s.id,
+        creator: s.creator.to_string(),
+        controller: opt(&s.controller),
+        recipients: s.table.describe().to_string(),
+    })
 }
 
 pub(crate) fn updated(s: &StoredSplit) -> Event {
-    Event::new(types::SPLIT_UPDATED)
-        .attr("split_id", s.id)
-        .attr("recipients", s.table.describe())
-        .attr("version", s.version)
+    Event::from_proto(&ev::EventSplitUpdated {
+        split_id: s.id,
+        recipients: s.table.describe().to_string(),
+        version: s.version,
+    })
 }
 
 pub(crate) fn controller_proposed(s: &StoredSplit) -> Event {
-    Event::new(types::CONTROLLER_PROPOSED)
-        .attr("split_id", s.id)
-        .attr("controller", opt(&s.controller))
-        .attr("new_controller", opt(&s.pending_controller))
+    Event::from_proto(&ev::EventControllerProposed {
+        split_id: s.id,
+        controller: opt(&s.controller),
+        new_controller: opt(&s.pending_controller),
+    })
 }
 
 pub(crate) fn controller_accepted(s: &StoredSplit, previous: &Option<Address>) -> Event {
-    Event::new(types::CONTROLLER_ACCEPTED)
-        .attr("split_id", s.id)
-        .attr("previous_controller", opt(previous))
-        .attr("controller", opt(&s.controller))
+    Event::from_proto(&ev::EventControllerAccepted {
+        split_id: s.id,
+        previous_controller: opt(previous),
+        controller: opt(&s.controller),
+    })
 }
 
 pub(crate) fn payout(
@@ -63,21 +68,50 @@ pub(crate) fn payout(
     p: &Payout,
     reason: &str,
 ) -> Event {
-    Event::new(types::PAYOUT)
-        .attr("split_id", split_id)
-        .attr("payer", payer)
-        .attr("amount", amount)
-        .attr("protocol_fee", p.protocol_fee)
-        .attr("reason", reason)
+    Event::from_proto(&ev::EventPayout {
+        split_id,
+        payer: payer.to_string(),
+        amount: amount.to_string(),
+        protocol_fee: p.protocol_fee.to_string(),
+        reason: reason.to_string(),
+    })
 }
 
 pub(crate) fn share(split_id: u64, recipient: &Address, amount: u128) -> Event {
-    Event::new(types::SHARE)
-        .attr("split_id", split_id)
-        .attr("recipient", recipient)
-        .attr("amount", amount)
+    Event::from_proto(&ev::EventShare {
+        split_id,
+        recipient: recipient.to_string(),
+        amount: amount.to_string(),
+    })
 }
 
 pub(crate) fn params_updated(p: &Params) -> Event {
-    Event::new(types::PARAMS_UPDATED).attr("protocol_fee_bps", p.protocol_fee_bps)
+    Event::from_proto(&ev::EventParamsUpdated {
+        protocol_fee_bps: p.protocol_fee_bps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(types::SPLIT_CREATED, ev::EventSplitCreated::full_name());
+        assert_eq!(types::SPLIT_UPDATED, ev::EventSplitUpdated::full_name());
+        assert_eq!(
+            types::CONTROLLER_PROPOSED,
+            ev::EventControllerProposed::full_name()
+        );
+        assert_eq!(
+            types::CONTROLLER_ACCEPTED,
+            ev::EventControllerAccepted::full_name()
+        );
+        assert_eq!(types::PAYOUT, ev::EventPayout::full_name());
+        assert_eq!(types::SHARE, ev::EventShare::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

@@ -55,3 +55,11 @@ pub(crate) fn init(
     }
     Ok(())
 }
+
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        let g: Self = weave_kernel::parse_genesis::<SplitsError, _>(section)?;
+        g.validate()?;
+        Ok(g)
+    }
+}

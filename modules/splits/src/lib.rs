@@ -16,7 +16,9 @@ mod event;
 mod genesis;
 mod handler;
 mod keeper;
+mod module;
 mod msg;
+mod names;
 mod params;
 mod query;
 pub mod state_key;
@@ -27,78 +29,11 @@ pub use error::SplitsError;
 pub use event::types as event_types;
 pub use genesis::{GenesisState, GenesisTable};
 pub use keeper::Keeper;
+pub use module::SplitsModule;
 pub use msg::{
     SplitsMsg, MSG_ACCEPT_CONTROLLER, MSG_CREATE_SPLIT, MSG_PROPOSE_CONTROLLER, MSG_UPDATE_PARAMS,
     MSG_UPDATE_SPLIT,
 };
+pub use names::MODULE_NAME;
 pub use params::{Params, MAX_PROTOCOL_FEE_BPS};
 pub use table::{SplitTable, StoredSplit, MAX_RECIPIENTS, TOTAL_BPS};
-
-use std::sync::Arc;
-
-use weave_kernel::{expected::Bank, parse_genesis, Address, Any, Ctx, Module, StateRead, TxError};
-
-/// The module's name: its key prefix and error codespace.
-pub const MODULE_NAME: &str = "splits";
-
-/// The splits module.
-#[derive(Clone)]
-pub struct SplitsModule {
-    keeper: Keeper,
-}
-
-impl std::fmt::Debug for SplitsModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SplitsModule").finish_non_exhaustive()
-    }
-}
-
-impl SplitsModule {
-    /// A splits module that moves money through `bank`.
-    pub fn new(bank: Arc<dyn Bank>) -> Self {
-        Self {
-            keeper: Keeper::new(bank),
-        }
-    }
-
-    /// The keeper, for other modules.
-    pub fn keeper(&self) -> Keeper {
-        self.keeper.clone()
-    }
-}
-
-impl Module for SplitsModule {
-    fn name(&self) -> &'static str {
-        MODULE_NAME
-    }
-
-    fn message_types(&self) -> &'static [&'static str] {
-        msg::MESSAGE_TYPES
-    }
-
-    fn governance_message_types(&self) -> &'static [&'static str] {
-        &[msg::MSG_UPDATE_PARAMS]
-    }
-
-    fn init_genesis(&self, ctx: &mut Ctx<'_>, genesis: &serde_json::Value) -> Result<(), TxError> {
-        let state: GenesisState = parse_genesis::<SplitsError, _>(genesis)?;
-        genesis::init(&self.keeper, ctx, &state)
-    }
-
-    fn check_message(&self, msg: &Any) -> Result<Vec<Address>, TxError> {
-        Ok(SplitsMsg::decode(msg)?.signers())
-    }
-
-    fn handle(&self, ctx: &mut Ctx<'_>, msg: &Any) -> Result<(), TxError> {
-        let msg = SplitsMsg::decode(msg)?;
-        handler::handle(&self.keeper, ctx, msg)
-    }
-
-    fn query_paths(&self) -> &'static [&'static str] {
-        query::PATHS
-    }
-
-    fn query(&self, state: &dyn StateRead, path: &str, request: &[u8]) -> Result<Vec<u8>, TxError> {
-        query::query(state, path, request)
-    }
-}

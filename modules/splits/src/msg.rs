@@ -146,3 +146,13 @@ impl SplitsMsg {
         }]
     }
 }
+
+impl weave_kernel::ModuleMsg for SplitsMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        SplitsMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        SplitsMsg::signers(self)
+    }
+}

@@ -110,8 +110,8 @@ impl Harness {
     /// (which must name `signer`), then the handler atomically with unlimited gas.
     pub fn exec(&mut self, signer: Address, msg: &Any) -> Result<(), TxError> {
         let module = self.route(msg)?;
-        let signers = module.check_message(msg)?;
-        if !signers.contains(&signer) {
+        let decoded = module.decode_message(msg)?;
+        if !decoded.signers().contains(&signer) {
             return Err(weave_kernel::KernelError::Unauthorized(format!(
                 "{signer} is not a signer of {}",
                 msg.type_url
@@ -120,7 +120,7 @@ impl Harness {
         }
         let mut gas = GasMeter::new(u64::MAX, GasCosts::default());
         let mut ctx = Ctx::new(&self.block, &mut self.state, &mut gas, &mut self.events);
-        ctx.atomically(|ctx| module.handle(ctx, msg))
+        ctx.atomically(|ctx| module.handle_message(ctx, decoded))
     }
 
     /// Runs `exec` and asserts that the state did not change if it failed.

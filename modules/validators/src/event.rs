@@ -2,6 +2,7 @@
 //! `weave/validators/v1/event.proto`).
 
 use weave_kernel::{Address, Event};
+use weave_proto::weave::validators::v1 as ev;
 
 use crate::{record::ValidatorRecord, Params};
 
@@ -39,18 +40,20 @@ pub mod types {
 }
 
 pub(crate) fn create_validator(v: &ValidatorRecord, self_bond: u128) -> Event {
-    Event::new(types::CREATE_VALIDATOR)
-        .attr("operator", v.operator)
-        .attr("consensus_address", hex::encode(v.consensus_address))
-        .attr("self_bond", self_bond)
-        .attr("commission_rate_bps", v.commission.rate_bps)
+    Event::from_proto(&ev::EventCreateValidator {
+        operator: v.operator.to_string(),
+        consensus_address: hex::encode(v.consensus_address),
+        self_bond: self_bond.to_string(),
+        commission_rate_bps: v.commission.rate_bps,
+    })
 }
 
 pub(crate) fn edit_validator(v: &ValidatorRecord) -> Event {
-    Event::new(types::EDIT_VALIDATOR)
-        .attr("operator", v.operator)
-        .attr("commission_rate_bps", v.commission.rate_bps)
-        .attr("min_self_delegation", v.min_self_delegation)
+    Event::from_proto(&ev::EventEditValidator {
+        operator: v.operator.to_string(),
+        commission_rate_bps: v.commission.rate_bps,
+        min_self_delegation: v.min_self_delegation.to_string(),
+    })
 }
 
 pub(crate) fn delegate(
@@ -59,11 +62,12 @@ pub(crate) fn delegate(
     amount: u128,
     shares: u128,
 ) -> Event {
-    Event::new(types::DELEGATE)
-        .attr("delegator", delegator)
-        .attr("validator", validator)
-        .attr("amount", amount)
-        .attr("shares", shares)
+    Event::from_proto(&ev::EventDelegate {
+        delegator: delegator.to_string(),
+        validator: validator.to_string(),
+        amount: amount.to_string(),
+        shares: shares.to_string(),
+    })
 }
 
 pub(crate) fn undelegate(
@@ -73,12 +77,13 @@ pub(crate) fn undelegate(
     entry_id: u64,
     completion: i64,
 ) -> Event {
-    Event::new(types::UNDELEGATE)
-        .attr("delegator", delegator)
-        .attr("validator", validator)
-        .attr("amount", amount)
-        .attr("entry_id", entry_id)
-        .attr("completion_seconds", completion)
+    Event::from_proto(&ev::EventUndelegate {
+        delegator: delegator.to_string(),
+        validator: validator.to_string(),
+        amount: amount.to_string(),
+        entry_id,
+        completion_seconds: completion,
+    })
 }
 
 pub(crate) struct Redelegated<'a> {
@@ -91,13 +96,14 @@ pub(crate) struct Redelegated<'a> {
 }
 
 pub(crate) fn redelegate(r: &Redelegated<'_>) -> Event {
-    Event::new(types::REDELEGATE)
-        .attr("delegator", r.delegator)
-        .attr("src_validator", r.src)
-        .attr("dst_validator", r.dst)
-        .attr("amount", r.amount)
-        .attr("entry_id", r.entry_id)
-        .attr("completion_seconds", r.completion)
+    Event::from_proto(&ev::EventRedelegate {
+        delegator: r.delegator.to_string(),
+        src_validator: r.src.to_string(),
+        dst_validator: r.dst.to_string(),
+        amount: r.amount.to_string(),
+        entry_id: r.entry_id,
+        completion_seconds: r.completion,
+    })
 }
 
 pub(crate) fn unbonding_completed(
@@ -106,11 +112,12 @@ pub(crate) fn unbonding_completed(
     amount: u128,
     entry_id: u64,
 ) -> Event {
-    Event::new(types::UNBONDING_COMPLETED)
-        .attr("delegator", delegator)
-        .attr("validator", validator)
-        .attr("amount", amount)
-        .attr("entry_id", entry_id)
+    Event::from_proto(&ev::EventUnbondingCompleted {
+        delegator: delegator.to_string(),
+        validator: validator.to_string(),
+        amount: amount.to_string(),
+        entry_id,
+    })
 }
 
 pub(crate) fn redelegation_completed(
@@ -119,11 +126,12 @@ pub(crate) fn redelegation_completed(
     dst: &Address,
     entry_id: u64,
 ) -> Event {
-    Event::new(types::REDELEGATION_COMPLETED)
-        .attr("delegator", delegator)
-        .attr("src_validator", src)
-        .attr("dst_validator", dst)
-        .attr("entry_id", entry_id)
+    Event::from_proto(&ev::EventRedelegationCompleted {
+        delegator: delegator.to_string(),
+        src_validator: src.to_string(),
+        dst_validator: dst.to_string(),
+        entry_id,
+    })
 }
 
 pub(crate) fn withdraw_rewards(
@@ -132,11 +140,12 @@ pub(crate) fn withdraw_rewards(
     rewards: u128,
     commission: u128,
 ) -> Event {
-    Event::new(types::WITHDRAW_REWARDS)
-        .attr("delegator", delegator)
-        .attr("validator", validator)
-        .attr("rewards", rewards)
-        .attr("commission", commission)
+    Event::from_proto(&ev::EventWithdrawRewards {
+        delegator: delegator.to_string(),
+        validator: validator.to_string(),
+        rewards: rewards.to_string(),
+        commission: commission.to_string(),
+    })
 }
 
 pub(crate) fn rewards_distributed(
@@ -145,11 +154,12 @@ pub(crate) fn rewards_distributed(
     validators: usize,
     community_pool: u128,
 ) -> Event {
-    Event::new(types::REWARDS_DISTRIBUTED)
-        .attr("fees", fees)
-        .attr("minted", minted)
-        .attr("validators", validators)
-        .attr("community_pool", community_pool)
+    Event::from_proto(&ev::EventRewardsDistributed {
+        fees: fees.to_string(),
+        minted: minted.to_string(),
+        validators: u32::try_from(validators).unwrap_or(u32::MAX),
+        community_pool: community_pool.to_string(),
+    })
 }
 
 pub(crate) fn slash(
@@ -159,35 +169,82 @@ pub(crate) fn slash(
     fraction_bps: u32,
     burned: u128,
 ) -> Event {
-    Event::new(types::SLASH)
-        .attr("operator", operator)
-        .attr("reason", reason)
-        .attr("infraction_height", infraction_height)
-        .attr("fraction_bps", fraction_bps)
-        .attr("burned", burned)
+    Event::from_proto(&ev::EventSlash {
+        operator: operator.to_string(),
+        reason: reason.to_string(),
+        infraction_height,
+        fraction_bps,
+        burned: burned.to_string(),
+    })
 }
 
 pub(crate) fn jail(v: &ValidatorRecord, reason: &str) -> Event {
-    Event::new(types::JAIL)
-        .attr("operator", v.operator)
-        .attr("reason", reason)
-        .attr("jailed_until_seconds", v.jailed_until)
-        .attr("tombstoned", v.tombstoned)
+    Event::from_proto(&ev::EventJail {
+        operator: v.operator.to_string(),
+        reason: reason.to_string(),
+        jailed_until_seconds: v.jailed_until,
+        tombstoned: v.tombstoned,
+    })
 }
 
 pub(crate) fn unjail(operator: &Address) -> Event {
-    Event::new(types::UNJAIL).attr("operator", operator)
+    Event::from_proto(&ev::EventUnjail {
+        operator: operator.to_string(),
+    })
 }
 
 pub(crate) fn power_change(operator: &Address, power: i64) -> Event {
-    Event::new(types::POWER_CHANGE)
-        .attr("operator", operator)
-        .attr("power", power)
+    Event::from_proto(&ev::EventPowerChange {
+        operator: operator.to_string(),
+        power,
+    })
 }
 
 pub(crate) fn params_updated(p: &Params) -> Event {
-    Event::new(types::PARAMS_UPDATED)
-        .attr("max_validators", p.max_validators)
-        .attr("unbonding_time_seconds", p.unbonding_time_seconds)
-        .attr("block_reward", p.block_reward)
+    Event::from_proto(&ev::EventParamsUpdated {
+        max_validators: p.max_validators,
+        unbonding_time_seconds: p.unbonding_time_seconds,
+        block_reward: p.block_reward.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Name;
+
+    use super::*;
+
+    /// The type strings clients match are the full names of the proto events.
+    #[test]
+    fn event_types_are_the_proto_full_names() {
+        assert_eq!(
+            types::CREATE_VALIDATOR,
+            ev::EventCreateValidator::full_name()
+        );
+        assert_eq!(types::EDIT_VALIDATOR, ev::EventEditValidator::full_name());
+        assert_eq!(types::DELEGATE, ev::EventDelegate::full_name());
+        assert_eq!(types::UNDELEGATE, ev::EventUndelegate::full_name());
+        assert_eq!(types::REDELEGATE, ev::EventRedelegate::full_name());
+        assert_eq!(
+            types::UNBONDING_COMPLETED,
+            ev::EventUnbondingCompleted::full_name()
+        );
+        assert_eq!(
+            types::REDELEGATION_COMPLETED,
+            ev::EventRedelegationCompleted::full_name()
+        );
+        assert_eq!(
+            types::WITHDRAW_REWARDS,
+            ev::EventWithdrawRewards::full_name()
+        );
+        assert_eq!(
+            types::REWARDS_DISTRIBUTED,
+            ev::EventRewardsDistributed::full_name()
+        );
+        assert_eq!(types::SLASH, ev::EventSlash::full_name());
+        assert_eq!(types::JAIL, ev::EventJail::full_name());
+        assert_eq!(types::UNJAIL, ev::EventUnjail::full_name());
+        assert_eq!(types::POWER_CHANGE, ev::EventPowerChange::full_name());
+        assert_eq!(types::PARAMS_UPDATED, ev::EventParamsUpdated::full_name());
+    }
 }

@@ -68,3 +68,11 @@ impl GenesisState {
         base64::engine::general_purpose::STANDARD.encode(tx)
     }
 }
+
+impl weave_kernel::GenesisSection for GenesisState {
+    fn from_section(section: &serde_json::Value) -> Result<Self, weave_kernel::TxError> {
+        let g: Self = weave_kernel::parse_genesis::<ValidatorsError, _>(section)?;
+        g.validate()?;
+        Ok(g)
+    }
+}

@@ -510,3 +510,15 @@ pub(crate) fn clear_missed(ctx: &mut Ctx<'_>, cons: &ConsensusAddress) -> Result
     }
     Ok(())
 }
+
+impl weave_kernel::ModuleParams for Params {
+    type Error = crate::ValidatorsError;
+
+    fn store(&self, ctx: &mut weave_kernel::Ctx<'_>) -> Result<(), weave_kernel::TxError> {
+        set_params(ctx, self)
+    }
+
+    fn updated_event(&self) -> weave_kernel::Event {
+        crate::event::params_updated(self)
+    }
+}

@@ -310,3 +310,13 @@ impl ValidatorsMsg {
         }]
     }
 }
+
+impl weave_kernel::ModuleMsg for ValidatorsMsg {
+    fn decode(any: &Any) -> Result<Self, TxError> {
+        ValidatorsMsg::decode(any)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        ValidatorsMsg::signers(self)
+    }
+}

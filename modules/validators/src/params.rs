@@ -163,18 +163,6 @@ impl From<&Params> for pb::Params {
     }
 }
 
-impl weave_kernel::ModuleParams for Params {
-    type Error = crate::ValidatorsError;
-
-    fn store(&self, ctx: &mut weave_kernel::Ctx<'_>) -> Result<(), weave_kernel::TxError> {
-        crate::keeper::set_params(ctx, self)
-    }
-
-    fn updated_event(&self) -> weave_kernel::Event {
-        crate::event::params_updated(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
 use weave_kernel::{
     community_pool,
     expected::{ChannelsParams, PaidBandwidth},
-    gov_authority, Address, Any, Ctx, PrepareBlock, TxError,
+    gov_authority, Address, Any, Ctx, Module, PrepareBlock, TxError,
 };
 use weave_proto::weave::{channels::v1 as pb, content::v1 as content_pb, splits::v1 as splits_pb};
 use weave_splits::SplitsModule;
@@ -421,7 +421,8 @@ fn a_mixed_batch_pays_the_good_and_reports_the_bad() {
     ];
     // Validators batch-verify the block's vouchers first; execution uses the result.
     let msg = claim_msg(SEEDER, batch.clone());
-    c.channels.prepare_block(&c.h.state, &[&msg]);
+    let decoded = c.channels.decode_message(&msg).unwrap();
+    c.channels.prepare_block(&c.h.state, &[&decoded]);
     c.claim(SEEDER, batch).unwrap();
     assert_eq!(c.rejected(), vec![(1, 13), (3, 14)]);
     assert_eq!(c.earnings(SEEDER).verified_bytes, 3 << 20);

@@ -5,7 +5,7 @@
 
 use weave_kernel::{Ctx, ModuleError, TxError};
 
-use super::{move_tokens, not_bonded_pool, Deps};
+use super::funds::{move_tokens, not_bonded_pool, Deps};
 use crate::{event, keeper, record::BondStatus, state_key, ValidatorsError};
 
 pub(crate) fn end_block(deps: &Deps<'_>, ctx: &mut Ctx<'_>) -> Result<(), TxError> {

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use weave_kernel::{community_pool, Address, Ctx, TxError, DENOM};
 
-use super::{add, coins, distribution, fee_collector, move_tokens, sub, Deps};
+use super::funds::{add, coins, distribution, fee_collector, move_tokens, sub, Deps};
 use crate::{
     event, keeper,
     math::{bps_of, mul_div, mul_div_ceil},

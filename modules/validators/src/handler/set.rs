@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use weave_kernel::{Address, Ctx, ModuleError, Store, TxError, ValidatorUpdate};
 
-use super::{bonded_pool, later, move_tokens, not_bonded_pool, Deps};
+use super::funds::{bonded_pool, later, move_tokens, not_bonded_pool, Deps};
 use crate::{
     event,
     keeper::{self, ActiveMember},

@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use weave_kernel::{Ctx, MisbehaviorKind, TxError};
 
-use super::{burn, later, not_bonded_pool, pool_of, staking, sub, Deps};
+use super::funds::{burn, later, not_bonded_pool, pool_of, sub, Deps};
+use super::staking;
 use crate::{
     event, keeper, math::bps_of, record::SigningRecord, record::ValidatorRecord, state_key,
 };

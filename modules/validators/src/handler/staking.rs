@@ -9,7 +9,8 @@
 
 use weave_kernel::{consensus_address, Address, Ctx, TxError};
 
-use super::{add, later, move_tokens, not_bonded_pool, pool_of, rewards, sub, Deps};
+use super::funds::{add, later, move_tokens, not_bonded_pool, pool_of, sub, Deps};
+use super::rewards;
 use crate::{
     event::{self, Redelegated},
     keeper,

@@ -1,0 +1,8 @@
+//! The channels module's name (its key prefix and error codespace) and the names
+//! and constants other crates and its own files share.
+
+/// The module's name: its key prefix and error codespace.
+pub const MODULE_NAME: &str = "channels";
+
+/// The module account holding deposits and collateral.
+pub const ESCROW_ACCOUNT: &str = "channels_escrow";
