@@ -25,6 +25,9 @@ pub(crate) struct NodeConfig {
     /// The slice sidecar.
     #[serde(default)]
     pub(crate) sidecar: crate::sidecar::SidecarSettings,
+    /// The web application (`weave-web`).
+    #[serde(default)]
+    pub(crate) web: weave_web::WebSettings,
 }
 
 impl Default for NodeConfig {
@@ -36,6 +39,7 @@ impl Default for NodeConfig {
             cometbft_rpc: "http://127.0.0.1:26657".into(),
             keep_recent: 100,
             sidecar: crate::sidecar::SidecarSettings::default(),
+            web: weave_web::WebSettings::default(),
         }
     }
 }

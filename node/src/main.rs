@@ -15,6 +15,7 @@ mod init;
 mod probes;
 mod sidecar;
 mod start;
+mod web;
 
 use clap::{Parser, Subcommand};
 use weave_client::{cli, genesis, keys, opts::GlobalOpts};

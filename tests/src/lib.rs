@@ -77,10 +77,12 @@ pub struct Ports {
     pub p2p: u16,
     /// The slice sidecar (libp2p TCP).
     pub sidecar: u16,
+    /// The web application.
+    pub web: u16,
 }
 
 impl Ports {
-    /// Five distinct free ports.
+    /// Six distinct free ports.
     pub fn free() -> Self {
         loop {
             let p = Ports {
@@ -89,8 +91,9 @@ impl Ports {
                 rpc: free_port(),
                 p2p: free_port(),
                 sidecar: free_port(),
+                web: free_port(),
             };
-            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar];
+            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar, p.web];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
                 return p;
@@ -177,6 +180,7 @@ impl Node {
                 "--sidecar-laddr",
                 &format!("/ip4/127.0.0.1/tcp/{}", ports.sidecar),
             ])
+            .args(["--web-laddr", &format!("127.0.0.1:{}", ports.web)])
             .args(["--timeout-commit", "300ms"])
             .args(extra)
             .output()?;
