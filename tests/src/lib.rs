@@ -5,6 +5,7 @@
 //! say how to get it.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
+pub mod browser;
 pub mod localnet;
 
 use std::{

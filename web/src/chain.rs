@@ -172,7 +172,8 @@ impl Node {
                 return Ok(Some(k));
             }
         }
-        let Some(sealed) = content_query::fetch_sealed_key(&self.calls, content.id, &holder).await?
+        let Some(sealed) =
+            content_query::fetch_sealed_key(&self.calls, content.id, &holder).await?
         else {
             return Ok(None);
         };
@@ -269,12 +270,11 @@ impl Node {
             .await
             .map_err(weave_client::chain::status_error)?
             .into_inner();
-        let coins = r
-            .tx
-            .and_then(|t| t.auth_info)
-            .and_then(|a| a.fee)
-            .map(|f| f.amount)
-            .unwrap_or_default();
+        let coins =
+            r.tx.and_then(|t| t.auth_info)
+                .and_then(|a| a.fee)
+                .map(|f| f.amount)
+                .unwrap_or_default();
         coins
             .iter()
             .filter(|c| c.denom == DENOM)

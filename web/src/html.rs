@@ -125,7 +125,11 @@ pub(crate) fn page(
             options,
             "<option value=\"{}\"{}>{} ({}…)</option>",
             esc(name),
-            if *name == bar.selected { " selected" } else { "" },
+            if *name == bar.selected {
+                " selected"
+            } else {
+                ""
+            },
             esc(name),
             esc(address.get(..14).unwrap_or(address))
         );
@@ -151,7 +155,10 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_sizes_read_well() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(size(0), "0 B");
         assert_eq!(size(1023), "1023 B");
         assert_eq!(size(1536), "1.5 KiB");

@@ -111,7 +111,10 @@ impl Gateway {
         }
         let bad = |e: anyhow::Error| {
             let x = crate::words::explain(&format!("{e:#}"));
-            (StatusCode::BAD_GATEWAY, format!("{}: {}", x.words, x.detail))
+            (
+                StatusCode::BAD_GATEWAY,
+                format!("{}: {}", x.words, x.detail),
+            )
         };
         let content = state.node.content(id).await.map_err(|e| {
             let x = crate::words::explain(&format!("{e:#}"));
@@ -146,7 +149,9 @@ impl Gateway {
             .map(|m| m.mime_type.clone())
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "application/octet-stream".to_string());
-        let path = self.dir.join(format!("{id}-{}.plain", hex::encode(&meta.root)));
+        let path = self
+            .dir
+            .join(format!("{id}-{}.plain", hex::encode(&meta.root)));
         let io = |e: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         let writer = std::fs::OpenOptions::new()
             .write(true)
@@ -275,7 +280,10 @@ fn body(stream: Arc<Stream>, first: u64, last: u64) -> Body {
         let available = match waited {
             Ok(Ok(p)) if p.written > pos => p.written,
             Ok(Ok(p)) => {
-                let why = p.failed.clone().unwrap_or_else(|| "the content ended early".into());
+                let why = p
+                    .failed
+                    .clone()
+                    .unwrap_or_else(|| "the content ended early".into());
                 return Some((Err(std::io::Error::other(why)), (s, end)));
             }
             _ => {
@@ -376,11 +384,7 @@ pub(crate) async fn status(State(state): State<AppState>, Path(id): Path<u64>) -
 }
 
 fn json(v: serde_json::Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
 #[cfg(test)]

@@ -130,9 +130,7 @@ fn matches(c: &pb::Content, q: &str) -> bool {
         return q.trim().is_empty();
     };
     let hay = format!("{} {}", m.title, m.tags.join(" ")).to_lowercase();
-    q.to_lowercase()
-        .split_whitespace()
-        .all(|w| hay.contains(w))
+    q.to_lowercase().split_whitespace().all(|w| hay.contains(w))
 }
 
 /// `GET /?q=…`: the feed, newest first.
@@ -188,7 +186,13 @@ pub(crate) async fn discover(
         )),
     }
     let flash = state.flashes.get(query.as_deref());
-    Html(html::page("Discover", "Discover", &bar, flash.as_ref(), &body))
+    Html(html::page(
+        "Discover",
+        "Discover",
+        &bar,
+        flash.as_ref(),
+        &body,
+    ))
 }
 
 /// `GET /content/{id}`: a content's page.
@@ -398,7 +402,9 @@ pub(crate) async fn wallet(
             );
             match state.node.balances(&me).await {
                 Ok(balances) => {
-                    body.push_str("<table id=\"balances\"><tr><th>Denomination</th><th>Amount</th></tr>");
+                    body.push_str(
+                        "<table id=\"balances\"><tr><th>Denomination</th><th>Amount</th></tr>",
+                    );
                     if !balances.iter().any(|(d, _)| d == weave_kernel::DENOM) {
                         let _ = write!(
                             body,
@@ -462,7 +468,10 @@ pub(crate) async fn send(
                 .find(|k| k.name == f.to.trim())
                 .map(|k| k.address)
                 .ok_or_else(|| {
-                    anyhow::anyhow!("{:?} is not an address (sdk:7: {parse}) nor a key name", f.to)
+                    anyhow::anyhow!(
+                        "{:?} is not an address (sdk:7: {parse}) nor a key name",
+                        f.to
+                    )
                 })?,
         };
         let amount = weave_client::tx::parse_uweave(&f.amount).map_err(|e| anyhow::anyhow!(e))?;

@@ -222,20 +222,37 @@ mod tests {
         let g = Guard::new("127.0.0.1:8080".parse().unwrap(), "t0ken");
         let get = Method::GET;
         let post = Method::POST;
-        assert!(g.check(&get, &headers(&[("host", "127.0.0.1:8080")])).is_none());
-        assert!(g.check(&get, &headers(&[("host", "localhost:8080")])).is_none());
+        assert!(g
+            .check(&get, &headers(&[("host", "127.0.0.1:8080")]))
+            .is_none());
+        assert!(g
+            .check(&get, &headers(&[("host", "localhost:8080")]))
+            .is_none());
         // DNS rebinding: another name for loopback.
-        assert!(g.check(&get, &headers(&[("host", "evil.example:8080")])).is_some());
+        assert!(g
+            .check(&get, &headers(&[("host", "evil.example:8080")]))
+            .is_some());
         assert!(g.check(&get, &headers(&[])).is_some());
         // Another origin, even on loopback (another port).
-        let other = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:9999")]);
+        let other = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:9999"),
+        ]);
         assert!(g.check(&post, &other).is_some());
-        let evil = headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")]);
+        let evil = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(g.check(&get, &evil).is_some());
-        let own = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]);
+        let own = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+        ]);
         assert!(g.check(&post, &own).is_none());
         // A POST without an Origin is refused; a GET is not.
-        assert!(g.check(&post, &headers(&[("host", "127.0.0.1:8080")])).is_some());
+        assert!(g
+            .check(&post, &headers(&[("host", "127.0.0.1:8080")]))
+            .is_some());
         let cross = headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")]);
         assert!(g.check(&get, &cross).is_some());
     }
@@ -249,6 +266,9 @@ mod tests {
         let h = headers(&[("cookie", "a=b; weave_web_8080=t0ken; c=d")]);
         assert_eq!(Guard::cookie(&h, "weave_web_8080"), Some("t0ken"));
         assert_eq!(Guard::cookie(&h, "weave_web_8081"), None);
-        assert_eq!(query_param(Some("x=1&token=ab%20c"), "token").as_deref(), Some("ab c"));
+        assert_eq!(
+            query_param(Some("x=1&token=ab%20c"), "token").as_deref(),
+            Some("ab c")
+        );
     }
 }
