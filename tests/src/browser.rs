@@ -212,13 +212,21 @@ impl Browser {
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
+    /// A script that fails while the page is being replaced (a reload) is run again.
     pub fn js(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            &self.path("/execute/sync"),
-            Some(json!({ "script": script, "args": args })),
-        )
-        .unwrap_or_else(|e| panic!("script failed: {e:#}\n{script}"))
+        let body = json!({ "script": script, "args": args });
+        let mut tries = 0;
+        loop {
+            match self.call("POST", &self.path("/execute/sync"), Some(body.clone())) {
+                Ok(v) => return v,
+                Err(e) if tries < 10 => {
+                    tries += 1;
+                    eprintln!("retrying a script ({e:#})");
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                Err(e) => panic!("script failed: {e:#}\n{script}"),
+            }
+        }
     }
 
     /// Runs `script`, which ends by calling `arguments[arguments.length - 1](value)`.

@@ -343,8 +343,13 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         header(&head, "content-range"),
         Some(format!("bytes */{len}"))
     );
-    let (status, _, body) =
-        web_request(port, &format!("/media/{id}"), "GET", &[me.clone()]).unwrap();
+    let (status, _, body) = web_request(
+        port,
+        &format!("/media/{id}"),
+        "GET",
+        std::slice::from_ref(&me),
+    )
+    .unwrap();
     assert_eq!((status, body == film), (200, true));
     // No token; another origin; a POST without the form's token.
     let (status, _, _) = web_request(port, &format!("/media/{id}"), "GET", &[]).unwrap();

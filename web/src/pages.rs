@@ -334,18 +334,28 @@ struct BuyForm {
 }
 
 /// Parses a posted form, checking its token.
-fn form<T: serde::de::DeserializeOwned>(state: &AppState, body: &[u8]) -> Result<T, Response> {
+fn form<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    body: &[u8],
+) -> Result<T, (StatusCode, String)> {
     #[derive(Deserialize)]
     struct TokenOnly {
         token: String,
     }
-    let t: TokenOnly = serde_urlencoded::from_bytes(body)
-        .map_err(|_| (StatusCode::FORBIDDEN, "the form carries no token").into_response())?;
+    let t: TokenOnly = serde_urlencoded::from_bytes(body).map_err(|_| {
+        (
+            StatusCode::FORBIDDEN,
+            "the form carries no token".to_string(),
+        )
+    })?;
     if !state.guard.form_token_ok(&t.token) {
-        return Err((StatusCode::FORBIDDEN, "the form's token is not this node's").into_response());
+        return Err((
+            StatusCode::FORBIDDEN,
+            "the form's token is not this node's".to_string(),
+        ));
     }
     serde_urlencoded::from_bytes(body)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("a malformed form: {e}")).into_response())
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("a malformed form: {e}")))
 }
 
 /// `POST /content/{id}/buy`.
@@ -357,7 +367,7 @@ pub(crate) async fn buy(
 ) -> Response {
     let f: BuyForm = match form(&state, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let _ = &f.token;
     let result = async {
@@ -455,7 +465,7 @@ pub(crate) async fn send(
 ) -> Response {
     let f: SendForm = match form(&state, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let result = async {
         let (_, key) = selected_key(&state, &headers)?;
@@ -469,8 +479,8 @@ pub(crate) async fn send(
                 .map(|k| k.address)
                 .ok_or_else(|| {
                     anyhow::anyhow!(
-                        "{:?} is not an address (sdk:7: {parse}) nor a key name",
-                        f.to
+                        "{:?} is neither an address ({parse}) nor a key of this node's key ring",
+                        f.to.trim()
                     )
                 })?,
         };
@@ -503,7 +513,7 @@ struct AccountForm {
 pub(crate) async fn account_select(State(state): State<AppState>, body: Bytes) -> Response {
     let f: AccountForm = match form(&state, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let back = if f.back.starts_with('/') && !f.back.starts_with("//") {
         f.back

@@ -78,7 +78,8 @@ pub(crate) fn explain(text: &str) -> Explained {
             words: if text.contains("cannot connect") || text.contains("transport error") {
                 "the node does not answer".to_string()
             } else {
-                "it failed".to_string()
+                // No code: the client library's own sentence says what went wrong.
+                text.chars().take(300).collect()
             },
             detail: text.to_string(),
         },
@@ -103,6 +104,11 @@ mod tests {
         let e = explain("cannot connect to node http://x");
         assert_eq!(e.code, None);
         assert_eq!(e.words, "the node does not answer");
+        let e = explain("\"bob\" is neither an address nor a key");
+        assert_eq!(
+            (e.code, e.words.as_str()),
+            (None, "\"bob\" is neither an address nor a key")
+        );
         // A time of day is not a code.
         assert_eq!(explain("at 12:30: done").code, None);
     }
