@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::free_port;
 
 /// The key of an element reference in WebDriver answers.
-const ELEMENT: &str = "element-6066-11e4-a52f-4f735466cecf";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How to get the browser.
 const INSTALL_HINT: &str = "the web application's browser test needs Debian's chromium, \
@@ -57,10 +57,58 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.call("DELETE", &format!("/session/{}", self.session), None);
+        if !self.session.is_empty() {
+            let _ = self.call("DELETE", &format!("/session/{}", self.session), None);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Reads one HTTP/1.1 answer: its head and body (by `Content-Length`, chunked, or to the
+/// end), without waiting for the server to close the connection.
+fn read_answer(s: &mut TcpStream) -> anyhow::Result<(String, Vec<u8>)> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            bail!("the connection closed before the HTTP head ended");
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = header(&head, "transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    match header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {
+        Some(len) if !chunked => {
+            while body.len() < len {
+                let n = s.read(&mut buf)?;
+                if n == 0 {
+                    bail!("the connection closed {} bytes short", len - body.len());
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+            body.truncate(len);
+        }
+        _ if chunked => {
+            while !body.ends_with(b"0\r\n\r\n") {
+                let n = s.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+            body = dechunk(&body)?;
+        }
+        _ => {
+            s.read_to_end(&mut body)?;
+        }
+    }
+    Ok((head, body))
 }
 
 /// One HTTP/1.1 exchange with chromedriver: the status and the JSON body.
@@ -74,25 +122,12 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> anyhow::Re
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no HTTP header end")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut payload = raw[split + 4..].to_vec();
+    let (head, payload) = read_answer(&mut s)?;
     let status: u16 = head
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .context("no HTTP status")?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        payload = dechunk(&payload)?;
-    }
     let value = if payload.is_empty() {
         Value::Null
     } else {
@@ -143,9 +178,14 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}; {INSTALL_HINT}", driver_bin.display()));
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+        };
         let start = Instant::now();
         loop {
-            if let Ok((200, v)) = http(port, "GET", "/status", None) {
+            if let Ok((200, v)) = http(browser.port, "GET", "/status", None) {
                 if v["value"]["ready"] == true {
                     break;
                 }
@@ -165,11 +205,6 @@ impl Browser {
                          "--mute-audio", "--window-size=1280,900", "--no-first-run"]
             }
         }}});
-        let mut browser = Browser {
-            driver,
-            port,
-            session: String::new(),
-        };
         let v = browser
             .call("POST", "/session", Some(caps))
             .unwrap_or_else(|e| panic!("opening a chromium session: {e:#}; {INSTALL_HINT}"));
@@ -379,20 +414,7 @@ pub fn web_request(
     }
     req.push_str("Content-Length: 0\r\n\r\n");
     s.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no HTTP header end")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body)?;
-    }
+    let (head, body) = read_answer(&mut s)?;
     let status = head
         .split_whitespace()
         .nth(1)

@@ -98,7 +98,7 @@ header{display:flex;gap:1.5em;align-items:center;padding:.7em 1.2em;background:#
 header a{color:#fff;text-decoration:none}header a.on{text-decoration:underline}\
 header form{margin-left:auto}main{padding:1.2em;max-width:60em}\
 table{border-collapse:collapse;width:100%}td,th{padding:.4em .6em;border-bottom:1px solid #ddd;text-align:left}\
-.flash{padding:.7em 1em;margin-bottom:1em;border-radius:4px}.ok{background:#e3f6e3}.err{background:#fde4e4}\
+.flash{padding:.7em 1em;margin-bottom:1em;border-radius:4px}.ok{background:#e3f6e3}.wait{background:#fff4d6}.err{background:#fde4e4}\
 .code{margin-left:.6em;background:#fff;padding:0 .3em}.muted{color:#666}\
 button{padding:.4em 1em}video{max-width:100%;background:#000}.panel{font-family:monospace;color:#444}";
 

@@ -295,11 +295,13 @@ pub(crate) async fn content(
             )),
         }
     }
+    // The player (or the key-wait notice) goes above the details.
+    let mut watch = String::new();
     if tokens > 0 || creator {
         match state.node.content_key(&c, key).await {
             Ok(Some(_)) => {
                 let _ = write!(
-                    body,
+                    watch,
                     "<h2>Watch</h2><video id=\"player\" controls preload=\"auto\" src=\"/media/{id}\"></video>\
                      <p class=panel id=\"live\">starting…</p>\
                      <script>(function(){{const el=document.getElementById('live');\
@@ -311,18 +313,20 @@ pub(crate) async fn content(
                 );
             }
             Ok(None) => {
-                body.push_str(
-                    "<p id=\"key-wait\" class=\"flash\">Paid. Waiting for the creator's node to deliver \
+                watch.push_str(
+                    "<p id=\"key-wait\" class=\"flash wait\">Paid. Waiting for the creator's node to deliver \
                      the content key; the player appears here once it has (this page checks every 2 s).</p>\
                      <script>setTimeout(function(){location.reload()},2000)</script>",
                 );
             }
-            Err(e) => body.push_str(&html::error_box(
+            Err(e) => watch.push_str(&html::error_box(
                 "Opening the content key",
                 &explain(&format!("{e:#}")),
             )),
         }
     }
+    let at = body.find("<table>").unwrap_or(0);
+    body.insert_str(at, &watch);
     Html(html::page(&title, "", &bar, flash.as_ref(), &body))
 }
 

@@ -193,7 +193,7 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     );
     h.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
