@@ -102,9 +102,11 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     // Node A: the creator publishes the video, 70/30 with a collaborator.
     let mut a = Node::init("e2e-web").unwrap();
     a.start().unwrap();
-    let creator = a.funded_address.clone();
+    // The creator is not the validator, whose balance moves with every block's rewards.
+    let creator = a.add_key("creator");
     let collab = a.add_key("collab");
     let friend = a.add_key("friend");
+    a.tx(&["bank", "send", "validator", &creator, "10000000uweave"]);
     let added = a.cli(&[
         "content",
         "add",
@@ -128,7 +130,7 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         "--recipient",
         &format!("{collab}:3000"),
         "--from",
-        "validator",
+        "creator",
         "--fees",
         TEST_FEES,
         "--gas",
@@ -264,7 +266,7 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         "the key to reach the viewer",
         Duration::from_secs(90),
         || {
-            a.cli(&["content", "serve-keys", "--from", "validator", "--once"]);
+            a.cli(&["content", "serve-keys", "--from", "creator", "--once"]);
             browser.exists("#player")
         },
     );
