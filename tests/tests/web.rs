@@ -4,8 +4,8 @@
 //! Node A (the creator's) publishes a short real video made here with ffmpeg (H.264 MP4
 //! with its index at the front, or VP8 WebM if this chromium cannot play H.264) split
 //! 70/30 with a collaborator. Node B joins A's chain; on B's web application the
-//! viewer finds the video in Discover (and the search keeps it and hides another
-//! content), buys it from its page (the Buy button's total is the price and becomes
+//! viewer finds the video in Discover (the search, the tag and the creator listings
+//! keep it or the other content apart), buys it from its page (the Buy button's total is the price and becomes
 //! `max_total_price`), waits for A's node to deliver the key, plays it (`currentTime`
 //! passes 2 s), seeks to the last third and plays on. The viewer's, creator's and
 //! collaborator's balances change exactly; the gateway answers ranges with the exact
@@ -218,6 +218,20 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         "{found}"
     );
     browser.screenshot(&shots.join("2-discover-search.png"));
+    // By tag (the tags are links) and by creator.
+    browser.goto(&format!("{base}/?tag=music"));
+    let tagged = browser.text("#feed");
+    assert!(
+        tagged.contains("Morning song") && !tagged.contains("Test pattern"),
+        "{tagged}"
+    );
+    browser.goto(&format!("{base}/?creator={creator}"));
+    let theirs = browser.text("#feed");
+    assert!(
+        theirs.contains("Test pattern") && !theirs.contains("Morning song"),
+        "{theirs}"
+    );
+    browser.goto(&format!("{base}/?q=pattern"));
 
     // The content page: the Buy button's total is the price.
     let viewer_before = b.balance(&viewer);

@@ -135,6 +135,38 @@ impl Node {
         Ok(r.contents)
     }
 
+    /// Contents carrying `tag`, newest first.
+    pub(crate) async fn by_tag(&self, tag: &str) -> anyhow::Result<Vec<pb::Content>> {
+        let r = ContentQuery::new(self.calls.clone())
+            .content_by_tag(pb::QueryContentByTagRequest {
+                tag: tag.to_string(),
+                page: Some(PageRequest {
+                    key: Vec::new(),
+                    limit: FEED_LIMIT,
+                }),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.contents)
+    }
+
+    /// A creator's contents, newest first.
+    pub(crate) async fn by_creator(&self, creator: &str) -> anyhow::Result<Vec<pb::Content>> {
+        let r = ContentQuery::new(self.calls.clone())
+            .content_by_creator(pb::QueryContentByCreatorRequest {
+                creator: creator.to_string(),
+                page: Some(PageRequest {
+                    key: Vec::new(),
+                    limit: FEED_LIMIT,
+                }),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.contents)
+    }
+
     /// One content.
     pub(crate) async fn content(&self, id: u64) -> anyhow::Result<pb::Content> {
         content_query::fetch_content(&self.calls, id).await

@@ -133,7 +133,15 @@ fn matches(c: &pb::Content, q: &str) -> bool {
     q.to_lowercase().split_whitespace().all(|w| hay.contains(w))
 }
 
-/// `GET /?q=…`: the feed, newest first.
+/// A query-string value, percent-encoded.
+fn url_escape(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .map(|e| e.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}
+
+/// `GET /?q=…&tag=…&creator=…`: the feed (or one tag's, or one creator's), newest
+/// first, filtered by the search.
 pub(crate) async fn discover(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -141,13 +149,34 @@ pub(crate) async fn discover(
 ) -> Html<String> {
     let (bar, _) = account(&state, &headers, "/");
     let q = query_param(query.as_deref(), "q").unwrap_or_default();
+    let tag = query_param(query.as_deref(), "tag").filter(|t| !t.is_empty());
+    let creator = query_param(query.as_deref(), "creator").filter(|c| !c.is_empty());
     let mut body = format!(
         "<h1>Discover</h1><form method=get action=\"/\" id=\"search\">\
          <input name=q id=\"q\" value=\"{}\" placeholder=\"search titles and tags\"> \
          <button>Search</button></form>",
         esc(&q)
     );
-    match state.node.feed().await {
+    let listing = match (&tag, &creator) {
+        (Some(t), _) => {
+            let _ = write!(
+                body,
+                "<p id=\"filter\">Tagged <strong>{}</strong> · <a href=\"/\">everything</a></p>",
+                esc(t)
+            );
+            state.node.by_tag(t).await
+        }
+        (None, Some(c)) => {
+            let _ = write!(
+                body,
+                "<p id=\"filter\">By <strong>{}</strong> · <a href=\"/\">everything</a></p>",
+                esc(c)
+            );
+            state.node.by_creator(c).await
+        }
+        (None, None) => state.node.feed().await,
+    };
+    match listing {
         Ok(feed) => {
             let shown: Vec<&pb::Content> = feed.iter().filter(|c| matches(c, &q)).collect();
             if shown.is_empty() {
@@ -163,16 +192,25 @@ pub(crate) async fn discover(
                     let _ = write!(
                         body,
                         "<tr class=\"item\" id=\"content-{id}\"><td><a href=\"/content/{id}\">{}</a>{}</td>\
-                         <td>{}</td><td>{} uweave</td><td>{}</td><td class=muted>{}</td></tr>",
+                         <td>{}</td><td>{} uweave</td><td>{}</td><td><a class=muted href=\"/?creator={}\">{}</a></td></tr>",
                         esc(&title_of(c)),
                         if c.status == pb::ContentStatus::Retired as i32 {
                             " <em>(retired)</em>"
                         } else {
                             ""
                         },
-                        esc(&m.tags.join(", ")),
+                        m.tags
+                            .iter()
+                            .map(|t| format!(
+                                "<a class=tag href=\"/?tag={}\">{}</a>",
+                                url_escape(t),
+                                esc(t)
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         esc(&c.access_price),
                         html::size(len),
+                        url_escape(&c.creator),
                         esc(&c.creator),
                         id = c.id,
                     );
@@ -230,7 +268,7 @@ pub(crate) async fn content(
     let retired = c.status == pb::ContentStatus::Retired as i32;
     let mut body = format!(
         "<h1 id=\"title\">{}</h1><p class=muted>{}</p><table>\
-         <tr><th>Creator</th><td id=\"creator\">{}</td></tr>\
+         <tr><th>Creator</th><td id=\"creator\"><a href=\"/?creator={}\">{}</a></td></tr>\
          <tr><th>Tags</th><td>{}</td></tr><tr><th>Type</th><td>{}</td></tr>\
          <tr><th>Size</th><td>{} in {} slices</td></tr>\
          <tr><th>Price</th><td id=\"price\">{} uweave per access token</td></tr>\
@@ -239,6 +277,7 @@ pub(crate) async fn content(
          <tr><th>Status</th><td>{}</td></tr></table>",
         esc(&title),
         esc(&m.description),
+        url_escape(&c.creator),
         esc(&c.creator),
         esc(&m.tags.join(", ")),
         esc(&m.mime_type),
@@ -559,5 +598,11 @@ mod tests {
         assert!(matches(&c, "pattern"));
         assert!(matches(&c, "FILM test"));
         assert!(!matches(&c, "film music"));
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(url_escape("sci fi&x=1"), "sci+fi%26x%3D1");
+        assert_eq!(url_escape("weave1abc"), "weave1abc");
     }
 }
