@@ -350,6 +350,15 @@ mod tests {
         .await;
         assert_eq!(status, 200);
         assert!(body.contains("Sending failed"), "{body}");
+        // Paying through a channel spends: the address must carry the token too.
+        let (status, _, body) = request(
+            port,
+            &format!("GET /media/1?channel=3 HTTP/1.1\r\n{host}{cookie}"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+        assert!(body.contains("needs the token"), "{body}");
         // The gateway without a key to open: a readable refusal, not a blank answer.
         let (status, _, body) = request(
             port,

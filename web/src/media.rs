@@ -22,7 +22,7 @@ use std::{
 
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::{Path, RawQuery, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -30,7 +30,7 @@ use bytes::Bytes;
 use tokio::{io::AsyncWriteExt, sync::watch};
 use weave_proto::weave::sidecar::v1::{fetch_event::Event, FetchRequest};
 
-use crate::{pages::selected_key, AppState};
+use crate::{pages::selected_key, security::query_param, AppState};
 
 /// The most a body chunk holds.
 const CHUNK: u64 = 256 * 1024;
@@ -49,6 +49,9 @@ pub(crate) struct Progress {
     /// Peers the sidecar fetches from now, and its rate.
     pub(crate) peers: u32,
     pub(crate) bytes_per_sec: u64,
+    /// With a payment channel: plaintext bytes paid with vouchers, and what they promise.
+    pub(crate) bytes_paid: u64,
+    pub(crate) amount_promised: String,
     /// The fetch is complete.
     pub(crate) done: bool,
     /// The fetch failed, and why.
@@ -66,7 +69,8 @@ pub(crate) struct Stream {
 /// The gateway's streams and who may read them.
 pub(crate) struct Gateway {
     dir: PathBuf,
-    streams: tokio::sync::Mutex<BTreeMap<u64, Arc<Stream>>>,
+    /// By (content, payment channel or 0).
+    streams: tokio::sync::Mutex<BTreeMap<(u64, u64), Arc<Stream>>>,
     /// (content, account) pairs whose key was opened: they may read the stream.
     allowed: std::sync::Mutex<BTreeSet<(u64, String)>>,
 }
@@ -99,11 +103,12 @@ impl Gateway {
         &self,
         state: &AppState,
         id: u64,
+        channel: u64,
         key: &weave_client::keys::SigningKey,
     ) -> Result<Arc<Stream>, (StatusCode, String)> {
         let who = key.address().to_string();
         let mut streams = self.streams.lock().await;
-        if let Some(s) = streams.get(&id) {
+        if let Some(s) = streams.get(&(id, channel)) {
             let failed = s.progress.borrow().failed.is_some();
             if !failed && self.is_allowed(id, &who) {
                 return Ok(s.clone());
@@ -134,7 +139,7 @@ impl Gateway {
         if let Ok(mut a) = self.allowed.lock() {
             a.insert((id, who));
         }
-        if let Some(s) = streams.get(&id) {
+        if let Some(s) = streams.get(&(id, channel)) {
             if s.progress.borrow().failed.is_none() {
                 return Ok(s.clone());
             }
@@ -151,7 +156,7 @@ impl Gateway {
             .unwrap_or_else(|| "application/octet-stream".to_string());
         let path = self
             .dir
-            .join(format!("{id}-{}.plain", hex::encode(&meta.root)));
+            .join(format!("{id}-{channel}-{}.plain", hex::encode(&meta.root)));
         let io = |e: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         let writer = std::fs::OpenOptions::new()
             .write(true)
@@ -166,8 +171,16 @@ impl Gateway {
         let request = FetchRequest {
             content_id: id,
             key: content_key.as_bytes().to_vec(),
-            channel_id: 0,
-            voucher_key: Vec::new(),
+            channel_id: channel,
+            // Seeders that want payment are paid per verified slice, as `weaved content
+            // get --channel` pays them, with the account's voucher key.
+            voucher_key: if channel == 0 {
+                Vec::new()
+            } else {
+                weave_client::channels::voucher::voucher_key(key)
+                    .as_bytes()
+                    .to_vec()
+            },
         };
         tokio::spawn(async move {
             let mut file = tokio::fs::File::from_std(writer);
@@ -195,11 +208,15 @@ impl Gateway {
                             q.slices_total = p.slices_total;
                             q.peers = p.peers_active;
                             q.bytes_per_sec = p.bytes_per_sec;
+                            q.bytes_paid = p.bytes_paid;
+                            q.amount_promised = p.amount_promised;
                         }),
                         Some(Event::Done(p)) => {
                             tx.send_modify(|q| {
                                 q.slices_done = p.slices_done;
                                 q.slices_total = p.slices_total;
+                                q.bytes_paid = p.bytes_paid;
+                                q.amount_promised = p.amount_promised.clone();
                                 q.done = true;
                             });
                             return Ok(());
@@ -220,7 +237,7 @@ impl Gateway {
             mime,
             progress: rx,
         });
-        streams.insert(id, stream.clone());
+        streams.insert((id, channel), stream.clone());
         Ok(stream)
     }
 }
@@ -313,17 +330,43 @@ fn text(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-/// `GET /media/{id}`.
+/// The payment channel a media request names (`?channel=N`), 0 for none. Paying is
+/// spending, so a channel needs the token in the address too (the page puts it there).
+fn channel_of(state: &AppState, query: Option<&str>) -> Result<u64, (StatusCode, String)> {
+    let Some(channel) = query_param(query, "channel").filter(|c| !c.is_empty() && c != "0") else {
+        return Ok(0);
+    };
+    let token_ok = query_param(query, "token").is_some_and(|t| state.guard.form_token_ok(&t));
+    if !token_ok {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "paying through a channel needs the token".into(),
+        ));
+    }
+    channel.parse().map_err(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("channel {channel:?} is not a number"),
+        )
+    })
+}
+
+/// `GET /media/{id}[?channel=N&token=T]`.
 pub(crate) async fn serve(
     State(state): State<AppState>,
     Path(id): Path<u64>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let channel = match channel_of(&state, query.as_deref()) {
+        Ok(c) => c,
+        Err((status, why)) => return text(status, why),
+    };
     let key = match selected_key(&state, &headers) {
         Ok((_, key)) => key,
         Err(e) => return text(StatusCode::FORBIDDEN, format!("{e:#}")),
     };
-    let stream = match state.media.open(&state, id, &key).await {
+    let stream = match state.media.open(&state, id, channel, &key).await {
         Ok(s) => s,
         Err((status, why)) => return text(status, why),
     };
@@ -364,9 +407,16 @@ pub(crate) async fn serve(
 }
 
 /// `GET /media/{id}/status`: the fetch behind the player, for its live panel.
-pub(crate) async fn status(State(state): State<AppState>, Path(id): Path<u64>) -> Response {
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let channel = query_param(query.as_deref(), "channel")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0u64);
     let streams = state.media.streams.lock().await;
-    let Some(s) = streams.get(&id) else {
+    let Some(s) = streams.get(&(id, channel)) else {
         return json(serde_json::json!({ "started": false }));
     };
     let p = s.progress.borrow().clone();
@@ -378,6 +428,8 @@ pub(crate) async fn status(State(state): State<AppState>, Path(id): Path<u64>) -
         "slices_total": p.slices_total,
         "peers": p.peers,
         "bytes_per_sec": p.bytes_per_sec,
+        "bytes_paid": p.bytes_paid,
+        "amount_promised": p.amount_promised,
         "done": p.done,
         "failed": p.failed,
     }))

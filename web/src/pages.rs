@@ -242,6 +242,9 @@ pub(crate) async fn content(
 ) -> Html<String> {
     let back = format!("/content/{id}");
     let (bar, selected) = account(&state, &headers, &back);
+    let channel: u64 = query_param(query.as_deref(), "channel")
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(0);
     let flash = state.flashes.get(query.as_deref());
     let c = match state.node.content(id).await {
         Ok(c) => c,
@@ -339,16 +342,34 @@ pub(crate) async fn content(
     if tokens > 0 || creator {
         match state.node.content_key(&c, key).await {
             Ok(Some(_)) => {
+                // With a payment channel, seeders that want payment are paid per
+                // verified slice from it; the token rides along, since that spends.
+                let (src, status) = if channel > 0 {
+                    (
+                        format!(
+                            "/media/{id}?channel={channel}&amp;token={}",
+                            esc(&state.token)
+                        ),
+                        format!("/media/{id}/status?channel={channel}"),
+                    )
+                } else {
+                    (format!("/media/{id}"), format!("/media/{id}/status"))
+                };
                 let _ = write!(
                     watch,
-                    "<h2>Watch</h2><video id=\"player\" controls preload=\"auto\" src=\"/media/{id}\"></video>\
+                    "<h2>Watch</h2><video id=\"player\" controls preload=\"auto\" src=\"{src}\"></video>\
                      <p class=panel id=\"live\">starting…</p>\
+                     <form method=get action=\"/content/{id}\" id=\"pay\">\
+                     <label>pay seeders from payment channel <input name=channel id=\"channel\" size=6 value=\"{}\"></label> \
+                     <button>Watch</button> <span class=muted>(empty: only seeders that serve for free)</span></form>\
                      <script>(function(){{const el=document.getElementById('live');\
-                     async function tick(){{try{{const r=await fetch('/media/{id}/status');const s=await r.json();\
+                     async function tick(){{try{{const r=await fetch('{status}');const s=await r.json();\
                      if(s.started){{el.textContent='slices '+s.slices_done+'/'+s.slices_total+' verified · '+s.peers+' peers · '\
                      +(s.bytes_per_sec/1048576).toFixed(2)+' MiB/s · '+s.written+'/'+s.length+' bytes'\
+                     +(s.bytes_paid?' · vouchers paid '+s.bytes_paid+' bytes, '+s.amount_promised+' uweave':'')\
                      +(s.done?' · complete':'')+(s.failed?' · failed: '+s.failed:'');}}}}catch(e){{}}\
-                     setTimeout(tick,1000);}}tick();}})();</script>"
+                     setTimeout(tick,1000);}}tick();}})();</script>",
+                    if channel > 0 { channel.to_string() } else { String::new() }
                 );
             }
             Ok(None) => {
