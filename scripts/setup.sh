@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weave needs on a fresh Debian machine:
-# libclang (RocksDB's bindings), curl (localnet/) and CometBFT v0.38.25. Safe to run again.
+# libclang (RocksDB's bindings), curl (localnet/), chromium, chromium-driver and ffmpeg
+# (the web application's browser test) and CometBFT v0.38.25. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,10 @@ need_apt=()
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)   # localnet/ scripts
+# The web application's real-browser test (tests/tests/web.rs).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   SUDO=""

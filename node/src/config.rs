@@ -28,6 +28,9 @@ pub(crate) struct NodeConfig {
     /// Metrics and health for operators (`[telemetry]`).
     #[serde(default)]
     pub(crate) telemetry: TelemetrySettings,
+    /// The web application (`weave-web`).
+    #[serde(default)]
+    pub(crate) web: weave_web::WebSettings,
 }
 
 /// `[telemetry]`: the operators' HTTP endpoint, `GET /metrics` and `GET /health`
@@ -69,6 +72,7 @@ impl Default for NodeConfig {
             keep_recent: 100,
             sidecar: crate::sidecar::SidecarSettings::default(),
             telemetry: TelemetrySettings::default(),
+            web: weave_web::WebSettings::default(),
         }
     }
 }

@@ -64,6 +64,9 @@ pub(crate) struct InitArgs {
     /// TCP and QUIC on 127.0.0.1:26660.
     #[arg(long = "sidecar-laddr", value_name = "MULTIADDR")]
     sidecar_laddrs: Vec<String>,
+    /// The web application's listen address (`[web] address`; default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    web_laddr: Option<SocketAddr>,
     /// Slice sidecar peers to dial at start (libp2p multiaddrs; repeat the flag).
     #[arg(long = "sidecar-bootstrap", value_name = "MULTIADDR")]
     sidecar_bootstrap: Vec<String>,
@@ -226,6 +229,12 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         telemetry: crate::config::TelemetrySettings {
             laddr: args.telemetry_laddr,
             ..Default::default()
+        },
+        web: weave_web::WebSettings {
+            address: args.web_laddr.unwrap_or(weave_web::DEFAULT_ADDRESS),
+            // The pages sign with the key ring this home was made with.
+            keyring_backend: g.keyring_backend.to_string(),
+            ..weave_web::WebSettings::default()
         },
         ..NodeConfig::default()
     };

@@ -19,6 +19,7 @@ mod ops;
 mod probes;
 mod sidecar;
 mod start;
+mod web;
 
 use clap::{Parser, Subcommand};
 use weave_client::{cli, genesis, keys, opts::GlobalOpts};

@@ -178,6 +178,7 @@ async fn supervise(
         },
     ));
     tracing::info!(addr = %grpc_addr, "gRPC server listening");
+    let web = crate::web::start(&home, &config).await;
 
     let mut child = match &bin {
         Some(bin) => {
@@ -258,6 +259,9 @@ async fn supervise(
         }
     };
     stop_child(child.as_mut()).await;
+    if let Some(web) = &web {
+        web.stop();
+    }
     let _ = vouchers_stop.send(true);
     if let Some(task) = vouchers_task {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;

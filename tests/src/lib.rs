@@ -5,6 +5,7 @@
 //! say how to get it.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
+pub mod browser;
 pub mod localnet;
 
 use std::{
@@ -79,6 +80,8 @@ pub struct Ports {
     pub sidecar: u16,
     /// `weaved`'s `/metrics` and `/health`.
     pub telemetry: u16,
+    /// The web application.
+    pub web: u16,
 }
 
 impl Ports {
@@ -92,8 +95,9 @@ impl Ports {
                 p2p: free_port(),
                 sidecar: free_port(),
                 telemetry: free_port(),
+                web: free_port(),
             };
-            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar, p.telemetry];
+            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar, p.telemetry, p.web];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
                 return p;
@@ -184,6 +188,7 @@ impl Node {
                 "--sidecar-laddr",
                 &format!("/ip4/127.0.0.1/tcp/{}", ports.sidecar),
             ])
+            .args(["--web-laddr", &format!("127.0.0.1:{}", ports.web)])
             .args(["--timeout-commit", "300ms"])
             .args(extra)
             .output()?;

@@ -27,7 +27,7 @@ pub fn free_base(n: u16) -> u16 {
     for _ in 0..200 {
         let base = 20_000 + (rand_u16() % 3_000) * 10;
         let free = (0..n)
-            .all(|i| (0..7).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
+            .all(|i| (0..8).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
         if free {
             return base;
         }
@@ -49,7 +49,7 @@ pub struct Localnet {
     pub dir: PathBuf,
     _root: tempfile::TempDir,
     /// The base port: node `i` listens on `base + 10 i` (+0 p2p, +1 RPC, +2 ABCI,
-    /// +3 gRPC, +4 sidecar, +5 CometBFT metrics).
+    /// +3 gRPC, +4 sidecar, +5 CometBFT metrics, +6 telemetry, +7 web application).
     pub base: u16,
     env: Vec<(String, String)>,
     /// Nodes started by the test itself (a restarted or a new node).

@@ -1,0 +1,324 @@
+//! Every call the pages make to the chain and to the node's sidecar, through the client
+//! library. Kept to these few small functions so they can be re-pointed when the
+//! client library's per-module API moves.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use clap::Parser;
+use cosmos_sdk_proto::{
+    cosmos::tx::v1beta1::{service_client::ServiceClient, GetTxRequest},
+    Any,
+};
+use tonic::transport::{Channel, Endpoint};
+use weave_client::{
+    builder::to_any,
+    content::{keys, query as content_query},
+    keys::{KeyInfo, Keyring, KeyringBackend, SigningKey},
+    opts::{GlobalOpts, OutputFormat},
+    sidecar_auth::{local_sidecar, LocalSidecar},
+    tx::{sign_and_submit, TxOpts, TxPlan},
+};
+use weave_kernel::{Address, Coin, Coins, DENOM};
+use weave_proto::weave::{
+    base::v1::PageRequest,
+    content::v1::{self as pb, query_client::QueryClient as ContentQuery},
+};
+use weave_slices::{open_key, ContentKey};
+
+/// How many contents the feed reads.
+const FEED_LIMIT: u32 = 200;
+
+/// The key ring backend `[web] keyring_backend` names (empty: `test` if the home has a
+/// test key ring, else `file`).
+pub(crate) fn keyring_backend(home: &Path, name: &str) -> Result<KeyringBackend, String> {
+    match name {
+        "test" => Ok(KeyringBackend::Test),
+        "file" => Ok(KeyringBackend::File),
+        "" if home.join("keyring-test").is_dir() => Ok(KeyringBackend::Test),
+        "" => Ok(KeyringBackend::File),
+        other => Err(format!(
+            "keyring_backend = {other:?}: want \"test\" or \"file\""
+        )),
+    }
+}
+
+/// The node as the pages reach it: its gRPC API and its sidecar, its key ring.
+pub(crate) struct Node {
+    home: PathBuf,
+    chain_id: String,
+    backend: KeyringBackend,
+    /// For queries and transactions (calls time out).
+    calls: Channel,
+    /// For sidecar fetches (no deadline: they last as long as the download).
+    streams: Channel,
+}
+
+/// A transaction in a block.
+#[derive(Debug, Clone)]
+pub(crate) struct Included {
+    /// Its hash.
+    pub(crate) hash: String,
+    /// The fee it paid, in uweave.
+    pub(crate) fee: u128,
+}
+
+/// `TxOpts` as the command line would parse them: the client library's defaults
+/// (gas by simulation × 1.3, 0.025uweave a unit), waiting for the block.
+#[derive(Debug, Parser)]
+struct PlanArgs {
+    #[command(flatten)]
+    opts: TxOpts,
+}
+
+impl Node {
+    pub(crate) fn new(
+        home: &Path,
+        grpc_url: &str,
+        chain_id: &str,
+        backend: KeyringBackend,
+    ) -> anyhow::Result<Self> {
+        let endpoint = Endpoint::from_shared(grpc_url.to_string())
+            .with_context(|| format!("invalid gRPC URL {grpc_url:?}"))?
+            .connect_timeout(std::time::Duration::from_secs(5));
+        Ok(Self {
+            home: home.to_path_buf(),
+            chain_id: chain_id.to_string(),
+            backend,
+            calls: endpoint
+                .clone()
+                .timeout(std::time::Duration::from_secs(30))
+                .connect_lazy(),
+            streams: endpoint.connect_lazy(),
+        })
+    }
+
+    fn keyring(&self) -> anyhow::Result<Keyring> {
+        match self.backend {
+            KeyringBackend::Test => Keyring::open(&self.home, KeyringBackend::Test),
+            KeyringBackend::File => {
+                // Never prompt on the node's terminal: the passphrase page is not built
+                // yet, so it comes from the environment.
+                let passphrase = std::env::var("WEAVE_KEYRING_PASSPHRASE").map_err(|_| {
+                    anyhow!(
+                        "the file key ring needs its passphrase: start weaved with \
+                         WEAVE_KEYRING_PASSPHRASE set, or use [web] keyring_backend = \"test\""
+                    )
+                })?;
+                Keyring::open_with_passphrase(&self.home, KeyringBackend::File, Some(passphrase))
+            }
+        }
+    }
+
+    /// The keys of the node's key ring.
+    pub(crate) fn keys(&self) -> anyhow::Result<Vec<KeyInfo>> {
+        self.keyring()?.list()
+    }
+
+    /// The signing key named `name`.
+    pub(crate) fn signing_key(&self, name: &str) -> anyhow::Result<SigningKey> {
+        self.keyring()?.signing_key(name)
+    }
+
+    /// The newest contents, newest first.
+    pub(crate) async fn feed(&self) -> anyhow::Result<Vec<pb::Content>> {
+        let r = ContentQuery::new(self.calls.clone())
+            .feed(pb::QueryFeedRequest {
+                page: Some(PageRequest {
+                    key: Vec::new(),
+                    limit: FEED_LIMIT,
+                }),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.contents)
+    }
+
+    /// Contents carrying `tag`, newest first.
+    pub(crate) async fn by_tag(&self, tag: &str) -> anyhow::Result<Vec<pb::Content>> {
+        let r = ContentQuery::new(self.calls.clone())
+            .content_by_tag(pb::QueryContentByTagRequest {
+                tag: tag.to_string(),
+                page: Some(PageRequest {
+                    key: Vec::new(),
+                    limit: FEED_LIMIT,
+                }),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.contents)
+    }
+
+    /// A creator's contents, newest first.
+    pub(crate) async fn by_creator(&self, creator: &str) -> anyhow::Result<Vec<pb::Content>> {
+        let r = ContentQuery::new(self.calls.clone())
+            .content_by_creator(pb::QueryContentByCreatorRequest {
+                creator: creator.to_string(),
+                page: Some(PageRequest {
+                    key: Vec::new(),
+                    limit: FEED_LIMIT,
+                }),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.contents)
+    }
+
+    /// One content.
+    pub(crate) async fn content(&self, id: u64) -> anyhow::Result<pb::Content> {
+        content_query::fetch_content(&self.calls, id).await
+    }
+
+    /// The access tokens `who` holds for content `id`.
+    pub(crate) async fn access(&self, id: u64, who: &Address) -> anyhow::Result<u64> {
+        let r = ContentQuery::new(self.calls.clone())
+            .access(pb::QueryAccessRequest {
+                content_id: id,
+                address: who.to_string(),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        Ok(r.tokens)
+    }
+
+    /// Every balance of `who`, as `(denom, amount)`.
+    pub(crate) async fn balances(&self, who: &Address) -> anyhow::Result<Vec<(String, String)>> {
+        weave_client::bank::query::all_balances(self.calls.clone(), *who).await
+    }
+
+    /// The key of a content as `key` holds it: delivered on chain and opened with its
+    /// buyer key, or, for the creator, its own key file. `None` while none was delivered.
+    pub(crate) async fn content_key(
+        &self,
+        content: &pb::Content,
+        key: &SigningKey,
+    ) -> anyhow::Result<Option<ContentKey>> {
+        let holder = key.address();
+        let root = keys::root_of(content)?;
+        if content.creator == holder.to_string() {
+            if let Some(k) = keys::load_key(&self.home, &root)? {
+                return Ok(Some(k));
+            }
+        }
+        let Some(sealed) =
+            content_query::fetch_sealed_key(&self.calls, content.id, &holder).await?
+        else {
+            return Ok(None);
+        };
+        let opened = open_key(
+            &keys::buyer_secret(key),
+            &sealed.sealed,
+            &keys::sealing_context(&root, &holder),
+        )
+        .map_err(|e| anyhow!("the key delivered to {holder}: {e}"))?;
+        Ok(Some(opened))
+    }
+
+    /// Buys `quantity` access tokens for at most `max_total_price`, registering the
+    /// account's buyer key in the same transaction if it has none (so the creator's
+    /// node can deliver the content key).
+    pub(crate) async fn purchase(
+        &self,
+        key: &SigningKey,
+        id: u64,
+        quantity: u64,
+        max_total_price: u128,
+    ) -> anyhow::Result<Included> {
+        let buyer = key.address();
+        let mut messages = Vec::new();
+        if content_query::fetch_buyer_key(&self.calls, &buyer)
+            .await
+            .is_err()
+        {
+            messages.push(to_any(
+                weave_content::MSG_REGISTER_BUYER_KEY,
+                &pb::MsgRegisterBuyerKey {
+                    owner: buyer.to_string(),
+                    x25519_public_key: keys::buyer_secret(key).public_key().to_vec(),
+                },
+            ));
+        }
+        messages.push(to_any(
+            weave_content::MSG_PURCHASE_ACCESS,
+            &pb::MsgPurchaseAccess {
+                buyer: buyer.to_string(),
+                content_id: id,
+                quantity,
+                max_total_price: max_total_price.to_string(),
+            },
+        ));
+        self.submit(key, messages).await
+    }
+
+    /// Sends `amount` uweave from `key` to `to`.
+    pub(crate) async fn send(
+        &self,
+        key: &SigningKey,
+        to: &Address,
+        amount: u128,
+    ) -> anyhow::Result<Included> {
+        let coins = Coins::new(vec![Coin {
+            denom: DENOM.to_string(),
+            amount,
+        }])
+        .map_err(|e| anyhow!("{e}"))?;
+        let msg = weave_client::bank::msg::msg_send(&key.address(), to, &coins);
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Signs, broadcasts and waits for the block, as `weaved tx … --wait` does; fails
+    /// with the chain's `codespace:code` if CheckTx or the block refused it.
+    async fn submit(&self, key: &SigningKey, messages: Vec<Any>) -> anyhow::Result<Included> {
+        let args = PlanArgs::try_parse_from(["web", "--chain-id", &self.chain_id, "--wait"])
+            .map_err(|e| anyhow!("{e}"))?;
+        let g = GlobalOpts {
+            home: self.home.clone(),
+            keyring_backend: self.backend,
+            output: OutputFormat::Text,
+        };
+        let plan = TxPlan::resolve(&args.opts, &g)?;
+        let submitted = sign_and_submit(&self.calls, &plan, key, messages).await?;
+        submitted.outcome()?;
+        if !submitted.is_included() {
+            bail!("transaction {} is not in a block", submitted.hash);
+        }
+        let fee = self.fee_of(&submitted.hash).await?;
+        Ok(Included {
+            hash: submitted.hash,
+            fee,
+        })
+    }
+
+    /// The uweave fee a committed transaction paid.
+    async fn fee_of(&self, hash: &str) -> anyhow::Result<u128> {
+        let r = ServiceClient::new(self.calls.clone())
+            .get_tx(GetTxRequest {
+                hash: hash.to_string(),
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner();
+        let coins =
+            r.tx.and_then(|t| t.auth_info)
+                .and_then(|a| a.fee)
+                .map(|f| f.amount)
+                .unwrap_or_default();
+        coins
+            .iter()
+            .filter(|c| c.denom == DENOM)
+            .try_fold(0u128, |sum, c| {
+                let a: u128 = c.amount.parse().ok()?;
+                sum.checked_add(a)
+            })
+            .ok_or_else(|| anyhow!("transaction {hash} carries a malformed fee"))
+    }
+
+    /// The node's sidecar API, with the node's token.
+    pub(crate) fn sidecar(&self) -> LocalSidecar {
+        local_sidecar(self.streams.clone(), &self.home)
+    }
+}

@@ -1,0 +1,629 @@
+//! The pages: Discover (the feed with a search over titles and tags), a content's
+//! page (details, *Buy*, the player once the key is delivered), and the Wallet
+//! (balances, send). Forms post back, the action runs on chain, and the browser is
+//! sent back to the page with a message that says what happened — or, for a refusal,
+//! the chain's code and its meaning.
+
+use std::{collections::BTreeMap, fmt::Write, sync::Mutex};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
+};
+use serde::Deserialize;
+use weave_client::keys::SigningKey;
+use weave_kernel::Address;
+use weave_proto::weave::content::v1 as pb;
+
+use crate::{
+    html::{self, esc, AccountBar, Flash},
+    security::{query_param, Guard},
+    words::explain,
+    AppState,
+};
+
+/// How many messages are kept for pages to show.
+const FLASHES_KEPT: usize = 100;
+
+/// Messages for the page a form sends the browser back to, by number.
+#[derive(Default)]
+pub(crate) struct Flashes(Mutex<(u64, BTreeMap<u64, Flash>)>);
+
+impl Flashes {
+    fn put(&self, f: Flash) -> u64 {
+        let Ok(mut g) = self.0.lock() else { return 0 };
+        g.0 = g.0.wrapping_add(1);
+        let n = g.0;
+        g.1.insert(n, f);
+        while g.1.len() > FLASHES_KEPT {
+            g.1.pop_first();
+        }
+        n
+    }
+
+    fn get(&self, query: Option<&str>) -> Option<Flash> {
+        let n: u64 = query_param(query, "flash")?.parse().ok()?;
+        self.0.lock().ok()?.1.get(&n).cloned()
+    }
+}
+
+/// The name of the cookie that holds the selected key (hex of its name).
+fn key_cookie(state: &AppState) -> String {
+    format!("weave_key_{}", state.guard.port())
+}
+
+/// The selected key: the cookie's, or the key ring's first.
+pub(crate) fn selected_key(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> anyhow::Result<(String, SigningKey)> {
+    let keys = state.node.keys()?;
+    let wanted = Guard::cookie(headers, &key_cookie(state))
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    let name = wanted
+        .filter(|w| keys.iter().any(|k| &k.name == w))
+        .or_else(|| keys.first().map(|k| k.name.clone()))
+        .ok_or_else(|| {
+            anyhow::anyhow!("the node's key ring has no keys: add one with `weaved keys add`")
+        })?;
+    let key = state.node.signing_key(&name)?;
+    Ok((name, key))
+}
+
+/// The account bar, and the selected key (or why there is none).
+fn account(
+    state: &AppState,
+    headers: &HeaderMap,
+    back: &str,
+) -> (AccountBar, Result<(String, SigningKey), String>) {
+    let keys = state
+        .node
+        .keys()
+        .map(|ks| {
+            ks.into_iter()
+                .map(|k| (k.name, k.address.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let selected = selected_key(state, headers).map_err(|e| format!("{e:#}"));
+    let bar = AccountBar {
+        keys,
+        selected: selected
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default(),
+        token: state.token.clone(),
+        back: back.to_string(),
+    };
+    (bar, selected)
+}
+
+fn see_other(location: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response()
+}
+
+/// A page whose selected key is missing.
+fn no_key(why: &str) -> String {
+    let e = explain(why);
+    html::error_box("Opening the key ring", &e)
+}
+
+/// The title of a content.
+fn title_of(c: &pb::Content) -> String {
+    c.metadata
+        .as_ref()
+        .map(|m| m.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("content {}", c.id))
+}
+
+/// Whether a content matches a search: every word of it in the title or a tag.
+fn matches(c: &pb::Content, q: &str) -> bool {
+    let Some(m) = &c.metadata else {
+        return q.trim().is_empty();
+    };
+    let hay = format!("{} {}", m.title, m.tags.join(" ")).to_lowercase();
+    q.to_lowercase().split_whitespace().all(|w| hay.contains(w))
+}
+
+/// A query-string value, percent-encoded.
+fn url_escape(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .map(|e| e.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}
+
+/// `GET /?q=…&tag=…&creator=…`: the feed (or one tag's, or one creator's), newest
+/// first, filtered by the search.
+pub(crate) async fn discover(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Html<String> {
+    let (bar, _) = account(&state, &headers, "/");
+    let q = query_param(query.as_deref(), "q").unwrap_or_default();
+    let tag = query_param(query.as_deref(), "tag").filter(|t| !t.is_empty());
+    let creator = query_param(query.as_deref(), "creator").filter(|c| !c.is_empty());
+    let mut body = format!(
+        "<h1>Discover</h1><form method=get action=\"/\" id=\"search\">\
+         <input name=q id=\"q\" value=\"{}\" placeholder=\"search titles and tags\"> \
+         <button>Search</button></form>",
+        esc(&q)
+    );
+    let listing = match (&tag, &creator) {
+        (Some(t), _) => {
+            let _ = write!(
+                body,
+                "<p id=\"filter\">Tagged <strong>{}</strong> · <a href=\"/\">everything</a></p>",
+                esc(t)
+            );
+            state.node.by_tag(t).await
+        }
+        (None, Some(c)) => {
+            let _ = write!(
+                body,
+                "<p id=\"filter\">By <strong>{}</strong> · <a href=\"/\">everything</a></p>",
+                esc(c)
+            );
+            state.node.by_creator(c).await
+        }
+        (None, None) => state.node.feed().await,
+    };
+    match listing {
+        Ok(feed) => {
+            let shown: Vec<&pb::Content> = feed.iter().filter(|c| matches(c, &q)).collect();
+            if shown.is_empty() {
+                body.push_str("<p id=\"empty\" class=muted>Nothing found.</p>");
+            } else {
+                body.push_str(
+                    "<table id=\"feed\"><tr><th>Title</th><th>Tags</th><th>Price</th>\
+                     <th>Size</th><th>Creator</th></tr>",
+                );
+                for c in shown {
+                    let m = c.metadata.clone().unwrap_or_default();
+                    let len = c.meta_hash.as_ref().map_or(0, |m| m.plaintext_len);
+                    let _ = write!(
+                        body,
+                        "<tr class=\"item\" id=\"content-{id}\"><td><a href=\"/content/{id}\">{}</a>{}</td>\
+                         <td>{}</td><td>{} uweave</td><td>{}</td><td><a class=muted href=\"/?creator={}\">{}</a></td></tr>",
+                        esc(&title_of(c)),
+                        if c.status == pb::ContentStatus::Retired as i32 {
+                            " <em>(retired)</em>"
+                        } else {
+                            ""
+                        },
+                        m.tags
+                            .iter()
+                            .map(|t| format!(
+                                "<a class=tag href=\"/?tag={}\">{}</a>",
+                                url_escape(t),
+                                esc(t)
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        esc(&c.access_price),
+                        html::size(len),
+                        url_escape(&c.creator),
+                        esc(&c.creator),
+                        id = c.id,
+                    );
+                }
+                body.push_str("</table>");
+            }
+        }
+        Err(e) => body.push_str(&html::error_box(
+            "Reading the feed",
+            &explain(&format!("{e:#}")),
+        )),
+    }
+    let flash = state.flashes.get(query.as_deref());
+    Html(html::page(
+        "Discover",
+        "Discover",
+        &bar,
+        flash.as_ref(),
+        &body,
+    ))
+}
+
+/// `GET /content/{id}`: a content's page.
+pub(crate) async fn content(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Html<String> {
+    let back = format!("/content/{id}");
+    let (bar, selected) = account(&state, &headers, &back);
+    let channel: u64 = query_param(query.as_deref(), "channel")
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(0);
+    let flash = state.flashes.get(query.as_deref());
+    let c = match state.node.content(id).await {
+        Ok(c) => c,
+        Err(e) => {
+            let body = html::error_box(
+                &format!("Reading content {id}"),
+                &explain(&format!("{e:#}")),
+            );
+            return Html(html::page("Content", "", &bar, flash.as_ref(), &body));
+        }
+    };
+    let m = c.metadata.clone().unwrap_or_default();
+    let meta = c.meta_hash.clone().unwrap_or_default();
+    let title = title_of(&c);
+    let tiers = if c.tiers.is_empty() {
+        "none".to_string()
+    } else {
+        c.tiers
+            .iter()
+            .map(|t| format!("{} from {} tokens", t.name, t.min_tokens))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let retired = c.status == pb::ContentStatus::Retired as i32;
+    let mut body = format!(
+        "<h1 id=\"title\">{}</h1><p class=muted>{}</p><table>\
+         <tr><th>Creator</th><td id=\"creator\"><a href=\"/?creator={}\">{}</a></td></tr>\
+         <tr><th>Tags</th><td>{}</td></tr><tr><th>Type</th><td>{}</td></tr>\
+         <tr><th>Size</th><td>{} in {} slices</td></tr>\
+         <tr><th>Price</th><td id=\"price\">{} uweave per access token</td></tr>\
+         <tr><th>Streaming</th><td>{} uweave per GiB</td></tr>\
+         <tr><th>Tiers</th><td>{}</td></tr><tr><th>Split</th><td>table {}</td></tr>\
+         <tr><th>Status</th><td>{}</td></tr></table>",
+        esc(&title),
+        esc(&m.description),
+        url_escape(&c.creator),
+        esc(&c.creator),
+        esc(&m.tags.join(", ")),
+        esc(&m.mime_type),
+        html::size(meta.plaintext_len),
+        meta.slice_count,
+        esc(&c.access_price),
+        esc(&c.price_per_gib),
+        esc(&tiers),
+        c.split_id,
+        if retired { "retired" } else { "active" },
+    );
+    let key = match &selected {
+        Ok((_, key)) => key,
+        Err(why) => {
+            body.push_str(&no_key(why));
+            return Html(html::page(&title, "", &bar, flash.as_ref(), &body));
+        }
+    };
+    let me = key.address();
+    let tokens = match state.node.access(id, &me).await {
+        Ok(t) => t,
+        Err(e) => {
+            body.push_str(&html::error_box(
+                "Reading your access",
+                &explain(&format!("{e:#}")),
+            ));
+            0
+        }
+    };
+    let creator = c.creator == me.to_string();
+    let _ = write!(
+        body,
+        "<p>You hold <span id=\"tokens\">{tokens}</span> access token(s){}.</p>",
+        if creator { " and created it" } else { "" }
+    );
+    // Buy: the exact total, which becomes max_total_price.
+    if !retired {
+        match weave_kernel::parse_amount(&c.access_price) {
+            Ok(total) => {
+                let _ = write!(
+                    body,
+                    "<form method=post action=\"/content/{id}/buy\" id=\"buy\">\
+                     <input type=hidden name=token value=\"{}\">\
+                     <input type=hidden name=quantity value=1>\
+                     <input type=hidden name=max_total_price value=\"{total}\">\
+                     <button id=\"buy-button\">Buy 1 access token for {total} uweave</button> \
+                     <span class=muted>total <span id=\"total\">{total}</span> uweave plus the network fee</span></form>",
+                    esc(&state.token)
+                );
+            }
+            Err(e) => body.push_str(&html::error_box(
+                "Reading the price",
+                &explain(&e.to_string()),
+            )),
+        }
+    }
+    // The player (or the key-wait notice) goes above the details.
+    let mut watch = String::new();
+    if tokens > 0 || creator {
+        match state.node.content_key(&c, key).await {
+            Ok(Some(_)) => {
+                // With a payment channel, seeders that want payment are paid per
+                // verified slice from it; the token rides along, since that spends.
+                let (src, status) = if channel > 0 {
+                    (
+                        format!(
+                            "/media/{id}?channel={channel}&amp;token={}",
+                            esc(&state.token)
+                        ),
+                        format!("/media/{id}/status?channel={channel}"),
+                    )
+                } else {
+                    (format!("/media/{id}"), format!("/media/{id}/status"))
+                };
+                let _ = write!(
+                    watch,
+                    "<h2>Watch</h2><video id=\"player\" controls preload=\"auto\" src=\"{src}\"></video>\
+                     <p class=panel id=\"live\">starting…</p>\
+                     <form method=get action=\"/content/{id}\" id=\"pay\">\
+                     <label>pay seeders from payment channel <input name=channel id=\"channel\" size=6 value=\"{}\"></label> \
+                     <button>Watch</button> <span class=muted>(empty: only seeders that serve for free)</span></form>\
+                     <script>(function(){{const el=document.getElementById('live');\
+                     async function tick(){{try{{const r=await fetch('{status}');const s=await r.json();\
+                     if(s.started){{el.textContent='slices '+s.slices_done+'/'+s.slices_total+' verified · '+s.peers+' peers · '\
+                     +(s.bytes_per_sec/1048576).toFixed(2)+' MiB/s · '+s.written+'/'+s.length+' bytes'\
+                     +(s.bytes_paid?' · vouchers paid '+s.bytes_paid+' bytes, '+s.amount_promised+' uweave':'')\
+                     +(s.done?' · complete':'')+(s.failed?' · failed: '+s.failed:'');}}}}catch(e){{}}\
+                     setTimeout(tick,1000);}}tick();}})();</script>",
+                    if channel > 0 { channel.to_string() } else { String::new() }
+                );
+            }
+            Ok(None) => {
+                watch.push_str(
+                    "<p id=\"key-wait\" class=\"flash wait\">Paid. Waiting for the creator's node to deliver \
+                     the content key; the player appears here once it has (this page checks every 2 s).</p>\
+                     <script>setTimeout(function(){location.reload()},2000)</script>",
+                );
+            }
+            Err(e) => watch.push_str(&html::error_box(
+                "Opening the content key",
+                &explain(&format!("{e:#}")),
+            )),
+        }
+    }
+    let at = body.find("<table>").unwrap_or(0);
+    body.insert_str(at, &watch);
+    Html(html::page(&title, "", &bar, flash.as_ref(), &body))
+}
+
+#[derive(Deserialize)]
+struct BuyForm {
+    token: String,
+    quantity: u64,
+    max_total_price: String,
+}
+
+/// Parses a posted form, checking its token.
+fn form<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    body: &[u8],
+) -> Result<T, (StatusCode, String)> {
+    #[derive(Deserialize)]
+    struct TokenOnly {
+        token: String,
+    }
+    let t: TokenOnly = serde_urlencoded::from_bytes(body).map_err(|_| {
+        (
+            StatusCode::FORBIDDEN,
+            "the form carries no token".to_string(),
+        )
+    })?;
+    if !state.guard.form_token_ok(&t.token) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "the form's token is not this node's".to_string(),
+        ));
+    }
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("a malformed form: {e}")))
+}
+
+/// `POST /content/{id}/buy`.
+pub(crate) async fn buy(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let f: BuyForm = match form(&state, &body) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let _ = &f.token;
+    let result = async {
+        let (_, key) = selected_key(&state, &headers)?;
+        let max: u128 = weave_kernel::parse_amount(&f.max_total_price)
+            .map_err(|e| anyhow::anyhow!("max_total_price {:?}: {e}", f.max_total_price))?;
+        state.node.purchase(&key, id, f.quantity, max).await
+    }
+    .await;
+    let flash = match result {
+        Ok(done) => Flash::Ok(
+            format!(
+                "Bought {} access token(s) for at most {} uweave; fee {} uweave; transaction {}.",
+                f.quantity, f.max_total_price, done.fee, done.hash
+            ),
+            Some((done.hash, done.fee)),
+        ),
+        Err(e) => Flash::Err("The purchase".into(), explain(&format!("{e:#}"))),
+    };
+    let n = state.flashes.put(flash);
+    see_other(&format!("/content/{id}?flash={n}"))
+}
+
+/// `GET /wallet`.
+pub(crate) async fn wallet(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Html<String> {
+    let (bar, selected) = account(&state, &headers, "/wallet");
+    let flash = state.flashes.get(query.as_deref());
+    let mut body = String::from("<h1>Wallet</h1>");
+    match &selected {
+        Err(why) => body.push_str(&no_key(why)),
+        Ok((name, key)) => {
+            let me = key.address();
+            let _ = write!(
+                body,
+                "<p>Account <strong>{}</strong>: <code id=\"address\">{}</code></p>",
+                esc(name),
+                me
+            );
+            match state.node.balances(&me).await {
+                Ok(balances) => {
+                    body.push_str(
+                        "<table id=\"balances\"><tr><th>Denomination</th><th>Amount</th></tr>",
+                    );
+                    if !balances.iter().any(|(d, _)| d == weave_kernel::DENOM) {
+                        let _ = write!(
+                            body,
+                            "<tr><td>uweave</td><td id=\"balance-uweave\">0</td></tr>"
+                        );
+                    }
+                    for (denom, amount) in balances {
+                        let _ = write!(
+                            body,
+                            "<tr><td>{}</td><td id=\"balance-{}\">{}</td></tr>",
+                            esc(&denom),
+                            esc(&denom),
+                            esc(&amount)
+                        );
+                    }
+                    body.push_str("</table>");
+                }
+                Err(e) => body.push_str(&html::error_box(
+                    "Reading the balances",
+                    &explain(&format!("{e:#}")),
+                )),
+            }
+            let _ = write!(
+                body,
+                "<h2>Send</h2><form method=post action=\"/wallet/send\" id=\"send\">\
+                 <input type=hidden name=token value=\"{}\">\
+                 <label>to <input name=to id=\"send-to\" size=48 placeholder=\"weave1… or a key name\"></label> \
+                 <label>amount <input name=amount id=\"send-amount\" size=12> uweave</label> \
+                 <button id=\"send-button\">Send</button></form>",
+                esc(&state.token)
+            );
+        }
+    }
+    Html(html::page("Wallet", "Wallet", &bar, flash.as_ref(), &body))
+}
+
+#[derive(Deserialize)]
+struct SendForm {
+    to: String,
+    amount: String,
+}
+
+/// `POST /wallet/send`.
+pub(crate) async fn send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let f: SendForm = match form(&state, &body) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let result = async {
+        let (_, key) = selected_key(&state, &headers)?;
+        let to = match f.to.trim().parse::<Address>() {
+            Ok(a) => a,
+            Err(parse) => state
+                .node
+                .keys()?
+                .into_iter()
+                .find(|k| k.name == f.to.trim())
+                .map(|k| k.address)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{:?} is neither an address ({parse}) nor a key of this node's key ring",
+                        f.to.trim()
+                    )
+                })?,
+        };
+        let amount = weave_client::tx::parse_uweave(&f.amount).map_err(|e| anyhow::anyhow!(e))?;
+        let done = state.node.send(&key, &to, amount).await?;
+        Ok::<_, anyhow::Error>((to, amount, done))
+    }
+    .await;
+    let flash = match result {
+        Ok((to, amount, done)) => Flash::Ok(
+            format!(
+                "Sent {amount} uweave to {to}; fee {} uweave; transaction {}.",
+                done.fee, done.hash
+            ),
+            Some((done.hash, done.fee)),
+        ),
+        Err(e) => Flash::Err("Sending".into(), explain(&format!("{e:#}"))),
+    };
+    let n = state.flashes.put(flash);
+    see_other(&format!("/wallet?flash={n}"))
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    key: String,
+    back: String,
+}
+
+/// `POST /account`: selects the key that signs.
+pub(crate) async fn account_select(State(state): State<AppState>, body: Bytes) -> Response {
+    let f: AccountForm = match form(&state, &body) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let back = if f.back.starts_with('/') && !f.back.starts_with("//") {
+        f.back
+    } else {
+        "/".to_string()
+    };
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, back),
+            (
+                header::SET_COOKIE,
+                format!(
+                    "{}={}; Path=/; HttpOnly; SameSite=Strict",
+                    key_cookie(&state),
+                    hex::encode(f.key.as_bytes())
+                ),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_matches_every_word_in_title_or_tags() {
+        let c = pb::Content {
+            metadata: Some(pb::Metadata {
+                title: "Test Pattern".into(),
+                tags: vec!["film".into(), "demo".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(matches(&c, ""));
+        assert!(matches(&c, "pattern"));
+        assert!(matches(&c, "FILM test"));
+        assert!(!matches(&c, "film music"));
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(url_escape("sci fi&x=1"), "sci+fi%26x%3D1");
+        assert_eq!(url_escape("weave1abc"), "weave1abc");
+    }
+}

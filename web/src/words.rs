@@ -1,0 +1,115 @@
+//! Chain errors in words: the `codespace:code` an error carries, what it means for the
+//! person in front of the page, and the node's own text as the detail.
+
+/// An error as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Explained {
+    /// `codespace:code`, when the error carried one.
+    pub(crate) code: Option<String>,
+    /// What it means, in words.
+    pub(crate) words: String,
+    /// The full text the client library gave.
+    pub(crate) detail: String,
+}
+
+/// The meaning of a `codespace:code`.
+fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
+    Some(match (codespace, code) {
+        ("sdk", 2) => "the transaction could not be decoded",
+        ("sdk", 4) => "the signature or the chain id is wrong",
+        ("sdk", 5) => "insufficient funds: the account cannot pay this and its fee",
+        ("sdk", 6) => "the chain does not know this kind of message",
+        ("sdk", 7) => "that is not a valid address",
+        ("sdk", 10) => "that is not a valid amount",
+        ("sdk", 11) => "the transaction ran out of gas",
+        ("sdk", 12) => "the memo is too large",
+        ("sdk", 13) => "the fee is below the minimum gas price",
+        ("sdk", 32) => "another transaction of this account got in first; try again",
+        ("bank", 2) => "sending tokens is disabled by governance",
+        ("content", 3) => "the metadata is too large or malformed",
+        ("content", 4) => "the price or amount must be a positive number",
+        ("content", 5) => "the price times the quantity is too large",
+        ("content", 6) => "there is no such content",
+        ("content", 7) => "only the content's creator may do this",
+        ("content", 8) => "this content is retired",
+        ("content", 9) => "the account holds fewer access tokens than that",
+        ("content", 10) => "the account has no access to this content",
+        ("content", 11) => "the account has not registered a buyer key",
+        ("content", 18) => "the price is now above the total you accepted; reload the page",
+        ("content", 19) => "the quantity must be a positive number",
+        _ => return None,
+    })
+}
+
+/// Finds `codespace:code` in an error's text: `codespace sdk, code 5: …` as the client
+/// reports a failed transaction, or `sdk:5: …` as the node reports a refused
+/// simulation.
+fn find_code(text: &str) -> Option<(String, u32)> {
+    if let Some(at) = text.find("codespace ") {
+        let rest = &text[at + "codespace ".len()..];
+        let (space, rest) = rest.split_once(", code ")?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return Some((space.to_string(), digits.parse().ok()?));
+    }
+    text.split_whitespace().find_map(|word| {
+        let word = word.strip_suffix(':')?;
+        let (space, code) = word.split_once(':')?;
+        let ok = space.starts_with(|c: char| c.is_ascii_lowercase())
+            && space
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+        ok.then_some(())?;
+        Some((space.to_string(), code.parse().ok()?))
+    })
+}
+
+/// Explains the text of an error from the client library.
+pub(crate) fn explain(text: &str) -> Explained {
+    match find_code(text) {
+        Some((space, code)) => Explained {
+            words: meaning(&space, code)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("the chain refused it ({space} error {code})")),
+            code: Some(format!("{space}:{code}")),
+            detail: text.to_string(),
+        },
+        None => Explained {
+            code: None,
+            words: if text.contains("cannot connect") || text.contains("transport error") {
+                "the node does not answer".to_string()
+            } else {
+                // No code: the client library's own sentence says what went wrong.
+                text.chars().take(300).collect()
+            },
+            detail: text.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_found_in_both_shapes_and_explained() {
+        let e = explain("transaction AB rejected by CheckTx: codespace sdk, code 5: 10 < 20");
+        assert_eq!(e.code.as_deref(), Some("sdk:5"));
+        assert!(e.words.contains("insufficient funds"));
+        let e = explain("content:8: content 3 is retired; gas wanted: 1, gas used: 2");
+        assert_eq!(e.code.as_deref(), Some("content:8"));
+        assert_eq!(e.words, "this content is retired");
+        let e = explain("channels:77: something new");
+        assert_eq!(e.code.as_deref(), Some("channels:77"));
+        assert!(e.words.contains("channels error 77"));
+        let e = explain("cannot connect to node http://x");
+        assert_eq!(e.code, None);
+        assert_eq!(e.words, "the node does not answer");
+        let e = explain("\"bob\" is neither an address nor a key");
+        assert_eq!(
+            (e.code, e.words.as_str()),
+            (None, "\"bob\" is neither an address nor a key")
+        );
+        // A time of day is not a code.
+        assert_eq!(explain("at 12:30: done").code, None);
+    }
+}
