@@ -22,9 +22,9 @@ use weave_proto::weave::sidecar::v1::{
 };
 
 use super::{
+    cli::tx::{register_with, RegisterArgs},
     holder::holder_key,
     query::fetch_content,
-    tx::{register_with, RegisterArgs},
 };
 use crate::{
     chain::connect,
