@@ -168,6 +168,12 @@ pub fn percent(bps: u32) -> String {
     format!("{}.{:02}%", bps / 100, bps % 100)
 }
 
+/// A `u128` amount as a decimal string, for serde (JSON numbers lose precision above
+/// 2^53).
+pub fn u128_string<S: serde::Serializer>(amount: &u128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&amount.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
