@@ -27,8 +27,10 @@ use weave_gov::GovMsg;
 use weave_kernel::{gov_authority, Address};
 use weave_proto::weave::gov::v1 as pb;
 
-pub use query::{run_query, GovQueryCmd};
-pub use tx::{run_tx, GovTxCmd};
+pub use cli::{
+    query::{run_query, GovQueryCmd},
+    tx::{run_tx, GovTxCmd},
+};
 
 use crate::{builder::to_any, tx::parse_positive};
 
@@ -84,6 +86,8 @@ macro_rules! proposal_file_help {
     };
 }
 
+pub mod cli;
+pub mod msg;
 pub mod query;
 pub mod tx;
 
