@@ -638,7 +638,7 @@ fn text_value(value: &Value) -> String {
     }
 }
 
-/// [`report`], adding `extras` (such as the id a transaction created) to what is
+/// Like `report`, adding `extras` (such as the id a transaction created) to what is
 /// printed when the transaction succeeded: `key: value` lines in text, fields of the
 /// document in JSON.
 pub fn report_with(

@@ -12,7 +12,7 @@
 //! secret file and the same mnemonic restores it: its ed25519 seed is
 //! `blake3::derive_key("weave/voucher-key/v1", secret)`, where `secret` is the account
 //! key's 32 secret bytes (the secp256k1 scalar or the ed25519 seed, as
-//! [`SigningKey::secret_bytes`] returns them), just as the X25519 buyer key of the
+//! [`crate::keys::SigningKey::secret_bytes`] returns them), just as the X25519 buyer key of the
 //! content commands is derived from the same bytes. The KDF's context string
 //! separates the two uses: a voucher signature is never a transaction signature. Every
 //! channel of one payer has the same voucher key; vouchers name their channel and
