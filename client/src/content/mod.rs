@@ -23,6 +23,7 @@ pub mod keys;
 pub mod msg;
 pub mod query;
 pub mod serve;
+pub mod sidecar;
 pub mod slices;
 pub mod tx;
 
