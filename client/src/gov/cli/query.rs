@@ -9,7 +9,7 @@ use weave_proto::weave::gov::v1 as pb;
 use crate::gov::{
     any_to_json, duration_text, option_name, percent,
     query::{self, Tally as TallyView},
-    share_bps, status_name, time_text, StatusArg,
+    share_bps, status_name, time_text,
 };
 use crate::{
     opts::resolve_address, opts::GlobalOpts, opts::NodeOpts, page::PageArgs, query::with_channel,
@@ -18,6 +18,37 @@ use crate::{
 
 /// The longest title a proposal listing shows, in characters.
 const LIST_TITLE_CHARS: usize = 40;
+
+/// A proposal status to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusArg {
+    /// Waiting for its minimum deposit.
+    Deposit,
+    /// Being voted on.
+    Voting,
+    /// Passed and executed.
+    Passed,
+    /// Rejected (no quorum or threshold); deposits refunded.
+    Rejected,
+    /// Passed but its execution failed.
+    Failed,
+    /// Vetoed; deposits burned.
+    Vetoed,
+}
+
+impl StatusArg {
+    /// The proposal status on the wire.
+    pub fn proto(self) -> pb::ProposalStatus {
+        match self {
+            Self::Deposit => pb::ProposalStatus::DepositPeriod,
+            Self::Voting => pb::ProposalStatus::VotingPeriod,
+            Self::Passed => pb::ProposalStatus::Passed,
+            Self::Rejected => pb::ProposalStatus::Rejected,
+            Self::Failed => pb::ProposalStatus::Failed,
+            Self::Vetoed => pb::ProposalStatus::Vetoed,
+        }
+    }
+}
 
 /// `weaved query gov ...`
 #[derive(Debug, Subcommand)]
@@ -603,6 +634,11 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn status_args_map_to_the_wire() {
+        assert_eq!(StatusArg::Vetoed.proto(), pb::ProposalStatus::Vetoed);
+    }
+
     use super::*;
 
     fn proposal() -> pb::Proposal {

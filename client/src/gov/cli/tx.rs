@@ -16,7 +16,7 @@ use crate::gov::{
     query::{current_params, gov_params},
     time_text,
     tx::{self as flows, ProposalSubmitted},
-    ParamsModule, Proposal, VoteArg,
+    ParamsModule, Proposal,
 };
 use crate::{
     keys::Keyring,
@@ -46,6 +46,31 @@ pub struct WeightedOptions(Vec<pb::WeightedVoteOption>);
 
 fn parse_weighted_options(s: &str) -> Result<WeightedOptions, String> {
     parse_weighted(s).map(WeightedOptions)
+}
+
+/// A vote option on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VoteArg {
+    /// For.
+    Yes,
+    /// Against.
+    No,
+    /// Counts toward the quorum only.
+    Abstain,
+    /// Against, and a veto: if vetoes pass the veto threshold, deposits are burned.
+    NoWithVeto,
+}
+
+impl VoteArg {
+    /// The vote option on the wire.
+    pub fn proto(self) -> pb::VoteOption {
+        match self {
+            Self::Yes => pb::VoteOption::Yes,
+            Self::No => pb::VoteOption::No,
+            Self::Abstain => pb::VoteOption::Abstain,
+            Self::NoWithVeto => pb::VoteOption::NoWithVeto,
+        }
+    }
 }
 
 /// `weaved tx gov ...`
@@ -457,6 +482,11 @@ pub fn run_tx(cmd: GovTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn vote_args_map_to_the_wire() {
+        assert_eq!(VoteArg::NoWithVeto.proto(), pb::VoteOption::NoWithVeto);
+    }
+
     use super::*;
     use crate::gov::msg::checked;
 
