@@ -188,9 +188,11 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
     // must be connected to the restarted node 2 first: a download takes the connected
     // peers at once, and nodes 0 and 1 alone can serve all 12 slices before a DHT
     // lookup brings node 2 in.
-    eventually("node 3 connected to the three others", Duration::from_secs(60), || {
-        net.json(3, 3, &["content", "ls"])["connected_peers"].as_u64() >= Some(3)
-    });
+    eventually(
+        "node 3 connected to the three others",
+        Duration::from_secs(60),
+        || net.json(3, 3, &["content", "ls"])["connected_peers"].as_u64() >= Some(3),
+    );
     download(&net, 3, &id, &key_file);
     let evidence = net.json(3, 3, &["query", "seeders", "evidence"]);
     let records = evidence.as_array().cloned().unwrap_or_default();
