@@ -163,6 +163,20 @@ mod tests {
         assert!(bad.request().is_err());
     }
 
+    #[test]
+    fn a_page_serializes_its_next_key_in_hex() {
+        let page = Page::new(
+            vec![1u8, 2],
+            Some(weave_proto::weave::base::v1::PageResponse {
+                next_key: vec![0xab, 0x01],
+            }),
+        )
+        .map(|n| n * 10);
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json, json!({ "entries": [10, 20], "next_key": "ab01" }));
+        assert_eq!(Page::<u8>::new(Vec::new(), None).next_key, Vec::<u8>::new());
+    }
+
     #[tokio::test]
     async fn every_page_follows_next_keys_and_refuses_loops() {
         let pages = every_page("things", |key| async move {

@@ -1100,6 +1100,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_plan_for_a_program_estimates_gas_and_waits() {
+        let plan = TxPlan::new("weave-9");
+        assert_eq!(plan.chain_id(), "weave-9");
+        assert!(plan.estimates_gas());
+        assert_eq!(plan.wait, Some((WAIT_TIMEOUT, WAIT_INTERVAL)));
+        // The same defaults as the command line's flags.
+        assert_eq!(plan.gas_adjustment, parse_gas_adjustment("1.3").unwrap());
+        assert_eq!(plan.gas_price, parse_gas_prices("0.025uweave").unwrap());
+        let plan = plan.with_fee(7).with_memo("hi");
+        assert_eq!((plan.fees, plan.memo.as_str()), (Some(7), "hi"));
+    }
+
+    #[tokio::test]
+    async fn a_submitted_tx_serializes_as_its_summary() {
+        let mut state = chain();
+        state.deliver_code = 5;
+        let (_chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((Duration::from_secs(10), Duration::from_millis(10))),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        let summary = submitted.summary();
+        assert_eq!(summary.txhash, submitted.hash);
+        assert!(summary.included);
+        assert_eq!((summary.height, summary.code), (5, 5));
+        assert_eq!(summary.fee, submitted.fee.to_string());
+        assert!(submitted.fee > 0);
+        let json = serde_json::to_value(&submitted).unwrap();
+        assert_eq!(json["code"], 5);
+        assert_eq!(json["codespace"], "bank");
+        assert_eq!(json["fee"], submitted.fee.to_string());
+        assert_eq!(json["txhash"], submitted.hash.as_str());
+    }
+
     #[tokio::test]
     async fn wait_gives_up_after_its_timeout() {
         let mut state = chain();
