@@ -59,6 +59,54 @@ where
     bail!("more than {MAX_PAGES} pages of {what}")
 }
 
+/// One page of a listing, as the library's queries return it: serialized as
+/// `{"entries": [...], "next_key": "<hex>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Page<T> {
+    /// The page's entries.
+    pub entries: Vec<T>,
+    /// Where the next page starts (pass it as the next request's key); empty after
+    /// the last page.
+    #[serde(serialize_with = "hex_bytes")]
+    pub next_key: Vec<u8>,
+}
+
+impl<T> Page<T> {
+    /// A page of `entries` followed by the page at `next` (see [`next_key`]).
+    pub fn new(entries: Vec<T>, next: Option<weave_proto::weave::base::v1::PageResponse>) -> Self {
+        Self {
+            entries,
+            next_key: next_key(next),
+        }
+    }
+
+    /// The page with each entry turned into another value.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            entries: self.entries.into_iter().map(f).collect(),
+            next_key: self.next_key,
+        }
+    }
+
+    /// Prints the page as [`print_page`] does: `entry` gives each entry's JSON value
+    /// and line of text.
+    pub fn print(
+        &self,
+        g: &GlobalOpts,
+        field: &str,
+        empty: &str,
+        entry: impl FnMut(&T) -> (Value, String),
+    ) -> anyhow::Result<()> {
+        let entries = self.entries.iter().map(entry).collect();
+        print_page(g, field, entries, &self.next_key, empty)
+    }
+}
+
+/// Bytes as hex, for serde.
+pub fn hex_bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(bytes))
+}
+
 /// The next key of a page response.
 pub fn next_key(page: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
     page.map(|p| p.next_key).unwrap_or_default()
@@ -113,6 +161,20 @@ mod tests {
             limit: 0,
         };
         assert!(bad.request().is_err());
+    }
+
+    #[test]
+    fn a_page_serializes_its_next_key_in_hex() {
+        let page = Page::new(
+            vec![1u8, 2],
+            Some(weave_proto::weave::base::v1::PageResponse {
+                next_key: vec![0xab, 0x01],
+            }),
+        )
+        .map(|n| n * 10);
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json, json!({ "entries": [10, 20], "next_key": "ab01" }));
+        assert_eq!(Page::<u8>::new(Vec::new(), None).next_key, Vec::<u8>::new());
     }
 
     #[tokio::test]

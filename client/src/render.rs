@@ -168,6 +168,23 @@ pub fn percent(bps: u32) -> String {
     format!("{}.{:02}%", bps / 100, bps % 100)
 }
 
+/// An optional `u128` amount as a decimal string (or null), for serde.
+pub fn opt_u128_string<S: serde::Serializer>(
+    amount: &Option<u128>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match amount {
+        Some(a) => s.serialize_str(&a.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+/// A `u128` amount as a decimal string, for serde (JSON numbers lose precision above
+/// 2^53).
+pub fn u128_string<S: serde::Serializer>(amount: &u128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&amount.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -256,6 +256,51 @@ pub struct TxPlan {
 }
 
 impl TxPlan {
+    /// A plan for a program without flags (the web application): gas by simulation
+    /// (× 1.3), the fee at 0.025 uweave per unit of gas, no memo, no timeout,
+    /// broadcast in sync mode and wait (at most 30 s) for the block, so that the
+    /// result carries the transaction's events.
+    pub fn new(chain_id: impl Into<String>) -> Self {
+        Self {
+            chain_id: chain_id.into(),
+            fees: None,
+            gas: GasSetting::Auto,
+            gas_adjustment: GasAdjustment(GasPrice::from_micro(1_300_000)),
+            gas_price: GasPrice::from_micro(25_000),
+            memo: String::new(),
+            timeout_height: 0,
+            mode: BroadcastMode::Sync,
+            wait: Some((WAIT_TIMEOUT, WAIT_INTERVAL)),
+            gas_margin: 0,
+        }
+    }
+
+    /// The same plan paying exactly `fee` uweave instead of gas × price.
+    pub fn with_fee(self, fee: u128) -> Self {
+        Self {
+            fees: Some(fee),
+            ..self
+        }
+    }
+
+    /// The same plan carrying `memo`.
+    pub fn with_memo(self, memo: impl Into<String>) -> Self {
+        Self {
+            memo: memo.into(),
+            ..self
+        }
+    }
+
+    /// The chain id the plan signs for.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// Whether the gas limit comes from a simulation (`--gas auto`).
+    pub fn estimates_gas(&self) -> bool {
+        self.gas == GasSetting::Auto
+    }
+
     /// Resolves the flags; the chain id falls back to the home's `weaved.toml`.
     pub fn resolve(opts: &TxOpts, g: &GlobalOpts) -> anyhow::Result<Self> {
         let chain_id = resolve_chain_id(opts.chain_id.as_deref(), g)?;
@@ -317,7 +362,57 @@ pub struct Submitted {
     included: Option<GetTxResponse>,
 }
 
+/// What became of a transaction, as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TxSummary {
+    /// The transaction hash (hex).
+    pub txhash: String,
+    /// The block height, 0 while it is not known to be in a block.
+    pub height: i64,
+    /// 0 on success; otherwise the error code in `codespace`.
+    pub code: u32,
+    /// The module whose error `code` is.
+    pub codespace: String,
+    /// The log: the error message on failure.
+    pub raw_log: String,
+    /// The gas limit the transaction carries.
+    pub gas_wanted: u64,
+    /// The gas it used, once in a block.
+    pub gas_used: i64,
+    /// The fee it paid, in uweave.
+    pub fee: String,
+    /// Whether it is known to be in a block.
+    pub included: bool,
+}
+
+impl serde::Serialize for Submitted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.summary().serialize(serializer)
+    }
+}
+
 impl Submitted {
+    /// The transaction's result: from its block if it is known to be in one, else
+    /// from the broadcast.
+    pub fn summary(&self) -> TxSummary {
+        let response = self
+            .included
+            .as_ref()
+            .and_then(|i| i.tx_response.as_ref())
+            .unwrap_or(&self.broadcast);
+        TxSummary {
+            txhash: self.hash.clone(),
+            height: response.height,
+            code: response.code,
+            codespace: response.codespace.clone(),
+            raw_log: response.raw_log.clone(),
+            gas_wanted: self.gas_limit,
+            gas_used: response.gas_used,
+            fee: self.fee.to_string(),
+            included: self.included.is_some(),
+        }
+    }
+
     /// Like [`Submitted::event_attribute`], for an attribute that holds an id or a
     /// height, so that JSON output shows it as a number.
     pub fn event_number(&self, event_type: &str, key: &str) -> Option<u64> {
@@ -543,7 +638,7 @@ fn text_value(value: &Value) -> String {
     }
 }
 
-/// [`report`], adding `extras` (such as the id a transaction created) to what is
+/// Like `report`, adding `extras` (such as the id a transaction created) to what is
 /// printed when the transaction succeeded: `key: value` lines in text, fields of the
 /// document in JSON.
 pub fn report_with(
@@ -589,6 +684,32 @@ pub fn report_with(
         }
     }
     submitted.outcome()
+}
+
+/// Runs a library transaction flow for a command: resolves the plan from the flags,
+/// connects to the node and runs `flow` with the channel and the plan.
+pub fn run_flow<T, F, Fut>(opts: &TxOpts, g: &GlobalOpts, flow: F) -> anyhow::Result<T>
+where
+    F: FnOnce(Channel, TxPlan) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let plan = TxPlan::resolve(opts, g)?;
+    let url = opts.node.url(&g.home)?;
+    runtime()?.block_on(async {
+        let channel = connect(&url).await?;
+        flow(channel, plan).await
+    })
+}
+
+/// Prints a transaction a library flow submitted, as [`submit_with`] does, adding
+/// `extras`; fails if the transaction failed.
+pub fn report_submitted(
+    submitted: &Submitted,
+    opts: &TxOpts,
+    g: &GlobalOpts,
+    extras: &[(&str, Value)],
+) -> anyhow::Result<()> {
+    report_with(submitted, opts.gas == GasSetting::Auto, g.json(), extras)
 }
 
 /// The key named by FROM_KEY (a key name, or the address of a key in the key ring),
@@ -977,6 +1098,44 @@ mod tests {
                 submitted.hash
             )
         );
+    }
+
+    #[test]
+    fn a_plan_for_a_program_estimates_gas_and_waits() {
+        let plan = TxPlan::new("weave-9");
+        assert_eq!(plan.chain_id(), "weave-9");
+        assert!(plan.estimates_gas());
+        assert_eq!(plan.wait, Some((WAIT_TIMEOUT, WAIT_INTERVAL)));
+        // The same defaults as the command line's flags.
+        assert_eq!(plan.gas_adjustment, parse_gas_adjustment("1.3").unwrap());
+        assert_eq!(plan.gas_price, parse_gas_prices("0.025uweave").unwrap());
+        let plan = plan.with_fee(7).with_memo("hi");
+        assert_eq!((plan.fees, plan.memo.as_str()), (Some(7), "hi"));
+    }
+
+    #[tokio::test]
+    async fn a_submitted_tx_serializes_as_its_summary() {
+        let mut state = chain();
+        state.deliver_code = 5;
+        let (_chain, channel) = mock::serve(state).await;
+        let plan = TxPlan {
+            wait: Some((Duration::from_secs(10), Duration::from_millis(10))),
+            ..plan()
+        };
+        let submitted = sign_and_submit(&channel, &plan, &key(), send_to_self(10))
+            .await
+            .unwrap();
+        let summary = submitted.summary();
+        assert_eq!(summary.txhash, submitted.hash);
+        assert!(summary.included);
+        assert_eq!((summary.height, summary.code), (5, 5));
+        assert_eq!(summary.fee, submitted.fee.to_string());
+        assert!(submitted.fee > 0);
+        let json = serde_json::to_value(&submitted).unwrap();
+        assert_eq!(json["code"], 5);
+        assert_eq!(json["codespace"], "bank");
+        assert_eq!(json["fee"], submitted.fee.to_string());
+        assert_eq!(json["txhash"], submitted.hash.as_str());
     }
 
     #[tokio::test]

@@ -1,12 +1,9 @@
 //! The key of a content as one of your keys holds it.
 
 use anyhow::anyhow;
-use weave_slices::{open_key, ContentKey};
+use weave_slices::ContentKey;
 
-use super::{
-    keys::{buyer_secret, load_key, root_of, sealing_context},
-    query::{fetch_content, fetch_sealed_key},
-};
+use super::sidecar::open_content_key;
 use crate::{
     chain::{connect, runtime},
     keys::Keyring,
@@ -27,32 +24,17 @@ pub fn holder_key(
 )> {
     let keyring = Keyring::open(&g.home, g.keyring_backend)?;
     let key = keyring.signing_key(from)?;
-    let holder = key.address();
     let url = node.url(&g.home)?;
-    let (content, sealed) = runtime()?.block_on(async {
-        let channel = connect(&url).await?;
-        let content = fetch_content(&channel, content_id).await?;
-        let sealed = fetch_sealed_key(&channel, content_id, &holder).await?;
-        Ok::<_, anyhow::Error>((content, sealed))
-    })?;
-    let root = root_of(&content)?;
-    let content_key = match sealed {
-        Some(sealed) => open_key(
-            &buyer_secret(&key),
-            &sealed.sealed,
-            &sealing_context(&root, &holder),
-        )
-        .map_err(|e| anyhow!("the key delivered to {holder} for content {content_id}: {e}"))?,
-        None => match load_key(&g.home, &root)? {
-            Some(k) if content.creator == holder.to_string() => k,
-            _ => {
-                return Err(anyhow!(
-                    "no key has been delivered to {holder} for content {content_id} yet: the \
-                     creator delivers it once {holder} has access and a buyer key \
-                     (`weaved tx content register-key --from {from}`)"
-                ))
+    runtime()?
+        .block_on(async {
+            let channel = connect(&url).await?;
+            open_content_key(&channel, &key, &g.home, content_id).await
+        })
+        .map_err(|e| {
+            if e.to_string().starts_with("no key has been delivered") {
+                anyhow!("{e} (`weaved tx content register-key --from {from}`)")
+            } else {
+                e
             }
-        },
-    };
-    Ok((content, root, content_key))
+        })
 }

@@ -1,29 +1,37 @@
-//! The content commands: `weaved tx content`, `weaved query content` and the
-//! `weaved content` group, which works with content keys on this machine.
+//! The content module from the client's side.
 //!
-//! - [`tx`]: register content (encrypting the file to compute its meta-hash and saving
-//!   its key first), update, retire, buy, transfer, tip, subscriptions, and the key
-//!   exchange.
-//! - [`query`]: every `weave.content.v1.Query` method, in text or JSON.
+//! The library (no clap, no printing):
+//! - [`msg`]: every content message, built from Rust values and checked as the chain
+//!   checks it without state (register, update, retire, purchase, transfer, tip,
+//!   subscription terms, subscribe, buyer key, key delivery).
+//! - [`query`]: every `weave.content.v1.Query` method, returning proto values, pages
+//!   ([`crate::page::Page`]) or serializable views ([`query::ContentView`],
+//!   [`query::AccessView`]).
+//! - [`tx`]: the transaction flows (register a file, buy, subscribe, deliver a key,
+//!   ...), each signing and broadcasting with a key and returning what a page shows.
 //! - [`keys`]: content key files under `<home>/content-keys`, the buyer key derived
-//!   from the account key, and the sealing context.
-//! - [`serve`]: `weaved content serve-keys`, the creator's key delivery daemon.
-//! - [`slices`]: `weaved content add/get/seed/ls`, through this node's sidecar.
+//!   from the account key, the sealing context and the meta-hash of a file.
 //! - [`holder`]: the key of a content as one of your keys holds it.
-//! - [`cli`]: the `weaved content` group.
 //!
-//! `weaved content` keeps room for the slice commands (`add`, `get`, `seed`, `ls`).
+//! The command line ([`cli`]): `weaved tx content` ([`cli::tx`]), `weaved query
+//! content` ([`cli::query`]) and the `weaved content` group, with the key daemon
+//! ([`serve`]) and the slice commands ([`slices`]) that drive this node's sidecar.
 
 pub mod cli;
 pub mod holder;
 pub mod keys;
+pub mod msg;
 pub mod query;
 pub mod serve;
+pub mod sidecar;
 pub mod slices;
 pub mod tx;
 
-pub use cli::{run, ContentCmd};
+pub use cli::{
+    query::{run as run_query, ContentQueryCmd},
+    run,
+    tx::{run as run_tx, ContentTxCmd},
+    ContentCmd,
+};
 pub use keys::parse_root;
-pub use query::{run as run_query, ContentQueryCmd};
 pub use serve::init_logging;
-pub use tx::{run as run_tx, ContentTxCmd};

@@ -1,10 +1,9 @@
-//! `weaved query content`: the content registry, access, prices, subscriptions and
-//! keys, read over gRPC (`weave.content.v1.Query`); and the reads the other content
-//! commands share (one content, a buyer key, a sealed key, every pending key).
+//! Typed queries of the content module (`weave.content.v1.Query`): the registry,
+//! access, prices, subscriptions and keys. Each returns the chain's data (proto
+//! types, or a view with `serde::Serialize` for what a page shows); nothing prints.
 
 use anyhow::{anyhow, Context};
-use clap::Subcommand;
-use serde_json::{json, Value};
+use serde::Serialize;
 use tonic::{transport::Channel, Code};
 use weave_kernel::Address;
 use weave_proto::weave::{
@@ -12,192 +11,35 @@ use weave_proto::weave::{
     content::v1::{self as pb, query_client::QueryClient},
 };
 
-use super::keys::parse_root;
 use crate::{
     chain::status_error,
-    opts::resolve_address,
-    opts::GlobalOpts,
-    opts::NodeOpts,
-    page::{every_page, next_key, print_page, PageArgs},
-    query::with_channel,
-    render,
+    page::{every_page, Page},
 };
-
-/// `weaved query content ...`
-#[derive(Debug, Subcommand)]
-pub enum ContentQueryCmd {
-    /// The content module's parameters.
-    #[command(after_help = "Example:\n  weaved query content params")]
-    Params {
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// One content by id: meta-hash, metadata, prices, split, tiers and status.
-    #[command(after_help = "Example:\n  weaved query content get 1 --output json")]
-    Get {
-        /// The content's id.
-        content_id: u64,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// The content registered with a Merkle root.
-    #[command(
-        after_help = "Example:\n  weaved query content by-root 6f1ed002ab5595859014ebf0951522d9a2dd2f1e5e8a4fa19c4a0d5e4a4b3c2d"
-    )]
-    ByRoot {
-        /// The root: 64 hex digits.
-        root: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// A creator's content, newest first.
-    #[command(
-        after_help = "Example:\n  weaved query content by-creator weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy --limit 10"
-    )]
-    ByCreator {
-        /// The creator: a bech32 address or a key name.
-        creator: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// Content carrying a tag, newest first.
-    #[command(after_help = "Example:\n  weaved query content by-tag documentary")]
-    ByTag {
-        /// The tag.
-        tag: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// All content, newest first.
-    #[command(after_help = "Example:\n  weaved query content feed --limit 50")]
-    Feed {
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// An account's access to a content.
-    ///
-    /// Its tokens, the rights they give, its subscription to the creator, and whether
-    /// it has access at all.
-    #[command(
-        after_help = "Example:\n  weaved query content access 1 weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy"
-    )]
-    Access {
-        /// The content's id.
-        content_id: u64,
-        /// The account: a bech32 address or a key name.
-        address: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// A content's price history, newest first.
-    #[command(after_help = "Example:\n  weaved query content price-history 1")]
-    PriceHistory {
-        /// The content's id.
-        content_id: u64,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// A creator's subscription terms.
-    #[command(
-        after_help = "Example:\n  weaved query content terms weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy"
-    )]
-    Terms {
-        /// The creator: a bech32 address or a key name.
-        creator: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// One subscription: until which height a subscriber has access to a creator.
-    #[command(after_help = "Example:\n  weaved query content subscription bob alice")]
-    Subscription {
-        /// The subscriber: a bech32 address or a key name.
-        subscriber: String,
-        /// The creator: a bech32 address or a key name.
-        creator: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// A subscriber's subscriptions.
-    #[command(after_help = "Example:\n  weaved query content subscriptions bob")]
-    Subscriptions {
-        /// The subscriber: a bech32 address or a key name.
-        subscriber: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// An account's registered X25519 buyer key, in hex.
-    #[command(after_help = "Example:\n  weaved query content buyer-key bob")]
-    BuyerKey {
-        /// The account: a bech32 address or a key name.
-        address: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// The content key sealed to a holder, in hex.
-    ///
-    /// Only the holder can open it, with `weaved content key`.
-    #[command(after_help = "Example:\n  weaved query content sealed-key 1 bob")]
-    SealedKey {
-        /// The content's id.
-        content_id: u64,
-        /// The holder: a bech32 address or a key name.
-        holder: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-    /// Holders of a creator's content still waiting for a key.
-    ///
-    /// Content 0 stands for a subscription to all of it; holders without a buyer key
-    /// cannot be served yet.
-    #[command(after_help = "Example:\n  weaved query content pending-keys alice")]
-    PendingKeys {
-        /// The creator: a bech32 address or a key name.
-        creator: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        page: PageArgs,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        node: NodeOpts,
-    },
-}
 
 /// Whether a gRPC error says the thing asked for does not exist.
 fn is_not_found(status: &tonic::Status) -> bool {
     status.code() == Code::NotFound
 }
 
+/// A gRPC client of the content queries.
+fn client(channel: &Channel) -> QueryClient<Channel> {
+    QueryClient::new(channel.clone())
+}
+
+/// The content module's parameters.
+pub async fn params(channel: &Channel) -> anyhow::Result<pb::Params> {
+    client(channel)
+        .params(pb::QueryParamsRequest {})
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .params
+        .ok_or_else(|| anyhow!("the node returned no parameters"))
+}
+
 /// One content by id.
 pub async fn fetch_content(channel: &Channel, content_id: u64) -> anyhow::Result<pb::Content> {
-    QueryClient::new(channel.clone())
+    client(channel)
         .content(pb::QueryContentRequest { content_id })
         .await
         .map_err(status_error)?
@@ -206,9 +48,176 @@ pub async fn fetch_content(channel: &Channel, content_id: u64) -> anyhow::Result
         .ok_or_else(|| anyhow!("the node returned no content {content_id}"))
 }
 
+/// The content registered with Merkle root `root`.
+pub async fn content_by_root(channel: &Channel, root: &[u8; 32]) -> anyhow::Result<pb::Content> {
+    client(channel)
+        .content_by_root(pb::QueryContentByRootRequest {
+            root: root.to_vec(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .content
+        .ok_or_else(|| anyhow!("the node returned no content"))
+}
+
+/// One page of a creator's content, newest first.
+pub async fn content_by_creator(
+    channel: &Channel,
+    creator: &Address,
+    page: PageRequest,
+) -> anyhow::Result<Page<pb::Content>> {
+    let r = client(channel)
+        .content_by_creator(pb::QueryContentByCreatorRequest {
+            creator: creator.to_string(),
+            page: Some(page),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.contents, r.page))
+}
+
+/// One page of the content carrying `tag`, newest first.
+pub async fn content_by_tag(
+    channel: &Channel,
+    tag: &str,
+    page: PageRequest,
+) -> anyhow::Result<Page<pb::Content>> {
+    let r = client(channel)
+        .content_by_tag(pb::QueryContentByTagRequest {
+            tag: tag.to_string(),
+            page: Some(page),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.contents, r.page))
+}
+
+/// One page of all content, newest first.
+pub async fn feed(channel: &Channel, page: PageRequest) -> anyhow::Result<Page<pb::Content>> {
+    let r = client(channel)
+        .feed(pb::QueryFeedRequest { page: Some(page) })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.contents, r.page))
+}
+
+/// An account's access to a content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessView {
+    /// The content.
+    pub content_id: u64,
+    /// The account.
+    pub address: String,
+    /// The access tokens it holds.
+    pub tokens: u64,
+    /// The rights tiers those tokens unlock.
+    pub rights: Vec<String>,
+    /// The height its subscription to the creator runs until (0: none).
+    pub subscribed_until: u64,
+    /// Whether it has access at all (tokens or a subscription).
+    pub has_access: bool,
+}
+
+/// An account's access to a content: its tokens, the rights they give, its
+/// subscription to the creator, and whether it has access at all.
+pub async fn access(
+    channel: &Channel,
+    content_id: u64,
+    address: &Address,
+) -> anyhow::Result<AccessView> {
+    let r = client(channel)
+        .access(pb::QueryAccessRequest {
+            content_id,
+            address: address.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(AccessView {
+        content_id,
+        address: address.to_string(),
+        tokens: r.tokens,
+        rights: r.rights,
+        subscribed_until: r.subscribed_until,
+        has_access: r.has_access,
+    })
+}
+
+/// One page of a content's price history, newest first.
+pub async fn price_history(
+    channel: &Channel,
+    content_id: u64,
+    page: PageRequest,
+) -> anyhow::Result<Page<pb::PricePoint>> {
+    let r = client(channel)
+        .price_history(pb::QueryPriceHistoryRequest {
+            content_id,
+            page: Some(page),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.prices, r.page))
+}
+
+/// A creator's subscription terms.
+pub async fn subscription_terms(
+    channel: &Channel,
+    creator: &Address,
+) -> anyhow::Result<pb::SubscriptionTerms> {
+    client(channel)
+        .subscription_terms(pb::QuerySubscriptionTermsRequest {
+            creator: creator.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .terms
+        .ok_or_else(|| anyhow!("{creator} has no subscription terms"))
+}
+
+/// One subscription: until which height `subscriber` has access to `creator`.
+pub async fn subscription(
+    channel: &Channel,
+    subscriber: &Address,
+    creator: &Address,
+) -> anyhow::Result<pb::Subscription> {
+    client(channel)
+        .subscription(pb::QuerySubscriptionRequest {
+            subscriber: subscriber.to_string(),
+            creator: creator.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .subscription
+        .ok_or_else(|| anyhow!("the node returned no subscription"))
+}
+
+/// One page of a subscriber's subscriptions.
+pub async fn subscriptions(
+    channel: &Channel,
+    subscriber: &Address,
+    page: PageRequest,
+) -> anyhow::Result<Page<pb::Subscription>> {
+    let r = client(channel)
+        .subscriptions_by_subscriber(pb::QuerySubscriptionsBySubscriberRequest {
+            subscriber: subscriber.to_string(),
+            page: Some(page),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.subscriptions, r.page))
+}
+
 /// An account's registered X25519 buyer key.
 pub async fn fetch_buyer_key(channel: &Channel, address: &Address) -> anyhow::Result<[u8; 32]> {
-    let key = QueryClient::new(channel.clone())
+    let key = client(channel)
         .buyer_key(pb::QueryBuyerKeyRequest {
             address: address.to_string(),
         })
@@ -232,11 +241,28 @@ pub async fn fetch_sealed_key(
         content_id,
         holder: holder.to_string(),
     };
-    match QueryClient::new(channel.clone()).sealed_key(request).await {
+    match client(channel).sealed_key(request).await {
         Ok(response) => Ok(response.into_inner().sealed_key),
         Err(status) if is_not_found(&status) => Ok(None),
         Err(status) => Err(status_error(status)),
     }
+}
+
+/// One page of the holders of a creator's content still waiting for a key.
+pub async fn pending_keys(
+    channel: &Channel,
+    creator: &Address,
+    page: PageRequest,
+) -> anyhow::Result<Page<pb::PendingKey>> {
+    let r = client(channel)
+        .pending_keys(pb::QueryPendingKeysRequest {
+            creator: creator.to_string(),
+            page: Some(page),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    Ok(Page::new(r.pending, r.page))
 }
 
 /// Every pending key of a creator, all pages.
@@ -244,20 +270,9 @@ pub async fn all_pending_keys(
     channel: &Channel,
     creator: &Address,
 ) -> anyhow::Result<Vec<pb::PendingKey>> {
-    every_page("pending keys", |key| {
-        let mut client = QueryClient::new(channel.clone());
-        let request = pb::QueryPendingKeysRequest {
-            creator: creator.to_string(),
-            page: Some(PageRequest { key, limit: 0 }),
-        };
-        async move {
-            let r = client
-                .pending_keys(request)
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            Ok((r.pending, next_key(r.page)))
-        }
+    every_page("pending keys", |key| async move {
+        let page = pending_keys(channel, creator, PageRequest { key, limit: 0 }).await?;
+        Ok((page.entries, page.next_key))
     })
     .await
 }
@@ -267,20 +282,9 @@ pub async fn all_content_of(
     channel: &Channel,
     creator: &Address,
 ) -> anyhow::Result<Vec<pb::Content>> {
-    every_page("content", |key| {
-        let mut client = QueryClient::new(channel.clone());
-        let request = pb::QueryContentByCreatorRequest {
-            creator: creator.to_string(),
-            page: Some(PageRequest { key, limit: 0 }),
-        };
-        async move {
-            let r = client
-                .content_by_creator(request)
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            Ok((r.contents, next_key(r.page)))
-        }
+    every_page("content", |key| async move {
+        let page = content_by_creator(channel, creator, PageRequest { key, limit: 0 }).await?;
+        Ok((page.entries, page.next_key))
     })
     .await
 }
@@ -294,548 +298,124 @@ pub fn status_name(status: i32) -> &'static str {
     }
 }
 
-/// Metadata as JSON.
-fn metadata_json(m: &pb::Metadata) -> Value {
-    json!({
-        "title": m.title,
-        "description": m.description,
-        "mime_type": m.mime_type,
-        "tags": m.tags,
-        "duration_seconds": m.duration_seconds,
-        "cover_uri": m.cover_uri,
-        "metadata_uri": m.metadata_uri,
-    })
+/// A content as a page shows it (and as `--output json` prints it): amounts as
+/// strings, the root in hex, the status by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContentView {
+    /// The content's id.
+    pub id: u64,
+    /// Its creator's address.
+    pub creator: String,
+    /// What identifies its ciphertext.
+    pub meta_hash: Option<MetaHashView>,
+    /// Title, description, MIME type, tags, ...
+    pub metadata: Option<MetadataView>,
+    /// Bumped at each metadata change.
+    pub metadata_nonce: u64,
+    /// The price of one access token, in uweave.
+    pub access_price: String,
+    /// What viewers pay seeders per GiB streamed, in uweave.
+    pub price_per_gib: String,
+    /// The split table payments go through.
+    pub split_id: u64,
+    /// The rights tiers, ascending by threshold.
+    pub tiers: Vec<TierView>,
+    /// `active`, `retired` or `unspecified`.
+    pub status: &'static str,
+    /// The height it was registered at.
+    pub created_height: u64,
+    /// The height it last changed at.
+    pub updated_height: u64,
+    /// How many access tokens were ever issued.
+    pub tokens_issued: u64,
 }
 
-/// A content as JSON: amounts as strings, the root in hex.
-pub fn content_json(c: &pb::Content) -> Value {
-    let meta = c.meta_hash.as_ref().map(|m| {
-        json!({
-            "root": hex::encode(&m.root),
-            "slice_size": m.slice_size,
-            "slice_count": m.slice_count,
-            "plaintext_len": m.plaintext_len,
-            "cipher": m.cipher,
-        })
-    });
-    json!({
-        "id": c.id,
-        "creator": c.creator,
-        "meta_hash": meta,
-        "metadata": c.metadata.as_ref().map(metadata_json),
-        "metadata_nonce": c.metadata_nonce,
-        "access_price": c.access_price,
-        "price_per_gib": c.price_per_gib,
-        "split_id": c.split_id,
-        "tiers": c.tiers.iter()
-            .map(|t| json!({ "name": t.name, "min_tokens": t.min_tokens }))
-            .collect::<Vec<_>>(),
-        "status": status_name(c.status),
-        "created_height": c.created_height,
-        "updated_height": c.updated_height,
-        "tokens_issued": c.tokens_issued,
-    })
+/// A content's meta-hash: the Merkle root (hex) and the slice layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetaHashView {
+    /// The BLAKE3 Merkle root of the ciphertext slices, in hex.
+    pub root: String,
+    /// Plaintext bytes per slice.
+    pub slice_size: u32,
+    /// How many slices.
+    pub slice_count: u64,
+    /// The plaintext's length in bytes.
+    pub plaintext_len: u64,
+    /// The cipher.
+    pub cipher: String,
 }
 
-/// A content as text, one field per line.
-pub fn content_text(c: &pb::Content) -> String {
-    let mut lines = vec![
-        format!("id: {}", c.id),
-        format!("creator: {}", c.creator),
-        format!("status: {}", status_name(c.status)),
-    ];
-    if let Some(m) = &c.metadata {
-        lines.push(format!("title: {}", m.title));
-        if !m.description.is_empty() {
-            lines.push(format!("description: {}", m.description));
-        }
-        lines.push(format!("mime_type: {}", m.mime_type));
-        if !m.tags.is_empty() {
-            lines.push(format!("tags: {}", m.tags.join(", ")));
-        }
-        if m.duration_seconds != 0 {
-            lines.push(format!("duration_seconds: {}", m.duration_seconds));
-        }
-        if !m.cover_uri.is_empty() {
-            lines.push(format!("cover_uri: {}", m.cover_uri));
-        }
-        if !m.metadata_uri.is_empty() {
-            lines.push(format!("metadata_uri: {}", m.metadata_uri));
-        }
-    }
-    if let Some(m) = &c.meta_hash {
-        lines.push(format!("root: {}", hex::encode(&m.root)));
-        lines.push(format!(
-            "size: {} bytes in {} slices of {} ({})",
-            m.plaintext_len, m.slice_count, m.slice_size, m.cipher
-        ));
-    }
-    lines.push(format!("access_price: {}uweave", c.access_price));
-    lines.push(format!("price_per_gib: {}uweave", c.price_per_gib));
-    lines.push(format!("split_id: {}", c.split_id));
-    if !c.tiers.is_empty() {
-        let tiers: Vec<String> = c
-            .tiers
-            .iter()
-            .map(|t| format!("{}:{}", t.name, t.min_tokens))
-            .collect();
-        lines.push(format!("tiers: {}", tiers.join(", ")));
-    }
-    lines.push(format!("tokens_issued: {}", c.tokens_issued));
-    lines.push(format!("metadata_nonce: {}", c.metadata_nonce));
-    lines.push(format!(
-        "height: created {}, updated {}",
-        c.created_height, c.updated_height
-    ));
-    lines.join("\n")
+/// A content's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetadataView {
+    /// The title.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// The MIME type.
+    pub mime_type: String,
+    /// The tags.
+    pub tags: Vec<String>,
+    /// The running time in seconds (0: none given).
+    pub duration_seconds: u64,
+    /// Where a cover image is.
+    pub cover_uri: String,
+    /// Where more metadata is.
+    pub metadata_uri: String,
 }
 
-/// A content as one line of a listing: id, status, price and title.
-fn content_line(c: &pb::Content) -> String {
-    let title = c.metadata.as_ref().map_or("", |m| m.title.as_str());
-    format!(
-        "{}\t{}\t{}uweave\t{}",
-        c.id,
-        status_name(c.status),
-        c.access_price,
-        title
-    )
+/// A rights tier: its name and how many tokens unlock it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TierView {
+    /// The tier's name.
+    pub name: String,
+    /// The tokens it takes.
+    pub min_tokens: u64,
 }
 
-/// Prints a content listing.
-fn print_contents(g: &GlobalOpts, r: pb::QueryContentListResponse) -> anyhow::Result<()> {
-    let entries = r
-        .contents
-        .iter()
-        .map(|c| (content_json(c), content_line(c)))
-        .collect();
-    print_page(g, "contents", entries, &next_key(r.page), "no content")
-}
-
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
-/// A gRPC client of the content queries over a fresh channel.
-fn client(channel: Channel) -> QueryClient<Channel> {
-    QueryClient::new(channel)
-}
-
-/// Runs a `weaved query content` command.
-pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
-    match cmd {
-        ContentQueryCmd::Params { node } => {
-            let params = with_channel(&node, g, |c| async move {
-                client(c)
-                    .params(pb::QueryParamsRequest {})
-                    .await
-                    .map_err(status_error)?
-                    .into_inner()
-                    .params
-                    .ok_or_else(|| anyhow!("the node returned no parameters"))
-            })?;
-            print_one(
-                g,
-                "params",
-                json!({
-                    "max_expiries_per_block": params.max_expiries_per_block,
-                    "max_subscription_blocks": params.max_subscription_blocks,
-                }),
-                format!(
-                    "max_expiries_per_block: {}\nmax_subscription_blocks: {}",
-                    params.max_expiries_per_block, params.max_subscription_blocks
-                ),
-            )
-        }
-        ContentQueryCmd::Get { content_id, node } => {
-            let c = with_channel(
-                &node,
-                g,
-                |c| async move { fetch_content(&c, content_id).await },
-            )?;
-            print_one(g, "content", content_json(&c), content_text(&c))
-        }
-        ContentQueryCmd::ByRoot { root, node } => {
-            let root = parse_root(&root)?;
-            let c = with_channel(&node, g, |c| async move {
-                client(c)
-                    .content_by_root(pb::QueryContentByRootRequest {
-                        root: root.to_vec(),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner()
-                    .content
-                    .ok_or_else(|| anyhow!("the node returned no content"))
-            })?;
-            print_one(g, "content", content_json(&c), content_text(&c))
-        }
-        ContentQueryCmd::ByCreator {
-            creator,
-            page,
-            node,
-        } => {
-            let creator = resolve_address(&creator, g)?;
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .content_by_creator(pb::QueryContentByCreatorRequest {
-                        creator: creator.to_string(),
-                        page: Some(page),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            print_contents(g, r)
-        }
-        ContentQueryCmd::ByTag { tag, page, node } => {
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .content_by_tag(pb::QueryContentByTagRequest {
-                        tag,
-                        page: Some(page),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            print_contents(g, r)
-        }
-        ContentQueryCmd::Feed { page, node } => {
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .feed(pb::QueryFeedRequest { page: Some(page) })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            print_contents(g, r)
-        }
-        ContentQueryCmd::Access {
-            content_id,
-            address,
-            node,
-        } => {
-            let address = resolve_address(&address, g)?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .access(pb::QueryAccessRequest {
-                        content_id,
-                        address: address.to_string(),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            let rights = if r.rights.is_empty() {
-                "(none)".to_string()
-            } else {
-                r.rights.join(", ")
-            };
-            print_one(
-                g,
-                "access",
-                json!({
-                    "content_id": content_id,
-                    "address": address.to_string(),
-                    "tokens": r.tokens,
-                    "rights": r.rights,
-                    "subscribed_until": r.subscribed_until,
-                    "has_access": r.has_access,
-                }),
-                format!(
-                    "has_access: {}\ntokens: {}\nrights: {rights}\nsubscribed_until: {}",
-                    r.has_access, r.tokens, r.subscribed_until
-                ),
-            )
-        }
-        ContentQueryCmd::PriceHistory {
-            content_id,
-            page,
-            node,
-        } => {
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .price_history(pb::QueryPriceHistoryRequest {
-                        content_id,
-                        page: Some(page),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            let entries = r
-                .prices
-                .iter()
-                .map(|p| {
-                    (
-                        json!({
-                            "height": p.height,
-                            "access_price": p.access_price,
-                            "price_per_gib": p.price_per_gib,
-                        }),
-                        format!(
-                            "height {}: access_price {}uweave, price_per_gib {}uweave",
-                            p.height, p.access_price, p.price_per_gib
-                        ),
-                    )
-                })
-                .collect();
-            print_page(g, "prices", entries, &next_key(r.page), "no prices")
-        }
-        ContentQueryCmd::Terms { creator, node } => {
-            let creator = resolve_address(&creator, g)?;
-            let t = with_channel(&node, g, |c| async move {
-                client(c)
-                    .subscription_terms(pb::QuerySubscriptionTermsRequest {
-                        creator: creator.to_string(),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner()
-                    .terms
-                    .ok_or_else(|| anyhow!("the node returned no terms"))
-            })?;
-            print_one(
-                g,
-                "terms",
-                json!({
-                    "creator": t.creator,
-                    "price": t.price,
-                    "period_blocks": t.period_blocks,
-                    "split_id": t.split_id,
-                }),
-                format!(
-                    "creator: {}\nprice: {}uweave per period\nperiod_blocks: {}\nsplit_id: {}",
-                    t.creator, t.price, t.period_blocks, t.split_id
-                ),
-            )
-        }
-        ContentQueryCmd::Subscription {
-            subscriber,
-            creator,
-            node,
-        } => {
-            let subscriber = resolve_address(&subscriber, g)?;
-            let creator = resolve_address(&creator, g)?;
-            let s = with_channel(&node, g, |c| async move {
-                client(c)
-                    .subscription(pb::QuerySubscriptionRequest {
-                        subscriber: subscriber.to_string(),
-                        creator: creator.to_string(),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner()
-                    .subscription
-                    .ok_or_else(|| anyhow!("the node returned no subscription"))
-            })?;
-            print_one(
-                g,
-                "subscription",
-                subscription_json(&s),
-                format!(
-                    "subscriber: {}\ncreator: {}\nexpires_height: {}",
-                    s.subscriber, s.creator, s.expires_height
-                ),
-            )
-        }
-        ContentQueryCmd::Subscriptions {
-            subscriber,
-            page,
-            node,
-        } => {
-            let subscriber = resolve_address(&subscriber, g)?;
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .subscriptions_by_subscriber(pb::QuerySubscriptionsBySubscriberRequest {
-                        subscriber: subscriber.to_string(),
-                        page: Some(page),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            let entries = r
-                .subscriptions
-                .iter()
-                .map(|s| {
-                    (
-                        subscription_json(s),
-                        format!("{} until height {}", s.creator, s.expires_height),
-                    )
-                })
-                .collect();
-            print_page(
-                g,
-                "subscriptions",
-                entries,
-                &next_key(r.page),
-                "no subscriptions",
-            )
-        }
-        ContentQueryCmd::BuyerKey { address, node } => {
-            let address = resolve_address(&address, g)?;
-            let key = with_channel(
-                &node,
-                g,
-                |c| async move { fetch_buyer_key(&c, &address).await },
-            )?;
-            if g.json() {
-                render::print_json(&json!({
-                    "address": address.to_string(),
-                    "x25519_public_key": hex::encode(key),
-                }))
-            } else {
-                println!("{}", hex::encode(key));
-                Ok(())
-            }
-        }
-        ContentQueryCmd::SealedKey {
-            content_id,
-            holder,
-            node,
-        } => {
-            let holder = resolve_address(&holder, g)?;
-            let sealed = with_channel(&node, g, |c| async move {
-                fetch_sealed_key(&c, content_id, &holder).await
-            })?
-            .ok_or_else(|| anyhow!("no key delivered to {holder} for content {content_id}"))?;
-            print_one(
-                g,
-                "sealed_key",
-                json!({
-                    "content_id": sealed.content_id,
-                    "holder": sealed.holder,
-                    "sealed": hex::encode(&sealed.sealed),
-                    "height": sealed.height,
-                }),
-                format!(
-                    "content_id: {}\nholder: {}\nsealed: {}\nheight: {}",
-                    sealed.content_id,
-                    sealed.holder,
-                    hex::encode(&sealed.sealed),
-                    sealed.height
-                ),
-            )
-        }
-        ContentQueryCmd::PendingKeys {
-            creator,
-            page,
-            node,
-        } => {
-            let creator = resolve_address(&creator, g)?;
-            let page = page.request()?;
-            let r = with_channel(&node, g, |c| async move {
-                Ok(client(c)
-                    .pending_keys(pb::QueryPendingKeysRequest {
-                        creator: creator.to_string(),
-                        page: Some(page),
-                    })
-                    .await
-                    .map_err(status_error)?
-                    .into_inner())
-            })?;
-            let entries = r
-                .pending
-                .iter()
-                .map(|p| {
-                    let what = if p.content_id == 0 {
-                        "all (subscription)".to_string()
-                    } else {
-                        format!("content {}", p.content_id)
-                    };
-                    let key = if p.buyer_key.is_empty() {
-                        "no buyer key yet".to_string()
-                    } else {
-                        format!("buyer key {}", hex::encode(&p.buyer_key))
-                    };
-                    (
-                        json!({
-                            "content_id": p.content_id,
-                            "holder": p.holder,
-                            "buyer_key": hex::encode(&p.buyer_key),
-                        }),
-                        format!("{}\t{what}\t{key}", p.holder),
-                    )
-                })
-                .collect();
-            print_page(g, "pending", entries, &next_key(r.page), "no pending keys")
+impl From<&pb::Metadata> for MetadataView {
+    fn from(m: &pb::Metadata) -> Self {
+        Self {
+            title: m.title.clone(),
+            description: m.description.clone(),
+            mime_type: m.mime_type.clone(),
+            tags: m.tags.clone(),
+            duration_seconds: m.duration_seconds,
+            cover_uri: m.cover_uri.clone(),
+            metadata_uri: m.metadata_uri.clone(),
         }
     }
 }
 
-/// A subscription as JSON.
-fn subscription_json(s: &pb::Subscription) -> Value {
-    json!({
-        "subscriber": s.subscriber,
-        "creator": s.creator,
-        "expires_height": s.expires_height,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn content() -> pb::Content {
-        pb::Content {
-            id: 7,
-            creator: "weave1c".into(),
-            meta_hash: Some(pb::MetaHash {
-                root: vec![0xab; 32],
-                slice_size: 4096,
-                slice_count: 2,
-                plaintext_len: 5000,
-                cipher: "chacha20-poly1305".into(),
+impl From<&pb::Content> for ContentView {
+    fn from(c: &pb::Content) -> Self {
+        Self {
+            id: c.id,
+            creator: c.creator.clone(),
+            meta_hash: c.meta_hash.as_ref().map(|m| MetaHashView {
+                root: hex::encode(&m.root),
+                slice_size: m.slice_size,
+                slice_count: m.slice_count,
+                plaintext_len: m.plaintext_len,
+                cipher: m.cipher.clone(),
             }),
-            metadata: Some(pb::Metadata {
-                title: "A film".into(),
-                mime_type: "video/mp4".into(),
-                tags: vec!["film".into()],
-                ..Default::default()
-            }),
-            access_price: "1000".into(),
-            price_per_gib: "5".into(),
-            split_id: 2,
-            tiers: vec![pb::RightsTier {
-                name: "personal".into(),
-                min_tokens: 1,
-            }],
-            status: pb::ContentStatus::Active as i32,
-            ..Default::default()
+            metadata: c.metadata.as_ref().map(MetadataView::from),
+            metadata_nonce: c.metadata_nonce,
+            access_price: c.access_price.clone(),
+            price_per_gib: c.price_per_gib.clone(),
+            split_id: c.split_id,
+            tiers: c
+                .tiers
+                .iter()
+                .map(|t| TierView {
+                    name: t.name.clone(),
+                    min_tokens: t.min_tokens,
+                })
+                .collect(),
+            status: status_name(c.status),
+            created_height: c.created_height,
+            updated_height: c.updated_height,
+            tokens_issued: c.tokens_issued,
         }
-    }
-
-    #[test]
-    fn content_renders_as_json_and_text() {
-        let v = content_json(&content());
-        assert_eq!(v["id"], 7);
-        assert_eq!(v["status"], "active");
-        assert_eq!(v["access_price"], "1000");
-        assert_eq!(v["meta_hash"]["root"], "ab".repeat(32));
-        assert_eq!(v["metadata"]["tags"][0], "film");
-        assert_eq!(v["tiers"][0]["name"], "personal");
-        let text = content_text(&content());
-        assert!(text.contains("title: A film"), "{text}");
-        assert!(text.contains("tiers: personal:1"), "{text}");
-        assert!(
-            text.contains("size: 5000 bytes in 2 slices of 4096"),
-            "{text}"
-        );
-        assert_eq!(content_line(&content()), "7\tactive\t1000uweave\tA film");
-        assert_eq!(status_name(2), "retired");
-        assert_eq!(status_name(9), "unspecified");
     }
 }

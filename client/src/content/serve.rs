@@ -30,8 +30,8 @@ use weave_slices::ContentKey;
 
 use super::{
     keys::{key_path, load_key, root_of},
+    msg::msg_deliver_key,
     query::{all_content_of, all_pending_keys, fetch_content, fetch_sealed_key},
-    tx::msg_deliver_key,
 };
 use crate::{
     chain::connect,

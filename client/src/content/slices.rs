@@ -10,31 +10,20 @@
 use std::{
     io::Write,
     path::{Path, PathBuf},
-    time::Duration,
 };
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
-use tonic::transport::{Channel, Endpoint};
-use weave_proto::weave::sidecar::v1::{
-    fetch_event::Event, AddFileRequest, FetchProgress, FetchRequest, SeedRequest, StatusRequest,
-};
+use weave_proto::weave::sidecar::v1::{FetchProgress, FetchRequest};
 
 use super::{
+    cli::tx::{register_with, RegisterArgs},
     holder::holder_key,
     query::fetch_content,
-    tx::{register_with, RegisterArgs},
+    sidecar::{self, streaming_channel, FetchEvent},
 };
-use crate::{
-    chain::connect,
-    chain::runtime,
-    chain::status_error,
-    opts::GlobalOpts,
-    opts::NodeOpts,
-    render,
-    sidecar_auth::{local_sidecar, LocalSidecar},
-};
+use crate::{chain::connect, chain::runtime, opts::GlobalOpts, opts::NodeOpts, render};
 
 /// `weaved content add` flags.
 #[derive(Debug, clap::Args)]
@@ -86,17 +75,6 @@ pub struct GetArgs {
     node: NodeOpts,
 }
 
-/// A channel to the node without a per-call deadline: a fetch streams for as long as
-/// the download takes.
-async fn streaming_channel(url: &str) -> anyhow::Result<Channel> {
-    Endpoint::from_shared(url.to_string())
-        .with_context(|| format!("invalid node URL {url:?}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .with_context(|| format!("cannot connect to node {url}"))
-}
-
 fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
@@ -144,26 +122,14 @@ pub fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             eprintln!("encrypting {} into the node's slice store…", path.display());
         }
         rt.block_on(async {
-            let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
-            let meta = sidecar
-                .add_file(AddFileRequest {
-                    path: path.display().to_string(),
-                    key: key.as_bytes().to_vec(),
-                    slice_size,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner()
-                .meta_hash
-                .ok_or_else(|| anyhow!("the node returned no meta-hash"))?;
-            let meta = weave_content::record::meta_from_wire(&meta)
-                .map_err(|e| anyhow!("the node returned a bad meta-hash: {e}"))?;
-            sidecar
-                .seed(SeedRequest {
-                    root: meta.root.to_vec(),
-                })
-                .await
-                .map_err(status_error)?;
+            let meta = sidecar::add_file(
+                streaming_channel(&url).await?,
+                &g.home,
+                path,
+                key,
+                slice_size,
+            )
+            .await?;
             if !quiet {
                 eprintln!(
                     "stored and seeding {} slices ({} bytes), root {}",
@@ -218,44 +184,32 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let bar = progress_bar(quiet, total);
+    let request = FetchRequest {
+        content_id: args.content_id,
+        key: key.as_bytes().to_vec(),
+        channel_id: args.channel.unwrap_or(0),
+        voucher_key: voucher_key.to_vec(),
+    };
     let done = runtime()?.block_on(async {
-        let mut sidecar = local_sidecar(streaming_channel(&url).await?, &g.home);
-        let mut stream = sidecar
-            .fetch(FetchRequest {
-                content_id: args.content_id,
-                key: key.as_bytes().to_vec(),
-                channel_id: args.channel.unwrap_or(0),
-                voucher_key: voucher_key.to_vec(),
-            })
-            .await
-            .map_err(status_error)?
-            .into_inner();
-        loop {
-            let event = stream
-                .message()
-                .await
-                .map_err(status_error)?
-                .ok_or_else(|| anyhow!("the node ended the fetch early"))?;
-            match event.event {
-                Some(Event::Plaintext(bytes)) => {
-                    sink.write_all(&bytes).context("writing the plaintext")?;
+        let channel = streaming_channel(&url).await?;
+        sidecar::fetch(channel, &g.home, request, |event| {
+            match event {
+                FetchEvent::Plaintext(bytes) => {
+                    sink.write_all(bytes).context("writing the plaintext")?;
                     if args.stream {
                         sink.flush().context("writing the plaintext")?;
                     }
                 }
-                Some(Event::Progress(p)) => {
+                FetchEvent::Progress(p) => {
                     bar.set_position(p.slices_done);
-                    bar.set_message(describe(&p));
+                    bar.set_message(describe(p));
                 }
-                Some(Event::Done(p)) => {
-                    bar.set_position(p.slices_done);
-                    bar.finish_with_message(describe(&p));
-                    return Ok::<_, anyhow::Error>(p);
-                }
-                None => {}
             }
-        }
+            Ok(())
+        })
+        .await
     })?;
+    bar.finish_with_message(describe(&done));
     sink.flush().context("writing the plaintext")?;
     drop(sink);
     if let (Some(part), Some(out)) = (&part, &args.out) {
@@ -295,83 +249,27 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sidecar_client(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<LocalSidecar> {
-    Ok(local_sidecar(connect(&node.url(&g.home)?).await?, &g.home))
-}
-
-/// Has the node fetch content it does not hold (or holds in part) from the network:
-/// ciphertext only, every slice verified against the root, no key or access needed.
-/// What the node reports when done.
-async fn fetch_ciphertext(
-    url: &str,
-    home: &Path,
-    content_id: u64,
-    bar: &ProgressBar,
-) -> anyhow::Result<FetchProgress> {
-    let mut sidecar = local_sidecar(streaming_channel(url).await?, home);
-    let mut stream = sidecar
-        .fetch(FetchRequest {
-            content_id,
-            key: Vec::new(),
-            channel_id: 0,
-            voucher_key: Vec::new(),
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner();
-    loop {
-        let event = stream
-            .message()
-            .await
-            .map_err(status_error)?
-            .ok_or_else(|| anyhow!("the node ended the fetch early"))?;
-        match event.event {
-            Some(Event::Progress(p)) => {
-                bar.set_position(p.slices_done);
-                bar.set_message(describe(&p));
-            }
-            Some(Event::Done(p)) => {
-                bar.set_position(p.slices_done);
-                bar.finish_with_message(describe(&p));
-                return Ok(p);
-            }
-            Some(Event::Plaintext(_)) => bail!("the node streamed plaintext for a keyless fetch"),
-            None => {}
-        }
-    }
-}
-
 /// Runs `weaved content seed`: content the node does not hold in full is first
 /// fetched from the network as ciphertext (no key or access right needed).
 pub fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
     let url = node.url(&g.home)?;
     let (root, fetched) = runtime()?.block_on(async {
-        let channel = connect(&url).await?;
-        let content = fetch_content(&channel, content_id).await?;
-        let root = super::keys::root_of(&content)?;
-        let mut sidecar = local_sidecar(channel, &g.home);
-        let held = sidecar
-            .status(StatusRequest {})
-            .await
-            .map_err(status_error)?
-            .into_inner()
-            .contents
-            .into_iter()
-            .any(|c| c.root == root && c.slices_present == c.slices_total);
-        let fetched = if held {
-            None
-        } else {
-            let total = content.meta_hash.as_ref().map_or(0, |m| m.slice_count);
-            let bar = progress_bar(g.json(), total);
-            Some(fetch_ciphertext(&url, &g.home, content_id, &bar).await?)
-        };
-        sidecar
-            .seed(SeedRequest {
-                root: root.to_vec(),
-            })
-            .await
-            .map_err(status_error)?;
-        Ok::<_, anyhow::Error>((root, fetched))
+        let channel = streaming_channel(&url).await?;
+        let total = fetch_content(&channel, content_id)
+            .await?
+            .meta_hash
+            .as_ref()
+            .map_or(0, |m| m.slice_count);
+        let bar = progress_bar(g.json(), total);
+        let seeded = sidecar::seed(channel, &g.home, content_id, |p| {
+            bar.set_position(p.slices_done);
+            bar.set_message(describe(p));
+        })
+        .await?;
+        if let Some(p) = &seeded.1 {
+            bar.finish_with_message(describe(p));
+        }
+        Ok::<_, anyhow::Error>(seeded)
     })?;
     if g.json() {
         render::print_json(&json!({
@@ -396,16 +294,9 @@ pub fn seed(content_id: u64, node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<
 
 /// Runs `weaved content ls`.
 pub fn ls(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
-    let status = runtime()?.block_on(async {
-        let mut client = sidecar_client(node, g).await?;
-        Ok::<_, anyhow::Error>(
-            client
-                .status(StatusRequest {})
-                .await
-                .map_err(status_error)?
-                .into_inner(),
-        )
-    })?;
+    let url = node.url(&g.home)?;
+    let status =
+        runtime()?.block_on(async { sidecar::status(connect(&url).await?, &g.home).await })?;
     if g.json() {
         return render::print_json(&json!({
             "peer_id": status.peer_id,

@@ -27,8 +27,10 @@ use weave_gov::GovMsg;
 use weave_kernel::{gov_authority, Address};
 use weave_proto::weave::gov::v1 as pb;
 
-pub use query::{run_query, GovQueryCmd};
-pub use tx::{run_tx, GovTxCmd};
+pub use cli::{
+    query::{run_query, GovQueryCmd},
+    tx::{run_tx, GovTxCmd},
+};
 
 use crate::{builder::to_any, tx::parse_positive};
 
@@ -84,6 +86,8 @@ macro_rules! proposal_file_help {
     };
 }
 
+pub mod cli;
+pub mod msg;
 pub mod query;
 pub mod tx;
 
@@ -512,31 +516,6 @@ impl Proposal {
     }
 }
 
-/// A vote option on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum VoteArg {
-    /// For.
-    Yes,
-    /// Against.
-    No,
-    /// Counts toward the quorum only.
-    Abstain,
-    /// Against, and a veto: if vetoes pass the veto threshold, deposits are burned.
-    NoWithVeto,
-}
-
-impl VoteArg {
-    /// The vote option on the wire.
-    pub fn proto(self) -> pb::VoteOption {
-        match self {
-            Self::Yes => pb::VoteOption::Yes,
-            Self::No => pb::VoteOption::No,
-            Self::Abstain => pb::VoteOption::Abstain,
-            Self::NoWithVeto => pb::VoteOption::NoWithVeto,
-        }
-    }
-}
-
 /// A vote option by name: `yes`, `no`, `abstain`, `no-with-veto` (or
 /// `no_with_veto`, `veto`).
 fn parse_option(s: &str) -> Result<pb::VoteOption, String> {
@@ -701,37 +680,6 @@ pub fn duration_text(seconds: i64) -> String {
         }
     }
     format!("{seconds} s ({})", parts.join(" "))
-}
-
-/// A proposal status to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StatusArg {
-    /// Waiting for its minimum deposit.
-    Deposit,
-    /// Being voted on.
-    Voting,
-    /// Passed and executed.
-    Passed,
-    /// Rejected (no quorum or threshold); deposits refunded.
-    Rejected,
-    /// Passed but its execution failed.
-    Failed,
-    /// Vetoed; deposits burned.
-    Vetoed,
-}
-
-impl StatusArg {
-    /// The proposal status on the wire.
-    pub fn proto(self) -> pb::ProposalStatus {
-        match self {
-            Self::Deposit => pb::ProposalStatus::DepositPeriod,
-            Self::Voting => pb::ProposalStatus::VotingPeriod,
-            Self::Passed => pb::ProposalStatus::Passed,
-            Self::Rejected => pb::ProposalStatus::Rejected,
-            Self::Failed => pb::ProposalStatus::Failed,
-            Self::Vetoed => pb::ProposalStatus::Vetoed,
-        }
-    }
 }
 
 /// The name of a proposal status, as `--status` writes it.
@@ -1102,7 +1050,5 @@ mod tests {
         assert_eq!(duration_text(0), "0 s");
         assert_eq!(duration_text(20), "20 s");
         assert_eq!(status_name(2), "voting");
-        assert_eq!(StatusArg::Vetoed.proto(), pb::ProposalStatus::Vetoed);
-        assert_eq!(VoteArg::NoWithVeto.proto(), pb::VoteOption::NoWithVeto);
     }
 }

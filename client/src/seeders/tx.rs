@@ -1,360 +1,39 @@
-//! `weaved tx seeders`: bond, update, unbond, unjail and report bad slices; each prints
-//! what its events say once it is in a block (the bond, the unbonding's completion
-//! height, the slash and the reporter's reward).
+//! The seeders module's transaction flows: bond, update, unbond, unjail and report a
+//! bad slice. Each signs and broadcasts with [`crate::tx::sign_and_submit`] and
+//! returns the transaction ([`Submitted`], serializable as a
+//! [`crate::tx::TxSummary`]) with what its events say. A flow returns `Ok` even when
+//! the chain refused the transaction: check [`Submitted::outcome`].
+//!
+//! Bond and update can take the sidecar's peer id and addresses from this node's own
+//! sidecar (`weave.sidecar.v1.Sidecar/Status`, authenticated with the token under the
+//! node's home), so that the record is what the node actually serves.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use anyhow::{anyhow, bail, ensure, Context};
-use clap::{ArgGroup, Subcommand};
-use cosmos_sdk_proto::Any;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use anyhow::{anyhow, ensure, Context};
+use serde::Serialize;
 use tonic::transport::Channel;
 use weave_kernel::Address;
 use weave_proto::weave::{
     seeders::v1::{self as pb, query_client::QueryClient},
     sidecar::v1::{StatusRequest, StatusResponse},
 };
-use weave_seeders::{
-    MAX_ADDRS, MSG_BOND_SEEDER, MSG_REPORT_BAD_SLICE, MSG_UNBOND_SEEDER, MSG_UNJAIL_SEEDER,
-    MSG_UPDATE_SEEDER,
-};
+use weave_seeders::MAX_ADDRS;
 
 use super::{
-    chain_code, content_roots, parse_content_ref, parse_peer_arg, peer_id_bytes, query,
-    seeders_msg, ContentRef,
+    content_roots,
+    evidence::{Accused, Evidence},
+    msg::{self, chain_error, SeederUpdate},
+    peer_id_bytes, peer_id_text, ContentRef,
 };
 use crate::{
-    chain::connect,
-    chain::runtime,
     chain::status_error,
-    channels::format_amount,
-    keys::{Keyring, SigningKey},
-    opts::resolve_address,
-    opts::GlobalOpts,
-    render,
-    tx::{from_key, parse_positive, sign_and_submit, submit_with, Submitted, TxOpts, TxPlan},
+    keys::SigningKey,
+    tx::{sign_and_submit, Submitted, TxPlan},
 };
 
-/// A seeder bonded.
-const EVENT_BONDED: &str = "weave.seeders.v1.EventSeederBonded";
-/// A seeder changed.
-const EVENT_UPDATED: &str = "weave.seeders.v1.EventSeederUpdated";
-/// An unbonding started.
-const EVENT_UNBONDING: &str = "weave.seeders.v1.EventSeederUnbonding";
-/// A slash.
-const EVENT_SLASHED: &str = "weave.seeders.v1.EventSeederSlashed";
-/// A jail.
-const EVENT_JAILED: &str = "weave.seeders.v1.EventSeederJailed";
-
-/// `weaved tx seeders ...`
-#[derive(Debug, Subcommand)]
-pub enum SeedersTxCmd {
-    /// Bond --from as a seeder of the given contents (`/weave.seeders.v1.MsgBondSeeder`).
-    ///
-    /// The bond (at least the `min_bond` parameter) moves to the seeders module
-    /// account. The sidecar peer id and addresses default to this node's sidecar's:
-    /// validators probe the seeder there, and the sidecar's key signs what it serves.
-    /// A warning is printed if that sidecar does not hold a committed content in full.
-    #[command(
-        after_help = "Example:\n  weaved tx seeders bond 10000000uweave --content 1 --from alice --wait"
-    )]
-    Bond {
-        /// The bond, in uweave (`10000000` or `10000000uweave`).
-        #[arg(value_parser = parse_positive)]
-        amount: u128,
-        /// A content to serve: its id or its 64-hex root (repeatable).
-        #[arg(long = "content", value_name = "ID_OR_ROOT", required = true, value_parser = parse_content_ref)]
-        contents: Vec<ContentRef>,
-        /// The sidecar's peer id, base58 (default: this node's sidecar's).
-        #[arg(long)]
-        peer_id: Option<String>,
-        /// A multiaddr the sidecar listens on (repeatable; default: this node's
-        /// sidecar's addresses when --peer-id is not given, else none).
-        #[arg(long = "addr", value_name = "MULTIADDR")]
-        addrs: Vec<String>,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Change --from's seeder record (`/weave.seeders.v1.MsgUpdateSeeder`): each field
-    /// given replaces the current one, and --add-bond adds to the bond.
-    #[command(
-        group(ArgGroup::new("change").required(true).multiple(true).args(
-            ["add_bond", "contents", "peer_id", "addrs", "sidecar"]
-        )),
-        after_help = "Example:\n  weaved tx seeders update --add-bond 5000000uweave --content 1 --content 2 --from alice --wait"
-    )]
-    Update {
-        /// Tokens added to the bond, in uweave.
-        #[arg(long, value_parser = parse_positive)]
-        add_bond: Option<u128>,
-        /// Replace the committed contents: ids or 64-hex roots (repeatable).
-        #[arg(long = "content", value_name = "ID_OR_ROOT", value_parser = parse_content_ref)]
-        contents: Vec<ContentRef>,
-        /// Replace the peer id (base58).
-        #[arg(long, conflicts_with = "sidecar")]
-        peer_id: Option<String>,
-        /// Replace the addresses (repeatable).
-        #[arg(long = "addr", value_name = "MULTIADDR", conflicts_with = "sidecar")]
-        addrs: Vec<String>,
-        /// Replace the peer id and addresses with this node's sidecar's.
-        #[arg(long)]
-        sidecar: bool,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Start unbonding --from's seeder (`/weave.seeders.v1.MsgUnbondSeeder`).
-    ///
-    /// The bond, minus any slash, returns after `unbonding_period_blocks`; with --wait
-    /// the completion height is printed. Meanwhile the seeder is not probed or paid,
-    /// but can still be slashed.
-    #[command(after_help = "Example:\n  weaved tx seeders unbond --from alice --wait")]
-    Unbond {
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Release --from's seeder from jail once its jail time is over
-    /// (`/weave.seeders.v1.MsgUnjailSeeder`).
-    #[command(after_help = "Example:\n  weaved tx seeders unjail --from alice --wait")]
-    Unjail {
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Prove that a seeder served a bad slice (`/weave.seeders.v1.MsgReportBadSlice`).
-    ///
-    /// The evidence is what the seeder sent: the slice header it signed (root, index,
-    /// the leaf hash of the ciphertext, the Merkle proof) and its signature. The chain
-    /// checks the signature against the seeder's peer key and that the slice does not
-    /// verify against the root; then it slashes `bad_slice_slash_bps` of the bond,
-    /// pays the reporter `reporter_reward_bps` of that and jails the seeder. With --wait
-    /// the slashed amount and the reward are printed.
-    #[command(
-        after_help = "Example:\n  weaved tx seeders report-bad-slice --seeder weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy --root $ROOT --index 3 --ciphertext-hash $LEAF_HASH --proof $PROOF_HEX --signature $SIG_HEX --from carol --wait"
-    )]
-    ReportBadSlice {
-        /// The seeder that served the slice: an address or a key name.
-        #[arg(long)]
-        seeder: String,
-        /// The content's Merkle root (64 hex digits).
-        #[arg(long, value_name = "HEX")]
-        root: String,
-        /// The slice's index.
-        #[arg(long, value_name = "N")]
-        index: u64,
-        /// The leaf hash of the ciphertext served (64 hex digits).
-        #[arg(long, value_name = "HEX")]
-        ciphertext_hash: String,
-        /// The Merkle proof served (hex of its compact encoding).
-        #[arg(long, value_name = "HEX")]
-        proof: String,
-        /// The seeder's signature over the slice header (128 hex digits).
-        #[arg(long, value_name = "HEX")]
-        signature: String,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-    /// Report every bad slice of an evidence file, or every one this node's downloads
-    /// hold evidence of: one `MsgReportBadSlice` transaction per record.
-    ///
-    /// The file is a JSON array of records {"seeder_peer_id" (base58) or "seeder"
-    /// (address), "content_root", "slice_index", "ciphertext_hash", "proof",
-    /// "signature"} (hex), as `weaved query seeders evidence` prints them; a peer id is
-    /// mapped to its seeder with the SeederByPeer query. Each transaction waits for its
-    /// block. A record the chain refuses (a slice reported before: seeders:19) is
-    /// printed with its code and the others go on; the command fails only if none was
-    /// reported.
-    #[command(
-        after_help = "Example:\n  weaved tx seeders report-bad-slices --evidence evidence.json --from carol"
-    )]
-    ReportBadSlices {
-        /// The evidence file (default: this node's evidence, `weaved query seeders
-        /// evidence`).
-        #[arg(long, value_name = "FILE")]
-        evidence: Option<PathBuf>,
-        #[allow(missing_docs)] // flattened: its own fields carry the help
-        #[command(flatten)]
-        opts: TxOpts,
-    },
-}
-
-/// Decodes hex (an optional `0x`) of exactly `len` bytes, or of any length for `None`.
-fn parse_hex(field: &str, s: &str, len: Option<usize>) -> anyhow::Result<Vec<u8>> {
-    let t = s.trim();
-    let t = t.strip_prefix("0x").unwrap_or(t);
-    let bytes = hex::decode(t).map_err(|_| anyhow!("{field} {s:?} is not hex"))?;
-    if let Some(len) = len {
-        ensure!(
-            bytes.len() == len,
-            "{field} has {} bytes, not {len} ({} hex digits)",
-            bytes.len(),
-            2 * len
-        );
-    }
-    Ok(bytes)
-}
-
-/// A `slice_index` written as a number or a decimal string.
-fn index_from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Number(n) => n
-            .as_u64()
-            .ok_or_else(|| serde::de::Error::custom(format!("slice_index {n} is not a u64"))),
-        Value::String(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| serde::de::Error::custom(format!("slice_index {s:?} is not a u64"))),
-        other => Err(serde::de::Error::custom(format!(
-            "slice_index must be a number, got {other}"
-        ))),
-    }
-}
-
-/// One record of an evidence file, as written. Fields other than these are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct EvidenceRecord {
-    /// The seeder's address; wins over the peer id.
-    #[serde(default)]
-    seeder: Option<String>,
-    /// The seeder's sidecar peer id, base58.
-    #[serde(default)]
-    seeder_peer_id: Option<String>,
-    content_root: String,
-    #[serde(deserialize_with = "index_from_json")]
-    slice_index: u64,
-    ciphertext_hash: String,
-    proof: String,
-    signature: String,
-}
-
-/// Who a report accuses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Accused {
-    /// By address.
-    Address(Address),
-    /// By sidecar peer id (its bytes), to look up.
-    Peer(Vec<u8>),
-}
-
-/// An evidence record decoded: the shapes the chain wants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Evidence {
-    accused: Accused,
-    content_root: Vec<u8>,
-    slice_index: u64,
-    ciphertext_hash: Vec<u8>,
-    proof: Vec<u8>,
-    signature: Vec<u8>,
-}
-
-impl EvidenceRecord {
-    fn decode(&self) -> anyhow::Result<Evidence> {
-        fn named(o: &Option<String>) -> Option<&str> {
-            o.as_deref().map(str::trim).filter(|s| !s.is_empty())
-        }
-        let accused = match (named(&self.seeder), named(&self.seeder_peer_id)) {
-            (Some(address), _) => Accused::Address(
-                address
-                    .parse()
-                    .map_err(|e| anyhow!("seeder {address:?}: {e}"))?,
-            ),
-            (None, Some(peer)) => Accused::Peer(parse_peer_arg(peer)?),
-            (None, None) => bail!("the record names no seeder: give seeder or seeder_peer_id"),
-        };
-        Ok(Evidence {
-            accused,
-            content_root: parse_hex("content_root", &self.content_root, Some(32))?,
-            slice_index: self.slice_index,
-            ciphertext_hash: parse_hex("ciphertext_hash", &self.ciphertext_hash, Some(32))?,
-            proof: parse_hex("proof", &self.proof, None)?,
-            signature: parse_hex("signature", &self.signature, Some(64))?,
-        })
-    }
-}
-
-/// The records of an evidence file: a JSON array, each element read on its own so that
-/// one bad record does not stop the others.
-pub fn parse_evidence(text: &str) -> anyhow::Result<Vec<Result<EvidenceRecord, String>>> {
-    let value: Value = serde_json::from_str(text).context("the evidence is not valid JSON")?;
-    let Value::Array(items) = value else {
-        bail!("the evidence must be a JSON array of records");
-    };
-    Ok(items
-        .into_iter()
-        .map(|item| serde_json::from_value(item).map_err(|e| e.to_string()))
-        .collect())
-}
-
-/// The `MsgReportBadSlice` of `reporter` against `seeder`, checked.
-fn report_message(reporter: &Address, seeder: &Address, e: &Evidence) -> anyhow::Result<Any> {
-    seeders_msg(
-        MSG_REPORT_BAD_SLICE,
-        &pb::MsgReportBadSlice {
-            reporter: reporter.to_string(),
-            seeder: seeder.to_string(),
-            content_root: e.content_root.clone(),
-            slice_index: e.slice_index,
-            ciphertext_hash: e.ciphertext_hash.clone(),
-            proof: e.proof.clone(),
-            signature: e.signature.clone(),
-        },
-    )
-}
-
-/// The seeder a report accuses, looking a peer id up on chain.
-async fn accused_address(channel: &Channel, accused: &Accused) -> anyhow::Result<Address> {
-    match accused {
-        Accused::Address(a) => Ok(*a),
-        Accused::Peer(peer) => {
-            let text = super::peer_id_text(peer);
-            let seeder = QueryClient::new(channel.clone())
-                .seeder_by_peer(pb::QuerySeederByPeerRequest {
-                    peer_id: peer.clone(),
-                })
-                .await
-                .map_err(status_error)
-                .with_context(|| format!("looking up the seeder with peer id {text}"))?
-                .into_inner()
-                .seeder
-                .ok_or_else(|| anyhow!("no seeder has peer id {text}"))?;
-            seeder.address.parse().map_err(|e| {
-                anyhow!(
-                    "the node returned the seeder address {:?}: {e}",
-                    seeder.address
-                )
-            })
-        }
-    }
-}
-
-/// What a report's events say: the slash, the reward, the jail.
-fn slash_extras(s: &Submitted, json: bool) -> Vec<(&'static str, Value)> {
-    let mut extras = Vec::new();
-    let amount = |key: &str| {
-        s.event_attribute(EVENT_SLASHED, key)
-            .and_then(|v| v.parse::<u128>().ok())
-    };
-    for (name, key) in [
-        ("slashed", "amount"),
-        ("reporter_reward", "reporter_reward"),
-        ("burned", "burned"),
-    ] {
-        if let Some(v) = amount(key) {
-            extras.push((name, json!(format_amount(v, json))));
-        }
-    }
-    if let Some(until) = s.event_number(EVENT_JAILED, "jailed_until") {
-        extras.push(("jailed_until", json!(until)));
-    }
-    extras
-}
-
 /// The sidecar of the node: its peer id, addresses and stored contents.
-async fn own_sidecar(channel: &Channel, home: &std::path::Path) -> anyhow::Result<StatusResponse> {
+pub async fn own_sidecar(channel: &Channel, home: &Path) -> anyhow::Result<StatusResponse> {
     let status = crate::sidecar_auth::local_sidecar(channel.clone(), home)
         .status(StatusRequest {})
         .await
@@ -370,7 +49,7 @@ async fn own_sidecar(channel: &Channel, home: &std::path::Path) -> anyhow::Resul
 
 /// The sidecar addresses the chain can take: valid, each once, at most [`MAX_ADDRS`];
 /// with a warning for each one left out.
-fn chain_addrs(listen: &[String]) -> (Vec<String>, Vec<String>) {
+pub fn chain_addrs(listen: &[String]) -> (Vec<String>, Vec<String>) {
     let mut addrs: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
     for a in listen {
@@ -394,7 +73,7 @@ fn chain_addrs(listen: &[String]) -> (Vec<String>, Vec<String>) {
 
 /// Warnings for committed roots the sidecar does not hold in full: validators'
 /// probes of them would fail.
-fn missing_content(status: &StatusResponse, roots: &[Vec<u8>]) -> Vec<String> {
+pub fn missing_content(status: &StatusResponse, roots: &[Vec<u8>]) -> Vec<String> {
     roots
         .iter()
         .filter_map(|root| {
@@ -410,586 +89,255 @@ fn missing_content(status: &StatusResponse, roots: &[Vec<u8>]) -> Vec<String> {
         .collect()
 }
 
-/// Checks a multiaddr list given with --addr.
-fn given_addrs(addrs: &[String]) -> anyhow::Result<()> {
-    weave_seeders::check_addrs(addrs).map_err(|e| super::chain_error(&e.into()))
+/// Checks a multiaddr list as the chain checks it.
+pub fn check_addrs(addrs: &[String]) -> anyhow::Result<()> {
+    weave_seeders::check_addrs(addrs).map_err(|e| chain_error(&e.into()))
 }
 
-/// Runs `tx seeders bond`.
-fn bond(
+/// A bond.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bonded {
+    /// The transaction.
+    pub tx: Submitted,
+    /// The seeder's address.
+    pub seeder: String,
+    /// The sidecar peer id registered, base58.
+    pub peer_id: String,
+    /// The sidecar addresses registered.
+    pub addrs: Vec<String>,
+    /// The roots of the committed contents, in hex.
+    pub contents: Vec<String>,
+    /// The seeder's bond now, in uweave, once the transaction is in a block.
+    pub bond: Option<String>,
+    /// What may keep validators' probes from succeeding (addresses left out, contents
+    /// the sidecar does not hold in full).
+    pub warnings: Vec<String>,
+}
+
+/// Bonds `amount` uweave from `key` as a seeder of `contents`. Without `peer_id`
+/// (base58), the peer id, and the addresses unless `addrs` are given, are this
+/// node's sidecar's (`home` holds its API token).
+#[allow(clippy::too_many_arguments)]
+pub async fn bond(
+    channel: &Channel,
+    plan: &TxPlan,
+    key: &SigningKey,
+    home: &Path,
     amount: u128,
     contents: &[ContentRef],
     peer_id: Option<String>,
     addrs: Vec<String>,
-    opts: &TxOpts,
-    g: &GlobalOpts,
-    key: &SigningKey,
-) -> anyhow::Result<()> {
-    given_addrs(&addrs)?;
-    let url = opts.node.url(&g.home)?;
-    let (peer, addrs, roots) = runtime()?.block_on(async {
-        let channel = connect(&url).await?;
-        let roots = content_roots(&channel, contents).await?;
-        let (peer, addrs) = match peer_id {
-            Some(p) => (p, addrs),
-            None => {
-                let status = own_sidecar(&channel, &g.home).await?;
-                let mut warnings = missing_content(&status, &roots);
-                let addrs = if addrs.is_empty() {
-                    let (usable, left_out) = chain_addrs(&status.listen_addrs);
-                    warnings.extend(left_out);
-                    usable
-                } else {
-                    addrs
-                };
-                for w in warnings {
-                    eprintln!("warning: {w}");
-                }
-                (status.peer_id, addrs)
-            }
-        };
-        Ok::<_, anyhow::Error>((peer, addrs, roots))
-    })?;
-    let seeder = key.address();
-    let msg = seeders_msg(
-        MSG_BOND_SEEDER,
-        &pb::MsgBondSeeder {
-            seeder: seeder.to_string(),
-            amount: amount.to_string(),
-            peer_id: peer_id_bytes(&peer)?,
-            addrs: addrs.clone(),
-            contents: roots.clone(),
-        },
-    )?;
-    let json = g.json();
-    submit_with(key, vec![msg], opts, g, |s| {
-        let mut extras = vec![
-            ("seeder", json!(seeder.to_string())),
-            ("peer_id", json!(peer)),
-            ("addrs", json!(addrs)),
-            (
-                "contents",
-                json!(roots.iter().map(hex::encode).collect::<Vec<_>>()),
-            ),
-        ];
-        if let Some(bond) = s.event_attribute(EVENT_BONDED, "bond") {
-            let bond = bond
-                .parse()
-                .map_or(bond.clone(), |b| format_amount(b, json));
-            extras.push(("bond", json!(bond)));
-        }
-        extras
-    })
-}
-
-/// The arguments of `tx seeders update`.
-struct UpdateArgs {
-    add_bond: Option<u128>,
-    contents: Vec<ContentRef>,
-    peer_id: Option<String>,
-    addrs: Vec<String>,
-    sidecar: bool,
-}
-
-/// Runs `tx seeders update`.
-fn update(a: UpdateArgs, opts: &TxOpts, g: &GlobalOpts, key: &SigningKey) -> anyhow::Result<()> {
-    if !a.addrs.is_empty() {
-        given_addrs(&a.addrs)?;
-    }
-    let url = opts.node.url(&g.home)?;
-    let (roots, sidecar) = runtime()?.block_on(async {
-        let channel = connect(&url).await?;
-        let roots = content_roots(&channel, &a.contents).await?;
-        let sidecar = if a.sidecar {
-            let status = own_sidecar(&channel, &g.home).await?;
-            let (usable, mut warnings) = chain_addrs(&status.listen_addrs);
+) -> anyhow::Result<Bonded> {
+    check_addrs(&addrs)?;
+    let roots = content_roots(channel, contents).await?;
+    let mut warnings = Vec::new();
+    let (peer, addrs) = match peer_id {
+        Some(p) => (p, addrs),
+        None => {
+            let status = own_sidecar(channel, home).await?;
             warnings.extend(missing_content(&status, &roots));
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Some((status.peer_id, usable))
-        } else {
-            None
-        };
-        Ok::<_, anyhow::Error>((roots, sidecar))
-    })?;
-    let (peer_id, addrs) = match sidecar {
-        Some((peer, addrs)) => (Some(peer), Some(addrs)),
-        None => (a.peer_id, (!a.addrs.is_empty()).then_some(a.addrs)),
+            let addrs = if addrs.is_empty() {
+                let (usable, left_out) = chain_addrs(&status.listen_addrs);
+                warnings.extend(left_out);
+                usable
+            } else {
+                addrs
+            };
+            (status.peer_id, addrs)
+        }
     };
-    let msg = seeders_msg(
-        MSG_UPDATE_SEEDER,
-        &pb::MsgUpdateSeeder {
-            seeder: key.address().to_string(),
-            peer_id: peer_id
-                .as_deref()
-                .map(peer_id_bytes)
-                .transpose()?
-                .unwrap_or_default(),
-            addrs: addrs.map(|addrs| pb::AddrList { addrs }),
-            contents: (!roots.is_empty()).then_some(pb::ContentList { roots }),
-            add_bond: a.add_bond.map(|b| b.to_string()).unwrap_or_default(),
-        },
+    let seeder = key.address();
+    let message = msg::bond_seeder(
+        &seeder,
+        amount,
+        peer_id_bytes(&peer)?,
+        addrs.clone(),
+        roots.clone(),
     )?;
-    let json = g.json();
-    submit_with(key, vec![msg], opts, g, |s| {
-        let mut extras = Vec::new();
-        if let Some(bond) = s.event_attribute(EVENT_UPDATED, "bond") {
-            let bond = bond
-                .parse()
-                .map_or(bond.clone(), |b| format_amount(b, json));
-            extras.push(("bond", json!(bond)));
-        }
-        if let Some(n) = s.event_number(EVENT_UPDATED, "contents") {
-            extras.push(("contents", json!(n)));
-        }
-        extras
+    let tx = sign_and_submit(channel, plan, key, vec![message]).await?;
+    Ok(Bonded {
+        bond: tx.event_attribute(msg::EVENT_BONDED, "bond"),
+        tx,
+        seeder: seeder.to_string(),
+        peer_id: peer,
+        addrs,
+        contents: roots.iter().map(hex::encode).collect(),
+        warnings,
     })
 }
 
-/// What became of one evidence record.
-#[derive(Debug, Clone)]
-enum ReportOutcome {
-    /// In a block: the transaction and what its events say.
-    Reported {
-        seeder: Address,
-        txhash: String,
-        extras: Vec<(&'static str, Value)>,
-    },
-    /// Refused (by the CLI's checks, the simulation, CheckTx or the block), or failed.
-    Refused(String),
+/// What `update` changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeederChanges {
+    /// uweave to add to the bond.
+    pub add_bond: Option<u128>,
+    /// New committed contents, replacing the current ones (empty: as they are).
+    pub contents: Vec<ContentRef>,
+    /// A new sidecar peer id, base58.
+    pub peer_id: Option<String>,
+    /// New sidecar addresses (empty: as they are).
+    pub addrs: Vec<String>,
+    /// Take the peer id and addresses from this node's sidecar instead.
+    pub from_sidecar: bool,
 }
 
-/// Reports one record: decodes it, finds the seeder, signs, broadcasts, waits.
-async fn report_one(
+/// An update.
+#[derive(Debug, Clone, Serialize)]
+pub struct Updated {
+    /// The transaction.
+    pub tx: Submitted,
+    /// The seeder's bond now, in uweave, once the transaction is in a block.
+    pub bond: Option<String>,
+    /// How many contents it now commits to, once the transaction is in a block.
+    pub contents: Option<u64>,
+    /// What may keep validators' probes from succeeding.
+    pub warnings: Vec<String>,
+}
+
+/// Changes `key`'s seeder record (`home` holds the sidecar API token, used with
+/// [`SeederChanges::from_sidecar`]).
+pub async fn update(
     channel: &Channel,
     plan: &TxPlan,
     key: &SigningKey,
-    record: &Result<EvidenceRecord, String>,
-    json: bool,
-) -> ReportOutcome {
-    let attempt = async {
-        let record = record
-            .as_ref()
-            .map_err(|e| anyhow!("the record does not read: {e}"))?;
-        let evidence = record.decode()?;
-        let seeder = accused_address(channel, &evidence.accused).await?;
-        let msg = report_message(&key.address(), &seeder, &evidence)?;
-        let submitted = sign_and_submit(channel, plan, key, vec![msg]).await?;
-        submitted.outcome()?;
-        Ok::<_, anyhow::Error>(ReportOutcome::Reported {
-            seeder,
-            txhash: submitted.hash.clone(),
-            extras: slash_extras(&submitted, json),
-        })
-    };
-    attempt
-        .await
-        .unwrap_or_else(|e| ReportOutcome::Refused(format!("{e:#}")))
-}
-
-/// One record's outcome as JSON.
-fn outcome_json(index: usize, outcome: &ReportOutcome) -> Value {
-    match outcome {
-        ReportOutcome::Reported {
-            seeder,
-            txhash,
-            extras,
-        } => {
-            let mut v = json!({
-                "index": index,
-                "reported": true,
-                "seeder": seeder.to_string(),
-                "txhash": txhash,
-            });
-            if let Some(map) = v.as_object_mut() {
-                for (k, x) in extras {
-                    map.insert((*k).to_string(), x.clone());
-                }
-            }
-            v
-        }
-        ReportOutcome::Refused(error) => {
-            let mut v = json!({ "index": index, "reported": false, "error": error });
-            if let (Some((codespace, code)), Some(map)) = (chain_code(error), v.as_object_mut()) {
-                map.insert("codespace".into(), json!(codespace));
-                map.insert("code".into(), json!(code));
-            }
-            v
-        }
+    home: &Path,
+    changes: SeederChanges,
+) -> anyhow::Result<Updated> {
+    if !changes.addrs.is_empty() {
+        check_addrs(&changes.addrs)?;
     }
-}
-
-/// One record's outcome as a line of text.
-fn outcome_text(index: usize, outcome: &ReportOutcome) -> String {
-    match outcome {
-        ReportOutcome::Reported {
-            seeder,
-            txhash,
-            extras,
-        } => {
-            let said: Vec<String> = extras
-                .iter()
-                .map(|(k, v)| match v {
-                    Value::String(s) => format!("{k} {s}"),
-                    other => format!("{k} {other}"),
-                })
-                .collect();
-            format!(
-                "record {index}: reported {seeder} (tx {txhash}){}{}",
-                if said.is_empty() { "" } else { ": " },
-                said.join(", ")
-            )
-        }
-        ReportOutcome::Refused(error) => match chain_code(error) {
-            // The code leads the text when the chain refused the report itself.
-            Some((codespace, code)) if error.starts_with(&format!("{codespace}:{code}:")) => {
-                format!("record {index}: refused: {error}")
-            }
-            Some((codespace, code)) => {
-                format!("record {index}: refused ({codespace}:{code}): {error}")
-            }
-            None => format!("record {index}: failed: {error}"),
-        },
-    }
-}
-
-/// Runs `tx seeders report-bad-slices`.
-fn report_many(
-    evidence: Option<PathBuf>,
-    opts: &TxOpts,
-    g: &GlobalOpts,
-    key: &SigningKey,
-) -> anyhow::Result<()> {
-    let url = opts.node.url(&g.home)?;
-    let records: Vec<Result<EvidenceRecord, String>> = match evidence {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            parse_evidence(&text).with_context(|| format!("reading {}", path.display()))?
-        }
-        None => runtime()?
-            .block_on(query::node_evidence(&url, &g.home))?
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
-            .collect(),
-    };
-    let json = g.json();
-    if records.is_empty() {
-        if json {
-            return render::print_json(&json!({ "reports": [], "reported": 0, "refused": 0 }));
-        }
-        println!("no evidence of bad slices");
-        return Ok(());
-    }
-    // Each transaction is in a block before the next is signed, so that the account
-    // sequence read for the next one counts it.
-    let plan = TxPlan::resolve(opts, g)?.waiting();
-    let outcomes = runtime()?.block_on(async {
-        let channel = connect(&url).await?;
-        let mut outcomes = Vec::with_capacity(records.len());
-        for (i, record) in records.iter().enumerate() {
-            let outcome = report_one(&channel, &plan, key, record, json).await;
-            match &outcome {
-                ReportOutcome::Reported { .. } if !json => {
-                    println!("{}", outcome_text(i, &outcome))
-                }
-                ReportOutcome::Refused(_) => eprintln!("{}", outcome_text(i, &outcome)),
-                ReportOutcome::Reported { .. } => {}
-            }
-            outcomes.push(outcome);
-        }
-        Ok::<_, anyhow::Error>(outcomes)
-    })?;
-    let reported = outcomes
-        .iter()
-        .filter(|o| matches!(o, ReportOutcome::Reported { .. }))
-        .count();
-    let refused = outcomes.len() - reported;
-    if json {
-        render::print_json(&json!({
-            "reports": outcomes.iter().enumerate().map(|(i, o)| outcome_json(i, o)).collect::<Vec<_>>(),
-            "reported": reported,
-            "refused": refused,
-        }))?;
+    let roots = content_roots(channel, &changes.contents).await?;
+    let mut warnings = Vec::new();
+    let (peer_id, addrs) = if changes.from_sidecar {
+        let status = own_sidecar(channel, home).await?;
+        let (usable, left_out) = chain_addrs(&status.listen_addrs);
+        warnings.extend(left_out);
+        warnings.extend(missing_content(&status, &roots));
+        (Some(status.peer_id), Some(usable))
     } else {
-        println!(
-            "reported {reported} of {} records ({refused} refused)",
-            outcomes.len()
-        );
-    }
-    if reported == 0 {
-        bail!("none of the {} records was reported", outcomes.len());
-    }
-    Ok(())
+        (
+            changes.peer_id,
+            (!changes.addrs.is_empty()).then_some(changes.addrs),
+        )
+    };
+    let message = msg::update_seeder(
+        &key.address(),
+        SeederUpdate {
+            add_bond: changes.add_bond,
+            peer_id: peer_id.as_deref().map(peer_id_bytes).transpose()?,
+            addrs,
+            roots,
+        },
+    )?;
+    let tx = sign_and_submit(channel, plan, key, vec![message]).await?;
+    Ok(Updated {
+        bond: tx.event_attribute(msg::EVENT_UPDATED, "bond"),
+        contents: tx.event_number(msg::EVENT_UPDATED, "contents"),
+        tx,
+        warnings,
+    })
 }
 
-/// Runs a `weaved tx seeders` command.
-pub fn run_tx(cmd: SeedersTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
-    let keyring = Keyring::open(&g.home, g.keyring_backend)?;
-    match cmd {
-        SeedersTxCmd::Bond {
-            amount,
-            contents,
-            peer_id,
-            addrs,
-            opts,
-        } => {
-            let key = from_key(&opts, &keyring)?;
-            bond(amount, &contents, peer_id, addrs, &opts, g, &key)
-        }
-        SeedersTxCmd::Update {
-            add_bond,
-            contents,
-            peer_id,
-            addrs,
-            sidecar,
-            opts,
-        } => {
-            let key = from_key(&opts, &keyring)?;
-            let args = UpdateArgs {
-                add_bond,
-                contents,
-                peer_id,
-                addrs,
-                sidecar,
-            };
-            update(args, &opts, g, &key)
-        }
-        SeedersTxCmd::Unbond { opts } => {
-            let key = from_key(&opts, &keyring)?;
-            let msg = seeders_msg(
-                MSG_UNBOND_SEEDER,
-                &pb::MsgUnbondSeeder {
-                    seeder: key.address().to_string(),
-                },
-            )?;
-            submit_with(&key, vec![msg], &opts, g, |s| {
-                s.event_number(EVENT_UNBONDING, "completes_height")
-                    .map(|h| vec![("completes_height", json!(h))])
-                    .unwrap_or_default()
+/// An unbonding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unbonding {
+    /// The transaction.
+    pub tx: Submitted,
+    /// The height at which the bond returns, once the transaction is in a block.
+    pub completes_height: Option<u64>,
+}
+
+/// Starts unbonding `key`'s seeder bond.
+pub async fn unbond(
+    channel: &Channel,
+    plan: &TxPlan,
+    key: &SigningKey,
+) -> anyhow::Result<Unbonding> {
+    let message = msg::unbond_seeder(&key.address())?;
+    let tx = sign_and_submit(channel, plan, key, vec![message]).await?;
+    Ok(Unbonding {
+        completes_height: tx.event_number(msg::EVENT_UNBONDING, "completes_height"),
+        tx,
+    })
+}
+
+/// Takes `key`'s seeder out of jail.
+pub async fn unjail(
+    channel: &Channel,
+    plan: &TxPlan,
+    key: &SigningKey,
+) -> anyhow::Result<Submitted> {
+    let message = msg::unjail_seeder(&key.address())?;
+    sign_and_submit(channel, plan, key, vec![message]).await
+}
+
+/// The seeder a report accuses, looking a peer id up on chain.
+pub async fn accused_address(channel: &Channel, accused: &Accused) -> anyhow::Result<Address> {
+    match accused {
+        Accused::Address(a) => Ok(*a),
+        Accused::Peer(peer) => {
+            let text = peer_id_text(peer);
+            let seeder = QueryClient::new(channel.clone())
+                .seeder_by_peer(pb::QuerySeederByPeerRequest {
+                    peer_id: peer.clone(),
+                })
+                .await
+                .map_err(status_error)
+                .with_context(|| format!("looking up the seeder with peer id {text}"))?
+                .into_inner()
+                .seeder
+                .ok_or_else(|| anyhow!("no seeder has peer id {text}"))?;
+            seeder.address.parse().map_err(|e| {
+                anyhow!(
+                    "the node returned the seeder address {:?}: {e}",
+                    seeder.address
+                )
             })
         }
-        SeedersTxCmd::Unjail { opts } => {
-            let key = from_key(&opts, &keyring)?;
-            let msg = seeders_msg(
-                MSG_UNJAIL_SEEDER,
-                &pb::MsgUnjailSeeder {
-                    seeder: key.address().to_string(),
-                },
-            )?;
-            submit_with(&key, vec![msg], &opts, g, |_| Vec::new())
-        }
-        SeedersTxCmd::ReportBadSlice {
-            seeder,
-            root,
-            index,
-            ciphertext_hash,
-            proof,
-            signature,
-            opts,
-        } => {
-            let key = from_key(&opts, &keyring)?;
-            let seeder = resolve_address(&seeder, g)?;
-            let evidence = Evidence {
-                accused: Accused::Address(seeder),
-                content_root: parse_hex("--root", &root, Some(32))?,
-                slice_index: index,
-                ciphertext_hash: parse_hex("--ciphertext-hash", &ciphertext_hash, Some(32))?,
-                proof: parse_hex("--proof", &proof, None)?,
-                signature: parse_hex("--signature", &signature, Some(64))?,
-            };
-            let msg = report_message(&key.address(), &seeder, &evidence)?;
-            let json = g.json();
-            submit_with(&key, vec![msg], &opts, g, |s| slash_extras(s, json))
-        }
-        SeedersTxCmd::ReportBadSlices { evidence, opts } => {
-            let key = from_key(&opts, &keyring)?;
-            report_many(evidence, &opts, g, &key)
-        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use weave_proto::weave::sidecar::v1::StoredContent;
+/// A report of a bad slice.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reported {
+    /// The transaction.
+    pub tx: Submitted,
+    /// The seeder reported.
+    pub seeder: Address,
+    /// What was slashed from its bond, in uweave, once in a block.
+    #[serde(serialize_with = "crate::render::opt_u128_string")]
+    pub slashed: Option<u128>,
+    /// The reporter's reward, in uweave.
+    #[serde(serialize_with = "crate::render::opt_u128_string")]
+    pub reporter_reward: Option<u128>,
+    /// What was burned, in uweave.
+    #[serde(serialize_with = "crate::render::opt_u128_string")]
+    pub burned: Option<u128>,
+    /// The height the seeder is jailed until.
+    pub jailed_until: Option<u64>,
+}
 
-    use super::*;
-
-    fn record_json() -> Value {
-        json!({
-            "seeder_peer_id": weave_sidecar::Keypair::ed25519_from_bytes([5u8; 32])
-                .unwrap()
-                .public()
-                .to_peer_id()
-                .to_string(),
-            "content_root": "ab".repeat(32),
-            "slice_index": 3,
-            "ciphertext_hash": format!("0x{}", "cd".repeat(32)),
-            "proof": "0102",
-            "signature": "ef".repeat(64),
-        })
-    }
-
-    #[test]
-    fn evidence_files_parse_record_by_record() {
-        let peer_record = record_json();
-        let mut by_address = record_json();
-        by_address["seeder"] = json!(Address::new([4; 20]).to_string());
-        by_address["slice_index"] = json!("7");
-        by_address["_note"] = json!("extra fields are ignored");
-        let mut no_seeder = record_json();
-        no_seeder.as_object_mut().unwrap().remove("seeder_peer_id");
-        let mut short_root = record_json();
-        short_root["content_root"] = json!("abcd");
-        let mut bad_index = record_json();
-        bad_index["slice_index"] = json!(-1);
-        let mut missing = record_json();
-        missing.as_object_mut().unwrap().remove("signature");
-        let mut rsa_peer = record_json();
-        let mut sha = vec![0x12, 0x20];
-        sha.extend_from_slice(&[7; 32]);
-        rsa_peer["seeder_peer_id"] =
-            json!(weave_sidecar::PeerId::from_bytes(&sha).unwrap().to_string());
-        let file = json!([
-            peer_record,
-            by_address,
-            no_seeder,
-            short_root,
-            bad_index,
-            missing,
-            rsa_peer
-        ]);
-        let records = parse_evidence(&file.to_string()).unwrap();
-        assert_eq!(records.len(), 7);
-
-        let e = records[0].as_ref().unwrap().decode().unwrap();
-        let Accused::Peer(peer) = &e.accused else {
-            panic!("{e:?}");
-        };
-        assert_eq!(
-            hex::encode(peer),
-            "0024080112206e7a1cdd29b0b78fd13af4c5598feff4ef2a97166e3ca6f2e4fbfccd80505bf1"
-        );
-        assert_eq!(e.content_root, vec![0xab; 32]);
-        assert_eq!(e.ciphertext_hash, vec![0xcd; 32]);
-        assert_eq!((e.slice_index, e.proof.clone()), (3, vec![1, 2]));
-        assert_eq!(e.signature, vec![0xef; 64]);
-
-        // An address wins over a peer id; an index may be a string.
-        let e = records[1].as_ref().unwrap().decode().unwrap();
-        assert_eq!(e.accused, Accused::Address(Address::new([4; 20])));
-        assert_eq!(e.slice_index, 7);
-
-        let err = |i: usize| match &records[i] {
-            Ok(r) => format!("{:#}", r.decode().unwrap_err()),
-            Err(e) => e.clone(),
-        };
-        assert!(err(2).contains("names no seeder"), "{}", err(2));
-        assert!(err(3).contains("content_root has 2 bytes"), "{}", err(3));
-        assert!(err(4).contains("slice_index"), "{}", err(4));
-        assert!(err(5).contains("signature"), "{}", err(5));
-        assert!(err(6).contains("peer id"), "{}", err(6));
-
-        // The whole file must be an array of JSON.
-        assert!(parse_evidence("{}").is_err());
-        assert!(parse_evidence("[").is_err());
-        assert!(parse_evidence("[]").unwrap().is_empty());
-    }
-
-    #[test]
-    fn reports_are_checked_before_signing() {
-        let reporter = Address::new([1; 20]);
-        let seeder = Address::new([2; 20]);
-        let mut e = record_json();
-        e["seeder"] = json!(seeder.to_string());
-        let evidence = serde_json::from_value::<EvidenceRecord>(e)
-            .unwrap()
-            .decode()
-            .unwrap();
-        let any = report_message(&reporter, &seeder, &evidence).unwrap();
-        assert_eq!(any.type_url, MSG_REPORT_BAD_SLICE);
-        // A seeder cannot report itself.
-        let err = report_message(&seeder, &seeder, &evidence)
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("seeders:20:"), "{err}");
-    }
-
-    #[test]
-    fn outcomes_render_with_codes() {
-        let ok = ReportOutcome::Reported {
-            seeder: Address::new([2; 20]),
-            txhash: "AB".into(),
-            extras: vec![
-                ("slashed", json!("1000000uweave")),
-                ("reporter_reward", json!("500000uweave")),
-            ],
-        };
-        let text = outcome_text(0, &ok);
-        assert!(
-            text.ends_with("(tx AB): slashed 1000000uweave, reporter_reward 500000uweave"),
-            "{text}"
-        );
-        let j = outcome_json(0, &ok);
-        assert_eq!(
-            (j["reported"].clone(), j["slashed"].clone()),
-            (json!(true), json!("1000000uweave"))
-        );
-
-        let refused = ReportOutcome::Refused(
-            "transaction AB failed in block 9: codespace seeders, code 19: slice 3 reported".into(),
-        );
-        let text = outcome_text(2, &refused);
-        assert!(
-            text.starts_with("record 2: refused (seeders:19): "),
-            "{text}"
-        );
-        let simulated = ReportOutcome::Refused("seeders:17: bad signature".into());
-        assert_eq!(
-            outcome_text(3, &simulated),
-            "record 3: refused: seeders:17: bad signature"
-        );
-        let j = outcome_json(2, &refused);
-        assert_eq!(
-            (j["codespace"].clone(), j["code"].clone()),
-            (json!("seeders"), json!(19))
-        );
-        let failed = ReportOutcome::Refused("cannot connect".into());
-        assert_eq!(outcome_text(1, &failed), "record 1: failed: cannot connect");
-        assert!(outcome_json(1, &failed).get("code").is_none());
-    }
-
-    #[test]
-    fn sidecar_addresses_fit_the_chain() {
-        let mut listen: Vec<String> = (0..10).map(|i| format!("/ip4/10.0.0.{i}/tcp/1")).collect();
-        listen.insert(1, listen[0].clone());
-        listen.push("no slash".into());
-        let (addrs, warnings) = chain_addrs(&listen);
-        assert_eq!(addrs.len(), MAX_ADDRS);
-        assert_eq!(addrs[1], "/ip4/10.0.0.1/tcp/1");
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
-
-        let status = StatusResponse {
-            contents: vec![
-                StoredContent {
-                    root: vec![1; 32],
-                    slices_present: 4,
-                    slices_total: 4,
-                    plaintext_len: 0,
-                },
-                StoredContent {
-                    root: vec![2; 32],
-                    slices_present: 1,
-                    slices_total: 4,
-                    plaintext_len: 0,
-                },
-            ],
-            ..Default::default()
-        };
-        let w = missing_content(&status, &[vec![1; 32], vec![2; 32], vec![3; 32]]);
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("1/4 slices"), "{w:?}");
-        assert!(w[1].contains("0/0 slices"), "{w:?}");
-    }
+/// Reports a bad slice (`evidence`) signed by the seeder it accuses (looked up by peer
+/// id if need be).
+pub async fn report(
+    channel: &Channel,
+    plan: &TxPlan,
+    key: &SigningKey,
+    evidence: &Evidence,
+) -> anyhow::Result<Reported> {
+    let seeder = accused_address(channel, &evidence.accused).await?;
+    let message = msg::report_bad_slice(&key.address(), &seeder, evidence)?;
+    let tx = sign_and_submit(channel, plan, key, vec![message]).await?;
+    let amount = |k: &str| {
+        tx.event_attribute(msg::EVENT_SLASHED, k)
+            .and_then(|v| v.parse::<u128>().ok())
+    };
+    Ok(Reported {
+        seeder,
+        slashed: amount("amount"),
+        reporter_reward: amount("reporter_reward"),
+        burned: amount("burned"),
+        jailed_until: tx.event_number(msg::EVENT_JAILED, "jailed_until"),
+        tx,
+    })
 }

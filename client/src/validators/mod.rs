@@ -1,5 +1,12 @@
-//! `weaved tx validators` and `weaved query validators`: proof-of-stake validators,
+//! The validators module from the client's side: proof-of-stake validators,
 //! delegations, unbonding, redelegation, jailing and rewards.
+//!
+//! The library (no clap, no printing): [`msg`] builds the messages, [`query`] reads
+//! validators, delegations, rewards and signing info, [`tx`] runs the flows (create,
+//! edit, delegate, undelegate, redelegate, unjail, withdraw rewards). A new
+//! validator's message comes from [`NewValidatorArgs::message`], which `weaved
+//! genesis gentx` shares (it is also the clap flag group of both commands). [`cli`]
+//! holds `weaved tx validators` and `weaved query validators`.
 //!
 //! A validator is named by its **operator**: the account that created it and signs
 //! its messages. Every VALIDATOR argument takes the operator's bech32 address or the
@@ -14,6 +21,8 @@
 //! so `create` (and `weaved genesis gentx`) run on the validator's own machine need no
 //! `--pubkey`.
 
+pub mod cli;
+pub mod msg;
 pub mod query;
 pub mod tx;
 
@@ -22,15 +31,16 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use cosmos_sdk_proto::Any;
-use prost::Message;
 use weave_kernel::Address;
 use weave_proto::weave::validators::v1 as pb;
-use weave_validators::ValidatorsMsg;
 
-pub use query::{run_query, ValidatorsQueryCmd};
-pub use tx::{run_tx, ValidatorsTxCmd};
+pub use cli::{
+    query::{run_query, ValidatorsQueryCmd},
+    tx::{run_tx, ValidatorsTxCmd},
+};
+pub use msg::validators_msg;
 
-use crate::{builder::to_any, tx::parse_positive};
+use crate::tx::parse_positive;
 use crate::{cometbft, home::HomeLayout};
 
 /// The default commission rate of a new validator: 10%.
@@ -163,17 +173,9 @@ impl NewValidatorArgs {
     }
 }
 
-/// Checks a message as the chain's CheckTx would without state, so that a mistake is
-/// reported before anything is signed.
-fn validators_msg(type_url: &str, msg: &impl Message) -> anyhow::Result<Any> {
-    let any = to_any(type_url, msg);
-    ValidatorsMsg::decode(&any).map_err(|e| anyhow!("{}", e.log))?;
-    Ok(any)
-}
-
 /// A block time in seconds as RFC 3339 (`2026-01-01T00:00:00Z`); the number itself
 /// if it is out of range.
-fn time_text(seconds: i64) -> String {
+pub fn time_text(seconds: i64) -> String {
     tendermint::Time::from_unix_timestamp(seconds, 0)
         .map(|t| {
             let full = t.to_rfc3339();
@@ -187,6 +189,8 @@ fn time_text(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use weave_validators::ValidatorsMsg;
+
     use super::*;
     use crate::keys::{KeyAlgo, SigningKey};
 

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{holder::holder_key, keys::write_key_file, serve, slices};
+pub mod query;
+pub mod tx;
+
+use crate::content::{holder::holder_key, keys::write_key_file, serve, slices};
 use crate::{
     opts::{GlobalOpts, NodeOpts},
     render,
