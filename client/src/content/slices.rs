@@ -143,6 +143,21 @@ pub fn add(args: AddArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     })
 }
 
+/// Where `content get -o OUT` writes before renaming onto `OUT`: `OUT.part`, so a
+/// half-fetched file never sits under the final name; or `None` when `OUT` exists and
+/// is not a regular file (`/dev/null`, a pipe, a terminal), which is written in place:
+/// renaming a file over it would replace the device or the pipe itself.
+fn part_file(out: &std::path::Path) -> Option<PathBuf> {
+    match std::fs::metadata(out) {
+        Ok(meta) if !meta.is_file() => None,
+        _ => {
+            let mut p = out.as_os_str().to_owned();
+            p.push(".part");
+            Some(PathBuf::from(p))
+        }
+    }
+}
+
 /// Runs `weaved content get`.
 pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let (content, root, key) = match (&args.key_file, &args.from) {
@@ -172,12 +187,9 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let total = content.meta_hash.as_ref().map_or(0, |m| m.slice_count);
     let url = args.node.url(&g.home)?;
     let quiet = args.quiet || g.json();
-    let part = args.out.as_ref().map(|o| {
-        let mut p = o.clone().into_os_string();
-        p.push(".part");
-        PathBuf::from(p)
-    });
-    let mut sink: Box<dyn Write> = match &part {
+    let part = args.out.as_deref().and_then(part_file);
+    let write_to = part.as_deref().or(args.out.as_deref());
+    let mut sink: Box<dyn Write> = match write_to {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
@@ -334,4 +346,20 @@ pub fn ls(node: &NodeOpts, g: &GlobalOpts) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_written_in_place_and_files_through_a_part_file() {
+        assert_eq!(part_file(std::path::Path::new("/dev/null")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("film.mp4");
+        assert_eq!(part_file(&out), Some(dir.path().join("film.mp4.part")));
+        std::fs::write(&out, b"old").unwrap();
+        assert_eq!(part_file(&out), Some(dir.path().join("film.mp4.part")));
+        assert_eq!(part_file(dir.path()), None);
+    }
 }
