@@ -4,7 +4,7 @@
 //! sent back to the page with a message that says what happened — or, for a refusal,
 //! the chain's code and its meaning.
 
-use std::{collections::BTreeMap, fmt::Write, sync::Mutex};
+use std::fmt::Write;
 
 use axum::{
     body::Bytes,
@@ -20,34 +20,9 @@ use weave_proto::weave::content::v1 as pb;
 use crate::{
     html::{self, esc, AccountBar, Flash},
     security::{query_param, Guard},
+    state::AppState,
     words::explain,
-    AppState,
 };
-
-/// How many messages are kept for pages to show.
-const FLASHES_KEPT: usize = 100;
-
-/// Messages for the page a form sends the browser back to, by number.
-#[derive(Default)]
-pub(crate) struct Flashes(Mutex<(u64, BTreeMap<u64, Flash>)>);
-
-impl Flashes {
-    fn put(&self, f: Flash) -> u64 {
-        let Ok(mut g) = self.0.lock() else { return 0 };
-        g.0 = g.0.wrapping_add(1);
-        let n = g.0;
-        g.1.insert(n, f);
-        while g.1.len() > FLASHES_KEPT {
-            g.1.pop_first();
-        }
-        n
-    }
-
-    fn get(&self, query: Option<&str>) -> Option<Flash> {
-        let n: u64 = query_param(query, "flash")?.parse().ok()?;
-        self.0.lock().ok()?.1.get(&n).cloned()
-    }
-}
 
 /// The name of the cookie that holds the selected key (hex of its name).
 fn key_cookie(state: &AppState) -> String {

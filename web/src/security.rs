@@ -9,7 +9,7 @@
 //! - State-changing requests (POST forms) carry the token in a hidden field too, which
 //!   the handlers check ([`Guard::form_token_ok`]).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     extract::{Request, State},
@@ -18,8 +18,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use subtle::ConstantTimeEq;
-
-use crate::AppState;
 
 /// The origin and cookie rules of one running application.
 #[derive(Debug, Clone)]
@@ -152,8 +150,7 @@ fn refused(status: StatusCode, why: &str) -> Response {
 }
 
 /// The middleware in front of every route.
-pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let g = &state.guard;
+pub(crate) async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some((status, why)) = g.check(req.method(), req.headers()) {
         return refused(status, why);
     }

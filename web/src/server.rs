@@ -1,0 +1,240 @@
+//! Binding, routing and serving.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+use crate::{
+    chain,
+    flash::Flashes,
+    gateway::Gateway,
+    media, pages, security,
+    settings::{load_or_create_token, WebContext, WebError},
+    state::{AppState, Inner},
+};
+
+/// The running web application.
+#[derive(Debug)]
+pub struct Web {
+    /// The ready-to-open URL, token included.
+    pub url: String,
+    /// The address it listens on.
+    pub address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Web {
+    /// Stops serving.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+/// The router, for [`start`] and the tests.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::discover))
+        .route("/content/{id}", get(pages::content))
+        .route("/content/{id}/buy", post(pages::buy))
+        .route("/wallet", get(pages::wallet))
+        .route("/wallet/send", post(pages::send))
+        .route("/account", post(pages::account_select))
+        .route("/media/{id}", get(media::serve))
+        .route("/media/{id}/status", get(media::status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.guard.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}
+
+/// Binds `[web] address`, writes the token file and serves the application in the
+/// background. The returned [`Web`] holds the URL to print.
+pub async fn start(ctx: WebContext) -> Result<Web, WebError> {
+    let backend = chain::keyring_backend(&ctx.home, &ctx.settings.keyring_backend)
+        .map_err(WebError::Config)?;
+    let token = load_or_create_token(&ctx.home)?;
+    let listener = tokio::net::TcpListener::bind(ctx.settings.address)
+        .await
+        .map_err(|source| WebError::Bind {
+            address: ctx.settings.address,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| WebError::Bind {
+        address: ctx.settings.address,
+        source,
+    })?;
+    let node = chain::Node::new(&ctx.home, &ctx.grpc_url, &ctx.chain_id, backend)
+        .map_err(|e| WebError::Config(format!("{e:#}")))?;
+    let media = Gateway::new(&ctx.home).map_err(|source| WebError::Token {
+        path: ctx.home.join("data"),
+        source,
+    })?;
+    let guard = Arc::new(security::Guard::new(address, &token));
+    let url = format!("{}/?token={token}", guard.origin());
+    let state = Arc::new(Inner {
+        node,
+        token,
+        guard,
+        media,
+        flashes: Flashes::default(),
+    });
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the web application stopped");
+        }
+    });
+    Ok(Web { url, address, task })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::settings::{WebSettings, DEFAULT_ADDRESS};
+    use serde::Deserialize;
+
+    /// One HTTP/1.1 request to the app on `port`: status, head and body.
+    async fn request(port: u16, head_lines: &str, body: &str) -> (u16, String, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let len = body.len();
+        s.write_all(
+            format!("{head_lines}Connection: close\r\nContent-Length: {len}\r\n\r\n{body}")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        (status, head.to_string(), body.to_string())
+    }
+
+    #[tokio::test]
+    async fn the_app_needs_its_token_and_origin_and_never_answers_a_blank_page() {
+        let home = tempfile::tempdir().unwrap();
+        let web = start(WebContext {
+            home: home.path().to_path_buf(),
+            // Nothing answers there: every chain call fails.
+            grpc_url: "http://127.0.0.1:9".into(),
+            chain_id: "test-1".into(),
+            settings: WebSettings {
+                address: "127.0.0.1:0".parse().unwrap(),
+                keyring_backend: "test".into(),
+                ..WebSettings::default()
+            },
+        })
+        .await
+        .unwrap();
+        let port = web.address.port();
+        let token = load_or_create_token(home.path()).unwrap();
+        assert_eq!(web.url, format!("http://127.0.0.1:{port}/?token={token}"));
+        let host = format!("Host: 127.0.0.1:{port}\r\n");
+
+        // No token, a wrong one, another host: refused with a page that says why.
+        let (status, _, body) = request(port, &format!("GET / HTTP/1.1\r\n{host}"), "").await;
+        assert_eq!(status, 401);
+        assert!(body.contains("web token"), "{body}");
+        let (status, _, _) =
+            request(port, &format!("GET /?token=nope HTTP/1.1\r\n{host}"), "").await;
+        assert_eq!(status, 401);
+        let (status, _, _) = request(
+            port,
+            &format!("GET / HTTP/1.1\r\nHost: rebound.example:{port}\r\n"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // The token URL sets the cookie and leaves the token out of the address bar.
+        let (status, head, _) =
+            request(port, &format!("GET /?token={token} HTTP/1.1\r\n{host}"), "").await;
+        assert_eq!(status, 303, "{head}");
+        assert!(
+            head.contains(&format!(
+                "weave_web_{port}={token}; Path=/; HttpOnly; SameSite=Strict"
+            )),
+            "{head}"
+        );
+        let cookie = format!("Cookie: weave_web_{port}={token}\r\n");
+
+        // With the cookie: the page, whose failing chain call is shown in words.
+        let (status, _, body) =
+            request(port, &format!("GET / HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"flash-err\""), "{body}");
+        assert!(body.contains("Reading the feed failed"), "{body}");
+        // From another origin, even with the cookie: refused.
+        let (status, _, _) = request(
+            port,
+            &format!("GET / HTTP/1.1\r\n{host}{cookie}Origin: http://evil.example\r\n"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+        // A form without the token, or without an Origin: refused.
+        let origin = format!("Origin: http://127.0.0.1:{port}\r\n");
+        let ctype = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let post = format!("POST /wallet/send HTTP/1.1\r\n{host}{cookie}{ctype}");
+        let (status, _, _) = request(port, &format!("{post}{origin}"), "to=x&amount=1").await;
+        assert_eq!(status, 403);
+        let form = format!("token={token}&to=x&amount=1");
+        let (status, _, _) = request(port, &post, &form).await;
+        assert_eq!(status, 403);
+        // With both, the action runs and fails in words (no key ring here).
+        let (status, head, _) = request(port, &format!("{post}{origin}"), &form).await;
+        assert_eq!(status, 303, "{head}");
+        assert!(head.contains("location: /wallet?flash=1"), "{head}");
+        let (status, _, body) = request(
+            port,
+            &format!("GET /wallet?flash=1 HTTP/1.1\r\n{host}{cookie}"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Sending failed"), "{body}");
+        // Paying through a channel spends: the address must carry the token too.
+        let (status, _, body) = request(
+            port,
+            &format!("GET /media/1?channel=3 HTTP/1.1\r\n{host}{cookie}"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+        assert!(body.contains("needs the token"), "{body}");
+        // The gateway without a key to open: a readable refusal, not a blank answer.
+        let (status, _, body) = request(
+            port,
+            &format!("GET /media/1 HTTP/1.1\r\n{host}{cookie}"),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+        assert!(body.contains("key ring"), "{body}");
+        web.stop();
+    }
+
+    #[test]
+    fn settings_default_to_loopback_8080_and_parse_a_port() {
+        #[derive(Deserialize)]
+        struct File {
+            web: WebSettings,
+        }
+        let s: File = toml::from_str("[web]\naddress = \"127.0.0.1:18080\"\n").unwrap();
+        assert!(s.web.enabled);
+        assert_eq!(s.web.address.port(), 18080);
+        assert_eq!(WebSettings::default().address, DEFAULT_ADDRESS);
+        let off: File = toml::from_str("[web]\nenabled = false\n").unwrap();
+        assert!(!off.web.enabled);
+        assert!(toml::from_str::<File>("[web]\nport = 1\n").is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+
+use crate::{chain, flash::Flashes, gateway::Gateway, security::Guard};
+
+/// The shared state of every handler.
+pub(crate) struct Inner {
+    pub(crate) node: chain::Node,
+    pub(crate) token: String,
+    pub(crate) guard: Arc<Guard>,
+    pub(crate) media: Gateway,
+    pub(crate) flashes: Flashes,
+}
+
+/// [`Inner`], shared.
+pub(crate) type AppState = Arc<Inner>;
