@@ -238,7 +238,7 @@ fn peer_id(seed: u8) -> Vec<u8> {
 }
 
 /// Message builders, from the proto types alone.
-mod m {
+pub(crate) mod m {
     use super::*;
 
     pub fn send(from: &Address, to: &Address, amount: u128) -> Any {
