@@ -101,7 +101,6 @@ impl NodeConfig {
         let text = toml::to_string_pretty(self)?;
         let mut doc: DocumentMut = text.parse().context("re-reading weaved.toml")?;
         for (path, what) in KEY_DOCS {
-            let comment = format!("\n{}", comment_lines(what));
             let (table, key) = match path.split_once('.') {
                 Some((table, key)) => match doc.get_mut(table).and_then(|t| t.as_table_mut()) {
                     Some(t) => (t, key),
@@ -109,13 +108,16 @@ impl NodeConfig {
                 },
                 None => (doc.as_table_mut(), *path),
             };
+            // A blank line before every entry but the first of a table.
+            let first = table.iter().next().is_some_and(|(k, _)| k == key);
+            let comment = format!("{}{}", if first { "" } else { "\n" }, comment_lines(what));
             if let Some(t) = table.get_mut(key).and_then(|item| item.as_table_mut()) {
                 t.decor_mut().set_prefix(comment);
             } else if let Some(mut k) = table.key_mut(key) {
                 k.leaf_decor_mut().set_prefix(comment);
             }
         }
-        Ok(format!("{}{doc}", comment_lines(HEADER)))
+        Ok(format!("{}\n{doc}", comment_lines(HEADER)))
     }
 }
 
@@ -149,7 +151,10 @@ const KEY_DOCS: &[(&str, &str)] = &[
         "sidecar",
         "The slice sidecar: serves and fetches encrypted content slices over libp2p.",
     ),
-    ("sidecar.enabled", "Whether `weaved start` runs the sidecar."),
+    (
+        "sidecar.enabled",
+        "Whether `weaved start` runs the sidecar.",
+    ),
     (
         "sidecar.listen",
         "libp2p listen addresses (multiaddrs), TCP and QUIC.",
@@ -238,7 +243,10 @@ mod tests {
             for (key, item) in doc.iter() {
                 match item.as_table() {
                     Some(table) => {
-                        assert!(has_comment(table.decor()), "[{key}] has no comment:\n{text}");
+                        assert!(
+                            has_comment(table.decor()),
+                            "[{key}] has no comment:\n{text}"
+                        );
                         for (inner, _) in table.iter() {
                             let k = table.key(inner).expect("key");
                             assert!(
@@ -268,6 +276,19 @@ mod tests {
             };
             assert!(found, "{path} is documented but not in weaved.toml");
         }
+    }
+
+    #[test]
+    fn docs_show_the_file_init_writes() {
+        // `weaved init --keyring-backend test` with no other flags.
+        let mut config = NodeConfig::default();
+        config.web.keyring_backend = "test".into();
+        let text = config.to_commented_toml().unwrap();
+        let docs = include_str!("../../docs/operators.md");
+        assert!(
+            docs.contains(&format!("```toml\n{text}```\n")),
+            "docs/operators.md should show:\n{text}"
+        );
     }
 
     #[test]
