@@ -216,8 +216,10 @@ mod tests {
 
     /// What `weaved init` writes, with every optional value set.
     fn init_like() -> NodeConfig {
-        let mut c = NodeConfig::default();
-        c.chain_id = "weave-test-1".into();
+        let mut c = NodeConfig {
+            chain_id: "weave-test-1".into(),
+            ..NodeConfig::default()
+        };
         c.sidecar.bootstrap = vec!["/ip4/127.0.0.1/tcp/26664".into()];
         c.web.keyring_backend = "test".into();
         c
@@ -281,8 +283,13 @@ mod tests {
     #[test]
     fn docs_show_the_file_init_writes() {
         // `weaved init --keyring-backend test` with no other flags.
-        let mut config = NodeConfig::default();
-        config.web.keyring_backend = "test".into();
+        let config = NodeConfig {
+            web: weave_web::WebSettings {
+                keyring_backend: "test".into(),
+                ..weave_web::WebSettings::default()
+            },
+            ..NodeConfig::default()
+        };
         let text = config.to_commented_toml().unwrap();
         let docs = include_str!("../../docs/operators.md");
         assert!(
