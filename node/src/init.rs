@@ -54,6 +54,10 @@ pub(crate) struct InitArgs {
     /// Where `/metrics` and `/health` are served (`[telemetry] laddr`).
     #[arg(long, default_value_t = crate::config::DEFAULT_TELEMETRY_LADDR)]
     telemetry_laddr: SocketAddr,
+    /// Where CometBFT serves its own Prometheus metrics (consensus, p2p, mempool):
+    /// `instrumentation.prometheus_listen_addr` in its config.toml, turned on by init.
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_COMETBFT_METRICS_LADDR)]
+    cometbft_metrics_laddr: SocketAddr,
     /// CometBFT RPC listen address.
     #[arg(long, default_value = "127.0.0.1:26657")]
     rpc_laddr: SocketAddr,
@@ -88,6 +92,11 @@ pub(crate) struct InitArgs {
     #[arg(long)]
     cometbft_bin: Option<PathBuf>,
 }
+
+/// CometBFT's metrics address: loopback, next to `weaved`'s own endpoint (26590). Not
+/// CometBFT's default, 26660, which is the sidecar's default port.
+const DEFAULT_COMETBFT_METRICS_LADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 26591);
 
 /// 100 units of voting power.
 const DEFAULT_SELF_BOND: u128 = 100_000_000;
@@ -166,6 +175,14 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         // Loopback localnets need these; they are harmless for a single node.
         set_toml(doc, "p2p", "addr_book_strict", Value::from(false))?;
         set_toml(doc, "p2p", "allow_duplicate_ip", Value::from(true))?;
+        // CometBFT's own metrics, on by default.
+        set_toml(doc, "instrumentation", "prometheus", Value::from(true))?;
+        set_toml(
+            doc,
+            "instrumentation",
+            "prometheus_listen_addr",
+            Value::from(args.cometbft_metrics_laddr.to_string()),
+        )?;
         if let Some(peers) = &args.persistent_peers {
             set_toml(doc, "p2p", "persistent_peers", Value::from(peers.clone()))?;
         }

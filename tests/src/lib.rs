@@ -80,12 +80,14 @@ pub struct Ports {
     pub sidecar: u16,
     /// `weaved`'s `/metrics` and `/health`.
     pub telemetry: u16,
+    /// CometBFT's own Prometheus metrics.
+    pub cometbft_metrics: u16,
     /// The web application.
     pub web: u16,
 }
 
 impl Ports {
-    /// Six distinct free ports.
+    /// Distinct free ports.
     pub fn free() -> Self {
         loop {
             let p = Ports {
@@ -95,9 +97,19 @@ impl Ports {
                 p2p: free_port(),
                 sidecar: free_port(),
                 telemetry: free_port(),
+                cometbft_metrics: free_port(),
                 web: free_port(),
             };
-            let mut v = [p.abci, p.grpc, p.rpc, p.p2p, p.sidecar, p.telemetry, p.web];
+            let mut v = [
+                p.abci,
+                p.grpc,
+                p.rpc,
+                p.p2p,
+                p.sidecar,
+                p.telemetry,
+                p.cometbft_metrics,
+                p.web,
+            ];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
                 return p;
@@ -181,6 +193,10 @@ impl Node {
             .args([
                 "--telemetry-laddr",
                 &format!("127.0.0.1:{}", ports.telemetry),
+            ])
+            .args([
+                "--cometbft-metrics-laddr",
+                &format!("127.0.0.1:{}", ports.cometbft_metrics),
             ])
             .args(["--rpc-laddr", &format!("127.0.0.1:{}", ports.rpc)])
             .args(["--p2p-laddr", &format!("127.0.0.1:{}", ports.p2p)])

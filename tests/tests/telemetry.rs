@@ -133,6 +133,14 @@ async fn metrics_move_with_transactions_and_health_follows_blocks() {
         "{after}"
     );
 
+    // CometBFT's own metrics: turned on by `weaved init`, on their own port.
+    let (code, cometbft_metrics) = http_get(node.ports.cometbft_metrics, "/metrics").unwrap();
+    assert_eq!(code, 200, "{cometbft_metrics}");
+    assert!(
+        cometbft_metrics.contains("cometbft_consensus_height"),
+        "{cometbft_metrics}"
+    );
+
     // CometBFT paused: no more blocks, and both health checks say so.
     let (_, cometbft) = node.pids().unwrap();
     let cometbft = Pid::from_raw(i32::try_from(cometbft.expect("cometbft runs")).unwrap());

@@ -196,6 +196,10 @@ fn four_validators_are_held_to_account() {
             "--sidecar-laddr",
             &format!("/ip4/127.0.0.1/tcp/{}", port(4)),
         ])
+        .args([
+            "--cometbft-metrics-laddr",
+            &format!("127.0.0.1:{}", port(5)),
+        ])
         .args(["--timeout-commit", "500ms"])
         .output()
         .unwrap();
