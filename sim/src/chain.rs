@@ -18,8 +18,7 @@ use sha2::{Digest, Sha256};
 use tendermint_proto::{
     google::protobuf::Timestamp,
     v0_38::abci::{
-        ExecTxResult, RequestFinalizeBlock, RequestInitChain, RequestQuery,
-        ResponseFinalizeBlock,
+        ExecTxResult, RequestFinalizeBlock, RequestInitChain, RequestQuery, ResponseFinalizeBlock,
     },
 };
 use weave_app::{store::StorageConfig, App};
@@ -32,9 +31,9 @@ pub const CHAIN_ID: &str = "weave-sim-1";
 /// The base denomination.
 pub const DENOM: &str = "uweave";
 /// The gas limit of every transaction.
-pub const GAS_LIMIT: u64 = 200_000;
+pub const GAS_LIMIT: u64 = 1_000_000;
 /// The fee of every transaction: the minimum for [`GAS_LIMIT`] at 0.025uweave.
-pub const FEE: u128 = 5_000;
+pub const FEE: u128 = 25_000;
 /// Block time of the genesis; block `h` is `5 * h` seconds later (no wall clock).
 pub const GENESIS_TIME: i64 = 1_700_000_000;
 
@@ -83,7 +82,7 @@ impl Key {
 }
 
 /// A message as an `Any`.
-pub fn any(type_url: &str, msg: &impl Message) -> Any {
+pub(crate) fn any(type_url: &str, msg: &impl Message) -> Any {
     Any {
         type_url: type_url.into(),
         value: msg.encode_to_vec(),
@@ -121,7 +120,8 @@ impl Chain {
         } else {
             tempfile::tempdir()?
         };
-        let app = App::open(dir.path(), StorageConfig::default()).map_err(|e| chain_err("open", e))?;
+        let app =
+            App::open(dir.path(), StorageConfig::default()).map_err(|e| chain_err("open", e))?;
         let bytes = serde_json::to_vec(app_state)?;
         app.init_chain(RequestInitChain {
             time: Some(block_time(0)),
@@ -263,7 +263,7 @@ impl Chain {
 }
 
 /// A decimal uweave amount.
-pub fn parse_amount(s: &str) -> Result<u128, SimError> {
+pub(crate) fn parse_amount(s: &str) -> Result<u128, SimError> {
     if s.is_empty() {
         return Ok(0);
     }
@@ -272,7 +272,7 @@ pub fn parse_amount(s: &str) -> Result<u128, SimError> {
 }
 
 /// Fails unless the transaction succeeded.
-pub fn check_ok(what: &str, r: &ExecTxResult) -> Result<(), SimError> {
+pub(crate) fn check_ok(what: &str, r: &ExecTxResult) -> Result<(), SimError> {
     if r.code != 0 {
         return Err(SimError::Tx {
             what: what.into(),

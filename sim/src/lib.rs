@@ -16,7 +16,7 @@ mod rng;
 mod run;
 mod scenario;
 
-pub use chain::{Chain, Key, CHAIN_ID, DENOM, FEE};
+pub use chain::{Chain, Key, CHAIN_ID, DENOM, FEE, GAS_LIMIT, GENESIS_TIME};
 pub use rng::Rng;
 pub use run::{run, AgentProfit, Report, Row, Strategy};
 pub use scenario::{Behaviour, Population, Scenario};

@@ -25,8 +25,8 @@ fn main() -> anyhow::Result<()> {
     let Some(path) = scenario else {
         bail!("usage: weave-sim SCENARIO.toml [--out FILE.csv]");
     };
-    let scenario = weave_sim::Scenario::load(&path)
-        .with_context(|| format!("reading {}", path.display()))?;
+    let scenario =
+        weave_sim::Scenario::load(&path).with_context(|| format!("reading {}", path.display()))?;
     let report = weave_sim::run(&scenario)?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.csv", scenario.name)));
     let file =

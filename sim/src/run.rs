@@ -20,6 +20,8 @@
 
 use std::io::Write;
 
+use prost::Message;
+
 use weave_kernel::{community_pool, Address, Any};
 use weave_proto::weave::{
     channels::v1 as chan, content::v1 as content, seeders::v1 as seed, splits::v1 as splits,
@@ -326,8 +328,6 @@ fn claim(seeder: &Address, vouchers: Vec<chan::SignedVoucher>) -> Any {
     )
 }
 
-use prost::Message;
-
 /// What streaming `mib` MiB costs at `price` per GiB, rounded up (a voucher may pay
 /// more than due, never less).
 fn cost(mib: u64, price: u128) -> u128 {
@@ -455,11 +455,11 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
 
     // Genesis: every account funded, the community pool funded, overrides applied.
     let funded: Vec<Address> = agents.iter().flat_map(|a| a.accounts.clone()).collect();
-    let mut state = weave_genesis::AppState::with_funded(&funded, b.initial_balance)
+    let mut state = weave_genesis::AppState::with_funded(&funded, u128::from(b.initial_balance))
         .map_err(|e| SimError::Config(e.to_string()))?;
     if b.community_pool > 0 {
         state
-            .add_balance(community_pool(), b.community_pool)
+            .add_balance(community_pool(), u128::from(b.community_pool))
             .map_err(|e| SimError::Config(e.to_string()))?;
     }
     let mut state = state
@@ -517,11 +517,21 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     // 1: contents. Ids follow registration order from 1: honest first, then dealers.
     let mut txs = Vec::new();
     for (i, c) in creators.iter().enumerate() {
-        let msg = register(&c.key.address(), c.root, b.price_per_gib, b.access_price);
+        let msg = register(
+            &c.key.address(),
+            c.root,
+            u128::from(b.price_per_gib),
+            u128::from(b.access_price),
+        );
         txs.push((format!("creator {i} registers"), &c.key, vec![msg]));
     }
     for (i, d) in dealers.iter().enumerate() {
-        let msg = register(&d.owner.address(), d.root, b.price_per_gib, b.access_price);
+        let msg = register(
+            &d.owner.address(),
+            d.root,
+            u128::from(b.price_per_gib),
+            u128::from(b.access_price),
+        );
         txs.push((format!("dealer {i} registers"), &d.owner, vec![msg]));
     }
     deliver(&mut chain, txs)?;
@@ -530,11 +540,21 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let honest_roots: Vec<[u8; 32]> = creators.iter().map(|c| c.root).collect();
     let mut txs = Vec::new();
     for (i, s) in seeders.iter().enumerate() {
-        let msg = bond(&s.key.address(), &s.peer, b.seeder_bond, &honest_roots);
+        let msg = bond(
+            &s.key.address(),
+            &s.peer,
+            u128::from(b.seeder_bond),
+            &honest_roots,
+        );
         txs.push((format!("seeder {i} bonds"), &s.key, vec![msg]));
     }
     for (i, d) in dealers.iter().enumerate() {
-        let msg = bond(&d.seeder.address(), &d.peer, b.seeder_bond, &[d.root]);
+        let msg = bond(
+            &d.seeder.address(),
+            &d.peer,
+            u128::from(b.seeder_bond),
+            &[d.root],
+        );
         txs.push((format!("dealer {i} bonds"), &d.seeder, vec![msg]));
     }
     for (i, v) in viewers.iter().enumerate() {
@@ -557,7 +577,7 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         let mut paid: Vec<(usize, usize, u64, u64, u128)> = Vec::new();
         for (i, v) in viewers.iter().enumerate() {
             let mib = rng.range(b.viewer_mib[0], b.viewer_mib[1]).max(1);
-            let amount = cost(mib, b.price_per_gib);
+            let amount = cost(mib, u128::from(b.price_per_gib));
             let msg = open_channel(&v.key.address(), &v.voucher_key, amount, expiry);
             txs.push((format!("viewer {i} opens"), &v.key, vec![msg]));
             channels += 1;
@@ -566,7 +586,7 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         let mut dealt: Vec<(usize, u64, u64, u128)> = Vec::new();
         for (i, d) in dealers.iter().enumerate() {
             let mib = b.self_deal_mib.max(1);
-            let amount = cost(mib, b.price_per_gib);
+            let amount = cost(mib, u128::from(b.price_per_gib));
             let msg = open_channel(&d.sybil.address(), &d.sybil_voucher, amount, expiry);
             txs.push((format!("dealer {i}'s sybil opens"), &d.sybil, vec![msg]));
             channels += 1;
@@ -599,7 +619,14 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         }
         for &(i, ch, bytes, amount) in &dealt {
             let d = &dealers[i];
-            let v = voucher(&d.sybil_voucher, ch, &d.seeder.address(), d.root, bytes, amount);
+            let v = voucher(
+                &d.sybil_voucher,
+                ch,
+                &d.seeder.address(),
+                d.root,
+                bytes,
+                amount,
+            );
             let msg = claim(&d.seeder.address(), vec![v]);
             txs.push((format!("dealer {i} claims"), &d.seeder, vec![msg]));
         }

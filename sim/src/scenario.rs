@@ -75,19 +75,19 @@ pub struct Population {
 #[serde(deny_unknown_fields, default)]
 pub struct Behaviour {
     /// Every content's streaming price, uweave per GiB.
-    pub price_per_gib: u128,
+    pub price_per_gib: u64,
     /// Every content's access price, uweave.
-    pub access_price: u128,
+    pub access_price: u64,
     /// MiB an honest viewer streams per epoch, uniform in `[lo, hi]`.
     pub viewer_mib: [u64; 2],
     /// MiB the self-dealer's sybil pays its own seeder for per epoch.
     pub self_deal_mib: u64,
     /// Every seeder's bond, uweave.
-    pub seeder_bond: u128,
+    pub seeder_bond: u64,
     /// Every agent's balance at genesis, uweave.
-    pub initial_balance: u128,
+    pub initial_balance: u64,
     /// The community pool's balance at genesis, uweave.
-    pub community_pool: u128,
+    pub community_pool: u64,
 }
 
 impl Default for Behaviour {

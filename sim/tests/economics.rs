@@ -18,7 +18,9 @@ fn self_dealing_loses_and_honest_seeding_pays_at_default_params() {
     println!("{}", String::from_utf8_lossy(&csv));
     println!("{}", report.summary());
 
-    let dealer = report.last(Strategy::SelfDealer).expect("a self-dealer row");
+    let dealer = report
+        .last(Strategy::SelfDealer)
+        .expect("a self-dealer row");
     assert_eq!(dealer.epoch, scenario.epochs);
     assert!(
         dealer.profit_total < 0,
@@ -26,7 +28,10 @@ fn self_dealing_loses_and_honest_seeding_pays_at_default_params() {
         dealer.profit_total
     );
     // It did take some epoch reward: its reputation came from its sybil's fees.
-    assert!(dealer.reputation > 0, "the self-dealer earned no reputation");
+    assert!(
+        dealer.reputation > 0,
+        "the self-dealer earned no reputation"
+    );
 
     let honest = report.last(Strategy::HonestSeeder).expect("honest rows");
     assert!(
@@ -40,14 +45,22 @@ fn self_dealing_loses_and_honest_seeding_pays_at_default_params() {
         .filter(|a| a.strategy == Strategy::HonestSeeder)
     {
         assert!(a.profit > 0, "honest seeder {} lost {}", a.index, a.profit);
-        assert!(a.reputation > 0, "honest seeder {} has no reputation", a.index);
+        assert!(
+            a.reputation > 0,
+            "honest seeder {} has no reputation",
+            a.index
+        );
     }
 
     // Rewards are capped below the fees that fund the pool: it only grows.
     let (pool0, pool1) = report.pool();
     assert!(pool1 >= pool0, "the pool fell from {pool0} to {pool1}");
     let mut prev = pool0;
-    for r in report.rows.iter().filter(|r| r.strategy == Strategy::Creator) {
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| r.strategy == Strategy::Creator)
+    {
         assert!(r.community_pool >= prev, "pool fell at epoch {}", r.epoch);
         prev = r.community_pool;
     }
@@ -73,7 +86,8 @@ fn a_run_is_deterministic_for_its_seed() {
 #[test]
 fn bad_scenarios_are_refused() {
     assert!(Scenario::from_toml("seed = 1\nepochs = 1\n").is_err());
-    let text = "seed = 1\nepochs = 1\n[population]\ncreators = 1\nviewers = 1\nhonest_seeders = 1\n";
+    let text =
+        "seed = 1\nepochs = 1\n[population]\ncreators = 1\nviewers = 1\nhonest_seeders = 1\n";
     assert!(Scenario::from_toml(text).is_ok());
     let unknown = format!("{text}[params.seeders]\nno_such_param = 3\n");
     let s = Scenario::from_toml(&unknown).expect("parses");
