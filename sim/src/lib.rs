@@ -1,0 +1,52 @@
+//! `weave-sim`: an economic simulation of Weave that runs the **real** application in
+//! process (`weave_app::App` on a temporary RocksDB, no CometBFT), block by block, with
+//! real signed transactions from agents that follow simple strategies: honest creators,
+//! viewers and seeders, and self-dealing seeders that pay themselves through a sybil
+//! viewer on their own content (SECURITY.md, threat 2).
+//!
+//! A [`Scenario`] (TOML) fixes the populations, the number of epochs, the seed and any
+//! genesis parameter overrides; [`run`] plays it and returns a [`Report`]: per epoch and
+//! per strategy, the profit (balance change, bond included), the reputation and the
+//! community pool, which [`Report::write_csv`] writes out. A run is deterministic for
+//! its scenario: fixed keys derived from labels, fixed block times, a seeded generator,
+//! no hash-map iteration order.
+
+mod chain;
+mod rng;
+mod run;
+mod scenario;
+
+pub use chain::{Chain, Key, CHAIN_ID, DENOM, FEE, GAS_LIMIT, GENESIS_TIME};
+pub use rng::Rng;
+pub use run::{run, AgentProfit, Report, Row, Strategy};
+pub use scenario::{Behaviour, Population, Scenario};
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The scenario is invalid.
+    #[error("scenario: {0}")]
+    Config(String),
+    /// The application refused a call or a query failed.
+    #[error("chain: {0}")]
+    Chain(String),
+    /// A transaction an agent sent failed (the simulation expects every one to pass).
+    #[error("transaction {what} failed with code {code}: {log}")]
+    Tx {
+        /// What the transaction was.
+        what: String,
+        /// Its result code.
+        code: u32,
+        /// Its codespace and log.
+        log: String,
+    },
+    /// Reading a file or a temporary directory failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// JSON (the genesis) failed.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A query response did not decode.
+    #[error("decode: {0}")]
+    Decode(#[from] prost::DecodeError),
+}
