@@ -49,7 +49,7 @@ pub(crate) fn selected_key(
 }
 
 /// The account bar, and the selected key (or why there is none).
-fn account(
+pub(crate) fn account(
     state: &AppState,
     headers: &HeaderMap,
     back: &str,
@@ -76,7 +76,7 @@ fn account(
     (bar, selected)
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
         [(header::LOCATION, location.to_string())],
@@ -85,13 +85,13 @@ fn see_other(location: &str) -> Response {
 }
 
 /// A page whose selected key is missing.
-fn no_key(why: &str) -> String {
+pub(crate) fn no_key(why: &str) -> String {
     let e = explain(why);
     html::error_box("Opening the key ring", &e)
 }
 
 /// The title of a content.
-fn title_of(c: &pb::Content) -> String {
+pub(crate) fn title_of(c: &pb::Content) -> String {
     c.metadata
         .as_ref()
         .map(|m| m.title.clone())
@@ -373,7 +373,7 @@ struct BuyForm {
 }
 
 /// Parses a posted form, checking its token.
-fn form<T: serde::de::DeserializeOwned>(
+pub(crate) fn form<T: serde::de::DeserializeOwned>(
     state: &AppState,
     body: &[u8],
 ) -> Result<T, (StatusCode, String)> {
