@@ -279,9 +279,18 @@ impl Node {
         Ok(out)
     }
 
-    /// How `voter` voted on a proposal, `None` if it has not.
-    pub(crate) async fn my_vote(&self, proposal_id: u64, voter: &Address) -> Option<gov_pb::Vote> {
-        gov_query::vote(&self.calls, proposal_id, voter).await.ok()
+    /// How `voter` voted on a proposal, `None` if it has not (the node answers
+    /// "vote of … not found").
+    pub(crate) async fn my_vote(
+        &self,
+        proposal_id: u64,
+        voter: &Address,
+    ) -> anyhow::Result<Option<gov_pb::Vote>> {
+        match gov_query::vote(&self.calls, proposal_id, voter).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if format!("{e:#}").contains("not found") => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The current parameters of every module, as JSON.

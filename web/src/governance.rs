@@ -120,13 +120,20 @@ pub(crate) async fn page(
                 let voting = p.status == pb::ProposalStatus::VotingPeriod as i32;
                 let mut mine = String::new();
                 if let Some(me) = &me {
-                    if let Some(v) = state.node.my_vote(p.id, me).await {
-                        let _ = write!(
-                            mine,
-                            "<span id=\"my-vote-{}\">{}</span>",
-                            p.id,
-                            esc(&vote_words(&v))
-                        );
+                    match state.node.my_vote(p.id, me).await {
+                        Ok(Some(v)) => {
+                            let _ = write!(
+                                mine,
+                                "<span id=\"my-vote-{}\">{}</span>",
+                                p.id,
+                                esc(&vote_words(&v))
+                            );
+                        }
+                        Ok(None) => {}
+                        Err(e) => mine.push_str(&html::error_box(
+                            "Reading your vote",
+                            &explain(&format!("{e:#}")),
+                        )),
                     }
                     if voting {
                         let _ = write!(

@@ -1,6 +1,7 @@
 //! The pages: Discover (the feed with a search over titles and tags), a content's
 //! page (details, *Buy*, the player once the key is delivered), and the Wallet
-//! (balances, send). Forms post back, the action runs on chain, and the browser is
+//! (balances, send); the Library and Governance pages are in their own files, and
+//! share the helpers here. Forms post back, the action runs on chain, and the browser is
 //! sent back to the page with a message that says what happened — or, for a refusal,
 //! the chain's code and its meaning.
 
