@@ -515,6 +515,7 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         json!([]),
     );
     assert!(browser.text("#params-bank").contains("send_enabled"));
+    assert!(!browser.exists("#flash-err"), "{}", browser.text("body"));
     browser.screenshot(&shots.join("11-gov.png"));
     browser.navigating(|br| br.click(&format!("#vote-button-{pid}")));
     let err = browser.text("#flash-err");
