@@ -440,5 +440,125 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     assert_eq!(browser.text("#tokens"), "0");
     assert_eq!(b.balance(&poor), 50_000);
     browser.screenshot(&shots.join("9-content-refused.png"));
+
+    // Library: the viewer's bought content, linking to its page, which plays it.
+    browser.navigating(|br| {
+        br.js(
+            "const s = document.getElementById('account'); s.value = 'viewer'; \
+             document.getElementById('account-form').submit()",
+            json!([]),
+        );
+    });
+    browser.navigating(|br| br.click("#nav-library"));
+    let held = browser.text(&format!("#held-{id}"));
+    assert!(held.contains("Test pattern"), "{}", browser.text("body"));
+    assert_eq!(browser.text(&format!("#held-{id} .tokens")), "1");
+    assert!(!browser.text("#holdings").contains("Morning song"));
+    browser.screenshot(&shots.join("10-library.png"));
+    browser.navigating(|br| br.click(&format!("#held-{id} a")));
+    browser.wait_for("#player", Duration::from_secs(10));
+
+    // Governance: a proposal that re-states the bank params, submitted on A.
+    let gov = weave_kernel::gov_authority().to_string();
+    let proposal = files.path().join("proposal.json");
+    std::fs::write(
+        &proposal,
+        serde_json::to_vec(&json!({
+            "title": "Keep sends on",
+            "summary": "Re-states the bank parameters.",
+            "deposit": "10000000uweave",
+            "messages": [{
+                "@type": "/weave.bank.v1.MsgUpdateParams",
+                "authority": gov,
+                "params": {"send_enabled": true},
+            }],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let submitted = a.tx(&[
+        "gov",
+        "submit-proposal",
+        proposal.to_str().unwrap(),
+        "--from",
+        "validator",
+    ]);
+    let pid = submitted["proposal_id"]
+        .as_u64()
+        .or_else(|| {
+            submitted["proposal_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no proposal_id in {submitted}"));
+    // The viewer sees it voting and every module's parameters, but has no stake to
+    // vote with: refused in words.
+    browser.navigating(|br| br.click("#nav-governance"));
+    eventually("B to see the proposal", Duration::from_secs(30), || {
+        browser.goto(&format!("{base}/gov"));
+        browser.exists(&format!("#proposal-{pid}"))
+    });
+    let row = browser.text(&format!("#proposal-{pid}"));
+    assert!(
+        row.contains("Keep sends on") && row.contains("voting") && row.contains("10000000"),
+        "{row}"
+    );
+    for module in ["auth", "bank", "content", "channels", "gov", "seeders"] {
+        assert!(
+            browser.exists(&format!("#params-{module}")),
+            "{module}: {}",
+            browser.text("body")
+        );
+    }
+    browser.js(
+        "document.querySelectorAll('details.params').forEach(d => d.open = true)",
+        json!([]),
+    );
+    assert!(browser.text("#params-bank").contains("send_enabled"));
+    assert!(!browser.exists("#flash-err"), "{}", browser.text("body"));
+    browser.screenshot(&shots.join("11-gov.png"));
+    browser.navigating(|br| br.click(&format!("#vote-button-{pid}")));
+    let err = browser.text("#flash-err");
+    assert!(err.contains("bonded stake"), "{}", browser.text("body"));
+    assert!(browser.exists("#flash-err .code"), "{err}");
+
+    // On A's own web application the validator votes no with veto; the chain has it.
+    let a_token = std::fs::read_to_string(a.home_path().join("web-token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let a_base = format!("http://127.0.0.1:{}", a.ports.web);
+    browser.goto(&format!("{a_base}/?token={a_token}"));
+    browser.navigating(|br| {
+        br.js(
+            "const s = document.getElementById('account'); s.value = 'validator'; \
+             document.getElementById('account-form').submit()",
+            json!([]),
+        );
+    });
+    browser.goto(&format!("{a_base}/gov"));
+    browser.js(
+        &format!("document.getElementById('vote-option-{pid}').value = 'veto'"),
+        json!([]),
+    );
+    browser.navigating(|br| br.click(&format!("#vote-button-{pid}")));
+    assert!(
+        browser
+            .text("#flash-ok")
+            .contains(&format!("Voted veto on proposal {pid}")),
+        "{}",
+        browser.text("body")
+    );
+    assert_eq!(browser.text(&format!("#my-vote-{pid}")), "no with veto");
+    let vote = a.cli(&[
+        "query",
+        "gov",
+        "votes",
+        &pid.to_string(),
+        "--voter",
+        &a.funded_address,
+    ]);
+    assert!(vote.to_string().contains("no-with-veto"), "{vote}");
+    browser.screenshot(&shots.join("12-gov-voted.png"));
     eprintln!("screenshots in {}", shots.display());
 }

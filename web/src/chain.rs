@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use cosmos_sdk_proto::{
     cosmos::tx::v1beta1::{service_client::ServiceClient, GetTxRequest},
     Any,
@@ -14,6 +14,10 @@ use tonic::transport::{Channel, Endpoint};
 use weave_client::{
     builder::to_any,
     content::{keys, query as content_query},
+    gov::{
+        query::{self as gov_query, Tally},
+        ParamsModule,
+    },
     keys::{KeyInfo, Keyring, KeyringBackend, SigningKey},
     opts::{GlobalOpts, OutputFormat},
     sidecar_auth::{local_sidecar, LocalSidecar},
@@ -23,6 +27,7 @@ use weave_kernel::{Address, Coin, Coins, DENOM};
 use weave_proto::weave::{
     base::v1::PageRequest,
     content::v1::{self as pb, query_client::QueryClient as ContentQuery},
+    gov::v1 as gov_pb,
 };
 use weave_slices::{open_key, ContentKey};
 
@@ -252,6 +257,98 @@ impl Node {
             },
         ));
         self.submit(key, messages).await
+    }
+
+    /// The proposals, newest first, each with its tally (the running one while it
+    /// votes, the final one after).
+    pub(crate) async fn proposals(&self) -> anyhow::Result<Vec<(gov_pb::Proposal, Tally)>> {
+        let page = gov_query::proposals(
+            &self.calls,
+            gov_pb::ProposalStatus::Unspecified,
+            PageRequest {
+                key: Vec::new(),
+                limit: FEED_LIMIT,
+            },
+        )
+        .await?;
+        let mut out = Vec::with_capacity(page.entries.len());
+        for p in page.entries.into_iter().rev() {
+            let tally = gov_query::tally(&self.calls, p.id).await?;
+            out.push((p, tally));
+        }
+        Ok(out)
+    }
+
+    /// How `voter` voted on a proposal, `None` if it has not (the node answers
+    /// "vote of … not found").
+    pub(crate) async fn my_vote(
+        &self,
+        proposal_id: u64,
+        voter: &Address,
+    ) -> anyhow::Result<Option<gov_pb::Vote>> {
+        match gov_query::vote(&self.calls, proposal_id, voter).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if format!("{e:#}").contains("not found") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The current parameters of every module, as JSON.
+    pub(crate) async fn all_params(&self) -> Vec<(String, anyhow::Result<serde_json::Value>)> {
+        let mut out = Vec::new();
+        for m in ParamsModule::value_variants() {
+            let name = m
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            out.push((name, gov_query::current_params(&self.calls, *m).await));
+        }
+        out
+    }
+
+    /// Votes `option` on a proposal.
+    pub(crate) async fn vote(
+        &self,
+        key: &SigningKey,
+        proposal_id: u64,
+        option: gov_pb::VoteOption,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::gov::msg::vote(&key.address(), proposal_id, option, String::new())?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// The contents `who` holds access tokens for (with the tiers they reach), as
+    /// `(content, tokens, rights)`, newest first. There is no query by holder, so this
+    /// asks for every content of the feed.
+    pub(crate) async fn holdings(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<Vec<(pb::Content, u64, Vec<String>)>> {
+        let mut out = Vec::new();
+        for c in self.feed().await? {
+            let a = content_query::access(&self.calls, c.id, who).await?;
+            if a.tokens > 0 {
+                out.push((c, a.tokens, a.rights));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The subscriptions of `who`.
+    pub(crate) async fn subscriptions(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<Vec<pb::Subscription>> {
+        let page = content_query::subscriptions(
+            &self.calls,
+            who,
+            PageRequest {
+                key: Vec::new(),
+                limit: FEED_LIMIT,
+            },
+        )
+        .await?;
+        Ok(page.entries)
     }
 
     /// Sends `amount` uweave from `key` to `to`.

@@ -111,7 +111,12 @@ pub(crate) fn page(
     body: &str,
 ) -> String {
     let mut nav = String::new();
-    for (href, name) in [("/", "Discover"), ("/wallet", "Wallet")] {
+    for (href, name) in [
+        ("/", "Discover"),
+        ("/library", "Library"),
+        ("/wallet", "Wallet"),
+        ("/gov", "Governance"),
+    ] {
         let _ = write!(
             nav,
             "<a href=\"{href}\" id=\"nav-{}\"{}>{name}</a>",

@@ -14,6 +14,9 @@
 //!   every request needs, and every state-changing form carries the token too. Requests
 //!   whose `Host` is not the app's own address, or whose `Origin` is another site's,
 //!   are refused (see `security.rs`).
+//! - Pages: Discover, a content's page, Library (the access tokens and subscriptions
+//!   of the selected account), Wallet, and Governance (proposals, *Vote*, every
+//!   module's parameters).
 //! - `chain.rs` holds every call to the chain in a few small functions, so that the
 //!   pages can be re-pointed when the client library's API moves.
 
@@ -22,7 +25,9 @@
 mod chain;
 mod flash;
 mod gateway;
+mod governance;
 mod html;
+mod library;
 mod media;
 mod pages;
 mod security;

@@ -1,6 +1,7 @@
 //! The pages: Discover (the feed with a search over titles and tags), a content's
 //! page (details, *Buy*, the player once the key is delivered), and the Wallet
-//! (balances, send). Forms post back, the action runs on chain, and the browser is
+//! (balances, send); the Library and Governance pages are in their own files, and
+//! share the helpers here. Forms post back, the action runs on chain, and the browser is
 //! sent back to the page with a message that says what happened — or, for a refusal,
 //! the chain's code and its meaning.
 
@@ -49,7 +50,7 @@ pub(crate) fn selected_key(
 }
 
 /// The account bar, and the selected key (or why there is none).
-fn account(
+pub(crate) fn account(
     state: &AppState,
     headers: &HeaderMap,
     back: &str,
@@ -76,7 +77,7 @@ fn account(
     (bar, selected)
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
         [(header::LOCATION, location.to_string())],
@@ -85,13 +86,13 @@ fn see_other(location: &str) -> Response {
 }
 
 /// A page whose selected key is missing.
-fn no_key(why: &str) -> String {
+pub(crate) fn no_key(why: &str) -> String {
     let e = explain(why);
     html::error_box("Opening the key ring", &e)
 }
 
 /// The title of a content.
-fn title_of(c: &pb::Content) -> String {
+pub(crate) fn title_of(c: &pb::Content) -> String {
     c.metadata
         .as_ref()
         .map(|m| m.title.clone())
@@ -373,7 +374,7 @@ struct BuyForm {
 }
 
 /// Parses a posted form, checking its token.
-fn form<T: serde::de::DeserializeOwned>(
+pub(crate) fn form<T: serde::de::DeserializeOwned>(
     state: &AppState,
     body: &[u8],
 ) -> Result<T, (StatusCode, String)> {

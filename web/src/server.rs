@@ -11,7 +11,7 @@ use crate::{
     chain,
     flash::Flashes,
     gateway::Gateway,
-    media, pages, security,
+    governance, library, media, pages, security,
     settings::{load_or_create_token, WebContext, WebError},
     state::{AppState, Inner},
 };
@@ -41,6 +41,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/content/{id}/buy", post(pages::buy))
         .route("/wallet", get(pages::wallet))
         .route("/wallet/send", post(pages::send))
+        .route("/library", get(library::page))
+        .route("/gov", get(governance::page))
+        .route("/gov/{id}/vote", post(governance::vote))
         .route("/account", post(pages::account_select))
         .route("/media/{id}", get(media::serve))
         .route("/media/{id}/status", get(media::status))
@@ -202,6 +205,24 @@ mod tests {
         .await;
         assert_eq!(status, 200);
         assert!(body.contains("Sending failed"), "{body}");
+        // The new pages render their failing reads in words, and a vote needs the
+        // form's token like every other form.
+        for (path, what) in [
+            ("/gov", "Reading the proposals failed"),
+            ("/library", "Opening the key ring failed"),
+        ] {
+            let (status, _, body) =
+                request(port, &format!("GET {path} HTTP/1.1\r\n{host}{cookie}"), "").await;
+            assert_eq!(status, 200, "{path}");
+            assert!(body.contains(what), "{path}: {body}");
+            assert!(body.contains("id=\"nav-governance\""), "{body}");
+        }
+        let vote = format!("POST /gov/1/vote HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
+        let (status, _, _) = request(port, &vote, "option=yes").await;
+        assert_eq!(status, 403);
+        let (status, head, _) = request(port, &vote, &format!("token={token}&option=yes")).await;
+        assert_eq!(status, 303, "{head}");
+        assert!(head.contains("location: /gov?flash="), "{head}");
         // Paying through a channel spends: the address must carry the token too.
         let (status, _, body) = request(
             port,

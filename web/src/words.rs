@@ -37,6 +37,10 @@ fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
         ("content", 11) => "the account has not registered a buyer key",
         ("content", 18) => "the price is now above the total you accepted; reload the page",
         ("content", 19) => "the quantity must be a positive number",
+        ("gov", 5) => "there is no such proposal",
+        ("gov", 7) => "the proposal is not being voted on any more",
+        ("gov", 8) => "that is not a valid vote",
+        ("gov", 9) => "only accounts with bonded stake can vote: delegate to a validator first",
         _ => return None,
     })
 }
@@ -109,6 +113,8 @@ mod tests {
             (e.code, e.words.as_str()),
             (None, "\"bob\" is neither an address nor a key")
         );
+        let e = explain("gov:9: weave1x has no bonded stake to vote with");
+        assert!(e.words.contains("bonded stake"), "{}", e.words);
         // A time of day is not a code.
         assert_eq!(explain("at 12:30: done").code, None);
     }
