@@ -143,6 +143,14 @@ mod tests {
 
     const ADDR: &str = "weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy";
 
+    /// Parses a command line as `weaved` would, with `ADDR` standing for an address.
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        let args = line
+            .split_whitespace()
+            .map(|a| if a == "ADDR" { ADDR } else { a });
+        Cli::try_parse_from(std::iter::once("weaved").chain(args))
+    }
+
     #[test]
     fn commands_are_well_formed() {
         Cli::command().debug_assert();
@@ -265,12 +273,6 @@ mod tests {
     #[test]
     fn splits_and_content_commands_parse() {
         /// `weaved` and `line` split at spaces, with `ADDR` replaced by an address.
-        fn parse(line: &str) -> Result<Cli, clap::Error> {
-            let args = line
-                .split_whitespace()
-                .map(|a| if a == "ADDR" { ADDR } else { a });
-            Cli::try_parse_from(std::iter::once("weaved").chain(args))
-        }
         const REGISTER: &str =
             "tx content register --file f.mp4 --title T --price 10 --price-per-gib 1";
         for line in [
@@ -366,12 +368,6 @@ mod tests {
 
     #[test]
     fn validators_commands_parse() {
-        fn parse(line: &str) -> Result<Cli, clap::Error> {
-            let args = line
-                .split_whitespace()
-                .map(|a| if a == "ADDR" { ADDR } else { a });
-            Cli::try_parse_from(std::iter::once("weaved").chain(args))
-        }
         for line in [
             "tx validators create --amount 100000000uweave --from v",
             "tx validators create --amount 100000000 --pubkey AAAA --moniker n --identity i --website w --details d --commission-rate 500 --commission-max-rate 1000 --commission-max-change-rate 50 --min-self-delegation 10 --from v --wait",
@@ -419,12 +415,6 @@ mod tests {
 
     #[test]
     fn gov_commands_parse() {
-        fn parse(line: &str) -> Result<Cli, clap::Error> {
-            let args = line
-                .split_whitespace()
-                .map(|a| if a == "ADDR" { ADDR } else { a });
-            Cli::try_parse_from(std::iter::once("weaved").chain(args))
-        }
         for line in [
             "tx gov draft-proposal",
             "tx gov draft-proposal --type update-params --module validators -o p.json",
