@@ -15,6 +15,22 @@ pub fn print_json(value: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints one value: with `--output json`, a document holding it under `field`;
+/// otherwise `text`.
+pub fn print_one(
+    g: &crate::opts::GlobalOpts,
+    field: &str,
+    value: Value,
+    text: String,
+) -> anyhow::Result<()> {
+    if g.json() {
+        print_json(&json!({ field: value }))
+    } else {
+        println!("{text}");
+        Ok(())
+    }
+}
+
 /// A coin list as JSON: `[{"denom": "uweave", "amount": "1000"}]` (amounts stay
 /// strings: they may exceed 2^53).
 pub fn coins_json<'a>(coins: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {

@@ -476,22 +476,12 @@ fn lane_text(l: &pb::Lane) -> String {
     .join("\n")
 }
 
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
 /// Runs a `weaved query channels` command.
 pub fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ChannelsQueryCmd::Params { node } => {
             let p = with_channel(&node, g, |c| async move { query::params(&c).await })?;
-            print_one(
+            render::print_one(
                 g,
                 "params",
                 json!({
@@ -516,7 +506,7 @@ pub fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 g,
                 |c| async move { query::channel(&c, channel_id).await },
             )?;
-            print_one(
+            render::print_one(
                 g,
                 "channel",
                 serde_json::to_value(&view)?,
@@ -545,7 +535,7 @@ pub fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let lane = with_channel(&node, g, |c| async move {
                 query::lane(&c, channel_id, &seeder, &root).await
             })?;
-            print_one(g, "lane", lane_json(&lane), lane_text(&lane))
+            render::print_one(g, "lane", lane_json(&lane), lane_text(&lane))
         }
         ChannelsQueryCmd::Earnings { seeder, node } => {
             let seeder: Address = resolve_address(&seeder, g)?;
@@ -554,7 +544,7 @@ pub fn run_query(cmd: ChannelsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 g,
                 |c| async move { query::earnings(&c, &seeder).await },
             )?;
-            print_one(
+            render::print_one(
                 g,
                 "earnings",
                 serde_json::to_value(&e)?,

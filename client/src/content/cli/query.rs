@@ -263,22 +263,12 @@ fn print_contents(g: &GlobalOpts, page: Page<pb::Content>) -> anyhow::Result<()>
     })
 }
 
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
 /// Runs a `weaved query content` command.
 pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         ContentQueryCmd::Params { node } => {
             let params = with_channel(&node, g, |c| async move { query::params(&c).await })?;
-            print_one(
+            render::print_one(
                 g,
                 "params",
                 json!({
@@ -295,14 +285,14 @@ pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let c = with_channel(&node, g, |c| async move {
                 query::fetch_content(&c, content_id).await
             })?;
-            print_one(g, "content", content_json(&c), content_text(&c))
+            render::print_one(g, "content", content_json(&c), content_text(&c))
         }
         ContentQueryCmd::ByRoot { root, node } => {
             let root = parse_root(&root)?;
             let c = with_channel(&node, g, |c| async move {
                 query::content_by_root(&c, &root).await
             })?;
-            print_one(g, "content", content_json(&c), content_text(&c))
+            render::print_one(g, "content", content_json(&c), content_text(&c))
         }
         ContentQueryCmd::ByCreator {
             creator,
@@ -342,7 +332,7 @@ pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             } else {
                 r.rights.join(", ")
             };
-            print_one(
+            render::print_one(
                 g,
                 "access",
                 serde_json::to_value(&r)?,
@@ -380,7 +370,7 @@ pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let t = with_channel(&node, g, |c| async move {
                 query::subscription_terms(&c, &creator).await
             })?;
-            print_one(
+            render::print_one(
                 g,
                 "terms",
                 json!({
@@ -405,7 +395,7 @@ pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let s = with_channel(&node, g, |c| async move {
                 query::subscription(&c, &subscriber, &creator).await
             })?;
-            print_one(
+            render::print_one(
                 g,
                 "subscription",
                 subscription_json(&s),
@@ -457,7 +447,7 @@ pub fn run(cmd: ContentQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 query::fetch_sealed_key(&c, content_id, &holder).await
             })?
             .ok_or_else(|| anyhow!("no key delivered to {holder} for content {content_id}"))?;
-            print_one(
+            render::print_one(
                 g,
                 "sealed_key",
                 json!({

@@ -509,16 +509,6 @@ fn params_output(p: &pb::Params) -> (Value, String) {
     (value, text)
 }
 
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
 /// Runs a `weaved query gov` command.
 pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
@@ -548,7 +538,7 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             let p = with_channel(&node, g, |c| async move {
                 query::fetch_proposal(&c, proposal_id).await
             })?;
-            print_one(g, "proposal", proposal_json(&p, true), proposal_text(&p))
+            render::print_one(g, "proposal", proposal_json(&p, true), proposal_text(&p))
         }
         GovQueryCmd::Votes {
             proposal_id,
@@ -561,7 +551,7 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 let v = with_channel(&node, g, |c| async move {
                     query::vote(&c, proposal_id, &voter).await
                 })?;
-                return print_one(g, "vote", vote_json(&v), vote_line(&v));
+                return render::print_one(g, "vote", vote_json(&v), vote_line(&v));
             }
             let page = page.request()?;
             let r = with_channel(&node, g, |c| async move {
@@ -581,7 +571,7 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                     query::deposit(&c, proposal_id, &depositor).await
                 })?;
                 let line = format!("{}\t{}uweave", d.depositor, d.amount);
-                return print_one(g, "deposit", deposit_json(&d), line);
+                return render::print_one(g, "deposit", deposit_json(&d), line);
             }
             let page = page.request()?;
             let r = with_channel(&node, g, |c| async move {
@@ -610,7 +600,7 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         GovQueryCmd::Params { node } => {
             let p = with_channel(&node, g, |c| async move { query::gov_params(&c).await })?;
             let (value, text) = params_output(&p);
-            print_one(g, "params", value, text)
+            render::print_one(g, "params", value, text)
         }
         GovQueryCmd::UpgradePlan { node } => {
             let plan = with_channel(&node, g, |c| async move { query::upgrade_plan(&c).await })?;
@@ -627,7 +617,7 @@ pub fn run_query(cmd: GovQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 }
                 None => "(no upgrade scheduled)".into(),
             };
-            print_one(g, "plan", value.unwrap_or(Value::Null), text)
+            render::print_one(g, "plan", value.unwrap_or(Value::Null), text)
         }
     }
 }

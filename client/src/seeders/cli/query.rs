@@ -311,19 +311,9 @@ fn params_text(p: &pb::Params) -> String {
     .join("\n")
 }
 
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
 /// Prints a seeder answer.
 fn print_seeder(g: &GlobalOpts, s: pb::Seeder) -> anyhow::Result<()> {
-    print_one(g, "seeder", seeder_json(&s), seeder_text(&s))
+    render::print_one(g, "seeder", seeder_json(&s), seeder_text(&s))
 }
 
 /// Runs a `weaved query seeders` command.
@@ -391,7 +381,7 @@ pub fn run_query(cmd: SeedersQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         }
         SeedersQueryCmd::Params { node } => {
             let p = with_channel(&node, g, |c| async move { query::params(&c).await })?;
-            print_one(g, "params", params_json(&p), params_text(&p))
+            render::print_one(g, "params", params_json(&p), params_text(&p))
         }
         SeedersQueryCmd::Evidence { node } => {
             let url = node.url(&g.home)?;

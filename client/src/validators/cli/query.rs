@@ -382,16 +382,6 @@ fn rewards_output(all: &[PendingRewards]) -> anyhow::Result<(Value, String)> {
     Ok((value, lines.join("\n")))
 }
 
-/// Prints one value: JSON under `field`, or the text.
-fn print_one(g: &GlobalOpts, field: &str, value: Value, text: String) -> anyhow::Result<()> {
-    if g.json() {
-        render::print_json(&json!({ field: value }))
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
-
 /// Runs a `weaved query validators` command.
 pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
@@ -408,7 +398,7 @@ pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
         ValidatorsQueryCmd::Show { validator, node } => {
             let operator = resolve_address(&validator, g)?;
             let v = fetch_validator(&node, g, &operator)?;
-            print_one(g, "validator", validator_json(&v), validator_text(&v))
+            render::print_one(g, "validator", validator_json(&v), validator_text(&v))
         }
         ValidatorsQueryCmd::Set { node } => {
             let set = with_channel(&node, g, |c| async move { query::validator_set(&c).await })?;
@@ -492,7 +482,7 @@ pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
             let info = r.info.clone().unwrap_or_default();
             let jailed_until =
                 (r.jailed_until_seconds > 0).then(|| time_text(r.jailed_until_seconds));
-            print_one(
+            render::print_one(
                 g,
                 "signing_info",
                 json!({
@@ -533,7 +523,7 @@ pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
         }
         ValidatorsQueryCmd::Params { node } => {
             let p = with_channel(&node, g, |c| async move { query::params(&c).await })?;
-            print_one(
+            render::print_one(
                 g,
                 "params",
                 json!({
@@ -577,7 +567,7 @@ pub fn run_query(cmd: ValidatorsQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> 
         }
         ValidatorsQueryCmd::Totals { node } => {
             let t = with_channel(&node, g, |c| async move { query::totals(&c).await })?;
-            print_one(
+            render::print_one(
                 g,
                 "totals",
                 json!({
