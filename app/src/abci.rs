@@ -13,7 +13,9 @@
 //! A fatal application error (storage failure, unusable genesis, calls out of order)
 //! stops the process with a clear message instead of answering: answering would let
 //! this node diverge from the others. CometBFT then stops too, and a restart resumes
-//! from the last committed block through the handshake.
+//! from the last committed block through the handshake. A halt at a software upgrade
+//! first lingers for [`UPGRADE_HALT_LINGER`] so that lagging peers can still fetch the
+//! block at the upgrade height from this node.
 
 use std::{
     io::{self, BufReader, BufWriter, Read, Write},
@@ -51,12 +53,28 @@ impl AbciApp {
 /// The exit status of a node that halted at a software upgrade it cannot apply.
 pub const UPGRADE_NEEDED_EXIT_CODE: i32 = 3;
 
+/// How long a node that halted at a software upgrade stays up before it exits.
+///
+/// The block at the plan's height is already in CometBFT's block store when the app
+/// refuses to execute it. While this process lives, CometBFT's reactors keep serving
+/// that block and its commit to peers that lag behind, so they reach the height and
+/// halt there too. Exiting at once let the first nodes to halt take the block with
+/// them and leave a lagging node a block short of the upgrade height, for good.
+pub const UPGRADE_HALT_LINGER: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn fatal<T>(call: &str, r: Result<T, AppError>) -> T {
     match r {
         Ok(v) => v,
         Err(e @ AppError::UpgradeNeeded { .. }) => {
             tracing::error!(call, "{e}");
             eprintln!("weaved: {e}");
+            eprintln!(
+                "weaved: serving the block to lagging peers for {}s before exiting",
+                UPGRADE_HALT_LINGER.as_secs()
+            );
+            // Only this connection's thread waits: CometBFT's other connections and
+            // its p2p reactors go on, without this block ever being executed.
+            std::thread::sleep(UPGRADE_HALT_LINGER);
             std::process::exit(UPGRADE_NEEDED_EXIT_CODE);
         }
         Err(e) => {
