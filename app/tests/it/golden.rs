@@ -117,22 +117,22 @@ const DAVE: usize = 3; // seeder
 const ERIN: usize = 4; // ed25519 account: proposer, subscriber, reporter
 const FRANK: usize = 5; // validator C: jailed for downtime, unjailed, tombstoned
 const GRACE: usize = 6; // split creator
-const NOBODY: usize = 7; // never funded
+pub(crate) const NOBODY: usize = 7; // never funded
 
-const BALANCE: u128 = 1_000_000_000_000;
+pub(crate) const BALANCE: u128 = 1_000_000_000_000;
 const BOND_A: u128 = 10_000_000;
 const BOND_B: u128 = 20_000_000;
 const BOND_C: u128 = 5_000_000;
 const SEEDER_BOND: u128 = 10_000_000;
 
 /// Consensus key seeds of validators A, B and C.
-const CONS_A: u8 = 101;
-const CONS_B: u8 = 102;
+pub(crate) const CONS_A: u8 = 101;
+pub(crate) const CONS_B: u8 = 102;
 const CONS_C: u8 = 103;
 
 /// A validator's power in the commits the test makes up: A and B alone hold more than
 /// two thirds, as CometBFT requires of a commit (C stops signing at block 2).
-fn commit_power(cons: u8) -> i64 {
+pub(crate) fn commit_power(cons: u8) -> i64 {
     if cons == CONS_C {
         10
     } else {
@@ -151,7 +151,7 @@ const PROBE_INTERVAL: u64 = 4;
 const ROOT_1: [u8; 32] = [0x11; 32];
 const ROOT_2: [u8; 32] = [0x22; 32];
 
-fn keys() -> Vec<TestKey> {
+pub(crate) fn keys() -> Vec<TestKey> {
     vec![
         TestKey::secp256k1(1),
         TestKey::secp256k1(2),
@@ -173,7 +173,7 @@ fn patch(state: &mut serde_json::Value, pointer: &str, value: serde_json::Value)
 
 /// The default genesis, every key but `NOBODY` funded, with short periods so that
 /// votes, unbondings, jails and settlements end within the sequence.
-fn genesis(keys: &[TestKey]) -> serde_json::Value {
+pub(crate) fn genesis(keys: &[TestKey]) -> serde_json::Value {
     let funded: Vec<Address> = keys[..NOBODY].iter().map(TestKey::address).collect();
     let mut s = weave_genesis::AppState::with_funded(&funded, BALANCE)
         .unwrap()
@@ -226,12 +226,12 @@ fn ed_pub(seed: u8) -> [u8; 32] {
 }
 
 /// CometBFT's address of an ed25519 consensus key: SHA-256 of the key, first 20 bytes.
-fn cons_address(seed: u8) -> Vec<u8> {
+pub(crate) fn cons_address(seed: u8) -> Vec<u8> {
     Sha256::digest(ed_pub(seed))[..20].to_vec()
 }
 
 /// A libp2p peer id of an ed25519 key: the identity multihash of its protobuf encoding.
-fn peer_id(seed: u8) -> Vec<u8> {
+pub(crate) fn peer_id(seed: u8) -> Vec<u8> {
     let mut id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
     id.extend_from_slice(&ed_pub(seed));
     id

@@ -14,6 +14,7 @@ mod happy_path;
 mod harness;
 mod proofs;
 mod proposal;
+mod random_ops;
 mod replay;
 mod simulate;
 mod supply_prop;
