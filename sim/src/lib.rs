@@ -12,13 +12,19 @@
 //! no hash-map iteration order.
 
 mod chain;
+pub mod chart;
+mod msg;
+mod report;
 mod rng;
 mod run;
 mod scenario;
+pub mod stats;
+pub mod sweep;
 
 pub use chain::{Chain, Key, CHAIN_ID, DENOM, FEE, GAS_LIMIT, GENESIS_TIME};
+pub use report::{AgentEpoch, Counters, Report, Row, Strategy, CSV_HEADER};
 pub use rng::Rng;
-pub use run::{run, AgentProfit, Report, Row, Strategy};
+pub use run::run;
 pub use scenario::{Behaviour, Population, Scenario};
 
 /// Why a simulation could not run.
@@ -40,6 +46,9 @@ pub enum SimError {
         /// Its codespace and log.
         log: String,
     },
+    /// Drawing a chart failed.
+    #[error("chart: {0}")]
+    Chart(String),
     /// Reading a file or a temporary directory failed.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
