@@ -565,7 +565,7 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         unpaid.iter_mut().for_each(|x| *x = 0);
         Ok(views)
     };
-    let mut views = snapshot(
+    snapshot(
         &driver.chain,
         0,
         &mut bytes,
@@ -610,6 +610,10 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         let start = (epoch - 1) * epoch_blocks;
         driver.empty_until(start + 2)?;
         let open_height = start + 3;
+        let views: Vec<SeederView> = agents
+            .iter()
+            .map(|a| a.seeder.map_or(Ok(SeederView::default()), |s| seeder_view(&driver.chain, &s)))
+            .collect::<Result<_, _>>()?;
 
         // Who serves whom this epoch.
         let online: Vec<bool> = seeders
@@ -805,7 +809,7 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
 
         // Up to the epoch's end, where reputation moves and rewards are paid.
         driver.empty_until(epoch * epoch_blocks)?;
-        views = snapshot(
+        snapshot(
             &driver.chain,
             epoch,
             &mut bytes,
