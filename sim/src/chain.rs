@@ -246,20 +246,29 @@ impl Chain {
         Ok(Some(BaseAccount::decode(any.value.as_slice())?))
     }
 
-    /// A transaction signed by `key` at its committed account number and sequence.
+    /// A transaction signed by `key` at its committed account number and sequence,
+    /// with [`GAS_LIMIT`] per message and the minimum fee for it ([`FEE`] per message).
     pub fn sign_tx(&self, key: &Key, msgs: Vec<Any>) -> Result<Vec<u8>, SimError> {
         let account = self.account(&key.address())?;
         let (account_number, sequence) = account.map_or((0, 0), |a| (a.account_number, a.sequence));
-        Ok(signed_tx(key, msgs, account_number, sequence, FEE))
+        let n = msgs.len().max(1) as u64;
+        Ok(signed_tx(key, msgs, account_number, sequence, GAS_LIMIT * n, FEE * u128::from(n)))
     }
 }
 
 /// A genesis transaction (`gen_txs`): account number and sequence 0, no fee.
 pub(crate) fn sign_gen_tx(key: &Key, msgs: Vec<Any>) -> Vec<u8> {
-    signed_tx(key, msgs, 0, 0, 0)
+    signed_tx(key, msgs, 0, 0, GAS_LIMIT, 0)
 }
 
-fn signed_tx(key: &Key, msgs: Vec<Any>, account_number: u64, sequence: u64, fee: u128) -> Vec<u8> {
+fn signed_tx(
+    key: &Key,
+    msgs: Vec<Any>,
+    account_number: u64,
+    sequence: u64,
+    gas_limit: u64,
+    fee: u128,
+) -> Vec<u8> {
     {
         let body = TxBody {
             messages: msgs,
@@ -288,7 +297,7 @@ fn signed_tx(key: &Key, msgs: Vec<Any>, account_number: u64, sequence: u64, fee:
                         amount: fee.to_string(),
                     }]
                 },
-                gas_limit: GAS_LIMIT,
+                gas_limit,
                 payer: String::new(),
                 granter: String::new(),
             }),

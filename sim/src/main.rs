@@ -43,8 +43,16 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let points = sweep.run(&base, |p| {
             println!(
-                "{:?}: self-dealer {} honest {} free-riders {} pool {:?} r {:?} safe {}",
-                p.values, p.self_dealer_profit, p.honest_profit, p.free_rider_profit, p.pool, p.honest_r, p.safe
+                "{:?}: self-dealer {} honest {} free-riders {} caught by {:?} honest slashed {} pool {:?} r {:?} safe {}",
+                p.values,
+                p.self_dealer_profit,
+                p.honest_profit,
+                p.free_rider_profit,
+                p.cheats_caught_by,
+                p.honest_slashed,
+                p.pool,
+                p.honest_r,
+                p.safe
             );
         })?;
         let out = out.unwrap_or_else(|| PathBuf::from("sweep.csv"));

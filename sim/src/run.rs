@@ -48,6 +48,9 @@ use crate::{
     Rng, Scenario, SimError,
 };
 
+/// Most vouchers in one claim message.
+const CLAIM_BATCH: usize = 4;
+
 /// Every validator's self-bond (equal powers).
 const VALIDATOR_BOND: u128 = 10_000_000;
 
@@ -725,8 +728,14 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
                 })
                 .collect();
             if !vouchers.is_empty() {
+                // A claim message of at most CLAIM_BATCH vouchers keeps each within
+                // one message's gas.
+                let msgs = vouchers
+                    .chunks(CLAIM_BATCH)
+                    .map(|c| msg::claim(&s.key.address(), c.to_vec()))
+                    .collect();
                 claimers.push(txs.len());
-                txs.push((format!("seeder {si} claims"), &s.key, vec![msg::claim(&s.key.address(), vouchers)]));
+                txs.push((format!("seeder {si} claims"), &s.key, msgs));
             }
         }
         for &(i, ch, vbytes, amount) in &dealt {
@@ -788,7 +797,11 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
                 .collect();
             if !again.is_empty() {
                 counts.push(again.len() as u64);
-                txs.push((format!("seeder {si} claims replays"), &s.key, vec![msg::claim(&s.key.address(), again)]));
+                let msgs = again
+                    .chunks(CLAIM_BATCH)
+                    .map(|c| msg::claim(&s.key.address(), c.to_vec()))
+                    .collect();
+                txs.push((format!("seeder {si} claims replays"), &s.key, msgs));
             }
         }
         if !txs.is_empty() {

@@ -1,7 +1,8 @@
 //! A parameter sweep: one base scenario, a grid over parameters (any TOML path of the
 //! scenario, such as `params.seeders.epoch_reward` or `behaviour.self_deal_mib`), one
 //! run per point, and for each point whether it is *safe*: self-dealing loses money,
-//! free-riders earn nothing, and the community pool ends no lower than it started.
+//! free-riders and corrupt seeders earn nothing and are all jailed or slashed within
+//! the run, and the community pool never falls below its genesis balance.
 //!
 //! ```toml
 //! scenario = "small.toml"        # relative to the sweep file
@@ -56,6 +57,12 @@ pub struct Point {
     pub free_rider_profit: i128,
     /// Every cheating viewer's unpaid bytes, summed.
     pub cheat_unpaid_bytes: u64,
+    /// The epoch by which every free-rider and corrupt seeder had been jailed or
+    /// slashed (`None` if one never was, or there are none).
+    pub cheats_caught_by: Option<u64>,
+    /// Honest seeders' slashes, summed (an honest seeder offline for
+    /// `probe_fail_jail_threshold` rounds in a row is slashed too).
+    pub honest_slashed: u128,
     /// The community pool at genesis, its lowest and at the end.
     pub pool: (u128, u128, u128),
     /// Pearson's r of the honest seeders (profit, bytes) per epoch.
@@ -66,7 +73,7 @@ pub struct Point {
 
 /// The CSV header of a sweep.
 pub const SWEEP_HEADER: &str =
-    "self_dealer_profit,honest_profit,free_rider_profit,cheat_unpaid_bytes,pool_start,pool_low,pool_end,honest_r,safe";
+    "self_dealer_profit,honest_profit,free_rider_profit,cheat_unpaid_bytes,cheats_caught_by,honest_slashed,pool_start,pool_low,pool_end,honest_r,safe";
 
 impl Point {
     fn from_report(values: Vec<(String, String)>, r: &Report) -> Self {
@@ -77,9 +84,19 @@ impl Point {
         let dealers = r.last(Strategy::SelfDealer).map_or(0, |row| row.agents);
         let riders = r.last(Strategy::FreeRider).map_or(0, |row| row.agents)
             + r.last(Strategy::CorruptSeeder).map_or(0, |row| row.agents);
+        let caught: Vec<Option<u64>> = r
+            .first_caught(Strategy::FreeRider)
+            .into_iter()
+            .chain(r.first_caught(Strategy::CorruptSeeder))
+            .collect();
+        let cheats_caught_by = if caught.is_empty() || caught.iter().any(Option::is_none) {
+            None
+        } else {
+            caught.into_iter().flatten().max()
+        };
         let safe = (dealers == 0 || self_dealer_profit < 0)
-            && (riders == 0 || free_rider_profit <= 0)
-            && pool.1 >= pool.0;
+            && (riders == 0 || (free_rider_profit <= 0 && cheats_caught_by.is_some()))
+            && r.pool_low() >= pool.0;
         Self {
             values,
             self_dealer_profit,
@@ -91,6 +108,8 @@ impl Point {
                 .filter(|row| row.strategy == Strategy::CheatingViewer)
                 .map(|row| row.unpaid_bytes)
                 .sum(),
+            cheats_caught_by,
+            honest_slashed: r.last(Strategy::HonestSeeder).map_or(0, |row| row.slashed),
             pool: (pool.0, r.pool_low(), pool.1),
             honest_r: r.honest_correlation(),
             safe,
@@ -178,12 +197,14 @@ pub fn write_csv(points: &[Point], mut out: impl Write) -> std::io::Result<()> {
         let vals: Vec<&str> = p.values.iter().map(|(_, v)| v.as_str()).collect();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             vals.join(","),
             p.self_dealer_profit,
             p.honest_profit,
             p.free_rider_profit,
             p.cheat_unpaid_bytes,
+            p.cheats_caught_by.map_or_else(|| "never".into(), |e| e.to_string()),
+            p.honest_slashed,
             p.pool.0,
             p.pool.1,
             p.pool.2,
