@@ -126,14 +126,15 @@ impl Chain {
         let app =
             App::open(dir.path(), StorageConfig::default()).map_err(|e| chain_err("open", e))?;
         let bytes = serde_json::to_vec(app_state)?;
-        let res = app.init_chain(RequestInitChain {
-            time: Some(block_time(0)),
-            chain_id: CHAIN_ID.into(),
-            app_state_bytes: bytes.into(),
-            initial_height: 1,
-            ..Default::default()
-        })
-        .map_err(|e| chain_err("init_chain", e))?;
+        let res = app
+            .init_chain(RequestInitChain {
+                time: Some(block_time(0)),
+                chain_id: CHAIN_ID.into(),
+                app_state_bytes: bytes.into(),
+                initial_height: 1,
+                ..Default::default()
+            })
+            .map_err(|e| chain_err("init_chain", e))?;
         let mut validators = Vec::new();
         for v in res.validators {
             use tendermint_proto::v0_38::crypto::public_key::Sum;
@@ -252,7 +253,14 @@ impl Chain {
         let account = self.account(&key.address())?;
         let (account_number, sequence) = account.map_or((0, 0), |a| (a.account_number, a.sequence));
         let n = msgs.len().max(1) as u64;
-        Ok(signed_tx(key, msgs, account_number, sequence, GAS_LIMIT * n, FEE * u128::from(n)))
+        Ok(signed_tx(
+            key,
+            msgs,
+            account_number,
+            sequence,
+            GAS_LIMIT * n,
+            FEE * u128::from(n),
+        ))
     }
 }
 

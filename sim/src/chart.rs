@@ -31,7 +31,10 @@ struct Line {
 
 fn draw(path: &Path, title: &str, y_desc: &str, lines: &[Line]) -> Result<(), SimError> {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let ys: Vec<f64> = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).collect();
+    let ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .collect();
     let x_max = xs.fold(1.0f64, f64::max);
     let (mut y_lo, mut y_hi) = ys
         .iter()
@@ -59,10 +62,15 @@ fn draw(path: &Path, title: &str, y_desc: &str, lines: &[Line]) -> Result<(), Si
     for l in lines {
         let color = l.color;
         chart
-            .draw_series(LineSeries::new(l.points.iter().copied(), color.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                l.points.iter().copied(),
+                color.stroke_width(2),
+            ))
             .map_err(chart_err)?
             .label(l.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()
@@ -102,17 +110,20 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, SimErro
         &profit,
         &format!("{name}: profit per epoch, per agent of each strategy"),
         "uweave per agent",
-        &per_strategy(report, 1, |r| r.profit_epoch as f64 / r.agents.max(1) as f64),
+        &per_strategy(report, 1, |r| {
+            r.profit_epoch as f64 / r.agents.max(1) as f64
+        }),
     )?;
     let reputation = dir.join(format!("{name}-reputation.svg"));
-    let seeding: Vec<Line> = per_strategy(report, 0, |r| r.reputation as f64 / r.agents.max(1) as f64)
-        .into_iter()
-        .filter(|l| {
-            Strategy::ALL
-                .iter()
-                .any(|s| s.name() == l.name && s.seeds())
-        })
-        .collect();
+    let seeding: Vec<Line> =
+        per_strategy(report, 0, |r| r.reputation as f64 / r.agents.max(1) as f64)
+            .into_iter()
+            .filter(|l| {
+                Strategy::ALL
+                    .iter()
+                    .any(|s| s.name() == l.name && s.seeds())
+            })
+            .collect();
     draw(
         &reputation,
         &format!("{name}: reputation per seeder of each strategy"),

@@ -1,7 +1,8 @@
 //! `weave-sim SCENARIO.toml [--out FILE.csv] [--charts DIR]`: plays a scenario on the
 //! real Weave application in process, writes one CSV row per epoch and strategy
 //! (profit, reputation, bond, bytes, jailed, slashed, community pool) and three SVG
-//! charts (profit per epoch, reputation, community pool). Without `--out` the CSV is
+//! charts (profit per epoch, reputation, community pool), and one row per agent and
+//! epoch in `<out>.agents.csv`. Without `--out` the CSV is
 //! `<scenario name>.csv` in the current directory; the charts go next to the CSV unless
 //! `--charts` says where.
 //!
@@ -56,7 +57,8 @@ fn main() -> anyhow::Result<()> {
             );
         })?;
         let out = out.unwrap_or_else(|| PathBuf::from("sweep.csv"));
-        let file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+        let file =
+            std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
         weave_sim::sweep::write_csv(&points, std::io::BufWriter::new(file))?;
         println!("wrote {}", out.display());
         return Ok(());
@@ -68,6 +70,10 @@ fn main() -> anyhow::Result<()> {
     let file =
         std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
     report.write_csv(std::io::BufWriter::new(file))?;
+    let agents_out = out.with_extension("agents.csv");
+    let file = std::fs::File::create(&agents_out)
+        .with_context(|| format!("creating {}", agents_out.display()))?;
+    report.write_agents_csv(std::io::BufWriter::new(file))?;
     let dir = charts.unwrap_or_else(|| {
         out.parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -77,6 +83,7 @@ fn main() -> anyhow::Result<()> {
     let svgs = weave_sim::chart::write_charts(&report, &dir)?;
     print!("{}", report.summary());
     println!("wrote {}", out.display());
+    println!("wrote {}", agents_out.display());
     for s in svgs {
         println!("wrote {}", s.display());
     }

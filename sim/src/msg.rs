@@ -37,7 +37,12 @@ impl Content {
     }
 }
 
-pub(crate) fn register(creator: &Address, root: [u8; 32], price_per_gib: u128, access: u128) -> Any {
+pub(crate) fn register(
+    creator: &Address,
+    root: [u8; 32],
+    price_per_gib: u128,
+    access: u128,
+) -> Any {
     any(
         "/weave.content.v1.MsgRegisterContent",
         &content::MsgRegisterContent {

@@ -181,7 +181,11 @@ impl Report {
 
     /// The lowest the community pool was at any snapshot.
     pub fn pool_low(&self) -> u128 {
-        self.rows.iter().map(|r| r.community_pool).min().unwrap_or(0)
+        self.rows
+            .iter()
+            .map(|r| r.community_pool)
+            .min()
+            .unwrap_or(0)
     }
 
     /// Pearson's r between an honest seeder's profit in an epoch and the bytes a claim
@@ -239,6 +243,33 @@ impl Report {
                 r.jailed,
                 r.slashed,
                 r.community_pool
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes one row per agent and epoch: `epoch,strategy,index,profit_epoch,
+    /// profit_total,reputation,bond,bytes,unpaid_bytes,jailed,slashed`.
+    pub fn write_agents_csv(&self, mut out: impl Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "epoch,strategy,index,profit_epoch,profit_total,reputation,bond,bytes,unpaid_bytes,jailed,slashed"
+        )?;
+        for a in &self.agents {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                a.epoch,
+                a.strategy.name(),
+                a.index,
+                a.profit_epoch,
+                a.profit_total,
+                a.reputation,
+                a.bond,
+                a.bytes,
+                a.unpaid_bytes,
+                a.jailed,
+                a.slashed
             )?;
         }
         Ok(())

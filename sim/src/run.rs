@@ -153,7 +153,12 @@ struct Driver {
 }
 
 impl Driver {
-    fn outcome(&self, kind: ValidatorKind, seeder: &Address, online: &BTreeMap<Address, bool>) -> ProbeOutcome {
+    fn outcome(
+        &self,
+        kind: ValidatorKind,
+        seeder: &Address,
+        online: &BTreeMap<Address, bool>,
+    ) -> ProbeOutcome {
         use ProbeOutcome::{Failed, Passed};
         let Some((target, _)) = self.targets.get(seeder) else {
             return Passed;
@@ -259,7 +264,10 @@ impl Driver {
     }
 
     /// A block of signed transactions; returns each one's result.
-    fn deliver_all(&mut self, txs: Vec<(String, &Key, Vec<Any>)>) -> Result<Vec<(String, ExecTxResult)>, SimError> {
+    fn deliver_all(
+        &mut self,
+        txs: Vec<(String, &Key, Vec<Any>)>,
+    ) -> Result<Vec<(String, ExecTxResult)>, SimError> {
         let mut bytes = Vec::with_capacity(txs.len());
         let mut names = Vec::with_capacity(txs.len());
         for (name, key, msgs) in txs {
@@ -330,18 +338,24 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let price = u128::from(b.price_per_gib);
     let mut rng = Rng::new(scenario.seed);
     let mut agents: Vec<Agent> = Vec::new();
-    let mut add_agent = |strategy: Strategy, index: usize, accounts: Vec<Address>, seeder: Option<Address>| {
-        agents.push(Agent {
-            strategy,
-            index,
-            accounts,
-            seeder,
-        });
-        agents.len() - 1
-    };
+    let mut add_agent =
+        |strategy: Strategy, index: usize, accounts: Vec<Address>, seeder: Option<Address>| {
+            agents.push(Agent {
+                strategy,
+                index,
+                accounts,
+                seeder,
+            });
+            agents.len() - 1
+        };
 
     let creators: Vec<(Key, Content)> = (0..pop.creators)
-        .map(|i| (Key::derive(&format!("creator/{i}")), Content::new(&format!("creator/{i}"))))
+        .map(|i| {
+            (
+                Key::derive(&format!("creator/{i}")),
+                Content::new(&format!("creator/{i}")),
+            )
+        })
         .collect();
     for (i, (k, _)) in creators.iter().enumerate() {
         add_agent(Strategy::Creator, i, vec![k.address()], None);
@@ -349,7 +363,12 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let mut viewers: Vec<Viewer> = Vec::new();
     for (cheats, n, label, strategy) in [
         (false, pop.viewers, "viewer", Strategy::Viewer),
-        (true, pop.cheating_viewers, "cheater", Strategy::CheatingViewer),
+        (
+            true,
+            pop.cheating_viewers,
+            "cheater",
+            Strategy::CheatingViewer,
+        ),
     ] {
         for i in 0..n as usize {
             let key = Key::derive(&format!("{label}/{i}"));
@@ -367,9 +386,24 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let [up_lo, up_hi] = b.seeder_uptime_bps;
     let mut seeders: Vec<Seeder> = Vec::new();
     for (kind, n, label, strategy) in [
-        (SeederKind::Honest, pop.honest_seeders, "seeder", Strategy::HonestSeeder),
-        (SeederKind::FreeRider, pop.free_riders, "free-rider", Strategy::FreeRider),
-        (SeederKind::Corrupt, pop.corrupt_seeders, "corrupt", Strategy::CorruptSeeder),
+        (
+            SeederKind::Honest,
+            pop.honest_seeders,
+            "seeder",
+            Strategy::HonestSeeder,
+        ),
+        (
+            SeederKind::FreeRider,
+            pop.free_riders,
+            "free-rider",
+            Strategy::FreeRider,
+        ),
+        (
+            SeederKind::Corrupt,
+            pop.corrupt_seeders,
+            "corrupt",
+            Strategy::CorruptSeeder,
+        ),
     ] {
         for i in 0..n as usize {
             let key = Key::derive(&format!("{label}/{i}"));
@@ -497,13 +531,13 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let mut unpaid = vec![0u64; agents.len()];
     let mut counters = Counters::default();
     let snapshot = |chain: &Chain,
-                        epoch: u64,
-                        bytes: &mut Vec<u64>,
-                        unpaid: &mut Vec<u64>,
-                        first: &mut Vec<u128>,
-                        last: &mut Vec<u128>,
-                        rows: &mut Vec<Row>,
-                        trace: &mut Vec<AgentEpoch>|
+                    epoch: u64,
+                    bytes: &mut Vec<u64>,
+                    unpaid: &mut Vec<u64>,
+                    first: &mut Vec<u128>,
+                    last: &mut Vec<u128>,
+                    rows: &mut Vec<Row>,
+                    trace: &mut Vec<AgentEpoch>|
      -> Result<Vec<SeederView>, SimError> {
         let pool = chain.balance(&community_pool())?;
         let mut wealth = Vec::with_capacity(agents.len());
@@ -543,7 +577,9 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             }
         }
         for st in Strategy::ALL {
-            let idx: Vec<usize> = (0..agents.len()).filter(|i| agents[*i].strategy == st).collect();
+            let idx: Vec<usize> = (0..agents.len())
+                .filter(|i| agents[*i].strategy == st)
+                .collect();
             let sum = |f: &dyn Fn(usize) -> u128| idx.iter().map(|i| f(*i)).sum::<u128>();
             let w = sum(&|i| wealth[i]);
             rows.push(Row {
@@ -586,7 +622,12 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         txs.push((format!("creator {i} registers"), k, vec![m]));
     }
     for (i, d) in dealers.iter().enumerate() {
-        let m = msg::register(&d.owner.address(), d.content.root(), price, u128::from(b.access_price));
+        let m = msg::register(
+            &d.owner.address(),
+            d.content.root(),
+            price,
+            u128::from(b.access_price),
+        );
         txs.push((format!("dealer {i} registers"), &d.owner, vec![m]));
     }
     driver.deliver(txs)?;
@@ -595,11 +636,21 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
     let honest_roots: Vec<[u8; 32]> = creators.iter().map(|(_, c)| c.root()).collect();
     let mut txs = Vec::new();
     for (i, s) in seeders.iter().enumerate() {
-        let m = msg::bond(&s.key.address(), &s.peer, u128::from(b.seeder_bond), &honest_roots);
+        let m = msg::bond(
+            &s.key.address(),
+            &s.peer,
+            u128::from(b.seeder_bond),
+            &honest_roots,
+        );
         txs.push((format!("seeder {i} bonds"), &s.key, vec![m]));
     }
     for (i, d) in dealers.iter().enumerate() {
-        let m = msg::bond(&d.seeder.address(), &d.peer, u128::from(b.seeder_bond), &[d.content.root()]);
+        let m = msg::bond(
+            &d.seeder.address(),
+            &d.peer,
+            u128::from(b.seeder_bond),
+            &[d.content.root()],
+        );
         txs.push((format!("dealer {i} bonds"), &d.seeder, vec![m]));
     }
     for (i, v) in viewers.iter().enumerate() {
@@ -615,7 +666,11 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         let open_height = start + 3;
         let views: Vec<SeederView> = agents
             .iter()
-            .map(|a| a.seeder.map_or(Ok(SeederView::default()), |s| seeder_view(&driver.chain, &s)))
+            .map(|a| {
+                a.seeder.map_or(Ok(SeederView::default()), |s| {
+                    seeder_view(&driver.chain, &s)
+                })
+            })
             .collect::<Result<_, _>>()?;
 
         // Who serves whom this epoch.
@@ -649,10 +704,10 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
                         served_by[vi] = Some(si);
                         break;
                     }
-                    SeederKind::Corrupt => {
-                        if !reports.iter().any(|r| r.0 == vi) {
-                            reports.push((vi, si));
-                        }
+                    // One report a viewer an epoch (a second would come from the same key
+                    // in the same block).
+                    SeederKind::Corrupt if !reports.iter().any(|r| r.0 == vi) => {
+                        reports.push((vi, si));
                     }
                     _ => {}
                 }
@@ -671,9 +726,27 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             let half = mib / 2;
             let (deposit, exp, vbytes, amount, extra) = match t {
                 None => (cost(mib, price), expiry, mib * MIB, cost(mib, price), 0),
-                Some(Tactic::Overspend) => (cost(half, price), expiry, (half + 1) * MIB, cost(half + 1, price), 0),
-                Some(Tactic::Replay) => (cost(half, price), expiry, half * MIB, cost(half, price), MIB),
-                Some(Tactic::ShortChannel) => (cost(mib, price), open_height + 1, mib * MIB, cost(mib, price), 0),
+                Some(Tactic::Overspend) => (
+                    cost(half, price),
+                    expiry,
+                    (half + 1) * MIB,
+                    cost(half + 1, price),
+                    0,
+                ),
+                Some(Tactic::Replay) => (
+                    cost(half, price),
+                    expiry,
+                    half * MIB,
+                    cost(half, price),
+                    MIB,
+                ),
+                Some(Tactic::ShortChannel) => (
+                    cost(mib, price),
+                    open_height + 1,
+                    mib * MIB,
+                    cost(mib, price),
+                    0,
+                ),
             };
             let m = msg::open_channel(&v.key.address(), &v.voucher_key, deposit, exp);
             must_pass.push(txs.len());
@@ -706,7 +779,11 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             let v = &views[s.agent];
             if s.kind != SeederKind::Honest && v.jailed && v.jailed_until <= open_height {
                 unjailing.push(txs.len());
-                txs.push((format!("seeder {si} unjails"), &s.key, vec![msg::unjail(&s.key.address())]));
+                txs.push((
+                    format!("seeder {si} unjails"),
+                    &s.key,
+                    vec![msg::unjail(&s.key.address())],
+                ));
             }
         }
         let res = driver.deliver_all(txs)?;
@@ -724,7 +801,15 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
                 .filter(|p| p.seeder == si)
                 .map(|p| {
                     let v = &viewers[p.viewer];
-                    msg::voucher(&v.voucher_key, p.channel, &s.key.address(), honest_roots[v.content], p.bytes, p.amount, 1)
+                    msg::voucher(
+                        &v.voucher_key,
+                        p.channel,
+                        &s.key.address(),
+                        honest_roots[v.content],
+                        p.bytes,
+                        p.amount,
+                        1,
+                    )
                 })
                 .collect();
             if !vouchers.is_empty() {
@@ -740,9 +825,21 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         }
         for &(i, ch, vbytes, amount) in &dealt {
             let d = &dealers[i];
-            let v = msg::voucher(&d.sybil_voucher, ch, &d.seeder.address(), d.content.root(), vbytes, amount, 1);
+            let v = msg::voucher(
+                &d.sybil_voucher,
+                ch,
+                &d.seeder.address(),
+                d.content.root(),
+                vbytes,
+                amount,
+                1,
+            );
             claimers.push(txs.len());
-            txs.push((format!("dealer {i} claims"), &d.seeder, vec![msg::claim(&d.seeder.address(), vec![v])]));
+            txs.push((
+                format!("dealer {i} claims"),
+                &d.seeder,
+                vec![msg::claim(&d.seeder.address(), vec![v])],
+            ));
         }
         let mut reporting = Vec::new();
         for &(vi, si) in &reports {
@@ -750,7 +847,14 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             let s = &seeders[si];
             let index = rng.below(SLICES as usize) as u64;
             let garbage = format!("garbage/{epoch}/{vi}");
-            let m = msg::report_bad_slice(&v.key.address(), &s.key.address(), &s.peer, &creators[v.content].1, index, garbage.as_bytes());
+            let m = msg::report_bad_slice(
+                &v.key.address(),
+                &s.key.address(),
+                &s.peer,
+                &creators[v.content].1,
+                index,
+                garbage.as_bytes(),
+            );
             reporting.push(txs.len());
             txs.push((format!("viewer {vi} reports seeder {si}"), &v.key, vec![m]));
         }
@@ -768,7 +872,12 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
         for p in &paid {
             let s = seeders[p.seeder].agent;
             let v = viewers[p.viewer].agent;
-            let served = p.bytes + if p.tactic == Some(Tactic::Replay) { MIB } else { 0 };
+            let served = p.bytes
+                + if p.tactic == Some(Tactic::Replay) {
+                    MIB
+                } else {
+                    0
+                };
             bytes[s] += p.bytes;
             unpaid[s] += p.unpaid;
             bytes[v] += served;
@@ -792,7 +901,15 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
                 .filter(|p| p.seeder == si && p.tactic == Some(Tactic::Replay))
                 .map(|p| {
                     let v = &viewers[p.viewer];
-                    msg::voucher(&v.voucher_key, p.channel, &s.key.address(), honest_roots[v.content], p.bytes, p.amount, 1)
+                    msg::voucher(
+                        &v.voucher_key,
+                        p.channel,
+                        &s.key.address(),
+                        honest_roots[v.content],
+                        p.bytes,
+                        p.amount,
+                        1,
+                    )
                 })
                 .collect();
             if !again.is_empty() {

@@ -44,6 +44,9 @@ pub struct Axis {
     pub values: Vec<toml::Value>,
 }
 
+/// `(path, value)` of each axis at one point.
+pub type Values = Vec<(String, String)>;
+
 /// One point of the grid and what its run showed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -153,7 +156,7 @@ impl Sweep {
     }
 
     /// The scenarios of the grid, in order (the last axis varies fastest).
-    pub fn scenarios(&self, base: &toml::Value) -> Result<Vec<(Vec<(String, String)>, Scenario)>, SimError> {
+    pub fn scenarios(&self, base: &toml::Value) -> Result<Vec<(Values, Scenario)>, SimError> {
         let mut out = Vec::new();
         let n: usize = self.axis.iter().map(|a| a.values.len()).product();
         for mut k in 0..n {
@@ -174,7 +177,11 @@ impl Sweep {
     }
 
     /// Runs every point, calling `progress` after each.
-    pub fn run(&self, base: &toml::Value, mut progress: impl FnMut(&Point)) -> Result<Vec<Point>, SimError> {
+    pub fn run(
+        &self,
+        base: &toml::Value,
+        mut progress: impl FnMut(&Point),
+    ) -> Result<Vec<Point>, SimError> {
         let mut points = Vec::new();
         for (values, scenario) in self.scenarios(base)? {
             let report = run(&scenario)?;
@@ -203,7 +210,8 @@ pub fn write_csv(points: &[Point], mut out: impl Write) -> std::io::Result<()> {
             p.honest_profit,
             p.free_rider_profit,
             p.cheat_unpaid_bytes,
-            p.cheats_caught_by.map_or_else(|| "never".into(), |e| e.to_string()),
+            p.cheats_caught_by
+                .map_or_else(|| "never".into(), |e| e.to_string()),
             p.honest_slashed,
             p.pool.0,
             p.pool.1,
@@ -213,4 +221,59 @@ pub fn write_csv(points: &[Point], mut out: impl Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "seed = 1\nepochs = 4\n[population]\ncreators = 1\nviewers = 1\nhonest_seeders = 1\n[params.seeders]\nepoch_blocks = 20\n";
+
+    #[test]
+    fn the_grid_is_every_combination_with_the_last_axis_fastest() {
+        let sweep: Sweep = toml::from_str(
+            "scenario = \"x.toml\"\nepochs = 2\n[[axis]]\npath = \"params.splits.protocol_fee_bps\"\nvalues = [0, 200]\n[[axis]]\npath = \"behaviour.self_deal_mib\"\nvalues = [1, 2, 3]\n",
+        )
+        .expect("a sweep");
+        let base: toml::Value = toml::from_str(BASE).expect("a scenario");
+        let grid = sweep.scenarios(&base).expect("the grid");
+        assert_eq!(grid.len(), 6);
+        let picked: Vec<(String, String)> = grid
+            .iter()
+            .map(|(v, _)| (v[0].1.clone(), v[1].1.clone()))
+            .collect();
+        assert_eq!(picked[0], ("0".into(), "1".into()));
+        assert_eq!(picked[1], ("0".into(), "2".into()));
+        assert_eq!(picked[5], ("200".into(), "3".into()));
+        let (_, s) = &grid[4];
+        assert_eq!(s.epochs, 2, "the sweep's epochs override the scenario's");
+        assert_eq!(s.behaviour.self_deal_mib, 2);
+        assert_eq!(
+            s.params["splits"]["protocol_fee_bps"],
+            toml::Value::Integer(200)
+        );
+        assert_eq!(
+            s.params["seeders"]["epoch_blocks"],
+            toml::Value::Integer(20)
+        );
+    }
+
+    #[test]
+    fn a_path_through_a_value_is_refused() {
+        let mut base: toml::Value = toml::from_str(BASE).expect("a scenario");
+        assert!(set_path(&mut base, "seed.x", toml::Value::Integer(1)).is_err());
+        assert!(set_path(&mut base, "population.viewers", toml::Value::Integer(3)).is_ok());
+        let s = Scenario::from_value(base.clone()).expect("still a scenario");
+        assert_eq!(s.population.viewers, 3);
+        set_path(
+            &mut base,
+            "population.lazy_validators",
+            toml::Value::Integer(1),
+        )
+        .expect("set");
+        assert!(
+            Scenario::from_value(base).is_err(),
+            "more lazy validators than validators"
+        );
+    }
 }

@@ -19,16 +19,38 @@ const MIN_R: f64 = 0.9;
 
 fn check(report: &Report, epochs: u64) {
     // Self-dealing loses money, though it does earn reputation.
-    let dealer = report.last(Strategy::SelfDealer).expect("a self-dealer row");
+    let dealer = report
+        .last(Strategy::SelfDealer)
+        .expect("a self-dealer row");
     assert_eq!(dealer.epoch, epochs);
-    assert!(dealer.profit_total < 0, "self-dealing gained {}", dealer.profit_total);
-    assert!(dealer.reputation > 0, "the self-dealer earned no reputation");
+    assert!(
+        dealer.profit_total < 0,
+        "self-dealing gained {}",
+        dealer.profit_total
+    );
+    assert!(
+        dealer.reputation > 0,
+        "the self-dealer earned no reputation"
+    );
 
     // Honest seeders earn, each of them, in proportion to verified bytes.
     for a in report.final_agents(Strategy::HonestSeeder) {
-        assert!(a.profit_total > 0, "honest seeder {} lost {}", a.index, a.profit_total);
-        assert!(a.reputation > 0, "honest seeder {} has no reputation", a.index);
-        assert!(!a.jailed && a.slashed == 0, "honest seeder {} was punished", a.index);
+        assert!(
+            a.profit_total > 0,
+            "honest seeder {} lost {}",
+            a.index,
+            a.profit_total
+        );
+        assert!(
+            a.reputation > 0,
+            "honest seeder {} has no reputation",
+            a.index
+        );
+        assert!(
+            !a.jailed && a.slashed == 0,
+            "honest seeder {} was punished",
+            a.index
+        );
     }
     let r = report.honest_correlation().expect("enough honest points");
     assert!(r >= MIN_R, "Pearson r {r} below {MIN_R}");
@@ -38,38 +60,80 @@ fn check(report: &Report, epochs: u64) {
         let agents = report.final_agents(st);
         assert!(!agents.is_empty(), "no {}", st.name());
         for a in &agents {
-            assert!(a.profit_total < 0, "{} {} earned {}", st.name(), a.index, a.profit_total);
+            assert!(
+                a.profit_total < 0,
+                "{} {} earned {}",
+                st.name(),
+                a.index,
+                a.profit_total
+            );
             assert_eq!(a.bytes, 0);
         }
         for (i, caught) in report.first_caught(st).iter().enumerate() {
-            let e = caught.unwrap_or_else(|| panic!("{} {i} was never jailed or slashed", st.name()));
-            assert!(e <= CAUGHT_WITHIN, "{} {i} caught only at epoch {e}", st.name());
+            let e =
+                caught.unwrap_or_else(|| panic!("{} {i} was never jailed or slashed", st.name()));
+            assert!(
+                e <= CAUGHT_WITHIN,
+                "{} {i} caught only at epoch {e}",
+                st.name()
+            );
         }
         let row = report.last(st).expect("a row");
         assert!(row.slashed > 0, "{} never slashed", st.name());
     }
     // Every epoch a free-rider or corrupt seeder earned nothing from the pool: its
     // profit in an epoch is never positive.
-    for a in report.agents.iter().filter(|a| {
-        matches!(a.strategy, Strategy::FreeRider | Strategy::CorruptSeeder)
-    }) {
-        assert!(a.profit_epoch <= 0, "{} earned {} in epoch {}", a.strategy.name(), a.profit_epoch, a.epoch);
+    for a in report
+        .agents
+        .iter()
+        .filter(|a| matches!(a.strategy, Strategy::FreeRider | Strategy::CorruptSeeder))
+    {
+        assert!(
+            a.profit_epoch <= 0,
+            "{} earned {} in epoch {}",
+            a.strategy.name(),
+            a.profit_epoch,
+            a.epoch
+        );
     }
 
     // Cheating viewers get at most one unpaid MiB a channel, and the chain refused the
     // replayed voucher.
-    for a in report.agents.iter().filter(|a| a.strategy == Strategy::CheatingViewer) {
-        assert!(a.unpaid_bytes <= 1 << 20, "cheater got {} unpaid bytes in epoch {}", a.unpaid_bytes, a.epoch);
+    for a in report
+        .agents
+        .iter()
+        .filter(|a| a.strategy == Strategy::CheatingViewer)
+    {
+        assert!(
+            a.unpaid_bytes <= 1 << 20,
+            "cheater got {} unpaid bytes in epoch {}",
+            a.unpaid_bytes,
+            a.epoch
+        );
     }
     assert!(report.counters.replays_refused > 0, "no replay was tried");
-    assert_eq!(report.counters.replays_accepted, 0, "a replayed voucher paid");
-    assert!(report.counters.probe_rounds > 0, "no probe round was reported");
+    assert_eq!(
+        report.counters.replays_accepted, 0,
+        "a replayed voucher paid"
+    );
+    assert!(
+        report.counters.probe_rounds > 0,
+        "no probe round was reported"
+    );
 
     // The pool never falls.
     let (pool0, _) = report.pool();
-    assert_eq!(report.pool_low(), pool0, "the pool fell below its genesis balance");
+    assert_eq!(
+        report.pool_low(),
+        pool0,
+        "the pool fell below its genesis balance"
+    );
     let mut prev = pool0;
-    for r in report.rows.iter().filter(|r| r.strategy == Strategy::Creator) {
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| r.strategy == Strategy::Creator)
+    {
         assert!(r.community_pool >= prev, "pool fell at epoch {}", r.epoch);
         prev = r.community_pool;
     }
@@ -92,7 +156,11 @@ fn the_small_scenario_holds_and_is_deterministic_for_its_seed() {
     assert_eq!(svgs.len(), 3);
     for svg in svgs {
         let text = std::fs::read_to_string(&svg).expect("an svg");
-        assert!(text.starts_with("<svg") && text.contains("polyline"), "{}", svg.display());
+        assert!(
+            text.starts_with("<svg") && text.contains("polyline"),
+            "{}",
+            svg.display()
+        );
     }
 }
 
@@ -117,7 +185,10 @@ fn bad_scenarios_are_refused() {
     let text =
         "seed = 1\nepochs = 1\n[population]\ncreators = 1\nviewers = 1\nhonest_seeders = 1\n";
     assert!(Scenario::from_toml(text).is_ok());
-    let lazy = text.replace("honest_seeders = 1\n", "honest_seeders = 1\nvalidators = 1\nlazy_validators = 2\n");
+    let lazy = text.replace(
+        "honest_seeders = 1\n",
+        "honest_seeders = 1\nvalidators = 1\nlazy_validators = 2\n",
+    );
     assert!(Scenario::from_toml(&lazy).is_err());
     let unknown = format!("{text}[params.seeders]\nno_such_param = 3\n");
     let s = Scenario::from_toml(&unknown).expect("parses");
