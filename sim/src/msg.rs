@@ -83,6 +83,17 @@ pub(crate) fn bond(seeder: &Address, peer: &Key, amount: u128, roots: &[[u8; 32]
     )
 }
 
+pub(crate) fn add_bond(seeder: &Address, amount: u128) -> Any {
+    any(
+        "/weave.seeders.v1.MsgUpdateSeeder",
+        &seed::MsgUpdateSeeder {
+            seeder: seeder.to_string(),
+            add_bond: amount.to_string(),
+            ..Default::default()
+        },
+    )
+}
+
 pub(crate) fn unjail(seeder: &Address) -> Any {
     any(
         "/weave.seeders.v1.MsgUnjailSeeder",

@@ -17,9 +17,10 @@ pub enum Strategy {
     HonestSeeder,
     /// Owns a content, seeds it and pays itself through a sybil viewer.
     SelfDealer,
-    /// Bonds and never serves; unjails whenever it can.
+    /// Bonds and never serves; tops its bond up and unjails whenever it can.
     FreeRider,
-    /// Bonds and serves slices that do not verify; unjails whenever it can.
+    /// Bonds and serves slices that do not verify; tops its bond up and unjails
+    /// whenever it can.
     CorruptSeeder,
 }
 
@@ -137,7 +138,7 @@ pub struct Counters {
     pub bad_slice_refused: u64,
     /// Probe rounds reported by the validators.
     pub probe_rounds: u64,
-    /// Unjail attempts that succeeded.
+    /// Unjails (after topping the bond up to `min_bond`) that succeeded.
     pub unjails: u64,
 }
 

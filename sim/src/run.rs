@@ -11,7 +11,7 @@
 //!   verify (the viewer moves on to the next pick), an honest seeder serves if it is
 //!   online this epoch (its uptime); the viewer opens a channel for what it streams
 //!   from the one that served; each self-dealer's sybil opens one for its own content;
-//!   jailed free-riders and corrupt seeders try to unjail;
+//!   every jailed seeder whose jail is up tops its bond up to `min_bond` and unjails;
 //! - `(k−1)·E + 4`: each seeder claims its viewers' vouchers and each self-dealer
 //!   claims its sybil's; viewers that got a bad slice report it (`MsgReportBadSlice`);
 //! - `(k−1)·E + 5`: seeders that were handed a replayed voucher claim it (and are
@@ -493,6 +493,11 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             "seeders.epoch_blocks must be at least 8 (set-up, open, claim, replay)".into(),
         ));
     }
+    let min_bond = match state.pointer("/seeders/params/min_bond") {
+        Some(serde_json::Value::String(v)) => parse_amount(v)?,
+        Some(serde_json::Value::Number(n)) => n.as_u64().map(u128::from).unwrap_or(0),
+        _ => return Err(SimError::Config("genesis has no seeders min_bond".into())),
+    };
     let chain = Chain::new(&state)?;
     let mut validators = Vec::new();
     for (_, cons, kind) in validator_keys {
@@ -774,16 +779,19 @@ pub fn run(scenario: &Scenario) -> Result<Report, SimError> {
             channels += 1;
             dealt.push((i, channels, mib * MIB, amount));
         }
+        // Every jailed seeder whose jail is up tops its bond up to `min_bond` and
+        // unjails (honest ones to earn again, the cheats to try again).
         let mut unjailing = Vec::new();
         for (si, s) in seeders.iter().enumerate() {
             let v = &views[s.agent];
-            if s.kind != SeederKind::Honest && v.jailed && v.jailed_until <= open_height {
+            if v.jailed && v.jailed_until <= open_height {
+                let mut msgs = Vec::new();
+                if v.bond < min_bond {
+                    msgs.push(msg::add_bond(&s.key.address(), min_bond - v.bond));
+                }
+                msgs.push(msg::unjail(&s.key.address()));
                 unjailing.push(txs.len());
-                txs.push((
-                    format!("seeder {si} unjails"),
-                    &s.key,
-                    vec![msg::unjail(&s.key.address())],
-                ));
+                txs.push((format!("seeder {si} unjails"), &s.key, msgs));
             }
         }
         let res = driver.deliver_all(txs)?;
