@@ -30,12 +30,17 @@ struct Line {
 }
 
 fn draw(path: &Path, title: &str, y_desc: &str, lines: &[Line]) -> Result<(), SimError> {
-    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let xs: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .collect();
     let ys: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .collect();
-    let x_max = xs.fold(1.0f64, f64::max);
+    // Epochs: from the first plotted (0 or 1) to the last.
+    let x_min = xs.iter().copied().fold(1.0f64, f64::min).max(0.0);
+    let x_max = xs.iter().copied().fold(x_min + 1.0, f64::max);
     let (mut y_lo, mut y_hi) = ys
         .iter()
         .fold((0.0f64, 0.0f64), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
@@ -51,12 +56,15 @@ fn draw(path: &Path, title: &str, y_desc: &str, lines: &[Line]) -> Result<(), Si
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(100)
-        .build_cartesian_2d(0f64..x_max, (y_lo - pad)..(y_hi + pad))
+        .build_cartesian_2d(x_min..x_max, (y_lo - pad)..(y_hi + pad))
         .map_err(chart_err)?;
     chart
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(y_desc)
+        .x_labels(((x_max - x_min) as usize + 1).min(25))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()
         .map_err(chart_err)?;
     for l in lines {
