@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use tendermint_proto::{
     google::protobuf::Timestamp,
     v0_38::abci::{
-        ExecTxResult, RequestFinalizeBlock, RequestInitChain, RequestQuery, ResponseFinalizeBlock,
+        CommitInfo, ExecTxResult, RequestFinalizeBlock, RequestInitChain, RequestQuery,
+        ResponseFinalizeBlock,
     },
 };
 use weave_app::{store::StorageConfig, App};
@@ -106,6 +107,8 @@ pub struct Chain {
     app: App,
     /// The last committed height.
     pub height: i64,
+    /// The validator set InitChain returned: ed25519 consensus key and power.
+    pub validators: Vec<([u8; 32], i64)>,
 }
 
 impl Chain {
@@ -123,28 +126,60 @@ impl Chain {
         let app =
             App::open(dir.path(), StorageConfig::default()).map_err(|e| chain_err("open", e))?;
         let bytes = serde_json::to_vec(app_state)?;
-        app.init_chain(RequestInitChain {
-            time: Some(block_time(0)),
-            chain_id: CHAIN_ID.into(),
-            app_state_bytes: bytes.into(),
-            initial_height: 1,
-            ..Default::default()
-        })
-        .map_err(|e| chain_err("init_chain", e))?;
+        let res = app
+            .init_chain(RequestInitChain {
+                time: Some(block_time(0)),
+                chain_id: CHAIN_ID.into(),
+                app_state_bytes: bytes.into(),
+                initial_height: 1,
+                ..Default::default()
+            })
+            .map_err(|e| chain_err("init_chain", e))?;
+        let mut validators = Vec::new();
+        for v in res.validators {
+            use tendermint_proto::v0_38::crypto::public_key::Sum;
+            match v.pub_key.and_then(|k| k.sum) {
+                Some(Sum::Ed25519(k)) => {
+                    let key: [u8; 32] = k
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| SimError::Chain("a validator key of bad length".into()))?;
+                    validators.push((key, v.power));
+                }
+                _ => return Err(SimError::Chain("a validator without an ed25519 key".into())),
+            }
+        }
         Ok(Self {
             _dir: dir,
             app,
             height: 0,
+            validators,
         })
+    }
+
+    /// The committed state (for the seeders module's probe rounds).
+    pub fn state(&self) -> std::sync::Arc<dyn weave_kernel::StateRead> {
+        self.app.storage().state()
     }
 
     /// FinalizeBlock and Commit of the next block with these transactions.
     pub fn block(&mut self, txs: Vec<Vec<u8>>) -> Result<ResponseFinalizeBlock, SimError> {
+        self.finalize(txs, None)
+    }
+
+    /// FinalizeBlock and Commit of the next block with these transactions (the first may
+    /// be an injected extended commit) and the previous height's commit.
+    pub fn finalize(
+        &mut self,
+        txs: Vec<Vec<u8>>,
+        last_commit: Option<CommitInfo>,
+    ) -> Result<ResponseFinalizeBlock, SimError> {
         let height = self.height + 1;
         let res = self
             .app
             .finalize_block(RequestFinalizeBlock {
                 txs: txs.into_iter().map(Into::into).collect(),
+                decided_last_commit: last_commit,
                 height,
                 time: Some(block_time(height)),
                 proposer_address: vec![7u8; 20].into(),
@@ -212,10 +247,37 @@ impl Chain {
         Ok(Some(BaseAccount::decode(any.value.as_slice())?))
     }
 
-    /// A transaction signed by `key` at its committed account number and sequence.
+    /// A transaction signed by `key` at its committed account number and sequence,
+    /// with [`GAS_LIMIT`] per message and the minimum fee for it ([`FEE`] per message).
     pub fn sign_tx(&self, key: &Key, msgs: Vec<Any>) -> Result<Vec<u8>, SimError> {
         let account = self.account(&key.address())?;
         let (account_number, sequence) = account.map_or((0, 0), |a| (a.account_number, a.sequence));
+        let n = msgs.len().max(1) as u64;
+        Ok(signed_tx(
+            key,
+            msgs,
+            account_number,
+            sequence,
+            GAS_LIMIT * n,
+            FEE * u128::from(n),
+        ))
+    }
+}
+
+/// A genesis transaction (`gen_txs`): account number and sequence 0, no fee.
+pub(crate) fn sign_gen_tx(key: &Key, msgs: Vec<Any>) -> Vec<u8> {
+    signed_tx(key, msgs, 0, 0, GAS_LIMIT, 0)
+}
+
+fn signed_tx(
+    key: &Key,
+    msgs: Vec<Any>,
+    account_number: u64,
+    sequence: u64,
+    gas_limit: u64,
+    fee: u128,
+) -> Vec<u8> {
+    {
         let body = TxBody {
             messages: msgs,
             memo: String::new(),
@@ -235,11 +297,15 @@ impl Chain {
                 sequence,
             }],
             fee: Some(Fee {
-                amount: vec![ProtoCoin {
-                    denom: DENOM.into(),
-                    amount: FEE.to_string(),
-                }],
-                gas_limit: GAS_LIMIT,
+                amount: if fee == 0 {
+                    vec![]
+                } else {
+                    vec![ProtoCoin {
+                        denom: DENOM.into(),
+                        amount: fee.to_string(),
+                    }]
+                },
+                gas_limit,
                 payer: String::new(),
                 granter: String::new(),
             }),
@@ -253,12 +319,12 @@ impl Chain {
             account_number,
         }
         .encode_to_vec();
-        Ok(TxRaw {
+        TxRaw {
             body_bytes,
             auth_info_bytes,
             signatures: vec![key.sign(&doc)],
         }
-        .encode_to_vec())
+        .encode_to_vec()
     }
 }
 

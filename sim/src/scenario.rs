@@ -11,6 +11,12 @@
 //! viewers = 4
 //! honest_seeders = 2
 //! self_dealers = 1
+//! free_riders = 1             # bond, never serve
+//! corrupt_seeders = 1         # serve slices that do not verify
+//! cheating_viewers = 1        # overspend, replay vouchers, short channels
+//! validators = 4              # probe rounds need validators
+//! lazy_validators = 1         # pass everything without probing
+//! colluding_validators = 1    # pass the cheats, fail the honest
 //!
 //! [behaviour]
 //! price_per_gib = 1000000     # uweave per GiB streamed
@@ -18,6 +24,8 @@
 //! viewer_mib = [512, 4096]    # MiB each viewer streams per epoch, uniform in the range
 //! self_deal_mib = 10240       # MiB the self-dealer's sybil "streams" per epoch
 //! seeder_bond = 10000000
+//! seeder_bandwidth = [1, 8]   # honest seeders' relative bandwidth
+//! seeder_uptime_bps = [9000, 10000]
 //! community_pool = 100000000  # the community pool at genesis
 //!
 //! [params.seeders]            # genesis overrides: /<module>/params/<name>
@@ -68,6 +76,28 @@ pub struct Population {
     /// Self-dealers: each owns a content, seeds it and pays itself through a sybil.
     #[serde(default)]
     pub self_dealers: u32,
+    /// Free-riders: bond on every honest content and never serve (they fail probes and
+    /// viewers get nothing from them); they unjail whenever the chain lets them.
+    #[serde(default)]
+    pub free_riders: u32,
+    /// Corrupt seeders: bond on every honest content and serve slices that do not
+    /// verify; a viewer that gets one reports it (`MsgReportBadSlice`).
+    #[serde(default)]
+    pub corrupt_seeders: u32,
+    /// Viewers that try not to pay: each epoch one tactic in turn (an overspending
+    /// voucher beyond a short deposit, a replayed voucher, a short channel closed at once).
+    #[serde(default)]
+    pub cheating_viewers: u32,
+    /// Validators in the genesis, equal power; 0: no validators, so no probe rounds.
+    #[serde(default)]
+    pub validators: u32,
+    /// Of them, lazy ones: report every challenge passed without probing.
+    #[serde(default)]
+    pub lazy_validators: u32,
+    /// Of them, colluding ones: pass the free-riders and corrupt seeders, fail the
+    /// honest seeders.
+    #[serde(default)]
+    pub colluding_validators: u32,
 }
 
 /// What the agents do.
@@ -84,6 +114,12 @@ pub struct Behaviour {
     pub self_deal_mib: u64,
     /// Every seeder's bond, uweave.
     pub seeder_bond: u64,
+    /// An honest seeder's bandwidth (its weight when a viewer picks a seeder), uniform
+    /// in `[lo, hi]` per seeder.
+    pub seeder_bandwidth: [u64; 2],
+    /// An honest seeder's uptime in basis points, uniform in `[lo, hi]` per seeder: the
+    /// chance it is online when a viewer or a probe comes.
+    pub seeder_uptime_bps: [u64; 2],
     /// Every agent's balance at genesis, uweave.
     pub initial_balance: u64,
     /// The community pool's balance at genesis, uweave.
@@ -98,6 +134,8 @@ impl Default for Behaviour {
             viewer_mib: [512, 4_096],
             self_deal_mib: 10_240,
             seeder_bond: 10_000_000,
+            seeder_bandwidth: [1, 8],
+            seeder_uptime_bps: [9_000, 10_000],
             initial_balance: 1_000_000_000_000,
             community_pool: 100_000_000,
         }
@@ -108,6 +146,15 @@ impl Scenario {
     /// Parses and checks a scenario.
     pub fn from_toml(text: &str) -> Result<Self, SimError> {
         let s: Self = toml::from_str(text).map_err(|e| SimError::Config(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Checks a scenario given as a TOML value (a sweep edits one).
+    pub fn from_value(value: toml::Value) -> Result<Self, SimError> {
+        let s: Self = value
+            .try_into()
+            .map_err(|e: toml::de::Error| SimError::Config(e.to_string()))?;
         s.validate()?;
         Ok(s)
     }
@@ -132,6 +179,17 @@ impl Scenario {
         let [lo, hi] = self.behaviour.viewer_mib;
         if lo > hi {
             return bad("behaviour.viewer_mib must be [lo, hi] with lo <= hi");
+        }
+        let [lo, hi] = self.behaviour.seeder_bandwidth;
+        if lo == 0 || lo > hi {
+            return bad("behaviour.seeder_bandwidth must be [lo, hi] with 1 <= lo <= hi");
+        }
+        let [lo, hi] = self.behaviour.seeder_uptime_bps;
+        if lo > hi || hi > 10_000 {
+            return bad("behaviour.seeder_uptime_bps must be [lo, hi] with lo <= hi <= 10000");
+        }
+        if p.lazy_validators + p.colluding_validators > p.validators {
+            return bad("lazy_validators + colluding_validators must not exceed validators");
         }
         Ok(())
     }
