@@ -125,6 +125,8 @@ pub struct App {
     vote_extender: std::sync::OnceLock<VoteExtender>,
     /// This node's consensus address, to check its own extensions with.
     own_address: std::sync::OnceLock<ConsensusAddressBytes>,
+    /// A deliberate misbehaviour, for end-to-end tests only (see [`crate::fault`]).
+    fault: std::sync::OnceLock<crate::fault::ConsensusFault>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
 }
@@ -277,6 +279,7 @@ impl App {
             upgrades: Default::default(),
             vote_extender: std::sync::OnceLock::new(),
             own_address: std::sync::OnceLock::new(),
+            fault: std::sync::OnceLock::new(),
             deliver: Mutex::new(DeliverState {
                 chain_id,
                 last_block_time,
@@ -308,6 +311,13 @@ impl App {
     /// they would reject). Set once.
     pub fn set_consensus_address(&self, address: ConsensusAddressBytes) {
         let _ = self.own_address.set(address);
+    }
+
+    /// Makes this node misbehave as `fault` says: for end-to-end tests of Byzantine
+    /// validators only. Set once.
+    pub fn set_fault(&self, fault: crate::fault::ConsensusFault) {
+        tracing::warn!(?fault, "this node misbehaves on purpose (testing only)");
+        let _ = self.fault.set(fault);
     }
 
     /// The store underneath.
@@ -614,9 +624,24 @@ impl App {
         // The previous height's extended commit goes first, whenever extensions are on
         // (or any vote carries one), when it verifies here as it will everywhere.
         let due = self.injection_due(req.height);
-        if let Some(tx) = req
+        let fault = self.fault.get().copied();
+        if fault == Some(crate::fault::ConsensusFault::BlankInjection) {
+            let blanked = req.local_last_commit.as_ref().map(|c| {
+                let mut c = c.clone();
+                for v in &mut c.votes {
+                    v.vote_extension = Default::default();
+                    v.extension_signature = Default::default();
+                }
+                c
+            });
+            if let Some(tx) = blanked.and_then(|c| vote_ext::injection(&c, due)) {
+                total += tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
+                txs.push(tx.into());
+            }
+        } else if let Some(tx) = req
             .local_last_commit
             .as_ref()
+            .filter(|_| fault != Some(crate::fault::ConsensusFault::OmitInjection))
             .and_then(|c| vote_ext::injection(c, due))
         {
             let size = tx.len() + 1 + prost::encoding::encoded_len_varint(tx.len() as u64);
@@ -728,6 +753,11 @@ impl App {
     /// [`VoteExtender`] (nothing without one, when it is oversized, or when the
     /// modules would reject it from this node's consensus address).
     pub fn extend_vote(&self, req: RequestExtendVote) -> ResponseExtendVote {
+        if let Some(bad) = self.fault.get().and_then(|f| f.extension()) {
+            return ResponseExtendVote {
+                vote_extension: bad.into(),
+            };
+        }
         let height = u64::try_from(req.height).unwrap_or(0);
         let extension = self
             .vote_extender

@@ -9,6 +9,7 @@
 pub mod abci;
 mod app;
 pub mod exec;
+pub mod fault;
 mod gov_exec;
 pub mod router;
 pub mod sigcache;

@@ -18,8 +18,12 @@
 //!   vote's extension, *empty or not*, must be signed by its validator's consensus key
 //!   over CometBFT's canonical vote extension bytes (so a proposer can neither alter
 //!   nor blank a report); the verified votes must hold more than two thirds of the
-//!   last commit's power (as the Cosmos SDK's `ValidateVoteExtensions`); and every
-//!   module must accept each extension. A committed vote of a validator the state no
+//!   last commit's power (as the Cosmos SDK's `ValidateVoteExtensions`). A signed
+//!   extension that a module refuses is ignored (its validator's report is lost and
+//!   its power does not count as verified) rather than voiding the injection: CometBFT
+//!   does not verify every late precommit's extension, so a Byzantine validator's
+//!   garbage reaches honest proposers' extended commits, and refusing them would halt
+//!   the chain (found by `tests/tests/byzantine.rs`). A committed vote of a validator the state no
 //!   longer knows (removed in the previous block) is left out rather than voiding the
 //!   whole injection. ProcessProposal rejects a block that fails, and a block that
 //!   omits the injection when one is due; FinalizeBlock (which also runs for blocks
@@ -188,12 +192,26 @@ pub fn verify_injection(
             ),
         )
         .map_err(|_| format!("vote {i}: extension signature does not verify"))?;
-        verified_power = verified_power.saturating_add(power);
         if ext.vote_extension.is_empty() {
+            verified_power = verified_power.saturating_add(power);
             continue;
         }
-        verify_extension(router, state, vote_height, &address, &ext.vote_extension)
-            .map_err(|e| format!("vote {i}: {e}"))?;
+        // The validator itself signed these bytes, so no proposer made them up: if the
+        // modules refuse them, only that validator's report is lost (and its power does
+        // not count as verified). Refusing the whole injection instead would let one
+        // validator's garbage halt the chain: CometBFT does not run VerifyVoteExtension
+        // on every precommit that reaches a proposer's extended commit (late ones), so
+        // every proposer would carry it, and every block would be refused.
+        if let Err(e) = verify_extension(router, state, vote_height, &address, &ext.vote_extension)
+        {
+            tracing::warn!(
+                vote = i,
+                validator = %hex::encode(address),
+                "ignoring a signed vote extension the modules refuse: {e}"
+            );
+            continue;
+        }
+        verified_power = verified_power.saturating_add(power);
         out.push(ExtendedVote {
             validator_address: address,
             power: ev.power,

@@ -80,6 +80,15 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             .with_context(|| format!("opening state at {}", layout.app_data().display()))?,
     );
     tracing::info!(version = ?app.storage().latest_version(), "state opened");
+    if let Some(fault) = std::env::var(weave_app::fault::FAULT_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        let fault = fault
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", weave_app::fault::FAULT_ENV))?;
+        app.set_fault(fault);
+    }
 
     // ABCI: bound before CometBFT starts so its first connection succeeds.
     let listener = std::net::TcpListener::bind(config.abci_laddr)

@@ -218,6 +218,49 @@ impl Localnet {
         v["key"]["address"].as_str().unwrap().to_string()
     }
 
+    /// `weaved init` of an extra full node `i` (numbered past the localnet's
+    /// validators, on its own ports `base + 10 i ..`) with node 0's genesis and node 0
+    /// as its peer; writes its init JSON to `node{i}.init.json` and returns it. Start
+    /// it with [`Localnet::start`].
+    pub fn init_extra(&self, i: u16, timeout_commit: &str) -> Value {
+        let genesis = self.home(0).join("cometbft/config/genesis.json");
+        let node0: Value =
+            serde_json::from_slice(&std::fs::read(self.dir.join("node0.init.json")).unwrap())
+                .unwrap();
+        let p2p0 = node0["p2p"].as_str().unwrap().to_string();
+        let port = |k: u16| self.base + 10 * i + k;
+        let init = Command::new(weaved_bin())
+            .args(["init", "--keyring-backend", "test", "--output", "json"])
+            .args(["--key-name", "validator"])
+            .arg("--home")
+            .arg(self.home(i))
+            .arg("--genesis")
+            .arg(&genesis)
+            .args(["--persistent-peers", &p2p0])
+            .args(["--p2p-laddr", &format!("127.0.0.1:{}", port(0))])
+            .args(["--rpc-laddr", &format!("127.0.0.1:{}", port(1))])
+            .args(["--abci-laddr", &format!("127.0.0.1:{}", port(2))])
+            .args(["--grpc-laddr", &format!("127.0.0.1:{}", port(3))])
+            .args([
+                "--sidecar-laddr",
+                &format!("/ip4/127.0.0.1/tcp/{}", port(4)),
+            ])
+            .args([
+                "--cometbft-metrics-laddr",
+                &format!("127.0.0.1:{}", port(5)),
+            ])
+            .args(["--timeout-commit", timeout_commit])
+            .output()
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        std::fs::write(self.dir.join(format!("node{i}.init.json")), &init.stdout).unwrap();
+        serde_json::from_slice(&init.stdout).unwrap()
+    }
+
     /// `weaved start` for node `i`, owned by the test.
     pub fn start(&mut self, i: u16) {
         self.start_with_env(i, &[]);

@@ -165,52 +165,8 @@ fn four_validators_are_held_to_account() {
     });
 
     // A fifth node joins and becomes a validator with MsgCreateValidator.
-    let genesis = net.home(0).join("cometbft/config/genesis.json");
-    let p2p0 = {
-        let v: Value =
-            serde_json::from_slice(&std::fs::read(net.dir.join("node0.init.json")).unwrap())
-                .unwrap();
-        v["p2p"].as_str().unwrap().to_string()
-    };
-    let port = |k: u16| net.base + 40 + k;
-    let init = Command::new(weaved_bin())
-        .args([
-            "init",
-            "--keyring-backend",
-            "test",
-            "--output",
-            "json",
-            "--key-name",
-            "validator",
-        ])
-        .arg("--home")
-        .arg(net.home(4))
-        .arg("--genesis")
-        .arg(&genesis)
-        .args(["--persistent-peers", &p2p0])
-        .args(["--p2p-laddr", &format!("127.0.0.1:{}", port(0))])
-        .args(["--rpc-laddr", &format!("127.0.0.1:{}", port(1))])
-        .args(["--abci-laddr", &format!("127.0.0.1:{}", port(2))])
-        .args(["--grpc-laddr", &format!("127.0.0.1:{}", port(3))])
-        .args([
-            "--sidecar-laddr",
-            &format!("/ip4/127.0.0.1/tcp/{}", port(4)),
-        ])
-        .args([
-            "--cometbft-metrics-laddr",
-            &format!("127.0.0.1:{}", port(5)),
-        ])
-        .args(["--timeout-commit", "500ms"])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let v4: Value = serde_json::from_slice(&init.stdout).unwrap();
+    let v4 = net.init_extra(4, "500ms");
     let op4 = v4["key"]["address"].as_str().unwrap().to_string();
-    std::fs::write(net.dir.join("node4.init.json"), &init.stdout).unwrap();
     net.start(4);
     net.tx(0, 0, &["bank", "send", "user2", &op4, "200000000uweave"]);
     eventually("node 4 to catch up", Duration::from_secs(90), || {

@@ -586,3 +586,28 @@ fn extend_vote_sends_nothing_the_others_would_reject() {
     *slot.lock().unwrap() = own.clone();
     assert_eq!(extend(), own);
 }
+
+#[test]
+fn a_signed_extension_the_modules_refuse_is_ignored_not_fatal() {
+    // Issue 19, item 4 (found by tests/tests/byzantine.rs): CometBFT does not verify
+    // every late precommit's extension, so one Byzantine validator's signed garbage
+    // reaches honest proposers' extended commits. Refusing the whole injection for it
+    // halted the localnet; now only that validator's report is lost.
+    let mut chain = chain4();
+    let mut ext = commit4(&chain, |seed| (seed >= 101).then_some(Failed));
+    let (seed, power) = SET[0];
+    ext.votes[0] = signed_vote(seed, power, chain.height, vec![0xff; 64]);
+    assert!(process(&chain, &[injected(&ext)], &last_commit(&ext)));
+    assert_eq!(apply(&mut chain, &ext), 0);
+    assert_eq!(probe_tally(&chain), (0, 1));
+
+    // Its power does not count as verified: garbage from validators holding a third
+    // or more leaves too little, and the injection is refused as before.
+    let chain = chain4();
+    let mut ext = commit4(&chain, |seed| (seed <= 101).then_some(Failed));
+    for i in 2..SET.len() {
+        let (seed, power) = SET[i];
+        ext.votes[i] = signed_vote(seed, power, chain.height, vec![0xff; 64]);
+    }
+    assert!(!process(&chain, &[injected(&ext)], &last_commit(&ext)));
+}
