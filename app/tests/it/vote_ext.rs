@@ -605,9 +605,8 @@ fn a_signed_extension_the_modules_refuse_is_ignored_not_fatal() {
     // or more leaves too little, and the injection is refused as before.
     let chain = chain4();
     let mut ext = commit4(&chain, |seed| (seed <= 101).then_some(Failed));
-    for i in 2..SET.len() {
-        let (seed, power) = SET[i];
-        ext.votes[i] = signed_vote(seed, power, chain.height, vec![0xff; 64]);
+    for (vote, &(seed, power)) in ext.votes.iter_mut().zip(&SET).skip(2) {
+        *vote = signed_vote(seed, power, chain.height, vec![0xff; 64]);
     }
     assert!(!process(&chain, &[injected(&ext)], &last_commit(&ext)));
 }
