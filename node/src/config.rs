@@ -212,7 +212,10 @@ const KEY_DOCS: &[(&str, &str)] = &[
         "The Cosmos REST API (the routes wallets and explorers call, and\n\
          /weave/<module>/v1/<method>), a gateway in front of the gRPC API.",
     ),
-    ("rest.enabled", "Whether `weaved start` serves the REST API."),
+    (
+        "rest.enabled",
+        "Whether `weaved start` serves the REST API.",
+    ),
     (
         "rest.address",
         "Where it listens (loopback by default; 1317 is the Cosmos SDK's port).",

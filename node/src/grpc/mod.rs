@@ -434,7 +434,10 @@ mod tests {
         for cosmos in crate::descriptors::COSMOS_SERVICES {
             assert!(names.iter().any(|n| n == cosmos), "{cosmos} in {names:?}");
         }
-        assert!(!names.iter().any(|n| n == "cosmos.bank.v1beta1.Msg"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "cosmos.bank.v1beta1.Msg"),
+            "{names:?}"
+        );
 
         // No block was committed: the standard health check says NOT_SERVING.
         let status = tonic_health::pb::health_client::HealthClient::new(channel.clone())

@@ -7,10 +7,9 @@ use cosmos_sdk_proto::cosmos::{
     tx::v1beta1::{
         service_server::Service, BroadcastMode, BroadcastTxRequest, BroadcastTxResponse,
         GetBlockWithTxsRequest, GetBlockWithTxsResponse, GetTxRequest, GetTxResponse,
-        GetTxsEventRequest, GetTxsEventResponse, SimulateRequest, SimulateResponse, Tx,
+        GetTxsEventRequest, GetTxsEventResponse, OrderBy, SimulateRequest, SimulateResponse, Tx,
         TxDecodeAminoRequest, TxDecodeAminoResponse, TxDecodeRequest, TxDecodeResponse,
-        OrderBy, TxEncodeAminoRequest, TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse,
-        TxRaw,
+        TxEncodeAminoRequest, TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse, TxRaw,
     },
 };
 use std::sync::Arc;
@@ -181,10 +180,9 @@ fn tx_search_query(req: &GetTxsEventRequest) -> Result<tendermint_rpc::query::Qu
             .collect::<Result<Vec<_>, _>>()?
             .join(" AND ")
     };
-    text.parse()
-        .map_err(|e: tendermint_rpc::Error| {
-            Status::invalid_argument(format!("invalid query {text:?}: {}", rpc_error_text(&e)))
-        })
+    text.parse().map_err(|e: tendermint_rpc::Error| {
+        Status::invalid_argument(format!("invalid query {text:?}: {}", rpc_error_text(&e)))
+    })
 }
 
 /// `key=value` with the value quoted, unless it already is or the event uses another
@@ -724,7 +722,10 @@ mod tests {
         assert_eq!(q.to_string(), "message.sender = 'weave1abc'");
         let q = tx_search_query(&req(
             "",
-            &["message.action=/weave.bank.v1.MsgSend", "transfer.recipient='weave1x'"],
+            &[
+                "message.action=/weave.bank.v1.MsgSend",
+                "transfer.recipient='weave1x'",
+            ],
         ))
         .expect("events");
         assert_eq!(

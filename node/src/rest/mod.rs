@@ -26,6 +26,7 @@ use axum::{
     Router,
 };
 use prost::Message as _;
+use prost_reflect::ReflectMessage as _;
 use prost_reflect::{
     DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, SerializeOptions,
 };
@@ -175,17 +176,94 @@ impl Gateway {
 }
 
 /// A message in the protobuf JSON mapping, as the Cosmos SDK's gateway renders it:
-/// proto field names and every field, defaults included.
+/// proto field names and every field, defaults included, and each `Any` expanded with
+/// its Cosmos type URL (`"@type": "/cosmos.auth.v1beta1.BaseAccount"`).
 pub(crate) fn to_json(message: &DynamicMessage) -> Result<Vec<u8>, String> {
     let options = SerializeOptions::new()
         .use_proto_field_name(true)
         .skip_default_fields(false);
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::new(&mut out);
-    message
-        .serialize_with_options(&mut serializer, &options)
+    // prost-reflect expands only `type.googleapis.com/` type URLs; Cosmos writes
+    // `/<full name>`. The URLs are lengthened for the serializer and shortened back
+    // in its output.
+    let mut message = message.clone();
+    any_type_urls(&mut message, &|url: &str| {
+        url.strip_prefix('/')
+            .map(|name| format!("{GOOGLE_TYPE_PREFIX}{name}"))
+    })?;
+    let mut json = message
+        .serialize_with_options(serde_json::value::Serializer, &options)
         .map_err(|e| e.to_string())?;
-    Ok(out)
+    json_type_urls(&mut json, &|url: &str| {
+        url.strip_prefix(GOOGLE_TYPE_PREFIX)
+            .map(|name| format!("/{name}"))
+    });
+    serde_json::to_vec(&json).map_err(|e| e.to_string())
+}
+
+/// The type URL prefix prost-reflect's JSON mapping knows.
+const GOOGLE_TYPE_PREFIX: &str = "type.googleapis.com/";
+
+/// Rewrites the type URL of every `Any` in `message`, however deep (an `Any`'s payload
+/// is decoded, rewritten and encoded again), by `rewrite` (which leaves a URL it
+/// returns nothing for as it is). A payload of an unknown type is left as it is.
+pub(crate) fn any_type_urls(
+    message: &mut DynamicMessage,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    use prost_reflect::Value;
+    fn value(v: &mut Value, rewrite: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+        match v {
+            Value::Message(m) => any_type_urls(m, rewrite),
+            Value::List(list) => list.iter_mut().try_for_each(|v| value(v, rewrite)),
+            Value::Map(map) => map.values_mut().try_for_each(|v| value(v, rewrite)),
+            _ => Ok(()),
+        }
+    }
+    if message.descriptor().full_name() == "google.protobuf.Any" {
+        let any: prost_types::Any = message.transcode_to().map_err(|e| e.to_string())?;
+        let pool = message.descriptor().parent_pool().clone();
+        let name = any.type_url.rsplit_once('/').map_or("", |(_, n)| n);
+        let mut value = any.value;
+        if let Some(desc) = pool.get_message_by_name(name) {
+            let mut payload =
+                DynamicMessage::decode(desc, value.as_slice()).map_err(|e| e.to_string())?;
+            any_type_urls(&mut payload, rewrite)?;
+            value = payload.encode_to_vec();
+        }
+        let rewritten = prost_types::Any {
+            type_url: rewrite(&any.type_url).unwrap_or(any.type_url),
+            value,
+        };
+        message.clear();
+        message
+            .transcode_from(&rewritten)
+            .map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    for (_, v) in message.fields_mut() {
+        value(v, rewrite)?;
+    }
+    Ok(())
+}
+
+/// Rewrites every `"@type"` string of a JSON value by `rewrite`.
+pub(crate) fn json_type_urls(json: &mut Json, rewrite: &dyn Fn(&str) -> Option<String>) {
+    match json {
+        Json::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Json::String(url) if key == "@type" => {
+                        if let Some(new) = rewrite(url) {
+                            *url = new;
+                        }
+                    }
+                    _ => json_type_urls(v, rewrite),
+                }
+            }
+        }
+        Json::Array(list) => list.iter_mut().for_each(|v| json_type_urls(v, rewrite)),
+        _ => {}
+    }
 }
 
 /// The gRPC request of a matched route: its message from the body, the path fields
@@ -237,12 +315,23 @@ fn build_request(
             set_field(&mut json, input, &key, &value)?;
         }
     }
-    let message = DynamicMessage::deserialize_with_options(
+    // `Any`s in the request: their Cosmos type URLs lengthened for prost-reflect, and
+    // shortened back in the message (see `to_json`).
+    let mut json = Json::Object(json);
+    json_type_urls(&mut json, &|url: &str| {
+        url.strip_prefix('/')
+            .map(|name| format!("{GOOGLE_TYPE_PREFIX}{name}"))
+    });
+    let mut message = DynamicMessage::deserialize_with_options(
         input.clone(),
-        Json::Object(json),
+        json,
         &DeserializeOptions::new().deny_unknown_fields(true),
     )
     .map_err(|e| format!("the request does not fit {}: {e}", input.full_name()))?;
+    any_type_urls(&mut message, &|url: &str| {
+        url.strip_prefix(GOOGLE_TYPE_PREFIX)
+            .map(|name| format!("/{name}"))
+    })?;
     let mut request = tonic::Request::new(message.encode_to_vec());
     if let Some(h) = height {
         let h: i64 = h
@@ -279,9 +368,7 @@ fn set_field(
     let key = field.name().to_string();
     match (rest, field.kind()) {
         (Some(rest), Kind::Message(inner)) if !field.is_list() && !field.is_map() => {
-            let entry = json
-                .entry(key)
-                .or_insert_with(|| Json::Object(Map::new()));
+            let entry = json.entry(key).or_insert_with(|| Json::Object(Map::new()));
             let Json::Object(map) = entry else {
                 return Err(format!("{name} is given twice"));
             };
@@ -461,7 +548,10 @@ mod tests {
             msg.transcode_to().expect("typed");
         #[allow(deprecated)]
         {
-            assert_eq!(req.events, vec!["message.sender='a'", "transfer.recipient='b'"]);
+            assert_eq!(
+                req.events,
+                vec!["message.sender='a'", "transfer.recipient='b'"]
+            );
             let page = req.pagination.expect("pagination");
             assert_eq!(page.limit, 5);
             assert!(page.count_total);
@@ -498,8 +588,8 @@ mod tests {
     fn responses_render_in_the_json_mapping() {
         use cosmos_sdk_proto::cosmos::{
             auth::v1beta1::{BaseAccount, QueryAccountResponse},
-            base::v1beta1::Coin,
             bank::v1beta1::QueryBalanceResponse,
+            base::v1beta1::Coin,
         };
         let balance = QueryBalanceResponse {
             balance: Some(Coin {
@@ -536,13 +626,13 @@ mod tests {
         )
         .expect("decode");
         let json: Json = serde_json::from_slice(&to_json(&msg).expect("json")).expect("parse");
-        // The `Any` is expanded, 64-bit numbers are text and defaults are present.
+        // The `Any` is expanded with its Cosmos type URL, 64-bit numbers are text and
+        // scalar defaults are present.
         assert_eq!(
             json,
             serde_json::json!({"account": {
                 "@type": "/cosmos.auth.v1beta1.BaseAccount",
                 "address": "weave1x",
-                "pub_key": null,
                 "account_number": "7",
                 "sequence": "0",
             }})

@@ -119,19 +119,21 @@ fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
         .strip_prefix('/')
         .ok_or_else(|| format!("route {template:?} does not start with /"))?;
     path.split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(var) => match var.split_once('=') {
-                None | Some((_, "*")) => Ok(Segment::Field(
-                    var.split_once('=').map_or(var, |(f, _)| f).to_string(),
-                )),
-                Some((field, "**")) => Ok(Segment::Rest(field.to_string())),
-                Some(_) => Err(format!("route {template:?}: unsupported variable {s}")),
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(var) => match var.split_once('=') {
+                    None | Some((_, "*")) => Ok(Segment::Field(
+                        var.split_once('=').map_or(var, |(f, _)| f).to_string(),
+                    )),
+                    Some((field, "**")) => Ok(Segment::Rest(field.to_string())),
+                    Some(_) => Err(format!("route {template:?}: unsupported variable {s}")),
+                },
+                None if s.is_empty() || s.contains(['{', '}']) => {
+                    Err(format!("route {template:?}: bad segment {s:?}"))
+                }
+                None => Ok(Segment::Literal(s.to_string())),
             },
-            None if s.is_empty() || s.contains(['{', '}']) => {
-                Err(format!("route {template:?}: bad segment {s:?}"))
-            }
-            None => Ok(Segment::Literal(s.to_string())),
-        })
+        )
         .collect()
 }
 
@@ -255,7 +257,11 @@ pub(super) fn find<'a>(
     path: &str,
 ) -> Result<Matched<'a>, NoRoute> {
     let trimmed = path.trim_end_matches('/');
-    let parts: Vec<&str> = trimmed.strip_prefix('/').unwrap_or(trimmed).split('/').collect();
+    let parts: Vec<&str> = trimmed
+        .strip_prefix('/')
+        .unwrap_or(trimmed)
+        .split('/')
+        .collect();
     let mut path_known = false;
     let mut best: Option<Matched<'a>> = None;
     for route in routes {
@@ -391,7 +397,12 @@ mod tests {
             Some(NoRoute::NotFound)
         );
         assert_eq!(
-            find(&routes, &axum::http::Method::DELETE, "/cosmos/tx/v1beta1/txs").err(),
+            find(
+                &routes,
+                &axum::http::Method::DELETE,
+                "/cosmos/tx/v1beta1/txs"
+            )
+            .err(),
             Some(NoRoute::MethodNotAllowed)
         );
     }
