@@ -153,6 +153,32 @@ fn shorten_type_urls(message: &mut DynamicMessage) {
     }
 }
 
+/// The REST answer at `path` with `height=H` and the gRPC call `$grpc` at the same H,
+/// the latest height; asked again when a block came between them.
+macro_rules! pinned {
+    ($port:expr, $path:expr, |$h:ident| $grpc:expr) => {{
+        let path: String = $path;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (_, latest, _) = http($port, "GET", "/cosmos/bank/v1beta1/supply", None);
+            let $h: i64 = latest.expect("x-cosmos-block-height on a state query");
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let (status, answered, json) =
+                http($port, "GET", &format!("{path}{sep}height={}", $h), None);
+            match $grpc.await {
+                Ok(res) if status == 200 => {
+                    assert_eq!(answered, Some($h), "{path}");
+                    break (json, res.into_inner());
+                }
+                _ if tries < 20 => continue,
+                Err(e) => panic!("{path}: gRPC {e:?}; REST {status} {json}"),
+                Ok(_) => panic!("{path}: REST {status} {json}"),
+            }
+        }
+    }};
+}
+
 /// A gRPC request at a height.
 fn at<T>(height: i64, message: T) -> tonic::Request<T> {
     let mut r = tonic::Request::new(message);
@@ -260,6 +286,7 @@ async fn every_rest_route_answers_what_grpc_answers() {
             "cosmos.base.tendermint.v1beta1.Service",
             "cosmos.auth.v1beta1.BaseAccount",
             "cosmos.crypto.secp256k1.PubKey",
+            "cosmos.crypto.ed25519.PubKey",
             "weave.bank.v1.Query",
             "weave.bank.v1.MsgSend",
         ],
@@ -285,45 +312,37 @@ async fn every_rest_route_answers_what_grpc_answers() {
         "cosmos.bank.v1beta1.QueryBalanceRequest"
     );
 
-    // State queries at one height, so both answers read the same state.
-    let (_, h, _) = http(port, "GET", "/cosmos/bank/v1beta1/supply", None);
-    let h = h.expect("x-cosmos-block-height on a state query");
-    assert!(h > 0);
-    let q = format!("height={h}");
-
+    // State queries at one height, so both answers read the same state (module
+    // queries answer only at the latest height: a pair that a block came between is
+    // asked again).
     let mut auth = AuthClient::new(channel.clone());
-    let json = get(port, &format!("/cosmos/auth/v1beta1/accounts/{funded}?{q}"));
-    assert_eq!(json["account"]["@type"], "/cosmos.auth.v1beta1.BaseAccount");
-    let grpc = auth
-        .account(at(
+    let (json, grpc) = pinned!(
+        port,
+        format!("/cosmos/auth/v1beta1/accounts/{funded}"),
+        |h| auth.account(at(
             h,
             QueryAccountRequest {
-                address: funded.clone(),
-            },
+                address: funded.clone()
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
+    assert_eq!(json["account"]["@type"], "/cosmos.auth.v1beta1.BaseAccount");
     same(
         &pool,
         "cosmos.auth.v1beta1.QueryAccountResponse",
         &json,
         &grpc,
     );
-    let json = get(
+    let (json, grpc) = pinned!(
         port,
-        &format!("/cosmos/auth/v1beta1/account_info/{funded}?{q}"),
-    );
-    let grpc = auth
-        .account_info(at(
+        format!("/cosmos/auth/v1beta1/account_info/{funded}"),
+        |h| auth.account_info(at(
             h,
             QueryAccountInfoRequest {
-                address: funded.clone(),
-            },
+                address: funded.clone()
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
     same(
         &pool,
         "cosmos.auth.v1beta1.QueryAccountInfoResponse",
@@ -346,72 +365,59 @@ async fn every_rest_route_answers_what_grpc_answers() {
     assert_eq!(json, serde_json::json!({"bech32_prefix": "weave"}));
 
     let mut bank = BankClient::new(channel.clone());
-    let json = get(port, &format!("/cosmos/bank/v1beta1/balances/{alice}?{q}"));
-    assert_eq!(json["balances"][0]["amount"], "1234");
-    let grpc = bank
-        .all_balances(at(
+    let (json, grpc) = pinned!(
+        port,
+        format!("/cosmos/bank/v1beta1/balances/{alice}"),
+        |h| bank.all_balances(at(
             h,
             QueryAllBalancesRequest {
                 address: alice.clone(),
                 ..Default::default()
-            },
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
+    assert_eq!(json["balances"][0]["amount"], "1234");
     same(
         &pool,
         "cosmos.bank.v1beta1.QueryAllBalancesResponse",
         &json,
         &grpc,
     );
-    let json = get(
+    let (json, grpc) = pinned!(
         port,
-        &format!("/cosmos/bank/v1beta1/balances/{funded}/by_denom?denom=uweave&{q}"),
-    );
-    let grpc = bank
-        .balance(at(
+        format!("/cosmos/bank/v1beta1/balances/{funded}/by_denom?denom=uweave"),
+        |h| bank.balance(at(
             h,
             QueryBalanceRequest {
                 address: funded.clone(),
                 denom: "uweave".into(),
-            },
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
     same(
         &pool,
         "cosmos.bank.v1beta1.QueryBalanceResponse",
         &json,
         &grpc,
     );
-    let json = get(port, &format!("/cosmos/bank/v1beta1/supply?{q}"));
-    let grpc = bank
-        .total_supply(at(h, QueryTotalSupplyRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let (json, grpc) = pinned!(port, "/cosmos/bank/v1beta1/supply".to_string(), |h| bank
+        .total_supply(at(h, QueryTotalSupplyRequest::default())));
     same(
         &pool,
         "cosmos.bank.v1beta1.QueryTotalSupplyResponse",
         &json,
         &grpc,
     );
-    let json = get(
+    let (json, grpc) = pinned!(
         port,
-        &format!("/cosmos/bank/v1beta1/supply/by_denom?denom=uweave&{q}"),
-    );
-    let grpc = bank
-        .supply_of(at(
+        "/cosmos/bank/v1beta1/supply/by_denom?denom=uweave".to_string(),
+        |h| bank.supply_of(at(
             h,
             QuerySupplyOfRequest {
-                denom: "uweave".into(),
-            },
+                denom: "uweave".into()
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
     same(
         &pool,
         "cosmos.bank.v1beta1.QuerySupplyOfResponse",
@@ -419,7 +425,8 @@ async fn every_rest_route_answers_what_grpc_answers() {
         &grpc,
     );
 
-    // A past height reads the past: alice had nothing before her transfer.
+    // A past height is passed on: the node answers it, or refuses it with the
+    // application's own words, as gRPC does.
     let tx = TxClient::new(channel.clone())
         .get_tx(GetTxRequest {
             hash: txhash.clone(),
@@ -437,8 +444,32 @@ async fn every_rest_route_answers_what_grpc_answers() {
         ),
         None,
     );
-    assert_eq!((status, answered), (200, Some(tx_height - 1)), "{json}");
-    assert_eq!(json["balances"], serde_json::json!([]));
+    let grpc = bank
+        .all_balances(at(
+            tx_height - 1,
+            QueryAllBalancesRequest {
+                address: alice.clone(),
+                ..Default::default()
+            },
+        ))
+        .await;
+    match grpc {
+        Ok(res) => {
+            assert_eq!((status, answered), (200, Some(tx_height - 1)), "{json}");
+            assert_eq!(json["balances"], serde_json::json!([]));
+            same(
+                &pool,
+                "cosmos.bank.v1beta1.QueryAllBalancesResponse",
+                &json,
+                &res.into_inner(),
+            );
+        }
+        Err(e) => {
+            assert_eq!(status, 400, "{json}");
+            assert_eq!(json["code"], e.code() as i32);
+            assert_eq!(json["message"], e.message());
+        }
+    }
 
     // Errors as the Cosmos gateway gives them.
     let (status, _, json) = http(
@@ -629,21 +660,18 @@ async fn every_rest_route_answers_what_grpc_answers() {
     // Weave's modules: /weave/<module>/v1/<method>, GET with the query string or POST
     // with a JSON body.
     use weave_proto::weave::bank::v1 as wbank;
-    let json = get(
+    let mut weave_bank = wbank::query_client::QueryClient::new(channel.clone());
+    let (json, grpc) = pinned!(
         port,
-        &format!("/weave/bank/v1/balance?address={alice}&denom=uweave&{q}"),
-    );
-    let grpc = wbank::query_client::QueryClient::new(channel.clone())
-        .balance(at(
+        format!("/weave/bank/v1/balance?address={alice}&denom=uweave"),
+        |h| weave_bank.balance(at(
             h,
             wbank::QueryBalanceRequest {
                 address: alice.clone(),
                 denom: "uweave".into(),
-            },
+            }
         ))
-        .await
-        .unwrap()
-        .into_inner();
+    );
     same(&pool, "weave.bank.v1.QueryBalanceResponse", &json, &grpc);
     let (status, _, posted) = http(
         port,
@@ -743,11 +771,22 @@ async fn txs_are_found_by_events_with_pagination() {
     assert_eq!(hashes(&res), vec![to_bob.clone()]);
     let decoded_msg = &res.txs[0].body.as_ref().unwrap().messages[0];
     let action = decoded_msg.type_url.clone();
+    let res = txs
+        .get_txs_event(search(
+            format!("message.action='{action}' AND message.sender='{funded}'"),
+            1,
+            10,
+            OrderBy::Asc,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(hashes(&res), all, "by message type and sender");
     #[allow(deprecated)]
     let res = txs
         .get_txs_event(GetTxsEventRequest {
             events: vec![
-                format!("message.action={action}"),
+                format!("weave.bank.v1.EventTransfer.sender={funded}"),
                 format!("weave.bank.v1.EventTransfer.recipient={alice}"),
             ],
             ..Default::default()

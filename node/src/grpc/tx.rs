@@ -507,10 +507,13 @@ impl Service for TxService {
             .block(height)
             .await
             .map_err(|e| rpc_status("block", &e))?;
+        // The extended commit a proposer injects (validators' probe results) is in
+        // the block's data but is no transaction: it is left out.
         let txs = res
             .block
             .data
             .iter()
+            .filter(|bytes| !weave_app::vote_ext::is_injected(bytes))
             .map(|bytes| {
                 decode_tx(bytes).map_err(|e| {
                     Status::internal(format!(
