@@ -389,8 +389,7 @@ mod tests {
             &axum::http::Method::GET,
             "/cosmos/bank/v1beta1/balances/weave1abc/by_denom",
         )
-        .ok()
-        .expect("by denom");
+        .unwrap_or_else(|e| panic!("by denom: {e:?}"));
         assert_eq!(m.fields, vec![("address".into(), "weave1abc".into())]);
         assert_eq!(
             find(&routes, &axum::http::Method::GET, "/cosmos/nothing").err(),
