@@ -1,6 +1,6 @@
 //! The Cosmos REST API against a real node: every route answers what the gRPC API
 //! answers (the JSON decoded into the same proto types), `GetTxsEvent` searches by
-//! sender, recipient and message type with pagination over gRPC and REST, and gRPC
+//! sender, recipient, message type and content id with pagination over gRPC and REST, and gRPC
 //! reflection lists and describes the `cosmos.*` services (the REST JSON is read with
 //! the descriptors reflection gives).
 #![allow(clippy::unwrap_used)]
@@ -833,6 +833,34 @@ async fn txs_are_found_by_events_with_pagination() {
         .map(|r| r["txhash"].as_str().unwrap())
         .collect();
     assert_eq!(listed, vec![reversed[3].as_str()]);
+
+    // By a module's own event attribute: the content id of a registration.
+    let (first, _, _keep1) = node.publish_film("one", 100_000, 1);
+    let (second, _, _keep2) = node.publish_film("two", 100_000, 2);
+    assert_ne!(first, second);
+    let res = txs
+        .get_txs_event(search(
+            format!("weave.content.v1.EventContentRegistered.content_id='{second}'"),
+            1,
+            10,
+            OrderBy::Asc,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(res.tx_responses.len(), 1, "{res:?}");
+    let registered = res.tx_responses[0]
+        .events
+        .iter()
+        .find(|e| e.r#type == "weave.content.v1.EventContentRegistered")
+        .expect("the registration event");
+    assert!(
+        registered
+            .attributes
+            .iter()
+            .any(|a| a.key == "content_id" && a.value == second),
+        "{registered:?}"
+    );
     let (status, _, json) = http(
         port,
         "GET",
