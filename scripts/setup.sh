@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weave needs on a fresh Debian machine:
 # libclang (RocksDB's bindings), curl (localnet/), chromium, chromium-driver and ffmpeg
-# (the web application's browser test) and CometBFT v0.38.25. Safe to run again.
+# (the web application's browser test), CometBFT v0.38.25 and the Go modules weaved's
+# build uses for the Cosmos SDK's descriptors. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 bash scripts/install-cometbft.sh
+# Building weaved runs tools/cosmos-descriptors (Go) for the Cosmos SDK's descriptors
+# (gRPC reflection, REST); fetch its pinned modules now.
+(cd tools/cosmos-descriptors && go mod download)

@@ -32,6 +32,9 @@ pub(crate) struct NodeConfig {
     /// The web application (`weave-web`).
     #[serde(default)]
     pub(crate) web: weave_web::WebSettings,
+    /// The Cosmos REST API (`[rest]`, see `crate::rest`).
+    #[serde(default)]
+    pub(crate) rest: crate::rest::RestSettings,
 }
 
 /// `[telemetry]`: the operators' HTTP endpoint, `GET /metrics` and `GET /health`
@@ -74,6 +77,7 @@ impl Default for NodeConfig {
             sidecar: crate::sidecar::SidecarSettings::default(),
             telemetry: TelemetrySettings::default(),
             web: weave_web::WebSettings::default(),
+            rest: crate::rest::RestSettings::default(),
         }
     }
 }
@@ -202,6 +206,19 @@ const KEY_DOCS: &[(&str, &str)] = &[
         "web.keyring_backend",
         "The key ring the pages sign with: test, or file (passphrase from\n\
          WEAVE_KEYRING_PASSPHRASE). Empty: test if the home has a test key ring, else file.",
+    ),
+    (
+        "rest",
+        "The Cosmos REST API (the routes wallets and explorers call, and\n\
+         /weave/<module>/v1/<method>), a gateway in front of the gRPC API.",
+    ),
+    (
+        "rest.enabled",
+        "Whether `weaved start` serves the REST API.",
+    ),
+    (
+        "rest.address",
+        "Where it listens (loopback by default; 1317 is the Cosmos SDK's port).",
     ),
 ];
 
@@ -332,6 +349,24 @@ mod tests {
         assert!(!parsed.telemetry.enabled);
         assert_eq!(parsed.telemetry.laddr.port(), 9464);
         assert_eq!(parsed.telemetry.max_block_age_secs, 60);
+        assert!(toml::from_str::<NodeConfig>(&format!("{text}unknown = 1\n")).is_err());
+    }
+
+    #[test]
+    fn rest_defaults_and_an_off_switch() {
+        // A weaved.toml written before [rest] existed gets the defaults.
+        let mut old = toml::Value::try_from(NodeConfig::default()).expect("toml");
+        old.as_table_mut().expect("table").remove("rest");
+        let old = toml::to_string(&old).expect("old text");
+        let parsed: NodeConfig = toml::from_str(&old).expect("old file");
+        assert!(parsed.rest.enabled);
+        assert_eq!(parsed.rest.address, crate::rest::DEFAULT_ADDRESS);
+        assert_eq!(parsed.rest.address.to_string(), "127.0.0.1:1317");
+
+        let text = format!("{old}\n[rest]\nenabled = false\naddress = \"0.0.0.0:1318\"\n");
+        let parsed: NodeConfig = toml::from_str(&text).expect("with rest");
+        assert!(!parsed.rest.enabled);
+        assert_eq!(parsed.rest.address.port(), 1318);
         assert!(toml::from_str::<NodeConfig>(&format!("{text}unknown = 1\n")).is_err());
     }
 }

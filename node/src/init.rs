@@ -71,6 +71,9 @@ pub(crate) struct InitArgs {
     /// The web application's listen address (`[web] address`; default 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR")]
     web_laddr: Option<SocketAddr>,
+    /// The Cosmos REST API's listen address (`[rest] address`; default 127.0.0.1:1317).
+    #[arg(long, value_name = "ADDR")]
+    rest_laddr: Option<SocketAddr>,
     /// Slice sidecar peers to dial at start (libp2p multiaddrs; repeat the flag).
     #[arg(long = "sidecar-bootstrap", value_name = "MULTIADDR")]
     sidecar_bootstrap: Vec<String>,
@@ -252,6 +255,10 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             // The pages sign with the key ring this home was made with.
             keyring_backend: g.keyring_backend.to_string(),
             ..weave_web::WebSettings::default()
+        },
+        rest: crate::rest::RestSettings {
+            address: args.rest_laddr.unwrap_or(crate::rest::DEFAULT_ADDRESS),
+            ..crate::rest::RestSettings::default()
         },
         ..NodeConfig::default()
     };

@@ -1,6 +1,6 @@
 //! `weaved`: the Weave node and its command line.
 //!
-//! One binary is the ABCI application server, the gRPC API, the supervisor of the
+//! One binary is the ABCI application server, the gRPC API and its REST gateway, the supervisor of the
 //! CometBFT process and the slice sidecar's glue. The key ring, the genesis tools
 //! (`genesis`) and the client commands (`tx`, `query`, `content`, `channels`) come from
 //! the `weave-client` library; this file only mounts them. The load tool is
@@ -11,12 +11,14 @@
 
 mod abci_metrics;
 mod config;
+mod descriptors;
 mod grpc;
 mod health;
 mod init;
 mod metrics;
 mod ops;
 mod probes;
+mod rest;
 mod sidecar;
 mod start;
 mod web;

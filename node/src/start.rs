@@ -175,6 +175,7 @@ async fn supervise(
     let guard = grpc::SidecarGuard::new(&home, &token)?;
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
+    let weave_services = grpc::module_services(&app);
     let mut grpc_task = tokio::spawn(grpc::serve(
         grpc_addr,
         app,
@@ -188,6 +189,7 @@ async fn supervise(
     ));
     tracing::info!(addr = %grpc_addr, "gRPC server listening");
     let web = crate::web::start(&home, &config).await;
+    let rest = start_rest(&config, &weave_services).await;
 
     let mut child = match &bin {
         Some(bin) => {
@@ -281,9 +283,32 @@ async fn supervise(
     if let Some(s) = &sidecar {
         let _ = tokio::time::timeout(Duration::from_secs(5), s.shutdown()).await;
     }
+    if let Some(rest) = rest {
+        rest.stop().await;
+    }
     let _ = grpc_stop_tx.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), grpc_task).await;
     Ok(code)
+}
+
+/// Starts the REST API unless `[rest] enabled = false`. One that cannot start (its
+/// address taken, say) is reported and the node runs on without it.
+async fn start_rest(config: &NodeConfig, weave_services: &[String]) -> Option<crate::rest::Rest> {
+    if !config.rest.enabled {
+        tracing::info!("REST API disabled ([rest] enabled = false)");
+        return None;
+    }
+    match crate::rest::start(&config.rest, config.grpc_laddr, weave_services).await {
+        Ok(rest) => {
+            tracing::info!(addr = %config.rest.address, "REST API listening");
+            Some(rest)
+        }
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "the REST API is off");
+            eprintln!("weaved: the REST API is off: {e:#}");
+            None
+        }
+    }
 }
 
 /// Asks CometBFT to stop (SIGTERM), then kills it after the grace period.

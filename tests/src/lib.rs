@@ -84,6 +84,8 @@ pub struct Ports {
     pub cometbft_metrics: u16,
     /// The web application.
     pub web: u16,
+    /// The Cosmos REST API.
+    pub rest: u16,
 }
 
 impl Ports {
@@ -99,6 +101,7 @@ impl Ports {
                 telemetry: free_port(),
                 cometbft_metrics: free_port(),
                 web: free_port(),
+                rest: free_port(),
             };
             let mut v = [
                 p.abci,
@@ -109,6 +112,7 @@ impl Ports {
                 p.telemetry,
                 p.cometbft_metrics,
                 p.web,
+                p.rest,
             ];
             v.sort();
             if v.windows(2).all(|w| w[0] != w[1]) {
@@ -205,6 +209,7 @@ impl Node {
                 &format!("/ip4/127.0.0.1/tcp/{}", ports.sidecar),
             ])
             .args(["--web-laddr", &format!("127.0.0.1:{}", ports.web)])
+            .args(["--rest-laddr", &format!("127.0.0.1:{}", ports.rest)])
             .args(["--timeout-commit", "300ms"])
             .args(extra)
             .output()?;

@@ -49,7 +49,8 @@ pub struct Localnet {
     pub dir: PathBuf,
     _root: tempfile::TempDir,
     /// The base port: node `i` listens on `base + 10 i` (+0 p2p, +1 RPC, +2 ABCI,
-    /// +3 gRPC, +4 sidecar, +5 CometBFT metrics, +6 telemetry, +7 web application).
+    /// +3 gRPC, +4 sidecar, +5 CometBFT metrics, +6 telemetry, +7 web application,
+    /// +8 REST).
     pub base: u16,
     env: Vec<(String, String)>,
     /// Nodes started by the test itself (a restarted or a new node).

@@ -21,10 +21,10 @@ use weave_app::App;
 use super::status::abci_status;
 
 /// The largest request a client may send.
-pub(super) const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_DECODE_BYTES: usize = 4 * 1024 * 1024;
 /// The largest response the server sends: a full block (CometBFT's default limit is
 /// 21 MiB) must fit.
-pub(super) const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_ENCODE_BYTES: usize = 32 * 1024 * 1024;
 /// How long one call to CometBFT's RPC may take.
 const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -37,7 +37,7 @@ pub(super) const SIMULATE_CONCURRENCY: usize = 4;
 pub(super) const SIMULATE_WAIT: Duration = Duration::from_secs(2);
 
 /// The request and response header that carries a query's height, as in the Cosmos SDK.
-pub(super) const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+pub(crate) const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
 
 /// What every service works from: the application, for queries and simulation, and
 /// CometBFT's RPC, for transactions and blocks.

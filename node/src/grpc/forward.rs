@@ -134,7 +134,7 @@ async fn forward(
 
 /// A codec that passes message bytes through: the application encodes and decodes.
 #[derive(Debug, Clone, Copy, Default)]
-struct RawCodec;
+pub(crate) struct RawCodec;
 
 impl Codec for RawCodec {
     type Encode = Vec<u8>;

@@ -8,7 +8,8 @@
 //!   status (from CometBFT's RPC) and raw ABCI queries.
 //! - `weave.<module>.v1.Query` for each module the application registers, forwarded
 //!   generically by path ([`forward`]).
-//! - Server reflection (v1 and v1alpha) over Weave's own proto files.
+//! - Server reflection (v1 and v1alpha) over Weave's own proto files and the Cosmos
+//!   SDK's descriptors ([`crate::descriptors`]), listing every service served.
 //!
 //! Every query is a thin shell over the application's ABCI `Query`, routed by the gRPC
 //! method path: [`common::Node::query`] encodes the request, asks the application, maps a
@@ -29,7 +30,14 @@ mod tendermint;
 mod test_support;
 mod tx;
 
+pub(crate) use common::{BLOCK_HEIGHT_HEADER, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
+pub(crate) use forward::RawCodec;
 pub(crate) use sidecar::SidecarGuard;
+
+/// The Weave module query services the application serves (`weave.<module>.v1.Query`).
+pub(crate) fn module_services(app: &App) -> Vec<String> {
+    forward::module_services(app).into_iter().collect()
+}
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -48,7 +56,7 @@ use cosmos_sdk_proto::cosmos::{
 };
 use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
 
-use common::{Node, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
+use common::Node;
 
 use crate::health::Liveness;
 
@@ -75,11 +83,10 @@ fn weave_services(app: &App) -> Vec<String> {
         .collect()
 }
 
-/// A reflection service over Weave's proto files that lists the Weave services served
-/// (`services`), the standard health service and itself (`own`). Every message type of the files can be looked up,
-/// but the `Msg` services, which are not served over gRPC, are not listed. The
-/// `cosmos.*` services are served without reflection: `cosmos-sdk-proto` ships no
-/// descriptors.
+/// A reflection service over Weave's proto files and the Cosmos SDK's descriptors that
+/// lists the Weave services served (`services`), the Cosmos services served, the
+/// standard health service and itself (`own`). Every message type of the files can be
+/// looked up, but the `Msg` services, which are not served over gRPC, are not listed.
 fn reflection(
     services: &[String],
     own: &'static str,
@@ -87,10 +94,14 @@ fn reflection(
     services
         .iter()
         .map(String::as_str)
+        .chain(crate::descriptors::COSMOS_SERVICES)
         .chain([own, HEALTH_SERVICE])
         .fold(
             tonic_reflection::server::Builder::configure()
                 .register_encoded_file_descriptor_set(weave_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(
+                    crate::descriptors::COSMOS_FILE_DESCRIPTOR_SET,
+                )
                 .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET),
             |builder, name| builder.with_service_name(name),
         )
@@ -420,6 +431,13 @@ mod tests {
         }
 
         assert!(names.iter().any(|n| n == HEALTH_SERVICE), "{names:?}");
+        for cosmos in crate::descriptors::COSMOS_SERVICES {
+            assert!(names.iter().any(|n| n == cosmos), "{cosmos} in {names:?}");
+        }
+        assert!(
+            !names.iter().any(|n| n == "cosmos.bank.v1beta1.Msg"),
+            "{names:?}"
+        );
 
         // No block was committed: the standard health check says NOT_SERVING.
         let status = tonic_health::pb::health_client::HealthClient::new(channel.clone())

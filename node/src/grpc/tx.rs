@@ -7,7 +7,7 @@ use cosmos_sdk_proto::cosmos::{
     tx::v1beta1::{
         service_server::Service, BroadcastMode, BroadcastTxRequest, BroadcastTxResponse,
         GetBlockWithTxsRequest, GetBlockWithTxsResponse, GetTxRequest, GetTxResponse,
-        GetTxsEventRequest, GetTxsEventResponse, SimulateRequest, SimulateResponse, Tx,
+        GetTxsEventRequest, GetTxsEventResponse, OrderBy, SimulateRequest, SimulateResponse, Tx,
         TxDecodeAminoRequest, TxDecodeAminoResponse, TxDecodeRequest, TxDecodeResponse,
         TxEncodeAminoRequest, TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse, TxRaw,
     },
@@ -153,6 +153,83 @@ pub(super) fn rfc3339_seconds(time: &tendermint::Time) -> String {
 /// Application events as ABCI events.
 fn abci_events(events: &[weave_kernel::Event]) -> Vec<pb::Event> {
     events.iter().map(weave_app::to_abci_event).collect()
+}
+
+/// The most transactions one `GetTxsEvent` page returns (CometBFT's own bound too).
+const MAX_TXS_PAGE: u64 = 100;
+/// A `GetTxsEvent` page's size when the request names none.
+const DEFAULT_TXS_PAGE: u64 = 100;
+
+/// CometBFT's query for a `GetTxsEvent` request: its `query`, or else its `events`
+/// joined with AND. An event given as `key=value` with an unquoted value is quoted, as
+/// the Cosmos SDK's older clients send them unquoted.
+fn tx_search_query(req: &GetTxsEventRequest) -> Result<tendermint_rpc::query::Query, Status> {
+    let text = if !req.query.trim().is_empty() {
+        req.query.trim().to_string()
+    } else {
+        #[allow(deprecated)]
+        let events = &req.events;
+        if events.is_empty() {
+            return Err(Status::invalid_argument(
+                "query cannot be empty: give a query such as message.sender='weave1...'",
+            ));
+        }
+        events
+            .iter()
+            .map(|e| quote_event(e))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" AND ")
+    };
+    text.parse().map_err(|e: tendermint_rpc::Error| {
+        Status::invalid_argument(format!("invalid query {text:?}: {}", rpc_error_text(&e)))
+    })
+}
+
+/// `key=value` with the value quoted, unless it already is or the event uses another
+/// operator.
+fn quote_event(event: &str) -> Result<String, Status> {
+    let (key, value) = event.split_once('=').ok_or_else(|| {
+        Status::invalid_argument(format!("invalid event {event:?}: want key=value"))
+    })?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() || key.ends_with(['<', '>', '!']) {
+        return Err(Status::invalid_argument(format!(
+            "invalid event {event:?}: want key=value"
+        )));
+    }
+    if value.starts_with('\'') && value.ends_with('\'') && value.len() >= 2 {
+        Ok(format!("{key}={value}"))
+    } else {
+        Ok(format!("{key}='{}'", value.replace('\'', "")))
+    }
+}
+
+/// The CometBFT page (from 1) and page size of a `GetTxsEvent` request. `page`/`limit`
+/// win; the deprecated `pagination` (offset and limit) is read when they are unset.
+fn page_and_limit(req: &GetTxsEventRequest) -> Result<(u32, u8), Status> {
+    #[allow(deprecated)]
+    let pagination = req.pagination.as_ref();
+    let mut limit = req.limit;
+    if limit == 0 {
+        limit = pagination.map_or(0, |p| p.limit);
+    }
+    if limit == 0 {
+        limit = DEFAULT_TXS_PAGE;
+    }
+    if limit > MAX_TXS_PAGE {
+        return Err(Status::invalid_argument(format!(
+            "limit {limit} is above the maximum of {MAX_TXS_PAGE}"
+        )));
+    }
+    let page = if req.page != 0 {
+        req.page
+    } else {
+        pagination.map_or(0, |p| p.offset / limit) + 1
+    };
+    let page = u32::try_from(page)
+        .map_err(|_| Status::invalid_argument(format!("page {page} is too large")))?;
+    // At most 100, so it fits.
+    Ok((page, limit as u8))
 }
 
 fn parse_hash(hash: &str) -> Result<tendermint::Hash, Status> {
@@ -352,13 +429,67 @@ impl Service for TxService {
         }))
     }
 
+    /// Searches CometBFT's transaction index (`tx_search`), as the Cosmos SDK does:
+    /// `query` (or the older `events`, joined with AND) is CometBFT's query language over
+    /// the attributes the transactions' events carry (`message.sender`, `message.action`,
+    /// `transfer.recipient`, a module's own event attributes...). `page` counts from 1,
+    /// `limit` is at most 100; `order_by` DESC lists the newest first.
     async fn get_txs_event(
         &self,
-        _: Request<GetTxsEventRequest>,
+        request: Request<GetTxsEventRequest>,
     ) -> Result<Response<GetTxsEventResponse>, Status> {
-        Err(not_served(
-            "cosmos.tx.v1beta1.Service/GetTxsEvent (use CometBFT's RPC tx_search)",
-        ))
+        let req = request.into_inner();
+        let query = tx_search_query(&req)?;
+        let (page, limit) = page_and_limit(&req)?;
+        let order = match OrderBy::try_from(req.order_by) {
+            Ok(OrderBy::Desc) => tendermint_rpc::Order::Descending,
+            Ok(OrderBy::Asc | OrderBy::Unspecified) => tendermint_rpc::Order::Ascending,
+            Err(_) => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown order_by {}",
+                    req.order_by
+                )))
+            }
+        };
+        let found = self
+            .node
+            .rpc
+            .tx_search(query, false, page, limit, order)
+            .await
+            .map_err(|e| rpc_status("tx_search", &e))?;
+        let mut times = std::collections::BTreeMap::new();
+        let mut txs = Vec::with_capacity(found.txs.len());
+        let mut tx_responses = Vec::with_capacity(found.txs.len());
+        for res in found.txs {
+            let timestamp = match times.get(&res.height) {
+                Some(t) => String::clone(t),
+                None => {
+                    let t = self.block_time(res.height).await;
+                    times.insert(res.height, t.clone());
+                    t
+                }
+            };
+            let txhash = res.hash.to_string();
+            let height = i64::try_from(res.height.value()).unwrap_or(i64::MAX);
+            // A transaction that does not decode is listed as an empty `Tx`, so that
+            // `txs` and `tx_responses` stay index for index.
+            txs.push(committed_tx(&txhash, &res.tx).unwrap_or_default());
+            tx_responses.push(committed_tx_response(
+                txhash,
+                height,
+                &res.tx,
+                &res.tx_result,
+                timestamp,
+            ));
+        }
+        let total = u64::from(found.total_count);
+        #[allow(deprecated)]
+        Ok(Response::new(GetTxsEventResponse {
+            txs,
+            tx_responses,
+            pagination: None,
+            total,
+        }))
     }
 
     async fn get_block_with_txs(
@@ -376,10 +507,13 @@ impl Service for TxService {
             .block(height)
             .await
             .map_err(|e| rpc_status("block", &e))?;
+        // The extended commit a proposer injects (validators' probe results) is in
+        // the block's data but is no transaction: it is left out.
         let txs = res
             .block
             .data
             .iter()
+            .filter(|bytes| !weave_app::vote_ext::is_injected(bytes))
             .map(|bytes| {
                 decode_tx(bytes).map_err(|e| {
                     Status::internal(format!(
@@ -577,6 +711,62 @@ mod tests {
         assert_eq!(rfc3339_seconds(&t), "2024-05-01T12:00:00Z");
         let t = tendermint::Time::from_unix_timestamp(1_714_564_800, 0).expect("time");
         assert_eq!(rfc3339_seconds(&t), "2024-05-01T12:00:00Z");
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn txs_event_queries_are_built_from_query_or_events() {
+        let req = |query: &str, events: &[&str]| GetTxsEventRequest {
+            query: query.into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            ..Default::default()
+        };
+        let q = tx_search_query(&req("message.sender='weave1abc'", &[])).expect("query");
+        assert_eq!(q.to_string(), "message.sender = 'weave1abc'");
+        let q = tx_search_query(&req(
+            "",
+            &[
+                "message.action=/weave.bank.v1.MsgSend",
+                "transfer.recipient='weave1x'",
+            ],
+        ))
+        .expect("events");
+        assert_eq!(
+            q.to_string(),
+            "message.action = '/weave.bank.v1.MsgSend' AND transfer.recipient = 'weave1x'"
+        );
+        for bad in [req("", &[]), req("", &["no-operator"]), req("a.b='", &[])] {
+            assert_eq!(
+                tx_search_query(&bad).expect_err("bad").code(),
+                tonic::Code::InvalidArgument
+            );
+        }
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn txs_event_pages() {
+        let page = |page: u64, limit: u64, pagination: Option<(u64, u64)>| {
+            page_and_limit(&GetTxsEventRequest {
+                page,
+                limit,
+                pagination: pagination.map(|(offset, limit)| {
+                    cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
+                        offset,
+                        limit,
+                        ..Default::default()
+                    }
+                }),
+                ..Default::default()
+            })
+        };
+        assert_eq!(page(0, 0, None).expect("defaults"), (1, 100));
+        assert_eq!(page(3, 2, None).expect("explicit"), (3, 2));
+        assert_eq!(page(0, 0, Some((4, 2))).expect("offset"), (3, 2));
+        assert_eq!(
+            page(1, 101, None).expect_err("too many").code(),
+            tonic::Code::InvalidArgument
+        );
     }
 
     #[test]
