@@ -1230,7 +1230,11 @@ impl App {
                 match restore.finish(&self.storage) {
                     Ok(()) => {
                         self.reload_after_restore();
-                        tracing::info!(height, "state-sync snapshot restored");
+                        let app_hash = self
+                            .storage
+                            .root_hash(height)
+                            .map_or_else(|e| e.to_string(), hex::encode_upper);
+                        tracing::info!(height, %app_hash, "state-sync snapshot restored");
                         answer(ApplyResult::Accept, Vec::new())
                     }
                     Err(e @ StoreError::RootMismatch { .. }) => {

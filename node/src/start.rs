@@ -80,6 +80,12 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             .with_context(|| format!("opening state at {}", layout.app_data().display()))?,
     );
     tracing::info!(version = ?app.storage().latest_version(), "state opened");
+    app.set_snapshots(weave_app::snapshot::SnapshotConfig {
+        dir: layout.root().join("data").join("snapshots"),
+        interval: config.snapshot_interval,
+        keep_recent: usize::try_from(config.snapshot_keep_recent.max(1)).unwrap_or(1),
+        chunk_bytes: weave_app::snapshot::DEFAULT_CHUNK_BYTES,
+    });
 
     // ABCI: bound before CometBFT starts so its first connection succeeds.
     let listener = std::net::TcpListener::bind(config.abci_laddr)
