@@ -26,12 +26,11 @@ use tendermint_abci::Application;
 use tendermint_proto::v0_38::abci::{
     request::Value as Req, response::Value as Resp, Request, RequestApplySnapshotChunk,
     RequestCheckTx, RequestExtendVote, RequestFinalizeBlock, RequestInfo, RequestInitChain,
-    RequestLoadSnapshotChunk, RequestOfferSnapshot, RequestPrepareProposal,
-    RequestProcessProposal, RequestQuery, RequestVerifyVoteExtension, Response,
-    ResponseApplySnapshotChunk, ResponseCheckTx, ResponseCommit, ResponseException,
-    ResponseExtendVote, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
-    ResponseListSnapshots, ResponseLoadSnapshotChunk, ResponseOfferSnapshot,
-    ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
+    RequestLoadSnapshotChunk, RequestOfferSnapshot, RequestPrepareProposal, RequestProcessProposal,
+    RequestQuery, RequestVerifyVoteExtension, Response, ResponseApplySnapshotChunk,
+    ResponseCheckTx, ResponseCommit, ResponseException, ResponseExtendVote, ResponseFinalizeBlock,
+    ResponseInfo, ResponseInitChain, ResponseListSnapshots, ResponseLoadSnapshotChunk,
+    ResponseOfferSnapshot, ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
     ResponseVerifyVoteExtension,
 };
 

@@ -1203,13 +1203,12 @@ impl App {
         req: abci::RequestApplySnapshotChunk,
     ) -> abci::ResponseApplySnapshotChunk {
         use abci::response_apply_snapshot_chunk::Result as ApplyResult;
-        let answer = |result: ApplyResult, reject_senders: Vec<String>| {
-            abci::ResponseApplySnapshotChunk {
+        let answer =
+            |result: ApplyResult, reject_senders: Vec<String>| abci::ResponseApplySnapshotChunk {
                 result: result as i32,
                 refetch_chunks: Vec::new(),
                 reject_senders,
-            }
-        };
+            };
         let mut slot = lock(&self.restore);
         let Some(restore) = slot.as_mut() else {
             return answer(ApplyResult::Abort, Vec::new());

@@ -375,8 +375,8 @@ impl Restore {
         {
             return Err(OfferResult::Reject);
         }
-        let metadata =
-            SnapshotMetadata::decode(snapshot.metadata.as_ref()).map_err(|_| OfferResult::Reject)?;
+        let metadata = SnapshotMetadata::decode(snapshot.metadata.as_ref())
+            .map_err(|_| OfferResult::Reject)?;
         let consistent = metadata.chunk_hashes.len() == snapshot.chunks as usize
             && metadata.chunk_hashes.iter().all(|h| h.len() == 32);
         // The light client's trusted app hash is what the tree must come to; a snapshot
@@ -428,7 +428,11 @@ impl Restore {
             // The hash matched, so the snapshot's own author wrote whatever is here: a
             // chunk that is not a valid body condemns the snapshot.
             let Ok(body) = ChunkBody::decode(req.chunk.as_ref()) else {
-                return refuse(ApplyResult::RejectSnapshot, Vec::new(), self.all_senders(req));
+                return refuse(
+                    ApplyResult::RejectSnapshot,
+                    Vec::new(),
+                    self.all_senders(req),
+                );
             };
             for entry in body.entries {
                 let fresh = match entry.section {
@@ -449,7 +453,11 @@ impl Restore {
                     _ => false,
                 };
                 if !fresh {
-                    return refuse(ApplyResult::RejectSnapshot, Vec::new(), self.all_senders(req));
+                    return refuse(
+                        ApplyResult::RejectSnapshot,
+                        Vec::new(),
+                        self.all_senders(req),
+                    );
                 }
             }
             self.applied[index] = true;
@@ -491,8 +499,10 @@ mod tests {
         let storage = Storage::open(dir.path(), StorageConfig::default()).unwrap();
         let mut c = ChangeSet::default();
         for i in 0..n {
-            c.verifiable
-                .insert(format!("k/{i:05}").into_bytes(), Some(vec![i as u8; value_len]));
+            c.verifiable.insert(
+                format!("k/{i:05}").into_bytes(),
+                Some(vec![i as u8; value_len]),
+            );
         }
         c.nonverifiable
             .insert(b"idx/1".to_vec(), Some(b"x".to_vec()));
@@ -513,7 +523,10 @@ mod tests {
     fn chunk_req(dir: &Path, height: u64, index: u32, sender: &str) -> RequestApplySnapshotChunk {
         RequestApplySnapshotChunk {
             index,
-            chunk: load_chunk(dir, height, FORMAT, index).unwrap().unwrap().into(),
+            chunk: load_chunk(dir, height, FORMAT, index)
+                .unwrap()
+                .unwrap()
+                .into(),
             sender: sender.into(),
         }
     }
@@ -622,10 +635,16 @@ mod tests {
         );
         let mut other_hash = good.clone();
         other_hash.app_hash = vec![0u8; 32].into();
-        assert_eq!(Restore::offer(&other_hash).unwrap_err(), OfferResult::Reject);
+        assert_eq!(
+            Restore::offer(&other_hash).unwrap_err(),
+            OfferResult::Reject
+        );
         let mut wrong_count = good.clone();
         wrong_count.snapshot.as_mut().unwrap().chunks += 1;
-        assert_eq!(Restore::offer(&wrong_count).unwrap_err(), OfferResult::Reject);
+        assert_eq!(
+            Restore::offer(&wrong_count).unwrap_err(),
+            OfferResult::Reject
+        );
         let mut forged = good.clone();
         forged.snapshot.as_mut().unwrap().hash = vec![1u8; 32].into();
         assert_eq!(Restore::offer(&forged).unwrap_err(), OfferResult::Reject);

@@ -336,6 +336,7 @@ mod tests {
             "requests_per_sec = 2000",
             "request_burst = 256",
             "snapshot_interval = 100",
+            "snapshot_keep_recent = 2",
         ] {
             assert_eq!(
                 text.lines().filter(|l| *l == line).count(),

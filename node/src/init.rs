@@ -382,7 +382,12 @@ fn set_state_sync(doc: &mut toml_edit::DocumentMut, trust: &StateSyncTrust) -> a
     )?;
     let height = i64::try_from(trust.height).context("trust height")?;
     set_toml(doc, "statesync", "trust_height", Value::from(height))?;
-    set_toml(doc, "statesync", "trust_hash", Value::from(trust.hash.clone()))?;
+    set_toml(
+        doc,
+        "statesync",
+        "trust_hash",
+        Value::from(trust.hash.clone()),
+    )?;
     set_toml(doc, "statesync", "trust_period", Value::from("168h0m0s"))?;
     Ok(())
 }
@@ -393,7 +398,8 @@ mod tests {
 
     #[test]
     fn state_sync_fills_the_statesync_section_and_keeps_comments() {
-        let text = "# top\n[statesync]\n# Turn it on.\nenable = false\n# Servers.\nrpc_servers = \"\"\n\
+        let text =
+            "# top\n[statesync]\n# Turn it on.\nenable = false\n# Servers.\nrpc_servers = \"\"\n\
                     trust_height = 0\ntrust_hash = \"\"\ntrust_period = \"168h0m0s\"\n";
         let mut doc: toml_edit::DocumentMut = text.parse().expect("toml");
         let trust = StateSyncTrust {

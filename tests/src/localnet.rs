@@ -319,7 +319,12 @@ impl Localnet {
     }
 
     /// [`Localnet::up`] with more of `localnet/up`'s knobs (`LOCALNET_…` variables).
-    pub fn up_with(n: u16, timeout_commit: &str, genesis_patch: &str, knobs: &[(&str, &str)]) -> Self {
+    pub fn up_with(
+        n: u16,
+        timeout_commit: &str,
+        genesis_patch: &str,
+        knobs: &[(&str, &str)],
+    ) -> Self {
         let cometbft = require_cometbft();
         let path = format!(
             "{}:{}",

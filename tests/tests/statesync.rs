@@ -53,6 +53,24 @@ fn snapshots(net: &Localnet, i: u16) -> Vec<(u64, u64)> {
     out
 }
 
+/// `text` without terminal colour codes (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn status(net: &Localnet, i: u16) -> Option<Value> {
     net.rpc(i, "/status").ok()
 }
@@ -67,7 +85,11 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
         4,
         "100ms",
         "",
-        &[("LOCALNET_SNAPSHOT_INTERVAL", &INTERVAL.to_string())],
+        &[
+            ("LOCALNET_SNAPSHOT_INTERVAL", &INTERVAL.to_string()),
+            // Blocks are fast: keep snapshots long enough to be fetched whole.
+            ("LOCALNET_SNAPSHOT_KEEP_RECENT", "10"),
+        ],
     );
     // Some state besides genesis: transfers between users.
     let user3 = net.user(3);
@@ -81,7 +103,10 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     );
     for i in 0..4 {
         let list = snapshots(&net, i);
-        assert!(list.len() <= 2, "node {i} keeps at most 2 snapshots: {list:?}");
+        assert!(
+            list.len() <= 10,
+            "node {i} keeps at most 10 snapshots: {list:?}"
+        );
         assert!(list.iter().all(|(h, _)| h % INTERVAL == 0), "{list:?}");
     }
 
@@ -107,8 +132,14 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
         .args(["--rpc-laddr", &format!("127.0.0.1:{}", port(1))])
         .args(["--abci-laddr", &format!("127.0.0.1:{}", port(2))])
         .args(["--grpc-laddr", &format!("127.0.0.1:{}", port(3))])
-        .args(["--sidecar-laddr", &format!("/ip4/127.0.0.1/tcp/{}", port(4))])
-        .args(["--cometbft-metrics-laddr", &format!("127.0.0.1:{}", port(5))])
+        .args([
+            "--sidecar-laddr",
+            &format!("/ip4/127.0.0.1/tcp/{}", port(4)),
+        ])
+        .args([
+            "--cometbft-metrics-laddr",
+            &format!("127.0.0.1:{}", port(5)),
+        ])
         .args(["--telemetry-laddr", &format!("127.0.0.1:{}", port(6))])
         .args(["--web-laddr", &format!("127.0.0.1:{}", port(7))])
         .output()
@@ -119,11 +150,13 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
         String::from_utf8_lossy(&init.stderr)
     );
     std::fs::write(net.dir.join("node4.init.json"), &init.stdout).unwrap();
-    let config =
-        std::fs::read_to_string(net.home(4).join("cometbft/config/config.toml")).unwrap();
+    let config = std::fs::read_to_string(net.home(4).join("cometbft/config/config.toml")).unwrap();
     let section = config.split("[statesync]").nth(1).unwrap();
     assert!(section.contains("enable = true"), "{section}");
-    assert!(section.contains(&format!("rpc_servers = \"{rpcs}\"")), "{section}");
+    assert!(
+        section.contains(&format!("rpc_servers = \"{rpcs}\"")),
+        "{section}"
+    );
     assert!(!section.contains("trust_height = 0\n"), "{section}");
     assert!(section.contains("trust_hash = \""), "{section}");
     // CometBFT's own comments stay.
@@ -131,15 +164,21 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
 
     let started = Instant::now();
     net.start(4);
-    eventually("node 4 to sync and catch up", Duration::from_secs(300), || {
-        status(&net, 4).is_some_and(|s| {
-            s["sync_info"]["catching_up"] == false && num(&s["sync_info"]["latest_block_height"]) > 200
-        })
-    });
+    eventually(
+        "node 4 to sync and catch up",
+        Duration::from_secs(300),
+        || {
+            status(&net, 4).is_some_and(|s| {
+                s["sync_info"]["catching_up"] == false
+                    && num(&s["sync_info"]["latest_block_height"]) > 200
+            })
+        },
+    );
     let join = started.elapsed();
 
     // It restored a snapshot above 200 whose root is the chain's app hash there.
-    let log = std::fs::read_to_string(net.dir.join("logs/weaved4.restart.log")).unwrap();
+    let log =
+        strip_ansi(&std::fs::read_to_string(net.dir.join("logs/weaved4.restart.log")).unwrap());
     let line = log
         .lines()
         .find(|l| l.contains("state-sync snapshot restored"))
@@ -170,18 +209,26 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     // It did not replay from genesis: its first block is above the snapshot height.
     let s = status(&net, 4).unwrap();
     let earliest = num(&s["sync_info"]["earliest_block_height"]);
-    assert!(earliest > height, "earliest block {earliest}, snapshot {height}");
+    assert!(
+        earliest > height,
+        "earliest block {earliest}, snapshot {height}"
+    );
     let err = net.rpc(4, "/block?height=1").unwrap_err().to_string();
     assert!(err.contains("height 1"), "{err}");
 
     // It follows new blocks, with the others' app hashes.
     let target = net.height(0) + 10;
-    eventually("node 4 to follow 10 more blocks", Duration::from_secs(120), || {
-        net.height(4) >= target
-    });
+    eventually(
+        "node 4 to follow 10 more blocks",
+        Duration::from_secs(120),
+        || net.height(4) >= target,
+    );
     let top = net.height(4).min(net.height(0));
     for h in (earliest..=top).step_by(3).chain([top]) {
-        let hashes: Vec<String> = [0, 1, 2, 3, 4].iter().map(|&i| net.app_hash(i, h)).collect();
+        let hashes: Vec<String> = [0, 1, 2, 3, 4]
+            .iter()
+            .map(|&i| net.app_hash(i, h))
+            .collect();
         assert!(
             hashes.iter().all(|x| *x == hashes[0]),
             "app hashes differ at height {h}: {hashes:?}"
@@ -193,9 +240,11 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     // And a transaction sent through it is committed and seen by the validators.
     let before = net.balance(&user3);
     net.tx(0, 4, &["bank", "send", "user1", &user3, "1000uweave"]);
-    eventually("the transfer through node 4 on node 0", Duration::from_secs(30), || {
-        net.balance(&user3) == before + 1000
-    });
+    eventually(
+        "the transfer through node 4 on node 0",
+        Duration::from_secs(30),
+        || net.balance(&user3) == before + 1000,
+    );
 
     println!(
         "state sync: joined at snapshot height {height} ({} bytes of chunks) in {:.1} s \
