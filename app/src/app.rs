@@ -1088,7 +1088,7 @@ impl App {
         let Some(config) = self.snapshots.get() else {
             return;
         };
-        if config.interval == 0 || version == 0 || version % config.interval != 0 {
+        if config.interval == 0 || version == 0 || !version.is_multiple_of(config.interval) {
             return;
         }
         if self.snapshot_running.swap(true, Ordering::SeqCst) {
