@@ -762,4 +762,104 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn an_app_joins_from_another_apps_snapshot_and_follows_its_blocks() {
+        use tendermint_proto::google::protobuf::Timestamp;
+        use tendermint_proto::v0_38::abci::{
+            RequestFinalizeBlock, RequestInfo, RequestInitChain, RequestLoadSnapshotChunk,
+        };
+        let (a_dir, snaps, b_dir) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let a = crate::App::open(a_dir.path(), StorageConfig::default()).unwrap();
+        a.set_snapshots(SnapshotConfig {
+            dir: snaps.path().to_path_buf(),
+            interval: 2,
+            keep_recent: 2,
+            chunk_bytes: 512,
+        });
+        a.init_chain(RequestInitChain {
+            chain_id: "snap-test".into(),
+            initial_height: 1,
+            time: Some(Timestamp {
+                seconds: 1_000,
+                nanos: 0,
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+        let block = |height: i64| RequestFinalizeBlock {
+            height,
+            time: Some(Timestamp {
+                seconds: 1_000 + height,
+                nanos: 0,
+            }),
+            proposer_address: vec![7u8; 20].into(),
+            ..Default::default()
+        };
+        for height in 1..=2 {
+            a.finalize_block(block(height)).unwrap();
+            a.commit().unwrap();
+        }
+        // Written in the background: wait for it.
+        let mut tries = 0;
+        while a.list_snapshots().snapshots.is_empty() {
+            tries += 1;
+            assert!(tries < 500, "no snapshot written");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let snapshot = a.list_snapshots().snapshots.remove(0);
+        assert_eq!((snapshot.height, snapshot.format), (2, FORMAT));
+        assert!(snapshot.chunks > 1, "{snapshot:?}");
+        let info_a = a.info(RequestInfo::default()).unwrap();
+
+        let b = crate::App::open(b_dir.path(), StorageConfig::default()).unwrap();
+        let offer = |app_hash: Vec<u8>| RequestOfferSnapshot {
+            snapshot: Some(snapshot.clone()),
+            app_hash: app_hash.into(),
+        };
+        // Offered with another trusted app hash, it is refused.
+        assert_eq!(
+            b.offer_snapshot(offer(vec![1; 32])).result,
+            OfferResult::Reject as i32
+        );
+        assert_eq!(
+            b.offer_snapshot(offer(info_a.last_block_app_hash.to_vec()))
+                .result,
+            OfferResult::Accept as i32
+        );
+        for index in 0..snapshot.chunks {
+            let chunk = a
+                .load_snapshot_chunk(RequestLoadSnapshotChunk {
+                    height: 2,
+                    format: FORMAT,
+                    chunk: index,
+                })
+                .chunk;
+            let applied = b.apply_snapshot_chunk(RequestApplySnapshotChunk {
+                index,
+                chunk,
+                sender: "a".into(),
+            });
+            assert_eq!(applied.result, ApplyResult::Accept as i32, "chunk {index}");
+        }
+        let info_b = b.info(RequestInfo::default()).unwrap();
+        assert_eq!(info_b.last_block_height, 2);
+        assert_eq!(info_b.last_block_app_hash, info_a.last_block_app_hash);
+        assert_eq!(b.chain_id(), "snap-test");
+        // A store that holds state takes no snapshot.
+        assert_eq!(
+            b.offer_snapshot(offer(info_a.last_block_app_hash.to_vec()))
+                .result,
+            OfferResult::Abort as i32
+        );
+        // Both execute the next block to the same app hash.
+        let next_a = a.finalize_block(block(3)).unwrap();
+        let next_b = b.finalize_block(block(3)).unwrap();
+        assert_eq!(next_a.app_hash, next_b.app_hash);
+        b.commit().unwrap();
+    }
 }
