@@ -26,11 +26,13 @@ use std::{
 use prost::Message;
 use tendermint_abci::Application;
 use tendermint_proto::v0_38::abci::{
-    request::Value as Req, response::Value as Resp, Request, RequestCheckTx, RequestExtendVote,
-    RequestFinalizeBlock, RequestInfo, RequestInitChain, RequestPrepareProposal,
-    RequestProcessProposal, RequestQuery, RequestVerifyVoteExtension, Response, ResponseCheckTx,
-    ResponseCommit, ResponseException, ResponseExtendVote, ResponseFinalizeBlock, ResponseInfo,
-    ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
+    request::Value as Req, response::Value as Resp, Request, RequestApplySnapshotChunk,
+    RequestCheckTx, RequestExtendVote, RequestFinalizeBlock, RequestInfo, RequestInitChain,
+    RequestLoadSnapshotChunk, RequestOfferSnapshot, RequestPrepareProposal, RequestProcessProposal,
+    RequestQuery, RequestVerifyVoteExtension, Response, ResponseApplySnapshotChunk,
+    ResponseCheckTx, ResponseCommit, ResponseException, ResponseExtendVote, ResponseFinalizeBlock,
+    ResponseInfo, ResponseInitChain, ResponseListSnapshots, ResponseLoadSnapshotChunk,
+    ResponseOfferSnapshot, ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
     ResponseVerifyVoteExtension,
 };
 
@@ -127,6 +129,25 @@ impl Application for AbciApp {
 
     fn finalize_block(&self, request: RequestFinalizeBlock) -> ResponseFinalizeBlock {
         fatal("FinalizeBlock", self.app.finalize_block(request))
+    }
+
+    fn list_snapshots(&self) -> ResponseListSnapshots {
+        self.app.list_snapshots()
+    }
+
+    fn offer_snapshot(&self, request: RequestOfferSnapshot) -> ResponseOfferSnapshot {
+        self.app.offer_snapshot(request)
+    }
+
+    fn load_snapshot_chunk(&self, request: RequestLoadSnapshotChunk) -> ResponseLoadSnapshotChunk {
+        self.app.load_snapshot_chunk(request)
+    }
+
+    fn apply_snapshot_chunk(
+        &self,
+        request: RequestApplySnapshotChunk,
+    ) -> ResponseApplySnapshotChunk {
+        self.app.apply_snapshot_chunk(request)
     }
 }
 

@@ -32,6 +32,7 @@ use crate::{
     gov_exec::GovExecutor,
     router::Router,
     sigcache::SigCache,
+    snapshot::{Applied, Restore, SnapshotConfig},
     store::{PreparedCommit, Storage, StorageConfig, StoreError},
     tx::{decode_tx, Predecoded},
     vote_ext::{self, VoteExtender},
@@ -129,6 +130,12 @@ pub struct App {
     fault: std::sync::OnceLock<crate::fault::ConsensusFault>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
+    /// Where and how often this node takes state-sync snapshots; none if unset.
+    snapshots: std::sync::OnceLock<SnapshotConfig>,
+    /// Set while a snapshot is being written, so that they never pile up.
+    snapshot_running: Arc<std::sync::atomic::AtomicBool>,
+    /// The state-sync restore in progress, between OfferSnapshot and its last chunk.
+    restore: Mutex<Option<Restore>>,
 }
 
 impl std::fmt::Debug for App {
@@ -286,6 +293,9 @@ impl App {
                 pending: None,
             }),
             check: Mutex::new(check),
+            snapshots: std::sync::OnceLock::new(),
+            snapshot_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            restore: Mutex::new(None),
         };
         app.reset_check_state();
         Ok(app)
@@ -1088,9 +1098,201 @@ impl App {
         let pending = lock(&self.deliver).pending.take();
         let prepared =
             pending.ok_or_else(|| AppError::Sequence("Commit without FinalizeBlock".into()))?;
+        let version = prepared.version();
         self.storage.commit(prepared)?;
         self.reset_check_state();
+        self.maybe_snapshot(version);
         Ok(ResponseCommit { retain_height: 0 })
+    }
+
+    /// Takes state-sync snapshots every `config.interval` blocks, into `config.dir`.
+    /// Set once, before CometBFT connects.
+    pub fn set_snapshots(&self, config: SnapshotConfig) {
+        let _ = self.snapshots.set(config);
+    }
+
+    /// After the commit of `version`: when a snapshot is due, pins the version and
+    /// writes it out on a background thread. Commit waits only for the pin.
+    fn maybe_snapshot(&self, version: u64) {
+        use std::sync::atomic::Ordering;
+        let Some(config) = self.snapshots.get() else {
+            return;
+        };
+        if config.interval == 0 || version == 0 || !version.is_multiple_of(config.interval) {
+            return;
+        }
+        if self.snapshot_running.swap(true, Ordering::SeqCst) {
+            tracing::warn!(
+                version,
+                "the previous snapshot is still being written; skipping this one"
+            );
+            return;
+        }
+        let (storage, config) = (Arc::clone(&self.storage), config.clone());
+        let running = Arc::clone(&self.snapshot_running);
+        let (pinned_tx, pinned_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let spawned = std::thread::Builder::new()
+            .name("snapshot".into())
+            .spawn(move || {
+                let result = storage.export().map_err(Into::into).and_then(|export| {
+                    let _ = pinned_tx.send(());
+                    crate::snapshot::write_snapshot(
+                        &export,
+                        &config.dir,
+                        config.chunk_bytes,
+                        config.keep_recent,
+                    )
+                });
+                drop(pinned_tx);
+                match result {
+                    Ok(s) => tracing::info!(
+                        height = s.height,
+                        chunks = s.chunks,
+                        entries = s.entries,
+                        bytes = s.bytes,
+                        "state-sync snapshot written"
+                    ),
+                    Err(e) => tracing::error!(version, error = %e, "state-sync snapshot failed"),
+                }
+                running.store(false, Ordering::SeqCst);
+            });
+        match spawned {
+            // Returns once the version is pinned (or the export failed).
+            Ok(_) => {
+                let _ = pinned_rx.recv();
+            }
+            Err(e) => {
+                tracing::error!(version, error = %e, "cannot start the snapshot thread");
+                self.snapshot_running.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// ABCI ListSnapshots: the snapshots this node serves, newest first.
+    pub fn list_snapshots(&self) -> abci::ResponseListSnapshots {
+        let snapshots = match self.snapshots.get() {
+            Some(config) => crate::snapshot::list_snapshots(&config.dir).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot list snapshots");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        abci::ResponseListSnapshots { snapshots }
+    }
+
+    /// ABCI LoadSnapshotChunk: a chunk of a snapshot this node serves (empty if none).
+    pub fn load_snapshot_chunk(
+        &self,
+        req: abci::RequestLoadSnapshotChunk,
+    ) -> abci::ResponseLoadSnapshotChunk {
+        let chunk = self.snapshots.get().and_then(|config| {
+            crate::snapshot::load_chunk(&config.dir, req.height, req.format, req.chunk)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot load a snapshot chunk");
+                    None
+                })
+        });
+        abci::ResponseLoadSnapshotChunk {
+            chunk: chunk.unwrap_or_default().into(),
+        }
+    }
+
+    /// ABCI OfferSnapshot: starts restoring a snapshot into this (empty) node, when its
+    /// format is known and its metadata names the app hash the light client trusted.
+    pub fn offer_snapshot(&self, req: abci::RequestOfferSnapshot) -> abci::ResponseOfferSnapshot {
+        use abci::response_offer_snapshot::Result as OfferResult;
+        let answer = |result: OfferResult| abci::ResponseOfferSnapshot {
+            result: result as i32,
+        };
+        if let Some(latest) = self.storage.latest_version() {
+            tracing::error!(
+                latest,
+                "offered a snapshot, but this node already holds state; not restoring"
+            );
+            return answer(OfferResult::Abort);
+        }
+        let height = req.snapshot.as_ref().map_or(0, |s| s.height);
+        match Restore::offer(&req) {
+            Ok(restore) => {
+                tracing::info!(height, "restoring state-sync snapshot");
+                *lock(&self.restore) = Some(restore);
+                answer(OfferResult::Accept)
+            }
+            Err(result) => {
+                tracing::warn!(height, ?result, "refusing offered snapshot");
+                answer(result)
+            }
+        }
+    }
+
+    /// ABCI ApplySnapshotChunk: checks the chunk against its hash (a bad one is
+    /// refetched from another peer); after the last chunk, writes the restored state if
+    /// its root is the trusted app hash, or rejects the snapshot and its senders.
+    pub fn apply_snapshot_chunk(
+        &self,
+        req: abci::RequestApplySnapshotChunk,
+    ) -> abci::ResponseApplySnapshotChunk {
+        use abci::response_apply_snapshot_chunk::Result as ApplyResult;
+        let answer =
+            |result: ApplyResult, reject_senders: Vec<String>| abci::ResponseApplySnapshotChunk {
+                result: result as i32,
+                refetch_chunks: Vec::new(),
+                reject_senders,
+            };
+        let mut slot = lock(&self.restore);
+        let Some(restore) = slot.as_mut() else {
+            return answer(ApplyResult::Abort, Vec::new());
+        };
+        match restore.apply(&req) {
+            Applied::Accepted => answer(ApplyResult::Accept, Vec::new()),
+            Applied::Refused(response) => {
+                if response.result != ApplyResult::Retry as i32 {
+                    *slot = None;
+                }
+                response
+            }
+            Applied::Complete => {
+                let Some(restore) = slot.take() else {
+                    return answer(ApplyResult::Abort, Vec::new());
+                };
+                let (height, senders) = (restore.height(), restore.senders());
+                match restore.finish(&self.storage) {
+                    Ok(()) => {
+                        self.reload_after_restore();
+                        let app_hash = self
+                            .storage
+                            .root_hash(height)
+                            .map_or_else(|e| e.to_string(), hex::encode_upper);
+                        tracing::info!(height, %app_hash, "state-sync snapshot restored");
+                        answer(ApplyResult::Accept, Vec::new())
+                    }
+                    Err(e @ StoreError::RootMismatch { .. }) => {
+                        tracing::warn!(height, error = %e, "rejecting snapshot");
+                        answer(ApplyResult::RejectSnapshot, senders)
+                    }
+                    Err(e) => {
+                        tracing::error!(height, error = %e, "cannot write the restored state");
+                        answer(ApplyResult::Abort, Vec::new())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads back what InitChain and the blocks would have set in memory.
+    fn reload_after_restore(&self) {
+        let chain_id = self.storage.meta_get(META_CHAIN_ID);
+        let time = self.storage.meta_get(META_LAST_BLOCK_TIME);
+        {
+            let mut d = lock(&self.deliver);
+            if let Ok(Some(id)) = chain_id {
+                d.chain_id = String::from_utf8_lossy(&id).into_owned();
+            }
+            if let Ok(Some(t)) = time {
+                d.last_block_time = decode_time(&t);
+            }
+        }
+        self.reset_check_state();
     }
 
     /// Runs a transaction against the latest committed state without keeping any

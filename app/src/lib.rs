@@ -3,7 +3,8 @@
 //! It decodes Cosmos SDK transactions ([`tx`]), runs the ante checks and messages on
 //! a copy-on-write overlay ([`exec`]), routes messages and queries to modules
 //! ([`router`]), and commits each block atomically to RocksDB plus a Jellyfish Merkle
-//! Tree whose root is the app hash ([`store`]). [`App`] implements the ABCI 2.0 block
+//! Tree whose root is the app hash ([`store`]), and serves and restores state-sync
+//! snapshots of it ([`snapshot`]). [`App`] implements the ABCI 2.0 block
 //! lifecycle; [`abci`] serves it to CometBFT.
 
 pub mod abci;
@@ -13,6 +14,7 @@ pub mod fault;
 mod gov_exec;
 pub mod router;
 pub mod sigcache;
+pub mod snapshot;
 pub mod store;
 pub mod tx;
 pub mod vote_ext;

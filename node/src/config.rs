@@ -23,6 +23,12 @@ pub(crate) struct NodeConfig {
     pub(crate) cometbft_rpc: String,
     /// How many committed versions of state stay readable for historical queries.
     pub(crate) keep_recent: u64,
+    /// A state-sync snapshot every this many blocks; 0: none.
+    #[serde(default = "default_snapshot_interval")]
+    pub(crate) snapshot_interval: u64,
+    /// How many state-sync snapshots to keep.
+    #[serde(default = "default_snapshot_keep_recent")]
+    pub(crate) snapshot_keep_recent: u32,
     /// The slice sidecar.
     #[serde(default)]
     pub(crate) sidecar: crate::sidecar::SidecarSettings,
@@ -74,12 +80,24 @@ impl Default for NodeConfig {
             grpc_laddr: SocketAddr::from(([127, 0, 0, 1], 9090)),
             cometbft_rpc: "http://127.0.0.1:26657".into(),
             keep_recent: 100,
+            snapshot_interval: default_snapshot_interval(),
+            snapshot_keep_recent: default_snapshot_keep_recent(),
             sidecar: crate::sidecar::SidecarSettings::default(),
             telemetry: TelemetrySettings::default(),
             web: weave_web::WebSettings::default(),
             rest: crate::rest::RestSettings::default(),
         }
     }
+}
+
+/// A snapshot every 100 blocks by default: a new node can join by state sync from
+/// any node of the network. Writing one runs beside consensus, from a pinned version.
+fn default_snapshot_interval() -> u64 {
+    100
+}
+
+fn default_snapshot_keep_recent() -> u32 {
+    2
 }
 
 impl NodeConfig {
@@ -150,6 +168,15 @@ const KEY_DOCS: &[(&str, &str)] = &[
         "keep_recent",
         "How many committed versions of state stay readable for queries at a height;\n\
          older versions are pruned.",
+    ),
+    (
+        "snapshot_interval",
+        "A state-sync snapshot of the state every this many blocks (0: none), written in\n\
+         the background under data/snapshots and served to nodes that join by state sync.",
+    ),
+    (
+        "snapshot_keep_recent",
+        "How many state-sync snapshots to keep; older ones are deleted.",
     ),
     (
         "sidecar",
@@ -325,6 +352,8 @@ mod tests {
             "credit_window_bytes = 67108864",
             "requests_per_sec = 2000",
             "request_burst = 256",
+            "snapshot_interval = 100",
+            "snapshot_keep_recent = 2",
         ] {
             assert_eq!(
                 text.lines().filter(|l| *l == line).count(),

@@ -88,6 +88,12 @@ pub(crate) struct InitArgs {
     /// CometBFT peers to keep connected to, `ID@HOST:PORT,...`.
     #[arg(long, value_name = "PEERS")]
     persistent_peers: Option<String>,
+    /// Join by state sync instead of replaying from genesis: CometBFT RPC URL(s) of
+    /// nodes of the chain (comma-separated; one is used twice). Fills CometBFT's
+    /// `[statesync]`: enabled, these RPC servers, and the trust height and hash of
+    /// the latest block the first one reports. Use with --genesis.
+    #[arg(long, value_name = "RPC_URL")]
+    state_sync: Option<String>,
     /// CometBFT's consensus.timeout_commit, e.g. `1s` or `200ms`.
     #[arg(long)]
     timeout_commit: Option<String>,
@@ -149,6 +155,8 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             }
         }
     }
+    // Asked before anything is written, so a wrong URL leaves no half-made home.
+    let state_sync = args.state_sync.as_deref().map(trusted_block).transpose()?;
     let bin = cometbft::find_binary(args.cometbft_bin.as_deref())?;
     cometbft::check_version(&bin)?;
     let comet_home = layout.cometbft_home();
@@ -191,6 +199,9 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         }
         if let Some(t) = &args.timeout_commit {
             set_toml(doc, "consensus", "timeout_commit", Value::from(t.clone()))?;
+        }
+        if let Some(trust) = &state_sync {
+            set_state_sync(doc, trust)?;
         }
         Ok(())
     })?;
@@ -323,4 +334,102 @@ pub(crate) fn run(args: InitArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `--state-sync` fills in CometBFT's `[statesync]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StateSyncTrust {
+    /// `rpc_servers`: at least two, as CometBFT requires.
+    rpc_servers: Vec<String>,
+    /// The trusted block's height.
+    height: u64,
+    /// Its block hash (hex, upper case).
+    hash: String,
+}
+
+/// The latest block of the first of `urls` (comma-separated CometBFT RPC URLs), to trust.
+fn trusted_block(urls: &str) -> anyhow::Result<StateSyncTrust> {
+    use tendermint_rpc::Client;
+    let mut rpc_servers: Vec<String> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect();
+    let first = rpc_servers
+        .first()
+        .cloned()
+        .context("--state-sync needs a CometBFT RPC URL")?;
+    if rpc_servers.len() == 1 {
+        rpc_servers.push(first.clone());
+    }
+    let client = tendermint_rpc::HttpClient::new(first.as_str())
+        .with_context(|| format!("--state-sync {first}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let latest = runtime
+        .block_on(client.latest_block())
+        .with_context(|| format!("reading the latest block from {first}"))?;
+    Ok(StateSyncTrust {
+        rpc_servers,
+        height: latest.block.header.height.value(),
+        hash: latest.block_id.hash.to_string(),
+    })
+}
+
+/// Turns on state sync in CometBFT's config, trusting `trust`; the file's comments stay.
+fn set_state_sync(doc: &mut toml_edit::DocumentMut, trust: &StateSyncTrust) -> anyhow::Result<()> {
+    set_toml(doc, "statesync", "enable", Value::from(true))?;
+    set_toml(
+        doc,
+        "statesync",
+        "rpc_servers",
+        Value::from(trust.rpc_servers.join(",")),
+    )?;
+    let height = i64::try_from(trust.height).context("trust height")?;
+    set_toml(doc, "statesync", "trust_height", Value::from(height))?;
+    set_toml(
+        doc,
+        "statesync",
+        "trust_hash",
+        Value::from(trust.hash.clone()),
+    )?;
+    set_toml(doc, "statesync", "trust_period", Value::from("168h0m0s"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_sync_fills_the_statesync_section_and_keeps_comments() {
+        let text =
+            "# top\n[statesync]\n# Turn it on.\nenable = false\n# Servers.\nrpc_servers = \"\"\n\
+                    trust_height = 0\ntrust_hash = \"\"\ntrust_period = \"168h0m0s\"\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().expect("toml");
+        let trust = StateSyncTrust {
+            rpc_servers: vec!["http://a:1".into(), "http://a:1".into()],
+            height: 230,
+            hash: "AB12".into(),
+        };
+        set_state_sync(&mut doc, &trust).expect("set");
+        let out = doc.to_string();
+        assert!(out.contains("# Turn it on.\nenable = true\n"), "{out}");
+        assert!(
+            out.contains("# Servers.\nrpc_servers = \"http://a:1,http://a:1\"\n"),
+            "{out}"
+        );
+        assert!(out.contains("trust_height = 230\n"), "{out}");
+        assert!(out.contains("trust_hash = \"AB12\"\n"), "{out}");
+        assert_eq!(out.matches("[statesync]").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn an_unreachable_state_sync_server_fails_init() {
+        let err = trusted_block("http://127.0.0.1:9").unwrap_err();
+        assert!(format!("{err:#}").contains("127.0.0.1:9"), "{err:#}");
+        assert!(trusted_block(" , ").is_err());
+    }
 }

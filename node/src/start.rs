@@ -89,6 +89,12 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", weave_app::fault::FAULT_ENV))?;
         app.set_fault(fault);
     }
+    app.set_snapshots(weave_app::snapshot::SnapshotConfig {
+        dir: layout.root().join("data").join("snapshots"),
+        interval: config.snapshot_interval,
+        keep_recent: usize::try_from(config.snapshot_keep_recent.max(1)).unwrap_or(1),
+        chunk_bytes: weave_app::snapshot::DEFAULT_CHUNK_BYTES,
+    });
 
     // ABCI: bound before CometBFT starts so its first connection succeeds.
     let listener = std::net::TcpListener::bind(config.abci_laddr)

@@ -359,6 +359,16 @@ impl Localnet {
     /// `timeout_commit` apart and `genesis_patch` (JSON merged into the genesis, or
     /// empty) applied. Fails the test, with the script's output, if it fails.
     pub fn up(n: u16, timeout_commit: &str, genesis_patch: &str) -> Self {
+        Self::up_with(n, timeout_commit, genesis_patch, &[])
+    }
+
+    /// [`Localnet::up`] with more of `localnet/up`'s knobs (`LOCALNET_…` variables).
+    pub fn up_with(
+        n: u16,
+        timeout_commit: &str,
+        genesis_patch: &str,
+        knobs: &[(&str, &str)],
+    ) -> Self {
         let cometbft = require_cometbft();
         let path = format!(
             "{}:{}",
@@ -375,6 +385,7 @@ impl Localnet {
             ("LOCALNET_BASE_PORT".into(), base.to_string()),
             ("LOCALNET_TIMEOUT_COMMIT".into(), timeout_commit.to_string()),
         ];
+        env.extend(knobs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         if !genesis_patch.is_empty() {
             let patch = root.path().join("patch.json");
             std::fs::write(&patch, genesis_patch).unwrap();

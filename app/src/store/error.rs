@@ -64,6 +64,20 @@ pub enum StoreError {
     /// A column family that the store creates is missing.
     #[error("missing column family {0}")]
     MissingColumnFamily(&'static str),
+    /// [`Storage::restore`](super::Storage::restore) needs an empty store.
+    #[error("cannot restore a snapshot into a store that holds version {latest}")]
+    NotEmpty {
+        /// The latest version the store holds.
+        latest: u64,
+    },
+    /// A restored state's root is not the app hash it had to match; nothing was written.
+    #[error("restored state root {got} does not match the trusted app hash {expected}")]
+    RootMismatch {
+        /// The trusted app hash (hex).
+        expected: String,
+        /// The root the restored entries give (hex).
+        got: String,
+    },
     /// Stored bytes could not be decoded, or the store's metadata is inconsistent.
     #[error("corrupt store: {0}")]
     Corrupt(String),

@@ -32,10 +32,12 @@
 
 mod encoding;
 mod error;
+mod export;
 mod tree;
 mod view;
 
 pub use error::StoreError;
+pub use export::{Export, Restored, Section};
 
 use std::{
     collections::{BTreeMap, BTreeSet},
