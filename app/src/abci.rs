@@ -205,11 +205,28 @@ fn read_length(reader: &mut impl Read) -> io::Result<Option<usize>> {
 
 fn serve_connection<A: Application>(stream: TcpStream, app: &A) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut reader = BufReader::with_capacity(1 << 20, stream.try_clone()?);
-    let mut writer = BufWriter::with_capacity(1 << 20, stream);
+    let reader = stream.try_clone()?;
+    serve_stream(reader, stream, app)
+}
+
+/// Serves one ABCI connection's byte stream: reads length-prefixed requests from
+/// `reader` until it ends, and writes each answer to `writer`, flushed when CometBFT
+/// asks (`Flush`) or when no further request is already buffered. A request that
+/// does not decode is answered with an exception; a length prefix that is malformed
+/// or over [`MAX_REQUEST_BYTES`] ends the connection with an error. The socket server
+/// runs it per connection; the fuzz target `abci_framing` runs it over arbitrary
+/// bytes.
+pub fn serve_stream<A: Application>(
+    reader: impl Read,
+    writer: impl Write,
+    app: &A,
+) -> io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut writer = BufWriter::with_capacity(1 << 20, writer);
     let mut body = Vec::new();
     loop {
         let Some(len) = read_length(&mut reader)? else {
+            writer.flush()?;
             return Ok(());
         };
         if len > MAX_REQUEST_BYTES {
@@ -218,8 +235,15 @@ fn serve_connection<A: Application>(stream: TcpStream, app: &A) -> io::Result<()
                 format!("ABCI request of {len} bytes exceeds the {MAX_REQUEST_BYTES}-byte limit"),
             ));
         }
-        body.resize(len, 0);
-        reader.read_exact(&mut body)?;
+        // Grows with the bytes that arrive, not with what the prefix claims.
+        body.clear();
+        let read = (&mut reader).take(len as u64).read_to_end(&mut body)?;
+        if read < len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("stream ended inside a {len}-byte request after {read} bytes"),
+            ));
+        }
         let (response, flush) = match Request::decode(body.as_slice()) {
             Ok(request) => {
                 let flush = matches!(request.value, Some(Req::Flush(_)));
