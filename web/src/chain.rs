@@ -475,7 +475,10 @@ impl Node {
     ) -> anyhow::Result<Included> {
         let me = key.address();
         let mut messages = Vec::new();
-        if content_query::fetch_buyer_key(&self.calls, &me).await.is_err() {
+        if content_query::fetch_buyer_key(&self.calls, &me)
+            .await
+            .is_err()
+        {
             messages.push(weave_client::content::msg::register_buyer_key(
                 &me,
                 &keys::buyer_secret(key).public_key(),
@@ -498,12 +501,8 @@ impl Node {
         to: &Address,
         quantity: u64,
     ) -> anyhow::Result<Included> {
-        let msg = weave_client::content::msg::transfer_access(
-            &key.address(),
-            to,
-            content_id,
-            quantity,
-        )?;
+        let msg =
+            weave_client::content::msg::transfer_access(&key.address(), to, content_id, quantity)?;
         self.submit(key, vec![msg]).await
     }
 
@@ -527,17 +526,13 @@ impl Node {
             0,
         )?;
         let done = self.submit(key, vec![msg]).await?;
-        let id = self
-            .tx_events(&done.hash)
-            .await
-            .ok()
-            .and_then(|events| {
-                events
-                    .iter()
-                    .find(|e| e.kind == "weave.channels.v1.EventChannelOpened")
-                    .and_then(|e| e.get("channel_id"))
-                    .and_then(|v| v.parse().ok())
-            });
+        let id = self.tx_events(&done.hash).await.ok().and_then(|events| {
+            events
+                .iter()
+                .find(|e| e.kind == "weave.channels.v1.EventChannelOpened")
+                .and_then(|e| e.get("channel_id"))
+                .and_then(|v| v.parse().ok())
+        });
         Ok((done, id))
     }
 
@@ -669,10 +664,7 @@ impl Node {
     }
 
     /// A submitted transaction, checked and with its fee.
-    async fn included(
-        &self,
-        submitted: weave_client::tx::Submitted,
-    ) -> anyhow::Result<Included> {
+    async fn included(&self, submitted: weave_client::tx::Submitted) -> anyhow::Result<Included> {
         submitted.outcome()?;
         if !submitted.is_included() {
             bail!("transaction {} is not in a block", submitted.hash);

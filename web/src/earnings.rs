@@ -79,8 +79,7 @@ pub(crate) fn revenue(txs: &[TxRecord], me: &str) -> Revenue {
                     split = e.get("split_id").and_then(|s| s.parse().ok()).unwrap_or(0);
                 }
                 "weave.splits.v1.EventShare" if e.get("recipient") == Some(me) => {
-                    let Some(amount) = e.get("amount").and_then(|a| a.parse::<u128>().ok())
-                    else {
+                    let Some(amount) = e.get("amount").and_then(|a| a.parse::<u128>().ok()) else {
                         continue;
                     };
                     let add = |m: &mut u128| *m = m.saturating_add(amount);
@@ -101,11 +100,15 @@ pub(crate) fn chart(by_height: &BTreeMap<u64, u128>) -> String {
     const W: u128 = 560;
     const H: u128 = 180;
     const PAD: u128 = 40;
-    let (Some((&first, _)), Some((&last, _))) = (by_height.first_key_value(), by_height.last_key_value())
+    let (Some((&first, _)), Some((&last, _))) =
+        (by_height.first_key_value(), by_height.last_key_value())
     else {
         return "<p class=muted id=\"no-revenue\">No revenue yet.</p>".into();
     };
-    let total: u128 = by_height.values().fold(0u128, |a, b| a.saturating_add(*b)).max(1);
+    let total: u128 = by_height
+        .values()
+        .fold(0u128, |a, b| a.saturating_add(*b))
+        .max(1);
     let span = u128::from(last.saturating_sub(first)).max(1);
     let x = |h: u64| PAD + u128::from(h.saturating_sub(first)) * (W - 2 * PAD) / span;
     let y = |v: u128| H - PAD + 10 - v.min(total) * (H - PAD) / total;
@@ -153,7 +156,13 @@ pub(crate) async fn page(
         Ok(k) => k,
         Err(why) => {
             body.push_str(&no_key(&why));
-            return Html(html::page("Earnings", "Earnings", &bar, flash.as_ref(), &body));
+            return Html(html::page(
+                "Earnings",
+                "Earnings",
+                &bar,
+                flash.as_ref(),
+                &body,
+            ));
         }
     };
     let me = key.address();
@@ -188,8 +197,14 @@ pub(crate) async fn page(
                 );
             }
             body.push_str("</table><h3>By content</h3>");
-            let contents = state.node.by_creator(&me.to_string()).await.unwrap_or_default();
-            body.push_str("<table id=\"revenue-contents\"><tr><th>Content</th><th>uweave</th></tr>");
+            let contents = state
+                .node
+                .by_creator(&me.to_string())
+                .await
+                .unwrap_or_default();
+            body.push_str(
+                "<table id=\"revenue-contents\"><tr><th>Content</th><th>uweave</th></tr>",
+            );
             for (split, amount) in &r.by_split {
                 let titles: Vec<String> = contents
                     .iter()
@@ -227,7 +242,11 @@ pub(crate) async fn page(
     match state.node.seeder(&me).await {
         Ok(Some(s)) => {
             let status = weave_proto::weave::seeders::v1::SeederStatus::try_from(s.status)
-                .map(|st| st.as_str_name().trim_start_matches("SEEDER_STATUS_").to_lowercase())
+                .map(|st| {
+                    st.as_str_name()
+                        .trim_start_matches("SEEDER_STATUS_")
+                        .to_lowercase()
+                })
                 .unwrap_or_else(|_| "unknown".into());
             let _ = write!(
                 body,
@@ -248,8 +267,13 @@ pub(crate) async fn page(
                 esc(&s.slashed),
             );
         }
-        Ok(None) => body.push_str("<p class=muted id=\"not-seeder\">This account has not bonded as a seeder.</p>"),
-        Err(e) => body.push_str(&html::error_box("Reading the seeder", &explain(&format!("{e:#}")))),
+        Ok(None) => body.push_str(
+            "<p class=muted id=\"not-seeder\">This account has not bonded as a seeder.</p>",
+        ),
+        Err(e) => body.push_str(&html::error_box(
+            "Reading the seeder",
+            &explain(&format!("{e:#}")),
+        )),
     }
     match state.node.seeder_earnings(&me).await {
         Ok(e) => {
@@ -260,18 +284,19 @@ pub(crate) async fn page(
                 html::size(e.verified_bytes)
             );
         }
-        Err(e) => body.push_str(&html::error_box("Reading the voucher earnings", &explain(&format!("{e:#}")))),
+        Err(e) => body.push_str(&html::error_box(
+            "Reading the voucher earnings",
+            &explain(&format!("{e:#}")),
+        )),
     }
     match state.node.signing_key(&name) {
         Ok(k) => {
-            let pending = state
-                .node
-                .claim_now(k, true)
-                .await
-                .unwrap_or_else(|e| weave_client::channels::claimd::ClaimNow {
+            let pending = state.node.claim_now(k, true).await.unwrap_or_else(|e| {
+                weave_client::channels::claimd::ClaimNow {
                     errors: vec![format!("{e:#}")],
                     ..Default::default()
-                });
+                }
+            });
             match pending.errors.first() {
                 None => {
                     let _ = write!(
@@ -293,7 +318,10 @@ pub(crate) async fn page(
     }
     match state
         .node
-        .tx_search(&format!("weave.seeders.v1.EventProbeResult.seeder='{me}'"), 20)
+        .tx_search(
+            &format!("weave.seeders.v1.EventProbeResult.seeder='{me}'"),
+            20,
+        )
         .await
     {
         Ok(txs) => {
@@ -307,7 +335,11 @@ pub(crate) async fn page(
                 .map(|(h, e)| {
                     format!(
                         "<li>height {h}: {}</li>",
-                        if e.get("passed") == Some("true") { "passed" } else { "failed" }
+                        if e.get("passed") == Some("true") {
+                            "passed"
+                        } else {
+                            "failed"
+                        }
                     )
                 })
                 .collect();
@@ -315,7 +347,10 @@ pub(crate) async fn page(
                 let _ = write!(body, "<ul id=\"probes\">{}</ul>", results.join(""));
             }
         }
-        Err(e) => body.push_str(&html::error_box("Reading the probe results", &explain(&format!("{e:#}")))),
+        Err(e) => body.push_str(&html::error_box(
+            "Reading the probe results",
+            &explain(&format!("{e:#}")),
+        )),
     }
     let _ = write!(
         body,
@@ -328,7 +363,13 @@ pub(crate) async fn page(
          <form method=post action=\"/earnings/unbond\" id=\"unbond\"><input type=hidden name=token value=\"{token}\">\
          <button id=\"unbond-button\">Unbond</button></form>"
     );
-    Html(html::page("Earnings", "Earnings", &bar, flash.as_ref(), &body))
+    Html(html::page(
+        "Earnings",
+        "Earnings",
+        &bar,
+        flash.as_ref(),
+        &body,
+    ))
 }
 
 /// `POST /earnings/claim`.
@@ -353,11 +394,16 @@ pub(crate) async fn claim(
     }
     .await;
     let flash = match result {
-        Ok(done) if done.claims.is_empty() => {
-            Flash::Ok("Nothing to claim: this node holds no unclaimed vouchers.".into(), None)
-        }
+        Ok(done) if done.claims.is_empty() => Flash::Ok(
+            "Nothing to claim: this node holds no unclaimed vouchers.".into(),
+            None,
+        ),
         Ok(done) => {
-            let paid: u128 = done.claims.iter().map(|c| c.2).fold(0, u128::saturating_add);
+            let paid: u128 = done
+                .claims
+                .iter()
+                .map(|c| c.2)
+                .fold(0, u128::saturating_add);
             let hash = done.claims.last().map(|c| c.0.clone()).unwrap_or_default();
             Flash::Ok(
                 format!(
@@ -470,7 +516,10 @@ mod tests {
     fn ev(kind: &str, attrs: &[(&str, &str)]) -> TxEvent {
         TxEvent {
             kind: kind.into(),
-            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -494,16 +543,34 @@ mod tests {
             )
         };
         let share = |who: &str, amount: &str| {
-            ev("weave.splits.v1.EventShare", &[("recipient", who), ("amount", amount)])
+            ev(
+                "weave.splits.v1.EventShare",
+                &[("recipient", who), ("amount", amount)],
+            )
         };
         let txs = vec![
-            tx("A", 5, 0, vec![payout("access", "1"), share("me", "68"), share("you", "30")]),
+            tx(
+                "A",
+                5,
+                0,
+                vec![payout("access", "1"), share("me", "68"), share("you", "30")],
+            ),
             tx("B", 9, 0, vec![payout("tip", "1"), share("me", "7")]),
             // Listed twice (two searches): counted once.
             tx("B", 9, 0, vec![payout("tip", "1"), share("me", "7")]),
             // Refused: paid nothing.
             tx("C", 10, 5, vec![payout("tip", "1"), share("me", "1000")]),
-            tx("D", 12, 0, vec![payout("voucher_seeder_share", "0"), share("me", "3"), payout("voucher", "2"), share("me", "20")]),
+            tx(
+                "D",
+                12,
+                0,
+                vec![
+                    payout("voucher_seeder_share", "0"),
+                    share("me", "3"),
+                    payout("voucher", "2"),
+                    share("me", "20"),
+                ],
+            ),
         ];
         let r = revenue(&txs, "me");
         assert_eq!(r.total, 68 + 7 + 3 + 20);
@@ -535,6 +602,8 @@ mod tests {
         assert_eq!(bond_terms("1000", "1, 2 3"), Ok((1000, vec![1, 2, 3])));
         assert_eq!(bond_terms("1000", ""), Ok((1000, vec![])));
         assert!(bond_terms("0", "").unwrap_err().contains("positive"));
-        assert!(bond_terms("1000", "one").unwrap_err().contains("not a content id"));
+        assert!(bond_terms("1000", "one")
+            .unwrap_err()
+            .contains("not a content id"));
     }
 }

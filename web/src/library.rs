@@ -131,7 +131,10 @@ fn quantity_of(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(0) => Err("transfer at least 1 access token".into()),
         Ok(q) => Ok(q),
-        Err(_) => Err(format!("{:?} is not a number of access tokens", text.trim())),
+        Err(_) => Err(format!(
+            "{:?} is not a number of access tokens",
+            text.trim()
+        )),
     }
 }
 

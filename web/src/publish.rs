@@ -103,7 +103,9 @@ pub(crate) struct Jobs {
 
 impl Jobs {
     fn start(&self) -> u64 {
-        let Ok(mut g) = self.jobs.lock() else { return 0 };
+        let Ok(mut g) = self.jobs.lock() else {
+            return 0;
+        };
         g.0 = g.0.wrapping_add(1);
         let n = g.0;
         g.1.insert(n, Stage::Encrypting);
@@ -134,7 +136,9 @@ pub(crate) fn address_of(keys: &[KeyInfo], text: &str) -> Result<Address, String
             .find(|k| k.name == text)
             .map(|k| k.address)
             .ok_or_else(|| {
-                format!("{text:?} is neither an address ({parse}) nor a key of this node's key ring")
+                format!(
+                    "{text:?} is neither an address ({parse}) nor a key of this node's key ring"
+                )
             }),
     }
 }
@@ -189,7 +193,9 @@ pub(crate) struct Publish {
 fn bps_sum(bps: &[String]) -> Option<u64> {
     bps.iter()
         .filter(|b| !b.trim().is_empty())
-        .try_fold(0u64, |sum, b| sum.checked_add(b.trim().parse::<u64>().ok()?))
+        .try_fold(0u64, |sum, b| {
+            sum.checked_add(b.trim().parse::<u64>().ok()?)
+        })
 }
 
 /// Checks a posted publication: every mistake a person can make is said in words
@@ -233,7 +239,10 @@ pub(crate) fn parse_publish(
         }
         let address = address_of(keys, who).map_err(|e| format!("recipient {}: {e}", i + 1))?;
         let bps: u32 = bps.parse().map_err(|_| {
-            format!("recipient {}: {bps:?} is not a number of basis points", i + 1)
+            format!(
+                "recipient {}: {bps:?} is not a number of basis points",
+                i + 1
+            )
         })?;
         if bps == 0 {
             return Err(format!("recipient {}: a share must be above 0", i + 1));
@@ -295,7 +304,13 @@ pub(crate) async fn page(
         Ok((_, key)) => key.address().to_string(),
         Err(why) => {
             body.push_str(&no_key(why));
-            return Html(html::page("Publish", "Publish", &bar, flash.as_ref(), &body));
+            return Html(html::page(
+                "Publish",
+                "Publish",
+                &bar,
+                flash.as_ref(),
+                &body,
+            ));
         }
     };
     let mut rows = String::new();
@@ -353,7 +368,13 @@ pub(crate) async fn page(
          x.onerror=function(){{us.textContent='upload failed';}};x.send(file);}});}})();</script>",
         token = esc(&state.token),
     );
-    Html(html::page("Publish", "Publish", &bar, flash.as_ref(), &body))
+    Html(html::page(
+        "Publish",
+        "Publish",
+        &bar,
+        flash.as_ref(),
+        &body,
+    ))
 }
 
 /// `POST /publish/upload`: the body is the file; answers `{"upload": NAME, "bytes": N}`.
@@ -464,12 +485,7 @@ pub(crate) async fn publish(
 }
 
 /// Encrypt and hash, register, then store and seed.
-async fn run_job(
-    state: &AppState,
-    n: u64,
-    key: &SigningKey,
-    p: &Publish,
-) -> anyhow::Result<Stage> {
+async fn run_job(state: &AppState, n: u64, key: &SigningKey, p: &Publish) -> anyhow::Result<Stage> {
     let home = state.node.home().to_path_buf();
     let content_key = ContentKey::generate();
     let (file, slice_size) = (p.file.clone(), p.slice_size);
@@ -509,8 +525,14 @@ async fn run_job(
         }
     };
     state.jobs.set(n, Stage::Seeding);
-    let stored = add_file(state.node.streams(), &home, &p.file, &content_key, p.slice_size)
-        .await?;
+    let stored = add_file(
+        state.node.streams(),
+        &home,
+        &p.file,
+        &content_key,
+        p.slice_size,
+    )
+    .await?;
     anyhow::ensure!(
         stored.root == meta.root,
         "the node sliced the file into another root than the one registered"
@@ -570,7 +592,9 @@ pub(crate) async fn job(
     match state.jobs.get(n) {
         None => body.push_str(&html::error_box(
             "Finding the publication",
-            &explain(&format!("there is no publication {n} on this node (it restarted?)")),
+            &explain(&format!(
+                "there is no publication {n} on this node (it restarted?)"
+            )),
         )),
         Some(stage) => {
             let (percent, words) = stage.shown();
@@ -597,7 +621,9 @@ pub(crate) async fn job(
                          <a href=\"/publish\">Try again</a>.</p>",
                     );
                 }
-                _ => body.push_str("<script>setTimeout(function(){location.reload()},700)</script>"),
+                _ => {
+                    body.push_str("<script>setTimeout(function(){location.reload()},700)</script>")
+                }
             }
         }
     }
@@ -686,8 +712,10 @@ mod tests {
         assert!(check(&|f| f.bps[1] = "0".into()).contains("above 0"));
         assert!(check(&|f| f.upload = String::new()).contains("pick a file"));
         assert!(check(&|f| f.upload = "../../etc/passwd".into()).contains("pick a file"));
-        assert!(check(&|f| f.upload = "ffffffffffffffffffffffffffffffff".into())
-            .contains("pick a file"));
+        assert!(
+            check(&|f| f.upload = "ffffffffffffffffffffffffffffffff".into())
+                .contains("pick a file")
+        );
         assert!(check(&|f| f.title = " ".into()).contains("title"));
         assert!(check(&|f| f.price = "0".into()).contains("positive"));
         assert!(check(&|f| f.price = "ten".into()).contains("the price"));
@@ -699,7 +727,10 @@ mod tests {
             f.bps = vec![String::new()];
         })
         .contains("at least one"));
-        assert_eq!(bps_sum(&["7000".into(), " 3000 ".into(), String::new()]), Some(10_000));
+        assert_eq!(
+            bps_sum(&["7000".into(), " 3000 ".into(), String::new()]),
+            Some(10_000)
+        );
         assert_eq!(bps_sum(&["x".into()]), None);
     }
 }

@@ -72,8 +72,10 @@ pub(crate) async fn get(base: &str, path_and_query: &str) -> anyhow::Result<Valu
     .map_err(|_| anyhow!("cannot connect to CometBFT's RPC at {base}: timed out"))?
     .with_context(|| format!("cannot connect to CometBFT's RPC at {base}"))?;
     s.write_all(
-        format!("GET {path_and_query} HTTP/1.0\r\nHost: {hostport}\r\nAccept: application/json\r\n\r\n")
-            .as_bytes(),
+        format!(
+            "GET {path_and_query} HTTP/1.0\r\nHost: {hostport}\r\nAccept: application/json\r\n\r\n"
+        )
+        .as_bytes(),
     )
     .await?;
     let mut raw = Vec::new();
@@ -87,8 +89,12 @@ pub(crate) async fn get(base: &str, path_and_query: &str) -> anyhow::Result<Valu
     let (_, body) = text
         .split_once("\r\n\r\n")
         .ok_or_else(|| anyhow!("a malformed answer from CometBFT's RPC"))?;
-    let v: Value = serde_json::from_str(body)
-        .with_context(|| format!("CometBFT's RPC answered {:?}", body.chars().take(200).collect::<String>()))?;
+    let v: Value = serde_json::from_str(body).with_context(|| {
+        format!(
+            "CometBFT's RPC answered {:?}",
+            body.chars().take(200).collect::<String>()
+        )
+    })?;
     if let Some(e) = v.get("error") {
         let data = e["data"].as_str().unwrap_or_default();
         let message = e["message"].as_str().unwrap_or_default();

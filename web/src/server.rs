@@ -8,12 +8,13 @@ use axum::{
 };
 
 use crate::{
-    chain,
+    chain, earnings,
     flash::Flashes,
     gateway::Gateway,
-    earnings, governance, library, media, pages, publish, security, support, wallet,
+    governance, library, media, pages, publish, security,
     settings::{load_or_create_token, WebContext, WebError},
     state::{AppState, Inner},
+    support, wallet,
 };
 
 /// The running web application.
@@ -91,7 +92,7 @@ pub async fn start(ctx: WebContext) -> Result<Web, WebError> {
         &ctx.chain_id,
         backend,
     )
-        .map_err(|e| WebError::Config(format!("{e:#}")))?;
+    .map_err(|e| WebError::Config(format!("{e:#}")))?;
     let media = Gateway::new(&ctx.home).map_err(|source| WebError::Token {
         path: ctx.home.join("data"),
         source,
@@ -289,12 +290,8 @@ mod tests {
         );
         let (status, _, _) = request(port, &upload, "film").await;
         assert_eq!(status, 403, "an upload without X-Weave-Token");
-        let (status, _, body) = request(
-            port,
-            &format!("{upload}X-Weave-Token: {token}\r\n"),
-            "film",
-        )
-        .await;
+        let (status, _, body) =
+            request(port, &format!("{upload}X-Weave-Token: {token}\r\n"), "film").await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("\"bytes\":4"), "{body}");
         // Paying through a channel spends: the address must carry the token too.

@@ -191,7 +191,9 @@ mod tests {
         assert_eq!(subscription_total("3", "100"), Ok((3, 300)));
         assert!(subscription_total("0", "100").unwrap_err().contains("1 to"));
         assert!(subscription_total("1001", "100").is_err());
-        assert!(subscription_total("x", "100").unwrap_err().contains("periods"));
+        assert!(subscription_total("x", "100")
+            .unwrap_err()
+            .contains("periods"));
         assert!(subscription_total("2", &u128::MAX.to_string())
             .unwrap_err()
             .contains("too large"));

@@ -234,7 +234,11 @@ pub(crate) async fn tx(
                 }
             );
             for e in &t.events {
-                let _ = write!(body, "<details class=\"event\"><summary>{}</summary><table>", esc(&e.kind));
+                let _ = write!(
+                    body,
+                    "<details class=\"event\"><summary>{}</summary><table>",
+                    esc(&e.kind)
+                );
                 for (k, v) in &e.attributes {
                     let _ = write!(body, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
                 }
@@ -283,7 +287,8 @@ pub(crate) async fn open(
         Err(r) => return r.into_response(),
     };
     let result = async {
-        let (deposit, blocks) = open_terms(&f.deposit, &f.blocks).map_err(|e| anyhow::anyhow!(e))?;
+        let (deposit, blocks) =
+            open_terms(&f.deposit, &f.blocks).map_err(|e| anyhow::anyhow!(e))?;
         let (_, key) = selected_key(&state, &headers)?;
         let (done, id) = state.node.open_channel(&key, deposit, blocks).await?;
         Ok::<_, anyhow::Error>((deposit, done, id))
@@ -385,10 +390,16 @@ mod tests {
     #[test]
     fn channel_terms_are_checked_and_actions_named() {
         assert_eq!(open_terms("500000", "100"), Ok((500_000, 100)));
-        assert!(open_terms("0", "100").unwrap_err().contains("positive deposit"));
+        assert!(open_terms("0", "100")
+            .unwrap_err()
+            .contains("positive deposit"));
         assert!(open_terms("lots", "100").unwrap_err().contains("deposit"));
-        assert!(open_terms("5", "0").unwrap_err().contains("at least 1 block"));
-        assert!(open_terms("5", "soon").unwrap_err().contains("number of blocks"));
+        assert!(open_terms("5", "0")
+            .unwrap_err()
+            .contains("at least 1 block"));
+        assert!(open_terms("5", "soon")
+            .unwrap_err()
+            .contains("number of blocks"));
         let tx = TxRecord {
             hash: "AB".into(),
             height: 3,
