@@ -150,7 +150,18 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         "{}",
         browser.text("body")
     );
-    let uploads = a.home_path().join("data/web-uploads");
+    // A's uploads wait in its own fresh directory under the temporary directory.
+    let uploads = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("weave-web-uploads-{}-", a.ports.web))
+        })
+        .expect("A's upload directory");
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
         0,

@@ -4,7 +4,9 @@
 //!
 //! 1. The page's script sends the file to `POST /publish/upload` (the body is the
 //!    file, the token rides in `X-Weave-Token`), showing the upload's progress; the node
-//!    keeps it under `<home>/data/web-uploads` (mode 0600) and answers its name.
+//!    keeps it in a private directory of its own (mode 0700, made fresh under the
+//!    system's temporary directory as `weave-web-uploads-<port>-<random>`: the node's
+//!    sidecar never adds files from inside the node's home) and answers its name.
 //! 2. The form goes to `POST /publish`, which checks everything it can before any
 //!    work (the split's sum, the prices, the file) and starts a job, whose page
 //!    (`/publish/job/{n}`) shows its progress: the file is encrypted and hashed here
@@ -17,7 +19,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     fmt::Write,
-    os::unix::fs::{OpenOptionsExt, PermissionsExt},
+    os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path as FsPath, PathBuf},
     sync::Mutex,
 };
@@ -59,15 +61,20 @@ const RECIPIENT_ROWS: usize = 4;
 /// How many jobs are remembered.
 const JOBS_KEPT: usize = 50;
 
-/// Where uploads wait to be published.
-fn upload_dir(home: &FsPath) -> PathBuf {
-    home.join("data").join("web-uploads")
+/// Makes a fresh private directory for uploads: `<tmp>/weave-web-uploads-<port>-<random>`,
+/// mode 0700 (never an existing one, which someone else could have prepared).
+fn make_upload_dir(port: u16) -> std::io::Result<PathBuf> {
+    let mut raw = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+    let dir = std::env::temp_dir().join(format!("weave-web-uploads-{port}-{}", hex::encode(raw)));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
 }
 
-/// The file of upload `name`, if the name is one this node gives (hex).
-fn upload_path(home: &FsPath, name: &str) -> Option<PathBuf> {
+/// The file of upload `name` in `dir`, if the name is one this node gives (hex).
+fn upload_path(dir: &FsPath, name: &str) -> Option<PathBuf> {
     let ok = name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit());
-    ok.then(|| upload_dir(home).join(name))
+    ok.then(|| dir.join(name))
 }
 
 /// What a publication is at.
@@ -76,8 +83,12 @@ pub(crate) enum Stage {
     Encrypting,
     Registering,
     Seeding,
-    Done { content_id: u64, hash: String },
-    Failed(String),
+    Done {
+        content_id: u64,
+        hash: String,
+    },
+    /// Why, and whether the content was registered before it failed.
+    Failed(String, bool),
 }
 
 impl Stage {
@@ -88,7 +99,7 @@ impl Stage {
             Stage::Registering => (55, "registering on chain".into()),
             Stage::Seeding => (80, "storing the slices in the node and seeding".into()),
             Stage::Done { content_id, .. } => (100, format!("published as content {content_id}")),
-            Stage::Failed(_) => (100, "failed".into()),
+            Stage::Failed(..) => (100, "failed".into()),
         }
     }
 }
@@ -96,12 +107,34 @@ impl Stage {
 /// The publications of this run, by number.
 #[derive(Default)]
 pub(crate) struct Jobs {
+    /// The upload directory, made at the first upload.
+    uploads: std::sync::OnceLock<PathBuf>,
     jobs: Mutex<(u64, BTreeMap<u64, Stage>)>,
     /// Keys whose content keys this node delivers.
     key_daemons: Mutex<BTreeSet<String>>,
 }
 
 impl Jobs {
+    /// The upload directory (made on first use).
+    fn uploads(&self, port: u16) -> std::io::Result<&FsPath> {
+        if self.uploads.get().is_none() {
+            let made = make_upload_dir(port)?;
+            if let Err(made) = self.uploads.set(made) {
+                // Another upload made one first: use that one.
+                let _ = std::fs::remove_dir(made);
+            }
+        }
+        self.uploads
+            .get()
+            .map(PathBuf::as_path)
+            .ok_or_else(|| std::io::Error::other("no upload directory"))
+    }
+
+    /// The upload directory if one was made.
+    fn uploads_made(&self) -> Option<&FsPath> {
+        self.uploads.get().map(PathBuf::as_path)
+    }
+
     fn start(&self) -> u64 {
         let Ok(mut g) = self.jobs.lock() else {
             return 0;
@@ -202,10 +235,11 @@ fn bps_sum(bps: &[String]) -> Option<u64> {
 /// before any work is done.
 pub(crate) fn parse_publish(
     f: &PublishForm,
-    home: &FsPath,
+    uploads: Option<&FsPath>,
     keys: &[KeyInfo],
 ) -> Result<Publish, String> {
-    let file = upload_path(home, f.upload.trim())
+    let file = uploads
+        .and_then(|dir| upload_path(dir, f.upload.trim()))
         .filter(|p| p.is_file())
         .ok_or("pick a file to publish (none was uploaded)")?;
     if f.title.trim().is_empty() {
@@ -394,7 +428,17 @@ pub(crate) async fn upload(
         )
             .into_response();
     }
-    match save_upload(state.node.home(), body).await {
+    let dir = match state.jobs.uploads(state.guard.port()) {
+        Ok(d) => d,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("making the upload directory: {e}"),
+            )
+                .into_response()
+        }
+    };
+    match save_upload(dir, body).await {
         Ok((name, bytes)) => (
             [(header::CONTENT_TYPE, "application/json")],
             serde_json::json!({ "upload": name, "bytes": bytes }).to_string(),
@@ -404,11 +448,8 @@ pub(crate) async fn upload(
     }
 }
 
-/// Streams `body` into a new private file under the upload directory.
-async fn save_upload(home: &FsPath, body: Body) -> anyhow::Result<(String, u64)> {
-    let dir = upload_dir(home);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+/// Streams `body` into a new private file in the upload directory `dir`.
+async fn save_upload(dir: &FsPath, body: Body) -> anyhow::Result<(String, u64)> {
     let mut raw = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
     let name = hex::encode(raw);
@@ -452,14 +493,18 @@ pub(crate) async fn publish(
     let checked = (|| {
         let (name, key) = selected_key(&state, &headers).map_err(|e| format!("{e:#}"))?;
         let keys = state.node.keys().map_err(|e| format!("{e:#}"))?;
-        let p = parse_publish(&f, state.node.home(), &keys)?;
+        let p = parse_publish(&f, state.jobs.uploads_made(), &keys)?;
         Ok::<_, String>((name, key, p))
     })();
     let (name, key, p) = match checked {
         Ok(x) => x,
         Err(e) => {
             // Nothing was done: the upload (if any) is dropped.
-            if let Some(path) = upload_path(state.node.home(), f.upload.trim()) {
+            if let Some(path) = state
+                .jobs
+                .uploads_made()
+                .and_then(|dir| upload_path(dir, f.upload.trim()))
+            {
                 let _ = std::fs::remove_file(path);
             }
             let n = state
@@ -476,7 +521,7 @@ pub(crate) async fn publish(
                 serve_keys(&st, &name);
                 done
             }
-            Err(e) => Stage::Failed(format!("{e:#}")),
+            Err((e, registered)) => Stage::Failed(format!("{e:#}"), registered),
         };
         let _ = std::fs::remove_file(&p.file);
         st.jobs.set(n, stage);
@@ -484,8 +529,56 @@ pub(crate) async fn publish(
     see_other(&format!("/publish/job/{n}"))
 }
 
-/// Encrypt and hash, register, then store and seed.
-async fn run_job(state: &AppState, n: u64, key: &SigningKey, p: &Publish) -> anyhow::Result<Stage> {
+/// Encrypt and hash, register, then store and seed. Fails with whether the content
+/// was registered.
+async fn run_job(
+    state: &AppState,
+    n: u64,
+    key: &SigningKey,
+    p: &Publish,
+) -> Result<Stage, (anyhow::Error, bool)> {
+    let (content_id, hash, content_key) =
+        register(state, n, key, p).await.map_err(|e| (e, false))?;
+    state.jobs.set(n, Stage::Seeding);
+    let home = state.node.home();
+    let seeded = async {
+        let stored = add_file(
+            state.node.streams(),
+            home,
+            &p.file,
+            &content_key,
+            p.slice_size,
+        )
+        .await?;
+        let content = state.node.content(content_id).await?;
+        let root = weave_client::content::keys::root_of(&content)?;
+        anyhow::ensure!(
+            stored.root == root,
+            "the node sliced the file into another root than the one registered"
+        );
+        Ok(())
+    }
+    .await;
+    match seeded {
+        Ok(()) => Ok(Stage::Done { content_id, hash }),
+        Err(e) => Err((
+            e.context(format!(
+                "content {content_id} is registered (transaction {hash}), but the node could \
+                 not store and seed it; `weaved content add` of the same file can"
+            )),
+            true,
+        )),
+    }
+}
+
+/// Encrypts and hashes the file, then registers it: the content id, the transaction
+/// and the key. A refusal leaves no key file behind.
+async fn register(
+    state: &AppState,
+    n: u64,
+    key: &SigningKey,
+    p: &Publish,
+) -> anyhow::Result<(u64, String, ContentKey)> {
     let home = state.node.home().to_path_buf();
     let content_key = ContentKey::generate();
     let (file, slice_size) = (p.file.clone(), p.slice_size);
@@ -510,37 +603,16 @@ async fn run_job(state: &AppState, n: u64, key: &SigningKey, p: &Publish) -> any
         Ok(r) => r.tx.outcome().err(),
         Err(_) => None,
     };
-    let registered = match (registered, refused) {
-        (Ok(r), None) if r.content_id.is_some() => r,
-        (Ok(_), Some(e)) => {
+    match (registered, refused) {
+        (Ok(r), None) => match r.content_id {
+            Some(id) => Ok((id, r.tx.hash, content_key)),
+            None => anyhow::bail!("transaction {} is not in a block yet", r.tx.hash),
+        },
+        (Ok(_), Some(e)) | (Err(e), _) => {
             let _ = std::fs::remove_file(key_path(&home, &meta.root));
-            return Err(e);
+            Err(e)
         }
-        (Ok(r), None) => {
-            anyhow::bail!("transaction {} is not in a block yet", r.tx.hash)
-        }
-        (Err(e), _) => {
-            let _ = std::fs::remove_file(key_path(&home, &meta.root));
-            return Err(e);
-        }
-    };
-    state.jobs.set(n, Stage::Seeding);
-    let stored = add_file(
-        state.node.streams(),
-        &home,
-        &p.file,
-        &content_key,
-        p.slice_size,
-    )
-    .await?;
-    anyhow::ensure!(
-        stored.root == meta.root,
-        "the node sliced the file into another root than the one registered"
-    );
-    Ok(Stage::Done {
-        content_id: registered.content_id.unwrap_or_default(),
-        hash: registered.tx.hash,
-    })
+    }
 }
 
 /// Delivers `name`'s content keys to buyers every 2 s from now on (once per key).
@@ -614,12 +686,14 @@ pub(crate) async fn job(
                         h = esc(hash)
                     );
                 }
-                Stage::Failed(why) => {
+                Stage::Failed(why, registered) => {
                     body.push_str(&html::error_box("Publishing", &explain(why)));
-                    body.push_str(
-                        "<p class=muted>Nothing was registered or stored. \
-                         <a href=\"/publish\">Try again</a>.</p>",
-                    );
+                    if !registered {
+                        body.push_str(
+                            "<p class=muted>Nothing was registered or stored. \
+                             <a href=\"/publish\">Try again</a>.</p>",
+                        );
+                    }
                 }
                 _ => {
                     body.push_str("<script>setTimeout(function(){location.reload()},700)</script>")
@@ -634,12 +708,28 @@ pub(crate) async fn job(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
-    fn upload(home: &FsPath) -> String {
+    fn upload(dir: &FsPath) -> String {
         let name = "0123456789abcdef0123456789abcdef";
-        std::fs::create_dir_all(upload_dir(home)).unwrap();
-        std::fs::write(upload_dir(home).join(name), b"film").unwrap();
+        std::fs::write(dir.join(name), b"film").unwrap();
         name.to_string()
+    }
+
+    #[test]
+    fn upload_directories_are_fresh_and_private() {
+        let a = make_upload_dir(1).unwrap();
+        let b = make_upload_dir(1).unwrap();
+        assert_ne!(a, b);
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(a
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("weave-web-uploads-1-"));
+        std::fs::remove_dir(a).unwrap();
+        std::fs::remove_dir(b).unwrap();
     }
 
     #[test]
@@ -685,7 +775,7 @@ mod tests {
     fn a_good_publication_is_checked_into_its_content() {
         let home = tempfile::tempdir().unwrap();
         let name = upload(home.path());
-        let p = parse_publish(&good(&name), home.path(), &keys()).unwrap();
+        let p = parse_publish(&good(&name), Some(home.path()), &keys()).unwrap();
         assert_eq!(p.slice_size, 65536);
         assert_eq!(p.content.access_price, 100_000);
         assert_eq!(p.content.price_per_gib, 10);
@@ -705,7 +795,7 @@ mod tests {
             let mut f = good(&name);
             f.recipient[1] = Address::new([2; 20]).to_string();
             edit(&mut f);
-            parse_publish(&f, home.path(), &[]).unwrap_err()
+            parse_publish(&f, Some(home.path()), &[]).unwrap_err()
         };
         assert!(check(&|f| f.bps[1] = "2999".into()).contains("add up to 9999, not 10000"));
         assert!(check(&|f| f.bps[1] = "lots".into()).contains("not a number of basis points"));
@@ -727,6 +817,10 @@ mod tests {
             f.bps = vec![String::new()];
         })
         .contains("at least one"));
+        // No upload directory yet: no file.
+        assert!(parse_publish(&good(&name), None, &[])
+            .unwrap_err()
+            .contains("pick a file"));
         assert_eq!(
             bps_sum(&["7000".into(), " 3000 ".into(), String::new()]),
             Some(10_000)
