@@ -621,7 +621,7 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     );
     assert!(browser.exists("#no-tokens"), "{}", browser.text("body"));
     let friend_access = b.cli(&["query", "content", "access", &id.to_string(), &friend]);
-    let tokens = &friend_access["tokens"];
+    let tokens = &friend_access["access"]["tokens"];
     assert_eq!(
         tokens
             .as_u64()

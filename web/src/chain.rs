@@ -458,6 +458,13 @@ impl Node {
                 Ok(Some((price, t.period_blocks)))
             }
             Ok(_) => Ok(None),
+            // `content:16`: the creator never set terms.
+            Err(e)
+                if crate::words::explain(&format!("{e:#}")).code.as_deref()
+                    == Some("content:16") =>
+            {
+                Ok(None)
+            }
             Err(e) if format!("{e:#}").contains("not found") => Ok(None),
             Err(e) => Err(e),
         }
