@@ -667,7 +667,7 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     // The viewer sees it voting and every module's parameters, but has no stake to
     // vote with: refused in words.
     browser.navigating(|br| br.click("#nav-governance"));
-    eventually("B to see the proposal", Duration::from_secs(30), || {
+    eventually("B to see the proposal", Duration::from_secs(90), || {
         browser.goto(&format!("{base}/gov"));
         browser.exists(&format!("#proposal-{pid}"))
     });
