@@ -22,6 +22,7 @@ pub(crate) async fn start(home: &Path, config: &NodeConfig) -> Option<Web> {
     let ctx = WebContext {
         home: home.to_path_buf(),
         grpc_url: format!("http://{grpc}"),
+        rpc_url: config.cometbft_rpc.clone(),
         chain_id: config.chain_id.clone(),
         settings: config.web.clone(),
     };

@@ -346,6 +346,17 @@ impl Browser {
         .expect("typing");
     }
 
+    /// Chooses `file` in the file input matching `css` (as a person picking it).
+    pub fn choose_file(&self, css: &str, file: &Path) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &self.path(&format!("/element/{id}/value")),
+            Some(json!({ "text": file.display().to_string() })),
+        )
+        .unwrap_or_else(|e| panic!("choosing {} in {css:?}: {e:#}", file.display()));
+    }
+
     /// Clicks the element matching `css`.
     pub fn click(&self, css: &str) {
         let id = self.element(css);

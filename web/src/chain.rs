@@ -57,6 +57,11 @@ pub(crate) struct Node {
     calls: Channel,
     /// For sidecar fetches (no deadline: they last as long as the download).
     streams: Channel,
+    /// CometBFT's RPC, `http://HOST:PORT`, for `tx_search` and `tx`.
+    rpc: String,
+    /// Held while a transaction is signed and waited for, so that two of this node's
+    /// transactions (a page's and the key daemon's) never take the same sequence.
+    tx_lock: tokio::sync::Mutex<()>,
 }
 
 /// A transaction in a block.
@@ -80,6 +85,7 @@ impl Node {
     pub(crate) fn new(
         home: &Path,
         grpc_url: &str,
+        rpc_url: &str,
         chain_id: &str,
         backend: KeyringBackend,
     ) -> anyhow::Result<Self> {
@@ -95,6 +101,11 @@ impl Node {
                 .timeout(std::time::Duration::from_secs(30))
                 .connect_lazy(),
             streams: endpoint.connect_lazy(),
+            rpc: rpc_url
+                .strip_prefix("tcp://")
+                .map(|r| format!("http://{r}"))
+                .unwrap_or_else(|| rpc_url.to_string()),
+            tx_lock: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -370,15 +381,11 @@ impl Node {
     /// Signs, broadcasts and waits for the block, as `weaved tx … --wait` does; fails
     /// with the chain's `codespace:code` if CheckTx or the block refused it.
     async fn submit(&self, key: &SigningKey, messages: Vec<Any>) -> anyhow::Result<Included> {
-        let args = PlanArgs::try_parse_from(["web", "--chain-id", &self.chain_id, "--wait"])
-            .map_err(|e| anyhow!("{e}"))?;
-        let g = GlobalOpts {
-            home: self.home.clone(),
-            keyring_backend: self.backend,
-            output: OutputFormat::Text,
+        let plan = self.plan()?;
+        let submitted = {
+            let _one_at_a_time = self.tx_lock.lock().await;
+            sign_and_submit(&self.calls, &plan, key, messages).await?
         };
-        let plan = TxPlan::resolve(&args.opts, &g)?;
-        let submitted = sign_and_submit(&self.calls, &plan, key, messages).await?;
         submitted.outcome()?;
         if !submitted.is_included() {
             bail!("transaction {} is not in a block", submitted.hash);
@@ -388,6 +395,324 @@ impl Node {
             hash: submitted.hash,
             fee,
         })
+    }
+
+    /// How transactions are signed: the client library's defaults, waiting for the
+    /// block.
+    pub(crate) fn plan(&self) -> anyhow::Result<TxPlan> {
+        let args = PlanArgs::try_parse_from(["web", "--chain-id", &self.chain_id, "--wait"])
+            .map_err(|e| anyhow!("{e}"))?;
+        let g = GlobalOpts {
+            home: self.home.clone(),
+            keyring_backend: self.backend,
+            output: OutputFormat::Text,
+        };
+        TxPlan::resolve(&args.opts, &g)
+    }
+
+    /// The node's home.
+    pub(crate) fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The channel for queries and transactions.
+    pub(crate) fn calls(&self) -> &Channel {
+        &self.calls
+    }
+
+    /// The channel without deadline, for long sidecar calls (adding a file).
+    pub(crate) fn streams(&self) -> Channel {
+        self.streams.clone()
+    }
+
+    /// Holds the transaction lock (for a daemon that signs with its own flow).
+    pub(crate) async fn tx_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.tx_lock.lock().await
+    }
+
+    /// Tips a content `amount` uweave (through its split).
+    pub(crate) async fn tip(
+        &self,
+        key: &SigningKey,
+        content_id: u64,
+        amount: u128,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::content::msg::tip(
+            &key.address(),
+            weave_client::content::msg::TipTarget::Content(content_id),
+            amount,
+        )?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// A creator's subscription terms: `(price, period_blocks)`, `None` if it takes no
+    /// subscriptions.
+    pub(crate) async fn subscription_terms(
+        &self,
+        creator: &Address,
+    ) -> anyhow::Result<Option<(u128, u64)>> {
+        match content_query::subscription_terms(&self.calls, creator).await {
+            Ok(t) if t.period_blocks > 0 => {
+                let price = weave_kernel::parse_amount(&t.price)
+                    .map_err(|e| anyhow!("price {:?}: {e}", t.price))?;
+                Ok(Some((price, t.period_blocks)))
+            }
+            Ok(_) => Ok(None),
+            // `content:16`: the creator never set terms.
+            Err(e)
+                if crate::words::explain(&format!("{e:#}")).code.as_deref()
+                    == Some("content:16") =>
+            {
+                Ok(None)
+            }
+            Err(e) if format!("{e:#}").contains("not found") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Subscribes to `creator` for `periods` periods, paying at most `max_total_price`
+    /// (registering the buyer key in the same transaction if there is none, so the
+    /// creator's node can deliver keys).
+    pub(crate) async fn subscribe(
+        &self,
+        key: &SigningKey,
+        creator: &Address,
+        periods: u64,
+        max_total_price: u128,
+    ) -> anyhow::Result<Included> {
+        let me = key.address();
+        let mut messages = Vec::new();
+        if content_query::fetch_buyer_key(&self.calls, &me)
+            .await
+            .is_err()
+        {
+            messages.push(weave_client::content::msg::register_buyer_key(
+                &me,
+                &keys::buyer_secret(key).public_key(),
+            )?);
+        }
+        messages.push(weave_client::content::msg::subscribe(
+            &me,
+            creator,
+            periods,
+            max_total_price,
+        )?);
+        self.submit(key, messages).await
+    }
+
+    /// Gives `quantity` access tokens of a content to `to`.
+    pub(crate) async fn transfer_access(
+        &self,
+        key: &SigningKey,
+        content_id: u64,
+        to: &Address,
+        quantity: u64,
+    ) -> anyhow::Result<Included> {
+        let msg =
+            weave_client::content::msg::transfer_access(&key.address(), to, content_id, quantity)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Opens a payment channel with `deposit` uweave, closing `blocks` blocks from now;
+    /// its id.
+    pub(crate) async fn open_channel(
+        &self,
+        key: &SigningKey,
+        deposit: u128,
+        blocks: u64,
+    ) -> anyhow::Result<(Included, Option<u64>)> {
+        let height = weave_client::chain::latest_height(&self.calls).await?;
+        let expiry = height
+            .checked_add(blocks)
+            .ok_or_else(|| anyhow!("height {height} + {blocks} overflows"))?;
+        let msg = weave_client::channels::msg::open_channel(
+            &key.address(),
+            deposit,
+            &weave_client::channels::voucher::voucher_public_key(key),
+            expiry,
+            0,
+        )?;
+        let done = self.submit(key, vec![msg]).await?;
+        let id = self.tx_events(&done.hash).await.ok().and_then(|events| {
+            events
+                .iter()
+                .find(|e| e.kind == "weave.channels.v1.EventChannelOpened")
+                .and_then(|e| e.get("channel_id"))
+                .and_then(|v| v.parse().ok())
+        });
+        Ok((done, id))
+    }
+
+    /// Adds `amount` uweave to a channel.
+    pub(crate) async fn top_up(
+        &self,
+        key: &SigningKey,
+        channel_id: u64,
+        amount: u128,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::channels::msg::top_up(&key.address(), channel_id, amount)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Closes a channel (its challenge period starts).
+    pub(crate) async fn close_channel(
+        &self,
+        key: &SigningKey,
+        channel_id: u64,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::channels::msg::close_channel(&key.address(), channel_id)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// A channel and its lanes.
+    pub(crate) async fn channel(
+        &self,
+        channel_id: u64,
+    ) -> anyhow::Result<(
+        weave_client::channels::query::ChannelView,
+        Vec<weave_client::channels::query::LaneView>,
+    )> {
+        let c = weave_client::channels::query::channel(&self.calls, channel_id).await?;
+        let lanes = weave_client::channels::query::lanes(
+            &self.calls,
+            channel_id,
+            PageRequest {
+                key: Vec::new(),
+                limit: FEED_LIMIT,
+            },
+        )
+        .await?;
+        Ok((
+            c,
+            lanes
+                .entries
+                .iter()
+                .map(weave_client::channels::query::LaneView::from)
+                .collect(),
+        ))
+    }
+
+    /// The seeder record of `who`, `None` if it never bonded.
+    pub(crate) async fn seeder(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<Option<weave_proto::weave::seeders::v1::Seeder>> {
+        match weave_client::seeders::query::seeder(&self.calls, who).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if format!("{e:#}").contains("not found") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What `who` earned through vouchers as a seeder.
+    pub(crate) async fn seeder_earnings(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<weave_client::channels::query::EarningsView> {
+        weave_client::channels::query::earnings(&self.calls, who).await
+    }
+
+    /// Bonds `amount` uweave as a seeder of `contents` with this node's sidecar.
+    pub(crate) async fn bond(
+        &self,
+        key: &SigningKey,
+        amount: u128,
+        contents: &[u64],
+    ) -> anyhow::Result<Included> {
+        let refs: Vec<weave_client::seeders::ContentRef> = contents
+            .iter()
+            .map(|id| weave_client::seeders::ContentRef::Id(*id))
+            .collect();
+        let plan = self.plan()?;
+        let bonded = {
+            let _one_at_a_time = self.tx_lock.lock().await;
+            weave_client::seeders::tx::bond(
+                &self.calls,
+                &plan,
+                key,
+                &self.home,
+                amount,
+                &refs,
+                None,
+                Vec::new(),
+            )
+            .await?
+        };
+        self.included(bonded.tx).await
+    }
+
+    /// Starts unbonding the seeder bond.
+    pub(crate) async fn unbond(&self, key: &SigningKey) -> anyhow::Result<Included> {
+        let msg = weave_client::seeders::msg::unbond_seeder(&key.address())?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Claims (or, with `count_only`, counts) the vouchers this node's sidecar holds
+    /// for `key`'s seeder.
+    pub(crate) async fn claim_now(
+        &self,
+        key: SigningKey,
+        count_only: bool,
+    ) -> anyhow::Result<weave_client::channels::claimd::ClaimNow> {
+        let plan = self.plan()?;
+        let _one_at_a_time = if count_only {
+            None
+        } else {
+            Some(self.tx_lock.lock().await)
+        };
+        Ok(weave_client::channels::claimd::claim_now(
+            self.calls.clone(),
+            &self.home,
+            plan,
+            key,
+            count_only,
+        )
+        .await)
+    }
+
+    /// A submitted transaction, checked and with its fee.
+    async fn included(&self, submitted: weave_client::tx::Submitted) -> anyhow::Result<Included> {
+        submitted.outcome()?;
+        if !submitted.is_included() {
+            bail!("transaction {} is not in a block", submitted.hash);
+        }
+        let fee = self.fee_of(&submitted.hash).await?;
+        Ok(Included {
+            hash: submitted.hash,
+            fee,
+        })
+    }
+
+    /// `GET` on CometBFT's RPC: the `result` of its JSON answer.
+    async fn rpc_get(&self, path_and_query: &str) -> anyhow::Result<serde_json::Value> {
+        crate::rpc::get(&self.rpc, path_and_query).await
+    }
+
+    /// The committed transactions matching a CometBFT event query, newest first (at
+    /// most `limit`).
+    pub(crate) async fn tx_search(
+        &self,
+        query: &str,
+        limit: u8,
+    ) -> anyhow::Result<Vec<crate::rpc::TxRecord>> {
+        let v = self
+            .rpc_get(&format!(
+                "/tx_search?query={}&per_page={limit}&order_by=%22desc%22",
+                crate::rpc::quote(query)
+            ))
+            .await?;
+        crate::rpc::tx_records(&v)
+    }
+
+    /// One committed transaction by hash.
+    pub(crate) async fn tx_record(&self, hash: &str) -> anyhow::Result<crate::rpc::TxRecord> {
+        let v = self.rpc_get(&format!("/tx?hash=0x{hash}")).await?;
+        crate::rpc::tx_record(&v)
+    }
+
+    /// The events of a committed transaction.
+    async fn tx_events(&self, hash: &str) -> anyhow::Result<Vec<crate::rpc::TxEvent>> {
+        Ok(self.tx_record(hash).await?.events)
     }
 
     /// The uweave fee a committed transaction paid.

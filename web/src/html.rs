@@ -99,7 +99,7 @@ header a{color:#fff;text-decoration:none}header a.on{text-decoration:underline}\
 header form{margin-left:auto}main{padding:1.2em;max-width:60em}\
 table{border-collapse:collapse;width:100%}td,th{padding:.4em .6em;border-bottom:1px solid #ddd;text-align:left}\
 .flash{padding:.7em 1em;margin-bottom:1em;border-radius:4px}.ok{background:#e3f6e3}.wait{background:#fff4d6}.err{background:#fde4e4}\
-.code{margin-left:.6em;background:#fff;padding:0 .3em}.muted{color:#666}\
+.bad{color:#b00020}.code{margin-left:.6em;background:#fff;padding:0 .3em}.muted{color:#666}\
 button{padding:.4em 1em}video{max-width:100%;background:#000}.panel{font-family:monospace;color:#444}";
 
 /// A whole page.
@@ -114,6 +114,8 @@ pub(crate) fn page(
     for (href, name) in [
         ("/", "Discover"),
         ("/library", "Library"),
+        ("/publish", "Publish"),
+        ("/earnings", "Earnings"),
         ("/wallet", "Wallet"),
         ("/gov", "Governance"),
     ] {

@@ -14,15 +14,21 @@
 //!   every request needs, and every state-changing form carries the token too. Requests
 //!   whose `Host` is not the app's own address, or whose `Origin` is another site's,
 //!   are refused (see `security.rs`).
-//! - Pages: Discover, a content's page, Library (the access tokens and subscriptions
-//!   of the selected account), Wallet, and Governance (proposals, *Vote*, every
-//!   module's parameters).
+//! - Pages: Discover, a content's page (*Buy*, *Tip*, *Subscribe*, the player),
+//!   Library (the access tokens and subscriptions of the selected account, *Transfer*),
+//!   Publish (upload, split, progress; the node then seeds and delivers keys),
+//!   Earnings (a creator's revenue by content and over time as an SVG chart; a
+//!   seeder's bond, reputation, vouchers; *Claim now*, *Bond*, *Unbond*), Wallet
+//!   (balances, send, history with a page per transaction, payment channels with
+//!   their lanes) and Governance (proposals, *Vote*, every module's parameters).
+//! - `rpc.rs` reads CometBFT's RPC (`tx_search`, `tx`) for what state does not keep.
 //! - `chain.rs` holds every call to the chain in a few small functions, so that the
 //!   pages can be re-pointed when the client library's API moves.
 
 #![allow(clippy::disallowed_methods)] // wall-clock time is fine outside the state machine
 
 mod chain;
+mod earnings;
 mod flash;
 mod gateway;
 mod governance;
@@ -30,10 +36,14 @@ mod html;
 mod library;
 mod media;
 mod pages;
+mod publish;
+mod rpc;
 mod security;
 mod server;
 mod settings;
 mod state;
+mod support;
+mod wallet;
 mod words;
 
 pub use server::{start, Web};

@@ -313,6 +313,8 @@ pub(crate) async fn content(
             )),
         }
     }
+    // Tip and Subscribe.
+    body.push_str(&crate::support::forms(&state, id, &c.creator, retired).await);
     // The player (or the key-wait notice) goes above the details.
     let mut watch = String::new();
     if tokens > 0 || creator {
@@ -486,6 +488,7 @@ pub(crate) async fn wallet(
                  <button id=\"send-button\">Send</button></form>",
                 esc(&state.token)
             );
+            body.push_str(&crate::wallet::sections(&state, &me).await);
         }
     }
     Html(html::page("Wallet", "Wallet", &bar, flash.as_ref(), &body))

@@ -8,12 +8,13 @@ use axum::{
 };
 
 use crate::{
-    chain,
+    chain, earnings,
     flash::Flashes,
     gateway::Gateway,
-    governance, library, media, pages, security,
+    governance, library, media, pages, publish, security,
     settings::{load_or_create_token, WebContext, WebError},
     state::{AppState, Inner},
+    support, wallet,
 };
 
 /// The running web application.
@@ -44,6 +45,20 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/library", get(library::page))
         .route("/gov", get(governance::page))
         .route("/gov/{id}/vote", post(governance::vote))
+        .route("/content/{id}/tip", post(support::tip))
+        .route("/content/{id}/subscribe", post(support::subscribe))
+        .route("/library/{id}/transfer", post(library::transfer))
+        .route("/publish", get(publish::page).post(publish::publish))
+        .route("/publish/upload", post(publish::upload))
+        .route("/publish/job/{n}", get(publish::job))
+        .route("/earnings", get(earnings::page))
+        .route("/earnings/claim", post(earnings::claim))
+        .route("/earnings/bond", post(earnings::bond))
+        .route("/earnings/unbond", post(earnings::unbond))
+        .route("/wallet/channels/open", post(wallet::open))
+        .route("/wallet/channels/{id}/top-up", post(wallet::top_up))
+        .route("/wallet/channels/{id}/close", post(wallet::close))
+        .route("/tx/{hash}", get(wallet::tx))
         .route("/account", post(pages::account_select))
         .route("/media/{id}", get(media::serve))
         .route("/media/{id}/status", get(media::status))
@@ -70,8 +85,14 @@ pub async fn start(ctx: WebContext) -> Result<Web, WebError> {
         address: ctx.settings.address,
         source,
     })?;
-    let node = chain::Node::new(&ctx.home, &ctx.grpc_url, &ctx.chain_id, backend)
-        .map_err(|e| WebError::Config(format!("{e:#}")))?;
+    let node = chain::Node::new(
+        &ctx.home,
+        &ctx.grpc_url,
+        &ctx.rpc_url,
+        &ctx.chain_id,
+        backend,
+    )
+    .map_err(|e| WebError::Config(format!("{e:#}")))?;
     let media = Gateway::new(&ctx.home).map_err(|source| WebError::Token {
         path: ctx.home.join("data"),
         source,
@@ -84,6 +105,7 @@ pub async fn start(ctx: WebContext) -> Result<Web, WebError> {
         guard,
         media,
         flashes: Flashes::default(),
+        jobs: Default::default(),
     });
     let app = router(state);
     let task = tokio::spawn(async move {
@@ -129,6 +151,7 @@ mod tests {
             home: home.path().to_path_buf(),
             // Nothing answers there: every chain call fails.
             grpc_url: "http://127.0.0.1:9".into(),
+            rpc_url: "http://127.0.0.1:9".into(),
             chain_id: "test-1".into(),
             settings: WebSettings {
                 address: "127.0.0.1:0".parse().unwrap(),
@@ -223,6 +246,54 @@ mod tests {
         let (status, head, _) = request(port, &vote, &format!("token={token}&option=yes")).await;
         assert_eq!(status, 303, "{head}");
         assert!(head.contains("location: /gov?flash="), "{head}");
+        // The new pages: their failing reads in words, their forms need the token,
+        // and a bad publication is refused in words before any work.
+        for (path, what) in [
+            ("/earnings", "Opening the key ring failed"),
+            ("/publish", "Opening the key ring failed"),
+            ("/tx/zz", "is not a transaction hash"),
+        ] {
+            let (status, _, body) =
+                request(port, &format!("GET {path} HTTP/1.1\r\n{host}{cookie}"), "").await;
+            assert_eq!(status, 200, "{path}");
+            assert!(body.contains(what), "{path}: {body}");
+            assert!(body.contains("id=\"nav-publish\""), "{body}");
+        }
+        for path in [
+            "/publish",
+            "/content/1/tip",
+            "/content/1/subscribe",
+            "/library/1/transfer",
+            "/wallet/channels/open",
+            "/wallet/channels/1/close",
+            "/earnings/claim",
+        ] {
+            let post = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
+            let (status, _, _) = request(port, &post, "amount=1").await;
+            assert_eq!(status, 403, "{path} without the form's token");
+        }
+        let publish = format!("POST /publish HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
+        let (status, head, _) = request(
+            port,
+            &publish,
+            &format!("token={token}&title=x&price=1&price_per_gib=0&recipient=a&bps=10000"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        let at = head.find("/publish?flash=").unwrap();
+        let next = head[at..].lines().next().unwrap().trim().to_string();
+        let (_, _, body) =
+            request(port, &format!("GET {next} HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert!(body.contains("Publishing failed"), "{body}");
+        let upload = format!(
+            "POST /publish/upload HTTP/1.1\r\n{host}{cookie}{origin}Content-Type: application/octet-stream\r\n"
+        );
+        let (status, _, _) = request(port, &upload, "film").await;
+        assert_eq!(status, 403, "an upload without X-Weave-Token");
+        let (status, _, body) =
+            request(port, &format!("{upload}X-Weave-Token: {token}\r\n"), "film").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"bytes\":4"), "{body}");
         // Paying through a channel spends: the address must carry the token too.
         let (status, _, body) = request(
             port,

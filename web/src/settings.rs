@@ -73,6 +73,8 @@ pub struct WebContext {
     pub home: PathBuf,
     /// The node's own gRPC endpoint, e.g. `http://127.0.0.1:9090`.
     pub grpc_url: String,
+    /// CometBFT's RPC, e.g. `http://127.0.0.1:26657` (transaction history, earnings).
+    pub rpc_url: String,
     /// The chain id transactions are signed for.
     pub chain_id: String,
     /// `[web]`.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{chain, flash::Flashes, gateway::Gateway, security::Guard};
+use crate::{chain, flash::Flashes, gateway::Gateway, publish::Jobs, security::Guard};
 
 /// The shared state of every handler.
 pub(crate) struct Inner {
@@ -11,6 +11,8 @@ pub(crate) struct Inner {
     pub(crate) guard: Arc<Guard>,
     pub(crate) media: Gateway,
     pub(crate) flashes: Flashes,
+    /// The Publish page's jobs and the key daemons they started.
+    pub(crate) jobs: Jobs,
 }
 
 /// [`Inner`], shared.

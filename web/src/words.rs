@@ -35,8 +35,30 @@ fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
         ("content", 9) => "the account holds fewer access tokens than that",
         ("content", 10) => "the account has no access to this content",
         ("content", 11) => "the account has not registered a buyer key",
+        ("content", 13) => "this file is already registered as another content",
+        ("content", 14) => "the rights tiers are not valid",
+        ("content", 15) => "the split is not valid",
+        ("content", 16) => "this creator takes no subscriptions",
+        ("content", 17) => "that subscription runs longer than the chain allows",
         ("content", 18) => "the price is now above the total you accepted; reload the page",
         ("content", 19) => "the quantity must be a positive number",
+        ("channels", 2) => "the amount must be a positive number",
+        ("channels", 5) => "the channel's closing height must be in the future",
+        ("channels", 6) => "there is no such payment channel",
+        ("channels", 7) => "only the channel's payer may do this",
+        ("channels", 8) => "the channel is not open any more",
+        ("channels", 9) => "the channel has settled",
+        ("seeders", 2) => "the bond must be a positive number",
+        ("seeders", 3) => "the bond is below the minimum seeders must bond",
+        ("seeders", 4) => "this account is already bonded as a seeder",
+        ("seeders", 9) => "the seeder commits to a content the chain does not know",
+        ("seeders", 10) | ("seeders", 11) => "this account is not bonded as a seeder",
+        ("seeders", 12) => "the seeder is already unbonding",
+        ("seeders", 14) => "the seeder is still jailed",
+        ("splits", 2) => "the split's basis points must add up to 10000",
+        ("splits", 3) => "a recipient appears twice in the split",
+        ("splits", 5) => "the split has too many or too few recipients",
+        ("splits", 6) => "every recipient of the split needs a share above 0",
         ("gov", 5) => "there is no such proposal",
         ("gov", 7) => "the proposal is not being voted on any more",
         ("gov", 8) => "that is not a valid vote",
@@ -115,6 +137,12 @@ mod tests {
         );
         let e = explain("gov:9: weave1x has no bonded stake to vote with");
         assert!(e.words.contains("bonded stake"), "{}", e.words);
+        let e = explain("codespace channels, code 8: channel 4 is closing");
+        assert_eq!(e.words, "the channel is not open any more");
+        assert_eq!(
+            explain("seeders:11: weave1x").words,
+            "this account is not bonded as a seeder"
+        );
         // A time of day is not a code.
         assert_eq!(explain("at 12:30: done").code, None);
     }

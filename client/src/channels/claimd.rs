@@ -331,6 +331,67 @@ impl Claimer {
     }
 }
 
+/// What [`claim_now`] found and did.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimNow {
+    /// Lanes of the node's vouchers with something unclaimed on chain (before claiming).
+    pub lanes: usize,
+    /// Their unclaimed value, in uweave.
+    pub unclaimed: u128,
+    /// Each claim transaction: its hash, vouchers, uweave paid, vouchers refused.
+    pub claims: Vec<(String, usize, u128, usize)>,
+    /// What went wrong.
+    pub errors: Vec<String>,
+}
+
+/// One pass of `weaved channels claim-daemon --once` as a library: reads the vouchers
+/// this node's sidecar holds for `key`'s seeder (the node's home `home` holds the
+/// sidecar's API token) against the chain's lanes, and, unless `count_only`, claims
+/// every lane with something unclaimed. `plan` should wait for each block.
+pub async fn claim_now(
+    channel: Channel,
+    home: &std::path::Path,
+    plan: TxPlan,
+    key: SigningKey,
+    count_only: bool,
+) -> ClaimNow {
+    let seeder = key.address();
+    let mut claimer = Claimer {
+        sidecar: crate::sidecar_auth::local_sidecar(channel.clone(), home),
+        channel,
+        plan,
+        key,
+        seeder,
+        args_threshold: u128::MAX,
+        claim_every: Duration::from_secs(u64::MAX / 4),
+        closing_margin: 0,
+        last_claim: Instant::now(),
+        warned_payout: true,
+    };
+    let report = if count_only {
+        let mut r = PassReport::default();
+        match claimer.claimable().await {
+            Ok(lanes) => {
+                r.lanes = lanes.len();
+                r.unclaimed = lanes
+                    .iter()
+                    .map(|l| l.unclaimed)
+                    .fold(0, u128::saturating_add);
+            }
+            Err(e) => r.errors.push(format!("{e:#}")),
+        }
+        r
+    } else {
+        claimer.pass(true).await
+    };
+    ClaimNow {
+        lanes: report.lanes,
+        unclaimed: report.unclaimed,
+        claims: report.claims,
+        errors: report.errors,
+    }
+}
+
 /// Runs `weaved channels claim-daemon`.
 pub fn run(args: ClaimDaemonArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     crate::content::init_logging();

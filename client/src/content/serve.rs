@@ -392,6 +392,34 @@ impl KeyServer {
     }
 }
 
+/// The key daemon as a library, for a long-running program (the web application) that
+/// serves the keys of the contents it published: each [`KeyDaemon::pass`] is one pass
+/// of `weaved content serve-keys`.
+pub struct KeyDaemon(KeyServer);
+
+impl KeyDaemon {
+    /// A daemon delivering the keys of `key`'s contents whose key files are under
+    /// `home`; `plan` should wait for each block ([`TxPlan::waiting`]).
+    pub fn new(channel: Channel, plan: TxPlan, key: SigningKey, home: &std::path::Path) -> Self {
+        let creator = key.address();
+        Self(KeyServer {
+            channel,
+            plan,
+            key,
+            creator,
+            home: home.to_path_buf(),
+            warned_missing: BTreeSet::new(),
+            delivered: BTreeSet::new(),
+        })
+    }
+
+    /// One pass: the number of keys delivered, and the errors met (logged too).
+    pub async fn pass(&mut self) -> (usize, Vec<String>) {
+        let report = self.0.pass().await;
+        (report.delivered.len(), report.errors)
+    }
+}
+
 /// Logs to stderr: `RUST_LOG` if set, else this binary's info messages.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
