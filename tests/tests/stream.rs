@@ -63,8 +63,15 @@ fn make_video(dir: &Path, webm: bool) -> PathBuf {
     if webm {
         cmd.args(["-c:v", "libvpx", "-b:v", "400k", "-g", "24"]);
     } else {
-        cmd.args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
-            .args(["-g", "24", "-movflags", "+faststart"]);
+        cmd.args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-g", "24", "-movflags", "+faststart"]);
     }
     assert!(cmd.arg(&out).status().unwrap().success(), "ffmpeg failed");
     out
@@ -188,10 +195,7 @@ async fn a_video_streams_paid_through_a_channel_and_the_seeders_claim_pays_the_s
 
     // The content page offers the account's open channel; the viewer picks it.
     let offered = browser.text("#channel");
-    assert!(
-        offered.contains(&format!("channel {channel}")),
-        "{offered}"
-    );
+    assert!(offered.contains(&format!("channel {channel}")), "{offered}");
     browser.js(
         "document.getElementById('channel').value = arguments[0]",
         json!([channel.to_string()]),
@@ -229,9 +233,11 @@ async fn a_video_streams_paid_through_a_channel_and_the_seeders_claim_pays_the_s
 
     // The whole video is fetched and paid for: the panel says so.
     let slices = (film.len() as u64).div_ceil(65536);
-    eventually("the panel to show the fetch complete", Duration::from_secs(60), || {
-        browser.text("#live-state").contains("complete")
-    });
+    eventually(
+        "the panel to show the fetch complete",
+        Duration::from_secs(60),
+        || browser.text("#live-state").contains("complete"),
+    );
     assert!(
         browser
             .text("#live-slices")
@@ -257,7 +263,10 @@ async fn a_video_streams_paid_through_a_channel_and_the_seeders_claim_pays_the_s
     assert_eq!(voucher.cumulative_bytes, film.len() as u64);
     let amount: u128 = voucher.cumulative_amount.parse().unwrap();
     // Cumulative vouchers pay bytes × price / GiB, rounded up.
-    assert_eq!(amount, (film.len() as u128 * PRICE_PER_GIB).div_ceil(1 << 30));
+    assert_eq!(
+        amount,
+        (film.len() as u128 * PRICE_PER_GIB).div_ceil(1 << 30)
+    );
     assert!(amount > 0);
     // The panel shows what the vouchers paid, to the unit.
     assert_eq!(browser.text("#live-paid"), amount.to_string());
@@ -265,7 +274,10 @@ async fn a_video_streams_paid_through_a_channel_and_the_seeders_claim_pays_the_s
     // The status endpoint says the same.
     let cookie = format!(
         "Cookie: weave_web_{port}={token}; weave_key_{port}={}",
-        "viewer".bytes().map(|b| format!("{b:02x}")).collect::<String>()
+        "viewer"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     let (status, _, body) = web_request(
         port,

@@ -83,7 +83,11 @@ pub(crate) struct Slices {
 
 impl Slices {
     pub(crate) fn new(len: u64, slice_size: u64) -> Self {
-        let count = if slice_size == 0 { 0 } else { len.div_ceil(slice_size) };
+        let count = if slice_size == 0 {
+            0
+        } else {
+            len.div_ceil(slice_size)
+        };
         Self {
             slice_size: slice_size.max(1),
             len,

@@ -37,9 +37,8 @@ use weave_proto::weave::{
     sidecar::v1::{
         fetch_event::Event, sidecar_server::Sidecar, AddFileRequest, AddFileResponse, FetchEvent,
         FetchProgress, FetchRequest, FetchStarted, FocusRequest, FocusResponse,
-        ForgetChannelRequest, ForgetChannelResponse, SeedRequest, SlicePlaintext,
-        SeedResponse, StatusRequest, StatusResponse, StoredContent, VouchersRequest,
-        VouchersResponse,
+        ForgetChannelRequest, ForgetChannelResponse, SeedRequest, SeedResponse, SlicePlaintext,
+        StatusRequest, StatusResponse, StoredContent, VouchersRequest, VouchersResponse,
     },
 };
 use weave_sidecar::payment::{ChannelPayer, PayerLane};
@@ -358,7 +357,10 @@ impl SidecarService {
         tokio::spawn(async move {
             let _registration = registration;
             let send = |e: Event| events.send(Ok(FetchEvent { event: Some(e) }));
-            if send(Event::Started(FetchStarted { fetch_id })).await.is_err() {
+            if send(Event::Started(FetchStarted { fetch_id }))
+                .await
+                .is_err()
+            {
                 download.abort();
                 return;
             }
@@ -368,14 +370,19 @@ impl SidecarService {
             let mut last_progress = tokio::time::Instant::now();
             loop {
                 let at = *focus.borrow_and_update();
-                let next = ready.range(at..).next().or_else(|| ready.iter().next()).copied();
+                let next = ready
+                    .range(at..)
+                    .next()
+                    .or_else(|| ready.iter().next())
+                    .copied();
                 if let Some(index) = next {
                     ready.remove(&index);
                     let (store, key) = (store.clone(), key.clone());
-                    let plaintext =
-                        tokio::task::spawn_blocking(move || slice_plaintext(&store, &meta, &key, index))
-                            .await
-                            .unwrap_or_else(|e| Err(Status::internal(format!("decrypting: {e}"))));
+                    let plaintext = tokio::task::spawn_blocking(move || {
+                        slice_plaintext(&store, &meta, &key, index)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(Status::internal(format!("decrypting: {e}"))));
                     let plaintext = match plaintext {
                         Ok(p) => p,
                         Err(e) => {
@@ -401,7 +408,8 @@ impl SidecarService {
                     }
                     if progress_open && last_progress.elapsed() >= PROGRESS_EVERY {
                         last_progress = tokio::time::Instant::now();
-                        let p = paid_progress(&progress_rx.borrow_and_update(), payer.as_ref(), before);
+                        let p =
+                            paid_progress(&progress_rx.borrow_and_update(), payer.as_ref(), before);
                         if send(Event::Progress(p)).await.is_err() {
                             break;
                         }
@@ -678,8 +686,8 @@ impl Sidecar for SidecarService {
         self.admit(&request)?;
         let r = request.into_inner();
         let focus = lock(&self.focuses).get(&r.fetch_id).cloned();
-        let focus =
-            focus.ok_or_else(|| Status::not_found(format!("no fetch {} is running", r.fetch_id)))?;
+        let focus = focus
+            .ok_or_else(|| Status::not_found(format!("no fetch {} is running", r.fetch_id)))?;
         focus.send_replace(r.slice_index);
         Ok(Response::new(FocusResponse {}))
     }
@@ -725,9 +733,18 @@ impl Sidecar for SidecarService {
         let before = payer.as_ref().map(payer_totals).unwrap_or_default();
         let payer_after = payer.clone();
         if r.any_order {
-            let key = key.ok_or_else(|| Status::invalid_argument("an any_order fetch needs the key"))?;
+            let key =
+                key.ok_or_else(|| Status::invalid_argument("an any_order fetch needs the key"))?;
             let preference = self.seeder_reputations().await;
-            return Ok(self.fetch_any_order(sidecar, meta, key, payer, before, r.focus_slice, preference));
+            return Ok(self.fetch_any_order(
+                sidecar,
+                meta,
+                key,
+                payer,
+                before,
+                r.focus_slice,
+                preference,
+            ));
         }
 
         let (events, rx) = mpsc::channel::<Result<FetchEvent, Status>>(16);

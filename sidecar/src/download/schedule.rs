@@ -142,9 +142,9 @@ impl Download {
     fn pick(&self, peer: &PeerId) -> Option<u64> {
         let p = self.peers.get(peer)?;
         let have = p.have.as_ref()?;
-        let free = self.wanted().find(|i| {
-            !self.in_flight.contains_key(i) && !self.storing.contains(i) && have.get(*i)
-        });
+        let free = self
+            .wanted()
+            .find(|i| !self.in_flight.contains_key(i) && !self.storing.contains(i) && have.get(*i));
         if free.is_some() {
             return free;
         }
