@@ -270,6 +270,7 @@ fn main() {
     let seek_ms = m["seek"].as_f64().unwrap();
     let target = m["target"].as_f64().unwrap() / m["duration"].as_f64().unwrap();
     let seek_offset = (video_len as f64 * target) as u64;
+    eprintln!("video: {m}");
     drop(browser);
     b.stop();
 
@@ -277,6 +278,7 @@ fn main() {
     eprintln!("baseline: content get of the video on C");
     let (to_seek, whole, n) = content_get(&b, &c, vid, &vkey, seek_offset);
     assert_eq!(n, video_len);
+    eprintln!("baseline: {to_seek:?} to the seek target, {whole:?} in all");
 
     // 2. Throughput, A unthrottled.
     eprintln!("making and publishing a {mib} MiB file");
