@@ -164,7 +164,14 @@ fn gateway_get(b: &Node, id: u64, cookie: &str) -> (Duration, Duration, u64) {
         if r == 0 {
             break;
         }
-        first.get_or_insert_with(|| start.elapsed());
+        if first.is_none() {
+            first = Some(start.elapsed());
+            let head = String::from_utf8_lossy(&buf[..r.min(400)]).to_string();
+            assert!(
+                head.starts_with("HTTP/1.1 200"),
+                "the gateway answered {head}"
+            );
+        }
         n += r as u64;
     }
     (first.unwrap_or_default(), start.elapsed(), n)
@@ -300,6 +307,19 @@ fn main() {
     let (bid, broot) = publish(&a, &b, &big, "Bench file");
     let bkey = b.home_path().join(format!("content-keys/{broot}.key"));
     std::fs::remove_file(&big).unwrap();
+    let t = Instant::now();
+    while !weaved(&b, &c, &["query", "content", "get", &bid.to_string()])
+        .output()
+        .unwrap()
+        .status
+        .success()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "C never saw the file"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     eprintln!("content get of the file on C");
     let (_, get_time, get_n) = content_get(&b, &c, bid, &bkey, 0);
     c.stop();
@@ -311,6 +331,8 @@ fn main() {
             .map(|x| format!("{x:02x}"))
             .collect::<String>()
     );
+    // B's sidecar finds A again after its restart.
+    std::thread::sleep(Duration::from_secs(3));
     eprintln!("the gateway on B");
     let (_, gw_time, gw_n) = gateway_get(&b, bid, &cookie);
     let head = 1 << 20; // the HTTP head is a few hundred bytes; compare plaintext
