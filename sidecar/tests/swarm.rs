@@ -584,3 +584,59 @@ async fn streaming_fails_loudly_on_a_wrong_key_and_replays_a_complete_store() ->
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focused_download_fetches_from_the_focus_first_and_reports_every_slice() -> Result<()> {
+    within("focus", async {
+        let tmp = tempfile::tempdir()?;
+        // 40 slices; B already holds none. One seeder, a window of one request: the
+        // order slices are stored in is exactly the order they were asked for.
+        let c = content(9, 40 * SLICE as usize);
+        let a = seeder(&tmp.path().join("a"), &c, None).await?;
+        let b = start_default(&tmp.path().join("b")).await?;
+        connect(&b, &a).await?;
+        let (focus_tx, focus) = watch::channel(30u64);
+        let (present_tx, mut present) = tokio::sync::mpsc::unbounded_channel();
+        let download = b.download(
+            c.meta,
+            DownloadOptions {
+                initial_window: 1,
+                max_window: 1,
+                focus: Some(focus),
+                present: Some(present_tx),
+                ..DownloadOptions::default()
+            },
+        );
+        let order = async {
+            let mut order = Vec::new();
+            while let Some(i) = present.recv().await {
+                order.push(i);
+                // Once the first focus is served, the reader seeks back to slice 5.
+                if i == 33 {
+                    focus_tx.send_replace(5);
+                }
+            }
+            Ok::<_, anyhow::Error>(order)
+        };
+        let (report, order) = tokio::join!(download, order);
+        report?;
+        let order = order?;
+        // Every slice exactly once.
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..40).collect::<Vec<_>>());
+        // From the focus first; then, once it moved, from its new place onwards.
+        assert_eq!(&order[..4], &[30, 31, 32, 33], "{order:?}");
+        let at5 = order.iter().position(|&i| i == 5).unwrap_or(usize::MAX);
+        assert!(at5 <= 6, "the moved focus is served next: {order:?}");
+        assert!(
+            order[at5..].windows(2).take(10).all(|w| w[1] == w[0] + 1),
+            "{order:?}"
+        );
+        assert_eq!(decrypted(&b, &c)?, c.plaintext);
+        a.shutdown().await?;
+        b.shutdown().await?;
+        Ok(())
+    })
+    .await
+}

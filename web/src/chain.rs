@@ -31,6 +31,11 @@ use weave_proto::weave::{
 };
 use weave_slices::{open_key, ContentKey};
 
+/// How many missing channel ids in a row end the scan for an account's channels.
+const CHANNEL_SCAN_MISSES: u32 = 3;
+/// The most channel ids that scan reads.
+const CHANNEL_SCAN_MAX: u64 = 256;
+
 /// How many contents the feed reads.
 const FEED_LIMIT: u32 = 200;
 
@@ -740,6 +745,36 @@ impl Node {
     }
 
     /// The node's sidecar API, with the node's token.
+    /// The open payment channels `payer` pays from, for the content page's choice of
+    /// channel. The chain has no index of channels by payer, so this reads channels by
+    /// id from 1 until [`CHANNEL_SCAN_MISSES`] ids in a row are missing (or
+    /// [`CHANNEL_SCAN_MAX`] were read).
+    pub(crate) async fn open_channels(
+        &self,
+        payer: &Address,
+    ) -> Vec<weave_client::channels::query::ChannelView> {
+        let me = payer.to_string();
+        let mut found = Vec::new();
+        let mut misses = 0;
+        for id in 1..=CHANNEL_SCAN_MAX {
+            match weave_client::channels::query::channel(&self.calls, id).await {
+                Ok(c) => {
+                    misses = 0;
+                    if c.payer == me && c.status == "open" {
+                        found.push(c);
+                    }
+                }
+                Err(_) => {
+                    misses += 1;
+                    if misses >= CHANNEL_SCAN_MISSES {
+                        break;
+                    }
+                }
+            }
+        }
+        found
+    }
+
     pub(crate) fn sidecar(&self) -> LocalSidecar {
         local_sidecar(self.streams.clone(), &self.home)
     }

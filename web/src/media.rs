@@ -51,12 +51,18 @@ pub(crate) async fn serve(
         Ok((_, key)) => key,
         Err(e) => return text(StatusCode::FORBIDDEN, format!("{e:#}")),
     };
-    let stream = match state.media.open(&state.node, id, channel, &key).await {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    // Where the first range starts: a new fetch brings that slice first.
+    let from = range
+        .and_then(|r| r.trim().strip_prefix("bytes="))
+        .and_then(|r| r.split('-').next())
+        .and_then(|a| a.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let stream = match state.media.open(&state.node, id, channel, &key, from).await {
         Ok(s) => s,
         Err((status, why)) => return text(status, why),
     };
     let len = stream.len;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let (status, first, last) = match parse_range(range, len) {
         Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
         Ok(None) => (StatusCode::OK, 0, len.saturating_sub(1)),
@@ -109,6 +115,7 @@ pub(crate) async fn status(
         "started": true,
         "length": s.len,
         "written": p.written,
+        "slices_ready": p.slices_ready,
         "slices_done": p.slices_done,
         "slices_total": p.slices_total,
         "peers": p.peers,

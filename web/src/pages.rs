@@ -333,21 +333,47 @@ pub(crate) async fn content(
                 } else {
                     (format!("/media/{id}"), format!("/media/{id}/status"))
                 };
+                let channels = state.node.open_channels(&me).await;
+                let mut options = String::from(
+                    "<option value=\"\">none: only seeders that serve for free</option>",
+                );
+                for ch in &channels {
+                    let _ = write!(
+                        options,
+                        "<option value=\"{id}\"{}>channel {id} · {} uweave left</option>",
+                        if ch.id == channel { " selected" } else { "" },
+                        esc(&ch.remaining),
+                        id = ch.id,
+                    );
+                }
+                if channel > 0 && !channels.iter().any(|c| c.id == channel) {
+                    let _ = write!(
+                        options,
+                        "<option value=\"{channel}\" selected>channel {channel}</option>"
+                    );
+                }
                 let _ = write!(
                     watch,
                     "<h2>Watch</h2><video id=\"player\" controls preload=\"auto\" src=\"{src}\"></video>\
-                     <p class=panel id=\"live\">starting…</p>\
+                     <div class=panel id=\"live\" data-status=\"{status}\">\
+                     <span id=\"live-slices\">starting…</span> · <span id=\"live-peers\">0</span> peers · \
+                     <span id=\"live-rate\">0.00</span> MiB/s · vouchers paid \
+                     <span id=\"live-paid-bytes\">0</span> bytes, <span id=\"live-paid\">0</span> uweave\
+                     <span id=\"live-state\"></span></div>\
                      <form method=get action=\"/content/{id}\" id=\"pay\">\
-                     <label>pay seeders from payment channel <input name=channel id=\"channel\" size=6 value=\"{}\"></label> \
-                     <button>Watch</button> <span class=muted>(empty: only seeders that serve for free)</span></form>\
+                     <label>pay seeders from <select name=channel id=\"channel\">{options}</select></label> \
+                     <button id=\"pay-button\">Watch</button> \
+                     <span class=muted>(seeders that want payment are paid per verified slice)</span></form>\
                      <script>(function(){{const el=document.getElementById('live');\
-                     async function tick(){{try{{const r=await fetch('{status}');const s=await r.json();\
-                     if(s.started){{el.textContent='slices '+s.slices_done+'/'+s.slices_total+' verified · '+s.peers+' peers · '\
-                     +(s.bytes_per_sec/1048576).toFixed(2)+' MiB/s · '+s.written+'/'+s.length+' bytes'\
-                     +(s.bytes_paid?' · vouchers paid '+s.bytes_paid+' bytes, '+s.amount_promised+' uweave':'')\
-                     +(s.done?' · complete':'')+(s.failed?' · failed: '+s.failed:'');}}}}catch(e){{}}\
-                     setTimeout(tick,1000);}}tick();}})();</script>",
-                    if channel > 0 { channel.to_string() } else { String::new() }
+                     const set=(id,v)=>{{document.getElementById(id).textContent=v;}};\
+                     async function tick(){{try{{const r=await fetch(el.dataset.status);const s=await r.json();\
+                     if(s.started){{set('live-slices',s.slices_done+'/'+s.slices_total+' slices verified, '\
+                     +s.slices_ready+' ready');set('live-peers',s.peers);\
+                     set('live-rate',(s.bytes_per_sec/1048576).toFixed(2));\
+                     set('live-paid-bytes',s.bytes_paid);set('live-paid',s.amount_promised||'0');\
+                     set('live-state',(s.done?' · complete':'')+(s.failed?' · failed: '+s.failed:''));\
+                     el.dataset.done=s.done?'1':'';}}}}catch(e){{}}\
+                     setTimeout(tick,500);}}tick();}})();</script>"
                 );
             }
             Ok(None) => {

@@ -175,6 +175,10 @@ pub async fn fetch(
                 on_event(FetchEvent::Progress(&p))?;
                 return Ok(p);
             }
+            // Only a fetch that asked for `any_order` gets these; this one did not.
+            Some(Event::Started(_) | Event::Slice(_)) => {
+                bail!("the node streamed slices out of order to an in-order fetch")
+            }
             None => {}
         }
     }
@@ -205,6 +209,7 @@ pub async fn seed(
             key: Vec::new(),
             channel_id: 0,
             voucher_key: Vec::new(),
+            ..FetchRequest::default()
         };
         Some(
             fetch(sidecar.clone(), home, request, |event| {

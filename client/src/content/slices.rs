@@ -201,6 +201,7 @@ pub fn get(args: GetArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         key: key.as_bytes().to_vec(),
         channel_id: args.channel.unwrap_or(0),
         voucher_key: voucher_key.to_vec(),
+        ..FetchRequest::default()
     };
     let done = runtime()?.block_on(async {
         let channel = streaming_channel(&url).await?;

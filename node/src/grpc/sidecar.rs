@@ -36,9 +36,9 @@ use weave_proto::weave::{
     content::v1::{QueryContentRequest, QueryContentResponse},
     sidecar::v1::{
         fetch_event::Event, sidecar_server::Sidecar, AddFileRequest, AddFileResponse, FetchEvent,
-        FetchProgress, FetchRequest, ForgetChannelRequest, ForgetChannelResponse, SeedRequest,
-        SeedResponse, StatusRequest, StatusResponse, StoredContent, VouchersRequest,
-        VouchersResponse,
+        FetchProgress, FetchRequest, FetchStarted, FocusRequest, FocusResponse,
+        ForgetChannelRequest, ForgetChannelResponse, SeedRequest, SeedResponse, SlicePlaintext,
+        StatusRequest, StatusResponse, StoredContent, VouchersRequest, VouchersResponse,
     },
 };
 use weave_sidecar::payment::{ChannelPayer, PayerLane};
@@ -59,6 +59,9 @@ pub(super) struct SidecarService {
     sidecar: Option<SidecarHandle>,
     guard: SidecarGuard,
     payers: Arc<Mutex<BTreeMap<u64, SharedPayer>>>,
+    /// The focus of each running `any_order` fetch, by its id.
+    focuses: Arc<Mutex<BTreeMap<u64, watch::Sender<u64>>>>,
+    next_fetch: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What guards the sidecar API: the node's token, and its home, which `AddFile`
@@ -233,6 +236,8 @@ impl SidecarService {
             sidecar,
             guard,
             payers: Arc::default(),
+            focuses: Arc::default(),
+            next_fetch: Arc::default(),
         }
     }
 
@@ -317,6 +322,157 @@ impl SidecarService {
         Ok(payer)
     }
 
+    /// An `any_order` fetch: `started`, then each slice's plaintext as soon as it is
+    /// present (what the store held first, then each slice the download stores), the
+    /// slices at and after the focus first; progress now and then; `done` at the end.
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_any_order(
+        &self,
+        sidecar: SidecarHandle,
+        meta: weave_slices::MetaHash,
+        key: ContentKey,
+        payer: Option<SharedPayer>,
+        before: (u64, u128),
+        focus_slice: u64,
+        preference: BTreeMap<weave_sidecar::PeerId, u128>,
+    ) -> Response<FetchStream> {
+        use std::sync::atomic::Ordering;
+        let fetch_id = self.next_fetch.fetch_add(1, Ordering::Relaxed) + 1;
+        let (focus_tx, mut focus) = watch::channel(focus_slice);
+        let registration = FocusRegistration(self.focuses.clone(), fetch_id);
+        lock(&self.focuses).insert(fetch_id, focus_tx);
+        let (present_tx, mut present) = mpsc::unbounded_channel();
+        let (progress_tx, mut progress_rx) = watch::channel(Progress::default());
+        let store = sidecar.store().clone();
+        let options = DownloadOptions {
+            progress: Some(progress_tx),
+            payer: payer.clone(),
+            preference,
+            focus: Some(focus.clone()),
+            present: Some(present_tx),
+            ..DownloadOptions::default()
+        };
+        let mut download = tokio::spawn(async move { sidecar.download(meta, options).await });
+        let (events, rx) = mpsc::channel::<Result<FetchEvent, Status>>(16);
+        tokio::spawn(async move {
+            let _registration = registration;
+            let send = |e: Event| events.send(Ok(FetchEvent { event: Some(e) }));
+            if send(Event::Started(FetchStarted { fetch_id }))
+                .await
+                .is_err()
+            {
+                download.abort();
+                return;
+            }
+            let mut ready = std::collections::BTreeSet::new();
+            let (mut present_open, mut progress_open) = (true, true);
+            let mut finished = None;
+            let mut last_progress = tokio::time::Instant::now();
+            loop {
+                let at = *focus.borrow_and_update();
+                let next = ready
+                    .range(at..)
+                    .next()
+                    .or_else(|| ready.iter().next())
+                    .copied();
+                if let Some(index) = next {
+                    ready.remove(&index);
+                    let (store, key) = (store.clone(), key.clone());
+                    let plaintext = tokio::task::spawn_blocking(move || {
+                        slice_plaintext(&store, &meta, &key, index)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(Status::internal(format!("decrypting: {e}"))));
+                    let plaintext = match plaintext {
+                        Ok(p) => p,
+                        Err(e) => {
+                            let _ = events.send(Err(e)).await;
+                            break;
+                        }
+                    };
+                    let start = index.saturating_mul(u64::from(meta.slice_size));
+                    let mut gone = false;
+                    for (k, part) in plaintext.chunks(CHUNK).enumerate() {
+                        let slice = SlicePlaintext {
+                            slice_index: index,
+                            offset: start + (k * CHUNK) as u64,
+                            plaintext: part.to_vec(),
+                        };
+                        if send(Event::Slice(slice)).await.is_err() {
+                            gone = true;
+                            break;
+                        }
+                    }
+                    if gone {
+                        break; // the caller went away: stop downloading
+                    }
+                    if progress_open && last_progress.elapsed() >= PROGRESS_EVERY {
+                        last_progress = tokio::time::Instant::now();
+                        let p =
+                            paid_progress(&progress_rx.borrow_and_update(), payer.as_ref(), before);
+                        if send(Event::Progress(p)).await.is_err() {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                if !present_open {
+                    if let Some(result) = finished.take() {
+                        let last = match result {
+                            Ok(Ok(_)) => Ok(FetchEvent {
+                                event: Some(Event::Done(paid_progress(
+                                    &progress_rx.borrow(),
+                                    payer.as_ref(),
+                                    before,
+                                ))),
+                            }),
+                            Ok(Err(e)) => Err(Status::unavailable(format!("download failed: {e}"))),
+                            Err(e) => Err(Status::internal(format!("download task failed: {e}"))),
+                        };
+                        let _ = events.send(last).await;
+                        return;
+                    }
+                }
+                tokio::select! {
+                    index = present.recv(), if present_open => match index {
+                        Some(i) => { ready.insert(i); }
+                        None => present_open = false,
+                    },
+                    moved = focus.changed() => {
+                        if moved.is_err() {
+                            break; // cannot happen while the registration holds the sender
+                        }
+                    },
+                    changed = progress_rx.changed(), if progress_open => {
+                        if changed.is_err() {
+                            progress_open = false;
+                        } else if last_progress.elapsed() >= PROGRESS_EVERY {
+                            last_progress = tokio::time::Instant::now();
+                            let p = paid_progress(&progress_rx.borrow_and_update(), payer.as_ref(), before);
+                            if send(Event::Progress(p)).await.is_err() {
+                                break;
+                            }
+                        }
+                    },
+                    result = &mut download, if finished.is_none() => {
+                        match result {
+                            Ok(Ok(r)) => finished = Some(Ok(Ok(r))),
+                            other => {
+                                // A failed download: say so at once.
+                                finished = Some(other);
+                                present_open = false;
+                                ready.clear();
+                            }
+                        }
+                    },
+                    _ = events.closed() => break,
+                }
+            }
+            download.abort();
+        });
+        Response::new(Box::pin(ReceiverStream::new(rx)))
+    }
+
     /// The sidecar, for a loopback caller with the node's token.
     fn admit<T>(&self, request: &Request<T>) -> Result<SidecarHandle, Status> {
         match request.remote_addr() {
@@ -345,6 +501,43 @@ fn root(bytes: &[u8]) -> Result<[u8; 32], Status> {
     bytes
         .try_into()
         .map_err(|_| Status::invalid_argument("a root is 32 bytes"))
+}
+
+/// The progress of a fetch, with what its payer paid since `before` (its totals when
+/// the fetch started).
+fn paid_progress(p: &Progress, payer: Option<&SharedPayer>, before: (u64, u128)) -> FetchProgress {
+    let mut out = progress(p);
+    if let Some(payer) = payer {
+        let (bytes, amount) = payer_totals(payer);
+        out.bytes_paid = bytes.saturating_sub(before.0);
+        out.amount_promised = amount.saturating_sub(before.1).to_string();
+    }
+    out
+}
+
+/// Removes a fetch's focus when the fetch ends.
+struct FocusRegistration(Arc<Mutex<BTreeMap<u64, watch::Sender<u64>>>>, u64);
+
+impl Drop for FocusRegistration {
+    fn drop(&mut self) {
+        lock(&self.0).remove(&self.1);
+    }
+}
+
+/// Reads slice `index` from the store and decrypts it.
+fn slice_plaintext(
+    store: &weave_slices::SliceStore,
+    meta: &weave_slices::MetaHash,
+    key: &ContentKey,
+    index: u64,
+) -> Result<Vec<u8>, Status> {
+    let (mut ciphertext, _) = store
+        .get_slice(&meta.root, index)
+        .map_err(|e| Status::internal(format!("reading slice {index}: {e}")))?
+        .ok_or_else(|| Status::internal(format!("slice {index} vanished from the store")))?;
+    weave_slices::decrypt_slice_in_place(key, index, &mut ciphertext)
+        .map_err(|e| Status::invalid_argument(format!("decrypting slice {index}: {e}")))?;
+    Ok(ciphertext)
 }
 
 fn progress(p: &Progress) -> FetchProgress {
@@ -486,6 +679,19 @@ impl Sidecar for SidecarService {
         ))
     }
 
+    async fn focus(
+        &self,
+        request: Request<FocusRequest>,
+    ) -> Result<Response<FocusResponse>, Status> {
+        self.admit(&request)?;
+        let r = request.into_inner();
+        let focus = lock(&self.focuses).get(&r.fetch_id).cloned();
+        let focus = focus
+            .ok_or_else(|| Status::not_found(format!("no fetch {} is running", r.fetch_id)))?;
+        focus.send_replace(r.slice_index);
+        Ok(Response::new(FocusResponse {}))
+    }
+
     type FetchStream = FetchStream;
 
     async fn fetch(
@@ -526,6 +732,20 @@ impl Sidecar for SidecarService {
         };
         let before = payer.as_ref().map(payer_totals).unwrap_or_default();
         let payer_after = payer.clone();
+        if r.any_order {
+            let key =
+                key.ok_or_else(|| Status::invalid_argument("an any_order fetch needs the key"))?;
+            let preference = self.seeder_reputations().await;
+            return Ok(self.fetch_any_order(
+                sidecar,
+                meta,
+                key,
+                payer,
+                before,
+                r.focus_slice,
+                preference,
+            ));
+        }
 
         let (events, rx) = mpsc::channel::<Result<FetchEvent, Status>>(16);
         let (writer, mut reader) = tokio::io::duplex(CHUNK);
@@ -562,7 +782,7 @@ impl Sidecar for SidecarService {
                         if changed.is_err() { continue; }
                         if last_progress.elapsed() >= PROGRESS_EVERY {
                             last_progress = tokio::time::Instant::now();
-                            let p = progress(&progress_rx.borrow_and_update());
+                            let p = paid_progress(&progress_rx.borrow_and_update(), payer_after.as_ref(), before);
                             let event = FetchEvent { event: Some(Event::Progress(p)) };
                             if events.send(Ok(event)).await.is_err() {
                                 break;
@@ -582,12 +802,7 @@ impl Sidecar for SidecarService {
                         }
                         let last = match result {
                             Ok(Ok(_)) => {
-                                let mut done = progress(&progress_rx.borrow());
-                                if let Some(p) = &payer_after {
-                                    let (bytes, amount) = payer_totals(p);
-                                    done.bytes_paid = bytes - before.0;
-                                    done.amount_promised = (amount - before.1).to_string();
-                                }
+                                let done = paid_progress(&progress_rx.borrow(), payer_after.as_ref(), before);
                                 Ok(FetchEvent { event: Some(Event::Done(done)) })
                             }
                             Ok(Err(e)) => Err(Status::unavailable(format!("download failed: {e}"))),

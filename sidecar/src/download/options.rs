@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libp2p::PeerId;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::report::Progress;
 use super::stream::PlaintextStream;
@@ -42,6 +42,15 @@ pub struct DownloadOptions {
     /// equally fast: the chain's seeder reputation, higher first. Peers not listed
     /// come last.
     pub preference: std::collections::BTreeMap<PeerId, u128>,
+    /// The slice a reader needs next (a player's position), followed as it moves:
+    /// missing slices are asked for from there onwards first (what covers the
+    /// position, then what lies ahead of it), and only then from the start.
+    /// Without it, lowest index first.
+    pub focus: Option<watch::Receiver<u64>>,
+    /// Told the index of every slice present, in no set order: those the store held
+    /// when the download started, then each one as it is verified and stored. For a
+    /// reader that serves slices as they come rather than in order.
+    pub present: Option<mpsc::UnboundedSender<u64>>,
 }
 
 impl Default for DownloadOptions {
@@ -59,7 +68,16 @@ impl Default for DownloadOptions {
             stream: None,
             payer: None,
             preference: std::collections::BTreeMap::new(),
+            focus: None,
+            present: None,
         }
+    }
+}
+
+impl DownloadOptions {
+    /// The slice the reader needs next (0 without a focus).
+    pub(crate) fn focus_slice(&self) -> u64 {
+        self.focus.as_ref().map_or(0, |f| *f.borrow())
     }
 }
 
@@ -81,6 +99,8 @@ impl std::fmt::Debug for DownloadOptions {
             .field("stream", &self.stream.is_some())
             .field("payer", &self.payer.is_some())
             .field("preference", &self.preference.len())
+            .field("focus", &self.focus_slice())
+            .field("present", &self.present.is_some())
             .finish()
     }
 }

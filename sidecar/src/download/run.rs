@@ -66,6 +66,12 @@ async fn run_download(
         stream_tx = Some(tx);
         streamer = Some(task);
     }
+    if let Some(tx) = &opts.present {
+        for index in present.ones() {
+            // A reader gone away is not the download's concern.
+            let _ = tx.send(index);
+        }
+    }
     opts.initial_window = opts.initial_window.max(1);
     opts.max_window = opts.max_window.max(opts.initial_window);
     let mut d = Download {
@@ -119,6 +125,8 @@ impl Download {
         let mut tick = tokio::time::interval(self.opts.refresh_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks = 0u64;
+        // A moved focus is scheduled at once (its own clone: the loop borrows `self`).
+        let mut focus = self.opts.focus.clone();
         while !self.missing.is_empty() {
             self.schedule();
             self.publish_progress();
@@ -149,6 +157,17 @@ impl Download {
                     Some(peer) => self.add_peer(peer),
                     None => providers = None,
                 },
+                moved = async {
+                    match focus.as_mut() {
+                        Some(f) => f.changed().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if moved.is_err() {
+                        // The reader went away: the focus stays where it was.
+                        focus = None;
+                    }
+                }
                 _ = tick.tick() => {
                     ticks += 1;
                     self.check_free_seeders(Instant::now())?;

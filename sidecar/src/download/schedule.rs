@@ -127,15 +127,24 @@ impl Download {
         }
     }
 
-    /// The lowest missing slice `peer` holds that nobody has been asked for; failing
+    /// The missing slices in the order they are wanted: from the focus (the slice a
+    /// reader needs next) to the end, then from the start.
+    fn wanted(&self) -> impl Iterator<Item = u64> + '_ {
+        let focus = self.opts.focus_slice();
+        self.missing
+            .range(focus..)
+            .chain(self.missing.range(..focus))
+            .copied()
+    }
+
+    /// The first wanted slice `peer` holds that nobody has been asked for; failing
     /// that (end game), one asked of exactly one other peer.
     fn pick(&self, peer: &PeerId) -> Option<u64> {
         let p = self.peers.get(peer)?;
         let have = p.have.as_ref()?;
-        let free =
-            self.missing.iter().copied().find(|i| {
-                !self.in_flight.contains_key(i) && !self.storing.contains(i) && have.get(*i)
-            });
+        let free = self
+            .wanted()
+            .find(|i| !self.in_flight.contains_key(i) && !self.storing.contains(i) && have.get(*i));
         if free.is_some() {
             return free;
         }
@@ -146,7 +155,7 @@ impl Download {
         if !all_requested {
             return None;
         }
-        self.missing.iter().copied().find(|i| {
+        self.wanted().find(|i| {
             self.in_flight.get(i) == Some(&1)
                 && !self.storing.contains(i)
                 && !p.requested.contains(i)

@@ -188,6 +188,9 @@ impl Download {
                 if let Some(tx) = &self.stream_tx {
                     offer_to_stream(tx, &self.stream_shared, index, ciphertext);
                 }
+                if let Some(tx) = &self.opts.present {
+                    let _ = tx.send(index);
+                }
                 if self.opts.announce && !self.announced {
                     self.announced = true;
                     let handle = self.handle.clone();
