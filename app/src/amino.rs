@@ -279,7 +279,7 @@ fn write_string(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use prost::Message;
-    use weave_proto::weave::{base::v1::Coin, content::v1 as content};
+    use weave_proto::weave::content::v1 as content;
 
     use super::*;
 
