@@ -139,7 +139,10 @@ fn an_amino_signed_weave_message_is_accepted() {
     };
     let builder = chain.tx(
         &key,
-        vec![weave_proto::to_any("weave.channels.v1.MsgOpenChannel", &open)],
+        vec![weave_kernel::Any {
+            type_url: "/weave.channels.v1.MsgOpenChannel".into(),
+            value: open.encode_to_vec(),
+        }],
     );
     let doc = format!(
         concat!(
@@ -192,7 +195,7 @@ fn simulate_over_abci_query_takes_what_cosmjs_sends() {
     );
     let gas = res.gas_info.unwrap().gas_used;
     assert!(gas > 10_000, "{gas}");
-    assert!(res.result.unwrap().events.iter().any(|e| e.r#type == "transfer"));
+    assert!(res.result.unwrap().events.iter().any(|e| e.r#type == "weave.bank.v1.EventTransfer"));
     // The real transaction fits in 1.3 times that (CosmJS's "auto" multiplier).
     let real = chain.tx(&key, vec![msg::send(&a, &b, 500)]).gas(gas * 13 / 10);
     let block = chain.deliver_block(&[real.sign(&key)]);
