@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Weave needs on a fresh Debian machine:
 # libclang (RocksDB's bindings), curl (localnet/), chromium, chromium-driver and ffmpeg
-# (the web application's browser test) and CometBFT v0.38.25. Safe to run again.
+# (the web application's browser test), node.js and npm with the pinned CosmJS packages of
+# tests/cosmjs (`npm ci`, the CosmJS test) and CometBFT v0.38.25. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)   # localnet/ scripts
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+# The CosmJS end-to-end test (tests/tests/cosmjs.rs).
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   SUDO=""
@@ -22,3 +26,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 bash scripts/install-cometbft.sh
+
+# Stock CosmJS, exactly as tests/cosmjs/package-lock.json pins it.
+npm ci --prefix tests/cosmjs --no-audit --no-fund
