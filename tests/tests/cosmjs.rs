@@ -90,8 +90,12 @@ fn cosmjs_direct_and_amino_signers_send_search_and_buy() {
         String::from_utf8_lossy(&out.stderr),
         node.tail_logs()
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("e2e.mjs output ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "e2e.mjs output ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
 
     // The wallets derive the same addresses as the key ring.
     assert_eq!(r["directAddr"], direct["address"]);
@@ -103,7 +107,11 @@ fn cosmjs_direct_and_amino_signers_send_search_and_buy() {
     assert_eq!(sends.len(), 2);
     for s in sends {
         // "auto": simulated gas × 1.3, paid at 0.025uweave per gas, and enough.
-        let (wanted, used, fee) = (amount(&s["gasWanted"]), amount(&s["gasUsed"]), amount(&s["fee"]));
+        let (wanted, used, fee) = (
+            amount(&s["gasWanted"]),
+            amount(&s["gasUsed"]),
+            amount(&s["fee"]),
+        );
         assert!(used <= wanted && used * 13 / 10 >= wanted * 9 / 10, "{s}");
         assert_eq!(fee, (wanted * 25).div_ceil(1000), "{s}");
         let name = s["name"].as_str().unwrap();
@@ -126,11 +134,21 @@ fn cosmjs_direct_and_amino_signers_send_search_and_buy() {
         amount(&after["amino"]),
         5_000_000 - 1_234 - fee_amino - 777 - fee_purchase
     );
-    assert_eq!(amount(&after["recipient"]), amount(&before["recipient"]) + 2 * 1_234);
-    assert_eq!(r["all"], serde_json::json!([format!("{}uweave", amount(&after["recipient"]))]));
+    assert_eq!(
+        amount(&after["recipient"]),
+        amount(&before["recipient"]) + 2 * 1_234
+    );
+    assert_eq!(
+        r["all"],
+        serde_json::json!([format!("{}uweave", amount(&after["recipient"]))])
+    );
     assert_eq!(r["aminoSequence"], 2);
 
     // The purchase went through the split: 2% protocol fee, the rest to the creator.
     let paid_creator = node.balance(&creator) - creator_before;
-    assert_eq!(paid_creator, 777 - 777 * 200 / 10_000, "creator got {paid_creator}");
+    assert_eq!(
+        paid_creator,
+        777 - 777 * 200 / 10_000,
+        "creator got {paid_creator}"
+    );
 }

@@ -80,16 +80,21 @@ fn an_amino_signed_send_is_accepted_and_a_tampered_one_refused() {
     // The signature over the hand-written doc verifies.
     let good = signed_over(&builder, &key, &doc, SignMode::LegacyAminoJson);
     // Tampered: the doc signed says another amount than the message carries.
-    let tampered_doc = send_doc(&builder, &a.to_string(), &b.to_string(), 1_235, r"a \u003cb\u003e \u0026 c");
+    let tampered_doc = send_doc(
+        &builder,
+        &a.to_string(),
+        &b.to_string(),
+        1_235,
+        r"a \u003cb\u003e \u0026 c",
+    );
     let tampered = signed_over(&builder, &key, &tampered_doc, SignMode::LegacyAminoJson);
     // Signed in amino JSON but declared SIGN_MODE_DIRECT, and the other way round.
     let amino_as_direct = signed_over(&builder, &key, &doc, SignMode::Direct);
     let direct_as_amino = {
         let mut raw = builder.sign_raw(&key);
-        let mut auth = cosmos_sdk_proto::cosmos::tx::v1beta1::AuthInfo::decode(
-            raw.auth_info_bytes.as_slice(),
-        )
-        .unwrap();
+        let mut auth =
+            cosmos_sdk_proto::cosmos::tx::v1beta1::AuthInfo::decode(raw.auth_info_bytes.as_slice())
+                .unwrap();
         auth.signer_infos[0].mode_info = amino_mode();
         raw.auth_info_bytes = auth.encode_to_vec();
         raw.encode_to_vec()
@@ -107,7 +112,12 @@ fn an_amino_signed_send_is_accepted_and_a_tampered_one_refused() {
         ("textual mode", &textual, 37),
     ] {
         let res = chain.check(tx);
-        assert_eq!((res.codespace.as_str(), res.code), ("sdk", code), "{name}: {}", res.log);
+        assert_eq!(
+            (res.codespace.as_str(), res.code),
+            ("sdk", code),
+            "{name}: {}",
+            res.log
+        );
     }
     let res = chain.check(&good);
     assert_eq!(res.code, 0, "{}", res.log);
@@ -195,9 +205,16 @@ fn simulate_over_abci_query_takes_what_cosmjs_sends() {
     );
     let gas = res.gas_info.unwrap().gas_used;
     assert!(gas > 10_000, "{gas}");
-    assert!(res.result.unwrap().events.iter().any(|e| e.r#type == "weave.bank.v1.EventTransfer"));
+    assert!(res
+        .result
+        .unwrap()
+        .events
+        .iter()
+        .any(|e| e.r#type == "weave.bank.v1.EventTransfer"));
     // The real transaction fits in 1.3 times that (CosmJS's "auto" multiplier).
-    let real = chain.tx(&key, vec![msg::send(&a, &b, 500)]).gas(gas * 13 / 10);
+    let real = chain
+        .tx(&key, vec![msg::send(&a, &b, 500)])
+        .gas(gas * 13 / 10);
     let block = chain.deliver_block(&[real.sign(&key)]);
     assert_ok(&block.tx_results[0]);
     assert!(block.tx_results[0].gas_used as u64 <= gas * 13 / 10);
@@ -214,7 +231,12 @@ fn simulate_over_abci_query_takes_what_cosmjs_sends() {
         }
         .encode_to_vec(),
     );
-    assert_eq!((res.codespace.as_str(), res.code), ("sdk", 5), "{}", res.log);
+    assert_eq!(
+        (res.codespace.as_str(), res.code),
+        ("sdk", 5),
+        "{}",
+        res.log
+    );
     assert!(res.log.contains("gas used"), "{}", res.log);
     let res = chain.query_raw(weave_app::SIMULATE_QUERY_PATH, vec![0xff, 0xff]);
     assert_eq!(res.code, 2, "{}", res.log);
@@ -253,7 +275,10 @@ fn the_bank_queries_cosmjs_sends_are_answered_also_at_past_heights() {
         },
     );
     let meta = meta.metadata.unwrap();
-    assert_eq!((meta.base.as_str(), meta.display.as_str()), (DENOM, "weave"));
+    assert_eq!(
+        (meta.base.as_str(), meta.display.as_str()),
+        (DENOM, "weave")
+    );
     let res = chain.query_raw(
         "/cosmos.bank.v1beta1.Query/DenomMetadata",
         cbank::QueryDenomMetadataRequest {
@@ -272,7 +297,11 @@ fn the_bank_queries_cosmjs_sends_are_answered_also_at_past_heights() {
         .encode_to_vec(),
     );
     assert_eq!(res.code, 22);
-    assert!(res.log.contains("rpc error: code = NotFound"), "{}", res.log);
+    assert!(
+        res.log.contains("rpc error: code = NotFound"),
+        "{}",
+        res.log
+    );
 
     chain.deliver_block(&[]);
     let before = chain.height;
@@ -291,8 +320,15 @@ fn the_bank_queries_cosmjs_sends_are_answered_also_at_past_heights() {
         denom: DENOM.into(),
     }
     .encode_to_vec();
-    for (height, want) in [(before, INITIAL_BALANCE), (chain.height, INITIAL_BALANCE + 7_000)] {
-        let res = at("/cosmos.bank.v1beta1.Query/Balance", balance_req.clone(), height);
+    for (height, want) in [
+        (before, INITIAL_BALANCE),
+        (chain.height, INITIAL_BALANCE + 7_000),
+    ] {
+        let res = at(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            balance_req.clone(),
+            height,
+        );
         assert_eq!(res.code, 0, "{}", res.log);
         assert_eq!(res.height, height);
         let coin = cbank::QueryBalanceResponse::decode(res.value.as_ref())
@@ -313,9 +349,17 @@ fn the_bank_queries_cosmjs_sends_are_answered_also_at_past_heights() {
         ..Default::default()
     }
     .encode_to_vec();
-    assert_eq!(at("/cosmos.bank.v1beta1.Query/AllBalances", all, before).code, 18);
     assert_eq!(
-        at("/cosmos.bank.v1beta1.Query/Balance", balance_req, chain.height + 5).code,
+        at("/cosmos.bank.v1beta1.Query/AllBalances", all, before).code,
+        18
+    );
+    assert_eq!(
+        at(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            balance_req,
+            chain.height + 5
+        )
+        .code,
         18
     );
 }
