@@ -341,4 +341,95 @@ mod tests {
             )
         );
     }
+
+    fn value_of(m: &Any) -> String {
+        let mut out = String::new();
+        write_sorted(&message_json(m).expect("amino json"), &mut out);
+        out
+    }
+
+    /// Enums are numbers, a proto3 `optional` set to zero is kept, nested messages are
+    /// objects, and a proposal's `Any` messages become `{type, value}` themselves.
+    #[test]
+    fn enums_optionals_nested_messages_and_anys() {
+        use weave_proto::weave::{bank::v1 as bank, gov::v1 as gov, validators::v1 as val};
+        let vote = gov::MsgVote {
+            proposal_id: 3,
+            voter: ALICE.into(),
+            option: gov::VoteOption::NoWithVeto as i32,
+            metadata: String::new(),
+        };
+        assert_eq!(
+            value_of(&any("/weave.gov.v1.MsgVote", &vote)),
+            format!(
+                r#"{{"type":"weave/gov/MsgVote","value":{{"option":4,"proposal_id":"3","voter":"{ALICE}"}}}}"#
+            )
+        );
+        let edit = val::MsgEditValidator {
+            operator: ALICE.into(),
+            description: Some(val::Description {
+                moniker: "m".into(),
+                ..Default::default()
+            }),
+            commission_rate_bps: Some(0),
+            min_self_delegation: String::new(),
+        };
+        assert_eq!(
+            value_of(&any("/weave.validators.v1.MsgEditValidator", &edit)),
+            format!(
+                r#"{{"type":"weave/validators/MsgEditValidator","value":{{"commission_rate_bps":0,"description":{{"moniker":"m"}},"operator":"{ALICE}"}}}}"#
+            )
+        );
+        let update = bank::MsgUpdateParams {
+            authority: ALICE.into(),
+            params: Some(bank::Params {
+                send_enabled: false,
+            }),
+        };
+        let proposal = gov::MsgSubmitProposal {
+            messages: vec![prost_types::Any {
+                type_url: "/weave.bank.v1.MsgUpdateParams".into(),
+                value: update.encode_to_vec(),
+            }],
+            initial_deposit: "10".into(),
+            proposer: ALICE.into(),
+            title: "t".into(),
+            expedited: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            value_of(&any("/weave.gov.v1.MsgSubmitProposal", &proposal)),
+            format!(
+                concat!(
+                    r#"{{"type":"weave/gov/MsgSubmitProposal","value":{{"expedited":true,"initial_deposit":"10","#,
+                    r#""messages":[{{"type":"weave/bank/MsgUpdateParams","value":{{"authority":"{a}","params":{{}}}}}}],"#,
+                    r#""proposer":"{a}","title":"t"}}}}"#
+                ),
+                a = ALICE
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_unknown_types_are_refused() {
+        let mut bytes = content::MsgPurchaseAccess {
+            buyer: ALICE.into(),
+            content_id: 1,
+            quantity: 1,
+            max_total_price: "1".into(),
+        }
+        .encode_to_vec();
+        // Field 15, varint 1: prost ignores it, so amino JSON must not sign around it.
+        bytes.extend([0x78, 0x01]);
+        let m = Any {
+            type_url: "/weave.content.v1.MsgPurchaseAccess".into(),
+            value: bytes,
+        };
+        assert_eq!(message_json(&m).unwrap_err().code(), 2);
+        let m = Any {
+            type_url: "/weave.content.v1.MsgNothing".into(),
+            value: vec![],
+        };
+        assert!(message_json(&m).is_err());
+    }
 }

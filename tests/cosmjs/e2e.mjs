@@ -119,7 +119,9 @@ out.before = {
   amino: (await balance(aminoAddr)).toString(),
   recipient: (await balance(recipient)).toString(),
 };
-out.unknownAccount = await query.getAccount("weave1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu");
+// An account the chain has never seen: getAccount answers null.
+const stranger = await DirectSecp256k1HdWallet.generate(12, { prefix: "weave" });
+out.unknownAccount = await query.getAccount((await stranger.getAccounts())[0].address);
 
 const sends = [];
 for (const [name, wallet, from] of [["direct", direct, directAddr], ["amino", amino, aminoAddr]]) {

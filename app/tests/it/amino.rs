@@ -363,3 +363,20 @@ fn the_bank_queries_cosmjs_sends_are_answered_also_at_past_heights() {
         18
     );
 }
+
+/// Every routed message type has an amino name that a Ledger accepts (at most 39
+/// characters), and no two share one.
+#[test]
+fn every_routed_message_has_a_short_unique_amino_name() {
+    let chain = TestChain::new();
+    let mut names = std::collections::BTreeSet::new();
+    for module in chain.app().router().modules() {
+        for url in module.message_types() {
+            let name = weave_app::amino::amino_name(url)
+                .unwrap_or_else(|| panic!("{url} has no amino name"));
+            assert!(name.len() <= weave_app::amino::MAX_AMINO_NAME, "{name}");
+            assert!(names.insert(name.clone()), "{name} twice");
+        }
+    }
+    assert!(names.len() >= 47, "{}", names.len());
+}
