@@ -276,6 +276,19 @@ impl Executor<'_> {
                     .attr("fee", &tx.fee)
                     .attr("fee_payer", payer),
             );
+        } else if mode == Mode::Simulate {
+            // CosmJS simulates with an empty fee, but the transaction it then sends pays
+            // one: a nominal payment on the simulation's throwaway overlay charges the
+            // gas of that payment, so that the estimate covers it.
+            let collector = Address::module(FEE_COLLECTOR);
+            let nominal = weave_kernel::Coins::new(vec![weave_kernel::Coin::base(1)])
+                .map_err(KernelError::from)?;
+            self.bank
+                .transfer(ctx, &payer, &collector, &nominal)
+                .map_err(|e| TxError {
+                    log: format!("fee payment failed: {}", e.log),
+                    ..e
+                })?;
         }
 
         for signer in &tx.signers {

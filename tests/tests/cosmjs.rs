@@ -106,13 +106,14 @@ fn cosmjs_direct_and_amino_signers_send_search_and_buy() {
     let sends = r["sends"].as_array().unwrap();
     assert_eq!(sends.len(), 2);
     for s in sends {
-        // "auto": simulated gas × 1.3, paid at 0.025uweave per gas, and enough.
+        // "auto": simulated gas × 1.3, paid at 0.025uweave per gas: enough, and not
+        // far above what the transaction used.
         let (wanted, used, fee) = (
             amount(&s["gasWanted"]),
             amount(&s["gasUsed"]),
             amount(&s["fee"]),
         );
-        assert!(used <= wanted && wanted <= used * 13 / 10 + 1, "{s}");
+        assert!(used <= wanted && wanted <= used * 3 / 2, "{s}");
         assert_eq!(fee, (wanted * 25).div_ceil(1000), "{s}");
         let name = s["name"].as_str().unwrap();
         let hash = &s["hash"];
