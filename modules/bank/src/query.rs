@@ -201,10 +201,11 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
         "/cosmos.bank.v1beta1.Query/Params" => {
             let _: cbank::QueryParamsRequest = decode(path, request)?;
             let p = keeper::params(s)?;
-            let mut params = cbank::Params::default();
-            params.default_send_enabled = p.send_enabled;
             Ok(cbank::QueryParamsResponse {
-                params: Some(params),
+                params: Some(cbank::Params {
+                    default_send_enabled: p.send_enabled,
+                    ..Default::default()
+                }),
             }
             .encode_to_vec())
         }
