@@ -54,6 +54,11 @@ const META_GENESIS_VALIDATORS: &str = "genesis_validators";
 /// ProcessProposal demands an injected extended commit, never a state transition.
 const META_VOTE_EXTENSIONS_HEIGHT: &str = "vote_extensions_enable_height";
 
+/// The ABCI query path that simulates a transaction, as CosmJS's `simulate` (and so
+/// `fee: "auto"`) sends it: a `cosmos.tx.v1beta1.SimulateRequest` in, a
+/// `SimulateResponse` out.
+pub const SIMULATE_QUERY_PATH: &str = "/cosmos.tx.v1beta1.Service/Simulate";
+
 /// The ICS23 proof op type of a JMT proof in an ABCI query response.
 pub const PROOF_OP_TYPE: &str = "ics23:jmt";
 
@@ -1312,10 +1317,44 @@ impl App {
         }
     }
 
+    /// The answer to a simulation as `cosmos.tx.v1beta1.Service/Simulate` gives it:
+    /// the gas used and the events, or the error with its code, the gas wanted and the
+    /// gas used in its log.
+    pub fn simulate_response(
+        &self,
+        tx_bytes: &[u8],
+    ) -> Result<cosmos_sdk_proto::cosmos::tx::v1beta1::SimulateResponse, TxError> {
+        use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{GasInfo, Result as ExecResult};
+        let sim = self.simulate(tx_bytes);
+        let outcome = sim.outcome;
+        match outcome.result {
+            Ok(()) => Ok(cosmos_sdk_proto::cosmos::tx::v1beta1::SimulateResponse {
+                gas_info: Some(GasInfo {
+                    gas_wanted: outcome.gas_wanted,
+                    gas_used: sim.gas_used,
+                }),
+                result: Some(ExecResult {
+                    events: outcome.events.iter().map(to_abci_event).collect(),
+                    ..Default::default()
+                }),
+            }),
+            Err(e) => Err(TxError {
+                log: format!(
+                    "{}; gas wanted: {}, gas used: {}",
+                    e.log, outcome.gas_wanted, sim.gas_used
+                ),
+                ..e
+            }),
+        }
+    }
+
     /// ABCI Query. Paths:
     /// - a gRPC method path of a module query (`/weave.bank.v1.Query/Balance`,
     ///   `/cosmos.bank.v1beta1.Query/AllBalances`, ...) with the protobuf request as
-    ///   data, answered from the latest state;
+    ///   data, answered from the latest state, or, for the queries that read single
+    ///   keys (`weave_bank::POINT_QUERY_PATHS`: balances, accounts, supply of a denom,
+    ///   params), at any kept height, read from the Merkle tree;
+    /// - [`SIMULATE_QUERY_PATH`], a simulation against the latest state;
     /// - `/store/key` with a raw state key as data, at any kept height, with an ICS23
     ///   proof when `prove` is set.
     pub fn query(&self, req: RequestQuery) -> ResponseQuery {
@@ -1350,13 +1389,25 @@ impl App {
                         .map_err(|e| KernelError::InvalidRequest(e.to_string()))?;
                     Ok((value.unwrap_or_default(), None))
                 }
-            } else {
+            } else if req.path == SIMULATE_QUERY_PATH {
                 if height != latest {
                     return Err(KernelError::InvalidRequest(format!(
-                        "module queries are answered at the latest height {latest}; use /store/key for height {height}"
+                        "simulations run at the latest height {latest}"
                     ))
                     .into());
                 }
+                let r = cosmos_sdk_proto::cosmos::tx::v1beta1::SimulateRequest::decode(
+                    req.data.as_ref(),
+                )
+                .map_err(|e| KernelError::TxDecode(format!("SimulateRequest: {e}")))?;
+                if r.tx_bytes.is_empty() {
+                    return Err(KernelError::InvalidRequest(
+                        "empty tx_bytes is not allowed".into(),
+                    )
+                    .into());
+                }
+                Ok((self.simulate_response(&r.tx_bytes)?.encode_to_vec(), None))
+            } else {
                 if req.prove {
                     return Err(KernelError::InvalidRequest(
                         "proofs are served for /store/key queries".into(),
@@ -1366,10 +1417,20 @@ impl App {
                 let module = self.router.module_for_query(&req.path).ok_or_else(|| {
                     KernelError::UnknownMessage(format!("unknown query path {}", req.path))
                 })?;
-                Ok((
-                    module.query_snapshot(self.storage.state(), &req.path, &req.data)?,
-                    None,
-                ))
+                let state = if height == latest {
+                    self.storage.state()
+                } else if weave_bank::POINT_QUERY_PATHS.contains(&req.path.as_str()) {
+                    self.storage
+                        .state_at(height)
+                        .map_err(|e| KernelError::InvalidRequest(e.to_string()))?
+                } else {
+                    return Err(KernelError::InvalidRequest(format!(
+                        "{} is answered at the latest height {latest} only; use /store/key for height {height}",
+                        req.path
+                    ))
+                    .into());
+                };
+                Ok((module.query_snapshot(state, &req.path, &req.data)?, None))
             }
         })();
         match result {

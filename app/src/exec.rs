@@ -12,7 +12,7 @@ use crate::{
     auth::AuthParams,
     router::Router,
     sigcache::{self, SigCache},
-    tx::{decode_tx, verify_signature, DecodedTx, Predecoded},
+    tx::{decode_tx, unsupported_mode, verify_signature, DecodedTx, Predecoded, SignerMode},
 };
 
 /// Why a transaction is being run.
@@ -103,6 +103,16 @@ impl Executor<'_> {
         } else {
             tx.gas_limit
         };
+        // A simulation takes a zero gas limit and signers without a sign mode (CosmJS
+        // simulates so); nothing else does.
+        if mode != Mode::Simulate {
+            if tx.gas_limit == 0 {
+                return failed(KernelError::InvalidGasLimit(0).into(), 0, Some(tx));
+            }
+            if tx.signers.iter().any(|s| s.mode == SignerMode::Unspecified) {
+                return failed(unsupported_mode().into(), 0, Some(tx));
+            }
+        }
         if mode != Mode::Simulate && tx.gas_limit > params.max_tx_gas {
             return failed(
                 KernelError::InvalidGasLimit(tx.gas_limit).into(),
@@ -266,6 +276,19 @@ impl Executor<'_> {
                     .attr("fee", &tx.fee)
                     .attr("fee_payer", payer),
             );
+        } else if mode == Mode::Simulate {
+            // CosmJS simulates with an empty fee, but the transaction it then sends pays
+            // one: a nominal payment on the simulation's throwaway overlay charges the
+            // gas of that payment, so that the estimate covers it.
+            let collector = Address::module(FEE_COLLECTOR);
+            let nominal = weave_kernel::Coins::new(vec![weave_kernel::Coin::base(1)])
+                .map_err(KernelError::from)?;
+            self.bank
+                .transfer(ctx, &payer, &collector, &nominal)
+                .map_err(|e| TxError {
+                    log: format!("fee payment failed: {}", e.log),
+                    ..e
+                })?;
         }
 
         for signer in &tx.signers {
@@ -315,7 +338,8 @@ impl Executor<'_> {
                 } else {
                     account.account_number
                 };
-                let sign_bytes = tx.sign_bytes(&ctx.block.chain_id, account_number);
+                let sign_bytes =
+                    tx.signer_sign_bytes(signer, &ctx.block.chain_id, account_number)?;
                 let cache_key = sigcache::key(key_bytes, &sign_bytes, &signer.signature);
                 if !self.sig_cache.contains(&cache_key) {
                     verify_signature(&key, &sign_bytes, &signer.signature)?;

@@ -1,6 +1,7 @@
 //! The Weave ABCI application.
 //!
-//! It decodes Cosmos SDK transactions ([`tx`]), runs the ante checks and messages on
+//! It decodes Cosmos SDK transactions ([`tx`], signed directly or in amino JSON:
+//! [`amino`]), runs the ante checks and messages on
 //! a copy-on-write overlay ([`exec`]), routes messages and queries to modules
 //! ([`router`]), and commits each block atomically to RocksDB plus a Jellyfish Merkle
 //! Tree whose root is the app hash ([`store`]), and serves and restores state-sync
@@ -8,6 +9,7 @@
 //! lifecycle; [`abci`] serves it to CometBFT.
 
 pub mod abci;
+pub mod amino;
 mod app;
 pub mod exec;
 pub mod fault;
@@ -24,5 +26,5 @@ pub use weave_auth as auth;
 
 pub use app::{
     to_abci_event, to_abci_validator_update, App, AppError, Simulation, UpgradeHandler, APP_NAME,
-    APP_VERSION, PROOF_OP_TYPE,
+    APP_VERSION, PROOF_OP_TYPE, SIMULATE_QUERY_PATH,
 };

@@ -1,6 +1,8 @@
 //! Transactions in the Cosmos SDK format: `TxRaw` carrying `TxBody` and `AuthInfo`,
-//! signed in `SIGN_MODE_DIRECT` over a `SignDoc` that binds the chain id and the
-//! account number. This file decodes them and checks everything that needs no state.
+//! each signer signing in `SIGN_MODE_DIRECT` over a `SignDoc` that binds the chain id and
+//! the account number, or in `SIGN_MODE_LEGACY_AMINO_JSON` over the amino JSON
+//! `StdSignDoc` ([`crate::amino`]). This file decodes them and checks everything that
+//! needs no state.
 
 use cosmos_sdk_proto::cosmos::tx::{
     signing::v1beta1::SignMode,
@@ -12,12 +14,24 @@ use weave_kernel::{
     expected::PubKey, Address, Any, Coins, DecodedMsg, KernelError, TxError, DENOM,
 };
 
-use crate::router::Router;
+use crate::{amino::AminoBody, router::Router};
 
 /// The largest transaction the chain accepts, in bytes.
 pub const MAX_TX_BYTES: usize = 1024 * 1024;
 /// The most messages one transaction may carry.
 pub const MAX_MESSAGES: usize = weave_auth::MAX_TX_MESSAGES;
+
+/// How a signer signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignerMode {
+    /// `SIGN_MODE_DIRECT`: the protobuf `SignDoc`.
+    Direct,
+    /// `SIGN_MODE_LEGACY_AMINO_JSON`: the amino JSON `StdSignDoc`.
+    AminoJson,
+    /// `SIGN_MODE_UNSPECIFIED`: accepted only by simulation, which checks no signature
+    /// (CosmJS simulates with it).
+    Unspecified,
+}
 
 /// One signer of a transaction, as its `SignerInfo` says.
 #[derive(Debug, Clone)]
@@ -30,6 +44,8 @@ pub struct SignerInput {
     pub sequence: u64,
     /// The signature bytes.
     pub signature: Vec<u8>,
+    /// The sign mode it names.
+    pub mode: SignerMode,
 }
 
 /// A decoded transaction whose shape passed every stateless check. Its messages are
@@ -62,6 +78,9 @@ pub struct DecodedTx {
     pub fee: Coins,
     /// The gas limit.
     pub gas_limit: u64,
+    /// The shared part of the amino JSON sign doc, when a signer signs in
+    /// `SIGN_MODE_LEGACY_AMINO_JSON`.
+    pub amino: Option<AminoBody>,
 }
 
 impl DecodedTx {
@@ -74,6 +93,22 @@ impl DecodedTx {
             account_number,
         }
         .encode_to_vec()
+    }
+
+    /// The bytes `signer` signs in its sign mode, for this chain and account number.
+    pub fn signer_sign_bytes(
+        &self,
+        signer: &SignerInput,
+        chain_id: &str,
+        account_number: u64,
+    ) -> Result<Vec<u8>, KernelError> {
+        match (signer.mode, &self.amino) {
+            (SignerMode::Direct, _) => Ok(self.sign_bytes(chain_id, account_number)),
+            (SignerMode::AminoJson, Some(amino)) => {
+                Ok(amino.sign_bytes(chain_id, account_number, signer.sequence))
+            }
+            (SignerMode::AminoJson, None) | (SignerMode::Unspecified, _) => Err(unsupported_mode()),
+        }
     }
 
     /// The first signer pays the fee.
@@ -175,9 +210,8 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
         ))
         .into());
     }
-    if fee.gas_limit == 0 {
-        return Err(KernelError::InvalidGasLimit(0).into());
-    }
+    // A zero gas limit is refused by the ante handler, except in a simulation (CosmJS
+    // simulates with an empty fee).
 
     if raw.signatures.is_empty() {
         return Err(KernelError::NoSignatures.into());
@@ -200,15 +234,18 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
     let mut signers = Vec::with_capacity(required.len());
     for ((address, info), signature) in required.iter().zip(&auth.signer_infos).zip(&raw.signatures)
     {
-        match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
-            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
-            _ => {
-                return Err(KernelError::NotSupported(
-                    "only SIGN_MODE_DIRECT single signatures".into(),
-                )
-                .into())
+        let mode = match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {
+                SignerMode::Direct
             }
-        }
+            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::LegacyAminoJson as i32 => {
+                SignerMode::AminoJson
+            }
+            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Unspecified as i32 => {
+                SignerMode::Unspecified
+            }
+            _ => return Err(unsupported_mode().into()),
+        };
         let pub_key = match &info.public_key {
             Some(any) => {
                 let k = weave_bank::decode_pubkey(any)?;
@@ -228,8 +265,23 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
             pub_key,
             sequence: info.sequence,
             signature: signature.clone(),
+            mode,
         });
     }
+
+    let amino = if signers.iter().any(|s| s.mode == SignerMode::AminoJson) {
+        Some(AminoBody::new(
+            &body.messages,
+            &body.memo,
+            fee.amount
+                .iter()
+                .map(|c| (c.denom.as_str(), c.amount.as_str())),
+            fee.gas_limit,
+            body.timeout_height,
+        )?)
+    } else {
+        None
+    };
 
     Ok(DecodedTx {
         raw_len: bytes.len(),
@@ -244,7 +296,15 @@ pub fn decode_tx(bytes: &[u8], router: &Router, max_memo: usize) -> Result<Decod
         signers,
         fee: fee_coins,
         gas_limit: fee.gas_limit,
+        amino,
     })
+}
+
+/// The error for a sign mode the chain does not take.
+pub fn unsupported_mode() -> KernelError {
+    KernelError::NotSupported(
+        "only SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON single signatures".into(),
+    )
 }
 
 /// Verifies one signature over `sign_bytes` ([`PubKey::verify`]).

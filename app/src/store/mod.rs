@@ -60,7 +60,7 @@ use self::{
         CF_STALE_NODES, CF_STALE_VALUES, CF_STATE, META_EARLIEST, META_LATEST,
     },
     tree::{newest_value_entry, TreeStore},
-    view::{FlatDb, LatestState},
+    view::{FlatDb, LatestState, PastState},
 };
 
 /// How many versions [`StorageConfig::default`] keeps.
@@ -268,6 +268,13 @@ impl Storage {
     /// A view of the latest committed state (the flat column families), for execution.
     pub fn state(self: &Arc<Self>) -> Arc<dyn StateRead> {
         Arc::new(LatestState::new(Arc::clone(self)))
+    }
+
+    /// A view of a committed version that is still kept, read key by key from the JMT
+    /// (for queries at a past height; range scans are refused).
+    pub fn state_at(self: &Arc<Self>, version: u64) -> Result<Arc<dyn StateRead>, StoreError> {
+        self.check_readable(version)?;
+        Ok(Arc::new(PastState::new(Arc::clone(self), version)))
     }
 
     /// The value of a verifiable key at a committed version, read from the JMT.

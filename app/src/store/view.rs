@@ -98,3 +98,42 @@ impl<S: FlatDb> StateRead for LatestState<S> {
         )?)
     }
 }
+
+/// A committed version other than the latest, read key by key from the Merkle tree. It
+/// answers single-key reads only: the tree is ordered by key hash, so it has no range
+/// scans, and the non-verifiable indexes keep only the latest state.
+pub(super) struct PastState {
+    storage: Arc<super::Storage>,
+    version: u64,
+}
+
+impl PastState {
+    pub(super) fn new(storage: Arc<super::Storage>, version: u64) -> Self {
+        Self { storage, version }
+    }
+
+    fn no_scan(&self) -> StateError {
+        StateError(format!(
+            "height {} is read key by key only: range scans and indexes serve the latest height",
+            self.version
+        ))
+    }
+}
+
+impl StateRead for PastState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.storage.get_at(key, self.version)?)
+    }
+
+    fn range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<Entries, StateError> {
+        Err(self.no_scan())
+    }
+
+    fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Err(self.no_scan())
+    }
+
+    fn nv_range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<Entries, StateError> {
+        Err(self.no_scan())
+    }
+}

@@ -209,12 +209,12 @@ fn bad_cases(chain: &TestChain) -> Vec<Case> {
             14,
         ),
         case(
-            "amino sign mode",
+            "textual sign mode",
             good()
                 .sign_edited(key, |_, auth| {
                     auth.signer_infos[0].mode_info = Some(ModeInfo {
                         sum: Some(mode_info::Sum::Single(mode_info::Single {
-                            mode: SignMode::LegacyAminoJson as i32,
+                            mode: SignMode::Textual as i32,
                         })),
                     })
                 })

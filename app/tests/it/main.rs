@@ -4,6 +4,7 @@
 //! run through the same harness.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod amino;
 mod authz;
 mod bad_input;
 mod content;

@@ -33,3 +33,4 @@ pub use module::BankModule;
 pub use msg::{BankMsg, MSG_MULTI_SEND, MSG_SEND, MSG_SEND_COSMOS, MSG_UPDATE_PARAMS};
 pub use names::{COMMUNITY_POOL, FEE_COLLECTOR, MODULE_NAME};
 pub use params::Params;
+pub use query::{native_denom_metadata, POINT_QUERY_PATHS};

@@ -20,8 +20,49 @@ pub(crate) const PATHS: &[&str] = &[
     "/cosmos.bank.v1beta1.Query/Balance",
     "/cosmos.bank.v1beta1.Query/AllBalances",
     "/cosmos.bank.v1beta1.Query/TotalSupply",
+    "/cosmos.bank.v1beta1.Query/SupplyOf",
+    "/cosmos.bank.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/DenomMetadata",
     "/cosmos.auth.v1beta1.Query/Account",
 ];
+
+/// The queries that read single keys only, so that they can be answered at any kept
+/// height from the Merkle tree (range scans read the latest state only).
+pub const POINT_QUERY_PATHS: &[&str] = &[
+    "/weave.bank.v1.Query/Params",
+    "/weave.bank.v1.Query/Balance",
+    "/cosmos.bank.v1beta1.Query/Balance",
+    "/cosmos.bank.v1beta1.Query/SupplyOf",
+    "/cosmos.bank.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/DenomMetadata",
+    "/cosmos.auth.v1beta1.Query/Account",
+];
+
+/// The metadata of the chain's one native denomination, as wallets display it:
+/// 1 weave = 10^6 uweave.
+pub fn native_denom_metadata() -> cbank::Metadata {
+    cbank::Metadata {
+        description: "The native token of Weave: fees, stake, prices and payments.".into(),
+        denom_units: vec![
+            cbank::DenomUnit {
+                denom: weave_kernel::DENOM.into(),
+                exponent: 0,
+                aliases: vec!["microweave".into()],
+            },
+            cbank::DenomUnit {
+                denom: "weave".into(),
+                exponent: 6,
+                aliases: Vec::new(),
+            },
+        ],
+        base: weave_kernel::DENOM.into(),
+        display: "weave".into(),
+        name: "Weave".into(),
+        symbol: "WEAVE".into(),
+        uri: String::new(),
+        uri_hash: String::new(),
+    }
+}
 
 /// Balances per page: 100 when the request names no limit, at most 200.
 const BALANCE_PAGES: PageLimits = PageLimits {
@@ -145,11 +186,54 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             }
             .encode_to_vec())
         }
+        "/cosmos.bank.v1beta1.Query/SupplyOf" => {
+            let r: cbank::QuerySupplyOfRequest = decode(path, request)?;
+            denom(&r.denom)?;
+            let amount = keeper::supply(s, &r.denom)?;
+            Ok(cbank::QuerySupplyOfResponse {
+                amount: Some(ccoin(&Coin {
+                    denom: r.denom,
+                    amount,
+                })),
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.bank.v1beta1.Query/Params" => {
+            let _: cbank::QueryParamsRequest = decode(path, request)?;
+            let p = keeper::params(s)?;
+            Ok(cbank::QueryParamsResponse {
+                params: Some(cbank::Params {
+                    default_send_enabled: p.send_enabled,
+                    ..Default::default()
+                }),
+            }
+            .encode_to_vec())
+        }
+        "/cosmos.bank.v1beta1.Query/DenomMetadata" => {
+            let r: cbank::QueryDenomMetadataRequest = decode(path, request)?;
+            if r.denom != weave_kernel::DENOM {
+                // The wording CosmJS and the SDK's clients look for.
+                return Err(KernelError::NotFound(format!(
+                    "rpc error: code = NotFound desc = client metadata for denom {}",
+                    r.denom
+                ))
+                .into());
+            }
+            Ok(cbank::QueryDenomMetadataResponse {
+                metadata: Some(native_denom_metadata()),
+            }
+            .encode_to_vec())
+        }
         "/cosmos.auth.v1beta1.Query/Account" => {
             let r: auth::QueryAccountRequest = decode(path, request)?;
             let a = address(&r.address)?;
-            let account = keeper::account(s, &a)?
-                .ok_or_else(|| KernelError::NotFound(format!("account {a}")))?;
+            // CosmJS's `getAccount` answers `null` for an error saying
+            // `rpc error: code = NotFound`, as the Cosmos SDK words it.
+            let account = keeper::account(s, &a)?.ok_or_else(|| {
+                KernelError::NotFound(format!(
+                    "rpc error: code = NotFound desc = account {a} not found"
+                ))
+            })?;
             Ok(auth::QueryAccountResponse {
                 account: Some(weave_kernel::Any {
                     type_url: "/cosmos.auth.v1beta1.BaseAccount".into(),

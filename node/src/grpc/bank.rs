@@ -1,20 +1,16 @@
 //! `cosmos.bank.v1beta1.Query` (the parts wallets use) and `weave.bank.v1.Query`,
 //! both answered by the bank module through the application's ABCI `Query`.
 
-use cosmos_sdk_proto::cosmos::{
-    bank::v1beta1::{
-        query_server::Query, QueryAllBalancesRequest, QueryAllBalancesResponse,
-        QueryBalanceRequest, QueryBalanceResponse, QueryDenomMetadataByQueryStringRequest,
-        QueryDenomMetadataByQueryStringResponse, QueryDenomMetadataRequest,
-        QueryDenomMetadataResponse, QueryDenomOwnersByQueryRequest,
-        QueryDenomOwnersByQueryResponse, QueryDenomOwnersRequest, QueryDenomOwnersResponse,
-        QueryDenomsMetadataRequest, QueryDenomsMetadataResponse, QueryParamsRequest,
-        QueryParamsResponse, QuerySendEnabledRequest, QuerySendEnabledResponse,
-        QuerySpendableBalanceByDenomRequest, QuerySpendableBalanceByDenomResponse,
-        QuerySpendableBalancesRequest, QuerySpendableBalancesResponse, QuerySupplyOfRequest,
-        QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
-    },
-    base::v1beta1::Coin,
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+    query_server::Query, QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
+    QueryBalanceResponse, QueryDenomMetadataByQueryStringRequest,
+    QueryDenomMetadataByQueryStringResponse, QueryDenomMetadataRequest, QueryDenomMetadataResponse,
+    QueryDenomOwnersByQueryRequest, QueryDenomOwnersByQueryResponse, QueryDenomOwnersRequest,
+    QueryDenomOwnersResponse, QueryDenomsMetadataRequest, QueryDenomsMetadataResponse,
+    QueryParamsRequest, QueryParamsResponse, QuerySendEnabledRequest, QuerySendEnabledResponse,
+    QuerySpendableBalanceByDenomRequest, QuerySpendableBalanceByDenomResponse,
+    QuerySpendableBalancesRequest, QuerySpendableBalancesResponse, QuerySupplyOfRequest,
+    QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
 use tonic::{Request, Response, Status};
 
@@ -23,6 +19,9 @@ use super::common::{not_served, Node};
 const BALANCE: &str = "/cosmos.bank.v1beta1.Query/Balance";
 const ALL_BALANCES: &str = "/cosmos.bank.v1beta1.Query/AllBalances";
 const TOTAL_SUPPLY: &str = "/cosmos.bank.v1beta1.Query/TotalSupply";
+const SUPPLY_OF: &str = "/cosmos.bank.v1beta1.Query/SupplyOf";
+const PARAMS: &str = "/cosmos.bank.v1beta1.Query/Params";
+const DENOM_METADATA: &str = "/cosmos.bank.v1beta1.Query/DenomMetadata";
 
 /// `cosmos.bank.v1beta1.Query`.
 #[derive(Debug, Clone)]
@@ -77,52 +76,26 @@ impl Query for BankQuery {
         self.node.query(TOTAL_SUPPLY, request).await
     }
 
-    /// One denomination's supply, picked from the total supply; zero if none exists.
+    /// One denomination's supply; zero if none exists.
     async fn supply_of(
         &self,
         request: Request<QuerySupplyOfRequest>,
     ) -> Result<Response<QuerySupplyOfResponse>, Status> {
-        let (metadata, extensions, req) = request.into_parts();
-        if req.denom.is_empty() {
-            return Err(Status::invalid_argument("invalid denom: empty"));
-        }
-        let total = Request::from_parts(metadata, extensions, QueryTotalSupplyRequest::default());
-        let (metadata, res, extensions) = self
-            .node
-            .query::<_, QueryTotalSupplyResponse>(TOTAL_SUPPLY, total)
-            .await?
-            .into_parts();
-        let amount = res
-            .supply
-            .into_iter()
-            .find(|c| c.denom == req.denom)
-            .unwrap_or(Coin {
-                denom: req.denom,
-                amount: "0".into(),
-            });
-        Ok(Response::from_parts(
-            metadata,
-            QuerySupplyOfResponse {
-                amount: Some(amount),
-            },
-            extensions,
-        ))
+        self.node.query(SUPPLY_OF, request).await
     }
 
     async fn params(
         &self,
-        _: Request<QueryParamsRequest>,
+        request: Request<QueryParamsRequest>,
     ) -> Result<Response<QueryParamsResponse>, Status> {
-        Err(not_served(
-            "cosmos.bank.v1beta1.Query/Params (use weave.bank.v1.Query/Params)",
-        ))
+        self.node.query(PARAMS, request).await
     }
 
     async fn denom_metadata(
         &self,
-        _: Request<QueryDenomMetadataRequest>,
+        request: Request<QueryDenomMetadataRequest>,
     ) -> Result<Response<QueryDenomMetadataResponse>, Status> {
-        Err(not_served("cosmos.bank.v1beta1.Query/DenomMetadata"))
+        self.node.query(DENOM_METADATA, request).await
     }
 
     async fn denom_metadata_by_query_string(
@@ -224,12 +197,27 @@ mod tests {
         assert_eq!(err.code(), tonic::Code::InvalidArgument);
         assert!(err.message().starts_with("sdk:7: "), "{}", err.message());
 
-        let err = svc
+        let params = svc
             .params(Request::new(QueryParamsRequest::default()))
             .await
-            .expect_err("not served");
-        assert_eq!(err.code(), tonic::Code::Unimplemented);
-        assert!(err.message().contains("not served by weaved"));
+            .expect("params")
+            .into_inner();
+        assert!(params.params.expect("params").default_send_enabled);
+        let meta = svc
+            .denom_metadata(Request::new(QueryDenomMetadataRequest {
+                denom: "uweave".into(),
+            }))
+            .await
+            .expect("denom metadata")
+            .into_inner();
+        assert_eq!(meta.metadata.expect("metadata").display, "weave");
+        let err = svc
+            .denom_metadata(Request::new(QueryDenomMetadataRequest {
+                denom: "uother".into(),
+            }))
+            .await
+            .expect_err("no metadata");
+        assert_eq!(err.code(), tonic::Code::NotFound);
     }
 
     #[tokio::test]
