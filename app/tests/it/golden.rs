@@ -74,27 +74,27 @@ use crate::harness::*;
 // hold 40 of 50) as CometBFT's are and as the injection check now demands.
 
 /// App hash after InitChain.
-const GENESIS_HASH: &str = "36852f5215d800585bfd4b2e00af567c8c63e2f0e3a2fbed8298594860dff3fa";
+const GENESIS_HASH: &str = "d30f48e96b479b92f89d68d70c08541ee537686e53bb030ac1311eeae884f7a4";
 /// App hashes after these heights; the last is the final block.
 const PINNED: &[(i64, &str)] = &[
     // The injected probe reports, the second claim and the first proposal.
     (
         7,
-        "78e364d743b0274492fe22588a0382ad60d7f8d56b3e615e3fb68b73e773ca6b",
+        "93d15cfa0afcdd4813069a1b1c47a5a948ddea8a8840e96fd6ae7bd7c51c1297",
     ),
     // Proposal 1 executed every module's MsgUpdateParams and the pool spend.
     (
         12,
-        "d9a891940d72961a860a511d12cec65b0df7ddab6a3b60b3a59e9c163e21395c",
+        "aec53073f98eff9582a61f44bc58f01a34c96ea28538d7db303e92f1506efb9c",
     ),
     // Validator C slashed and tombstoned for a double sign.
     (
         20,
-        "98d9182f3a59e577117e6f50ba5c1bff018398645ef4998eb6c614e9ff028354",
+        "e2ee47f28a8d1d91032254853898d1ed6dde00e9d8c9d7685d632256535edf54",
     ),
     (
         24,
-        "7ce7d3611180bc50f65bf3f2dc29b4eb7c7c2c610397dca3f5956cd7d94a9109",
+        "919187b10416f48c22685c6bc2c512f0b13f656d1670e8eb86ca36c40aa421eb",
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
