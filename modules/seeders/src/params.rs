@@ -62,7 +62,11 @@ pub struct Params {
     /// Reputation lost per failed round.
     pub probe_fail_points: u64,
     /// Failed rounds in a row that jail and slash (inconclusive rounds in between
-    /// keep the count, a passed round resets it).
+    /// keep the count, a passed round resets it). Five, so that an honest seeder
+    /// offline a third of the time is jailed about once in a few hundred conclusive
+    /// rounds (3 + 9 + 27 + 81 + 243 on average), while one that never serves fails
+    /// every conclusive round and is jailed within a few epochs at the default coverage
+    /// (`docs/economics.md`).
     pub probe_fail_jail_threshold: u32,
     /// Distinct validators that must see a seeder fail a round (besides more than a
     /// third of the whole set's power) for it to fail.
@@ -97,7 +101,7 @@ impl Default for Params {
             challenges_per_validator: 16,
             probe_pass_points: 10,
             probe_fail_points: 50,
-            probe_fail_jail_threshold: 3,
+            probe_fail_jail_threshold: 5,
             min_probe_failers: default_min_probe_failers(),
             probe_fail_slash_bps: 100,
             bad_slice_slash_bps: 1_000,
