@@ -74,27 +74,27 @@ use crate::harness::*;
 // hold 40 of 50) as CometBFT's are and as the injection check now demands.
 
 /// App hash after InitChain.
-const GENESIS_HASH: &str = "d30f48e96b479b92f89d68d70c08541ee537686e53bb030ac1311eeae884f7a4";
+const GENESIS_HASH: &str = "865be298bda9b2fc5a1e941eab23e54950834eea6ea0189fa7a448a88dc46a9e";
 /// App hashes after these heights; the last is the final block.
 const PINNED: &[(i64, &str)] = &[
     // The injected probe reports, the second claim and the first proposal.
     (
         7,
-        "93d15cfa0afcdd4813069a1b1c47a5a948ddea8a8840e96fd6ae7bd7c51c1297",
+        "2b9fd7803fec4490538c9c27b3425a3b7f03d1dc88c0bc56d5b899030d8c601b",
     ),
     // Proposal 1 executed every module's MsgUpdateParams and the pool spend.
     (
         12,
-        "aec53073f98eff9582a61f44bc58f01a34c96ea28538d7db303e92f1506efb9c",
+        "ab786363c6f1c279e823f9f03387f7352b3c974a8a17107f412af5f4d02f8edc",
     ),
     // Validator C slashed and tombstoned for a double sign.
     (
         20,
-        "e2ee47f28a8d1d91032254853898d1ed6dde00e9d8c9d7685d632256535edf54",
+        "17329d909dc437c2b2b567f0eecfbb8575ec0cf6c648e471e2d1362250bbde64",
     ),
     (
         24,
-        "919187b10416f48c22685c6bc2c512f0b13f656d1670e8eb86ca36c40aa421eb",
+        "4bab5573ed14a6b429dae782875954d2be8c35ee582f43155fb9b6af663dc55f",
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
