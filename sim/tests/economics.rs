@@ -14,6 +14,18 @@ fn small() -> Scenario {
 
 /// Epochs within which every free-rider and corrupt seeder must be jailed or slashed.
 const CAUGHT_WITHIN: u64 = 3;
+/// The seeders params that decide whether and when a free-rider is caught; the small
+/// scenario leaves every one of them at its default, so the bound above holds at
+/// default params.
+const PROBE_PARAMS: [&str; 7] = [
+    "probe_interval_blocks",
+    "probe_report_delay_blocks",
+    "challenges_per_validator",
+    "probe_fail_jail_threshold",
+    "min_probe_failers",
+    "probe_fail_slash_bps",
+    "jail_blocks",
+];
 /// The least Pearson r between an honest seeder's profit and its verified bytes.
 const MIN_R: f64 = 0.9;
 
@@ -55,7 +67,10 @@ fn check(report: &Report, epochs: u64) {
     let r = report.honest_correlation().expect("enough honest points");
     assert!(r >= MIN_R, "Pearson r {r} below {MIN_R}");
 
-    // Free-riders and corrupt seeders earn nothing and are caught in time.
+    // Free-riders and corrupt seeders earn nothing and are caught in time: a
+    // free-rider (bonds, never serves) has no bad slice to be reported for, so only the
+    // probes can catch it, and they must jail and slash it within CAUGHT_WITHIN epochs
+    // although a lazy validator passes everything and a colluding one passes it.
     for st in [Strategy::FreeRider, Strategy::CorruptSeeder] {
         let agents = report.final_agents(st);
         assert!(!agents.is_empty(), "no {}", st.name());
@@ -142,6 +157,13 @@ fn check(report: &Report, epochs: u64) {
 #[test]
 fn the_small_scenario_holds_and_is_deterministic_for_its_seed() {
     let scenario = small();
+    let seeders = scenario.params.get("seeders").cloned().unwrap_or_default();
+    for p in PROBE_PARAMS {
+        assert!(
+            !seeders.contains_key(p),
+            "the small scenario sets seeders.{p}: free-riders must be caught at default params"
+        );
+    }
     let report = run(&scenario).expect("the scenario runs");
     println!("{}", report.csv());
     println!("{}", report.summary());

@@ -74,27 +74,27 @@ use crate::harness::*;
 // hold 40 of 50) as CometBFT's are and as the injection check now demands.
 
 /// App hash after InitChain.
-const GENESIS_HASH: &str = "36852f5215d800585bfd4b2e00af567c8c63e2f0e3a2fbed8298594860dff3fa";
+const GENESIS_HASH: &str = "865be298bda9b2fc5a1e941eab23e54950834eea6ea0189fa7a448a88dc46a9e";
 /// App hashes after these heights; the last is the final block.
 const PINNED: &[(i64, &str)] = &[
     // The injected probe reports, the second claim and the first proposal.
     (
         7,
-        "78e364d743b0274492fe22588a0382ad60d7f8d56b3e615e3fb68b73e773ca6b",
+        "2b9fd7803fec4490538c9c27b3425a3b7f03d1dc88c0bc56d5b899030d8c601b",
     ),
     // Proposal 1 executed every module's MsgUpdateParams and the pool spend.
     (
         12,
-        "d9a891940d72961a860a511d12cec65b0df7ddab6a3b60b3a59e9c163e21395c",
+        "ab786363c6f1c279e823f9f03387f7352b3c974a8a17107f412af5f4d02f8edc",
     ),
     // Validator C slashed and tombstoned for a double sign.
     (
         20,
-        "98d9182f3a59e577117e6f50ba5c1bff018398645ef4998eb6c614e9ff028354",
+        "17329d909dc437c2b2b567f0eecfbb8575ec0cf6c648e471e2d1362250bbde64",
     ),
     (
         24,
-        "7ce7d3611180bc50f65bf3f2dc29b4eb7c7c2c610397dca3f5956cd7d94a9109",
+        "4bab5573ed14a6b429dae782875954d2be8c35ee582f43155fb9b6af663dc55f",
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.

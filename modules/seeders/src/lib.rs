@@ -35,8 +35,12 @@
 //! applies them ([`VoteExtensions::apply_vote_extensions`](weave_kernel::VoteExtensions::apply_vote_extensions), or
 //! [`SeedersModule::apply_probe_reports`] directly): a seeder that more than a third of
 //! the whole validator set's power, from at least `min_probe_failers` validators, saw
-//! fail fails the round; `probe_fail_jail_threshold` failures in a row jail it and
-//! burn `probe_fail_slash_bps` of its bond.
+//! fail fails the round, whatever the passes; one that did not fail passes only if more
+//! than a third of the whole set's power saw it serve; any other round is inconclusive
+//! for it and changes nothing, so validators below a third of the power, lazy or
+//! colluding, can neither save a seeder that does not serve nor fail one that does;
+//! `probe_fail_jail_threshold` failures in a row (a pass resets the count, an
+//! inconclusive round does not) jail it and burn `probe_fail_slash_bps` of its bond.
 //!
 //! **Unbonding.** An unbonding seeder is not probed and earns nothing, but can still be
 //! slashed; after `unbonding_period_blocks` (which must exceed the channels challenge

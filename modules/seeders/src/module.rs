@@ -53,8 +53,9 @@ impl SeedersModule {
     /// Applies a round's probe reports, `(validator consensus address, power,
     /// report)`, each already verified with [`verify_report`], against `total_power`,
     /// the whole validator set's power at the vote height: per seeder, failing needs
-    /// more than a third of that power from at least `min_probe_failers` validators
-    /// (see [`probe`](crate::probe)). A round is applied once; the result is false (and nothing
+    /// more than a third of that power from at least `min_probe_failers` validators,
+    /// whatever the passes, and passing needs more than a third of that power to have
+    /// seen it serve; anything else is inconclusive (see [`probe`](crate::probe)). A round is applied once; the result is false (and nothing
     /// changes) when the round is unknown or already applied. Atomic: on error
     /// nothing is written.
     pub fn apply_probe_reports(

@@ -53,13 +53,20 @@ pub struct Params {
     pub probe_interval_blocks: u64,
     /// Blocks from a probe round to the vote that reports it.
     pub probe_report_delay_blocks: u64,
-    /// Challenges per validator per round.
+    /// Challenges per validator per round, drawn over the bonded seeders. A round is
+    /// conclusive for a seeder only when more than a third of the power probed it, so
+    /// `challenges_per_validator × validators` should be several times the seeders.
     pub challenges_per_validator: u32,
     /// Reputation per passed round.
     pub probe_pass_points: u64,
     /// Reputation lost per failed round.
     pub probe_fail_points: u64,
-    /// Failed rounds in a row that jail and slash.
+    /// Failed rounds in a row that jail and slash (inconclusive rounds in between
+    /// keep the count, a passed round resets it). Five, so that an honest seeder
+    /// offline a third of the time is jailed about once in a few hundred conclusive
+    /// rounds (3 + 9 + 27 + 81 + 243 on average), while one that never serves fails
+    /// every conclusive round and is jailed within a few epochs at the default coverage
+    /// (`docs/economics.md`).
     pub probe_fail_jail_threshold: u32,
     /// Distinct validators that must see a seeder fail a round (besides more than a
     /// third of the whole set's power) for it to fail.
@@ -91,10 +98,10 @@ impl Default for Params {
             bandwidth_knee: 1_000_000,
             probe_interval_blocks: 10,
             probe_report_delay_blocks: 2,
-            challenges_per_validator: 4,
+            challenges_per_validator: 16,
             probe_pass_points: 10,
             probe_fail_points: 50,
-            probe_fail_jail_threshold: 3,
+            probe_fail_jail_threshold: 5,
             min_probe_failers: default_min_probe_failers(),
             probe_fail_slash_bps: 100,
             bad_slice_slash_bps: 1_000,

@@ -19,15 +19,34 @@
 //! the whole validator set that voted at that height (every vote of the block's last
 //! commit, present or not). Per seeder, each validator that probed any of its
 //! challenges counts its power once as *probed*, and once as *failed* if any challenge
-//! on that seeder it probed did not pass. The seeder **fails** the round only if the
-//! failed power is more than a third of the *whole set's* power (failed × 3 > total:
-//! at least one honest validator saw it fail, whatever the proposer left out and
-//! whichever reporters collude below a third) and at least `min_probe_failers`
-//! distinct validators saw a failure (a lone validator never fails a seeder). It
-//! **passes** if it was probed, did not fail and the power that saw it pass is at
-//! least the power that saw a failure; otherwise the round is *inconclusive* for it
-//! and changes nothing. Passes and fails feed the epoch's reputation inputs; failing
-//! `probe_fail_jail_threshold` rounds in a row jails and slashes (burned).
+//! on that seeder it probed did not pass; the rest of the probed power *passed* it.
+//! Both verdicts are judged against the *whole set's* power, so that validators
+//! holding less than a third of it, lazy (passing without probing) or colluding, can
+//! decide neither:
+//! - the seeder **fails** the round if the failed power is more than a third of the
+//!   whole set's (failed × 3 > total: at least one honest validator saw it fail,
+//!   whatever the proposer left out and whichever reporters collude below a third)
+//!   and at least `min_probe_failers` distinct validators saw a failure (a lone
+//!   validator never fails a seeder), **whatever the passes**;
+//! - it **passes** if it did not fail and the passed power is more than a third of the
+//!   whole set's (at least one honest validator saw it serve);
+//! - otherwise the round is **inconclusive** for it and changes nothing: neither a
+//!   pass nor a fail is counted and its failures in a row are kept. A seeder probed by
+//!   too few validators in a round (at most a third of the power) is always
+//!   inconclusive, so a lazy validator's rubber-stamp pass can never cancel an honest
+//!   failure nor reset the count, and colluders' failures can never fail a seeder
+//!   that served the honest ones.
+//!
+//! Passes and fails feed the epoch's reputation inputs; failing
+//! `probe_fail_jail_threshold` conclusive rounds in a row (inconclusive rounds in
+//! between neither break nor extend the run; a pass does) jails and slashes (burned).
+//! An honest seeder that is offline now and then fails the rounds in which more than a
+//! third of the power found it offline and passes those in which more than a third
+//! found it serving, so only a run of `probe_fail_jail_threshold` offline verdicts with
+//! no serving verdict in between jails it. Coverage is what makes rounds conclusive:
+//! each validator draws `challenges_per_validator` challenges over the bonded seeders,
+//! so that number must grow with the seeder set (`challenges_per_validator ×
+//! validators` several times the seeders; see `docs/economics.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -329,28 +348,33 @@ pub(crate) enum RoundOutcome {
     Passed,
     /// It failed: counts a failure.
     Failed,
-    /// Neither: some saw a failure, too few to fail it.
+    /// Neither: at most a third of the whole set's power saw it fail (or too few
+    /// validators did) and at most a third saw it pass. Changes nothing.
     Inconclusive,
 }
 
 impl Verdict {
+    /// The power that probed the seeder and saw every challenge on it pass.
+    pub(crate) fn power_passed(&self) -> u128 {
+        self.power_probed.saturating_sub(self.power_failed)
+    }
+
     /// Fails iff more than a third of the whole set's power (`total_power`, at least
     /// the probed power) failed it, from at least `min_failers` distinct validators:
-    /// failed × 3 > total. Passes iff not failed and the passing power is at least the
-    /// failing power.
+    /// failed × 3 > total, whatever the passes. Passes iff not failed and more than a
+    /// third of the whole set's power passed it: passed × 3 > total. Otherwise
+    /// inconclusive.
     pub(crate) fn outcome(&self, total_power: u128, min_failers: u32) -> RoundOutcome {
         let total = total_power.max(self.power_probed);
-        // failed · 3 > total, without overflow: with total = 3q + r, failed > q
-        // (r < 3, so failed · 3 > 3q + r iff failed ≥ q + 1 when r = 0..2 and
-        // failed · 3 ≥ 3q + 3 > 3q + r).
-        let failed = self.power_failed > total / 3
+        // x · 3 > total, without overflow: with total = 3q + r (r < 3), x · 3 > 3q + r
+        // iff x ≥ q + 1, i.e. x > q.
+        let third = total / 3;
+        let failed = self.power_failed > third
             && self.failers >= min_failers.max(1)
             && self.power_probed > 0;
         if failed {
             RoundOutcome::Failed
-        } else if self.power_probed > 0
-            && self.power_failed <= self.power_probed - self.power_failed
-        {
+        } else if self.power_passed() > third {
             RoundOutcome::Passed
         } else {
             RoundOutcome::Inconclusive
@@ -506,7 +530,7 @@ mod tests {
         assert_eq!(v(20, 20, 2).outcome(100, 2), Inconclusive);
         assert_eq!(v(34, 34, 2).outcome(100, 2), Failed);
         assert_eq!(v(34, 33, 2).outcome(100, 2), Inconclusive);
-        assert_eq!(v(66, 33, 2).outcome(100, 2), Passed);
+        assert_eq!(v(67, 33, 2).outcome(100, 2), Passed);
         assert_eq!(v(34, 33, 2).outcome(0, 2), Failed);
         assert_eq!(v(0, 0, 0).outcome(100, 2), Inconclusive);
         assert_eq!(v(u128::MAX, u128::MAX, 9).outcome(u128::MAX, 2), Failed);
@@ -514,6 +538,68 @@ mod tests {
         assert_eq!(v(3, 1, 2).outcome(3, 2), Passed);
         assert_eq!(v(6, 2, 2).outcome(6, 2), Passed);
         assert_eq!(v(7, 3, 2).outcome(7, 2), Failed);
+    }
+
+    #[test]
+    fn a_pass_needs_more_than_a_third_of_the_whole_set_so_a_lazy_pass_cancels_nothing() {
+        use RoundOutcome::*;
+        let v = |probed, failed, failers| Verdict {
+            power_probed: probed,
+            power_failed: failed,
+            failers,
+        };
+        // Seven validators of power 1; a lazy one passes everything. One honest
+        // failure against one lazy pass: inconclusive (the old rule passed it, as the
+        // passing power was at least the failing power, and reset its failures).
+        assert_eq!(v(2, 1, 1).outcome(7, 2), Inconclusive);
+        // Two lazy passes against one honest failure: still inconclusive.
+        assert_eq!(v(3, 1, 1).outcome(7, 2), Inconclusive);
+        // Lazy and colluding passes (2 of 7) alone never pass a seeder.
+        assert_eq!(v(2, 0, 0).outcome(7, 2), Inconclusive);
+        // Three honest failures fail it, whatever the passes (four of them here).
+        assert_eq!(v(7, 3, 3).outcome(7, 2), Failed);
+        // Two colluders failing a seeder three honest validators saw serve: a pass.
+        assert_eq!(v(5, 2, 2).outcome(7, 2), Passed);
+        // Two colluders alone: inconclusive, never a failure.
+        assert_eq!(v(2, 2, 2).outcome(7, 2), Inconclusive);
+        // Exactly a third passing is not more than a third.
+        assert_eq!(v(1, 0, 0).outcome(3, 2), Inconclusive);
+        assert_eq!(v(2, 0, 0).outcome(3, 2), Passed);
+        assert_eq!(v(u128::MAX, 0, 0).outcome(u128::MAX, 2), Passed);
+        assert_eq!(v(0, 0, 0).outcome(0, 2), Inconclusive);
+    }
+
+    proptest::proptest! {
+        /// Whatever validators holding less than a third of the power report, they
+        /// decide no verdict: with the honest ones all seeing the seeder serve it never
+        /// fails, and with the honest ones all seeing it fail it never passes.
+        #[test]
+        fn less_than_a_third_decides_nothing(
+            total in 3u128..1_000_000,
+            honest_share in 0u128..=1_000,
+            adversary_share in 0u128..=1_000,
+            honest_failers in 1u32..10,
+            adversary_failers in 0u32..10,
+        ) {
+            // Adversary power strictly below a third of the set.
+            let adversary = (total - 1) / 3 * adversary_share / 1_000;
+            // The honest validators that probed, out of the rest.
+            let honest = (total - adversary) * honest_share / 1_000;
+            // Serving seeder: honest pass, adversary fails.
+            let serving = Verdict {
+                power_probed: honest + adversary,
+                power_failed: adversary,
+                failers: adversary_failers,
+            };
+            proptest::prop_assert_ne!(serving.outcome(total, 1), RoundOutcome::Failed);
+            // Free-rider: honest fail, adversary passes.
+            let free_rider = Verdict {
+                power_probed: honest + adversary,
+                power_failed: honest,
+                failers: honest_failers,
+            };
+            proptest::prop_assert_ne!(free_rider.outcome(total, 1), RoundOutcome::Passed);
+        }
     }
 
     #[test]

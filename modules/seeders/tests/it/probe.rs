@@ -1,6 +1,9 @@
 //! Probe rounds through whole blocks: challenges, vote-extension checks, the verdict
-//! rule (more than a third of the whole set's power from at least two validators),
-//! jail after failures in a row, rounds applied once and pruned.
+//! rule (a failure needs more than a third of the whole set's power from at least two
+//! validators, whatever the passes; a pass needs more than a third of the whole set's
+//! power; anything else is inconclusive), lazy passes that cancel nothing, colluders
+//! below a third that fail nobody, jail after failures in a row, rounds applied once
+//! and pruned.
 
 use weave_kernel::{ExtendedVote, Module, VoteExtensions};
 use weave_proto::weave::seeders::v1 as pb;
@@ -14,6 +17,10 @@ use crate::*;
 const V1: [u8; 20] = [0xa1; 20];
 const V2: [u8; 20] = [0xa2; 20];
 const V3: [u8; 20] = [0xa3; 20];
+const V4: [u8; 20] = [0xa4; 20];
+const V5: [u8; 20] = [0xa5; 20];
+const V6: [u8; 20] = [0xa6; 20];
+const V7: [u8; 20] = [0xa7; 20];
 
 /// The vote extension of validator `v` for the round reported at `vote_height`, every
 /// challenge with `outcome` (`None`: it did not probe, an empty extension).
@@ -78,6 +85,13 @@ fn run_round(
         .with_ctx(|ctx| vote_hooks(module.as_ref()).apply_vote_extensions(ctx, vote_height, &votes))
         .unwrap();
     env.events("weave.seeders.v1.EventProbeResult")
+}
+
+/// The seeder's probe (passes, fails) in this epoch's inputs.
+fn verdicts(env: &Env) -> (u64, u64) {
+    env.epoch_inputs(S1)
+        .tally
+        .map_or((0, 0), |t| (t.probe_passes, t.probe_fails))
 }
 
 fn passed(results: &[Event]) -> Vec<bool> {
@@ -161,13 +175,23 @@ fn a_validator_that_did_not_probe_does_not_count() {
     );
     assert_eq!(passed(&r), vec![false]);
     assert_eq!(r[0].get("power_probed"), Some("2"));
-    // Two probed, one failed: 1 of 2.
+    // Two probed, one passed: a third of the set saw it pass, not more; no verdict.
     let mut env = Env::new();
     env.bond(S1, BOND).unwrap();
     let r = run_round(
         &mut env,
         5,
         &[(V1, Some(Failed)), (V2, Some(Passed)), (V3, None)],
+    );
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(verdicts(&env), (0, 0));
+    // Two probed, both passed: two thirds of the set saw it serve.
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    let r = run_round(
+        &mut env,
+        5,
+        &[(V1, Some(Passed)), (V2, Some(Passed)), (V3, None)],
     );
     assert_eq!(passed(&r), vec![true]);
     assert_eq!(env.epoch_inputs(S1).tally.unwrap().probe_passes, 1);
@@ -203,6 +227,99 @@ fn failing_rounds_in_a_row_jail_and_burn() {
     // A jailed seeder is not probed: with no other seeder, no round opens.
     env.advance_to(16);
     assert!(expected_round(&env.h.state, 17).unwrap().is_none());
+}
+
+/// Seven validators of power 1: `fail` saw the seeder fail, `pass` saw it pass, the
+/// rest did not probe it (empty extensions, still in the set).
+fn seven(fail: &[[u8; 20]], pass: &[[u8; 20]]) -> Vec<([u8; 20], Option<ProbeOutcome>)> {
+    [V1, V2, V3, V4, V5, V6, V7]
+        .into_iter()
+        .map(|v| {
+            let o = if fail.contains(&v) {
+                Some(Failed)
+            } else if pass.contains(&v) {
+                Some(Passed)
+            } else {
+                None
+            };
+            (v, o)
+        })
+        .collect()
+}
+
+/// The hole the economic simulation found (issue 21): a seeder passed a round when the
+/// power that saw it pass was at least the power that saw it fail, so one lazy
+/// validator's rubber-stamp pass cancelled one honest failure and reset the failures
+/// in a row. Now a pass needs more than a third of the whole set's power: a seeder
+/// that does not serve is never passed by validators below a third.
+#[test]
+fn a_lazy_pass_does_not_cancel_an_honest_failure() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    // V1..V3 honest, saw it fail: 3 of 7 fail it, whatever V6 and V7 (lazy) pass.
+    let r = run_round(&mut env, 5, &seven(&[V1, V2, V3], &[V6, V7]));
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 1);
+    // Next round only V4 (honest) and V6, V7 (lazy) drew it: one failure against two
+    // rubber-stamp passes. The old rule passed it and reset its failures in a row;
+    // now the round is inconclusive and changes nothing.
+    let r = run_round(&mut env, 10, &seven(&[V4], &[V6, V7]));
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(
+        (r[0].get("power_probed"), r[0].get("power_failed")),
+        (Some("3"), Some("1"))
+    );
+    let s = env.seeder(S1).unwrap();
+    assert_eq!(s.failed_rounds, 1, "a lazy pass reset the failures");
+    assert!(!s.jailed);
+    // No pass was counted in the new epoch's inputs (the epoch ended at 10).
+    assert_eq!(verdicts(&env), (0, 0));
+}
+
+/// The jail-after-N-rounds path with lazy passes in between: failed, inconclusive
+/// (one honest failure, two lazy passes), failed again: the second failure in a row
+/// (the threshold here is 2) jails it and burns 1 % of its bond.
+#[test]
+fn a_seeder_that_does_not_serve_is_jailed_though_lazy_validators_pass_it() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    run_round(&mut env, 5, &seven(&[V1, V2, V3], &[V7]));
+    run_round(&mut env, 10, &seven(&[V1], &[V6, V7]));
+    assert!(!env.seeder(S1).unwrap().jailed);
+    let supply = env.h.supply();
+    let r = run_round(&mut env, 15, &seven(&[V2, V3, V4, V5], &[V6, V7]));
+    assert_eq!(r[0].get("failed_rounds"), Some("2"));
+    let s = env.seeder(S1).unwrap();
+    assert!(s.jailed, "two failures in a row did not jail");
+    assert_eq!(s.failed_rounds, 0);
+    assert_eq!(env.bond_of(S1), BOND - BOND / 100);
+    assert_eq!(env.h.supply(), supply - BOND / 100);
+}
+
+/// Validators below a third of the power, colluding, fail a seeder that serves: alone
+/// they are inconclusive, against three honest passes it passes, and its failures in a
+/// row never grow.
+#[test]
+fn colluders_below_a_third_cannot_fail_a_serving_seeder() {
+    let mut env = Env::new();
+    env.bond(S1, BOND).unwrap();
+    // V6, V7 collude (2 of 7): alone, no verdict.
+    let r = run_round(&mut env, 5, &seven(&[V6, V7], &[]));
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 0);
+    assert_eq!(verdicts(&env), (0, 0));
+    // Against one honest pass: still nothing.
+    let r = run_round(&mut env, 10, &seven(&[V6, V7], &[V1]));
+    assert_eq!(passed(&r), vec![false]);
+    assert_eq!(env.seeder(S1).unwrap().failed_rounds, 0);
+    // Against three honest passes (more than a third): it passes.
+    let r = run_round(&mut env, 15, &seven(&[V6, V7], &[V1, V2, V3]));
+    assert_eq!(passed(&r), vec![true]);
+    let s = env.seeder(S1).unwrap();
+    assert_eq!((s.failed_rounds, s.jailed), (0, false));
+    let t = env.epoch_inputs(S1).tally.unwrap();
+    assert_eq!((t.probe_passes, t.probe_fails), (1, 0));
+    assert_eq!(env.bond_of(S1), BOND);
 }
 
 #[test]
