@@ -1,0 +1,1 @@
+//! The social module's integration tests.
