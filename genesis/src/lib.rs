@@ -214,6 +214,7 @@ mod tests {
                 "content",
                 "gov",
                 "seeders",
+                "social",
                 "splits",
                 "validators"
             ]

@@ -59,7 +59,8 @@ use tendermint_proto::v0_38::{
 use weave_kernel::{gov_authority, Address, Any};
 use weave_proto::weave::{
     auth::v1 as auth, bank::v1 as bank, channels::v1 as chan, content::v1 as content,
-    gov::v1 as gov, seeders::v1 as seed, splits::v1 as splits, validators::v1 as val,
+    gov::v1 as gov, seeders::v1 as seed, social::v1 as soc, splits::v1 as splits,
+    validators::v1 as val,
 };
 
 use crate::harness::*;
@@ -71,7 +72,9 @@ use crate::harness::*;
 // protocol fee on the seeder's share and fee-based reputation in every claim, capped
 // epoch rewards, the new probe verdict rule, `max_total_price` required on purchases
 // and subscriptions, and commits whose signed power is more than two thirds (A and B
-// hold 40 of 50) as CometBFT's are and as the injection check now demands.
+// hold 40 of 50) as CometBFT's are and as the injection check now demands. Re-pinned
+// for issue 18: the social module's params at genesis, its messages in blocks 4 and 5,
+// its MsgUpdateParams in proposal 1, and purchases and claims counting paid views.
 
 /// App hash after InitChain.
 const GENESIS_HASH: &str = "36852f5215d800585bfd4b2e00af567c8c63e2f0e3a2fbed8298594860dff3fa";
@@ -240,6 +243,84 @@ fn peer_id(seed: u8) -> Vec<u8> {
 /// Message builders, from the proto types alone.
 pub(crate) mod m {
     use super::*;
+
+    pub fn set_profile(owner: &Address, handle: &str) -> Any {
+        any(
+            "/weave.social.v1.MsgSetProfile",
+            &soc::MsgSetProfile {
+                owner: owner.to_string(),
+                handle: handle.into(),
+                display_name: format!("The {handle}"),
+                bio: "films and songs".into(),
+                avatar_content_id: 0,
+                links: vec![format!("https://{handle}.example")],
+            },
+        )
+    }
+
+    pub fn follow(follower: &Address, followee: &Address) -> Any {
+        any(
+            "/weave.social.v1.MsgFollow",
+            &soc::MsgFollow {
+                follower: follower.to_string(),
+                followee: followee.to_string(),
+            },
+        )
+    }
+
+    pub fn unfollow(follower: &Address, followee: &Address) -> Any {
+        any(
+            "/weave.social.v1.MsgUnfollow",
+            &soc::MsgUnfollow {
+                follower: follower.to_string(),
+                followee: followee.to_string(),
+            },
+        )
+    }
+
+    pub fn react(reactor: &Address, content_id: u64) -> Any {
+        any(
+            "/weave.social.v1.MsgReact",
+            &soc::MsgReact {
+                reactor: reactor.to_string(),
+                content_id,
+                kind: soc::ReactionKind::Like as i32,
+            },
+        )
+    }
+
+    pub fn remove_reaction(reactor: &Address, content_id: u64) -> Any {
+        any(
+            "/weave.social.v1.MsgRemoveReaction",
+            &soc::MsgRemoveReaction {
+                reactor: reactor.to_string(),
+                content_id,
+            },
+        )
+    }
+
+    pub fn comment(author: &Address, content_id: u64, parent_id: u64) -> Any {
+        any(
+            "/weave.social.v1.MsgComment",
+            &soc::MsgComment {
+                author: author.to_string(),
+                content_id,
+                parent_id,
+                text: "what a film".into(),
+            },
+        )
+    }
+
+    pub fn hide_comment(creator: &Address, comment_id: u64) -> Any {
+        any(
+            "/weave.social.v1.MsgHideComment",
+            &soc::MsgHideComment {
+                creator: creator.to_string(),
+                comment_id,
+                hidden: true,
+            },
+        )
+    }
 
     pub fn send(from: &Address, to: &Address, amount: u128) -> Any {
         msg::send(from, to, amount)
@@ -827,6 +908,7 @@ fn params_updates(chain: &TestChain) -> Vec<Any> {
         update!(val, "validators", |p| p.block_reward = "2000000".into()),
         update!(gov, "gov", |p| p.max_messages += 2),
         update!(seed, "seeders", |p| p.epoch_reward = "2000000".into()),
+        update!(soc, "social", |p| p.comment_fee = "2000".into()),
     ]
 }
 
@@ -1279,11 +1361,43 @@ fn replay(restarts: &'static [i64]) -> (Outcome, Replay) {
         r.ok(GRACE, vec![m::propose_controller(&grace, 2, &bob)]),
         r.ok(ERIN, vec![m::tip(&erin, 1, 5_000)]),
         r.ok(FRANK, vec![m::send(&frank, &alice, 1)]),
+        // Social: a profile, a follow, a reaction and a paid comment in one transaction.
+        r.ok(
+            BOB,
+            vec![
+                m::set_profile(&bob, "Bob"),
+                m::follow(&bob, &alice),
+                m::react(&bob, 1),
+                m::comment(&bob, 1, 0),
+            ],
+        ),
+        // Comments on nothing pay no fee but their gas.
+        r.tx(DAVE, vec![m::comment(&dave, 9, 0)], Expect::Err("social", 5)),
     ]);
-    r.block(vec![r.ok(
-        CAROL,
-        vec![m::open_channel(&carol, 1_000_000, 1_000, 100_000)],
-    )]);
+    r.block(vec![
+        r.ok(
+            CAROL,
+            vec![m::open_channel(&carol, 1_000_000, 1_000, 100_000)],
+        ),
+        // The creator hides Bob's comment; Bob replies, unfollows and unreacts.
+        r.ok(
+            ALICE,
+            vec![m::set_profile(&alice, "alice"), m::hide_comment(&alice, 1)],
+        ),
+        r.ok(
+            BOB,
+            vec![
+                m::comment(&bob, 1, 1),
+                m::unfollow(&bob, &alice),
+                m::remove_reaction(&bob, 1),
+            ],
+        ),
+        r.tx(
+            GRACE,
+            vec![m::set_profile(&grace, "ALICE")],
+            Expect::Err("social", 3),
+        ),
+    ]);
 
     // 6: controller accepted, a subscription, a top-up with a redelegation, a claim.
     r.block(vec![
