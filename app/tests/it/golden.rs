@@ -77,36 +77,36 @@ use crate::harness::*;
 // its MsgUpdateParams in proposal 1, and purchases and claims counting paid views.
 
 /// App hash after InitChain.
-const GENESIS_HASH: &str = "36852f5215d800585bfd4b2e00af567c8c63e2f0e3a2fbed8298594860dff3fa";
+const GENESIS_HASH: &str = "cf56a2b06ca601301d3eb5eb6cf02c08d4ddd322a8b6935bdaec3bfc42a329d3";
 /// App hashes after these heights; the last is the final block.
 const PINNED: &[(i64, &str)] = &[
     // The injected probe reports, the second claim and the first proposal.
     (
         7,
-        "78e364d743b0274492fe22588a0382ad60d7f8d56b3e615e3fb68b73e773ca6b",
+        "e01cb439e0e9c778cb84b834c6910ba30c6cce81102ead8f3fb1493794a8ac76",
     ),
     // Proposal 1 executed every module's MsgUpdateParams and the pool spend.
     (
         12,
-        "d9a891940d72961a860a511d12cec65b0df7ddab6a3b60b3a59e9c163e21395c",
+        "5589481ecae4983fa9cf225864bdec8b15d71610dfd6a57f82b7a0254f364b8e",
     ),
     // Validator C slashed and tombstoned for a double sign.
     (
         20,
-        "98d9182f3a59e577117e6f50ba5c1bff018398645ef4998eb6c614e9ff028354",
+        "7d8c8c32fc88d7adf6d8177be869d969b30efc8b2e1dbd1972bf3b3f2ae13546",
     ),
     (
         24,
-        "7ce7d3611180bc50f65bf3f2dc29b4eb7c7c2c610397dca3f5956cd7d94a9109",
+        "f43dab15df49be464bb2e156b9af6b0548346fd55471789995b370f9a53bb975",
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
-const RESULTS_DIGEST: &str = "23e1e27349ed7e4b4eb7984b0c5967b1cc7aab03ce92b4c800682057de569898";
+const RESULTS_DIGEST: &str = "d1bc03bf3285a16feb6dd4680df59b44bf0591cc40285403ff3aa0c35e38b730";
 /// Digest of every event of every block and transaction, in order.
-const EVENTS_DIGEST: &str = "ac721845e3e8aa597e5c5d10c0b4a3555e921f03e5e899dfa6dd4c1cd87cba7f";
+const EVENTS_DIGEST: &str = "19c69282e97fb9f27d35ad1fb9fc995c6d4a93da4d396ff092954564c4da71a3";
 
 /// Digest of every CheckTx response's (code, gas wanted, gas used), in order.
-const CHECKS_DIGEST: &str = "5c33dc7d4a9985fbba1b2113a9274a436539f4a7d9c1d609f92b117a5146c782";
+const CHECKS_DIGEST: &str = "6319fbd2b4340241cca3de0499bc42411e499bb4f3b6e46fdcbfe99f73828c5c";
 
 /// Message types the sequence does not execute successfully, with the reason. Keep
 /// this short: every entry is behaviour the golden replay does not pin.
