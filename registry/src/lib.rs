@@ -46,7 +46,9 @@ pub fn registry(proposals: Arc<dyn MessageRouter>) -> Registry {
     // Verified views: purchases (content) and claimed vouchers (channels) report to
     // the social module's ledger through the kernel's `PaidViews` trait, so neither
     // depends on the social crate.
-    let views = Arc::new(weave_social::ViewLedger::new(Arc::new(weave_content::Registry)));
+    let views = Arc::new(weave_social::ViewLedger::new(Arc::new(
+        weave_content::Registry,
+    )));
     let content = ContentModule::new(Arc::new(splits.keeper())).with_paid_views(views.clone());
     let channels = ChannelsModule::new(
         Arc::new(keeper),

@@ -188,12 +188,26 @@ async fn paid_views_rise_by_one_per_paying_viewer_and_free_seeding_adds_none() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["kind"].as_str().unwrap().to_string(), c["count"].as_u64().unwrap()))
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(counts, vec![("love".into(), 1), ("wow".into(), 1)]);
     let first = v.tx(&["social", "comment", &id, "Lovely film", "--from", "alice"]);
     let first = first["comment_id"].as_u64().unwrap().to_string();
-    v.tx(&["social", "comment", &id, "Agreed", "--reply-to", &first, "--from", "bob"]);
+    v.tx(&[
+        "social",
+        "comment",
+        &id,
+        "Agreed",
+        "--reply-to",
+        &first,
+        "--from",
+        "bob",
+    ]);
     let spam = v.tx(&["social", "comment", &id, "buy my stuff", "--from", "bob"]);
     let spam = spam["comment_id"].as_u64().unwrap().to_string();
     let err = v.tx_fails(&["social", "hide-comment", &spam, "--from", "alice"]);

@@ -1372,7 +1372,11 @@ fn replay(restarts: &'static [i64]) -> (Outcome, Replay) {
             ],
         ),
         // Comments on nothing pay no fee but their gas.
-        r.tx(DAVE, vec![m::comment(&dave, 9, 0)], Expect::Err("social", 5)),
+        r.tx(
+            DAVE,
+            vec![m::comment(&dave, 9, 0)],
+            Expect::Err("social", 5),
+        ),
     ]);
     r.block(vec![
         r.ok(

@@ -301,10 +301,10 @@ impl ParamsModule {
             .encode_to_vec(),
             Self::Gov => weave_gov::Params::default().to_proto().encode_to_vec(),
             Self::Seeders => weave_seeders::Params::default().to_proto().encode_to_vec(),
-            Self::Social => weave_proto::weave::social::v1::Params::from(
-                &weave_social::Params::default(),
-            )
-            .encode_to_vec(),
+            Self::Social => {
+                weave_proto::weave::social::v1::Params::from(&weave_social::Params::default())
+                    .encode_to_vec()
+            }
         }
     }
 

@@ -339,7 +339,11 @@ fn comment_json(c: &pb::Comment) -> Value {
 }
 
 fn comment_text(c: &pb::Comment) -> String {
-    let text = if c.hidden { "(hidden by the creator)" } else { &c.text };
+    let text = if c.hidden {
+        "(hidden by the creator)"
+    } else {
+        &c.text
+    };
     let replies = if c.replies > 0 {
         format!(" [{} replies]", c.replies)
     } else {
@@ -370,7 +374,9 @@ pub fn run_query(cmd: SocialQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 .as_object()
                 .map(|o| {
                     o.iter()
-                        .map(|(k, v)| format!("{k}: {}", v.as_str().map_or(v.to_string(), str::to_string)))
+                        .map(|(k, v)| {
+                            format!("{k}: {}", v.as_str().map_or(v.to_string(), str::to_string))
+                        })
                         .collect::<Vec<_>>()
                         .join("\n")
                 })
@@ -467,10 +473,7 @@ pub fn run_query(cmd: SocialQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 "views": s.views,
                 "paying_viewers": s.paying_viewers,
             });
-            let mut text = format!(
-                "views: {} (paying viewers: {})",
-                s.views, s.paying_viewers
-            );
+            let mut text = format!("views: {} (paying viewers: {})", s.views, s.paying_viewers);
             if let Some(x) = r.viewer {
                 v["viewer"] = json!({
                     "viewer": x.viewer,

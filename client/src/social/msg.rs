@@ -127,7 +127,12 @@ pub fn remove_reaction(reactor: &Address, content_id: u64) -> anyhow::Result<Any
 }
 
 /// `/weave.social.v1.MsgComment`: on a content, or a reply to `parent_id` (0: none).
-pub fn comment(author: &Address, content_id: u64, parent_id: u64, text: &str) -> anyhow::Result<Any> {
+pub fn comment(
+    author: &Address,
+    content_id: u64,
+    parent_id: u64,
+    text: &str,
+) -> anyhow::Result<Any> {
     social_msg(
         MSG_COMMENT,
         &pb::MsgComment {
@@ -169,7 +174,10 @@ mod tests {
         };
         let e = set_profile(&a, bad).unwrap_err().to_string();
         assert!(e.starts_with("social:2:"), "{e}");
-        assert!(follow(&a, &a, true).unwrap_err().to_string().starts_with("social:6:"));
+        assert!(follow(&a, &a, true)
+            .unwrap_err()
+            .to_string()
+            .starts_with("social:6:"));
         assert!(comment(&a, 1, 0, "   ").is_err());
         assert!(comment(&a, 1, 0, "hello").is_ok());
     }

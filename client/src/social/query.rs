@@ -22,7 +22,10 @@ pub async fn params(channel: Channel) -> anyhow::Result<pb::Params> {
 }
 
 /// An account's profile (if any) and follow counts.
-pub async fn profile(channel: Channel, address: &Address) -> anyhow::Result<pb::QueryProfileResponse> {
+pub async fn profile(
+    channel: Channel,
+    address: &Address,
+) -> anyhow::Result<pb::QueryProfileResponse> {
     Ok(QueryClient::new(channel)
         .profile(pb::QueryProfileRequest {
             address: address.to_string(),

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use weave_kernel::{
     expected::{
-        Bank, ContentRegistry, PaidBandwidth, PaidViews, PayTo, SeedersParams, Splits, StreamingTerms,
+        Bank, ContentRegistry, PaidBandwidth, PaidViews, PayTo, SeedersParams, Splits,
+        StreamingTerms,
     },
     Address, Coin, Coins, Ctx, KernelError, TxError,
 };

@@ -58,7 +58,12 @@ pub(crate) fn unfollowed(follower: &Address, followee: &Address) -> Event {
     })
 }
 
-pub(crate) fn reacted(content_id: u64, reactor: &Address, kind: i32, previous: Option<i32>) -> Event {
+pub(crate) fn reacted(
+    content_id: u64,
+    reactor: &Address,
+    kind: i32,
+    previous: Option<i32>,
+) -> Event {
     Event::from_proto(&ev::EventReacted {
         content_id,
         reactor: reactor.to_string(),
@@ -159,6 +164,9 @@ mod tests {
             assert_eq!(e.get(k), Some(v.as_str()), "{k}");
         }
         let e = followed(&a, &Address::new([2; 20]));
-        assert_eq!(e.get("followee"), Some(Address::new([2; 20]).to_string().as_str()));
+        assert_eq!(
+            e.get("followee"),
+            Some(Address::new([2; 20]).to_string().as_str())
+        );
     }
 }

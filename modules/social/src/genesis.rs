@@ -49,7 +49,8 @@ impl GenesisState {
         let mut accounts = std::collections::BTreeSet::new();
         let mut handles = std::collections::BTreeSet::new();
         for p in &self.profiles {
-            let bad = |m: String| SocialError::InvalidGenesis(format!("profile {}: {m}", p.address));
+            let bad =
+                |m: String| SocialError::InvalidGenesis(format!("profile {}: {m}", p.address));
             let handle = fold_handle(&p.handle).map_err(|e| bad(e.to_string()))?;
             check_profile(&self.params, &handle, &p.display_name, &p.bio, &p.links)
                 .map_err(|e| bad(e.to_string()))?;

@@ -149,12 +149,12 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: SocialMsg) -> Resu
             reactor,
             content_id,
         } => {
-            let r = k
-                .reaction(ctx, content_id, &reactor)?
-                .ok_or_else(|| SocialError::NoReaction {
-                    reactor: reactor.to_string(),
-                    content_id,
-                })?;
+            let r =
+                k.reaction(ctx, content_id, &reactor)?
+                    .ok_or_else(|| SocialError::NoReaction {
+                        reactor: reactor.to_string(),
+                        content_id,
+                    })?;
             k.bump_reaction_count(ctx, content_id, r.kind, false)?;
             k.set_reaction(ctx, content_id, &reactor, None)?;
             ctx.emit(event::reaction_removed(content_id, &reactor, r.kind));

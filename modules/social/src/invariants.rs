@@ -44,14 +44,23 @@ pub fn check(state: &dyn StateRead) -> Result<Vec<String>, TxError> {
         if rec.released_height == 0 {
             in_use += 1;
             if profiles.get(&rec.owner) != Some(&handle) {
-                bad.push(format!("handle {handle} in use by {} without that profile", rec.owner));
+                bad.push(format!(
+                    "handle {handle} in use by {} without that profile",
+                    rec.owner
+                ));
             }
         } else if profiles.get(&rec.owner) == Some(&handle) {
-            bad.push(format!("handle {handle} released while {} still holds it", rec.owner));
+            bad.push(format!(
+                "handle {handle} released while {} still holds it",
+                rec.owner
+            ));
         }
     }
     if in_use != profiles.len() {
-        bad.push(format!("{in_use} handles in use for {} profiles", profiles.len()));
+        bad.push(format!(
+            "{in_use} handles in use for {} profiles",
+            profiles.len()
+        ));
     }
 
     // Follow counts equal the follow rows, both ways.
@@ -97,7 +106,10 @@ pub fn check(state: &dyn StateRead) -> Result<Vec<String>, TxError> {
     let accounts: std::collections::BTreeSet<&String> =
         following.keys().chain(followers.keys()).collect();
     if counted != accounts.len() {
-        bad.push(format!("{counted} follow counts for {} accounts with follows", accounts.len()));
+        bad.push(format!(
+            "{counted} follow counts for {} accounts with follows",
+            accounts.len()
+        ));
     }
 
     // Reaction counts per content per kind equal the reactions.
@@ -115,7 +127,9 @@ pub fn check(state: &dyn StateRead) -> Result<Vec<String>, TxError> {
         counts.insert((content, kind), u64_of(&k, &v)?);
     }
     if reactions != counts {
-        bad.push(format!("reaction counts {counts:?} differ from the reactions {reactions:?}"));
+        bad.push(format!(
+            "reaction counts {counts:?} differ from the reactions {reactions:?}"
+        ));
     }
 
     // Comment counts, listings and reply counts equal the comments.
@@ -156,7 +170,9 @@ pub fn check(state: &dyn StateRead) -> Result<Vec<String>, TxError> {
         counted.insert(id, u64_of(&k, &v)?);
     }
     if counted != per_content {
-        bad.push(format!("comment counts {counted:?} differ from the comments {per_content:?}"));
+        bad.push(format!(
+            "comment counts {counted:?} differ from the comments {per_content:?}"
+        ));
     }
 
     // View stats equal the viewer rows: views are the viewed ones.
@@ -179,7 +195,9 @@ pub fn check(state: &dyn StateRead) -> Result<Vec<String>, TxError> {
         stats.insert(st.content_id, (st.views, st.paying_viewers));
     }
     if stats != rows {
-        bad.push(format!("view stats {stats:?} differ from the viewer rows {rows:?}"));
+        bad.push(format!(
+            "view stats {stats:?} differ from the viewer rows {rows:?}"
+        ));
     }
     Ok(bad)
 }

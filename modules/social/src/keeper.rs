@@ -24,8 +24,9 @@ impl Keeper {
     pub(crate) fn params(&self, s: &mut impl Store) -> Result<Params, TxError> {
         match s.get_proto::<SocialError, pb::Params>(&state_key::params())? {
             None => Ok(Params::default()),
-            Some(p) => Params::from_wire(p)
-                .map_err(|_| SocialError::corrupt_state(&state_key::params())),
+            Some(p) => {
+                Params::from_wire(p).map_err(|_| SocialError::corrupt_state(&state_key::params()))
+            }
         }
     }
 
@@ -102,9 +103,10 @@ impl Keeper {
         s: &mut impl Store,
         account: &Address,
     ) -> Result<pb::FollowCounts, TxError> {
-        Ok(s
-            .get_proto::<SocialError, pb::FollowCounts>(&state_key::follow_counts(account))?
-            .unwrap_or_default())
+        Ok(
+            s.get_proto::<SocialError, pb::FollowCounts>(&state_key::follow_counts(account))?
+                .unwrap_or_default(),
+        )
     }
 
     pub(crate) fn set_follow_counts(
@@ -150,9 +152,10 @@ impl Keeper {
         content_id: u64,
         kind: i32,
     ) -> Result<u64, TxError> {
-        Ok(s
-            .get_u64::<SocialError>(&state_key::reaction_count(content_id, kind))?
-            .unwrap_or(0))
+        Ok(
+            s.get_u64::<SocialError>(&state_key::reaction_count(content_id, kind))?
+                .unwrap_or(0),
+        )
     }
 
     /// Adds `delta` (+1 or -1) to a content's count of a kind.
@@ -186,10 +189,15 @@ impl Keeper {
         ctx.put_proto(state_key::comment(c.id), c)
     }
 
-    pub(crate) fn comment_count(&self, s: &mut impl Store, content_id: u64) -> Result<u64, TxError> {
-        Ok(s
-            .get_u64::<SocialError>(&state_key::comment_count(content_id))?
-            .unwrap_or(0))
+    pub(crate) fn comment_count(
+        &self,
+        s: &mut impl Store,
+        content_id: u64,
+    ) -> Result<u64, TxError> {
+        Ok(
+            s.get_u64::<SocialError>(&state_key::comment_count(content_id))?
+                .unwrap_or(0),
+        )
     }
 
     pub(crate) fn set_comment_count(
@@ -225,13 +233,14 @@ impl Keeper {
         s: &mut impl Store,
         content_id: u64,
     ) -> Result<pb::ViewStats, TxError> {
-        Ok(s
-            .get_proto::<SocialError, pb::ViewStats>(&state_key::view_stats(content_id))?
-            .unwrap_or(pb::ViewStats {
-                content_id,
-                views: 0,
-                paying_viewers: 0,
-            }))
+        Ok(
+            s.get_proto::<SocialError, pb::ViewStats>(&state_key::view_stats(content_id))?
+                .unwrap_or(pb::ViewStats {
+                    content_id,
+                    views: 0,
+                    paying_viewers: 0,
+                }),
+        )
     }
 
     pub(crate) fn set_view_stats(

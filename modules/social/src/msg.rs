@@ -131,8 +131,7 @@ fn check_text(field: &str, s: &str, multiline: bool) -> Result<(), SocialError> 
             "{field} longer than {TEXT_LEN_CAP} bytes"
         )));
     }
-    if s
-        .chars()
+    if s.chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
     {
         return Err(SocialError::InvalidProfile(format!(
@@ -222,8 +221,7 @@ impl SocialMsg {
                     ))
                     .into());
                 }
-                if m
-                    .text
+                if m.text
                     .chars()
                     .any(|c| c.is_control() && c != '\n' && c != '\t')
                 {

@@ -147,7 +147,9 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
                 let inverted: u64 = std::str::from_utf8(&key[prefix.len()..])
                     .ok()
                     .and_then(|t| t.parse().ok())
-                    .ok_or_else(|| SocialError::CorruptState(String::from_utf8_lossy(&key).into()))?;
+                    .ok_or_else(|| {
+                        SocialError::CorruptState(String::from_utf8_lossy(&key).into())
+                    })?;
                 comments.push(shown(k.comment(&mut s, u64::MAX - inverted)?));
             }
             pb::QueryCommentsResponse {
@@ -176,7 +178,10 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
     Ok(out)
 }
 
-fn profile_response(s: &mut StateView<'_>, a: &Address) -> Result<pb::QueryProfileResponse, TxError> {
+fn profile_response(
+    s: &mut StateView<'_>,
+    a: &Address,
+) -> Result<pb::QueryProfileResponse, TxError> {
     let k = Keeper;
     Ok(pb::QueryProfileResponse {
         profile: k.profile(s, a)?,

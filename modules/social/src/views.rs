@@ -109,10 +109,7 @@ impl PaidViews for ViewLedger {
             return Ok(());
         }
         let k = Keeper;
-        if k
-            .viewer(ctx, content_id, payer)?
-            .is_some_and(|r| r.viewed)
-        {
+        if k.viewer(ctx, content_id, payer)?.is_some_and(|r| r.viewed) {
             // Counted already: nothing more to record.
             return Ok(());
         }
