@@ -1371,7 +1371,7 @@ fn replay(restarts: &'static [i64]) -> (Outcome, Replay) {
                 m::comment(&bob, 1, 0),
             ],
         ),
-        // Comments on nothing pay no fee but their gas.
+        // A comment on an unregistered content fails (its transaction fee is still paid).
         r.tx(
             DAVE,
             vec![m::comment(&dave, 9, 0)],
