@@ -245,6 +245,8 @@ async fn paid_views_rise_by_one_per_paying_viewer_and_free_seeding_adds_none() {
         "content",
         "purchase",
         &id,
+        "--quantity",
+        "1",
         "--max-total-price",
         "1000",
         "--from",
