@@ -279,7 +279,7 @@ pub fn run_tx(cmd: SocialTxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
 
 /// A profile answer as JSON.
 fn profile_json(r: &pb::QueryProfileResponse) -> Value {
-    let counts = r.counts.clone().unwrap_or_default();
+    let counts = r.counts.unwrap_or_default();
     json!({
         "address": r.address,
         "profile": r.profile.as_ref().map(|p| json!({
@@ -299,7 +299,7 @@ fn profile_json(r: &pb::QueryProfileResponse) -> Value {
 
 /// A profile answer as text.
 fn profile_text(r: &pb::QueryProfileResponse) -> String {
-    let counts = r.counts.clone().unwrap_or_default();
+    let counts = r.counts.unwrap_or_default();
     let mut lines = Vec::new();
     match &r.profile {
         Some(p) => {
@@ -504,7 +504,7 @@ fn print_follows(
     let r = with_channel(&node, g, |c| async move {
         query::follows(c, &a, followers, page).await
     })?;
-    let counts = r.counts.clone().unwrap_or_default();
+    let counts = r.counts.unwrap_or_default();
     if !g.json() {
         println!(
             "followers: {}  following: {}",
