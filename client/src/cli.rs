@@ -9,7 +9,7 @@
 
 use clap::Subcommand;
 
-use crate::{bank, channels, content, gov, query, seeders, splits, validators};
+use crate::{bank, channels, content, gov, query, seeders, social, splits, validators};
 pub use crate::{
     channels::ChannelsCmd,
     content::ContentCmd,
@@ -43,6 +43,10 @@ pub enum TxCmd {
     /// report bad slices.
     #[command(subcommand)]
     Seeders(seeders::SeedersTxCmd),
+    /// Social: your profile and handle, follows, reactions, comments, and hiding
+    /// comments on your own content.
+    #[command(subcommand)]
+    Social(social::SocialTxCmd),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -76,6 +80,10 @@ pub enum QueryCmd {
     /// evidence of bad slices.
     #[command(subcommand)]
     Seeders(seeders::SeedersQueryCmd),
+    /// Profiles (by address or @handle), follows, reactions, comments and a content's
+    /// verified (paid) views.
+    #[command(subcommand)]
+    Social(social::SocialQueryCmd),
     /// A transaction in a block, by hash: its height, result, gas, events and messages.
     #[command(
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -92,6 +100,7 @@ pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Channels(cmd) => channels::run_tx(cmd, g),
         TxCmd::Validators(cmd) => validators::run_tx(cmd, g),
         TxCmd::Seeders(cmd) => seeders::run_tx(cmd, g),
+        TxCmd::Social(cmd) => social::run_tx(cmd, g),
         TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
     }
 }
@@ -107,6 +116,7 @@ pub fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
         QueryCmd::Validators(cmd) => validators::run_query(cmd, g),
         QueryCmd::Seeders(cmd) => seeders::run_query(cmd, g),
+        QueryCmd::Social(cmd) => social::run_query(cmd, g),
         QueryCmd::Gov(cmd) => gov::run_query(cmd, g),
     }
 }
@@ -361,6 +371,43 @@ mod tests {
             "tx channels claim --from bob",
             "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 0",
             "channels sign-voucher --channel 1 --seeder ADDR --content-root ab --bytes 1 --amount 1 --nonce 1",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+    }
+
+    #[test]
+    fn social_commands_parse() {
+        for line in [
+            "tx social set-profile alice --display-name Alice --bio hi --link https://a.example --link https://b.example --avatar 3 --from alice",
+            "tx social set-profile bob --from bob --wait",
+            "tx social follow ADDR --from alice",
+            "tx social unfollow bob --from alice",
+            "tx social react 1 love --from alice",
+            "tx social react 1 REACTION_KIND_WOW --from alice",
+            "tx social unreact 1 --from alice",
+            "tx social comment 1 hello --from alice --wait",
+            "tx social comment 1 thanks --reply-to 4 --from bob",
+            "tx social hide-comment 4 --from alice",
+            "tx social hide-comment 4 --unhide --from alice",
+            "query social params",
+            "query social profile @alice",
+            "query social profile ADDR",
+            "query social following alice --limit 5",
+            "query social followers ADDR --page-key 00ff",
+            "query social reactions 1 --reactor bob",
+            "query social comments 1 --limit 10",
+            "query social comments 1 --replies-to 4",
+            "query social views 1 --viewer bob",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            "tx social react 1 meh --from alice",
+            "tx social react 1 unspecified --from alice",
+            "tx social comment 1 --from alice",
+            "tx social follow --from alice",
+            "query social views",
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }

@@ -106,6 +106,7 @@ pub mod query;
 pub mod render;
 pub mod seeders;
 pub mod sidecar_auth;
+pub mod social;
 pub mod splits;
 pub mod tx;
 pub mod validators;

@@ -64,6 +64,9 @@ pub struct AppState {
     /// Seeder staking, reputation and probe params.
     #[serde(default)]
     pub seeders: weave_seeders::GenesisState,
+    /// Social params and profiles.
+    #[serde(default)]
+    pub social: weave_social::GenesisState,
     /// The sections of the registry's other modules, by module name, as JSON (a
     /// section that names no module fails validation).
     #[serde(flatten)]
@@ -214,6 +217,7 @@ mod tests {
                 "content",
                 "gov",
                 "seeders",
+                "social",
                 "splits",
                 "validators"
             ]

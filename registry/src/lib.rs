@@ -17,6 +17,7 @@ use weave_content::ContentModule;
 use weave_gov::GovModule;
 use weave_kernel::{expected::MessageRouter, Module};
 use weave_seeders::SeedersModule;
+use weave_social::SocialModule;
 use weave_splits::SplitsModule;
 use weave_validators::{StakeView, ValidatorsModule};
 
@@ -42,19 +43,27 @@ pub fn registry(proposals: Arc<dyn MessageRouter>) -> Registry {
     let bank = BankModule::new();
     let keeper = bank.keeper();
     let splits = SplitsModule::new(Arc::new(keeper));
-    let content = ContentModule::new(Arc::new(splits.keeper()));
+    // Verified views: purchases (content) and claimed vouchers (channels) report to
+    // the social module's ledger through the kernel's `PaidViews` trait, so neither
+    // depends on the social crate.
+    let views = Arc::new(weave_social::ViewLedger::new(Arc::new(
+        weave_content::Registry,
+    )));
+    let content = ContentModule::new(Arc::new(splits.keeper())).with_paid_views(views.clone());
     let channels = ChannelsModule::new(
         Arc::new(keeper),
         Arc::new(splits.keeper()),
         Arc::new(weave_content::Registry),
     )
     .with_paid_bandwidth(Arc::new(weave_seeders::BandwidthLedger))
-    .with_seeders_params(Arc::new(weave_seeders::ParamsView));
+    .with_seeders_params(Arc::new(weave_seeders::ParamsView))
+    .with_paid_views(views);
     let seeders = SeedersModule::new(
         Arc::new(keeper),
         Arc::new(weave_content::Registry),
         Arc::new(weave_channels::ParamsView),
     );
+    let social = SocialModule::new(Arc::new(keeper), Arc::new(weave_content::Registry));
     let validators = ValidatorsModule::new(Arc::new(keeper));
     let gov = GovModule::new(Arc::new(keeper), Arc::new(StakeView), proposals);
     let modules: Vec<Arc<dyn Module>> = vec![
@@ -66,6 +75,7 @@ pub fn registry(proposals: Arc<dyn MessageRouter>) -> Registry {
         // After channels: its genesis checks the unbonding period against the
         // channels challenge period.
         Arc::new(seeders),
+        Arc::new(social),
         Arc::new(validators),
         Arc::new(gov),
     ];
@@ -115,6 +125,7 @@ mod tests {
                 "content",
                 "channels",
                 "seeders",
+                "social",
                 "validators",
                 "gov"
             ]

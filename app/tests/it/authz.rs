@@ -29,7 +29,8 @@ use std::collections::BTreeSet;
 use weave_kernel::{gov_authority, Address, Any};
 use weave_proto::weave::{
     auth::v1 as auth, bank::v1 as bank, channels::v1 as chan, content::v1 as content,
-    gov::v1 as gov, seeders::v1 as seed, splits::v1 as splits, validators::v1 as val,
+    gov::v1 as gov, seeders::v1 as seed, social::v1 as soc, splits::v1 as splits,
+    validators::v1 as val,
 };
 
 use crate::{golden::m, harness::*};
@@ -49,6 +50,7 @@ const GOV_ONLY: &[(&str, (&str, u32))] = &[
     ("/weave.gov.v1.MsgCommunityPoolSpend", ("gov", 11)),
     ("/weave.gov.v1.MsgSoftwareUpgrade", ("gov", 11)),
     ("/weave.seeders.v1.MsgUpdateParams", ("seeders", 21)),
+    ("/weave.social.v1.MsgUpdateParams", ("social", 19)),
     ("/weave.splits.v1.MsgUpdateParams", ("splits", 12)),
     ("/weave.validators.v1.MsgUpdateParams", ("validators", 26)),
 ];
@@ -154,6 +156,15 @@ fn rows(chain: &TestChain, signer: &Address, other: &Address) -> Vec<Any> {
         update!(val, "validators"),
         update!(gov, "gov"),
         update!(seed, "seeders"),
+        update!(soc, "social"),
+        // social
+        m::set_profile(s, "someone"),
+        m::follow(s, o),
+        m::unfollow(s, o),
+        m::react(s, 1),
+        m::remove_reaction(s, 1),
+        m::comment(s, 1, 0),
+        m::hide_comment(s, 1),
     ]
 }
 

@@ -187,6 +187,8 @@ fn check_governance_message(any: &Any) -> anyhow::Result<()> {
         GovMsg::decode(any).map(|m| m.signers())
     } else if t.starts_with("/weave.seeders.") {
         weave_seeders::SeedersMsg::decode(any).map(|m| m.signers())
+    } else if t.starts_with("/weave.social.") {
+        weave_social::SocialMsg::decode(any).map(|m| m.signers())
     } else {
         return Ok(());
     };
@@ -223,6 +225,8 @@ pub enum ParamsModule {
     Gov,
     /// `weave.seeders.v1` (bonds, reputation epochs, probes, slashing).
     Seeders,
+    /// `weave.social.v1` (handles, text limits, follows, the comment fee, views).
+    Social,
 }
 
 impl ParamsModule {
@@ -237,6 +241,7 @@ impl ParamsModule {
             Self::Validators => "validators",
             Self::Gov => "gov",
             Self::Seeders => "seeders",
+            Self::Social => "social",
         }
     }
 
@@ -251,6 +256,7 @@ impl ParamsModule {
             Self::Validators => weave_validators::MSG_UPDATE_PARAMS,
             Self::Gov => weave_gov::MSG_UPDATE_PARAMS,
             Self::Seeders => weave_seeders::MSG_UPDATE_PARAMS,
+            Self::Social => weave_social::MSG_UPDATE_PARAMS,
         }
     }
 
@@ -295,6 +301,10 @@ impl ParamsModule {
             .encode_to_vec(),
             Self::Gov => weave_gov::Params::default().to_proto().encode_to_vec(),
             Self::Seeders => weave_seeders::Params::default().to_proto().encode_to_vec(),
+            Self::Social => {
+                weave_proto::weave::social::v1::Params::from(&weave_social::Params::default())
+                    .encode_to_vec()
+            }
         }
     }
 
@@ -326,8 +336,9 @@ pub fn params_key(module: &str) -> anyhow::Result<Vec<u8>> {
         "validators" => weave_validators::state_key::params(),
         "gov" => weave_gov::state_key::params(),
         "seeders" => weave_seeders::state_key::params(),
+        "social" => weave_social::state_key::params(),
         other => bail!(
-            "unknown module {other:?} in pin_params: want auth, bank, splits, content, channels, validators, gov or seeders"
+            "unknown module {other:?} in pin_params: want auth, bank, splits, content, channels, validators, gov, seeders or social"
         ),
     })
 }
@@ -735,6 +746,7 @@ mod tests {
             ParamsModule::Validators,
             ParamsModule::Gov,
             ParamsModule::Seeders,
+            ParamsModule::Social,
         ] {
             descriptor(module.update_params_type()).unwrap();
             descriptor(&module.params_response_type()).unwrap();
@@ -968,6 +980,7 @@ mod tests {
             "validators",
             "gov",
             "seeders",
+            "social",
         ] {
             assert_eq!(
                 params_key(module).unwrap(),

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use weave_kernel::{
     expected::{
-        Bank, ContentRegistry, PaidBandwidth, PayTo, SeedersParams, Splits, StreamingTerms,
+        Bank, ContentRegistry, PaidBandwidth, PaidViews, PayTo, SeedersParams, Splits,
+        StreamingTerms,
     },
     Address, Coin, Coins, Ctx, KernelError, TxError,
 };
@@ -41,6 +42,7 @@ pub(crate) struct Deps<'a> {
     pub(crate) cache: &'a VerifiedCache,
     pub(crate) bandwidth: Option<&'a dyn PaidBandwidth>,
     pub(crate) seeders: Option<&'a dyn SeedersParams>,
+    pub(crate) views: Option<&'a dyn PaidViews>,
 }
 
 /// The escrow account that holds every channel's deposit and collateral.
@@ -423,9 +425,14 @@ fn check_voucher(
             },
         )?;
         // The bytes now; the protocol fee they paid once the claim pays out.
-        match deps.bandwidth {
-            Some(sink) => sink.record(ctx, seeder, &c.payer, new_bytes, 0),
-            None => Ok(()),
+        if let Some(sink) = deps.bandwidth {
+            sink.record(ctx, seeder, &c.payer, new_bytes, 0)?;
+        }
+        // Bytes that drew payment count toward the payer's verified view of the
+        // content; bytes nobody paid for (overspend) do not.
+        match deps.views {
+            Some(views) if paid > 0 => views.streamed(ctx, terms.content_id, &c.payer, new_bytes),
+            _ => Ok(()),
         }
     })?;
     if unpaid > 0 {

@@ -7,7 +7,9 @@ use crate::{
 };
 use std::sync::Arc;
 use weave_kernel::{
-    expected::{Bank, ChannelsParams, ContentRegistry, PaidBandwidth, SeedersParams, Splits},
+    expected::{
+        Bank, ChannelsParams, ContentRegistry, PaidBandwidth, PaidViews, SeedersParams, Splits,
+    },
     parse_genesis, BlockHooks, Ctx, DecodedMsg, Hooks, PrepareBlock, StateRead, StateView, TxError,
     TypedModule,
 };
@@ -21,6 +23,7 @@ pub struct ChannelsModule {
     cache: Arc<VerifiedCache>,
     bandwidth: Option<Arc<dyn PaidBandwidth>>,
     seeders: Option<Arc<dyn SeedersParams>>,
+    views: Option<Arc<dyn PaidViews>>,
 }
 
 impl std::fmt::Debug for ChannelsModule {
@@ -44,6 +47,7 @@ impl ChannelsModule {
             cache: Arc::new(VerifiedCache::default()),
             bandwidth: None,
             seeders: None,
+            views: None,
         }
     }
 
@@ -62,6 +66,14 @@ impl ChannelsModule {
         self
     }
 
+    /// The same module, reporting the bytes each accepted voucher drew payment for,
+    /// by payer and content, to `views` (the social module's verified views; by
+    /// default nothing is reported).
+    pub fn with_paid_views(mut self, views: Arc<dyn PaidViews>) -> Self {
+        self.views = Some(views);
+        self
+    }
+
     fn deps(&self) -> handler::Deps<'_> {
         handler::Deps {
             keeper: keeper::Keeper,
@@ -71,6 +83,7 @@ impl ChannelsModule {
             cache: self.cache.as_ref(),
             bandwidth: self.bandwidth.as_deref(),
             seeders: self.seeders.as_deref(),
+            views: self.views.as_deref(),
         }
     }
 }

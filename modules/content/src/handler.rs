@@ -2,7 +2,7 @@
 //! inside `Ctx::atomically`, so an error leaves no write behind.
 
 use weave_kernel::{
-    expected::{PayTo, Splits},
+    expected::{PaidViews, PayTo, Splits},
     Address, Ctx, TxError,
 };
 use weave_proto::weave::content::v1 as pb;
@@ -17,6 +17,7 @@ use crate::{
 pub(crate) fn handle(
     keeper: &Keeper,
     splits: &dyn Splits,
+    views: Option<&dyn PaidViews>,
     ctx: &mut Ctx<'_>,
     msg: ContentMsg,
 ) -> Result<(), TxError> {
@@ -161,6 +162,9 @@ pub(crate) fn handle(
             keeper.set_content(ctx, &c)?;
             mark_pending(keeper, ctx, &c, &buyer)?;
             ctx.emit(event::purchased(content_id, &buyer, quantity, total));
+            if let Some(views) = views {
+                views.purchased(ctx, content_id, &buyer, total)?;
+            }
             Ok(())
         }
 

@@ -6,7 +6,8 @@ use crate::{
 };
 use std::sync::Arc;
 use weave_kernel::{
-    expected::Splits, parse_genesis, BlockHooks, Ctx, Hooks, StateRead, TxError, TypedModule,
+    expected::{PaidViews, Splits},
+    parse_genesis, BlockHooks, Ctx, Hooks, StateRead, TxError, TypedModule,
 };
 
 /// The content module.
@@ -14,6 +15,7 @@ use weave_kernel::{
 pub struct ContentModule {
     keeper: keeper::Keeper,
     splits: Arc<dyn Splits>,
+    views: Option<Arc<dyn PaidViews>>,
 }
 
 impl std::fmt::Debug for ContentModule {
@@ -28,7 +30,15 @@ impl ContentModule {
         Self {
             keeper: keeper::Keeper,
             splits,
+            views: None,
         }
+    }
+
+    /// The same module, reporting every paid purchase to `views` (the social
+    /// module's verified views; by default nothing is reported).
+    pub fn with_paid_views(mut self, views: Arc<dyn PaidViews>) -> Self {
+        self.views = Some(views);
+        self
     }
 }
 
@@ -78,6 +88,25 @@ impl weave_kernel::expected::ContentRegistry for Registry {
     }
 }
 
+impl weave_kernel::expected::ContentDirectory for Registry {
+    fn content_facts(
+        &self,
+        ctx: &mut Ctx<'_>,
+        content_id: u64,
+    ) -> Result<Option<weave_kernel::expected::ContentFacts>, TxError> {
+        let keeper = keeper::Keeper;
+        match keeper.content(ctx, content_id) {
+            Ok(c) => Ok(Some(weave_kernel::expected::ContentFacts {
+                content_id,
+                creator: c.creator,
+                length: c.meta.plaintext_len,
+            })),
+            Err(e) if e == ContentError::NotFound(content_id).into() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl TypedModule for ContentModule {
     type Msg = ContentMsg;
     type Genesis = GenesisState;
@@ -101,7 +130,13 @@ impl TypedModule for ContentModule {
     }
 
     fn handle(&self, ctx: &mut Ctx<'_>, msg: ContentMsg) -> Result<(), TxError> {
-        handler::handle(&self.keeper, self.splits.as_ref(), ctx, msg)
+        handler::handle(
+            &self.keeper,
+            self.splits.as_ref(),
+            self.views.as_deref(),
+            ctx,
+            msg,
+        )
     }
 
     fn query_paths(&self) -> &'static [&'static str] {

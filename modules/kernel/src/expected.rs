@@ -155,6 +155,53 @@ pub trait PaidBandwidth: Send + Sync {
     ) -> Result<(), TxError>;
 }
 
+/// A registered content as the social module needs it: who made it and how long it
+/// is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentFacts {
+    /// The content's id.
+    pub content_id: u64,
+    /// Its creator (who may hide comments on it).
+    pub creator: Address,
+    /// Its plaintext length in bytes, from its meta-hash.
+    pub length: u64,
+}
+
+/// Contents by id, as the social module looks them up (reactions, comments, avatars
+/// and views name contents by id).
+pub trait ContentDirectory: Send + Sync {
+    /// The content with this id, if one is registered.
+    fn content_facts(
+        &self,
+        ctx: &mut Ctx<'_>,
+        content_id: u64,
+    ) -> Result<Option<ContentFacts>, TxError>;
+}
+
+/// Where paid access to a content is reported, so that views are counted only when
+/// paid: the content module reports purchases, the channels module the bytes of
+/// claimed vouchers. Both call it inside the paying message's atomic write, so an
+/// error fails the payment and leaves no write behind.
+pub trait PaidViews: Send + Sync {
+    /// `buyer` paid `amount` uweave (positive) for access tokens of the content.
+    fn purchased(
+        &self,
+        ctx: &mut Ctx<'_>,
+        content_id: u64,
+        buyer: &Address,
+        amount: u128,
+    ) -> Result<(), TxError>;
+    /// A claimed voucher of `payer`'s drew payment for `bytes` more bytes of the
+    /// content.
+    fn streamed(
+        &self,
+        ctx: &mut Ctx<'_>,
+        content_id: u64,
+        payer: &Address,
+        bytes: u64,
+    ) -> Result<(), TxError>;
+}
+
 /// The payment channels' parameters, as the seeders module needs them.
 pub trait ChannelsParams: Send + Sync {
     /// The blocks between a channel's close and its settlement, as in force; `None`
