@@ -17,6 +17,7 @@ mod init;
 mod metrics;
 mod ops;
 mod probes;
+mod search;
 mod sidecar;
 mod start;
 mod web;
@@ -63,6 +64,9 @@ enum Command {
     /// Payment channel vouchers on this machine: sign a voucher with a channel's key.
     #[command(subcommand)]
     Channels(cli::ChannelsCmd),
+    /// Search the node's index: contents and profiles by words and filters, the
+    /// following feed, the trending list.
+    Search(weave_client::search::SearchCmd),
 }
 
 fn main() {
@@ -81,6 +85,7 @@ fn main() {
         Command::Query(cmd) => cli::run_query(cmd, &cli.global),
         Command::Content(cmd) => cli::run_content(cmd, &cli.global),
         Command::Channels(cmd) => cli::run_channels(cmd, &cli.global),
+        Command::Search(cmd) => weave_client::search::run(cmd, &cli.global),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");

@@ -29,6 +29,7 @@ mod tendermint;
 mod test_support;
 mod tx;
 
+pub(crate) use common::cometbft_client;
 pub(crate) use sidecar::SidecarGuard;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -46,7 +47,9 @@ use cosmos_sdk_proto::cosmos::{
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
-use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
+use weave_proto::weave::{
+    search::v1::search_server::SearchServer, sidecar::v1::sidecar_server::SidecarServer,
+};
 
 use common::{Node, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
 
@@ -71,7 +74,10 @@ macro_rules! bounded {
 fn weave_services(app: &App) -> Vec<String> {
     forward::module_services(app)
         .into_iter()
-        .chain([weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME.to_string()])
+        .chain([
+            weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME.to_string(),
+            weave_proto::weave::search::v1::search_server::SERVICE_NAME.to_string(),
+        ])
         .collect()
 }
 
@@ -104,6 +110,7 @@ pub(crate) async fn serve(
     sidecar: Option<weave_sidecar::SidecarHandle>,
     guard: SidecarGuard,
     liveness: Liveness,
+    search: Option<Arc<weave_search::SearchIndex>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
@@ -143,6 +150,9 @@ pub(crate) async fn serve(
             sidecar,
             guard
         ))))
+        .add_service(bounded!(SearchServer::new(
+            crate::search::SearchService::new(search)
+        )))
         .add_service(bounded!(TendermintServiceServer::new(
             tendermint::TendermintService::new(node.clone())
         )))
@@ -251,6 +261,7 @@ mod tests {
             None,
             SidecarGuard::new(_dir.path(), "test-token").expect("guard"),
             test_support::liveness(),
+            None,
             async {
                 let _ = stop_rx.await;
             },
