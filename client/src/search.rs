@@ -194,7 +194,10 @@ pub fn run(cmd: SearchCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                 })
                 .collect();
             let text = lines(
-                format!("trending over the last {window} blocks, index at height {}", r.height),
+                format!(
+                    "trending over the last {window} blocks, index at height {}",
+                    r.height
+                ),
                 rows,
                 "(no paid views in the window)",
             );
@@ -239,14 +242,21 @@ pub fn run(cmd: SearchCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             })?
             .into_inner();
             let mut text = lines(
-                format!("{} content(s), index at height {}", r.contents.len(), r.height),
+                format!(
+                    "{} content(s), index at height {}",
+                    r.contents.len(),
+                    r.height
+                ),
                 r.contents.iter().map(hit_line).collect(),
                 "(no content matches)",
             );
             if !r.profiles.is_empty() {
                 text.push_str(&format!("\n{} profile(s)", r.profiles.len()));
                 for p in &r.profiles {
-                    text.push_str(&format!("\n@{}  {}  {}", p.handle, p.display_name, p.address));
+                    text.push_str(&format!(
+                        "\n@{}  {}  {}",
+                        p.handle, p.display_name, p.address
+                    ));
                 }
             }
             render::print_one(
@@ -282,16 +292,31 @@ mod tests {
 
     #[test]
     fn words_filters_and_subcommands_parse() {
-        let c = Cli::try_parse_from(["search", "sunset", "beach", "--tag", "sea", "--max-price", "10", "--free"]).unwrap();
+        let c = Cli::try_parse_from([
+            "search",
+            "sunset",
+            "beach",
+            "--tag",
+            "sea",
+            "--max-price",
+            "10",
+            "--free",
+        ])
+        .unwrap();
         assert!(c.cmd.sub.is_none());
         assert_eq!(c.cmd.search.words, vec!["sunset", "beach"]);
         assert_eq!(c.cmd.search.tag.as_deref(), Some("sea"));
         assert_eq!(c.cmd.search.max_price, Some(10));
         assert!(c.cmd.search.free);
         let c = Cli::try_parse_from(["search", "feed", "weave1abc"]).unwrap();
-        assert!(matches!(c.cmd.sub, Some(SearchSub::Feed { ref address, limit: 20, .. }) if address == "weave1abc"));
+        assert!(
+            matches!(c.cmd.sub, Some(SearchSub::Feed { ref address, limit: 20, .. }) if address == "weave1abc")
+        );
         let c = Cli::try_parse_from(["search", "trending", "--window", "50"]).unwrap();
-        assert!(matches!(c.cmd.sub, Some(SearchSub::Trending { window: 50, .. })));
+        assert!(matches!(
+            c.cmd.sub,
+            Some(SearchSub::Trending { window: 50, .. })
+        ));
         assert!(Cli::try_parse_from(["search", "x", "--min-price", "-1"]).is_err());
     }
 }

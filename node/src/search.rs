@@ -118,7 +118,12 @@ fn convert(events: Vec<tendermint::abci::Event>) -> impl Iterator<Item = BlockEv
         attributes: e
             .attributes
             .iter()
-            .filter_map(|a| Some((a.key_str().ok()?.to_string(), a.value_str().ok()?.to_string())))
+            .filter_map(|a| {
+                Some((
+                    a.key_str().ok()?.to_string(),
+                    a.value_str().ok()?.to_string(),
+                ))
+            })
             .collect(),
     })
 }
@@ -174,7 +179,10 @@ impl ContentSource for AppContents {
             return Ok(None);
         }
         if res.code != 0 {
-            return Err(source_error(what(), format!("{}:{}: {}", res.codespace, res.code, res.log)));
+            return Err(source_error(
+                what(),
+                format!("{}:{}: {}", res.codespace, res.code, res.log),
+            ));
         }
         let c = content_pb::QueryContentResponse::decode(res.value)
             .map_err(|e| source_error(what(), e))?
@@ -245,9 +253,11 @@ fn price(text: &str, name: &str) -> Result<Option<u128>, Status> {
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse()
-        .map(Some)
-        .map_err(|_| Status::invalid_argument(format!("{name} must be a whole number of uweave, got {text:?}")))
+    text.parse().map(Some).map_err(|_| {
+        Status::invalid_argument(format!(
+            "{name} must be a whole number of uweave, got {text:?}"
+        ))
+    })
 }
 
 fn non_empty(s: String) -> Option<String> {
@@ -298,7 +308,11 @@ impl pb::search_server::Search for SearchService {
         let (contents, following, height) = self
             .with_index(move |i| {
                 let height = i.height();
-                Ok((i.feed(&r.address, r.limit as usize)?, i.following(&r.address), height))
+                Ok((
+                    i.feed(&r.address, r.limit as usize)?,
+                    i.following(&r.address),
+                    height,
+                ))
             })
             .await?;
         Ok(Response::new(pb::FeedResponse {
@@ -313,7 +327,11 @@ impl pb::search_server::Search for SearchService {
         request: Request<pb::TrendingRequest>,
     ) -> Result<Response<pb::TrendingResponse>, Status> {
         let r = request.into_inner();
-        let window = if r.window == 0 { DEFAULT_WINDOW } else { r.window };
+        let window = if r.window == 0 {
+            DEFAULT_WINDOW
+        } else {
+            r.window
+        };
         let (entries, height) = self
             .with_index(move |i| {
                 let height = i.height();

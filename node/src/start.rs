@@ -166,7 +166,11 @@ async fn supervise(
     let guard = grpc::SidecarGuard::new(&home, &token)?;
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
-    let search = crate::search::start(&home, app.clone(), grpc::cometbft_client(&config.cometbft_rpc)?);
+    let search = crate::search::start(
+        &home,
+        app.clone(),
+        grpc::cometbft_client(&config.cometbft_rpc)?,
+    );
     let mut grpc_task = tokio::spawn(grpc::serve(
         grpc_addr,
         app,
