@@ -55,7 +55,14 @@ enum LogFormat {
 }
 
 pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?;
+    // The search library logs every commit at info; it speaks up only at warn unless
+    // the filter names it.
+    let level = if args.log_level.contains("tantivy") {
+        args.log_level.clone()
+    } else {
+        format!("{},tantivy=warn", args.log_level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level).context("--log-level")?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -33,8 +33,8 @@ impl Lcg {
 }
 
 const SYLLABLES: [&str; 24] = [
-    "ka", "lo", "mi", "ra", "su", "te", "vo", "ne", "pi", "da", "gu", "zo", "re", "ma", "ti",
-    "no", "be", "sa", "ki", "lu", "fe", "ho", "ja", "we",
+    "ka", "lo", "mi", "ra", "su", "te", "vo", "ne", "pi", "da", "gu", "zo", "re", "ma", "ti", "no",
+    "be", "sa", "ki", "lu", "fe", "ho", "ja", "we",
 ];
 
 fn vocabulary(n: usize) -> Vec<String> {
@@ -88,11 +88,7 @@ fn generate(n: u64) -> Docs {
 
 /// The baseline: every document scanned, every query word looked for in its words.
 fn naive(docs: &[(ContentDoc, Vec<String>)], q: &SearchQuery) -> Vec<u64> {
-    let words: Vec<String> = q
-        .text
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = q.text.split_whitespace().map(str::to_lowercase).collect();
     let mut hits: Vec<(usize, u64, u64)> = docs
         .iter()
         .filter(|(d, _)| q.tag.as_ref().is_none_or(|t| d.tags.contains(t)))
@@ -148,12 +144,20 @@ fn main() {
     for (block, chunk) in ids.chunks(1000).enumerate() {
         let events: Vec<BlockEvent> = chunk
             .iter()
-            .map(|id| BlockEvent::new(types::CONTENT_REGISTERED, &[("content_id", &id.to_string())]))
+            .map(|id| {
+                BlockEvent::new(
+                    types::CONTENT_REGISTERED,
+                    &[("content_id", &id.to_string())],
+                )
+            })
             .collect();
         index.apply_block(block as u64 + 1, &events, &docs).unwrap();
     }
     index.commit().unwrap();
-    println!("indexed {n} contents in {:.1} s\n", start.elapsed().as_secs_f64());
+    println!(
+        "indexed {n} contents in {:.1} s\n",
+        start.elapsed().as_secs_f64()
+    );
 
     // The baseline's documents, lower-cased and split once, before timing.
     let scanned: Vec<(ContentDoc, Vec<String>)> = docs
@@ -173,13 +177,59 @@ fn main() {
 
     let word = |i: usize| words[i].clone();
     let queries: Vec<(&str, SearchQuery)> = vec![
-        ("common word", SearchQuery { text: word(0), ..Default::default() }),
-        ("rare word", SearchQuery { text: word(5000), ..Default::default() }),
-        ("two words", SearchQuery { text: format!("{} {}", word(3), word(40)), ..Default::default() }),
-        ("word + tag", SearchQuery { text: word(10), tag: Some("tag-1".into()), ..Default::default() }),
-        ("word + price range", SearchQuery { text: word(10), min_price: Some(1000), max_price: Some(20_000), ..Default::default() }),
-        ("word + free", SearchQuery { text: word(20), free_only: true, ..Default::default() }),
-        ("creator, newest", SearchQuery { creator: Some("weave1creator7".into()), ..Default::default() }),
+        (
+            "common word",
+            SearchQuery {
+                text: word(0),
+                ..Default::default()
+            },
+        ),
+        (
+            "rare word",
+            SearchQuery {
+                text: word(5000),
+                ..Default::default()
+            },
+        ),
+        (
+            "two words",
+            SearchQuery {
+                text: format!("{} {}", word(3), word(40)),
+                ..Default::default()
+            },
+        ),
+        (
+            "word + tag",
+            SearchQuery {
+                text: word(10),
+                tag: Some("tag-1".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "word + price range",
+            SearchQuery {
+                text: word(10),
+                min_price: Some(1000),
+                max_price: Some(20_000),
+                ..Default::default()
+            },
+        ),
+        (
+            "word + free",
+            SearchQuery {
+                text: word(20),
+                free_only: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "creator, newest",
+            SearchQuery {
+                creator: Some("weave1creator7".into()),
+                ..Default::default()
+            },
+        ),
     ];
     let runs = 21;
     println!(
@@ -192,7 +242,10 @@ fn main() {
         let (sm, sx, scan) = time(runs, || naive(&scanned, q));
         worst = worst.max(ix);
         // Both find something for every query, so the comparison is of equal work.
-        assert!(!found.contents.is_empty() && !scan.is_empty(), "{name}: nothing found");
+        assert!(
+            !found.contents.is_empty() && !scan.is_empty(),
+            "{name}: nothing found"
+        );
         println!(
             "{:<20} {:>8} {:>11} ms {:>11} ms {:>11} ms {:>11} ms",
             name,
@@ -203,5 +256,8 @@ fn main() {
             ms(sx)
         );
     }
-    println!("\nslowest indexed query: {} ms (target: under 50 ms)", ms(worst));
+    println!(
+        "\nslowest indexed query: {} ms (target: under 50 ms)",
+        ms(worst)
+    );
 }

@@ -48,7 +48,9 @@ async fn another_node_finds_a_content_by_a_word_of_its_description() {
         "--tag",
         "birds",
         "--price",
-        "0",
+        "1000",
+        "--price-per-gib",
+        "10",
     ]);
     let id = registered["content_id"].as_u64().unwrap().to_string();
 
@@ -63,14 +65,24 @@ async fn another_node_finds_a_content_by_a_word_of_its_description() {
     assert_eq!(hit["title"], "Spring on the marsh");
     assert_eq!(hit["creator"].as_str(), Some(a.funded_address.as_str()));
     assert_eq!(hit["tags"][0], "birds");
-    assert_eq!(hit["access_price"], "0");
+    assert_eq!(hit["access_price"], "1000");
     // The filters select it or not.
     assert_eq!(
-        found(&b.cli(&["search", "zebrafinch", "--tag", "birds", "--free"])),
+        found(&b.cli(&[
+            "search",
+            "zebrafinch",
+            "--tag",
+            "birds",
+            "--min-price",
+            "1000",
+            "--max-price",
+            "1000"
+        ])),
         vec![id.clone()]
     );
     assert!(found(&b.cli(&["search", "zebrafinch", "--tag", "cats"])).is_empty());
-    assert!(found(&b.cli(&["search", "zebrafinch", "--min-price", "1"])).is_empty());
+    assert!(found(&b.cli(&["search", "zebrafinch", "--free"])).is_empty());
+    assert!(found(&b.cli(&["search", "zebrafinch", "--max-price", "999"])).is_empty());
     let creator = a.funded_address.clone();
     assert_eq!(
         found(&b.cli(&["search", "--creator", &creator])),
