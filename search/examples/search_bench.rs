@@ -60,7 +60,7 @@ fn generate(n: u64) -> Docs {
     let words = vocabulary(6000);
     let tags: Vec<String> = (0..60).map(|i| format!("tag-{i}")).collect();
     let mut rng = Lcg(42);
-    let mut sentence = |rng: &mut Lcg, len: usize| {
+    let sentence = |rng: &mut Lcg, len: usize| {
         (0..len)
             .map(|_| words[rng.skewed(words.len() as u64)].as_str())
             .collect::<Vec<_>>()

@@ -103,6 +103,8 @@ fn reflection(
 }
 
 /// Serves the gRPC API on `addr` until `shutdown` resolves.
+// Each argument is one part of the node that `weaved start` set up.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn serve(
     addr: SocketAddr,
     app: Arc<App>,
