@@ -40,6 +40,7 @@ async fn state_and_params_are_read_from_the_node() {
             blocks: Default::default(),
             max_block_age: Duration::from_secs(60),
         },
+        None,
         async {
             let _ = stopped.await;
         },

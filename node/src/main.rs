@@ -19,6 +19,7 @@ mod metrics;
 mod ops;
 mod probes;
 mod rest;
+mod search;
 mod sidecar;
 mod start;
 mod web;
@@ -65,6 +66,9 @@ enum Command {
     /// Payment channel vouchers on this machine: sign a voucher with a channel's key.
     #[command(subcommand)]
     Channels(cli::ChannelsCmd),
+    /// Search the node's index: contents and profiles by words and filters, the
+    /// following feed, the trending list.
+    Search(weave_client::search::SearchCmd),
 }
 
 fn main() {
@@ -83,6 +87,7 @@ fn main() {
         Command::Query(cmd) => cli::run_query(cmd, &cli.global),
         Command::Content(cmd) => cli::run_content(cmd, &cli.global),
         Command::Channels(cmd) => cli::run_channels(cmd, &cli.global),
+        Command::Search(cmd) => weave_client::search::run(cmd, &cli.global),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");

@@ -49,6 +49,7 @@ async fn serve(home: &Path) -> Server {
             blocks: Default::default(),
             max_block_age: std::time::Duration::from_secs(60),
         },
+        None,
         async {
             let _ = stopped.await;
         },

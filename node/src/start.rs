@@ -55,7 +55,14 @@ enum LogFormat {
 }
 
 pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).context("--log-level")?;
+    // The search library logs every commit at info; it speaks up only at warn unless
+    // the filter names it.
+    let level = if args.log_level.contains("tantivy") {
+        args.log_level.clone()
+    } else {
+        format!("{},tantivy=warn", args.log_level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level).context("--log-level")?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -182,6 +189,11 @@ async fn supervise(
     let (grpc_stop_tx, grpc_stop_rx) = oneshot::channel::<()>();
     let grpc_addr = config.grpc_laddr;
     let weave_services = grpc::module_services(&app);
+    let search = crate::search::start(
+        &home,
+        app.clone(),
+        grpc::cometbft_client(&config.cometbft_rpc)?,
+    );
     let mut grpc_task = tokio::spawn(grpc::serve(
         grpc_addr,
         app,
@@ -189,6 +201,7 @@ async fn supervise(
         sidecar.clone(),
         guard,
         telemetry.liveness.clone(),
+        search,
         async move {
             let _ = grpc_stop_rx.await;
         },

@@ -59,24 +59,29 @@ impl std::fmt::Debug for Node {
     }
 }
 
+/// A client of CometBFT's RPC at `cometbft_rpc`, a URL such as `http://127.0.0.1:26657`
+/// (`tcp://` is read as `http://`). No connection is made until the first call.
+pub(crate) fn cometbft_client(cometbft_rpc: &str) -> anyhow::Result<HttpClient> {
+    let url = match cometbft_rpc.strip_prefix("tcp://") {
+        Some(rest) => format!("http://{rest}"),
+        None => cometbft_rpc.to_string(),
+    };
+    let url: HttpClientUrl = url
+        .parse()
+        .with_context(|| format!("invalid CometBFT RPC address {cometbft_rpc:?}"))?;
+    HttpClient::builder(url)
+        .timeout(RPC_TIMEOUT)
+        .build()
+        .with_context(|| format!("building the CometBFT RPC client for {cometbft_rpc}"))
+}
+
 impl Node {
     /// Builds the shared state; `cometbft_rpc` is a URL such as `http://127.0.0.1:26657`
     /// (`tcp://` is read as `http://`). No connection is made until the first call.
     pub(super) fn new(app: Arc<App>, cometbft_rpc: &str) -> anyhow::Result<Self> {
-        let url = match cometbft_rpc.strip_prefix("tcp://") {
-            Some(rest) => format!("http://{rest}"),
-            None => cometbft_rpc.to_string(),
-        };
-        let url: HttpClientUrl = url
-            .parse()
-            .with_context(|| format!("invalid CometBFT RPC address {cometbft_rpc:?}"))?;
-        let rpc = HttpClient::builder(url)
-            .timeout(RPC_TIMEOUT)
-            .build()
-            .with_context(|| format!("building the CometBFT RPC client for {cometbft_rpc}"))?;
         Ok(Self {
             app,
-            rpc,
+            rpc: cometbft_client(cometbft_rpc)?,
             simulate_slots: Arc::new(tokio::sync::Semaphore::new(SIMULATE_CONCURRENCY)),
             simulate_wait: SIMULATE_WAIT,
         })

@@ -32,6 +32,7 @@ mod tx;
 
 pub(crate) use common::{BLOCK_HEIGHT_HEADER, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
 pub(crate) use forward::RawCodec;
+pub(crate) use common::cometbft_client;
 pub(crate) use sidecar::SidecarGuard;
 
 /// The Weave module query services the application serves (`weave.<module>.v1.Query`).
@@ -54,7 +55,9 @@ use cosmos_sdk_proto::cosmos::{
     base::tendermint::v1beta1::service_server::ServiceServer as TendermintServiceServer,
     tx::v1beta1::service_server::ServiceServer as TxServiceServer,
 };
-use weave_proto::weave::sidecar::v1::sidecar_server::SidecarServer;
+use weave_proto::weave::{
+    search::v1::search_server::SearchServer, sidecar::v1::sidecar_server::SidecarServer,
+};
 
 use common::Node;
 
@@ -79,7 +82,10 @@ macro_rules! bounded {
 fn weave_services(app: &App) -> Vec<String> {
     forward::module_services(app)
         .into_iter()
-        .chain([weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME.to_string()])
+        .chain([
+            weave_proto::weave::sidecar::v1::sidecar_server::SERVICE_NAME.to_string(),
+            weave_proto::weave::search::v1::search_server::SERVICE_NAME.to_string(),
+        ])
         .collect()
 }
 
@@ -108,6 +114,8 @@ fn reflection(
 }
 
 /// Serves the gRPC API on `addr` until `shutdown` resolves.
+// Each argument is one part of the node that `weaved start` set up.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn serve(
     addr: SocketAddr,
     app: Arc<App>,
@@ -115,6 +123,7 @@ pub(crate) async fn serve(
     sidecar: Option<weave_sidecar::SidecarHandle>,
     guard: SidecarGuard,
     liveness: Liveness,
+    search: Option<Arc<weave_search::SearchIndex>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let node = Node::new(app, &cometbft_rpc)?;
@@ -154,6 +163,9 @@ pub(crate) async fn serve(
             sidecar,
             guard
         ))))
+        .add_service(bounded!(SearchServer::new(
+            crate::search::SearchService::new(search)
+        )))
         .add_service(bounded!(TendermintServiceServer::new(
             tendermint::TendermintService::new(node.clone())
         )))
@@ -262,6 +274,7 @@ mod tests {
             None,
             SidecarGuard::new(_dir.path(), "test-token").expect("guard"),
             test_support::liveness(),
+            None,
             async {
                 let _ = stop_rx.await;
             },
