@@ -30,9 +30,9 @@ mod tendermint;
 mod test_support;
 mod tx;
 
+pub(crate) use common::cometbft_client;
 pub(crate) use common::{BLOCK_HEIGHT_HEADER, MAX_DECODE_BYTES, MAX_ENCODE_BYTES};
 pub(crate) use forward::RawCodec;
-pub(crate) use common::cometbft_client;
 pub(crate) use sidecar::SidecarGuard;
 
 /// The Weave module query services the application serves (`weave.<module>.v1.Query`).
