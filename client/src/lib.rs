@@ -104,6 +104,7 @@ pub mod opts;
 pub mod page;
 pub mod query;
 pub mod render;
+pub mod rpc;
 pub mod seeders;
 pub mod sidecar_auth;
 pub mod splits;

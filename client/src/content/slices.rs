@@ -59,7 +59,6 @@ pub struct GetArgs {
     /// Write the plaintext here (written to FILE.part, renamed when complete).
     #[arg(
         long,
-        short = 'o',
         value_name = "FILE",
         required_unless_present = "stream"
     )]
