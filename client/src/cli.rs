@@ -81,7 +81,19 @@ pub enum QueryCmd {
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
     )]
     Tx(query::QueryTxArgs),
+    /// Transactions found by their events (`cosmos.tx.v1beta1.Service/GetTxsEvent`,
+    /// CometBFT's `tx_search`), oldest first unless `--desc`.
+    #[command(
+        after_help = "Example:\n  weaved query txs --events 'message.sender=weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy&message.action=/weave.bank.v1.MsgSend'"
+    )]
+    Txs(query::QueryTxsArgs),
+    /// A block from CometBFT's RPC (`--node`): the latest, or the one at HEIGHT.
+    #[command(after_help = "Example:\n  weaved query block 42 --node tcp://localhost:26657")]
+    Block(query::QueryBlockArgs),
 }
+
+/// `weaved status`: CometBFT's status (node, latest block, catching up) from its RPC.
+pub use crate::query::{run_status, StatusArgs};
 
 /// Runs a `weaved tx` command.
 pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
@@ -102,6 +114,8 @@ pub fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Bank(cmd) => bank::cli::run_query(cmd, g),
         QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
         QueryCmd::Tx(args) => query::run_tx(args, g),
+        QueryCmd::Txs(args) => query::run_txs(args, g),
+        QueryCmd::Block(args) => query::run_block(args, g),
         QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
@@ -208,6 +222,8 @@ mod tests {
             "--from",
             "alice",
             "--node",
+            "tcp://localhost:2",
+            "--grpc",
             "localhost:1",
         ])
         .unwrap();
@@ -224,6 +240,12 @@ mod tests {
         assert_eq!(
             opts.node.url(std::path::Path::new("/nonexistent")).unwrap(),
             "http://localhost:1"
+        );
+        assert_eq!(
+            opts.node
+                .rpc_url(std::path::Path::new("/nonexistent"))
+                .unwrap(),
+            "http://localhost:2"
         );
     }
 
@@ -327,7 +349,7 @@ mod tests {
             "query channels lane 1 ADDR ab",
             "query channels earnings ADDR",
             "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 10 --amount 5 --nonce 1",
-            "channels sign-voucher --from alice --channel 1 --seeder bob --content-root ab --bytes 0 --amount 5uweave --nonce 2 -o v.json --chain-id c",
+            "channels sign-voucher --from alice --channel 1 --seeder bob --content-root ab --bytes 0 --amount 5uweave --nonce 2 --out v.json --chain-id c",
         ] {
             parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         }
@@ -417,7 +439,7 @@ mod tests {
     fn gov_commands_parse() {
         for line in [
             "tx gov draft-proposal",
-            "tx gov draft-proposal --type update-params --module validators -o p.json",
+            "tx gov draft-proposal --type update-params --module validators --out p.json",
             "tx gov draft-proposal --module auth",
             "tx gov draft-proposal --type update-params --module seeders",
             "tx gov draft-proposal --type community-pool-spend --recipient ADDR --amount 5uweave",
@@ -541,6 +563,44 @@ mod tests {
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }
+    }
+
+    #[test]
+    fn cosmos_conventions_parse() {
+        for line in [
+            "query txs --events message.sender=ADDR",
+            "query txs --events message.sender=ADDR&message.action=/weave.bank.v1.MsgSend --page 2 --limit 5 --desc",
+            "query txs --events message.sender=ADDR --events tx.height=5",
+            "query txs --query tx.height>5",
+            "query block",
+            "query block 42 --node tcp://localhost:26657",
+            "query bank balances ADDR --height 7 --grpc localhost:9090",
+            "query bank balances ADDR --denom uweave --height 7",
+            "query auth account ADDR --height 7",
+            "query content get 1 --node http://127.0.0.1:26657 --grpc http://127.0.0.1:9090",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            "query txs",
+            "query txs --events a.b=c --query a.b=c",
+            "query txs --events a.b=c --limit 101",
+            "query txs --events a.b=c --page 0",
+            "query block x",
+            "query bank balances ADDR --height 0",
+            "query bank balances ADDR --height x",
+            // --height only where the node answers at past heights.
+            "query content feed --height 5",
+            "tx bank send alice ADDR 1uweave --height 5",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+        let Cli::Query(QueryCmd::Bank(bank::cli::BankQueryCmd::Balances { at, .. })) =
+            parse("query bank balances ADDR --height 7").unwrap()
+        else {
+            panic!("not balances");
+        };
+        assert_eq!(at.height, Some(7));
     }
 
     #[test]

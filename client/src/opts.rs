@@ -83,11 +83,31 @@ pub struct NodeOpts {
     /// `<home>/config/weaved.toml` if present, else `http://127.0.0.1:9090`)
     #[arg(long, env = "WEAVE_GRPC", value_name = "URL")]
     pub grpc: Option<String>,
-    /// Query the state at this block height (gRPC metadata `x-cosmos-block-height`);
-    /// the node answers point queries (balances, accounts, params, ...) at any height it
-    /// still keeps, listings only at the latest. Default: the latest height.
-    #[arg(long, value_name = "HEIGHT")]
+}
+
+/// `--height`, for the queries the node answers at past heights: those that read
+/// single keys (balances, accounts, parameters), at any height the node still keeps.
+/// A query command that reads single keys flattens it and sends its requests through
+/// [`AtHeight::request`].
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct AtHeight {
+    /// Query the state at this block height (gRPC metadata `x-cosmos-block-height`)
+    /// instead of the latest.
+    #[arg(long, value_name = "HEIGHT", value_parser = clap::value_parser!(u64).range(1..))]
     pub height: Option<u64>,
+}
+
+impl AtHeight {
+    /// `request` carrying `--height` as `x-cosmos-block-height`, when given.
+    pub fn request<T>(&self, request: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(request);
+        if let Some(height) = self.height {
+            request
+                .metadata_mut()
+                .insert(BLOCK_HEIGHT_HEADER, height.into());
+        }
+        request
+    }
 }
 
 impl NodeOpts {
@@ -132,31 +152,10 @@ impl NodeOpts {
             .and_then(|rpc| rpc.get("laddr"))
             .and_then(|l| l.as_str())
             .unwrap_or(DEFAULT_NODE);
-        let url = rpc_url(laddr);
         // A listen address on all interfaces is dialled on loopback.
-        Ok(url
+        Ok(rpc_url(laddr)
             .replace("//0.0.0.0:", "//127.0.0.1:")
             .replace("//[::]:", "//[::1]:"))
-    }
-
-    /// `request` carrying `--height` as `x-cosmos-block-height`, when given.
-    pub fn request<T>(&self, request: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(request);
-        if let Some(height) = self.height {
-            request
-                .metadata_mut()
-                .insert(BLOCK_HEIGHT_HEADER, height.into());
-        }
-        request
-    }
-
-    /// Fails when `--height` was given to a command that cannot honour it.
-    pub fn refuse_height(&self, what: &str) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.height.is_none(),
-            "--height does not apply to {what}: it reads the latest state"
-        );
-        Ok(())
     }
 }
 
@@ -242,7 +241,6 @@ mod tests {
         let given = NodeOpts {
             grpc: Some("https://node.example:443".into()),
             node: Some("tcp://node.example:26657".into()),
-            height: None,
         };
         assert_eq!(given.url(home.path()).unwrap(), "https://node.example:443");
         assert_eq!(
@@ -258,18 +256,10 @@ mod tests {
 
     #[test]
     fn height_goes_into_the_request_metadata() {
-        let at = NodeOpts {
-            height: Some(42),
-            ..NodeOpts::default()
-        };
+        let at = AtHeight { height: Some(42) };
         let request = at.request(());
-        assert_eq!(
-            request.metadata().get(BLOCK_HEIGHT_HEADER).unwrap(),
-            "42"
-        );
-        assert!(at.refuse_height("a listing").is_err());
-        let latest = NodeOpts::default();
+        assert_eq!(request.metadata().get(BLOCK_HEIGHT_HEADER).unwrap(), "42");
+        let latest = AtHeight::default();
         assert!(latest.request(()).metadata().get(BLOCK_HEIGHT_HEADER).is_none());
-        latest.refuse_height("a listing").unwrap();
     }
 }
