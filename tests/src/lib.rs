@@ -348,7 +348,7 @@ impl Node {
             .args(args)
             .arg("--home")
             .arg(self.home.path())
-            .args(["--keyring-backend", "test", "--node", &self.grpc_url()])
+            .args(["--keyring-backend", "test", "--grpc", &self.grpc_url()])
             .output()?)
     }
 
