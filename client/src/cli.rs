@@ -9,7 +9,7 @@
 
 use clap::Subcommand;
 
-use crate::{bank, channels, content, gov, query, seeders, splits, validators};
+use crate::{bank, channels, content, gov, query, seeders, splits, tx_file, validators};
 pub use crate::{
     channels::ChannelsCmd,
     content::ContentCmd,
@@ -43,6 +43,15 @@ pub enum TxCmd {
     /// report bad slices.
     #[command(subcommand)]
     Seeders(seeders::SeedersTxCmd),
+    /// Sign a transaction file (from `--generate-only`): online, or `--offline` with
+    /// the account number and sequence. A signer not yet in the file is appended.
+    #[command(
+        after_help = "Example:\n  weaved tx bank send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy 10uweave --gas 100000 --generate-only > tx.json\n  weaved tx sign tx.json --from alice --offline --account-number 3 --sequence 0 > signed.json"
+    )]
+    Sign(tx_file::TxSignArgs),
+    /// Broadcast a signed transaction file.
+    #[command(after_help = "Example:\n  weaved tx broadcast signed.json --wait")]
+    Broadcast(tx_file::TxBroadcastArgs),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -105,6 +114,8 @@ pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Validators(cmd) => validators::run_tx(cmd, g),
         TxCmd::Seeders(cmd) => seeders::run_tx(cmd, g),
         TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
+        TxCmd::Sign(args) => tx_file::run_sign(args, g),
+        TxCmd::Broadcast(args) => tx_file::run_broadcast(args, g),
     }
 }
 

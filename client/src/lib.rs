@@ -109,4 +109,5 @@ pub mod seeders;
 pub mod sidecar_auth;
 pub mod splits;
 pub mod tx;
+pub mod tx_file;
 pub mod validators;
