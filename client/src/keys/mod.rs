@@ -13,6 +13,7 @@
 //! Keys made by `keys add` come from a BIP39 mnemonic (see [`hd`]): secp256k1 keys by BIP32 at
 //! the Cosmos Hub path `m/44'/118'/0'/0/0`, ed25519 keys by SLIP-10 at `m/44'/118'/0'/0'/0'`.
 
+pub mod armor;
 pub mod cli;
 pub mod hd;
 pub mod info;
