@@ -4,8 +4,11 @@
 //! Each chain module's commands live in its own folder (`bank/`, `splits/`, ...); this
 //! file only gathers them into the `tx` and `query` groups and dispatches.
 //!
-//! Every command reaches the node through `--node` (a gRPC URL). Errors of the node come
-//! back as `Error: <status message>` and exit code 1.
+//! Every command reaches the node's gRPC API through `--grpc`; `--node` is CometBFT's
+//! RPC, as in every Cosmos CLI (`status`, `query block`), and each flag refuses a URL
+//! that answers the other protocol (see [`crate::opts::NodeOpts`]). Errors of the node
+//! come back as `Error: <status message>` and exit code 1. Every `tx` command takes
+//! `--generate-only` ([`crate::tx_file`]).
 
 use clap::Subcommand;
 

@@ -349,7 +349,13 @@ impl Node {
             .arg("--home")
             .arg(self.home.path())
             .args(["--keyring-backend", "test", "--grpc", &self.grpc_url()])
+            .args(["--node", &self.rpc_url()])
             .output()?)
+    }
+
+    /// CometBFT's RPC endpoint (what `--node` takes).
+    pub fn rpc_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.rpc)
     }
 
     /// A CometBFT RPC GET, returning the `result` object.
