@@ -325,8 +325,7 @@ impl Keyring {
         Ok((info, generated.then(|| phrase.to_string())))
     }
 
-    /// Files an existing key (with no mnemonic) under `name`.
-    #[cfg(test)]
+    /// Files an existing key (with no mnemonic) under `name` (`keys import`).
     pub fn import_signing_key(&self, name: &str, key: &SigningKey) -> anyhow::Result<KeyInfo> {
         validate_name(name)?;
         self.ensure_absent(name)?;
