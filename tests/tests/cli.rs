@@ -143,9 +143,12 @@ fn cosmos_cli_conventions_against_a_real_node() {
     assert_eq!(sent["code"], 0, "{sent}");
     let send_height: u64 = sent["height"].as_u64().unwrap();
     assert_eq!(balance_at(&node, &bob, 0), 1000);
-    // The same file again: its sequence is used up.
+    // The same file again: refused (already in CometBFT's cache, or its sequence used).
     let (ok, _, err) = run(&home, &node, &["tx", "broadcast", signed_file.to_str().unwrap()], &[]);
-    assert!(!ok && has_code(&err, "sdk", 32), "{err}");
+    assert!(
+        !ok && (has_code(&err, "sdk", 19) || has_code(&err, "sdk", 32)),
+        "{err}"
+    );
 
     // --height: bob's balance before and at the send.
     assert_eq!(balance_at(&node, &bob, before_send), 0);
@@ -220,7 +223,8 @@ fn cosmos_cli_conventions_against_a_real_node() {
         block["block"]["header"]["height"],
         carol_height.to_string().as_str()
     );
-    assert_eq!(block["block"]["data"]["txs"].as_array().unwrap().len(), 1);
+    // Carol's transaction, and any the proposer injected (vote extensions).
+    assert!(!block["block"]["data"]["txs"].as_array().unwrap().is_empty());
     let (ok, text, err) = run(&home, &node, &["query", "block", &carol_height.to_string()], &[]);
     assert!(ok && text.contains(&carol_hash), "{text}{err}");
 }
