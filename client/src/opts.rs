@@ -234,10 +234,7 @@ mod tests {
             "moniker = \"m\"\n[rpc]\n# where\nladdr = \"tcp://0.0.0.0:36657\"\n",
         )
         .unwrap();
-        assert_eq!(
-            none.rpc_url(home.path()).unwrap(),
-            "http://127.0.0.1:36657"
-        );
+        assert_eq!(none.rpc_url(home.path()).unwrap(), "http://127.0.0.1:36657");
         let given = NodeOpts {
             grpc: Some("https://node.example:443".into()),
             node: Some("tcp://node.example:26657".into()),
@@ -260,6 +257,10 @@ mod tests {
         let request = at.request(());
         assert_eq!(request.metadata().get(BLOCK_HEIGHT_HEADER).unwrap(), "42");
         let latest = AtHeight::default();
-        assert!(latest.request(()).metadata().get(BLOCK_HEIGHT_HEADER).is_none());
+        assert!(latest
+            .request(())
+            .metadata()
+            .get(BLOCK_HEIGHT_HEADER)
+            .is_none());
     }
 }

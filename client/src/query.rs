@@ -65,11 +65,9 @@ pub fn run_auth(cmd: AuthQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
     match cmd {
         AuthQueryCmd::Account { address, at, node } => {
             let address = resolve_address(&address, g)?;
-            let account = with_channel(
-                &node,
-                g,
-                |c| async move { query_account_at(&c, &address, at).await },
-            )?
+            let account = with_channel(&node, g, |c| async move {
+                query_account_at(&c, &address, at).await
+            })?
             .ok_or_else(|| anyhow!("account {address} not found on chain"))?;
             let pub_key = account
                 .pub_key
@@ -148,7 +146,11 @@ pub struct QueryTxsArgs {
     /// Conditions `type.attribute=value`, joined with `&` or repeated; all must hold.
     /// E.g. `message.sender=weave1...`, `message.action=/weave.bank.v1.MsgSend`,
     /// `weave.bank.v1.EventTransfer.recipient=weave1...`, `tx.height=42`.
-    #[arg(long = "events", value_name = "EVENTS", required_unless_present = "query")]
+    #[arg(
+        long = "events",
+        value_name = "EVENTS",
+        required_unless_present = "query"
+    )]
     pub events: Vec<String>,
     /// A query in CometBFT's query language instead, e.g.
     /// `message.sender='weave1...' AND tx.height>5`.
@@ -319,8 +321,14 @@ pub fn run_status(args: StatusArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         "latest_block_height: {}",
         text("/sync_info/latest_block_height")
     );
-    println!("latest_block_hash: {}", text("/sync_info/latest_block_hash"));
-    println!("latest_block_time: {}", text("/sync_info/latest_block_time"));
+    println!(
+        "latest_block_hash: {}",
+        text("/sync_info/latest_block_hash")
+    );
+    println!(
+        "latest_block_time: {}",
+        text("/sync_info/latest_block_time")
+    );
     println!("catching_up: {}", text("/sync_info/catching_up"));
     println!("voting_power: {}", text("/validator_info/voting_power"));
     Ok(())

@@ -72,7 +72,10 @@ pub fn get(url: &str, path: &str) -> anyhow::Result<Value> {
         format!("cannot reach CometBFT's RPC at {url} (--node; default {DEFAULT_NODE})")
     })?;
     let Some(json) = http_json(&answer) else {
-        bail!("{url} does not answer as CometBFT's RPC{}", grpc_hint(&answer));
+        bail!(
+            "{url} does not answer as CometBFT's RPC{}",
+            grpc_hint(&answer)
+        );
     };
     if let Some(error) = json.get("error") {
         let data = error.get("data").and_then(Value::as_str).unwrap_or("");
@@ -180,9 +183,12 @@ mod tests {
         let h2: &'static [u8] = &[0u8, 0, 6, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         let err = check_rpc_flag(&serve_once(h2)).unwrap_err().to_string();
         assert!(err.contains("--grpc") && err.contains("gRPC"), "{err}");
-        const STATUS: &[u8] = b"HTTP/1.0 200 OK\r\n\r\n{\"result\":{\"node_info\":{\"network\":\"c\"}}}";
+        const STATUS: &[u8] =
+            b"HTTP/1.0 200 OK\r\n\r\n{\"result\":{\"node_info\":{\"network\":\"c\"}}}";
         check_rpc_flag(&serve_once(STATUS)).unwrap();
-        let err = check_grpc_flag(&serve_once(STATUS)).unwrap_err().to_string();
+        let err = check_grpc_flag(&serve_once(STATUS))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--node"), "{err}");
         check_grpc_flag(&serve_once(h2)).unwrap();
         assert_eq!(

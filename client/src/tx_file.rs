@@ -206,7 +206,8 @@ impl TxFile {
                 );
                 Ok(SignerInfo {
                     public_key: Some(pubkey_from_json(
-                        s.get("public_key").context("a signer info has no public_key")?,
+                        s.get("public_key")
+                            .context("a signer info has no public_key")?,
                     )?),
                     mode_info: Some(direct()),
                     sequence: u64_field(s, "sequence")?,
@@ -226,8 +227,16 @@ impl TxFile {
         let fee = Fee {
             amount,
             gas_limit: u64_field(fee, "gas_limit")?,
-            payer: fee.get("payer").and_then(Value::as_str).unwrap_or_default().to_string(),
-            granter: fee.get("granter").and_then(Value::as_str).unwrap_or_default().to_string(),
+            payer: fee
+                .get("payer")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            granter: fee
+                .get("granter")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         };
         let signatures = array_field(value, "signatures")?
             .iter()
@@ -393,8 +402,9 @@ pub fn run_sign(args: TxSignArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     }
     let text = serde_json::to_string_pretty(&tx.to_json()?)?;
     match &args.output_document {
-        Some(path) => std::fs::write(path, text + "\n")
-            .with_context(|| format!("writing {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+        }
         None => {
             println!("{text}");
             Ok(())
@@ -436,8 +446,15 @@ pub fn run_broadcast(args: TxBroadcastArgs, g: &GlobalOpts) -> anyhow::Result<()
     let url = args.node.url(&g.home)?;
     let submitted = runtime()?.block_on(async {
         let channel = connect(&url).await?;
-        crate::tx::broadcast_raw(&channel, bytes, gas_limit, fee, args.broadcast_mode, args.wait)
-            .await
+        crate::tx::broadcast_raw(
+            &channel,
+            bytes,
+            gas_limit,
+            fee,
+            args.broadcast_mode,
+            args.wait,
+        )
+        .await
     })?;
     crate::tx::report_with(&submitted, false, g.json(), &[])
 }
@@ -492,7 +509,10 @@ mod tests {
         let alice = key(5, KeyAlgo::Secp256k1);
         let tx = unsigned(&alice);
         let json = tx.to_json().unwrap();
-        assert_eq!(json["body"]["messages"][0]["@type"], "/weave.bank.v1.MsgSend");
+        assert_eq!(
+            json["body"]["messages"][0]["@type"],
+            "/weave.bank.v1.MsgSend"
+        );
         assert_eq!(json["body"]["timeout_height"], "50");
         assert_eq!(json["auth_info"]["fee"]["gas_limit"], "100000");
         assert_eq!(json["auth_info"]["signer_infos"], json!([]));

@@ -42,7 +42,9 @@ fn json(home: &Path, node: &Node, args: &[&str], env: &[(&str, &str)]) -> Value 
 /// The uweave balance of `address` at `height` (0: the latest).
 fn balance_at(node: &Node, address: &str, height: u64) -> u128 {
     let height = height.to_string();
-    let mut args = vec!["query", "bank", "balances", address, "--denom", "uweave", "-o", "json"];
+    let mut args = vec![
+        "query", "bank", "balances", address, "--denom", "uweave", "-o", "json",
+    ];
     if height != "0" {
         args.extend(["--height", &height]);
     }
@@ -95,8 +97,19 @@ fn cosmos_cli_conventions_against_a_real_node() {
         &home,
         &node,
         &[
-            "tx", "bank", "send", "validator", &bob, "1000uweave", "--fees", TEST_FEES, "--gas",
-            TEST_GAS, "--memo", "offline", "--generate-only",
+            "tx",
+            "bank",
+            "send",
+            "validator",
+            &bob,
+            "1000uweave",
+            "--fees",
+            TEST_FEES,
+            "--gas",
+            TEST_GAS,
+            "--memo",
+            "offline",
+            "--generate-only",
         ],
         &[],
     );
@@ -107,12 +120,21 @@ fn cosmos_cli_conventions_against_a_real_node() {
         "/weave.bank.v1.MsgSend"
     );
     assert_eq!(unsigned_json["signatures"], serde_json::json!([]));
-    assert_eq!(balance_at(&node, &bob, 0), 0, "generate-only broadcast nothing");
+    assert_eq!(
+        balance_at(&node, &bob, 0),
+        0,
+        "generate-only broadcast nothing"
+    );
     let dir = tempfile::tempdir().unwrap();
     let unsigned_file = dir.path().join("unsigned.json");
     std::fs::write(&unsigned_file, &unsigned).unwrap();
     // Broadcasting the unsigned file is refused before it reaches the node.
-    let (ok, _, err) = run(&home, &node, &["tx", "broadcast", unsigned_file.to_str().unwrap()], &[]);
+    let (ok, _, err) = run(
+        &home,
+        &node,
+        &["tx", "broadcast", unsigned_file.to_str().unwrap()],
+        &[],
+    );
     assert!(!ok && err.contains("tx sign"), "{err}");
     let account = json(
         &home,
@@ -127,9 +149,20 @@ fn cosmos_cli_conventions_against_a_real_node() {
         &home,
         &node,
         &[
-            "tx", "sign", unsigned_file.to_str().unwrap(), "--from", "validator", "--offline",
-            "--account-number", &number, "--sequence", &sequence, "--chain-id", "cli-1",
-            "--output-document", signed_file.to_str().unwrap(),
+            "tx",
+            "sign",
+            unsigned_file.to_str().unwrap(),
+            "--from",
+            "validator",
+            "--offline",
+            "--account-number",
+            &number,
+            "--sequence",
+            &sequence,
+            "--chain-id",
+            "cli-1",
+            "--output-document",
+            signed_file.to_str().unwrap(),
         ],
         &[],
     );
@@ -137,14 +170,26 @@ fn cosmos_cli_conventions_against_a_real_node() {
     let sent = json(
         &home,
         &node,
-        &["tx", "broadcast", signed_file.to_str().unwrap(), "--wait", "-o", "json"],
+        &[
+            "tx",
+            "broadcast",
+            signed_file.to_str().unwrap(),
+            "--wait",
+            "-o",
+            "json",
+        ],
         &[],
     );
     assert_eq!(sent["code"], 0, "{sent}");
     let send_height: u64 = sent["height"].as_u64().unwrap();
     assert_eq!(balance_at(&node, &bob, 0), 1000);
     // The same file again: refused (already in CometBFT's cache, or its sequence used).
-    let (ok, _, err) = run(&home, &node, &["tx", "broadcast", signed_file.to_str().unwrap()], &[]);
+    let (ok, _, err) = run(
+        &home,
+        &node,
+        &["tx", "broadcast", signed_file.to_str().unwrap()],
+        &[],
+    );
     assert!(
         !ok && (has_code(&err, "sdk", 19) || has_code(&err, "sdk", 32)),
         "{err}"
@@ -160,12 +205,22 @@ fn cosmos_cli_conventions_against_a_real_node() {
     let pass = [("WEAVE_EXPORT_PASSPHRASE", "correct horse")];
     let (ok, armor, err) = run(&home, &node, &["keys", "export", "carol"], &pass);
     assert!(ok, "{err}");
-    assert!(armor.starts_with("-----BEGIN WEAVE PRIVATE KEY-----"), "{armor}");
+    assert!(
+        armor.starts_with("-----BEGIN WEAVE PRIVATE KEY-----"),
+        "{armor}"
+    );
     let armor_file = dir.path().join("carol.armor");
     std::fs::write(&armor_file, &armor).unwrap();
     let other = tempfile::tempdir().unwrap();
     let wrong = [("WEAVE_EXPORT_PASSPHRASE", "wrong")];
-    let import = ["keys", "import", "carol2", armor_file.to_str().unwrap(), "-o", "json"];
+    let import = [
+        "keys",
+        "import",
+        "carol2",
+        armor_file.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
     let (ok, _, err) = run(other.path(), &node, &import, &wrong);
     assert!(!ok && err.contains("passphrase"), "{err}");
     let imported = json(other.path(), &node, &import, &pass);
@@ -174,8 +229,21 @@ fn cosmos_cli_conventions_against_a_real_node() {
         other.path(),
         &node,
         &[
-            "tx", "bank", "send", "carol2", &bob, "5uweave", "--chain-id", "cli-1", "--fees",
-            TEST_FEES, "--gas", TEST_GAS, "--wait", "-o", "json",
+            "tx",
+            "bank",
+            "send",
+            "carol2",
+            &bob,
+            "5uweave",
+            "--chain-id",
+            "cli-1",
+            "--fees",
+            TEST_FEES,
+            "--gas",
+            TEST_GAS,
+            "--wait",
+            "-o",
+            "json",
         ],
         &[],
     );
@@ -189,7 +257,12 @@ fn cosmos_cli_conventions_against_a_real_node() {
         &home,
         &node,
         &[
-            "query", "txs", "--events", &format!("message.sender={carol}"), "-o", "json",
+            "query",
+            "txs",
+            "--events",
+            &format!("message.sender={carol}"),
+            "-o",
+            "json",
         ],
         &[],
     );
@@ -199,9 +272,12 @@ fn cosmos_cli_conventions_against_a_real_node() {
         &home,
         &node,
         &[
-            "query", "txs", "--events",
+            "query",
+            "txs",
+            "--events",
             &format!("message.sender={carol}&message.action=/weave.bank.v1.MsgSend"),
-            "-o", "json",
+            "-o",
+            "json",
         ],
         &[],
     );
@@ -209,7 +285,14 @@ fn cosmos_cli_conventions_against_a_real_node() {
     let none = json(
         &home,
         &node,
-        &["query", "txs", "--events", &format!("message.sender={bob}"), "-o", "json"],
+        &[
+            "query",
+            "txs",
+            "--events",
+            &format!("message.sender={bob}"),
+            "-o",
+            "json",
+        ],
         &[],
     );
     assert_eq!(none["total"], "0", "{none}");
@@ -225,6 +308,11 @@ fn cosmos_cli_conventions_against_a_real_node() {
     );
     // Carol's transaction, and any the proposer injected (vote extensions).
     assert!(!block["block"]["data"]["txs"].as_array().unwrap().is_empty());
-    let (ok, text, err) = run(&home, &node, &["query", "block", &carol_height.to_string()], &[]);
+    let (ok, text, err) = run(
+        &home,
+        &node,
+        &["query", "block", &carol_height.to_string()],
+        &[],
+    );
     assert!(ok && text.contains(&carol_hash), "{text}{err}");
 }

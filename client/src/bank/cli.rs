@@ -148,7 +148,8 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
             match denom {
                 Some(denom) => {
                     validate_denom(&denom)?;
-                    let (denom, amount) = with_channel(&node, g, |c| balance_at(c, address, denom, at))?;
+                    let (denom, amount) =
+                        with_channel(&node, g, |c| balance_at(c, address, denom, at))?;
                     if g.json() {
                         render::print_json(&json!({
                             "address": address.to_string(),

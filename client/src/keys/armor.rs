@@ -118,8 +118,15 @@ mod tests {
             assert_eq!(back.algo(), algo);
             assert!(import_armor(&armor, "wrong").is_err());
             // The type is bound to the ciphertext.
-            let other = if algo == KeyAlgo::Ed25519 { "secp256k1" } else { "ed25519" };
-            let swapped = armor.replace(&format!("type: {}", algo.as_str()), &format!("type: {other}"));
+            let other = if algo == KeyAlgo::Ed25519 {
+                "secp256k1"
+            } else {
+                "ed25519"
+            };
+            let swapped = armor.replace(
+                &format!("type: {}", algo.as_str()),
+                &format!("type: {other}"),
+            );
             assert!(import_armor(&swapped, "pass phrase").is_err());
         }
         assert!(import_armor("hello", "x").is_err());

@@ -212,9 +212,11 @@ fn export_passphrase(new: bool) -> anyhow::Result<Zeroizing<String>> {
         return Ok(Zeroizing::new(p));
     }
     let read = |prompt: &str| {
-        rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
-            anyhow::anyhow!("cannot read the passphrase ({e}); set {EXPORT_PASSPHRASE_ENV}")
-        })
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                anyhow::anyhow!("cannot read the passphrase ({e}); set {EXPORT_PASSPHRASE_ENV}")
+            })
     };
     let first = read("Passphrase of the exported key: ")?;
     if new {
