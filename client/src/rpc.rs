@@ -171,9 +171,18 @@ mod tests {
         let url = format!("http://{}", listener.local_addr().unwrap());
         std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
+            // Read the whole request: closing with unread bytes would reset the
+            // connection before the client reads the answer.
+            let mut request = Vec::new();
             let mut buf = [0u8; 1024];
-            let _ = s.read(&mut buf);
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
             let _ = s.write_all(answer);
+            let _ = s.shutdown(std::net::Shutdown::Write);
         });
         url
     }
