@@ -59,9 +59,18 @@ pub async fn query_account(
     channel: &Channel,
     address: &Address,
 ) -> anyhow::Result<Option<BaseAccount>> {
-    let request = QueryAccountRequest {
+    query_account_at(channel, address, crate::opts::AtHeight::default()).await
+}
+
+/// [`query_account`] at the height `at` asks for.
+pub async fn query_account_at(
+    channel: &Channel,
+    address: &Address,
+    at: crate::opts::AtHeight,
+) -> anyhow::Result<Option<BaseAccount>> {
+    let request = at.request(QueryAccountRequest {
         address: address.to_string(),
-    };
+    });
     let response = match AuthQueryClient::new(channel.clone()).account(request).await {
         Ok(response) => response.into_inner(),
         Err(status) if status.code() == Code::NotFound => return Ok(None),

@@ -4,12 +4,15 @@
 //! Each chain module's commands live in its own folder (`bank/`, `splits/`, ...); this
 //! file only gathers them into the `tx` and `query` groups and dispatches.
 //!
-//! Every command reaches the node through `--node` (a gRPC URL). Errors of the node come
-//! back as `Error: <status message>` and exit code 1.
+//! Every command reaches the node's gRPC API through `--grpc`; `--node` is CometBFT's
+//! RPC, as in every Cosmos CLI (`status`, `query block`), and each flag refuses a URL
+//! that answers the other protocol (see [`crate::opts::NodeOpts`]). Errors of the node
+//! come back as `Error: <status message>` and exit code 1. Every `tx` command takes
+//! `--generate-only` ([`crate::tx_file`]).
 
 use clap::Subcommand;
 
-use crate::{bank, channels, content, gov, query, seeders, social, splits, validators};
+use crate::{bank, channels, content, gov, query, seeders, social, splits, tx_file, validators};
 pub use crate::{
     channels::ChannelsCmd,
     content::ContentCmd,
@@ -47,6 +50,15 @@ pub enum TxCmd {
     /// comments on your own content.
     #[command(subcommand)]
     Social(social::SocialTxCmd),
+    /// Sign a transaction file (from `--generate-only`): online, or `--offline` with
+    /// the account number and sequence. A signer not yet in the file is appended.
+    #[command(
+        after_help = "Example:\n  weaved tx bank send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy 10uweave --gas 100000 --generate-only > tx.json\n  weaved tx sign tx.json --from alice --offline --account-number 3 --sequence 0 > signed.json"
+    )]
+    Sign(tx_file::TxSignArgs),
+    /// Broadcast a signed transaction file.
+    #[command(after_help = "Example:\n  weaved tx broadcast signed.json --wait")]
+    Broadcast(tx_file::TxBroadcastArgs),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -89,7 +101,19 @@ pub enum QueryCmd {
         after_help = "Example:\n  weaved query tx 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
     )]
     Tx(query::QueryTxArgs),
+    /// Transactions found by their events (`cosmos.tx.v1beta1.Service/GetTxsEvent`,
+    /// CometBFT's `tx_search`), oldest first unless `--desc`.
+    #[command(
+        after_help = "Example:\n  weaved query txs --events 'message.sender=weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy&message.action=/weave.bank.v1.MsgSend'"
+    )]
+    Txs(query::QueryTxsArgs),
+    /// A block from CometBFT's RPC (`--node`): the latest, or the one at HEIGHT.
+    #[command(after_help = "Example:\n  weaved query block 42 --node tcp://localhost:26657")]
+    Block(query::QueryBlockArgs),
 }
+
+/// `weaved status`: CometBFT's status (node, latest block, catching up) from its RPC.
+pub use crate::query::{run_status, StatusArgs};
 
 /// Runs a `weaved tx` command.
 pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
@@ -102,6 +126,8 @@ pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Seeders(cmd) => seeders::run_tx(cmd, g),
         TxCmd::Social(cmd) => social::run_tx(cmd, g),
         TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
+        TxCmd::Sign(args) => tx_file::run_sign(args, g),
+        TxCmd::Broadcast(args) => tx_file::run_broadcast(args, g),
     }
 }
 
@@ -111,6 +137,8 @@ pub fn run_query(cmd: QueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         QueryCmd::Bank(cmd) => bank::cli::run_query(cmd, g),
         QueryCmd::Auth(cmd) => query::run_auth(cmd, g),
         QueryCmd::Tx(args) => query::run_tx(args, g),
+        QueryCmd::Txs(args) => query::run_txs(args, g),
+        QueryCmd::Block(args) => query::run_block(args, g),
         QueryCmd::Splits(cmd) => splits::run_query(cmd, g),
         QueryCmd::Content(cmd) => content::run_query(cmd, g),
         QueryCmd::Channels(cmd) => channels::run_query(cmd, g),
@@ -218,6 +246,8 @@ mod tests {
             "--from",
             "alice",
             "--node",
+            "tcp://localhost:2",
+            "--grpc",
             "localhost:1",
         ])
         .unwrap();
@@ -234,6 +264,12 @@ mod tests {
         assert_eq!(
             opts.node.url(std::path::Path::new("/nonexistent")).unwrap(),
             "http://localhost:1"
+        );
+        assert_eq!(
+            opts.node
+                .rpc_url(std::path::Path::new("/nonexistent"))
+                .unwrap(),
+            "http://localhost:2"
         );
     }
 
@@ -337,7 +373,7 @@ mod tests {
             "query channels lane 1 ADDR ab",
             "query channels earnings ADDR",
             "channels sign-voucher --from alice --channel 1 --seeder ADDR --content-root ab --bytes 10 --amount 5 --nonce 1",
-            "channels sign-voucher --from alice --channel 1 --seeder bob --content-root ab --bytes 0 --amount 5uweave --nonce 2 -o v.json --chain-id c",
+            "channels sign-voucher --from alice --channel 1 --seeder bob --content-root ab --bytes 0 --amount 5uweave --nonce 2 --out v.json --chain-id c",
         ] {
             parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         }
@@ -464,7 +500,7 @@ mod tests {
     fn gov_commands_parse() {
         for line in [
             "tx gov draft-proposal",
-            "tx gov draft-proposal --type update-params --module validators -o p.json",
+            "tx gov draft-proposal --type update-params --module validators --out p.json",
             "tx gov draft-proposal --module auth",
             "tx gov draft-proposal --type update-params --module seeders",
             "tx gov draft-proposal --type community-pool-spend --recipient ADDR --amount 5uweave",
@@ -588,6 +624,44 @@ mod tests {
         ] {
             assert!(parse(line).is_err(), "{line} accepted");
         }
+    }
+
+    #[test]
+    fn cosmos_conventions_parse() {
+        for line in [
+            "query txs --events message.sender=ADDR",
+            "query txs --events message.sender=ADDR&message.action=/weave.bank.v1.MsgSend --page 2 --limit 5 --desc",
+            "query txs --events message.sender=ADDR --events tx.height=5",
+            "query txs --query tx.height>5",
+            "query block",
+            "query block 42 --node tcp://localhost:26657",
+            "query bank balances ADDR --height 7 --grpc localhost:9090",
+            "query bank balances ADDR --denom uweave --height 7",
+            "query auth account ADDR --height 7",
+            "query content get 1 --node http://127.0.0.1:26657 --grpc http://127.0.0.1:9090",
+        ] {
+            parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        }
+        for line in [
+            "query txs",
+            "query txs --events a.b=c --query a.b=c",
+            "query txs --events a.b=c --limit 101",
+            "query txs --events a.b=c --page 0",
+            "query block x",
+            "query bank balances ADDR --height 0",
+            "query bank balances ADDR --height x",
+            // --height only where the node answers at past heights.
+            "query content feed --height 5",
+            "tx bank send alice ADDR 1uweave --height 5",
+        ] {
+            assert!(parse(line).is_err(), "{line} accepted");
+        }
+        let Cli::Query(QueryCmd::Bank(bank::cli::BankQueryCmd::Balances { at, .. })) =
+            parse("query bank balances ADDR --height 7").unwrap()
+        else {
+            panic!("not balances");
+        };
+        assert_eq!(at.height, Some(7));
     }
 
     #[test]

@@ -130,6 +130,11 @@ pub struct TxOpts {
     /// fail if it failed.
     #[arg(long)]
     pub wait: bool,
+    /// Print the unsigned transaction as Cosmos tx JSON instead of signing and
+    /// broadcasting it, for `weaved tx sign` and `weaved tx broadcast`. With `--gas auto`
+    /// the node is asked to simulate it; with `--gas N` no node is needed.
+    #[arg(long, conflicts_with = "wait")]
+    pub generate_only: bool,
 }
 
 /// Splits `1000uweave` into its amount and denomination.
@@ -253,6 +258,8 @@ pub struct TxPlan {
     /// Gas added to a `--gas auto` estimate, for messages whose cost depends on state
     /// that may change between the simulation and the block (such as rewards paid).
     gas_margin: u64,
+    /// `--generate-only`: print the unsigned transaction and end the process.
+    generate_only: bool,
 }
 
 impl TxPlan {
@@ -272,6 +279,7 @@ impl TxPlan {
             mode: BroadcastMode::Sync,
             wait: Some((WAIT_TIMEOUT, WAIT_INTERVAL)),
             gas_margin: 0,
+            generate_only: false,
         }
     }
 
@@ -315,6 +323,7 @@ impl TxPlan {
             mode: opts.broadcast_mode.proto(),
             wait: opts.wait.then_some((WAIT_TIMEOUT, WAIT_INTERVAL)),
             gas_margin: 0,
+            generate_only: opts.generate_only,
         })
     }
 
@@ -490,12 +499,62 @@ impl Submitted {
 
 /// Signs `messages` with `key` as `plan` says, broadcasts them and, if asked, waits for
 /// the block.
+///
+/// With `--generate-only` (a plan from the command line's flags only), it prints the
+/// unsigned transaction as Cosmos tx JSON instead and ends the process with success, so
+/// that every command built on it takes the flag.
 pub async fn sign_and_submit(
     channel: &Channel,
     plan: &TxPlan,
     key: &SigningKey,
     messages: Vec<Any>,
 ) -> anyhow::Result<Submitted> {
+    if plan.generate_only {
+        let gas_limit = match plan.gas {
+            GasSetting::Fixed(gas) => gas,
+            GasSetting::Auto => {
+                let signer = fetch_signer_data(channel, &key.address(), &plan.chain_id).await?;
+                let draft = build_signed_tx(
+                    key,
+                    messages.clone(),
+                    &signer,
+                    plan.simulation_fee(),
+                    SIMULATION_GAS_LIMIT,
+                    &plan.memo,
+                    plan.timeout_height,
+                );
+                plan.gas_adjustment
+                    .apply(simulate(channel, draft).await?)
+                    .saturating_add(plan.gas_margin)
+            }
+        };
+        let fee = plan
+            .fees
+            .unwrap_or_else(|| plan.gas_price.fee_for(gas_limit));
+        let tx = crate::tx_file::TxFile::unsigned(
+            cosmos_sdk_proto::cosmos::tx::v1beta1::TxBody {
+                messages,
+                memo: plan.memo.clone(),
+                timeout_height: plan.timeout_height,
+                ..Default::default()
+            },
+            cosmos_sdk_proto::cosmos::tx::v1beta1::Fee {
+                amount: if fee == 0 {
+                    Vec::new()
+                } else {
+                    vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                        denom: DENOM.to_string(),
+                        amount: fee.to_string(),
+                    }]
+                },
+                gas_limit,
+                payer: String::new(),
+                granter: String::new(),
+            },
+        );
+        crate::tx_file::print_generated(&tx)?;
+        std::process::exit(0);
+    }
     let signer = fetch_signer_data(channel, &key.address(), &plan.chain_id).await?;
     let gas_limit = match plan.gas {
         GasSetting::Fixed(gas) => gas,
@@ -537,6 +596,35 @@ pub async fn sign_and_submit(
             Some(wait_for_tx(channel, &hash, timeout, interval).await?)
         }
         _ => None,
+    };
+    Ok(Submitted {
+        hash,
+        gas_limit,
+        fee,
+        broadcast,
+        included,
+    })
+}
+
+/// Broadcasts signed `TxRaw` bytes (which carry `gas_limit` and pay `fee`) in `mode`
+/// and, with `wait`, waits for the block.
+pub async fn broadcast_raw(
+    channel: &Channel,
+    tx: Vec<u8>,
+    gas_limit: u64,
+    fee: u128,
+    mode: BroadcastModeArg,
+    wait: bool,
+) -> anyhow::Result<Submitted> {
+    let hash = tx_hash(&tx);
+    let mut broadcast = broadcast_tx(channel, tx, mode.proto()).await?;
+    if broadcast.txhash.is_empty() {
+        broadcast.txhash = hash.clone();
+    }
+    let included = if wait && broadcast.code == 0 {
+        Some(wait_for_tx(channel, &hash, WAIT_TIMEOUT, WAIT_INTERVAL).await?)
+    } else {
+        None
     };
     Ok(Submitted {
         hash,
@@ -813,6 +901,7 @@ mod tests {
             mode: BroadcastMode::Sync,
             wait: None,
             gas_margin: 0,
+            generate_only: false,
         }
     }
 

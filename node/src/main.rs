@@ -57,9 +57,11 @@ enum Command {
     /// Build, sign and broadcast transactions.
     #[command(subcommand)]
     Tx(cli::TxCmd),
-    /// Query the chain over gRPC.
+    /// Query the chain over gRPC (blocks over CometBFT's RPC).
     #[command(subcommand)]
     Query(cli::QueryCmd),
+    /// CometBFT's status over its RPC (`--node`): node info, latest block, catching up.
+    Status(cli::StatusArgs),
     /// Content keys on this machine: open a delivered key, serve keys to buyers.
     #[command(subcommand)]
     Content(cli::ContentCmd),
@@ -85,6 +87,7 @@ fn main() {
         ),
         Command::Tx(cmd) => cli::run_tx(cmd, &cli.global),
         Command::Query(cmd) => cli::run_query(cmd, &cli.global),
+        Command::Status(args) => cli::run_status(args, &cli.global),
         Command::Content(cmd) => cli::run_content(cmd, &cli.global),
         Command::Channels(cmd) => cli::run_channels(cmd, &cli.global),
         Command::Search(cmd) => weave_client::search::run(cmd, &cli.global),

@@ -348,8 +348,14 @@ impl Node {
             .args(args)
             .arg("--home")
             .arg(self.home.path())
-            .args(["--keyring-backend", "test", "--node", &self.grpc_url()])
+            .args(["--keyring-backend", "test", "--grpc", &self.grpc_url()])
+            .args(["--node", &self.rpc_url()])
             .output()?)
+    }
+
+    /// CometBFT's RPC endpoint (what `--node` takes).
+    pub fn rpc_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.rpc)
     }
 
     /// A CometBFT RPC GET, returning the `result` object.

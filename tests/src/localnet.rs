@@ -111,7 +111,7 @@ impl Localnet {
             .args(args)
             .arg("--home")
             .arg(self.home(i))
-            .args(["--keyring-backend", "test", "--node", &self.grpc(at)])
+            .args(["--keyring-backend", "test", "--grpc", &self.grpc(at)])
             .args(["--output", "json"])
             // The sidecar API takes node `at`'s token, not home `i`'s.
             .env(

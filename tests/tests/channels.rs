@@ -96,7 +96,7 @@ async fn vouchers_pay_two_seeders_and_the_split_then_the_channel_settles() {
             &amount.to_string(),
             "--nonce",
             &nonce.to_string(),
-            "-o",
+            "--out",
             path.to_str().unwrap(),
         ]);
         (path.to_str().unwrap().to_string(), amount)

@@ -55,7 +55,7 @@ fn cmd(home: &Node, node: &Node, args: &[&str]) -> Command {
     c.args(args).arg("--home").arg(home.home_path()).args([
         "--keyring-backend",
         "test",
-        "--node",
+        "--grpc",
         &node.grpc_url(),
     ]);
     // The sidecar API takes `node`'s token, not the key-holding home's.
@@ -278,7 +278,7 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
                 "--key-file",
                 key_file,
                 "--quiet",
-                "-o",
+                "--out",
                 "/dev/null",
             ],
         )
@@ -304,7 +304,7 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
             "--key-file",
             key_file,
             "--quiet",
-            "-o",
+            "--out",
             "/dev/null",
         ],
     )
@@ -344,7 +344,7 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
                 "viewer",
                 "--channel",
                 &channel,
-                "-o",
+                "--out",
                 out_file.to_str().unwrap(),
             ],
         ),
@@ -522,7 +522,7 @@ async fn a_download_pays_two_seeders_who_claim_on_their_own() {
         &(amount_2 + PER_MIB).to_string(),
         "--nonce",
         &(vc[0].1.nonce + 1).to_string(),
-        "-o",
+        "--out",
         late.to_str().unwrap(),
     ]);
     let err = v.tx_fails(&[

@@ -137,10 +137,10 @@ async fn a_seeder_without_key_or_access_replicates_and_serves_a_buyer() {
     let out_file = files.path().join("film.out");
     let out = Command::new(weaved_bin())
         .args(["content", "get", &id, "--from", "buyer", "--quiet"])
-        .args(["-o", out_file.to_str().unwrap(), "--output", "json"])
+        .args(["--out", out_file.to_str().unwrap(), "--output", "json"])
         .arg("--home")
         .arg(a.home_path())
-        .args(["--keyring-backend", "test", "--node", &a.grpc_url()])
+        .args(["--keyring-backend", "test", "--grpc", &a.grpc_url()])
         .output()
         .unwrap();
     assert!(

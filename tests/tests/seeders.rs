@@ -60,7 +60,7 @@ fn download(net: &Localnet, i: u16, id: &str, key_file: &str) {
                 "--key-file",
                 key_file,
                 "--quiet",
-                "-o",
+                "--out",
                 "/dev/null",
             ],
         );
@@ -293,7 +293,7 @@ fn seeders_earn_reputation_are_probed_and_slashed_for_real() {
             "20000000",
             "--nonce",
             "1",
-            "-o",
+            "--out",
             voucher.to_str().unwrap(),
             "--keyring-backend",
             "test",

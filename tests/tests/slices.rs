@@ -39,7 +39,7 @@ fn get(node: &Node, id: &str, extra: &[&str]) -> Command {
         .args(extra)
         .arg("--home")
         .arg(node.home_path())
-        .args(["--keyring-backend", "test", "--node", &node.grpc_url()]);
+        .args(["--keyring-backend", "test", "--grpc", &node.grpc_url()]);
     cmd
 }
 
@@ -108,13 +108,13 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     );
 
     // Unknown content is a clear error.
-    let out = get(&b, "999", &["-o", "/dev/null"]).output().unwrap();
+    let out = get(&b, "999", &["--out", "/dev/null"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
 
     // Start the download, and kill it halfway: first the CLI, then node B itself.
     let out_file = b.home_path().join("film.out");
-    let mut child = get(&b, &id, &["-o", out_file.to_str().unwrap()])
+    let mut child = get(&b, &id, &["--out", out_file.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -150,7 +150,7 @@ async fn content_add_then_get_from_a_second_node_with_kill_and_resume() {
     let out = get(
         &b,
         &id,
-        &["-o", out_file.to_str().unwrap(), "--output", "json"],
+        &["--out", out_file.to_str().unwrap(), "--output", "json"],
     )
     .output()
     .unwrap();

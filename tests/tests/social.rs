@@ -39,7 +39,7 @@ fn cmd(home: &Node, node: &Node, args: &[&str]) -> Command {
     c.args(args).arg("--home").arg(home.home_path()).args([
         "--keyring-backend",
         "test",
-        "--node",
+        "--grpc",
         &node.grpc_url(),
     ]);
     c.env(
@@ -282,7 +282,7 @@ async fn paid_views_rise_by_one_per_paying_viewer_and_free_seeding_adds_none() {
                 "bob",
                 "--channel",
                 &channel,
-                "-o",
+                "--out",
                 out_file.to_str().unwrap(),
             ],
         ),

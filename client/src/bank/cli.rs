@@ -6,7 +6,7 @@ use weave_kernel::validate_denom;
 
 use crate::{
     keys::Keyring,
-    opts::{resolve_address, GlobalOpts, NodeOpts},
+    opts::{resolve_address, AtHeight, GlobalOpts, NodeOpts},
     query::with_channel,
     render,
     tx::{parse_coins, signing_key, submit, TxOpts},
@@ -14,7 +14,7 @@ use crate::{
 
 use super::{
     msg::{msg_multi_send, msg_send},
-    query::{all_balances, balance, module_account, params, total_supply},
+    query::{all_balances_at, balance_at, module_account, params, total_supply},
 };
 
 /// `weaved tx bank ...`
@@ -105,6 +105,9 @@ pub enum BankQueryCmd {
         denom: Option<String>,
         #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
+        at: AtHeight,
+        #[allow(missing_docs)] // flattened: its own fields carry the help
+        #[command(flatten)]
         node: NodeOpts,
     },
     /// The total supply of every denomination.
@@ -138,13 +141,15 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         BankQueryCmd::Balances {
             address,
             denom,
+            at,
             node,
         } => {
             let address = resolve_address(&address, g)?;
             match denom {
                 Some(denom) => {
                     validate_denom(&denom)?;
-                    let (denom, amount) = with_channel(&node, g, |c| balance(c, address, denom))?;
+                    let (denom, amount) =
+                        with_channel(&node, g, |c| balance_at(c, address, denom, at))?;
                     if g.json() {
                         render::print_json(&json!({
                             "address": address.to_string(),
@@ -156,7 +161,7 @@ pub fn run_query(cmd: BankQueryCmd, g: &GlobalOpts) -> anyhow::Result<()> {
                     }
                 }
                 None => {
-                    let balances = with_channel(&node, g, |c| all_balances(c, address))?;
+                    let balances = with_channel(&node, g, |c| all_balances_at(c, address, at))?;
                     let pairs = balances.iter().map(|(d, a)| (d.as_str(), a.as_str()));
                     if g.json() {
                         render::print_json(&json!({

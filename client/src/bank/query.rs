@@ -17,7 +17,7 @@ use weave_proto::weave::{
     base::v1::Coin,
 };
 
-use crate::chain::status_error;
+use crate::{chain::status_error, opts::AtHeight};
 
 /// How many pages a listing may take before the client gives up.
 const MAX_PAGES: usize = 10_000;
@@ -28,12 +28,22 @@ pub async fn balance(
     address: Address,
     denom: String,
 ) -> anyhow::Result<(String, String)> {
+    balance_at(channel, address, denom, AtHeight::default()).await
+}
+
+/// [`balance`] at the height `at` asks for.
+pub async fn balance_at(
+    channel: Channel,
+    address: Address,
+    denom: String,
+    at: AtHeight,
+) -> anyhow::Result<(String, String)> {
     let request = QueryBalanceRequest {
         address: address.to_string(),
         denom: denom.clone(),
     };
     let response = CosmosBankClient::new(channel)
-        .balance(request)
+        .balance(at.request(request))
         .await
         .map_err(status_error)?
         .into_inner();
@@ -49,6 +59,15 @@ pub async fn all_balances(
     channel: Channel,
     address: Address,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    all_balances_at(channel, address, AtHeight::default()).await
+}
+
+/// [`all_balances`] at the height `at` asks for.
+pub async fn all_balances_at(
+    channel: Channel,
+    address: Address,
+    at: AtHeight,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut client = CosmosBankClient::new(channel);
     let mut balances = Vec::new();
     let mut key = Vec::new();
@@ -62,7 +81,7 @@ pub async fn all_balances(
             resolve_denom: false,
         };
         let response = client
-            .all_balances(request)
+            .all_balances(at.request(request))
             .await
             .map_err(status_error)?
             .into_inner();

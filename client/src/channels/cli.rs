@@ -233,7 +233,7 @@ pub struct SignVoucherArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     nonce: u64,
     /// Write the voucher to this file instead of printing it.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// The chain id the voucher is valid on (default: `chain_id` of
     /// `<home>/config/weaved.toml`).

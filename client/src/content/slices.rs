@@ -57,12 +57,7 @@ pub struct GetArgs {
     #[arg(long, value_name = "CHANNEL_ID", requires = "from")]
     channel: Option<u64>,
     /// Write the plaintext here (written to FILE.part, renamed when complete).
-    #[arg(
-        long,
-        short = 'o',
-        value_name = "FILE",
-        required_unless_present = "stream"
-    )]
+    #[arg(long, value_name = "FILE", required_unless_present = "stream")]
     out: Option<PathBuf>,
     /// Write the plaintext to stdout strictly in order as it arrives, for a player:
     /// `weaved content get 1 --from bob --stream | mpv -`.

@@ -39,6 +39,20 @@ pub enum KeysCmd {
         #[arg(long)]
         address: bool,
     },
+    /// Print a private key as ASCII armor, encrypted under a passphrase of its own
+    /// (`WEAVE_EXPORT_PASSPHRASE`, else asked twice at the terminal).
+    Export {
+        /// The name of the key.
+        name: String,
+    },
+    /// Import a private key from the armor `keys export` wrote (`-` for stdin), asking
+    /// for its passphrase (`WEAVE_EXPORT_PASSPHRASE`, else the terminal).
+    Import {
+        /// The name to file the key under.
+        name: String,
+        /// The armor file.
+        file: std::path::PathBuf,
+    },
     /// Delete a key (its mnemonic is the only way back).
     Delete {
         /// The name of the key.
@@ -152,6 +166,27 @@ fn run(
                 write_key(out, &info)?;
             }
         }
+        KeysCmd::Export { name } => {
+            let key = keyring.signing_key(&name)?;
+            let passphrase = export_passphrase(true)?;
+            write!(out, "{}", super::armor::export_armor(&key, &passphrase)?)?;
+        }
+        KeysCmd::Import { name, file } => {
+            let armor = if file.as_os_str() == "-" {
+                io::read_to_string(input)?
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?
+            };
+            let passphrase = export_passphrase(false)?;
+            let key = super::armor::import_armor(&armor, &passphrase)?;
+            let info = keyring.import_signing_key(&name, &key)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&info)?)?;
+            } else {
+                write_key(out, &info)?;
+            }
+        }
         KeysCmd::Delete { name, yes } => {
             keyring.show(&name)?;
             if !yes {
@@ -167,6 +202,28 @@ fn run(
         }
     }
     Ok(())
+}
+
+/// The passphrase of an exported key: `WEAVE_EXPORT_PASSPHRASE`, else the terminal
+/// (twice when `new`).
+fn export_passphrase(new: bool) -> anyhow::Result<Zeroizing<String>> {
+    use super::armor::EXPORT_PASSPHRASE_ENV;
+    if let Ok(p) = std::env::var(EXPORT_PASSPHRASE_ENV) {
+        return Ok(Zeroizing::new(p));
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                anyhow::anyhow!("cannot read the passphrase ({e}); set {EXPORT_PASSPHRASE_ENV}")
+            })
+    };
+    let first = read("Passphrase of the exported key: ")?;
+    if new {
+        let again = read("Repeat the passphrase: ")?;
+        ensure!(*first == *again, "the passphrases differ");
+    }
+    Ok(first)
 }
 
 /// Reads one line of `input`.

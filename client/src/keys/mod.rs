@@ -13,6 +13,7 @@
 //! Keys made by `keys add` come from a BIP39 mnemonic (see [`hd`]): secp256k1 keys by BIP32 at
 //! the Cosmos Hub path `m/44'/118'/0'/0/0`, ed25519 keys by SLIP-10 at `m/44'/118'/0'/0'/0'`.
 
+pub mod armor;
 pub mod cli;
 pub mod hd;
 pub mod info;
@@ -324,8 +325,7 @@ impl Keyring {
         Ok((info, generated.then(|| phrase.to_string())))
     }
 
-    /// Files an existing key (with no mnemonic) under `name`.
-    #[cfg(test)]
+    /// Files an existing key (with no mnemonic) under `name` (`keys import`).
     pub fn import_signing_key(&self, name: &str, key: &SigningKey) -> anyhow::Result<KeyInfo> {
         validate_name(name)?;
         self.ensure_absent(name)?;

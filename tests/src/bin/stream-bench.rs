@@ -36,7 +36,7 @@ fn weaved(home: &Node, node: &Node, args: &[&str]) -> Command {
     c.args(args).arg("--home").arg(home.home_path()).args([
         "--keyring-backend",
         "test",
-        "--node",
+        "--grpc",
         &node.grpc_url(),
     ]);
     c.env(

@@ -31,7 +31,7 @@ pub enum ContentCmd {
         #[arg(long, value_name = "KEY")]
         from: String,
         /// Write the key (hex) to this file, mode 0600, instead of printing it.
-        #[arg(long, short = 'o', value_name = "FILE")]
+        #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]

@@ -110,7 +110,7 @@ pub enum GovTxCmd {
         #[arg(long, value_name = "HEIGHT")]
         upgrade_height: Option<u64>,
         /// Write the file here instead of printing it.
-        #[arg(long, short = 'o', value_name = "FILE")]
+        #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         #[allow(missing_docs)] // flattened: its own fields carry the help
         #[command(flatten)]
