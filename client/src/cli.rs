@@ -12,7 +12,7 @@
 
 use clap::Subcommand;
 
-use crate::{bank, channels, content, gov, query, seeders, social, splits, tx_file, validators};
+use crate::{bank, channels, content, gov, query, seeders, social, splits, tx_cmd, validators};
 pub use crate::{
     channels::ChannelsCmd,
     content::ContentCmd,
@@ -55,10 +55,10 @@ pub enum TxCmd {
     #[command(
         after_help = "Example:\n  weaved tx bank send alice weave1pafa9xct2zxsks824wuud2lpygj2vsf4p8dggy 10uweave --gas 100000 --generate-only > tx.json\n  weaved tx sign tx.json --from alice --offline --account-number 3 --sequence 0 > signed.json"
     )]
-    Sign(tx_file::TxSignArgs),
+    Sign(tx_cmd::TxSignArgs),
     /// Broadcast a signed transaction file.
     #[command(after_help = "Example:\n  weaved tx broadcast signed.json --wait")]
-    Broadcast(tx_file::TxBroadcastArgs),
+    Broadcast(tx_cmd::TxBroadcastArgs),
 }
 
 /// `weaved query ...`: read the chain's state over gRPC.
@@ -126,8 +126,8 @@ pub fn run_tx(cmd: TxCmd, g: &GlobalOpts) -> anyhow::Result<()> {
         TxCmd::Seeders(cmd) => seeders::run_tx(cmd, g),
         TxCmd::Social(cmd) => social::run_tx(cmd, g),
         TxCmd::Gov(cmd) => gov::run_tx(cmd, g),
-        TxCmd::Sign(args) => tx_file::run_sign(args, g),
-        TxCmd::Broadcast(args) => tx_file::run_broadcast(args, g),
+        TxCmd::Sign(args) => tx_cmd::run_sign(args, g),
+        TxCmd::Broadcast(args) => tx_cmd::run_broadcast(args, g),
     }
 }
 

@@ -87,6 +87,7 @@
 // Wall-clock time is fine outside the state machine (timeouts, waiting for blocks).
 #![allow(clippy::disallowed_methods)]
 
+pub mod anyjson;
 pub mod bank;
 pub mod builder;
 pub mod chain;
@@ -104,12 +105,13 @@ pub mod opts;
 pub mod page;
 pub mod query;
 pub mod render;
-pub mod search;
 pub mod rpc;
+pub mod search;
 pub mod seeders;
 pub mod sidecar_auth;
 pub mod social;
 pub mod splits;
 pub mod tx;
+pub mod tx_cmd;
 pub mod tx_file;
 pub mod validators;

@@ -9,18 +9,11 @@ use std::{
 use anyhow::{anyhow, Context};
 use weave_kernel::Address;
 
+pub use crate::rpc::{DEFAULT_GRPC, DEFAULT_NODE};
 use crate::{
     home::{ClientConfig, HomeLayout},
     keys::{Keyring, KeyringBackend},
 };
-
-/// The gRPC endpoint used when neither `--grpc`, `WEAVE_GRPC` nor the home's
-/// `weaved.toml` names one.
-pub const DEFAULT_GRPC: &str = "http://127.0.0.1:9090";
-
-/// CometBFT's RPC endpoint used when neither `--node`, `WEAVE_NODE` nor the home's
-/// CometBFT `config.toml` names one: the default of every Cosmos CLI.
-pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
 
 /// Global options shared by every command.
 #[derive(Debug, Clone, clap::Args)]

@@ -10,7 +10,12 @@ use std::{
 use anyhow::{anyhow, bail, Context};
 use serde_json::Value;
 
-use crate::opts::{DEFAULT_GRPC, DEFAULT_NODE};
+/// The gRPC endpoint used when neither `--grpc`, `WEAVE_GRPC` nor the home's
+/// `weaved.toml` names one.
+pub const DEFAULT_GRPC: &str = "http://127.0.0.1:9090";
+/// CometBFT's RPC endpoint used when neither `--node`, `WEAVE_NODE` nor the home's
+/// CometBFT `config.toml` names one: the default of every Cosmos CLI.
+pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
 
 /// How long connecting to, and then reading from, CometBFT's RPC may take.
 const RPC_TIMEOUT: Duration = Duration::from_secs(10);

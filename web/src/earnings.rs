@@ -23,8 +23,9 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
+    forms::{account, form, no_key, see_other, selected_key},
     html::{self, esc, Flash},
-    pages::{account, form, no_key, see_other, selected_key, title_of},
+    pages::title_of,
     rpc::TxRecord,
     state::AppState,
     words::explain,

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use weave_proto::weave::gov::v1 as pb;
 
 use crate::{
+    forms::{account, form, see_other, selected_key},
     html::{self, esc, Flash},
-    pages::{account, form, see_other, selected_key},
     state::AppState,
     words::explain,
 };
@@ -176,7 +176,7 @@ pub(crate) async fn page(
         )),
     }
     if let Err(why) = &selected {
-        body.push_str(&crate::pages::no_key(why));
+        body.push_str(&crate::forms::no_key(why));
     }
     body.push_str("<h2>Parameters</h2><div id=\"params\">");
     for (module, params) in state.node.all_params().await {

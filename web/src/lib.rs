@@ -30,9 +30,11 @@
 mod chain;
 mod earnings;
 mod flash;
+mod forms;
 mod gateway;
 mod governance;
 mod html;
+mod jobs;
 mod library;
 mod media;
 mod pages;

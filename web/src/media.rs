@@ -9,8 +9,8 @@ use axum::{
 };
 
 use crate::{
+    forms::selected_key,
     gateway::{body, parse_range, text},
-    pages::selected_key,
     security::query_param,
     state::AppState,
 };

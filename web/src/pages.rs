@@ -14,82 +14,16 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use serde::Deserialize;
-use weave_client::keys::SigningKey;
 use weave_kernel::Address;
 use weave_proto::weave::content::v1 as pb;
 
 use crate::{
-    html::{self, esc, AccountBar, Flash},
-    security::{query_param, Guard},
+    forms::{account, form, key_cookie, no_key, see_other, selected_key},
+    html::{self, esc, Flash},
+    security::query_param,
     state::AppState,
     words::explain,
 };
-
-/// The name of the cookie that holds the selected key (hex of its name).
-fn key_cookie(state: &AppState) -> String {
-    format!("weave_key_{}", state.guard.port())
-}
-
-/// The selected key: the cookie's, or the key ring's first.
-pub(crate) fn selected_key(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> anyhow::Result<(String, SigningKey)> {
-    let keys = state.node.keys()?;
-    let wanted = Guard::cookie(headers, &key_cookie(state))
-        .and_then(|h| hex::decode(h).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let name = wanted
-        .filter(|w| keys.iter().any(|k| &k.name == w))
-        .or_else(|| keys.first().map(|k| k.name.clone()))
-        .ok_or_else(|| {
-            anyhow::anyhow!("the node's key ring has no keys: add one with `weaved keys add`")
-        })?;
-    let key = state.node.signing_key(&name)?;
-    Ok((name, key))
-}
-
-/// The account bar, and the selected key (or why there is none).
-pub(crate) fn account(
-    state: &AppState,
-    headers: &HeaderMap,
-    back: &str,
-) -> (AccountBar, Result<(String, SigningKey), String>) {
-    let keys = state
-        .node
-        .keys()
-        .map(|ks| {
-            ks.into_iter()
-                .map(|k| (k.name, k.address.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let selected = selected_key(state, headers).map_err(|e| format!("{e:#}"));
-    let bar = AccountBar {
-        keys,
-        selected: selected
-            .as_ref()
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default(),
-        token: state.token.clone(),
-        back: back.to_string(),
-    };
-    (bar, selected)
-}
-
-pub(crate) fn see_other(location: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, location.to_string())],
-    )
-        .into_response()
-}
-
-/// A page whose selected key is missing.
-pub(crate) fn no_key(why: &str) -> String {
-    let e = explain(why);
-    html::error_box("Opening the key ring", &e)
-}
 
 /// The title of a content.
 pub(crate) fn title_of(c: &pb::Content) -> String {
@@ -399,31 +333,6 @@ struct BuyForm {
     token: String,
     quantity: u64,
     max_total_price: String,
-}
-
-/// Parses a posted form, checking its token.
-pub(crate) fn form<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    body: &[u8],
-) -> Result<T, (StatusCode, String)> {
-    #[derive(Deserialize)]
-    struct TokenOnly {
-        token: String,
-    }
-    let t: TokenOnly = serde_urlencoded::from_bytes(body).map_err(|_| {
-        (
-            StatusCode::FORBIDDEN,
-            "the form carries no token".to_string(),
-        )
-    })?;
-    if !state.guard.form_token_ok(&t.token) {
-        return Err((
-            StatusCode::FORBIDDEN,
-            "the form's token is not this node's".to_string(),
-        ));
-    }
-    serde_urlencoded::from_bytes(body)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("a malformed form: {e}")))
 }
 
 /// `POST /content/{id}/buy`.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{chain, flash::Flashes, gateway::Gateway, publish::Jobs, security::Guard};
+use crate::{chain, flash::Flashes, gateway::Gateway, jobs::Jobs, security::Guard};
 
 /// The shared state of every handler.
 pub(crate) struct Inner {

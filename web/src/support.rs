@@ -15,8 +15,8 @@ use serde::Deserialize;
 use weave_kernel::Address;
 
 use crate::{
+    forms::{form, see_other, selected_key},
     html::{esc, Flash},
-    pages::{form, see_other, selected_key},
     state::AppState,
     words::explain,
 };

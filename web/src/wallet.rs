@@ -19,8 +19,8 @@ use serde::Deserialize;
 use weave_kernel::Address;
 
 use crate::{
+    forms::{account, form, see_other, selected_key},
     html::{self, esc, Flash},
-    pages::{account, form, see_other, selected_key},
     rpc::TxRecord,
     state::AppState,
     words::explain,

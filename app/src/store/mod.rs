@@ -60,7 +60,7 @@ use self::{
         CF_STALE_NODES, CF_STALE_VALUES, CF_STATE, META_EARLIEST, META_LATEST,
     },
     tree::{newest_value_entry, TreeStore},
-    view::{FlatDb, LatestState, PastState},
+    view::{FlatDb, LatestState, PastState, VersionedGet},
 };
 
 /// How many versions [`StorageConfig::default`] keeps.
@@ -105,6 +105,12 @@ pub struct Storage {
 impl FlatDb for Storage {
     fn db(&self) -> &DB {
         &self.db
+    }
+}
+
+impl VersionedGet for Storage {
+    fn get_at(&self, key: &[u8], version: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Storage::get_at(self, key, version)
     }
 }
 
@@ -274,7 +280,8 @@ impl Storage {
     /// (for queries at a past height; range scans are refused).
     pub fn state_at(self: &Arc<Self>, version: u64) -> Result<Arc<dyn StateRead>, StoreError> {
         self.check_readable(version)?;
-        Ok(Arc::new(PastState::new(Arc::clone(self), version)))
+        let storage: Arc<dyn VersionedGet> = Arc::clone(self) as Arc<dyn VersionedGet>;
+        Ok(Arc::new(PastState::new(storage, version)))
     }
 
     /// The value of a verifiable key at a committed version, read from the JMT.

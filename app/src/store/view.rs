@@ -16,6 +16,12 @@ pub(super) trait FlatDb: Send + Sync {
     fn db(&self) -> &DB;
 }
 
+/// What reads a verifiable key at a committed version (the store itself, from its tree).
+pub(super) trait VersionedGet: Send + Sync {
+    /// The value of `key` at `version`.
+    fn get_at(&self, key: &[u8], version: u64) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
 /// Reads the flat `state` and `nonverifiable` column families. It always sees the latest
 /// committed version: each read is consistent on its own, but a view held across a commit
 /// sees the new state from then on.
@@ -103,12 +109,12 @@ impl<S: FlatDb> StateRead for LatestState<S> {
 /// answers single-key reads only: the tree is ordered by key hash, so it has no range
 /// scans, and the non-verifiable indexes keep only the latest state.
 pub(super) struct PastState {
-    storage: Arc<super::Storage>,
+    storage: Arc<dyn VersionedGet>,
     version: u64,
 }
 
 impl PastState {
-    pub(super) fn new(storage: Arc<super::Storage>, version: u64) -> Self {
+    pub(super) fn new(storage: Arc<dyn VersionedGet>, version: u64) -> Self {
         Self { storage, version }
     }
 

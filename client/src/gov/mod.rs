@@ -13,14 +13,9 @@
 //! `proposal_file_help!` documents the proposal file (in `tx gov submit-proposal
 //! --help`).
 
-use std::sync::OnceLock;
-
 use anyhow::{anyhow, bail, ensure, Context};
 use cosmos_sdk_proto::Any;
 use prost::Message;
-use prost_reflect::{
-    DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage as _, SerializeOptions,
-};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use weave_gov::GovMsg;
@@ -96,77 +91,9 @@ pub fn authority() -> Address {
     gov_authority()
 }
 
-/// Every Weave proto message type, from the embedded descriptors; loaded once.
-fn pool() -> anyhow::Result<DescriptorPool> {
-    static POOL: OnceLock<Result<DescriptorPool, String>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        DescriptorPool::decode(weave_proto::FILE_DESCRIPTOR_SET).map_err(|e| e.to_string())
-    })
-    .clone()
-    .map_err(|e| anyhow!("the embedded proto descriptors do not load: {e}"))
-}
-
-/// The descriptor of the message a type URL (`/weave.bank.v1.MsgUpdateParams`, or
-/// the full name alone) names.
-fn descriptor(type_url: &str) -> anyhow::Result<MessageDescriptor> {
-    let name = type_url.rsplit('/').next().unwrap_or(type_url);
-    pool()?
-        .get_message_by_name(name)
-        .ok_or_else(|| anyhow!("unknown message type {type_url:?}"))
-}
-
-/// A message as protobuf JSON: proto field names, default values written out.
-fn message_json(message: &DynamicMessage) -> anyhow::Result<Value> {
-    let options = SerializeOptions::new()
-        .use_proto_field_name(true)
-        .skip_default_fields(false);
-    message
-        .serialize_with_options(serde_json::value::Serializer, &options)
-        .with_context(|| format!("writing a {} as JSON", message.descriptor().full_name()))
-}
-
-/// The protobuf bytes of a message of type `full_name` as JSON.
-pub fn bytes_json(full_name: &str, bytes: &[u8]) -> anyhow::Result<Value> {
-    let message = DynamicMessage::decode(descriptor(full_name)?, bytes)
-        .with_context(|| format!("decoding a {full_name}"))?;
-    message_json(&message)
-}
-
-/// A message given as JSON with its `"@type"`, packed into an `Any`.
-pub fn any_from_json(value: &Value) -> anyhow::Result<Any> {
-    let Value::Object(map) = value else {
-        bail!("want a JSON object with \"@type\", got {value}");
-    };
-    let mut fields = map.clone();
-    let type_url = match fields.remove("@type") {
-        Some(Value::String(t)) => t,
-        Some(other) => bail!("\"@type\" must be a string, got {other}"),
-        None => bail!("no \"@type\": name the message, e.g. \"/weave.bank.v1.MsgUpdateParams\""),
-    };
-    let desc = descriptor(&type_url)?;
-    let message = DynamicMessage::deserialize(desc.clone(), Value::Object(fields))
-        .map_err(|e| anyhow!("{}: {e}", desc.full_name()))?;
-    Ok(Any {
-        type_url: format!("/{}", desc.full_name()),
-        value: message.encode_to_vec(),
-    })
-}
-
-/// An `Any` as JSON with its `"@type"`: the message in the protobuf JSON mapping, or,
-/// for a type the descriptors do not know, its bytes in base64 under `"value"`.
-pub fn any_to_json(type_url: &str, value: &[u8]) -> Value {
-    let mut json = match bytes_json(type_url, value) {
-        Ok(Value::Object(map)) => map,
-        _ => {
-            use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
-            let mut map = Map::new();
-            map.insert("value".into(), Value::String(BASE64.encode(value)));
-            map
-        }
-    };
-    json.insert("@type".into(), Value::String(type_url.to_string()));
-    Value::Object(json)
-}
+#[cfg(test)]
+use crate::anyjson::descriptor;
+pub use crate::anyjson::{any_from_json, any_to_json, bytes_json};
 
 /// A proposal's message as this binary's module would check it: well formed, and
 /// signed by the gov authority alone. Types of modules this binary does not know are

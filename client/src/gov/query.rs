@@ -15,7 +15,8 @@ use weave_proto::weave::{
     gov::v1::{self as pb, query_client::QueryClient},
 };
 
-use super::{descriptor, message_json, ParamsModule};
+use super::ParamsModule;
+use crate::anyjson::{descriptor, message_json};
 use crate::{chain::status_error, page::Page};
 
 /// The ABCI query path of raw state reads.

@@ -4,7 +4,12 @@
 use weave_kernel::{Address, Event};
 use weave_proto::weave::social::v1 as ev;
 
-use crate::msg::kind_name;
+/// A reaction kind's name (`REACTION_KIND_LIKE`), or `UNKNOWN`.
+pub(crate) fn kind_name(kind: i32) -> String {
+    ev::ReactionKind::try_from(kind)
+        .map(|k| k.as_str_name().to_string())
+        .unwrap_or_else(|_| "UNKNOWN".into())
+}
 
 /// The type strings of the module's events: the full names of the messages of
 /// `weave/social/v1/event.proto`. Clients (and the search index) match events by
@@ -105,18 +110,6 @@ pub(crate) fn view_counted(stats: &ev::ViewStats, viewer: &Address, source: &str
         views: stats.views,
         paying_viewers: stats.paying_viewers,
         source: source.to_string(),
-    })
-}
-
-pub(crate) fn params_updated(p: &crate::Params) -> Event {
-    Event::from_proto(&ev::EventParamsUpdated {
-        min_handle_len: p.min_handle_len.to_string(),
-        max_handle_len: p.max_handle_len.to_string(),
-        handle_cooldown_blocks: p.handle_cooldown_blocks.to_string(),
-        max_following: p.max_following.to_string(),
-        max_comment_len: p.max_comment_len.to_string(),
-        comment_fee: p.comment_fee.to_string(),
-        view_threshold_bps: p.view_threshold_bps.to_string(),
     })
 }
 

@@ -126,7 +126,7 @@ pub(crate) fn handle(deps: &Deps<'_>, ctx: &mut Ctx<'_>, msg: SocialMsg) -> Resu
                 return Err(SocialError::SameReaction {
                     reactor: reactor.to_string(),
                     content_id,
-                    kind: crate::msg::kind_name(kind),
+                    kind: crate::event::kind_name(kind),
                 }
                 .into());
             }

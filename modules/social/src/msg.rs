@@ -116,13 +116,6 @@ pub fn reaction_kind(kind: i32) -> Result<pb::ReactionKind, SocialError> {
     }
 }
 
-/// A reaction kind's name (`REACTION_KIND_LIKE`), or `UNKNOWN`.
-pub(crate) fn kind_name(kind: i32) -> String {
-    pb::ReactionKind::try_from(kind)
-        .map(|k| k.as_str_name().to_string())
-        .unwrap_or_else(|_| "UNKNOWN".into())
-}
-
 /// Refuses text with control characters other than newline and tab, or longer than
 /// the absolute cap.
 fn check_text(field: &str, s: &str, multiline: bool) -> Result<(), SocialError> {
@@ -303,7 +296,7 @@ mod tests {
         assert_eq!(reaction_kind(1).unwrap(), pb::ReactionKind::Like);
         assert!(reaction_kind(0).is_err());
         assert!(reaction_kind(99).is_err());
-        assert_eq!(kind_name(2), "REACTION_KIND_LOVE");
-        assert_eq!(kind_name(-1), "UNKNOWN");
+        assert_eq!(crate::event::kind_name(2), "REACTION_KIND_LOVE");
+        assert_eq!(crate::event::kind_name(-1), "UNKNOWN");
     }
 }

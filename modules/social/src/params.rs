@@ -165,8 +165,20 @@ impl weave_kernel::ModuleParams for Params {
     }
 
     fn updated_event(&self) -> weave_kernel::Event {
-        crate::event::params_updated(self)
+        params_updated(self)
     }
+}
+
+fn params_updated(p: &Params) -> weave_kernel::Event {
+    weave_kernel::Event::from_proto(&pb::EventParamsUpdated {
+        min_handle_len: p.min_handle_len.to_string(),
+        max_handle_len: p.max_handle_len.to_string(),
+        handle_cooldown_blocks: p.handle_cooldown_blocks.to_string(),
+        max_following: p.max_following.to_string(),
+        max_comment_len: p.max_comment_len.to_string(),
+        comment_fee: p.comment_fee.to_string(),
+        view_threshold_bps: p.view_threshold_bps.to_string(),
+    })
 }
 
 #[cfg(test)]
