@@ -1,0 +1,793 @@
+//! The chaos suite (issue 19, item 2): a 4-validator localnet under a steady load of
+//! signed transfers while validators are killed (`kill -9` of `weaved` and its
+//! CometBFT, then restarted), paused (SIGSTOP, then SIGCONT) and partitioned (2 | 2,
+//! and one node isolated, then healed).
+//!
+//! Partitions go through a TCP proxy this process runs on loopback: every node's
+//! persistent peers point at proxy ports (PEX off), one per ordered pair of nodes, and
+//! a partition closes the links it cuts and refuses new connections on them. Traffic
+//! never leaves 127.0.0.1.
+//!
+//! After each fault is healed, and at the end, [`run`] checks (and fails with a
+//! message if one does not hold):
+//! - every node has the same app hash (and block hash) at every height;
+//! - every transaction the node reported committed is found by hash on every node,
+//!   at the height reported;
+//! - the uweave supply equals the sum of the balances of every account that can hold
+//!   any (users, validator operators, module accounts), read at one height;
+//! - the chain makes blocks again within [`Config::resume_within`] of the heal.
+//!
+//! `localnet/chaos` runs the long version (`chaos --minutes 10`); the end-to-end
+//! test `tests/tests/chaos.rs` a short one.
+
+use std::{
+    collections::BTreeSet,
+    io::{Read as _, Write as _},
+    net::{Shutdown, TcpListener, TcpStream},
+    process::{Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, ensure, Context as _};
+use serde_json::Value;
+
+use crate::{
+    free_port, http_get,
+    localnet::{eventually, Localnet},
+    weaved_bin, TEST_FEES, TEST_GAS,
+};
+
+/// Validators in the chaos localnet.
+pub const NODES: u16 = 4;
+/// Funded users sending transfers (one sender thread each).
+const USERS: u32 = 4;
+/// Module accounts that can hold uweave.
+const MODULE_ACCOUNTS: &[&str] = &[
+    "fee_collector",
+    "community_pool",
+    "distribution",
+    "bonded_pool",
+    "not_bonded_pool",
+    "channels_escrow",
+    "seeders",
+    "gov",
+];
+
+/// How long and how hard to shake the localnet.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Keep injecting faults this long (the load runs throughout).
+    pub duration: Duration,
+    /// A fault every this often (kills are the default fault).
+    pub fault_every: Duration,
+    /// How long a paused validator stays stopped.
+    pub pause_for: Duration,
+    /// How long a partition lasts.
+    pub partition_for: Duration,
+    /// The chain must make a block again within this of a heal.
+    pub resume_within: Duration,
+    /// Whether to partition the network (2 | 2, and one isolated node).
+    pub partitions: bool,
+}
+
+impl Config {
+    /// The long run: `minutes` of faults, one every 20 s, pauses and partitions of 30 s.
+    pub fn long(minutes: u64) -> Self {
+        Self {
+            duration: Duration::from_secs(minutes * 60),
+            fault_every: Duration::from_secs(20),
+            pause_for: Duration::from_secs(30),
+            partition_for: Duration::from_secs(30),
+            resume_within: Duration::from_secs(30),
+            partitions: true,
+        }
+    }
+
+    /// The CI run: each kind of fault once, shorter.
+    pub fn short() -> Self {
+        Self {
+            duration: Duration::from_secs(60),
+            fault_every: Duration::from_secs(8),
+            pause_for: Duration::from_secs(8),
+            partition_for: Duration::from_secs(8),
+            // Generous: CI's cores are shared.
+            resume_within: Duration::from_secs(60),
+            partitions: true,
+        }
+    }
+}
+
+/// The figures of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Faults injected, by kind.
+    pub kills: u32,
+    /// SIGSTOP pauses.
+    pub pauses: u32,
+    /// 2 | 2 partitions.
+    pub splits: u32,
+    /// Single-node isolations.
+    pub isolations: u32,
+    /// Blocks made during the run (the last height checked).
+    pub blocks: u64,
+    /// Transactions reported committed (and checked on every node).
+    pub committed: u64,
+    /// Transactions sent that were not reported committed (refused, timed out, sent
+    /// to a node that died): not a fault of the chain.
+    pub unconfirmed: u64,
+    /// Transactions reported committed but missing on some node (must be 0).
+    pub lost: u64,
+    /// The longest time no node's height grew.
+    pub longest_stall: Duration,
+    /// The longest time from a heal to the next block.
+    pub longest_resume: Duration,
+    /// Heights whose app hash was compared on every node.
+    pub heights_checked: u64,
+}
+
+impl Report {
+    /// The figures, one per line.
+    pub fn figures(&self) -> String {
+        format!(
+            "faults injected: {} (kill -9: {}, SIGSTOP: {}, 2|2 partitions: {}, isolations: {})\n\
+             blocks: {}\n\
+             transactions committed: {}\n\
+             transactions not confirmed to the sender (not counted as committed): {}\n\
+             transactions lost: {}\n\
+             longest stall: {:.1} s\n\
+             longest resume after a heal: {:.1} s\n\
+             heights whose app hash agreed on all {NODES} nodes: {}",
+            self.kills + self.pauses + self.splits + self.isolations,
+            self.kills,
+            self.pauses,
+            self.splits,
+            self.isolations,
+            self.blocks,
+            self.committed,
+            self.unconfirmed,
+            self.lost,
+            self.longest_stall.as_secs_f64(),
+            self.longest_resume.as_secs_f64(),
+            self.heights_checked,
+        )
+    }
+}
+
+/// A committed transaction, as its sender was told.
+#[derive(Debug, Clone)]
+struct Committed {
+    hash: String,
+    height: u64,
+}
+
+/// The TCP proxy between the nodes' p2p ports: link `(i, j)`, `i < j`, carries both
+/// directions of the pair's traffic.
+struct Proxy {
+    cut: Mutex<BTreeSet<(u16, u16)>>,
+    open: Mutex<Vec<((u16, u16), TcpStream)>>,
+}
+
+impl Proxy {
+    fn link(i: u16, j: u16) -> (u16, u16) {
+        (i.min(j), i.max(j))
+    }
+
+    /// Listens on `port` and forwards what `from` dials there to `to`'s p2p port.
+    fn serve(self: &Arc<Self>, port: u16, from: u16, to: u16, target: u16) {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("binding a proxy port");
+        let proxy = Arc::clone(self);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let link = Self::link(from, to);
+                if proxy.cut.lock().expect("lock").contains(&link) {
+                    let _ = conn.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(up) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let (Ok(c2), Ok(u2)) = (conn.try_clone(), up.try_clone()) else {
+                    continue;
+                };
+                {
+                    let mut open = proxy.open.lock().expect("lock");
+                    open.retain(|(_, s)| s.peer_addr().is_ok());
+                    if let (Ok(a), Ok(b)) = (conn.try_clone(), up.try_clone()) {
+                        open.push((link, a));
+                        open.push((link, b));
+                    }
+                }
+                std::thread::spawn(move || pipe(conn, u2));
+                std::thread::spawn(move || pipe(up, c2));
+            }
+        });
+    }
+
+    /// Cuts every link between `a` and `b` (sets of nodes).
+    fn cut(&self, a: &[u16], b: &[u16]) {
+        let mut cut = self.cut.lock().expect("lock");
+        for &i in a {
+            for &j in b {
+                cut.insert(Self::link(i, j));
+            }
+        }
+        let mut open = self.open.lock().expect("lock");
+        for (link, s) in open.iter() {
+            if cut.contains(link) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+        open.retain(|(link, _)| !cut.contains(link));
+    }
+
+    fn heal(&self) {
+        self.cut.lock().expect("lock").clear();
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}
+
+/// Every process (pid) whose command line names node `i`'s home: its `weaved` and
+/// its `cometbft`.
+fn node_pids(net: &Localnet, i: u16) -> Vec<i32> {
+    let home = net.home(i);
+    let needle = home.to_string_lossy().into_owned();
+    let me = std::process::id() as i32;
+    let mut pids = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd);
+        // `weaved start` or `cometbft start` with the home itself or a path inside
+        // it as a whole argument (not the load's `weaved tx` commands).
+        let args: Vec<&str> = cmd.split('\0').collect();
+        if args.contains(&"start")
+            && args
+                .iter()
+                .any(|a| *a == needle || a.starts_with(&format!("{needle}/")))
+        {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+fn signal_all(pids: &[i32], sig: nix::sys::signal::Signal) {
+    for &p in pids {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
+    }
+}
+
+/// Shared state of the load and the monitor.
+struct Shared {
+    stop: AtomicBool,
+    /// Nodes not to send transactions to now (faulted).
+    faulted: Mutex<BTreeSet<u16>>,
+    committed: Mutex<Vec<Committed>>,
+    unconfirmed: AtomicU64,
+    /// Highest height seen on any node, and when it last grew.
+    top: Mutex<(u64, Instant)>,
+    longest_stall: Mutex<Duration>,
+}
+
+/// A transfer from `user{from}` through node `at`; `Some` if it was committed with
+/// code 0.
+fn send(net_env: &NetEnv, from: u32, to: &str, at: u16) -> Option<Committed> {
+    let mut child = Command::new(weaved_bin())
+        .args(["tx", "bank", "send", &format!("user{from}"), to, "1000uweave"])
+        .args(["--fees", TEST_FEES, "--gas", TEST_GAS, "--wait"])
+        .arg("--home")
+        .arg(&net_env.home0)
+        .args(["--keyring-backend", "test", "--output", "json"])
+        .args(["--node", &format!("http://127.0.0.1:{}", net_env.base + 10 * at + 3)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > Duration::from_secs(45) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(_) => return None,
+        }
+    }
+    let mut out = String::new();
+    child.stdout.take()?.read_to_string(&mut out).ok()?;
+    let v: Value = serde_json::from_str(&out).ok()?;
+    if v["code"].as_u64() != Some(0) {
+        return None;
+    }
+    let height = match &v["height"] {
+        Value::String(s) => s.parse().ok()?,
+        h => h.as_u64()?,
+    };
+    Some(Committed {
+        hash: v["txhash"].as_str()?.to_uppercase(),
+        height,
+    })
+}
+
+/// What the sender threads need of the localnet.
+#[derive(Clone)]
+struct NetEnv {
+    home0: std::path::PathBuf,
+    base: u16,
+    users: Vec<String>,
+}
+
+fn rand_below(n: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(7);
+    let x = u64::from(nanos).wrapping_mul(6_364_136_223_846_793_005) ^ u64::from(nanos >> 7);
+    x % n.max(1)
+}
+
+/// Starts the chaos localnet, rewired through the proxy.
+fn up() -> (Localnet, Arc<Proxy>) {
+    let mut net = Localnet::up_with(
+        NODES,
+        "500ms",
+        // A long liveness window: validators killed or paused are not jailed (two
+        // jailed validators of four would halt the chain).
+        r#"{"app_state":{"validators":{"params":{"signed_blocks_window":100000}}}}"#,
+        &[("LOCALNET_USERS", &USERS.to_string())],
+    );
+    // Rewire: node i reaches node j through proxy port (i, j); PEX off so they dial
+    // nothing else.
+    for i in 0..NODES {
+        net.stop(i);
+    }
+    let proxy = Arc::new(Proxy {
+        cut: Mutex::new(BTreeSet::new()),
+        open: Mutex::new(Vec::new()),
+    });
+    let ids: Vec<String> = (0..NODES)
+        .map(|i| {
+            let v: Value = serde_json::from_slice(
+                &std::fs::read(net.dir.join(format!("node{i}.init.json"))).expect("init json"),
+            )
+            .expect("init json");
+            let p2p = v["p2p"].as_str().expect("p2p").to_string();
+            p2p.split('@').next().expect("id").to_string()
+        })
+        .collect();
+    for i in 0..NODES {
+        let mut peers = Vec::new();
+        for j in 0..NODES {
+            if i == j {
+                continue;
+            }
+            let port = free_port();
+            proxy.serve(port, i, j, net.base + 10 * j);
+            peers.push(format!("{}@127.0.0.1:{port}", ids[usize::from(j)]));
+        }
+        let config = net.home(i).join("cometbft/config/config.toml");
+        let text = std::fs::read_to_string(&config).expect("config.toml");
+        let text: String = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("persistent_peers = ") {
+                    format!("persistent_peers = \"{}\"", peers.join(","))
+                } else if l.starts_with("pex = ") {
+                    "pex = false".to_string()
+                } else {
+                    l.to_string()
+                }
+                + "\n"
+            })
+            .collect();
+        std::fs::write(&config, text).expect("config.toml");
+        let _ = std::fs::remove_file(net.home(i).join("cometbft/config/addrbook.json"));
+    }
+    for i in 0..NODES {
+        net.start(i);
+    }
+    let h = net.height(0);
+    eventually(
+        "the rewired localnet to make blocks",
+        Duration::from_secs(120),
+        || (0..NODES).all(|i| net.height(i) > h + 1),
+    );
+    (net, proxy)
+}
+
+/// The checker: what has been verified so far.
+struct Checker {
+    hashes_upto: u64,
+    /// How many of the committed transactions have been taken from the load.
+    txs_taken: usize,
+    /// Taken but above the heights checked so far.
+    pending: Vec<Committed>,
+    /// Checked on every node.
+    txs_checked: u64,
+    /// Reported committed, then not found on some node.
+    lost: Vec<String>,
+}
+
+impl Checker {
+    /// Waits until every node reaches the highest height now seen, then checks app
+    /// hashes up to it, the committed transactions and the supply.
+    fn check(&mut self, net: &Localnet, shared: &Shared, what: &str) -> anyhow::Result<()> {
+        let target = (0..NODES).map(|i| net.height(i)).max().unwrap_or(0);
+        let start = Instant::now();
+        while (0..NODES).any(|i| net.height(i) < target) {
+            ensure!(
+                start.elapsed() < Duration::from_secs(120),
+                "after {what}: nodes did not reach height {target} within 120 s: {:?}",
+                (0..NODES).map(|i| net.height(i)).collect::<Vec<_>>()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        // App hashes and block hashes, 20 heights per request.
+        let mut from = self.hashes_upto + 1;
+        while from <= target {
+            let to = (from + 19).min(target);
+            let mut first: Option<Vec<(u64, String, String)>> = None;
+            for i in 0..NODES {
+                let v = net
+                    .rpc(i, &format!("/blockchain?minHeight={from}&maxHeight={to}"))
+                    .with_context(|| format!("node {i}: blocks {from}..{to}"))?;
+                let mut metas: Vec<(u64, String, String)> = v["block_metas"]
+                    .as_array()
+                    .context("no block_metas")?
+                    .iter()
+                    .map(|m| {
+                        (
+                            m["header"]["height"]
+                                .as_str()
+                                .and_then(|h| h.parse().ok())
+                                .unwrap_or(0),
+                            m["header"]["app_hash"].as_str().unwrap_or("").to_string(),
+                            m["block_id"]["hash"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect();
+                metas.sort();
+                ensure!(
+                    metas.len() as u64 == to - from + 1,
+                    "node {i}: {} blocks in {from}..{to}",
+                    metas.len()
+                );
+                match &first {
+                    None => first = Some(metas),
+                    Some(f) => {
+                        for (a, b) in f.iter().zip(&metas) {
+                            ensure!(
+                                a == b,
+                                "after {what}: node 0 and node {i} differ at height {}: {a:?} vs {b:?}",
+                                a.0
+                            );
+                        }
+                    }
+                }
+            }
+            from = to + 1;
+        }
+        self.hashes_upto = target;
+        // Every transaction reported committed, by hash on every node.
+        {
+            let committed = shared.committed.lock().expect("lock");
+            self.pending
+                .extend(committed[self.txs_taken..].iter().cloned());
+            self.txs_taken = committed.len();
+        }
+        let (now, later): (Vec<Committed>, Vec<Committed>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|tx| tx.height <= target);
+        self.pending = later;
+        for tx in &now {
+            let mut missing = Vec::new();
+            for i in 0..NODES {
+                let v = net.rpc(i, &format!("/tx?hash=0x{}", tx.hash));
+                let found = v
+                    .as_ref()
+                    .ok()
+                    .and_then(|v| v["height"].as_str().and_then(|h| h.parse::<u64>().ok()));
+                if found != Some(tx.height) {
+                    missing.push(format!("node {i}: {v:?}"));
+                }
+            }
+            if !missing.is_empty() {
+                self.lost.push(format!(
+                    "after {what}: transaction {} committed at {} is not found on {missing:?}",
+                    tx.hash, tx.height
+                ));
+            }
+            self.txs_checked += 1;
+        }
+        check_supply(net, target.saturating_sub(1)).with_context(|| format!("after {what}"))
+    }
+}
+
+/// A REST GET on node 0 at `height`.
+fn rest(net: &Localnet, path: &str, height: u64) -> anyhow::Result<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (code, body) = http_get(net.base + 8, &format!("{path}{sep}height={height}"))?;
+    ensure!(code == 200, "GET {path} at {height}: {code} {body}");
+    Ok(serde_json::from_str(&body)?)
+}
+
+fn uweave(coins: &Value) -> u128 {
+    coins
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["denom"] == "uweave")
+        .and_then(|c| c["amount"].as_str().and_then(|a| a.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The supply equals the sum of every holder's balance, all read at `height`.
+fn check_supply(net: &Localnet, height: u64) -> anyhow::Result<()> {
+    let supply = uweave(&rest(net, "/cosmos/bank/v1beta1/supply", height)?["supply"]);
+    let mut holders: Vec<String> = (1..=USERS).map(|u| net.user(u)).collect();
+    holders.extend((0..NODES).map(|i| net.operator(i)));
+    for name in MODULE_ACCOUNTS {
+        if let Ok(v) = rest(net, &format!("/weave/bank/v1/module_account/{name}"), height) {
+            if let Some(a) = v["address"].as_str() {
+                holders.push(a.to_string());
+            }
+        }
+    }
+    holders.sort();
+    holders.dedup();
+    let mut sum = 0u128;
+    for h in &holders {
+        let b = uweave(&rest(net, &format!("/cosmos/bank/v1beta1/balances/{h}"), height)?["balances"]);
+        sum = sum.checked_add(b).context("overflow")?;
+    }
+    if sum != supply {
+        bail!("at height {height}: supply {supply} but the {} holders hold {sum}", holders.len());
+    }
+    Ok(())
+}
+
+/// The chain makes a block within `limit` of now; returns how long it took.
+fn resumes(net: &Localnet, limit: Duration, what: &str) -> anyhow::Result<Duration> {
+    let top = |net: &Localnet| (0..NODES).map(|i| net.height(i)).max().unwrap_or(0);
+    let h = top(net);
+    let start = Instant::now();
+    // Two blocks: the first may have been agreed before the heal.
+    while top(net) < h + 2 {
+        ensure!(
+            start.elapsed() < limit,
+            "after {what}: no new block within {limit:?} (height {h})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(start.elapsed())
+}
+
+/// One fault.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Kill,
+    Pause,
+    Split,
+    Isolate,
+}
+
+/// Runs the chaos suite: starts the localnet, loads and shakes it for
+/// `cfg.duration`, checks after every fault and at the end. Fails on the first check
+/// that does not hold.
+pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
+    let (mut net, proxy) = up();
+    log(&format!("localnet up in {}", net.dir.display()));
+    let env = NetEnv {
+        home0: net.home(0),
+        base: net.base,
+        users: (1..=USERS).map(|u| net.user(u)).collect(),
+    };
+    let shared = Arc::new(Shared {
+        stop: AtomicBool::new(false),
+        faulted: Mutex::new(BTreeSet::new()),
+        committed: Mutex::new(Vec::new()),
+        unconfirmed: AtomicU64::new(0),
+        top: Mutex::new((0, Instant::now())),
+        longest_stall: Mutex::new(Duration::ZERO),
+    });
+    let mut threads = Vec::new();
+    for u in 1..=USERS {
+        let (env, shared) = (env.clone(), Arc::clone(&shared));
+        threads.push(std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !shared.stop.load(Ordering::Relaxed) {
+                n += 1;
+                let to = &env.users[usize::try_from(u % USERS).unwrap_or(0)];
+                let healthy: Vec<u16> = {
+                    let f = shared.faulted.lock().expect("lock");
+                    (0..NODES).filter(|i| !f.contains(i)).collect()
+                };
+                let at = healthy[usize::try_from(rand_below(healthy.len() as u64) + n)
+                    .unwrap_or(0)
+                    % healthy.len()];
+                match send(&env, u, to, at) {
+                    Some(c) => shared.committed.lock().expect("lock").push(c),
+                    None => {
+                        shared.unconfirmed.fetch_add(1, Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                }
+            }
+        }));
+    }
+    // The monitor: the longest time no node's height grew.
+    {
+        let shared = Arc::clone(&shared);
+        let rpc: Vec<u16> = (0..NODES).map(|i| net.rpc_port(i)).collect();
+        threads.push(std::thread::spawn(move || {
+            while !shared.stop.load(Ordering::Relaxed) {
+                let h = rpc
+                    .iter()
+                    .filter_map(|p| {
+                        crate::rpc_get(*p, "/status").ok().and_then(|s| {
+                            s["sync_info"]["latest_block_height"]
+                                .as_str()
+                                .and_then(|h| h.parse::<u64>().ok())
+                        })
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let mut top = shared.top.lock().expect("lock");
+                let now = Instant::now();
+                if h > top.0 {
+                    *top = (h, now);
+                } else {
+                    let stall = now - top.1;
+                    let mut longest = shared.longest_stall.lock().expect("lock");
+                    *longest = (*longest).max(stall);
+                }
+                drop(top);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }));
+    }
+
+    let mut report = Report::default();
+    let mut checker = Checker {
+        hashes_upto: 0,
+        txs_taken: 0,
+        pending: Vec::new(),
+        txs_checked: 0,
+        lost: Vec::new(),
+    };
+    let result = (|| -> anyhow::Result<()> {
+        // Some load before the first fault.
+        std::thread::sleep(cfg.fault_every);
+        checker.check(&net, &shared, "the start")?;
+        let mut schedule: Vec<Fault> = vec![Fault::Kill, Fault::Pause, Fault::Kill];
+        if cfg.partitions {
+            schedule.extend([Fault::Split, Fault::Kill, Fault::Isolate]);
+        }
+        let start = Instant::now();
+        let mut k = 0usize;
+        while start.elapsed() < cfg.duration || k < schedule.len() {
+            let fault = schedule[k % schedule.len()];
+            k += 1;
+            let victim = u16::try_from(rand_below(u64::from(NODES))).unwrap_or(0);
+            let began = Instant::now();
+            let what = format!("{fault:?} of node {victim}");
+            log(&format!("fault {k}: {what}"));
+            shared.faulted.lock().expect("lock").insert(victim);
+            match fault {
+                Fault::Kill => {
+                    let pids = node_pids(&net, victim);
+                    ensure!(!pids.is_empty(), "node {victim} has no processes to kill");
+                    signal_all(&pids, nix::sys::signal::Signal::SIGKILL);
+                    // Reap the children this process started.
+                    for c in &mut net.extra {
+                        if pids.contains(&(c.id() as i32)) {
+                            let _ = c.wait();
+                        }
+                    }
+                    net.extra.retain(|c| !pids.contains(&(c.id() as i32)));
+                    std::thread::sleep(Duration::from_secs(2));
+                    net.start(victim);
+                    report.kills += 1;
+                }
+                Fault::Pause => {
+                    let pids = node_pids(&net, victim);
+                    signal_all(&pids, nix::sys::signal::Signal::SIGSTOP);
+                    std::thread::sleep(cfg.pause_for);
+                    signal_all(&pids, nix::sys::signal::Signal::SIGCONT);
+                    report.pauses += 1;
+                }
+                Fault::Split => {
+                    let other = (victim + 1 + u16::try_from(rand_below(3)).unwrap_or(0)) % NODES;
+                    let a = [victim, other];
+                    let b: Vec<u16> = (0..NODES).filter(|i| !a.contains(i)).collect();
+                    log(&format!("  partition {a:?} | {b:?}"));
+                    proxy.cut(&a, &b);
+                    std::thread::sleep(cfg.partition_for);
+                    proxy.heal();
+                    report.splits += 1;
+                }
+                Fault::Isolate => {
+                    let rest: Vec<u16> = (0..NODES).filter(|&i| i != victim).collect();
+                    proxy.cut(&[victim], &rest);
+                    std::thread::sleep(cfg.partition_for);
+                    proxy.heal();
+                    report.isolations += 1;
+                }
+            }
+            let resumed = resumes(&net, cfg.resume_within, &what)?;
+            report.longest_resume = report.longest_resume.max(resumed);
+            checker.check(&net, &shared, &what)?;
+            shared.faulted.lock().expect("lock").remove(&victim);
+            log(&format!(
+                "  healed; resumed in {:.1} s; checked up to height {}, {} transactions",
+                resumed.as_secs_f64(),
+                checker.hashes_upto,
+                checker.txs_checked
+            ));
+            if let Some(rest) = cfg.fault_every.checked_sub(began.elapsed()) {
+                std::thread::sleep(rest);
+            }
+        }
+        Ok(())
+    })();
+    shared.stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    result.map_err(|e| anyhow::anyhow!("{e:#}\n{}", net.logs()))?;
+    // The final check, with every transaction re-read on every node.
+    checker.txs_taken = 0;
+    checker.pending.clear();
+    checker.txs_checked = 0;
+    let h = (0..NODES).map(|i| net.height(i)).max().unwrap_or(0);
+    eventually("two more blocks", Duration::from_secs(60), || {
+        (0..NODES).map(|i| net.height(i)).min().unwrap_or(0) > h + 1
+    });
+    checker.check(&net, &shared, "the end")?;
+    for l in &checker.lost {
+        log(l);
+    }
+    ensure!(
+        checker.pending.is_empty(),
+        "transactions above the last height checked: {:?}",
+        checker.pending
+    );
+    report.blocks = checker.hashes_upto;
+    report.heights_checked = checker.hashes_upto;
+    report.committed = checker.txs_checked;
+    report.unconfirmed = shared.unconfirmed.load(Ordering::Relaxed);
+    report.lost = checker.lost.len() as u64;
+    report.longest_stall = *shared.longest_stall.lock().expect("lock");
+    Ok(report)
+}
