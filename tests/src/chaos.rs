@@ -265,10 +265,10 @@ fn node_pids(net: &Localnet, i: u16) -> Vec<i32> {
         }
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd);
-        // `weaved start` or `cometbft start` with the home itself or a path inside
+        // `weaved start` or `cometbft node` with the home itself or a path inside
         // it as a whole argument (not the load's `weaved tx` commands).
         let args: Vec<&str> = cmd.split('\0').collect();
-        if args.contains(&"start")
+        if (args.contains(&"start") || args.contains(&"node"))
             && args
                 .iter()
                 .any(|a| *a == needle || a.starts_with(&format!("{needle}/")))
@@ -401,14 +401,14 @@ fn up() -> (Localnet, Arc<Proxy>) {
         let text: String = text
             .lines()
             .map(|l| {
-                if l.starts_with("persistent_peers = ") {
+                let line = if l.starts_with("persistent_peers = ") {
                     format!("persistent_peers = \"{}\"", peers.join(","))
                 } else if l.starts_with("pex = ") {
                     "pex = false".to_string()
                 } else {
                     l.to_string()
-                }
-                + "\n"
+                };
+                line + "\n"
             })
             .collect();
         std::fs::write(&config, text).expect("config.toml");
@@ -530,7 +530,8 @@ impl Checker {
             }
             self.txs_checked += 1;
         }
-        check_supply(net, target.saturating_sub(1)).with_context(|| format!("after {what}"))
+        check_supply(net).with_context(|| format!("after {what}"))?;
+        Ok(())
     }
 }
 
@@ -552,29 +553,53 @@ fn uweave(coins: &Value) -> u128 {
         .unwrap_or(0)
 }
 
-/// The supply equals the sum of every holder's balance, all read at `height`.
-fn check_supply(net: &Localnet, height: u64) -> anyhow::Result<()> {
-    let supply = uweave(&rest(net, "/cosmos/bank/v1beta1/supply", height)?["supply"]);
+/// The supply equals the sum of every holder's balance, all read at one height.
+///
+/// The bank's queries answer at the latest height only, so the reads are repeated
+/// until they all succeed at the same height.
+fn check_supply(net: &Localnet) -> anyhow::Result<u64> {
     let mut holders: Vec<String> = (1..=USERS).map(|u| net.user(u)).collect();
     holders.extend((0..NODES).map(|i| net.operator(i)));
     for name in MODULE_ACCOUNTS {
-        if let Ok(v) = rest(net, &format!("/weave/bank/v1/module_account/{name}"), height) {
-            if let Some(a) = v["address"].as_str() {
-                holders.push(a.to_string());
-            }
-        }
+        let (code, body) = http_get(
+            net.base + 8,
+            &format!("/weave/bank/v1/module_account/?name={name}"),
+        )?;
+        ensure!(code == 200, "module account {name}: {code} {body}");
+        let v: Value = serde_json::from_str(&body)?;
+        holders.push(v["address"].as_str().context("no address")?.to_string());
     }
     holders.sort();
     holders.dedup();
-    let mut sum = 0u128;
-    for h in &holders {
-        let b = uweave(&rest(net, &format!("/cosmos/bank/v1beta1/balances/{h}"), height)?["balances"]);
-        sum = sum.checked_add(b).context("overflow")?;
+    let mut last_err = None;
+    for _ in 0..100 {
+        let attempt = || -> anyhow::Result<(u64, u128, u128)> {
+            let height = net.height(0);
+            let supply = uweave(&rest(net, "/cosmos/bank/v1beta1/supply", height)?["supply"]);
+            let mut sum = 0u128;
+            for h in &holders {
+                let path = format!("/cosmos/bank/v1beta1/balances/{h}");
+                let b = uweave(&rest(net, &path, height)?["balances"]);
+                sum = sum.checked_add(b).context("overflow")?;
+            }
+            Ok((height, supply, sum))
+        };
+        match attempt() {
+            Ok((height, supply, sum)) => {
+                ensure!(
+                    sum == supply,
+                    "at height {height}: supply {supply} but the {} holders hold {sum}",
+                    holders.len()
+                );
+                return Ok(height);
+            }
+            Err(e) => {
+                last_err = Some(e);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
     }
-    if sum != supply {
-        bail!("at height {height}: supply {supply} but the {} holders hold {sum}", holders.len());
-    }
-    Ok(())
+    bail!("no consistent read of the supply: {last_err:?}")
 }
 
 /// The chain makes a block within `limit` of now; returns how long it took.
