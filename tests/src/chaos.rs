@@ -72,6 +72,8 @@ pub struct Config {
     pub resume_within: Duration,
     /// Whether to partition the network (2 | 2, and one isolated node).
     pub partitions: bool,
+    /// Kills before each other fault (pause, partition, isolation).
+    pub kills_between: usize,
 }
 
 impl Config {
@@ -84,6 +86,7 @@ impl Config {
             partition_for: Duration::from_secs(30),
             resume_within: Duration::from_secs(30),
             partitions: true,
+            kills_between: 2,
         }
     }
 
@@ -93,10 +96,11 @@ impl Config {
             duration: Duration::from_secs(60),
             fault_every: Duration::from_secs(8),
             pause_for: Duration::from_secs(8),
-            partition_for: Duration::from_secs(8),
+            partition_for: Duration::from_secs(12),
             // Generous: CI's cores are shared.
             resume_within: Duration::from_secs(60),
             partitions: true,
+            kills_between: 1,
         }
     }
 }
@@ -301,12 +305,22 @@ struct Shared {
 /// code 0.
 fn send(net_env: &NetEnv, from: u32, to: &str, at: u16) -> Option<Committed> {
     let mut child = Command::new(weaved_bin())
-        .args(["tx", "bank", "send", &format!("user{from}"), to, "1000uweave"])
+        .args([
+            "tx",
+            "bank",
+            "send",
+            &format!("user{from}"),
+            to,
+            "1000uweave",
+        ])
         .args(["--fees", TEST_FEES, "--gas", TEST_GAS, "--wait"])
         .arg("--home")
         .arg(&net_env.home0)
         .args(["--keyring-backend", "test", "--output", "json"])
-        .args(["--node", &format!("http://127.0.0.1:{}", net_env.base + 10 * at + 3)])
+        .args([
+            "--node",
+            &format!("http://127.0.0.1:{}", net_env.base + 10 * at + 3),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -618,6 +632,25 @@ fn resumes(net: &Localnet, limit: Duration, what: &str) -> anyhow::Result<Durati
     Ok(start.elapsed())
 }
 
+/// Every node's height, each read again (up to 10 times) while it does not answer.
+fn heights(net: &Localnet) -> Vec<u64> {
+    (0..NODES)
+        .map(|i| {
+            for _ in 0..10 {
+                let h = net.height(i);
+                if h > 0 {
+                    return h;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            0
+        })
+        .collect()
+}
+
+/// How long after a cut blocks agreed before it may still arrive.
+const CUT_GRACE: Duration = Duration::from_secs(3);
+
 /// One fault.
 #[derive(Debug, Clone, Copy)]
 enum Fault {
@@ -715,10 +748,18 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         // Some load before the first fault.
         std::thread::sleep(cfg.fault_every);
         checker.check(&net, &shared, "the start")?;
-        let mut schedule: Vec<Fault> = vec![Fault::Kill, Fault::Pause, Fault::Kill];
+        let mut others = vec![Fault::Pause];
         if cfg.partitions {
-            schedule.extend([Fault::Split, Fault::Kill, Fault::Isolate]);
+            others.extend([Fault::Split, Fault::Isolate]);
         }
+        let schedule: Vec<Fault> = others
+            .into_iter()
+            .flat_map(|f| {
+                std::iter::repeat(Fault::Kill)
+                    .take(cfg.kills_between)
+                    .chain([f])
+            })
+            .collect();
         let start = Instant::now();
         let mut k = 0usize;
         while start.elapsed() < cfg.duration || k < schedule.len() {
@@ -758,15 +799,40 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
                     let b: Vec<u16> = (0..NODES).filter(|i| !a.contains(i)).collect();
                     log(&format!("  partition {a:?} | {b:?}"));
                     proxy.cut(&a, &b);
-                    std::thread::sleep(cfg.partition_for);
+                    // Neither half has more than 2/3 of the power: once a block
+                    // agreed before the cut is out, no node makes another.
+                    std::thread::sleep(CUT_GRACE);
+                    let before = heights(&net);
+                    std::thread::sleep(cfg.partition_for.saturating_sub(CUT_GRACE));
+                    let after = heights(&net);
                     proxy.heal();
+                    let top = |v: &[u64]| v.iter().copied().max().unwrap_or(0);
+                    ensure!(
+                        top(&after) == top(&before),
+                        "blocks made during the 2 | 2 partition: {before:?} -> {after:?}"
+                    );
                     report.splits += 1;
                 }
                 Fault::Isolate => {
                     let rest: Vec<u16> = (0..NODES).filter(|&i| i != victim).collect();
                     proxy.cut(&[victim], &rest);
-                    std::thread::sleep(cfg.partition_for);
+                    // The isolated node makes no block; the other three go on.
+                    std::thread::sleep(CUT_GRACE);
+                    let before = heights(&net);
+                    std::thread::sleep(cfg.partition_for.saturating_sub(CUT_GRACE));
+                    let after = heights(&net);
                     proxy.heal();
+                    let v = usize::from(victim);
+                    ensure!(
+                        after[v] == before[v],
+                        "the isolated node {victim} made blocks: {before:?} -> {after:?}"
+                    );
+                    ensure!(
+                        rest.iter()
+                            .any(|&i| after[usize::from(i)] > before[usize::from(i)]),
+                        "the three connected nodes made no block while {victim} was isolated: \
+                         {before:?} -> {after:?}"
+                    );
                     report.isolations += 1;
                 }
             }

@@ -22,8 +22,16 @@ fn the_localnet_survives_kills_pauses_and_partitions() {
     .unwrap_or_else(|e| panic!("{e:#}"));
     eprintln!("{}", report.figures());
     assert_eq!(report.lost, 0, "{}", report.figures());
-    assert!(report.kills >= 2 && report.pauses >= 1, "{}", report.figures());
-    assert!(report.splits >= 1 && report.isolations >= 1, "{}", report.figures());
+    assert!(
+        report.kills >= 2 && report.pauses >= 1,
+        "{}",
+        report.figures()
+    );
+    assert!(
+        report.splits >= 1 && report.isolations >= 1,
+        "{}",
+        report.figures()
+    );
     assert!(report.committed > 0, "no transaction committed");
     assert!(report.blocks > 20, "{}", report.figures());
 }
