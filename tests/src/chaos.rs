@@ -754,11 +754,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         }
         let schedule: Vec<Fault> = others
             .into_iter()
-            .flat_map(|f| {
-                std::iter::repeat(Fault::Kill)
-                    .take(cfg.kills_between)
-                    .chain([f])
-            })
+            .flat_map(|f| std::iter::repeat_n(Fault::Kill, cfg.kills_between).chain([f]))
             .collect();
         let start = Instant::now();
         let mut k = 0usize;
