@@ -450,7 +450,8 @@ struct Checker {
     /// Checked on every node.
     txs_checked: u64,
     /// Reported committed, then not found on some node.
-    lost: Vec<String>,
+    /// (By hash: the final check reads every transaction again.)
+    lost: std::collections::BTreeMap<String, String>,
 }
 
 impl Checker {
@@ -537,7 +538,7 @@ impl Checker {
                 }
             }
             if !missing.is_empty() {
-                self.lost.push(format!(
+                self.lost.entry(tx.hash.clone()).or_insert(format!(
                     "after {what}: transaction {} committed at {} is not found on {missing:?}",
                     tx.hash, tx.height
                 ));
@@ -742,7 +743,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         txs_taken: 0,
         pending: Vec::new(),
         txs_checked: 0,
-        lost: Vec::new(),
+        lost: std::collections::BTreeMap::new(),
     };
     let result = (|| -> anyhow::Result<()> {
         // Some load before the first fault.
@@ -862,7 +863,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         (0..NODES).map(|i| net.height(i)).min().unwrap_or(0) > h + 1
     });
     checker.check(&net, &shared, "the end")?;
-    for l in &checker.lost {
+    for l in checker.lost.values() {
         log(l);
     }
     ensure!(
