@@ -120,6 +120,8 @@ pub struct Report {
     pub blocks: u64,
     /// Transactions reported committed (and checked on every node).
     pub committed: u64,
+    /// Of which purchases of a content (the rest are transfers).
+    pub purchases: u64,
     /// Transactions sent that were not reported committed (refused, timed out, sent
     /// to a node that died): not a fault of the chain.
     pub unconfirmed: u64,
@@ -139,7 +141,7 @@ impl Report {
         format!(
             "faults injected: {} (kill -9: {}, SIGSTOP: {}, 2|2 partitions: {}, isolations: {})\n\
              blocks: {}\n\
-             transactions committed: {}\n\
+             transactions committed: {} ({} transfers, {} purchases)\n\
              transactions not confirmed to the sender (not counted as committed): {}\n\
              transactions lost: {}\n\
              longest stall: {:.1} s\n\
@@ -152,6 +154,8 @@ impl Report {
             self.isolations,
             self.blocks,
             self.committed,
+            self.committed - self.purchases,
+            self.purchases,
             self.unconfirmed,
             self.lost,
             self.longest_stall.as_secs_f64(),
@@ -166,6 +170,8 @@ impl Report {
 struct Committed {
     hash: String,
     height: u64,
+    /// A purchase (else a transfer).
+    purchase: bool,
 }
 
 /// The TCP proxy between the nodes' p2p ports: link `(i, j)`, `i < j`, carries both
@@ -301,18 +307,40 @@ struct Shared {
     longest_stall: Mutex<Duration>,
 }
 
-/// A transfer from `user{from}` through node `at`; `Some` if it was committed with
+/// One transaction of the load.
+#[derive(Debug, Clone)]
+enum Load {
+    /// 1000 uweave to this address.
+    Transfer(String),
+    /// One token of this content.
+    Purchase(u64),
+}
+
+/// `user{from}` sends `load` through node `at`; `Some` if it was committed with
 /// code 0.
-fn send(net_env: &NetEnv, from: u32, to: &str, at: u16) -> Option<Committed> {
+fn send(net_env: &NetEnv, from: u32, load: &Load, at: u16) -> Option<Committed> {
+    let from_key = format!("user{from}");
+    let args: Vec<String> = match load {
+        Load::Transfer(to) => vec![
+            "bank".into(),
+            "send".into(),
+            from_key,
+            to.clone(),
+            "1000uweave".into(),
+        ],
+        Load::Purchase(id) => vec![
+            "content".into(),
+            "purchase".into(),
+            id.to_string(),
+            "--quantity".into(),
+            "1".into(),
+            "--from".into(),
+            from_key,
+        ],
+    };
     let mut child = Command::new(weaved_bin())
-        .args([
-            "tx",
-            "bank",
-            "send",
-            &format!("user{from}"),
-            to,
-            "1000uweave",
-        ])
+        .arg("tx")
+        .args(&args)
         .args(["--fees", TEST_FEES, "--gas", TEST_GAS, "--wait"])
         .arg("--home")
         .arg(&net_env.home0)
@@ -351,6 +379,7 @@ fn send(net_env: &NetEnv, from: u32, to: &str, at: u16) -> Option<Committed> {
     Some(Committed {
         hash: v["txhash"].as_str()?.to_uppercase(),
         height,
+        purchase: matches!(load, Load::Purchase(_)),
     })
 }
 
@@ -360,6 +389,8 @@ struct NetEnv {
     home0: std::path::PathBuf,
     base: u16,
     users: Vec<String>,
+    /// The content the users buy.
+    content: u64,
 }
 
 fn rand_below(n: u64) -> u64 {
@@ -667,10 +698,53 @@ enum Fault {
 pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
     let (mut net, proxy) = up();
     log(&format!("localnet up in {}", net.dir.display()));
+    // A content for sale (user1's, 1000 uweave a token), and every user's key.
+    let file = net.dir.join("chaos-content.bin");
+    std::fs::write(
+        &file,
+        (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect::<Vec<u8>>(),
+    )?;
+    let creator = format!("{}:10000", net.user(1));
+    let file_arg = file.display().to_string();
+    let registered = net.tx(
+        0,
+        0,
+        &[
+            "content",
+            "register",
+            "--from",
+            "user1",
+            "--file",
+            &file_arg,
+            "--title",
+            "chaos",
+            "--mime-type",
+            "video/mp4",
+            "--price",
+            "1000",
+            "--recipient",
+            &creator,
+            "--tier",
+            "personal:1",
+        ],
+    );
+    let content = registered["content_id"]
+        .as_u64()
+        .with_context(|| format!("no content_id in {registered}"))?;
+    for u in 1..=USERS {
+        net.tx(
+            0,
+            0,
+            &["content", "register-key", "--from", &format!("user{u}")],
+        );
+    }
     let env = NetEnv {
         home0: net.home(0),
         base: net.base,
         users: (1..=USERS).map(|u| net.user(u)).collect(),
+        content,
     };
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
@@ -687,7 +761,12 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
             let mut n = 0u64;
             while !shared.stop.load(Ordering::Relaxed) {
                 n += 1;
-                let to = &env.users[usize::try_from(u % USERS).unwrap_or(0)];
+                // Every third transaction a purchase, the others transfers.
+                let load = if n.is_multiple_of(3) {
+                    Load::Purchase(env.content)
+                } else {
+                    Load::Transfer(env.users[usize::try_from(u % USERS).unwrap_or(0)].clone())
+                };
                 let healthy: Vec<u16> = {
                     let f = shared.faulted.lock().expect("lock");
                     (0..NODES).filter(|i| !f.contains(i)).collect()
@@ -695,7 +774,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
                 let at = healthy[usize::try_from(rand_below(healthy.len() as u64) + n)
                     .unwrap_or(0)
                     % healthy.len()];
-                match send(&env, u, to, at) {
+                match send(&env, u, &load, at) {
                     Some(c) => shared.committed.lock().expect("lock").push(c),
                     None => {
                         shared.unconfirmed.fetch_add(1, Ordering::Relaxed);
@@ -874,6 +953,13 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
     report.blocks = checker.hashes_upto;
     report.heights_checked = checker.hashes_upto;
     report.committed = checker.txs_checked;
+    report.purchases = shared
+        .committed
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|c| c.purchase)
+        .count() as u64;
     report.unconfirmed = shared.unconfirmed.load(Ordering::Relaxed);
     report.lost = checker.lost.len() as u64;
     report.longest_stall = *shared.longest_stall.lock().expect("lock");
