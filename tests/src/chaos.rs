@@ -11,8 +11,11 @@
 //! After each fault is healed, and at the end, [`run`] checks (and fails with a
 //! message if one does not hold):
 //! - every node has the same app hash (and block hash) at every height;
-//! - every transaction the node reported committed is found by hash on every node,
-//!   at the height reported;
+//! - every transaction the node reported committed is in the block at the height
+//!   reported on every node (a transaction missing there is *lost*), and found by hash
+//!   (`/tx`) on every node (one that is in its block but not found by hash is counted
+//!   apart: CometBFT indexes transactions after the commit, so a `kill -9` between the
+//!   two loses the index entries of that block on that node);
 //! - the uweave supply equals the sum of the balances of every account that can hold
 //!   any (users, validator operators, module accounts), read at one height;
 //! - the chain makes blocks again within [`Config::resume_within`] of the heal.
@@ -125,8 +128,11 @@ pub struct Report {
     /// Transactions sent that were not reported committed (refused, timed out, sent
     /// to a node that died): not a fault of the chain.
     pub unconfirmed: u64,
-    /// Transactions reported committed but missing on some node (must be 0).
+    /// Transactions reported committed but not in that block on some node (must be 0).
     pub lost: u64,
+    /// Transactions in their block on every node that some node's CometBFT does not
+    /// find by hash (`/tx`, and so gRPC `GetTx`): its tx index missed them.
+    pub unindexed: u64,
     /// The longest time no node's height grew.
     pub longest_stall: Duration,
     /// The longest time from a heal to the next block.
@@ -143,7 +149,8 @@ impl Report {
              blocks: {}\n\
              transactions committed: {} ({} transfers, {} purchases)\n\
              transactions not confirmed to the sender (not counted as committed): {}\n\
-             transactions lost: {}\n\
+             transactions lost (not in their block on some node): {}\n\
+             transactions in their block everywhere but not found by hash on some node: {}\n\
              longest stall: {:.1} s\n\
              longest resume after a heal: {:.1} s\n\
              heights whose app hash agreed on all {NODES} nodes: {}",
@@ -158,6 +165,7 @@ impl Report {
             self.purchases,
             self.unconfirmed,
             self.lost,
+            self.unindexed,
             self.longest_stall.as_secs_f64(),
             self.longest_resume.as_secs_f64(),
             self.heights_checked,
@@ -483,6 +491,8 @@ struct Checker {
     /// Reported committed, then not found on some node.
     /// (By hash: the final check reads every transaction again.)
     lost: std::collections::BTreeMap<String, String>,
+    /// In its block on every node, but not found by hash on some node.
+    unindexed: std::collections::BTreeMap<String, String>,
 }
 
 impl Checker {
@@ -558,19 +568,33 @@ impl Checker {
         self.pending = later;
         for tx in &now {
             let mut missing = Vec::new();
+            let mut unindexed = Vec::new();
             for i in 0..NODES {
                 let v = net.rpc(i, &format!("/tx?hash=0x{}", tx.hash));
                 let found = v
                     .as_ref()
                     .ok()
                     .and_then(|v| v["height"].as_str().and_then(|h| h.parse::<u64>().ok()));
-                if found != Some(tx.height) {
-                    missing.push(format!("node {i}: {v:?}"));
+                if found == Some(tx.height) {
+                    continue;
+                }
+                // Not found by hash: is it in the block at its height?
+                if in_block(net, i, tx)? {
+                    unindexed.push(i);
+                } else {
+                    missing.push(format!("node {i}: {}", short_err(&v)));
                 }
             }
             if !missing.is_empty() {
                 self.lost.entry(tx.hash.clone()).or_insert(format!(
-                    "after {what}: transaction {} committed at {} is not found on {missing:?}",
+                    "after {what}: transaction {} committed at {} is not in that block on {missing:?}",
+                    tx.hash, tx.height
+                ));
+            }
+            if !unindexed.is_empty() {
+                self.unindexed.entry(tx.hash.clone()).or_insert(format!(
+                    "after {what}: transaction {} is in block {} but not found by hash (CometBFT's \
+                     tx index) on nodes {unindexed:?}",
                     tx.hash, tx.height
                 ));
             }
@@ -578,6 +602,34 @@ impl Checker {
         }
         check_supply(net).with_context(|| format!("after {what}"))?;
         Ok(())
+    }
+}
+
+/// Whether `tx` is in the block at its height on node `i` (by the SHA-256 of its
+/// bytes).
+fn in_block(net: &Localnet, i: u16, tx: &Committed) -> anyhow::Result<bool> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let b = net
+        .rpc(i, &format!("/block?height={}", tx.height))
+        .with_context(|| format!("node {i}: block {}", tx.height))?;
+    let txs = b["block"]["data"]["txs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    Ok(txs.iter().filter_map(Value::as_str).any(|t| {
+        base64::engine::general_purpose::STANDARD
+            .decode(t)
+            .map(|bytes| hex::encode_upper(sha2::Sha256::digest(bytes)) == tx.hash)
+            .unwrap_or(false)
+    }))
+}
+
+/// The first line of an RPC answer or error.
+fn short_err(v: &anyhow::Result<Value>) -> String {
+    match v {
+        Ok(v) => v.to_string(),
+        Err(e) => e.to_string().lines().next().unwrap_or("").to_string(),
     }
 }
 
@@ -823,6 +875,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         pending: Vec::new(),
         txs_checked: 0,
         lost: std::collections::BTreeMap::new(),
+        unindexed: std::collections::BTreeMap::new(),
     };
     let result = (|| -> anyhow::Result<()> {
         // Some load before the first fault.
@@ -942,7 +995,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         (0..NODES).map(|i| net.height(i)).min().unwrap_or(0) > h + 1
     });
     checker.check(&net, &shared, "the end")?;
-    for l in checker.lost.values() {
+    for l in checker.lost.values().chain(checker.unindexed.values()) {
         log(l);
     }
     ensure!(
@@ -962,6 +1015,7 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
         .count() as u64;
     report.unconfirmed = shared.unconfirmed.load(Ordering::Relaxed);
     report.lost = checker.lost.len() as u64;
+    report.unindexed = checker.unindexed.len() as u64;
     report.longest_stall = *shared.longest_stall.lock().expect("lock");
     Ok(report)
 }
