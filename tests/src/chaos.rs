@@ -570,12 +570,23 @@ impl Checker {
             let mut missing = Vec::new();
             let mut unindexed = Vec::new();
             for i in 0..NODES {
-                let v = net.rpc(i, &format!("/tx?hash=0x{}", tx.hash));
-                let found = v
-                    .as_ref()
-                    .ok()
-                    .and_then(|v| v["height"].as_str().and_then(|h| h.parse::<u64>().ok()));
-                if found == Some(tx.height) {
+                // CometBFT indexes a block's transactions after its commit: a miss is
+                // asked again for a few seconds.
+                let mut v = net.rpc(i, &format!("/tx?hash=0x{}", tx.hash));
+                let found = |v: &anyhow::Result<Value>| {
+                    v.as_ref()
+                        .ok()
+                        .and_then(|v| v["height"].as_str().and_then(|h| h.parse::<u64>().ok()))
+                        == Some(tx.height)
+                };
+                for _ in 0..10 {
+                    if found(&v) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                    v = net.rpc(i, &format!("/tx?hash=0x{}", tx.hash));
+                }
+                if found(&v) {
                     continue;
                 }
                 // Not found by hash: is it in the block at its height?
@@ -776,6 +787,8 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
             "video/mp4",
             "--price",
             "1000",
+            "--price-per-gib",
+            "25",
             "--recipient",
             &creator,
             "--tier",
@@ -990,6 +1003,8 @@ pub fn run(cfg: &Config, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
     checker.txs_taken = 0;
     checker.pending.clear();
     checker.txs_checked = 0;
+    // Index misses count as they stand at the end (lost ones from any check).
+    checker.unindexed.clear();
     let h = (0..NODES).map(|i| net.height(i)).max().unwrap_or(0);
     eventually("two more blocks", Duration::from_secs(60), || {
         (0..NODES).map(|i| net.height(i)).min().unwrap_or(0) > h + 1
