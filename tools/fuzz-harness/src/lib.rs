@@ -97,16 +97,12 @@ fn time(height: i64) -> Timestamp {
 impl Fixture {
     fn new() -> Self {
         let key = SigningKey::from_slice(&[0x42; 32]).expect("a valid scalar");
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
+        let pubkey = key.verifying_key().to_encoded_point(true).as_bytes().to_vec();
         let address = Address::from_secp256k1(&pubkey);
         let state = weave_genesis::AppState::with_funded(&[address], 1_000_000_000_000_000)
             .expect("a genesis");
-        let genesis =
-            serde_json::to_vec(&state.to_json().expect("genesis JSON")).expect("genesis bytes");
+        let genesis = serde_json::to_vec(&state.to_json().expect("genesis JSON"))
+            .expect("genesis bytes");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let app = App::open(dir.path(), StorageConfig::default()).expect("the app opens");
         app.init_chain(RequestInitChain {
@@ -322,9 +318,10 @@ pub fn voucher(data: &[u8]) {
 pub fn sidecar_frame(data: &[u8]) {
     use weave_sidecar::protocol;
     let mut io = data;
-    if let Ok(body) =
-        futures::executor::block_on(protocol::read_frame(&mut io, protocol::MAX_REQUEST_LEN))
-    {
+    if let Ok(body) = futures::executor::block_on(protocol::read_frame(
+        &mut io,
+        protocol::MAX_REQUEST_LEN,
+    )) {
         let _ = protocol::decode_request(&body);
     }
     let mut io = data;

@@ -51,11 +51,7 @@ fn main() -> std::io::Result<()> {
         }
         .encode_to_vec(),
     );
-    seeds.push((
-        "check_tx",
-        "signed_open_channel",
-        [&[0xffu8][..], &open].concat(),
-    ));
+    seeds.push(("check_tx", "signed_open_channel", [&[0xffu8][..], &open].concat()));
     // A block: a signed send (kind 1 + 3·0x54: fee and gas knobs 4 and 5), a raw piece, an injected piece.
     let mut block = vec![1 + 3 * 0x54, u8::try_from(send.len()).unwrap()];
     block.extend_from_slice(&send);
@@ -185,11 +181,7 @@ fn main() -> std::io::Result<()> {
         })
         .collect();
     let report = weave_seeders::ProbeReport::new(12, &challenges, &outcomes);
-    seeds.push((
-        "probe_report",
-        "ten",
-        [&[10u8][..], &report.to_bytes()].concat(),
-    ));
+    seeds.push(("probe_report", "ten", [&[10u8][..], &report.to_bytes()].concat()));
 
     for (target, name, bytes) in seeds {
         assert!(TARGETS.iter().any(|(t, _)| *t == target), "{target}");
