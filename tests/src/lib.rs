@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 pub mod browser;
+pub mod chaos;
 pub mod localnet;
 
 use std::{
