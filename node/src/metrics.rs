@@ -78,6 +78,8 @@ struct Inner {
     sidecar_peers: Gauge,
     /// The sidecar whose counters are reported, once it runs.
     sidecar: Arc<Mutex<Option<SidecarHandle>>>,
+    /// The store whose sizes are reported, once it is open.
+    store: Arc<Mutex<Option<Arc<weave_app::store::Storage>>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -155,8 +157,10 @@ impl Metrics {
             sidecar_peers.clone(),
         );
         let sidecar = Arc::new(Mutex::new(None));
+        let store = Arc::new(Mutex::new(None));
         registry.register_collector(Box::new(ScrapeTime {
             sidecar: Arc::clone(&sidecar),
+            store: Arc::clone(&store),
             health,
         }));
         Self(Arc::new(Inner {
@@ -172,6 +176,7 @@ impl Metrics {
             probes,
             sidecar_peers,
             sidecar,
+            store,
         }))
     }
 
@@ -243,6 +248,11 @@ impl Metrics {
             .set(i64::try_from(peers).unwrap_or(i64::MAX));
     }
 
+    /// Reports this store's sizes (per column family) from now on.
+    pub(crate) fn watch_store(&self, store: Arc<weave_app::store::Storage>) {
+        *self.0.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
+    }
+
     /// Reports this sidecar's counters from now on.
     pub(crate) fn watch_sidecar(&self, sidecar: SidecarHandle) {
         *self
@@ -257,11 +267,61 @@ impl Metrics {
 #[derive(Debug)]
 struct ScrapeTime {
     sidecar: Arc<Mutex<Option<SidecarHandle>>>,
+    store: Arc<Mutex<Option<Arc<weave_app::store::Storage>>>>,
     health: BlockHealth,
+}
+
+/// A column family of the store, as a metric label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FamilyLabel {
+    family: &'static str,
+}
+
+impl ScrapeTime {
+    /// The store's sizes per column family: the JMT's nodes and values, the flat
+    /// state, the indexes (RocksDB's own properties, read at scrape time).
+    fn encode_store(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let store = self
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(sizes) = store.and_then(|s| s.sizes().ok()) else {
+            return Ok(());
+        };
+        for (name, help, value) in [
+            (
+                "store_sst_bytes",
+                "Bytes of live RocksDB SST files, per column family of the store",
+                (|s: &weave_app::store::FamilySize| s.sst_bytes) as fn(&_) -> u64,
+            ),
+            (
+                "store_memtable_bytes",
+                "Bytes in RocksDB memtables not yet flushed, per column family",
+                |s| s.memtable_bytes,
+            ),
+            (
+                "store_estimated_keys",
+                "RocksDB's estimate of the keys, per column family (jmt_nodes: the tree's nodes)",
+                |s| s.estimated_keys,
+            ),
+        ] {
+            let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for size in &sizes {
+                let label = FamilyLabel {
+                    family: size.family,
+                };
+                let gauge = ConstGauge::new(i64::try_from(value(size)).unwrap_or(i64::MAX));
+                gauge.encode(metric.encode_family(&label)?)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Collector for ScrapeTime {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        self.encode_store(&mut encoder)?;
         if let Some(age) = self.health.last_block_age() {
             let gauge = ConstGauge::new(age.as_secs_f64());
             gauge.encode(encoder.encode_descriptor(

@@ -107,6 +107,7 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.abci_laddr)
         .with_context(|| format!("binding the ABCI server to {}", config.abci_laddr))?;
     let telemetry = crate::ops::Telemetry::new(&config.telemetry);
+    telemetry.metrics.watch_store(Arc::clone(app.storage()));
     let abci_app = telemetry.abci(AbciApp::new(app.clone()));
     let (abci_tx, abci_rx) = oneshot::channel::<String>();
     std::thread::Builder::new()

@@ -127,6 +127,27 @@ async fn metrics_move_with_transactions_and_health_follows_blocks() {
         sum(&after, "weave_last_block_age_seconds", &[]) < 3.0,
         "{after}"
     );
+    // The store's sizes per column family: the JMT has nodes, the flat state keys.
+    assert!(
+        sum(
+            &after,
+            "weave_store_estimated_keys",
+            &["family=\"jmt_nodes\""]
+        ) > 0.0,
+        "{after}"
+    );
+    assert!(
+        sum(&after, "weave_store_estimated_keys", &["family=\"state\""]) > 0.0,
+        "{after}"
+    );
+    assert!(
+        after.contains("weave_store_sst_bytes{family=\"jmt_values\"}"),
+        "{after}"
+    );
+    assert!(
+        after.contains("weave_store_memtable_bytes{family=\"state\"}"),
+        "{after}"
+    );
     // The node's sidecar is running: its counters are reported.
     assert!(
         after.contains("weave_sidecar_slices_served_total"),

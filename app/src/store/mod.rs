@@ -63,6 +63,19 @@ use self::{
     view::{FlatDb, LatestState, PastState, VersionedGet},
 };
 
+/// What one RocksDB column family of the store occupies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilySize {
+    /// The column family (`jmt_nodes`, `state`, ...).
+    pub family: &'static str,
+    /// Bytes of its live SST files on disk.
+    pub sst_bytes: u64,
+    /// Bytes in its memtables, not yet flushed.
+    pub memtable_bytes: u64,
+    /// RocksDB's estimate of its keys.
+    pub estimated_keys: u64,
+}
+
 /// How many versions [`StorageConfig::default`] keeps.
 pub const DEFAULT_KEEP_RECENT: u64 = 100;
 
@@ -282,6 +295,26 @@ impl Storage {
         self.check_readable(version)?;
         let storage: Arc<dyn VersionedGet> = Arc::clone(self) as Arc<dyn VersionedGet>;
         Ok(Arc::new(PastState::new(storage, version)))
+    }
+
+    /// The size of each column family (the JMT's nodes and values, the flat state, the
+    /// indexes, ...), from RocksDB's own properties: for operators' metrics.
+    pub fn sizes(&self) -> Result<Vec<FamilySize>, StoreError> {
+        let prop = |handle, name: &str| -> Result<u64, StoreError> {
+            Ok(self.db.property_int_value_cf(handle, name)?.unwrap_or(0))
+        };
+        ALL_CFS
+            .iter()
+            .map(|family| {
+                let handle = cf(&self.db, family)?;
+                Ok(FamilySize {
+                    family,
+                    sst_bytes: prop(handle, "rocksdb.total-sst-files-size")?,
+                    memtable_bytes: prop(handle, "rocksdb.cur-size-all-mem-tables")?,
+                    estimated_keys: prop(handle, "rocksdb.estimate-num-keys")?,
+                })
+            })
+            .collect()
     }
 
     /// The value of a verifiable key at a committed version, read from the JMT.
@@ -806,6 +839,24 @@ mod tests {
             state.range(b"p/1", Some(b"p/2"), 10).unwrap()[0].1,
             b"a".to_vec()
         );
+    }
+
+    #[test]
+    fn sizes_name_every_family_and_count_the_keys_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(&dir, 0);
+        for (version, block) in blocks().into_iter().enumerate() {
+            commit(&storage, version as u64, block);
+        }
+        let sizes = storage.sizes().unwrap();
+        assert_eq!(sizes.len(), ALL_CFS.len());
+        let state = sizes.iter().find(|s| s.family == CF_STATE).unwrap();
+        assert!(
+            state.estimated_keys > 0 && state.memtable_bytes + state.sst_bytes > 0,
+            "{state:?}"
+        );
+        let nodes = sizes.iter().find(|s| s.family == CF_JMT_NODES).unwrap();
+        assert!(nodes.estimated_keys > 0, "{nodes:?}");
     }
 
     #[test]
