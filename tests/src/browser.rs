@@ -443,3 +443,65 @@ pub fn header(head: &str, name: &str) -> Option<String> {
             .then(|| v.trim().to_string())
     })
 }
+
+/// Where the browser tests keep their screenshots: `$WEAVE_WEB_SCREENSHOTS`, else
+/// `target/web-screenshots` in the workspace.
+pub fn screenshots_dir() -> PathBuf {
+    std::env::var_os("WEAVE_WEB_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("target/web-screenshots")
+        })
+}
+
+/// A `seconds`-long 320×240 test pattern at 24 fps made with ffmpeg, as
+/// `dir/<stem>.mp4` (H.264 with its index at the front, `+faststart`) or, if `webm`,
+/// `dir/<stem>.webm` (VP8 at `vp8_bitrate`).
+pub fn make_test_video(
+    dir: &Path,
+    stem: &str,
+    seconds: u32,
+    webm: bool,
+    vp8_bitrate: &str,
+) -> PathBuf {
+    let out = dir.join(format!("{stem}.{}", if webm { "webm" } else { "mp4" }));
+    let mut cmd = Command::new(require_ffmpeg());
+    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args([
+            "-i",
+            &format!("testsrc=duration={seconds}:size=320x240:rate=24"),
+        ]);
+    if webm {
+        cmd.args(["-c:v", "libvpx", "-b:v", vp8_bitrate, "-g", "24"]);
+    } else {
+        cmd.args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-g", "24", "-movflags", "+faststart"]);
+    }
+    let status = cmd.arg(&out).status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "ffmpeg could not make the test video"
+    );
+    out
+}
+
+/// Selects the account `name` in the web application's account bar.
+pub fn select_account(browser: &Browser, name: &str) {
+    browser.navigating(|br| {
+        br.js(
+            "const s = document.getElementById('account'); s.value = arguments[0]; \
+             document.getElementById('account-form').submit()",
+            json!([name]),
+        );
+    });
+}

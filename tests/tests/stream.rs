@@ -15,17 +15,14 @@
 //! collaborator each gain exactly what the split says, to the unit.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use prost::Message;
 use serde_json::json;
 use weave_e2e::{
-    browser::{require_ffmpeg, web_request, Browser},
+    browser::{make_test_video, screenshots_dir, select_account, web_request, Browser},
+    localnet::eventually,
     seeder_net_of_claim, split_80_20_of_claims, Node, TEST_FEE, TEST_FEES,
 };
 use weave_proto::weave::{channels::v1::Voucher, sidecar::v1::VouchersRequest};
@@ -35,68 +32,16 @@ const PRICE: u128 = 100_000;
 const PRICE_PER_GIB: u128 = 2_048_000;
 const DEPOSIT: u128 = 5_000_000;
 
-fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-fn screenshots() -> PathBuf {
-    std::env::var_os("WEAVE_WEB_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap()
-                .join("target/web-screenshots")
-        })
-}
-
-/// An 8-second test pattern: MP4 (H.264, faststart) or, if `webm`, VP8 WebM.
-fn make_video(dir: &Path, webm: bool) -> PathBuf {
-    let out = dir.join(if webm { "stream.webm" } else { "stream.mp4" });
-    let mut cmd = Command::new(require_ffmpeg());
-    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
-        .args(["-i", "testsrc=duration=8:size=320x240:rate=24"]);
-    if webm {
-        cmd.args(["-c:v", "libvpx", "-b:v", "400k", "-g", "24"]);
-    } else {
-        cmd.args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args(["-g", "24", "-movflags", "+faststart"]);
-    }
-    assert!(cmd.arg(&out).status().unwrap().success(), "ffmpeg failed");
-    out
-}
-
-fn select_account(browser: &Browser, name: &str) {
-    browser.navigating(|br| {
-        br.js(
-            "const s = document.getElementById('account'); s.value = arguments[0]; \
-             document.getElementById('account-form').submit()",
-            json!([name]),
-        );
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_video_streams_paid_through_a_channel_and_the_seeders_claim_pays_the_split() {
     let browser = Browser::start();
-    let shots = screenshots();
+    let shots = screenshots_dir();
     let webm = browser.js(
         "return document.createElement('video').canPlayType('video/mp4; codecs=\"avc1.42E01E\"')",
         json!([]),
     ) == "";
     let files = tempfile::tempdir().unwrap();
-    let video = make_video(files.path(), webm);
+    let video = make_test_video(files.path(), "stream", 8, webm, "400k");
     let film = std::fs::read(&video).unwrap();
 
     // Node A: the creator's node, serving only for vouchers paid to `seeder`.

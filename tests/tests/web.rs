@@ -21,63 +21,16 @@
 //! `$WEAVE_WEB_SCREENSHOTS`).
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use serde_json::json;
 use weave_e2e::{
-    browser::{header, require_ffmpeg, web_request, Browser},
+    browser::{header, make_test_video, screenshots_dir, select_account, web_request, Browser},
+    localnet::eventually,
     Node, TEST_FEES,
 };
 
 const PRICE: u128 = 100_000;
-
-fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-fn screenshots() -> PathBuf {
-    std::env::var_os("WEAVE_WEB_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap()
-                .join("target/web-screenshots")
-        })
-}
-
-/// A 6-second test pattern: MP4 (H.264, faststart) or, if `webm`, VP8 WebM.
-fn make_video(dir: &Path, webm: bool) -> PathBuf {
-    let ffmpeg = require_ffmpeg();
-    let out = dir.join(if webm { "pattern.webm" } else { "pattern.mp4" });
-    let mut cmd = Command::new(ffmpeg);
-    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
-        .args(["-i", "testsrc=duration=6:size=320x240:rate=24"]);
-    if webm {
-        cmd.args(["-c:v", "libvpx", "-b:v", "300k", "-g", "24"]);
-    } else {
-        cmd.args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args(["-g", "24", "-movflags", "+faststart"]);
-    }
-    let status = cmd.arg(&out).status().unwrap();
-    assert!(status.success(), "ffmpeg could not make the test video");
-    out
-}
 
 /// The cookies the web application of `port` wants: its token, and the selected key.
 fn cookies(port: u16, token: &str, key: &str) -> String {
@@ -85,17 +38,6 @@ fn cookies(port: u16, token: &str, key: &str) -> String {
         "Cookie: weave_web_{port}={token}; weave_key_{port}={}",
         hex_of(key)
     )
-}
-
-/// Selects the account `name` in the account bar.
-fn select_account(browser: &Browser, name: &str) {
-    browser.navigating(|br| {
-        br.js(
-            "const s = document.getElementById('account'); s.value = arguments[0]; \
-             document.getElementById('account-form').submit()",
-            json!([name]),
-        );
-    });
 }
 
 fn hex_of(s: &str) -> String {
@@ -106,13 +48,13 @@ fn hex_of(s: &str) -> String {
 async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser() {
     // The browser first: without it the test fails at once with how to install it.
     let browser = Browser::start();
-    let shots = screenshots();
+    let shots = screenshots_dir();
     let webm = browser.js(
         "return document.createElement('video').canPlayType('video/mp4; codecs=\"avc1.42E01E\"')",
         json!([]),
     ) == "";
     let files = tempfile::tempdir().unwrap();
-    let video = make_video(files.path(), webm);
+    let video = make_test_video(files.path(), "pattern", 6, webm, "300k");
     let film = std::fs::read(&video).unwrap();
 
     // Node A: the creator publishes the video, 70/30 with a collaborator.
