@@ -485,8 +485,12 @@ async fn every_rest_route_answers_what_grpc_answers() {
         "{json}"
     );
     assert_eq!(json["details"], serde_json::json!([]));
-    let (status, _, json) = http(port, "GET", "/cosmos/bank/v1beta1/params", None);
+    // A method Weave does not serve (bank params are served since amino's ABCI work).
+    let (status, _, json) = http(port, "GET", "/cosmos/bank/v1beta1/denoms_metadata", None);
     assert_eq!((status, json["code"].clone()), (501, 12.into()), "{json}");
+    let (status, _, json) = http(port, "GET", "/cosmos/bank/v1beta1/params", None);
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["params"]["default_send_enabled"], true, "{json}");
     let (status, _, json) = http(port, "GET", "/cosmos/nothing/here", None);
     assert_eq!((status, json["code"].clone()), (404, 5.into()), "{json}");
     let (status, _, _) = http(port, "GET", "/cosmos/bank/v1beta1/supply?height=x", None);
