@@ -41,7 +41,7 @@ use crate::{
 const SIMULATION_GAS_LIMIT: u64 = 200_000;
 
 /// How long `--wait` polls for the transaction to land in a block.
-const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
+const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How often `--wait` asks.
 const WAIT_INTERVAL: Duration = Duration::from_millis(500);

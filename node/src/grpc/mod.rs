@@ -237,8 +237,9 @@ mod tests {
             .collect();
         let (node, _dir) = test_support::node();
         let served = weave_services(&node.app);
-        // Every module's query service, and the sidecar's.
-        assert_eq!(served.len(), 9, "{served:?}");
+        // Every module's query service (eight, social included), the sidecar's and the
+        // search index's.
+        assert_eq!(served.len(), 11, "{served:?}");
         for name in &served {
             assert!(
                 declared.iter().any(|d| d == name),
