@@ -31,7 +31,7 @@ async fn state_and_params_are_read_from_the_node() {
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::grpc::serve(
-        addr,
+        crate::grpc::bind(addr).expect("bind"),
         Arc::new(app),
         "http://127.0.0.1:1".into(),
         None,

@@ -40,7 +40,7 @@ async fn serve(home: &Path) -> Server {
         .expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(crate::grpc::serve(
-        addr,
+        crate::grpc::bind(addr).expect("bind"),
         Arc::new(app),
         "http://127.0.0.1:1".into(),
         Some(sidecar),

@@ -195,8 +195,9 @@ async fn supervise(
         app.clone(),
         grpc::cometbft_client(&config.cometbft_rpc)?,
     );
+    let incoming = grpc::bind(grpc_addr)?;
     let mut grpc_task = tokio::spawn(grpc::serve(
-        grpc_addr,
+        incoming,
         app,
         config.cometbft_rpc.clone(),
         sidecar.clone(),

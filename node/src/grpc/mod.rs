@@ -113,11 +113,20 @@ fn reflection(
         )
 }
 
-/// Serves the gRPC API on `addr` until `shutdown` resolves.
+/// Binds the gRPC address. `weaved start` binds before it spawns CometBFT, so the API
+/// accepts connections by the time the first block is made (building reflection
+/// takes a while in a debug build, and a client dialling in that window was refused).
+pub(crate) fn bind(addr: SocketAddr) -> anyhow::Result<TcpIncoming> {
+    Ok(TcpIncoming::bind(addr)
+        .with_context(|| format!("binding the gRPC address {addr}"))?
+        .with_nodelay(Some(true)))
+}
+
+/// Serves the gRPC API on `incoming` (from [`bind`]) until `shutdown` resolves.
 // Each argument is one part of the node that `weaved start` set up.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn serve(
-    addr: SocketAddr,
+    incoming: TcpIncoming,
     app: Arc<App>,
     cometbft_rpc: String,
     sidecar: Option<weave_sidecar::SidecarHandle>,
@@ -143,10 +152,6 @@ pub(crate) async fn serve(
     )
     .build_v1alpha()
     .context("building the gRPC reflection service (v1alpha)")?;
-
-    let incoming = TcpIncoming::bind(addr)
-        .with_context(|| format!("binding the gRPC address {addr}"))?
-        .with_nodelay(Some(true));
 
     let routes = Routes::default()
         .add_service(bounded!(TxServiceServer::new(tx::TxService::new(
@@ -181,8 +186,8 @@ pub(crate) async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, %addr, "gRPC server failed");
-            anyhow::Error::new(e).context(format!("gRPC server on {addr}"))
+            tracing::error!(error = %e, "gRPC server failed");
+            anyhow::Error::new(e).context("the gRPC server failed")
         });
     health_task.abort();
     served
@@ -269,7 +274,7 @@ mod tests {
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(serve(
-            addr,
+            bind(addr).expect("bind"),
             Arc::clone(&node.app),
             "http://127.0.0.1:1".into(),
             None,
