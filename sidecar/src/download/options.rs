@@ -19,6 +19,11 @@ pub struct DownloadOptions {
     /// The most response bytes outstanding from one peer (kept under the seeders'
     /// default limit so they do not answer `Busy`).
     pub max_bytes_in_flight_per_peer: u64,
+    /// At most this many bytes of received slices may wait to be verified and written
+    /// (at least one slice); beyond it no new request goes out, so a slow disk holds
+    /// the network back rather than filling memory. One slice makes the download
+    /// strictly "ask, store, ask the next".
+    pub max_storing_bytes: u64,
     /// Strikes (bad slices, malformed responses) before a peer is banned.
     pub max_strikes: u32,
     /// Transport failures in a row before a peer is set aside for a while.
@@ -59,6 +64,7 @@ impl Default for DownloadOptions {
             initial_window: 4,
             max_window: 16,
             max_bytes_in_flight_per_peer: 32 << 20,
+            max_storing_bytes: 256 << 20,
             max_strikes: 3,
             max_failures: 3,
             stall_timeout: Duration::from_secs(60),
@@ -90,6 +96,7 @@ impl std::fmt::Debug for DownloadOptions {
                 "max_bytes_in_flight_per_peer",
                 &self.max_bytes_in_flight_per_peer,
             )
+            .field("max_storing_bytes", &self.max_storing_bytes)
             .field("max_strikes", &self.max_strikes)
             .field("max_failures", &self.max_failures)
             .field("stall_timeout", &self.stall_timeout)

@@ -23,11 +23,6 @@ use super::state::{Download, Event, Peer};
 use crate::error::{DownloadError, RequestError};
 use crate::protocol::{ErrorCode, Request, Response};
 
-/// At most this many bytes of received slices may wait to be verified and written;
-/// beyond it no new request goes out (a slow disk holds the network back rather than
-/// filling memory).
-const MAX_STORING_BYTES: u64 = 256 << 20;
-
 /// The order in which peers are given requests: fastest measured first, unmeasured
 /// after; ties, and the unmeasured, by preference (reputation, highest first), then
 /// peer id.
@@ -105,7 +100,7 @@ impl Download {
             while let Some(p) = self.peers.get(&peer) {
                 let slice_bytes = u64::from(self.meta.slice_size) + weave_slices::TAG_LEN as u64;
                 if (self.storing.len() as u64 + 1) * slice_bytes
-                    > MAX_STORING_BYTES.max(slice_bytes)
+                    > self.opts.max_storing_bytes.max(slice_bytes)
                 {
                     return;
                 }
