@@ -13,6 +13,7 @@ use crate::{
     gateway::Gateway,
     governance, library, media, pages, publish, security,
     settings::{load_or_create_token, WebContext, WebError},
+    social,
     state::{AppState, Inner},
     support, wallet,
 };
@@ -60,6 +61,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/wallet/channels/{id}/close", post(wallet::close))
         .route("/tx/{hash}", get(wallet::tx))
         .route("/account", post(pages::account_select))
+        .route("/u/{who}", get(social::profile))
+        .route("/u/{who}/follow", post(social::follow))
+        .route(
+            "/profile",
+            get(social::my_profile).post(social::set_profile),
+        )
+        .route("/following", get(social::following))
+        .route("/content/{id}/react", post(social::react))
+        .route("/content/{id}/comment", post(social::comment))
+        .route("/content/{id}/comments/{comment}/hide", post(social::hide))
         .route("/media/{id}", get(media::serve))
         .route("/media/{id}/status", get(media::status))
         .layer(axum::middleware::from_fn_with_state(
