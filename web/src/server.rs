@@ -263,6 +263,11 @@ mod tests {
             ("/earnings", "Opening the key ring failed"),
             ("/publish", "Opening the key ring failed"),
             ("/tx/zz", "is not a transaction hash"),
+            ("/following", "Opening the key ring failed"),
+            ("/profile", "Opening the key ring failed"),
+            ("/u/alice", "Reading the profile failed"),
+            ("/?q=film&free=1", "Searching failed"),
+            ("/?max_price=lots", "the highest price"),
         ] {
             let (status, _, body) =
                 request(port, &format!("GET {path} HTTP/1.1\r\n{host}{cookie}"), "").await;
@@ -278,6 +283,11 @@ mod tests {
             "/wallet/channels/open",
             "/wallet/channels/1/close",
             "/earnings/claim",
+            "/profile",
+            "/u/weave1x/follow",
+            "/content/1/react",
+            "/content/1/comment",
+            "/content/1/comments/1/hide",
         ] {
             let post = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
             let (status, _, _) = request(port, &post, "amount=1").await;
