@@ -48,7 +48,11 @@ fn reload_until(browser: &Browser, what: &str, check: impl Fn(&Browser) -> bool)
 /// The fee of the transaction the page's success message names.
 fn flash_fee(browser: &Browser) -> u128 {
     let ok = browser.text("#flash-ok");
-    assert!(!ok.is_empty(), "no success message: {}", browser.text("body"));
+    assert!(
+        !ok.is_empty(),
+        "no success message: {}",
+        browser.text("body")
+    );
     browser
         .attr("#flash-ok", "data-fee")
         .unwrap()
@@ -140,7 +144,12 @@ async fn profiles_follows_reactions_comments_and_search_work_in_a_real_browser()
     browser.fill("#p-handle", "fan_1");
     browser.fill("#p-name", "A Fan");
     press(&browser, "#profile-button");
-    assert_eq!(browser.text("#handle"), "@fan_1", "{}", browser.text("body"));
+    assert_eq!(
+        browser.text("#handle"),
+        "@fan_1",
+        "{}",
+        browser.text("body")
+    );
 
     // The fan follows the creator from the creator's profile, by handle.
     browser.goto(&format!("{base}/u/the_creator"));
@@ -188,7 +197,10 @@ async fn profiles_follows_reactions_comments_and_search_work_in_a_real_browser()
     assert_eq!(browser.text("#count-wow"), "1");
 
     // Two comments, each costing the comment fee on top of the network fee.
-    assert_eq!(browser.text("#comment-fee"), format!("{COMMENT_FEE} uweave"));
+    assert_eq!(
+        browser.text("#comment-fee"),
+        format!("{COMMENT_FEE} uweave")
+    );
     let before = a.balance(&fan);
     browser.fill("#comment-text", "Lovely colours");
     press(&browser, "#comment-button");
@@ -212,7 +224,12 @@ async fn profiles_follows_reactions_comments_and_search_work_in_a_real_browser()
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v.as_str().unwrap().trim_start_matches("comment-").to_string())
+        .map(|v| {
+            v.as_str()
+                .unwrap()
+                .trim_start_matches("comment-")
+                .to_string()
+        })
         .collect();
     let (spam, lovely) = (ids[0].clone(), ids[1].clone());
     // The fan cannot hide comments.
@@ -254,7 +271,12 @@ async fn profiles_follows_reactions_comments_and_search_work_in_a_real_browser()
     );
     press(&browser, "#buy-button");
     assert!(browser.text("#flash-ok").contains("Bought 1 access token"));
-    assert_eq!(browser.text("#views-count"), "1", "{}", browser.text("body"));
+    assert_eq!(
+        browser.text("#views-count"),
+        "1",
+        "{}",
+        browser.text("body")
+    );
     assert_eq!(browser.text("#paying-viewers"), "1");
     browser.screenshot(&shots.join("social-5-content.png"));
 

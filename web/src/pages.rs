@@ -56,7 +56,12 @@ pub(crate) struct Row {
     /// The creator's handle, when known.
     pub(crate) handle: String,
     pub(crate) retired: bool,
+    /// The start of the description, shown under the title of a search's results.
+    pub(crate) snippet: String,
 }
+
+/// The most characters of a description a listing shows.
+const SNIPPET_CHARS: usize = 120;
 
 impl Row {
     pub(crate) fn of_content(c: &pb::Content) -> Self {
@@ -70,6 +75,7 @@ impl Row {
             creator: c.creator.clone(),
             handle: String::new(),
             retired: c.status == pb::ContentStatus::Retired as i32,
+            snippet: String::new(),
         }
     }
 
@@ -87,6 +93,13 @@ impl Row {
             creator: h.creator.clone(),
             handle: h.creator_handle.clone(),
             retired: false,
+            snippet: {
+                let mut d: String = h.description.chars().take(SNIPPET_CHARS).collect();
+                if h.description.chars().count() > SNIPPET_CHARS {
+                    d.push('…');
+                }
+                d
+            },
         }
     }
 }
@@ -106,12 +119,18 @@ pub(crate) fn rows_table(rows: &[Row], empty: &str) -> String {
         } else {
             format!("@{}", esc(&r.handle))
         };
-        let _ = write!(
+        let _ =
+            write!(
             out,
-            "<tr class=\"item\" id=\"content-{id}\"><td><a href=\"/content/{id}\">{}</a>{}</td>\
+            "<tr class=\"item\" id=\"content-{id}\"><td><a href=\"/content/{id}\">{}</a>{}{}</td>\
              <td>{}</td><td>{}</td><td>{}</td><td><a class=muted href=\"/u/{}\">{by}</a></td></tr>",
             esc(&r.title),
             if r.retired { " <em>(retired)</em>" } else { "" },
+            if r.snippet.is_empty() {
+                String::new()
+            } else {
+                format!("<br><small class=\"muted snippet\">{}</small>", esc(&r.snippet))
+            },
             r.tags
                 .iter()
                 .map(|t| format!(
@@ -801,9 +820,17 @@ mod tests {
             title: "Sea <3".into(),
             tags: vec!["sci fi".into()],
             access_price: "0".into(),
+            description: "x".repeat(200),
             ..Default::default()
         };
         let t = rows_table(&[Row::of_hit(&hit)], "Nothing.");
+        assert!(
+            t.contains(&format!(
+                "<small class=\"muted snippet\">{}…</small>",
+                "x".repeat(120)
+            )),
+            "{t}"
+        );
         assert!(t.contains("id=\"content-7\""), "{t}");
         assert!(t.contains("<a href=\"/content/7\">Sea &lt;3</a>"), "{t}");
         assert!(t.contains("href=\"/?tag=sci+fi\""), "{t}");
