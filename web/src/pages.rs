@@ -1,7 +1,8 @@
-//! The pages: Discover (the feed with a search over titles and tags), a content's
-//! page (details, *Buy*, the player once the key is delivered), and the Wallet
-//! (balances, send); the Library and Governance pages are in their own files, and
-//! share the helpers here. Forms post back, the action runs on chain, and the browser is
+//! The pages: Discover (the feed and the trending list, and a search with filters that
+//! the node's search index answers), a content's page (details, *Buy*, the player once
+//! the key is delivered, then its social part from `social.rs`), and the Wallet
+//! (balances, send); the Library, Governance and social pages are in their own files,
+//! and share the helpers here (the listing table [`rows_table`]). Forms post back, the action runs on chain, and the browser is
 //! sent back to the page with a message that says what happened — or, for a refusal,
 //! the chain's code and its meaning.
 

@@ -663,19 +663,7 @@ pub(crate) async fn content_section(
                 out.push_str("</li>");
             }
             out.push_str("</ol>");
-            if !after.is_empty() {
-                let _ = write!(
-                    out,
-                    "<a href=\"/content/{id}#comments\" id=\"comments-newest\">newest comments</a> "
-                );
-            }
-            if !next.is_empty() {
-                let _ = write!(
-                    out,
-                    "<a href=\"/content/{id}?comments={}#comments\" id=\"comments-older\">older comments</a>",
-                    hex::encode(&next)
-                );
-            }
+            out.push_str(&comment_pages(id, !after.is_empty(), &next));
         }
         Err(e) => out.push_str(&html::error_box(
             "Reading the comments",
@@ -683,6 +671,26 @@ pub(crate) async fn content_section(
         )),
     }
     out.push_str("</div>");
+    out
+}
+
+/// The links between pages of comments: back to the newest (when on a later page) and
+/// on to older ones (when the chain gave a next page's key).
+fn comment_pages(id: u64, later_page: bool, next: &[u8]) -> String {
+    let mut out = String::new();
+    if later_page {
+        let _ = write!(
+            out,
+            "<a href=\"/content/{id}#comments\" id=\"comments-newest\">newest comments</a> "
+        );
+    }
+    if !next.is_empty() {
+        let _ = write!(
+            out,
+            "<a href=\"/content/{id}?comments={}#comments\" id=\"comments-older\">older comments</a>",
+            hex::encode(next)
+        );
+    }
     out
 }
 
@@ -987,6 +995,20 @@ mod tests {
         let none = reactions_html("tok", 9, &[], 0, false);
         assert!(!none.contains("react-remove"), "{none}");
         assert!(none.contains("id=\"react-like\" disabled"), "{none}");
+    }
+
+    #[test]
+    fn comment_pages_link_on_with_the_chains_key_and_back_to_the_newest() {
+        assert_eq!(comment_pages(3, false, &[]), "");
+        let first = comment_pages(3, false, b"k/1");
+        assert!(
+            first.contains("href=\"/content/3?comments=6b2f31#comments\" id=\"comments-older\""),
+            "{first}"
+        );
+        assert!(!first.contains("comments-newest"), "{first}");
+        let last = comment_pages(3, true, &[]);
+        assert!(last.contains("id=\"comments-newest\""), "{last}");
+        assert!(!last.contains("comments-older"), "{last}");
     }
 
     #[test]
