@@ -208,6 +208,20 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     browser.navigating(|br| {
         br.js("document.getElementById('search').submit()", json!([]));
     });
+    // The words go to B's search index, which may trail the chain by a block or two.
+    eventually(
+        "B's search index to find the film",
+        Duration::from_secs(30),
+        || {
+            if browser.text("#feed").contains("Test pattern") {
+                return true;
+            }
+            browser.navigating(|br| {
+                br.js("location.reload()", json!([]));
+            });
+            false
+        },
+    );
     let found = browser.text("#feed");
     assert!(
         found.contains("Test pattern") && !found.contains("Morning song"),

@@ -28,6 +28,8 @@ use weave_proto::weave::{
     base::v1::PageRequest,
     content::v1::{self as pb, query_client::QueryClient as ContentQuery},
     gov::v1 as gov_pb,
+    search::v1::{self as search_pb, search_client::SearchClient},
+    social::v1 as social_pb,
 };
 use weave_slices::{open_key, ContentKey};
 
@@ -777,5 +779,201 @@ impl Node {
 
     pub(crate) fn sidecar(&self) -> LocalSidecar {
         local_sidecar(self.streams.clone(), &self.home)
+    }
+}
+
+/// The most comments (and replies per comment) a content page shows at once.
+pub(crate) const COMMENTS_PER_PAGE: u32 = 20;
+
+/// The social module (profiles, follows, reactions, comments, views) and the node's
+/// search index (`weave.search.v1.Search`).
+impl Node {
+    /// An account's profile (`None` if it has none) and its follow counts.
+    pub(crate) async fn profile(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<(Option<social_pb::Profile>, social_pb::FollowCounts)> {
+        let r = weave_client::social::query::profile(self.calls.clone(), who).await?;
+        Ok((r.profile, r.counts.unwrap_or_default()))
+    }
+
+    /// The address holding `handle`, `None` if no profile holds it.
+    pub(crate) async fn address_of_handle(&self, handle: &str) -> anyhow::Result<Option<Address>> {
+        let r = weave_client::social::query::profile_by_handle(self.calls.clone(), handle).await?;
+        if r.profile.is_none() || r.address.is_empty() {
+            return Ok(None);
+        }
+        let a = r
+            .address
+            .parse()
+            .map_err(|e| anyhow!("the node answered address {:?}: {e}", r.address))?;
+        Ok(Some(a))
+    }
+
+    /// Whether `follower` follows `followee`: the first entry of the follower's listing
+    /// from the follow's own key.
+    pub(crate) async fn follows(
+        &self,
+        follower: &Address,
+        followee: &Address,
+    ) -> anyhow::Result<bool> {
+        let r = weave_client::social::query::follows(
+            self.calls.clone(),
+            follower,
+            false,
+            PageRequest {
+                key: weave_social::state_key::follow(follower, followee),
+                limit: 1,
+            },
+        )
+        .await?;
+        let them = followee.to_string();
+        Ok(r.follows.iter().any(|f| f.followee == them))
+    }
+
+    /// The social module's parameters.
+    pub(crate) async fn social_params(&self) -> anyhow::Result<social_pb::Params> {
+        weave_client::social::query::params(self.calls.clone()).await
+    }
+
+    /// A content's reaction counts and `me`'s reaction kind (0: none).
+    pub(crate) async fn reactions(
+        &self,
+        content_id: u64,
+        me: Option<&Address>,
+    ) -> anyhow::Result<(Vec<social_pb::ReactionCount>, i32)> {
+        let r = weave_client::social::query::reactions(self.calls.clone(), content_id, me).await?;
+        Ok((r.counts, r.reaction.map_or(0, |x| x.kind)))
+    }
+
+    /// A page of a content's top-level comments (or of a comment's replies), newest
+    /// first, from `after` (a page key; empty: the newest), with the next page's key
+    /// (empty: none) and the content's total.
+    pub(crate) async fn comments(
+        &self,
+        content_id: u64,
+        replies_to: Option<u64>,
+        after: Vec<u8>,
+    ) -> anyhow::Result<(Vec<social_pb::Comment>, Vec<u8>, u64)> {
+        let r = weave_client::social::query::comments(
+            self.calls.clone(),
+            content_id,
+            replies_to,
+            PageRequest {
+                key: after,
+                limit: COMMENTS_PER_PAGE,
+            },
+        )
+        .await?;
+        Ok((
+            r.comments,
+            r.page.map(|p| p.next_key).unwrap_or_default(),
+            r.total,
+        ))
+    }
+
+    /// A content's verified views and distinct paying viewers.
+    pub(crate) async fn views(&self, content_id: u64) -> anyhow::Result<social_pb::ViewStats> {
+        let r = weave_client::social::query::views(self.calls.clone(), content_id, None).await?;
+        Ok(r.stats.unwrap_or_default())
+    }
+
+    /// Sets the profile of `key`'s account.
+    pub(crate) async fn set_profile(
+        &self,
+        key: &SigningKey,
+        fields: weave_client::social::msg::ProfileFields,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::social::msg::set_profile(&key.address(), fields)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Follows (or, with `follow` false, unfollows) `whom`.
+    pub(crate) async fn follow(
+        &self,
+        key: &SigningKey,
+        whom: &Address,
+        follow: bool,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::social::msg::follow(&key.address(), whom, follow)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Reacts `kind` to a content, or with `None` removes the reaction.
+    pub(crate) async fn react(
+        &self,
+        key: &SigningKey,
+        content_id: u64,
+        kind: Option<social_pb::ReactionKind>,
+    ) -> anyhow::Result<Included> {
+        let me = key.address();
+        let msg = match kind {
+            Some(k) => weave_client::social::msg::react(&me, content_id, k)?,
+            None => weave_client::social::msg::remove_reaction(&me, content_id)?,
+        };
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Comments on a content (or replies to `parent_id`, 0: none).
+    pub(crate) async fn comment(
+        &self,
+        key: &SigningKey,
+        content_id: u64,
+        parent_id: u64,
+        text: &str,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::social::msg::comment(&key.address(), content_id, parent_id, text)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Hides (or shows again) a comment on one of `key`'s contents.
+    pub(crate) async fn hide_comment(
+        &self,
+        key: &SigningKey,
+        comment_id: u64,
+        hidden: bool,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::social::msg::hide_comment(&key.address(), comment_id, hidden)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Ranked full-text search with filters, from the node's search index.
+    pub(crate) async fn search(
+        &self,
+        request: search_pb::SearchRequest,
+    ) -> anyhow::Result<search_pb::SearchResponse> {
+        Ok(SearchClient::new(self.calls.clone())
+            .search(request)
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner())
+    }
+
+    /// The newest contents of the accounts `who` follows.
+    pub(crate) async fn following_feed(
+        &self,
+        who: &Address,
+    ) -> anyhow::Result<search_pb::FeedResponse> {
+        Ok(SearchClient::new(self.calls.clone())
+            .feed(search_pb::FeedRequest {
+                address: who.to_string(),
+                limit: FEED_LIMIT,
+            })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner())
+    }
+
+    /// The contents with the most paid views over the last `window` blocks.
+    pub(crate) async fn trending(
+        &self,
+        window: u64,
+        limit: u32,
+    ) -> anyhow::Result<search_pb::TrendingResponse> {
+        Ok(SearchClient::new(self.calls.clone())
+            .trending(search_pb::TrendingRequest { window, limit })
+            .await
+            .map_err(weave_client::chain::status_error)?
+            .into_inner())
     }
 }

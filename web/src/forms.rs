@@ -72,6 +72,28 @@ pub(crate) fn see_other(location: &str) -> Response {
     )
         .into_response()
 }
+/// A form's `back`: a path of this application (never another site's, `//host`),
+/// else `/`.
+pub(crate) fn safe_back(back: &str) -> String {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+/// `back` with `?flash=n` (or `&flash=n`) added, before any `#fragment`.
+pub(crate) fn with_flash(back: &str, n: u64) -> String {
+    let back = safe_back(back);
+    let (path, fragment) = back
+        .split_once('#')
+        .map_or((back.as_str(), ""), |(p, f)| (p, f));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    if fragment.is_empty() {
+        format!("{path}{sep}flash={n}")
+    } else {
+        format!("{path}{sep}flash={n}#{fragment}")
+    }
+}
 /// A page whose selected key is missing.
 pub(crate) fn no_key(why: &str) -> String {
     let e = explain(why);
@@ -100,4 +122,23 @@ pub(crate) fn form<T: serde::de::DeserializeOwned>(
     }
     serde_urlencoded::from_bytes(body)
         .map_err(|e| (StatusCode::BAD_REQUEST, format!("a malformed form: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_go_back_only_to_this_application() {
+        assert_eq!(safe_back("/content/3"), "/content/3");
+        assert_eq!(safe_back("//evil.example/x"), "/");
+        assert_eq!(safe_back("/\\evil.example"), "/");
+        assert_eq!(safe_back("https://evil.example"), "/");
+        assert_eq!(with_flash("/u/alice", 4), "/u/alice?flash=4");
+        assert_eq!(
+            with_flash("/content/3?comments=ab#comments", 5),
+            "/content/3?comments=ab&flash=5#comments"
+        );
+        assert_eq!(with_flash("//x", 1), "/?flash=1");
+    }
 }

@@ -113,11 +113,13 @@ pub(crate) fn page(
     let mut nav = String::new();
     for (href, name) in [
         ("/", "Discover"),
+        ("/following", "Following"),
         ("/library", "Library"),
         ("/publish", "Publish"),
         ("/earnings", "Earnings"),
         ("/wallet", "Wallet"),
         ("/gov", "Governance"),
+        ("/profile", "Profile"),
     ] {
         let _ = write!(
             nav,

@@ -21,6 +21,12 @@
 //!   seeder's bond, reputation, vouchers; *Claim now*, *Bond*, *Unbond*), Wallet
 //!   (balances, send, history with a page per transaction, payment channels with
 //!   their lanes) and Governance (proposals, *Vote*, every module's parameters).
+//! - Social (issue 18, `social.rs`): profiles at `/u/HANDLE` or `/u/ADDRESS` with
+//!   *Follow*/*Unfollow* and, on one's own, the form that sets it; on a content's page
+//!   its creator with *Follow*, verified views and paying viewers, reactions, and
+//!   comments (newest first, paged, replies one level, *Hide* for the creator); the
+//!   following feed at `/following`. Discover's words and price filters go to the
+//!   node's search index (`weave.search.v1.Search`), which also gives the trending list.
 //! - `rpc.rs` reads CometBFT's RPC (`tx_search`, `tx`) for what state does not keep.
 //! - `chain.rs` holds every call to the chain in a few small functions, so that the
 //!   pages can be re-pointed when the client library's API moves.
@@ -43,6 +49,7 @@ mod rpc;
 mod security;
 mod server;
 mod settings;
+mod social;
 mod state;
 mod support;
 mod wallet;

@@ -13,6 +13,7 @@ use crate::{
     gateway::Gateway,
     governance, library, media, pages, publish, security,
     settings::{load_or_create_token, WebContext, WebError},
+    social,
     state::{AppState, Inner},
     support, wallet,
 };
@@ -60,6 +61,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/wallet/channels/{id}/close", post(wallet::close))
         .route("/tx/{hash}", get(wallet::tx))
         .route("/account", post(pages::account_select))
+        .route("/u/{who}", get(social::profile))
+        .route("/u/{who}/follow", post(social::follow))
+        .route(
+            "/profile",
+            get(social::my_profile).post(social::set_profile),
+        )
+        .route("/following", get(social::following))
+        .route("/content/{id}/react", post(social::react))
+        .route("/content/{id}/comment", post(social::comment))
+        .route("/content/{id}/comments/{comment}/hide", post(social::hide))
         .route("/media/{id}", get(media::serve))
         .route("/media/{id}/status", get(media::status))
         .layer(axum::middleware::from_fn_with_state(
@@ -252,6 +263,11 @@ mod tests {
             ("/earnings", "Opening the key ring failed"),
             ("/publish", "Opening the key ring failed"),
             ("/tx/zz", "is not a transaction hash"),
+            ("/following", "Opening the key ring failed"),
+            ("/profile", "Opening the key ring failed"),
+            ("/u/alice", "Reading the profile failed"),
+            ("/?q=film&free=1", "Searching failed"),
+            ("/?max_price=lots", "the highest price"),
         ] {
             let (status, _, body) =
                 request(port, &format!("GET {path} HTTP/1.1\r\n{host}{cookie}"), "").await;
@@ -267,6 +283,11 @@ mod tests {
             "/wallet/channels/open",
             "/wallet/channels/1/close",
             "/earnings/claim",
+            "/profile",
+            "/u/weave1x/follow",
+            "/content/1/react",
+            "/content/1/comment",
+            "/content/1/comments/1/hide",
         ] {
             let post = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
             let (status, _, _) = request(port, &post, "amount=1").await;

@@ -63,6 +63,24 @@ fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
         ("gov", 7) => "the proposal is not being voted on any more",
         ("gov", 8) => "that is not a valid vote",
         ("gov", 9) => "only accounts with bonded stake can vote: delegate to a validator first",
+        ("social", 2) => {
+            "that handle is not valid: use lower-case letters, digits and _, of the allowed length"
+        }
+        ("social", 3) => "that handle is taken (or still reserved for its last owner)",
+        ("social", 4) => "the display name, bio or a link is too long or malformed",
+        ("social", 5) => "there is no such content",
+        ("social", 6) => "an account cannot follow itself",
+        ("social", 7) => "you already follow this account",
+        ("social", 8) => "you do not follow this account",
+        ("social", 9) => "you follow as many accounts as the chain allows",
+        ("social", 10) => "that is not a valid reaction",
+        ("social", 11) => "you have no reaction on this content",
+        ("social", 12) => "the comment is empty or too long",
+        ("social", 13) => "there is no such comment",
+        ("social", 14) => "replies go one level deep: reply to the comment, not to a reply",
+        ("social", 15) => "that comment belongs to another content",
+        ("social", 16) => "only the content's creator may hide its comments",
+        ("social", 17) => "you already reacted that way",
         _ => return None,
     })
 }
@@ -142,6 +160,13 @@ mod tests {
         assert_eq!(
             explain("seeders:11: weave1x").words,
             "this account is not bonded as a seeder"
+        );
+        let e = explain("codespace social, code 3: handle \"alice\" is taken");
+        assert_eq!(e.code.as_deref(), Some("social:3"));
+        assert!(e.words.contains("handle is taken"), "{}", e.words);
+        assert_eq!(
+            explain("social:16: weave1x is not the creator of content 2").words,
+            "only the content's creator may hide its comments"
         );
         // A time of day is not a code.
         assert_eq!(explain("at 12:30: done").code, None);
