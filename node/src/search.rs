@@ -6,7 +6,10 @@
 //! from the height after the index's own up to the latest, so the same loop catches up
 //! after a restart, rebuilds a deleted index from height 1 and follows new blocks. The
 //! contents the events name are read from the application's state through its ABCI
-//! `Query`, as any client would. It runs on its own thread and only reads: an error
+//! `Query`, as any client would. A node that joined by state sync has no blocks before
+//! its snapshot: it fills the index from the application's whole state at its last
+//! height instead (contents, profiles, follows, page by page), then follows blocks.
+//! It runs on its own thread and only reads: an error
 //! (CometBFT unreachable, the application busy) is logged and retried, and can neither
 //! slow nor change block execution.
 
@@ -20,7 +23,7 @@ use tendermint_proto::v0_38::abci::RequestQuery;
 use tendermint_rpc::{Client as _, HttpClient};
 use tonic::{Request, Response, Status};
 use weave_app::App;
-use weave_proto::weave::{content::v1 as content_pb, search::v1 as pb};
+use weave_proto::weave::{content::v1 as content_pb, search::v1 as pb, social::v1 as social_pb};
 use weave_search::{
     BlockEvent, BlockSource, ContentDoc, ContentHit, ContentSource, SearchError, SearchIndex,
     SearchQuery,
@@ -81,7 +84,17 @@ fn feed(index: &SearchIndex, app: &Arc<App>, rpc: HttpClient) {
     let contents = AppContents { app: app.clone() };
     let mut failing = false;
     loop {
-        match weave_search::catch_up(index, &blocks, &contents, BATCH_BLOCKS) {
+        let seeded =
+            weave_search::seed_when_blocks_are_gone(index, &blocks, || AppState::read(app));
+        if let Ok(true) = seeded {
+            tracing::info!(
+                height = index.height(),
+                "search index filled from the chain's state (this node has no earlier blocks)"
+            );
+        }
+        let step =
+            seeded.and_then(|_| weave_search::catch_up(index, &blocks, &contents, BATCH_BLOCKS));
+        match step {
             Ok(0) => std::thread::sleep(POLL),
             Ok(n) => {
                 failing = false;
@@ -137,6 +150,14 @@ impl BlockSource for RpcBlocks<'_> {
         Ok(status.sync_info.latest_block_height.value())
     }
 
+    fn earliest_height(&self) -> Result<u64, SearchError> {
+        let status = self
+            .runtime
+            .block_on(self.rpc.status())
+            .map_err(|e| source_error("CometBFT status".into(), e))?;
+        Ok(status.sync_info.earliest_block_height.value().max(1))
+    }
+
     fn block_events(&self, height: u64) -> Result<Vec<BlockEvent>, SearchError> {
         let what = || format!("block_results at height {height}");
         let h = tendermint::block::Height::try_from(height).map_err(|e| source_error(what(), e))?;
@@ -188,22 +209,169 @@ impl ContentSource for AppContents {
             .map_err(|e| source_error(what(), e))?
             .content
             .ok_or_else(|| source_error(what(), "empty answer"))?;
-        if c.status == content_pb::ContentStatus::Retired as i32 {
-            return Ok(None);
+        live_doc(c)
+    }
+}
+
+/// A content as the index keeps it, or `None` if it is retired.
+fn live_doc(c: content_pb::Content) -> Result<Option<ContentDoc>, SearchError> {
+    if c.status == content_pb::ContentStatus::Retired as i32 {
+        return Ok(None);
+    }
+    let meta = c.metadata.unwrap_or_default();
+    Ok(Some(ContentDoc {
+        id: c.id,
+        creator: c.creator,
+        title: meta.title,
+        description: meta.description,
+        tags: meta.tags,
+        access_price: c
+            .access_price
+            .parse()
+            .map_err(|e| source_error(format!("content {}", c.id), format!("access price: {e}")))?,
+        created_height: c.created_height,
+    }))
+}
+
+/// The application's whole state at one committed height: its live contents, profiles
+/// and follows, read page by page through its ABCI `Query`. Listings are answered at
+/// the latest height only, so a read that saw two heights (a block committed
+/// meanwhile) is read again.
+struct AppState {
+    height: u64,
+    contents: Vec<ContentDoc>,
+    profiles: Vec<weave_search::Profile>,
+    follows: Vec<(String, String)>,
+}
+
+/// How many times a read that straddled a commit is tried again.
+const STATE_READ_TRIES: usize = 5;
+
+impl AppState {
+    fn read(app: &App) -> Result<Self, SearchError> {
+        for _ in 0..STATE_READ_TRIES {
+            let mut heights = std::collections::BTreeSet::new();
+            let contents = pages(
+                app,
+                &mut heights,
+                "/weave.content.v1.Query/Feed",
+                |key| content_pb::QueryFeedRequest { page: page(key) },
+                |r: content_pb::QueryContentListResponse| (r.contents, next_key(r.page)),
+            )?;
+            let profiles = pages(
+                app,
+                &mut heights,
+                "/weave.social.v1.Query/Profiles",
+                |key| social_pb::QueryProfilesRequest { page: page(key) },
+                |r: social_pb::QueryProfilesResponse| {
+                    let profiles = r
+                        .profiles
+                        .into_iter()
+                        .map(|p| weave_search::Profile {
+                            address: p.address,
+                            handle: p.handle,
+                            display_name: p.display_name,
+                            bio: p.bio,
+                        })
+                        .collect();
+                    (profiles, next_key(r.page))
+                },
+            )?;
+            let follows = pages(
+                app,
+                &mut heights,
+                "/weave.social.v1.Query/Follows",
+                |key| social_pb::QueryAllFollowsRequest { page: page(key) },
+                |r: social_pb::QueryFollowsResponse| {
+                    let follows = r
+                        .follows
+                        .into_iter()
+                        .map(|f| (f.follower, f.followee))
+                        .collect();
+                    (follows, next_key(r.page))
+                },
+            )?;
+            let mut heights = heights.into_iter();
+            if let (Some(height), None) = (heights.next(), heights.next()) {
+                let mut docs = Vec::with_capacity(contents.len());
+                for c in contents {
+                    docs.extend(live_doc(c)?);
+                }
+                return Ok(Self {
+                    height: u64::try_from(height).unwrap_or(0),
+                    contents: docs,
+                    profiles,
+                    follows,
+                });
+            }
         }
-        let meta = c.metadata.unwrap_or_default();
-        Ok(Some(ContentDoc {
-            id: c.id,
-            creator: c.creator,
-            title: meta.title,
-            description: meta.description,
-            tags: meta.tags,
-            access_price: c
-                .access_price
-                .parse()
-                .map_err(|e| source_error(what(), format!("access price: {e}")))?,
-            created_height: c.created_height,
-        }))
+        Err(source_error(
+            "the chain's state".into(),
+            format!("blocks kept committing through {STATE_READ_TRIES} reads"),
+        ))
+    }
+}
+
+/// Every page of a listing at the latest height: `request(key)` builds the request for
+/// the page at `key`; `items` takes a response apart into its items and the next key.
+/// The heights the pages were answered at go to `heights`.
+fn pages<Req: prost::Message, Resp: prost::Message + Default, T>(
+    app: &App,
+    heights: &mut std::collections::BTreeSet<i64>,
+    path: &str,
+    request: impl Fn(Vec<u8>) -> Req,
+    mut items: impl FnMut(Resp) -> (Vec<T>, Vec<u8>),
+) -> Result<Vec<T>, SearchError> {
+    let mut out = Vec::new();
+    let mut key = Vec::new();
+    loop {
+        let res = app.query(RequestQuery {
+            data: request(key).encode_to_vec().into(),
+            path: path.into(),
+            height: 0,
+            prove: false,
+        });
+        if res.code != 0 {
+            return Err(source_error(
+                path.into(),
+                format!("{}:{}: {}", res.codespace, res.code, res.log),
+            ));
+        }
+        heights.insert(res.height);
+        let resp =
+            Resp::decode(res.value).map_err(|e| source_error(format!("{path} answer"), e))?;
+        let (page, next) = items(resp);
+        out.extend(page);
+        if next.is_empty() {
+            return Ok(out);
+        }
+        key = next;
+    }
+}
+
+fn page(key: Vec<u8>) -> Option<weave_proto::weave::base::v1::PageRequest> {
+    Some(weave_proto::weave::base::v1::PageRequest { key, limit: 100 })
+}
+
+fn next_key(p: Option<weave_proto::weave::base::v1::PageResponse>) -> Vec<u8> {
+    p.map(|p| p.next_key).unwrap_or_default()
+}
+
+impl weave_search::StateSource for AppState {
+    fn height(&self) -> u64 {
+        self.height
+    }
+
+    fn contents(&self) -> Result<Vec<ContentDoc>, SearchError> {
+        Ok(self.contents.clone())
+    }
+
+    fn profiles(&self) -> Result<Vec<weave_search::Profile>, SearchError> {
+        Ok(self.profiles.clone())
+    }
+
+    fn follows(&self) -> Result<Vec<(String, String)>, SearchError> {
+        Ok(self.follows.clone())
     }
 }
 

@@ -23,7 +23,7 @@ use crate::{
     event::{touched_contents, Change, Profile},
     feed::{Activity, FeedState, FORMAT},
     BlockEvent, ContentDoc, ContentHit, ContentSource, SearchError, SearchQuery, SearchResults,
-    TrendingEntry,
+    StateSource, TrendingEntry,
 };
 
 /// The writer's memory budget: tantivy's minimum is 15 MB per thread.
@@ -269,6 +269,37 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Replaces everything uncommitted and committed with the chain's state at `height`
+    /// (uncommitted until [`Self::commit`]): for an index whose next blocks are gone
+    /// from the node, as on a node that joined by state sync. What only blocks tell
+    /// (the trending window's views and purchases, total view counts) starts empty
+    /// there and fills from the following blocks. A height at or below the index's own
+    /// is ignored.
+    pub fn seed(&self, height: u64, state: &dyn StateSource) -> Result<(), SearchError> {
+        let profiles = state.profiles()?;
+        let follows = state.follows()?;
+        let contents = state.contents()?;
+        let mut b = lock(&self.batch);
+        if height <= b.feed.height {
+            return Ok(());
+        }
+        b.writer.delete_all_documents()?;
+        b.docs.clear();
+        b.deleted.clear();
+        b.feed = FeedState::new();
+        for p in profiles {
+            self.put_profile_doc(&mut b, p)?;
+        }
+        for (follower, followee) in follows {
+            b.feed.follow(&follower, &followee, true);
+        }
+        for doc in contents {
+            self.put_content(&mut b, doc)?;
+        }
+        b.feed.height = height;
+        Ok(())
+    }
+
     /// Makes every block applied since the last commit durable and visible, with the
     /// height reached.
     pub fn commit(&self) -> Result<(), SearchError> {
@@ -343,8 +374,8 @@ impl SearchIndex {
         b.deleted.insert(id);
     }
 
-    /// Indexes a profile, and rewrites its account's contents with the new handle.
-    fn put_profile(&self, b: &mut Batch, p: Profile) -> Result<(), SearchError> {
+    /// Writes a profile's document and keeps the profile in the feed state.
+    fn put_profile_doc(&self, b: &mut Batch, p: Profile) -> Result<(), SearchError> {
         let f = self.fields;
         let key = format!("p:{}", p.address);
         b.writer.delete_term(Term::from_field_text(f.key, &key));
@@ -356,8 +387,15 @@ impl SearchIndex {
         d.add_text(f.display_name, &p.display_name);
         d.add_text(f.description, &p.bio);
         b.writer.add_document(d)?;
+        b.feed.profiles.insert(p.address.clone(), p);
+        Ok(())
+    }
+
+    /// Indexes a profile, and rewrites its account's contents with the new handle.
+    fn put_profile(&self, b: &mut Batch, p: Profile) -> Result<(), SearchError> {
+        let f = self.fields;
         let address = p.address.clone();
-        b.feed.profiles.insert(address.clone(), p);
+        self.put_profile_doc(b, p)?;
 
         let searcher = self.reader.searcher();
         let query = BooleanQuery::new(vec![

@@ -9,7 +9,9 @@
 //!
 //! It is fed only from committed blocks' events ([`BlockEvent`], read by type and
 //! attribute name, see [`event::types`]) and from the chain's state ([`ContentSource`]),
-//! and it remembers the last height it indexed. [`catch_up`] brings it up to the chain
+//! and it remembers the last height it indexed. A node whose blocks start above that
+//! height (it joined by state sync) seeds the index from the whole state instead
+//! ([`seed_when_blocks_are_gone`], [`StateSource`]) and follows blocks from there. [`catch_up`] brings it up to the chain
 //! from any [`BlockSource`] (the node's CometBFT `block_results`); a missing, damaged or
 //! half-written index starts again from height 0 and is rebuilt the same way. Nothing
 //! here writes to the chain: an error is returned to the node, which logs it and tries
@@ -50,10 +52,28 @@ pub trait ContentSource {
     fn content(&self, id: u64) -> Result<Option<ContentDoc>, SearchError>;
 }
 
+/// Where the index reads the chain's whole state at one height, when the blocks it
+/// would be rebuilt from are gone (see [`seed_when_blocks_are_gone`]).
+pub trait StateSource {
+    /// The height whose state this source reads.
+    fn height(&self) -> u64;
+    /// Every live content (registered and not retired).
+    fn contents(&self) -> Result<Vec<ContentDoc>, SearchError>;
+    /// Every profile.
+    fn profiles(&self) -> Result<Vec<Profile>, SearchError>;
+    /// Every follow, as (follower, followee).
+    fn follows(&self) -> Result<Vec<(String, String)>, SearchError>;
+}
+
 /// Where the index reads committed blocks.
 pub trait BlockSource {
     /// The last committed height.
     fn latest_height(&self) -> Result<u64, SearchError>;
+    /// The lowest height whose block this source still has: 1 for a node that has every
+    /// block; a node that joined by state sync has none before its snapshot.
+    fn earliest_height(&self) -> Result<u64, SearchError> {
+        Ok(1)
+    }
     /// Every event of the committed block at `height`: its transactions' events in
     /// order, then the block's own.
     fn block_events(&self, height: u64) -> Result<Vec<BlockEvent>, SearchError>;
@@ -111,6 +131,41 @@ pub struct TrendingEntry {
     pub paying_viewers: u64,
     /// All counted views so far, as the last view event said.
     pub total_views: u64,
+}
+
+/// If the block after the index's height is no longer to be had (the node joined by
+/// state sync, or pruned its blocks), replaces the index with the state `state()`
+/// reads, at its height, and commits. Returns whether it did. `state` is only called
+/// when needed, so a node that has its blocks never reads its whole state.
+pub fn seed_when_blocks_are_gone<S: StateSource>(
+    index: &SearchIndex,
+    blocks: &dyn BlockSource,
+    state: impl FnOnce() -> Result<S, SearchError>,
+) -> Result<bool, SearchError> {
+    let earliest = blocks.earliest_height()?;
+    if index.height().saturating_add(1) >= earliest {
+        return Ok(false);
+    }
+    let state = state()?;
+    if state.height().saturating_add(1) < earliest {
+        return Err(SearchError::Source {
+            what: "the chain's state".into(),
+            reason: format!(
+                "it is at height {}, below the first block kept ({earliest})",
+                state.height()
+            ),
+        });
+    }
+    match index.seed(state.height(), &state) {
+        Ok(()) => {
+            index.commit()?;
+            Ok(true)
+        }
+        Err(e) => {
+            index.rollback()?;
+            Err(e)
+        }
+    }
 }
 
 /// Indexes the blocks after the index's height up to the chain's latest, at most

@@ -500,3 +500,123 @@ fn catch_up_goes_in_bounded_steps_and_a_failure_keeps_the_last_commit() {
     assert_eq!(search(&index, "kites"), vec![5]);
     assert_eq!(search(&index, "dunes"), vec![6]);
 }
+
+/// The chain as a node that joined by state sync sees it: blocks from `earliest` on, and
+/// its whole state at `earliest - 1`.
+struct Synced<'a> {
+    chain: &'a Chain,
+    earliest: u64,
+}
+
+impl BlockSource for Synced<'_> {
+    fn latest_height(&self) -> Result<u64, SearchError> {
+        self.chain.latest_height()
+    }
+    fn earliest_height(&self) -> Result<u64, SearchError> {
+        Ok(self.earliest)
+    }
+    fn block_events(&self, height: u64) -> Result<Vec<BlockEvent>, SearchError> {
+        assert!(height >= self.earliest, "block {height} is gone");
+        self.chain.block_events(height)
+    }
+}
+
+struct State {
+    height: u64,
+    contents: Vec<ContentDoc>,
+    profiles: Vec<crate::Profile>,
+    follows: Vec<(String, String)>,
+}
+
+impl crate::StateSource for State {
+    fn height(&self) -> u64 {
+        self.height
+    }
+    fn contents(&self) -> Result<Vec<ContentDoc>, SearchError> {
+        Ok(self.contents.clone())
+    }
+    fn profiles(&self) -> Result<Vec<crate::Profile>, SearchError> {
+        Ok(self.profiles.clone())
+    }
+    fn follows(&self) -> Result<Vec<(String, String)>, SearchError> {
+        Ok(self.follows.clone())
+    }
+}
+
+#[test]
+fn a_node_without_the_early_blocks_seeds_from_state_then_follows_blocks() {
+    use crate::seed_when_blocks_are_gone;
+    let mut chain = sample();
+    let at4: Vec<ContentDoc> = chain.contents.values().cloned().collect();
+    let state = |height| State {
+        height,
+        contents: at4.clone(),
+        profiles: vec![crate::Profile {
+            address: "weave1alice".into(),
+            handle: "alice_films".into(),
+            display_name: "Alice".into(),
+            bio: "harbours".into(),
+        }],
+        follows: vec![("weave1dan".into(), "weave1carol".into())],
+    };
+    let seeded = state(4);
+    // A node with every block never reads its whole state.
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(&dir.path().join("search")).unwrap();
+    let full = Synced {
+        chain: &chain,
+        earliest: 1,
+    };
+    assert!(
+        !seed_when_blocks_are_gone(&index, &full, || -> Result<State, _> {
+            panic!("read the whole state")
+        })
+        .unwrap()
+    );
+    drop(index);
+
+    // Blocks 1..=4 are gone: the state at 4 fills the index, committed at height 4.
+    chain.register(5, "weave1carol", "Harbour at night", "Lanterns", &[], 0);
+    let synced = Synced {
+        chain: &chain,
+        earliest: 5,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let index = SearchIndex::open(&path).unwrap();
+    // A state below the first kept block cannot fill the gap.
+    let err = seed_when_blocks_are_gone(&index, &synced, || Ok(state(2))).unwrap_err();
+    assert!(
+        err.to_string().contains("below the first block kept"),
+        "{err}"
+    );
+    assert_eq!(index.height(), 0);
+    assert!(seed_when_blocks_are_gone(&index, &synced, || Ok(seeded)).unwrap());
+    assert_eq!(index.height(), 4);
+    let mut found = search(&index, "sunset");
+    found.sort();
+    assert_eq!(found, vec![1, 2, 4]);
+    let r = index
+        .search(&SearchQuery {
+            text: "alice_films".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(r.profiles.len(), 1);
+    assert!(r.contents.iter().all(|h| h.creator_handle == "alice_films"));
+    assert_eq!(ids(&index.feed("weave1dan", 10).unwrap()), vec![4]);
+    // Then it follows blocks from 5, and the next call finds nothing to seed.
+    assert_eq!(catch_up(&index, &synced, &chain, 1000).unwrap(), 1);
+    assert_eq!(ids(&index.feed("weave1dan", 10).unwrap()), vec![5, 4]);
+    assert!(
+        !seed_when_blocks_are_gone(&index, &synced, || -> Result<State, _> {
+            panic!("seeded twice")
+        })
+        .unwrap()
+    );
+    // And it survives a restart as it is.
+    drop(index);
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(index.height(), 5);
+    assert_eq!(search(&index, "harbour").len(), 3);
+}

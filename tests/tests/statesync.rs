@@ -95,6 +95,23 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     let user3 = net.user(3);
     net.tx(0, 0, &["bank", "send", "user1", &user3, "1234567uweave"]);
     net.tx(0, 1, &["bank", "send", "user2", &user3, "7654321uweave"]);
+    // And social state, which node 4's search index must find without the blocks that
+    // wrote it.
+    net.tx(
+        0,
+        0,
+        &[
+            "social",
+            "set-profile",
+            "harbour_films",
+            "--bio",
+            "timelapses of the old lighthouse",
+            "--from",
+            "user1",
+        ],
+    );
+    let user1 = net.user(1);
+    net.tx(0, 0, &["social", "follow", &user3, "--from", "user1"]);
 
     eventually(
         "a snapshot above height 200 on every validator",
@@ -240,6 +257,26 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     // Its application answers as the others' (no transactions since the transfers).
     let balances = |i: u16| net.json(4, i, &["query", "bank", "balances", &user3]);
     assert_eq!(balances(4), balances(0));
+    // Its search index, with no blocks before the snapshot to read, was filled from the
+    // state: the profile is found by a word of its bio, and the follow is there.
+    eventually(
+        "node 4's search index to find the profile",
+        Duration::from_secs(60),
+        || {
+            let found = net.json(4, 4, &["search", "lighthouse", "-o", "json"]);
+            found["profiles"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["handle"] == "harbour_films"))
+        },
+    );
+    let feed = net.json(4, 4, &["search", "feed", &user1, "-o", "json"]);
+    assert_eq!(feed["following"], serde_json::json!([user3]), "{feed}");
+    let log =
+        strip_ansi(&std::fs::read_to_string(net.dir.join("logs/weaved4.restart.log")).unwrap());
+    assert!(
+        log.contains("search index filled from the chain's state"),
+        "node 4's search index was not seeded from state"
+    );
     // And a transaction sent through it is committed and seen by the validators.
     let before = net.balance(&user3);
     net.tx(0, 4, &["bank", "send", "user1", &user3, "1000uweave"]);

@@ -28,6 +28,8 @@ paths! {
     COMMENTS = "/weave.social.v1.Query/Comments";
     REPLIES = "/weave.social.v1.Query/Replies";
     VIEWS = "/weave.social.v1.Query/Views";
+    PROFILES = "/weave.social.v1.Query/Profiles";
+    FOLLOWS = "/weave.social.v1.Query/Follows";
 }
 
 /// Answers a query.
@@ -170,6 +172,60 @@ pub(crate) fn query(state: &dyn StateRead, path: &str, request: &[u8]) -> Result
             pb::QueryViewsResponse {
                 stats: Some(k.view_stats(&mut s, r.content_id)?),
                 viewer,
+            }
+            .encode_to_vec()
+        }
+        PROFILES => {
+            let r: pb::QueryProfilesRequest = decode_request(path, request)?;
+            let prefix = state_key::profiles();
+            let (entries, next) = page(&mut s, &prefix, r.page.as_ref(), PageLimits::STANDARD)?;
+            let profiles = entries
+                .into_iter()
+                .map(|(key, value)| {
+                    pb::Profile::decode(value.as_slice()).map_err(|_| {
+                        SocialError::CorruptState(String::from_utf8_lossy(&key).into()).into()
+                    })
+                })
+                .collect::<Result<_, TxError>>()?;
+            pb::QueryProfilesResponse {
+                profiles,
+                page: Some(next),
+            }
+            .encode_to_vec()
+        }
+        FOLLOWS => {
+            let r: pb::QueryAllFollowsRequest = decode_request(path, request)?;
+            let prefix = state_key::follows();
+            let (entries, next) = page(&mut s, &prefix, r.page.as_ref(), PageLimits::STANDARD)?;
+            let mut follows = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                let corrupt = || SocialError::CorruptState(String::from_utf8_lossy(&key).into());
+                // `{follower hex}/{followee hex}` after the prefix.
+                let rest = key.get(prefix.len()..).ok_or_else(corrupt)?;
+                let follower = rest
+                    .get(..40)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(address_from_hex)
+                    .ok_or_else(corrupt)?;
+                if rest.get(40) != Some(&b'/') {
+                    return Err(corrupt().into());
+                }
+                let followee = other_address(&key, prefix.len() + 41)?;
+                let height = value
+                    .as_slice()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| corrupt())?;
+                follows.push(pb::Follow {
+                    follower: follower.to_string(),
+                    followee: followee.to_string(),
+                    height,
+                });
+            }
+            pb::QueryFollowsResponse {
+                follows,
+                counts: None,
+                page: Some(next),
             }
             .encode_to_vec()
         }

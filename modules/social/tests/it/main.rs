@@ -361,6 +361,58 @@ fn follows_are_counted_bounded_and_listed_by_page() {
     assert_invariants(&h);
 }
 
+#[test]
+fn every_profile_and_follow_is_listed_by_page() {
+    let mut h = setup();
+    for (n, handle) in [(ALICE, "alice"), (BOB, "bob"), (CAROL, "carol")] {
+        set_profile(&mut h, n, &profile_msg(n, handle)).unwrap();
+    }
+    follow(&mut h, ALICE, CREATOR).unwrap();
+    follow(&mut h, ALICE, BOB).unwrap();
+    follow(&mut h, CAROL, ALICE).unwrap();
+
+    let mut handles = Vec::new();
+    let mut key = vec![];
+    loop {
+        let r: pb::QueryProfilesResponse = h
+            .query(
+                "/weave.social.v1.Query/Profiles",
+                &pb::QueryProfilesRequest {
+                    page: Some(base::PageRequest { key, limit: 2 }),
+                },
+            )
+            .unwrap();
+        assert!(r.profiles.len() <= 2);
+        handles.extend(r.profiles.into_iter().map(|p| p.handle));
+        key = r.page.unwrap().next_key;
+        if key.is_empty() {
+            break;
+        }
+    }
+    handles.sort();
+    assert_eq!(handles, ["alice", "bob", "carol"]);
+
+    let all: pb::QueryFollowsResponse = h
+        .query(
+            "/weave.social.v1.Query/Follows",
+            &pb::QueryAllFollowsRequest { page: None },
+        )
+        .unwrap();
+    let mut pairs: Vec<(String, String)> = all
+        .follows
+        .iter()
+        .map(|f| (f.follower.clone(), f.followee.clone()))
+        .collect();
+    pairs.sort();
+    let mut want: Vec<(String, String)> = [(ALICE, CREATOR), (ALICE, BOB), (CAROL, ALICE)]
+        .iter()
+        .map(|(a, b)| (addr(*a).to_string(), addr(*b).to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(pairs, want);
+    assert!(all.follows.iter().all(|f| f.height > 0));
+}
+
 fn react(h: &mut Harness, n: u8, content_id: u64, kind: pb::ReactionKind) -> Result<(), TxError> {
     h.exec_checked(
         addr(n),
