@@ -9,7 +9,7 @@ use weave_kernel::{
 };
 
 use crate::{
-    auth::AuthParams,
+    auth::{AuthParams, ParamsCache},
     router::Router,
     sigcache::{self, SigCache},
     tx::{decode_tx, unsupported_mode, verify_signature, DecodedTx, Predecoded, SignerMode},
@@ -56,6 +56,9 @@ pub struct Executor<'a> {
     pub bank: &'a BankKeeper,
     /// Verified-signature cache.
     pub sig_cache: &'a SigCache,
+    /// The auth params as last parsed ([`ParamsCache`]: the stored bytes are read on
+    /// every transaction, parsed only when they change).
+    pub params: &'a ParamsCache,
 }
 
 impl Executor<'_> {
@@ -84,7 +87,7 @@ impl Executor<'_> {
         predecoded: Option<Predecoded>,
         mode: Mode,
     ) -> TxOutcome {
-        let params = match AuthParams::load(state) {
+        let params = match self.params.load(state) {
             Ok(p) => p,
             Err(e) => return failed(e, 0, None),
         };
