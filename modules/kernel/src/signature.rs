@@ -182,6 +182,48 @@ mod tests {
         }
     }
 
+    /// Times secp256k1 verification: `k256` as it was done before (key parsed every
+    /// call), and this path with the key parsed and with it cached. Run with
+    /// `cargo test -p weave-kernel --release -- --ignored --nocapture secp256k1_timing`.
+    #[test]
+    #[ignore = "a timing, not a test"]
+    fn secp256k1_timing() {
+        use k256::ecdsa::signature::hazmat::PrehashVerifier;
+        const N: u32 = 2000;
+        let sk = SigningKey::from_slice(&[7u8; 32]).expect("key");
+        let key = sk.verifying_key().to_sec1_bytes().to_vec();
+        let doc = [5u8; 300];
+        let (sig, _): (K256Signature, _) = sk.sign_prehash(&Sha256::digest(doc)).expect("sign");
+        let sig = sig.normalize_s().unwrap_or(sig).to_bytes().to_vec();
+        let start = std::time::Instant::now();
+        for _ in 0..N {
+            let vk = VerifyingKey::from_sec1_bytes(&key).expect("key");
+            let s = K256Signature::from_slice(&sig).expect("sig");
+            assert!(s.normalize_s().is_none());
+            assert!(vk.verify_prehash(&Sha256::digest(doc), &s).is_ok());
+        }
+        let k256 = start.elapsed() / N;
+        let pk = PubKey::Secp256k1(key);
+        let start = std::time::Instant::now();
+        for _ in 0..N {
+            assert!(pk.verify(&doc, &sig).is_ok());
+        }
+        let cached = start.elapsed() / N;
+        let start = std::time::Instant::now();
+        for _ in 0..N {
+            assert!(parse_uncached(&pk));
+        }
+        let parse = start.elapsed() / N;
+        println!("secp256k1 verify: k256 {k256:?}; libsecp256k1 with the key cached {cached:?}; parsing a key (k256 + libsecp256k1) {parse:?}");
+    }
+
+    fn parse_uncached(pk: &PubKey) -> bool {
+        let PubKey::Secp256k1(k) = pk else {
+            return false;
+        };
+        VerifyingKey::from_sec1_bytes(k).is_ok() && secp256k1::PublicKey::from_slice(k).is_ok()
+    }
+
     #[test]
     fn the_key_cache_is_bounded_and_keeps_the_newest() {
         let mut cache = KeyCache::default();
