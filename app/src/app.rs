@@ -1070,9 +1070,7 @@ impl App {
             )));
         }
         let processed = lock(&self.processed).take().filter(|p| {
-            p.height == req.height
-                && p.version == self.storage.latest_version()
-                && p.txs == req.txs
+            p.height == req.height && p.version == self.storage.latest_version() && p.txs == req.txs
         });
         let predecoded = match processed {
             Some(p) => p.predecoded,

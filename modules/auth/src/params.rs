@@ -196,7 +196,10 @@ mod tests {
         };
         state.put(PARAMS_KEY.to_vec(), serde_json::to_vec(&changed).unwrap());
         assert_eq!(cache.load(&state).unwrap(), changed);
-        assert_eq!(cache.load(&state).unwrap(), AuthParams::load(&state).unwrap());
+        assert_eq!(
+            cache.load(&state).unwrap(),
+            AuthParams::load(&state).unwrap()
+        );
         changed.tx_sig_limit = 3;
         state.put(PARAMS_KEY.to_vec(), serde_json::to_vec(&changed).unwrap());
         assert_eq!(cache.load(&state).unwrap().tx_sig_limit, 3);

@@ -171,7 +171,10 @@ mod tests {
             ] {
                 let reference = VerifyingKey::from_sec1_bytes(k).ok().and_then(|vk| {
                     let s = K256Signature::from_slice(s).ok()?;
-                    Some(s.normalize_s().is_none() && vk.verify_prehash(&Sha256::digest(d), &s).is_ok())
+                    Some(
+                        s.normalize_s().is_none()
+                            && vk.verify_prehash(&Sha256::digest(d), &s).is_ok(),
+                    )
                 });
                 let ours = PubKey::Secp256k1(k.clone()).verify(d, s).is_ok();
                 assert_eq!(ours, reference == Some(true), "key {i}");
@@ -187,6 +190,7 @@ mod tests {
     /// `cargo test -p weave-kernel --release -- --ignored --nocapture secp256k1_timing`.
     #[test]
     #[ignore = "a timing, not a test"]
+    #[allow(clippy::disallowed_methods)] // a test's timing: no state machine involved
     fn secp256k1_timing() {
         use k256::ecdsa::signature::hazmat::PrehashVerifier;
         const N: u32 = 2000;
