@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
-# The dev profile (dependencies optimised, see Cargo.toml) shares its build with the
-# test suite; `cargo build --release -p weaved` is for benchmarks.
-cargo build --locked -p weaved
+# The node a user runs is the optimised (release) build; the test suite builds the
+# dev profile, separately.
+cargo build --locked --release -p weaved
 
-WEAVED="${CARGO_TARGET_DIR:-$PWD/target}/debug/weaved"
+WEAVED="${CARGO_TARGET_DIR:-$PWD/target}/release/weaved"
 export WEAVE_HOME="${WEAVE_HOME:-$HOME/.weave}"
 export WEAVE_KEYRING_BACKEND="${WEAVE_KEYRING_BACKEND:-test}"
 if [ ! -f "$WEAVE_HOME/config/weaved.toml" ]; then

@@ -27,7 +27,7 @@ use weave_kernel::{
 };
 
 use crate::{
-    auth::AuthParams,
+    auth::{AuthParams, ParamsCache},
     exec::{Executor, Mode, TxOutcome},
     gov_exec::GovExecutor,
     router::Router,
@@ -119,6 +119,18 @@ struct CheckState {
     overlay: Overlay,
 }
 
+/// The last proposal ProcessProposal accepted, decoded: FinalizeBlock of the same
+/// transactions on the same state takes its decoding instead of decoding again, and
+/// skips the block's preparation hooks, which already ran for it (they only fill
+/// caches that execution checks, so nothing executes differently either way).
+struct Processed {
+    height: i64,
+    /// The committed version the transactions were decoded against.
+    version: Option<u64>,
+    txs: Vec<prost::bytes::Bytes>,
+    predecoded: Vec<Option<Predecoded>>,
+}
+
 type ConsensusAddressBytes = weave_kernel::ConsensusAddress;
 
 /// The Weave application.
@@ -127,6 +139,7 @@ pub struct App {
     router: Router,
     bank: BankKeeper,
     sig_cache: SigCache,
+    auth_params: ParamsCache,
     upgrades: std::collections::BTreeMap<String, UpgradeHandler>,
     vote_extender: std::sync::OnceLock<VoteExtender>,
     /// This node's consensus address, to check its own extensions with.
@@ -135,6 +148,7 @@ pub struct App {
     fault: std::sync::OnceLock<crate::fault::ConsensusFault>,
     deliver: Mutex<DeliverState>,
     check: Mutex<CheckState>,
+    processed: Mutex<Option<Processed>>,
     /// Where and how often this node takes state-sync snapshots; none if unset.
     snapshots: std::sync::OnceLock<SnapshotConfig>,
     /// Set while a snapshot is being written, so that they never pile up.
@@ -288,6 +302,7 @@ impl App {
             router,
             bank: keeper,
             sig_cache: SigCache::default(),
+            auth_params: ParamsCache::default(),
             upgrades: Default::default(),
             vote_extender: std::sync::OnceLock::new(),
             own_address: std::sync::OnceLock::new(),
@@ -298,6 +313,7 @@ impl App {
                 pending: None,
             }),
             check: Mutex::new(check),
+            processed: Mutex::new(None),
             snapshots: std::sync::OnceLock::new(),
             snapshot_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             restore: Mutex::new(None),
@@ -355,6 +371,7 @@ impl App {
             router: &self.router,
             bank: &self.bank,
             sig_cache: &self.sig_cache,
+            params: &self.auth_params,
         }
     }
 
@@ -597,7 +614,24 @@ impl App {
         let outcome = {
             let mut c = lock(&self.check);
             let CheckState { block, overlay } = &mut *c;
-            self.executor().run_tx(block, overlay, &req.tx, mode)
+            // A new transaction is decoded once, and its messages shown to the block
+            // preparation hooks first, so that a claim's vouchers are batch-verified
+            // here as in a block (the hooks only fill caches execution checks).
+            let predecoded = (mode == Mode::Check)
+                .then(|| self.auth_params.load(&*overlay).ok())
+                .flatten()
+                .map(|p| {
+                    let max_memo = p.max_memo_chars as usize;
+                    Predecoded {
+                        max_memo,
+                        tx: decode_tx(&req.tx, &self.router, max_memo),
+                    }
+                });
+            if let Some(p) = &predecoded {
+                self.prepare_tx_on(&*overlay, p);
+            }
+            self.executor()
+                .run_decoded(block, overlay, &req.tx, predecoded, mode)
         };
         let (code, codespace, log) = result_parts(&outcome.result);
         ResponseCheckTx {
@@ -726,7 +760,7 @@ impl App {
             }
         };
         let state = self.storage.state();
-        if let Err(e) = AuthParams::load(state.as_ref()) {
+        if let Err(e) = self.auth_params.load(state.as_ref()) {
             return reject(format!("auth params: {}", e.log));
         }
         let predecoded = self.predecode(&req.txs);
@@ -759,6 +793,12 @@ impl App {
             return reject("the extended commit of the previous height is not injected".into());
         }
         self.prepare_block(&predecoded);
+        *lock(&self.processed) = Some(Processed {
+            height: req.height,
+            version: self.storage.latest_version(),
+            txs: req.txs,
+            predecoded,
+        });
         ResponseProcessProposal {
             status: ProposalStatus::Accept as i32,
         }
@@ -848,7 +888,7 @@ impl App {
     /// params do not load (execution reports that).
     fn predecode<T: AsRef<[u8]>>(&self, txs: &[T]) -> Vec<Option<Predecoded>> {
         let state = self.storage.state();
-        let Ok(params) = AuthParams::load(state.as_ref()) else {
+        let Ok(params) = self.auth_params.load(state.as_ref()) else {
             return txs.iter().map(|_| None).collect();
         };
         let max_memo = params.max_memo_chars as usize;
@@ -872,13 +912,28 @@ impl App {
             .filter_map(|p| p.tx.as_ref().ok())
             .flat_map(|tx| tx.decoded.iter())
             .collect();
-        if msgs.is_empty() {
-            return;
+        if !msgs.is_empty() {
+            self.run_prepare_hooks(self.storage.state().as_ref(), &msgs);
         }
-        let state = self.storage.state();
+    }
+
+    /// [`App::prepare_block`] for one transaction about to run on `state` (CheckTx's).
+    fn prepare_tx_on(&self, state: &dyn weave_kernel::StateRead, tx: &Predecoded) {
+        if let Ok(tx) = &tx.tx {
+            if !tx.decoded.is_empty() {
+                self.run_prepare_hooks(state, &tx.decoded.iter().collect::<Vec<_>>());
+            }
+        }
+    }
+
+    fn run_prepare_hooks(
+        &self,
+        state: &dyn weave_kernel::StateRead,
+        msgs: &[&weave_kernel::DecodedMsg],
+    ) {
         for module in self.router.modules() {
             if let Some(h) = module.hooks().prepare_block {
-                h.prepare_block(state.as_ref(), &msgs);
+                h.prepare_block(state, msgs);
             }
         }
     }
@@ -1014,8 +1069,17 @@ impl App {
                 block.height
             )));
         }
-        let predecoded = self.predecode(&req.txs);
-        self.prepare_block(&predecoded);
+        let processed = lock(&self.processed).take().filter(|p| {
+            p.height == req.height && p.version == self.storage.latest_version() && p.txs == req.txs
+        });
+        let predecoded = match processed {
+            Some(p) => p.predecoded,
+            None => {
+                let predecoded = self.predecode(&req.txs);
+                self.prepare_block(&predecoded);
+                predecoded
+            }
+        };
         let mut overlay = Overlay::new(self.storage.state());
         let mut block_events = Vec::new();
         self.apply_upgrade(&block, &mut overlay, &mut block_events)?;

@@ -9,7 +9,7 @@ use weave_kernel::{
 };
 
 use crate::{
-    auth::AuthParams,
+    auth::{AuthParams, ParamsCache},
     router::Router,
     sigcache::{self, SigCache},
     tx::{decode_tx, unsupported_mode, verify_signature, DecodedTx, Predecoded, SignerMode},
@@ -56,6 +56,9 @@ pub struct Executor<'a> {
     pub bank: &'a BankKeeper,
     /// Verified-signature cache.
     pub sig_cache: &'a SigCache,
+    /// The auth params as last parsed ([`ParamsCache`]: the stored bytes are read on
+    /// every transaction, parsed only when they change).
+    pub params: &'a ParamsCache,
 }
 
 impl Executor<'_> {
@@ -84,7 +87,7 @@ impl Executor<'_> {
         predecoded: Option<Predecoded>,
         mode: Mode,
     ) -> TxOutcome {
-        let params = match AuthParams::load(state) {
+        let params = match self.params.load(state) {
             Ok(p) => p,
             Err(e) => return failed(e, 0, None),
         };
@@ -159,7 +162,7 @@ impl Executor<'_> {
         let decoded = std::mem::take(&mut tx.decoded);
         let msgs = {
             let mut ctx = Ctx::new(block, state, &mut gas, &mut events);
-            self.run_messages(&mut ctx, &tx, decoded)
+            self.run_messages(&mut ctx, &tx, decoded, keeps_events(mode))
         };
         match msgs {
             Ok(()) => {
@@ -191,6 +194,7 @@ impl Executor<'_> {
         ctx: &mut Ctx<'_>,
         tx: &DecodedTx,
         decoded: Vec<DecodedMsg>,
+        message_events: bool,
     ) -> Result<(), TxError> {
         for (i, (msg, decoded)) in tx.messages.iter().zip(decoded).enumerate() {
             let module = self
@@ -201,6 +205,9 @@ impl Executor<'_> {
                 log: format!("message {i} ({}): {}", msg.type_url, e.log),
                 ..e
             })?;
+            if !message_events {
+                continue;
+            }
             let sender = tx
                 .message_senders
                 .get(i)
@@ -271,11 +278,13 @@ impl Executor<'_> {
                     log: format!("fee payment failed: {}", e.log),
                     ..e
                 })?;
-            ctx.emit(
-                Event::new("tx")
-                    .attr("fee", &tx.fee)
-                    .attr("fee_payer", payer),
-            );
+            if keeps_events(mode) {
+                ctx.emit(
+                    Event::new("tx")
+                        .attr("fee", &tx.fee)
+                        .attr("fee_payer", payer),
+                );
+            }
         } else if mode == Mode::Simulate {
             // CosmJS simulates with an empty fee, but the transaction it then sends pays
             // one: a nominal payment on the simulation's throwaway overlay charges the
@@ -346,10 +355,12 @@ impl Executor<'_> {
                     self.sig_cache.insert(cache_key);
                 }
             }
-            ctx.emit(Event::new("tx").attr(
-                "acc_seq",
-                format!("{}/{}", signer.address, account.sequence),
-            ));
+            if keeps_events(mode) {
+                ctx.emit(Event::new("tx").attr(
+                    "acc_seq",
+                    format!("{}/{}", signer.address, account.sequence),
+                ));
+            }
             account.pub_key = Some(key);
             account.sequence = account
                 .sequence
@@ -359,6 +370,13 @@ impl Executor<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the events the application itself emits (fee, sequence, message) are built:
+/// not in CheckTx, recheck or PrepareProposal (both `Check`), which throw them away;
+/// emitting costs no gas, so nothing else changes. Modules' own events still are.
+fn keeps_events(mode: Mode) -> bool {
+    !matches!(mode, Mode::Check | Mode::Recheck)
 }
 
 fn failed(e: TxError, gas_used: u64, tx: Option<DecodedTx>) -> TxOutcome {

@@ -129,3 +129,42 @@ fn process_proposal_rejects_garbage_and_accepts_good_blocks() {
         .sign(key);
     assert!(!chain.process(&[too_long_memo]));
 }
+
+/// FinalizeBlock takes the decoding of the proposal ProcessProposal accepted when the
+/// transactions and the state are the same, and decodes again otherwise: either way
+/// the block's results and app hash are those of a chain that never saw a proposal.
+#[test]
+fn finalize_after_process_answers_what_finalize_alone_answers() {
+    let mut with_process = TestChain::new();
+    let mut alone = TestChain::new();
+    let (a, b) = (alone.addr(0), alone.addr(1));
+    let block1 = vec![
+        alone.send(0, &b, 7),
+        alone.send(1, &a, 3),
+        b"not a transaction".to_vec(),
+    ];
+    assert!(!with_process.process(&block1));
+    let block1 = vec![alone.send(0, &b, 7), alone.send(1, &a, 3)];
+    assert!(with_process.process(&block1));
+    let r1 = with_process.deliver_block(&block1);
+    let s1 = alone.deliver_block(&block1);
+    assert_eq!(r1, s1);
+    // A different proposal was processed last: the block is decoded again.
+    let key_a = &alone.keys[0];
+    let next = alone
+        .tx(key_a, vec![msg::send(&a, &b, 11)])
+        .sequence(1)
+        .sign(key_a);
+    assert!(with_process.process(std::slice::from_ref(&next)));
+    let other = vec![alone.send(2, &a, 1)];
+    let r2 = with_process.deliver_block(&other);
+    let s2 = alone.deliver_block(&other);
+    assert_eq!(r2, s2);
+    // Processed again at its own height: taken, with the same results.
+    assert!(with_process.process(std::slice::from_ref(&next)));
+    let r3 = with_process.deliver_block(std::slice::from_ref(&next));
+    let s3 = alone.deliver_block(std::slice::from_ref(&next));
+    assert_eq!(r3, s3);
+    r3.tx_results.iter().for_each(assert_ok);
+    assert_eq!(with_process.balance(&b), alone.balance(&b));
+}

@@ -12,7 +12,7 @@ mod params;
 
 pub use gas_price::GasPrice;
 pub use msg::AuthMsg;
-pub use params::AuthParams;
+pub use params::{AuthParams, ParamsCache};
 
 use prost::Message;
 use weave_kernel::{

@@ -119,12 +119,45 @@ impl AuthParams {
 
     /// Reads the parameters from state (defaults before genesis).
     pub fn load(state: &dyn StateRead) -> Result<Self, TxError> {
-        match state.get(PARAMS_KEY)? {
-            Some(b) => serde_json::from_slice(&b).map_err(|e| {
+        Self::from_stored(state.get(PARAMS_KEY)?.as_deref())
+    }
+
+    /// The parameters stored as `stored` (defaults when nothing is).
+    fn from_stored(stored: Option<&[u8]>) -> Result<Self, TxError> {
+        match stored {
+            Some(b) => serde_json::from_slice(b).map_err(|e| {
                 KernelError::InvalidRequest(format!("corrupt auth params: {e}")).into()
             }),
             None => Ok(Self::default()),
         }
+    }
+}
+
+/// [`AuthParams::load`] without parsing the same stored bytes twice: it remembers the
+/// last bytes read and what they parsed to. Every call still reads the stored bytes,
+/// so a change in any overlay, mid-block included, is seen at once; the cache only
+/// skips the JSON parse, a pure function of those bytes. Node-local, never state.
+#[derive(Debug, Default)]
+pub struct ParamsCache {
+    last: std::sync::Mutex<Option<(Option<Vec<u8>>, AuthParams)>>,
+}
+
+impl ParamsCache {
+    /// What [`AuthParams::load`] answers for `state`.
+    pub fn load(&self, state: &dyn StateRead) -> Result<AuthParams, TxError> {
+        let stored = state.get(PARAMS_KEY)?;
+        if let Ok(last) = self.last.lock() {
+            if let Some((bytes, params)) = last.as_ref() {
+                if *bytes == stored {
+                    return Ok(params.clone());
+                }
+            }
+        }
+        let params = AuthParams::from_stored(stored.as_deref())?;
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((stored, params.clone()));
+        }
+        Ok(params)
     }
 }
 
@@ -141,5 +174,39 @@ impl ModuleParams for AuthParams {
         Event::from_proto(&weave_proto::weave::auth::v1::EventParamsUpdated {
             params: serde_json::to_string(self).unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weave_kernel::{EmptyState, Overlay};
+
+    use super::*;
+
+    /// The cache answers what a fresh load answers, before genesis, after a store and
+    /// after a change in the same overlay, and corrupt bytes stay an error.
+    #[test]
+    fn the_cache_answers_what_load_answers() {
+        let cache = ParamsCache::default();
+        let mut state = Overlay::new(std::sync::Arc::new(EmptyState));
+        assert_eq!(cache.load(&state).unwrap(), AuthParams::default());
+        let mut changed = AuthParams {
+            max_memo_chars: 17,
+            ..AuthParams::default()
+        };
+        state.put(PARAMS_KEY.to_vec(), serde_json::to_vec(&changed).unwrap());
+        assert_eq!(cache.load(&state).unwrap(), changed);
+        assert_eq!(
+            cache.load(&state).unwrap(),
+            AuthParams::load(&state).unwrap()
+        );
+        changed.tx_sig_limit = 3;
+        state.put(PARAMS_KEY.to_vec(), serde_json::to_vec(&changed).unwrap());
+        assert_eq!(cache.load(&state).unwrap().tx_sig_limit, 3);
+        state.put(PARAMS_KEY.to_vec(), b"{not json".to_vec());
+        assert!(cache.load(&state).is_err());
+        assert!(cache.load(&state).is_err());
+        state.delete(PARAMS_KEY.to_vec());
+        assert_eq!(cache.load(&state).unwrap(), AuthParams::default());
     }
 }

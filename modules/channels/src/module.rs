@@ -109,15 +109,20 @@ pub fn claim_signatures(state: &dyn StateRead, msg: &ChannelsMsg) -> Vec<Signatu
     let ChannelsMsg::Claim { vouchers, .. } = msg else {
         return Vec::new();
     };
+    // A claim's vouchers mostly share a few channels: each channel's key is read once.
+    let mut keys: std::collections::BTreeMap<u64, Option<[u8; 32]>> =
+        std::collections::BTreeMap::new();
     vouchers
         .iter()
         .filter_map(|claimed| {
             let v = claimed.voucher.as_ref().ok()?;
-            let key = keeper::Keeper
-                .channel(&mut StateView(state), v.channel_id)
-                .ok()?
-                .voucher_key;
-            SignatureItem::new(key, &claimed.signed)
+            let key = *keys.entry(v.channel_id).or_insert_with(|| {
+                keeper::Keeper
+                    .channel(&mut StateView(state), v.channel_id)
+                    .ok()
+                    .map(|c| c.voucher_key)
+            });
+            SignatureItem::new(key?, &claimed.signed)
         })
         .collect()
 }

@@ -24,37 +24,62 @@ fn digest(item: &SignatureItem) -> [u8; 32] {
 
 /// Signatures already verified, by digest of (key, signature, voucher). A hit means
 /// exactly that triple verified, so execution may skip the check; a miss means
-/// nothing, and execution verifies. It is emptied when it grows past a bound.
+/// nothing, and execution verifies. It holds at most [`CACHE_LIMIT`] digests and
+/// forgets the oldest first, so a block's batch-verified vouchers are still there when
+/// the block executes (it used to empty itself at its bound, and then the block
+/// verified them again one by one).
 #[derive(Debug, Default)]
 pub struct VerifiedCache {
-    seen: Mutex<std::collections::BTreeSet<[u8; 32]>>,
+    seen: Mutex<Seen>,
 }
 
-/// Entries kept before the cache is emptied.
-const CACHE_LIMIT: usize = 1 << 16;
+#[derive(Debug, Default)]
+struct Seen {
+    set: std::collections::BTreeSet<[u8; 32]>,
+    order: std::collections::VecDeque<[u8; 32]>,
+}
+
+impl Seen {
+    fn contains(&self, digest: &[u8; 32]) -> bool {
+        self.set.contains(digest)
+    }
+
+    /// Remembers `digest`, forgetting the oldest beyond [`CACHE_LIMIT`].
+    fn insert(&mut self, digest: [u8; 32]) {
+        if self.set.insert(digest) {
+            self.order.push_back(digest);
+            while self.order.len() > CACHE_LIMIT {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+/// Digests kept: several blocks' worth of vouchers at 30,000 a second.
+const CACHE_LIMIT: usize = 1 << 18;
 
 impl VerifiedCache {
     /// Batch-verifies `items` and remembers the ones that verified.
     pub fn verify_and_remember(&self, items: &[SignatureItem]) {
-        let pending: Vec<SignatureItem> = {
+        let (pending, digests): (Vec<SignatureItem>, Vec<[u8; 32]>) = {
             let seen = self.lock();
             items
                 .iter()
-                .filter(|i| !seen.contains(&digest(i)))
-                .cloned()
-                .collect()
+                .map(|i| (i, digest(i)))
+                .filter(|(_, d)| !seen.contains(d))
+                .map(|(i, d)| (i.clone(), d))
+                .unzip()
         };
         if pending.is_empty() {
             return;
         }
         let verdicts = verify_batch(&pending);
         let mut seen = self.lock();
-        if seen.len() + pending.len() > CACHE_LIMIT {
-            seen.clear();
-        }
-        for (item, ok) in pending.iter().zip(verdicts) {
+        for (digest, ok) in digests.into_iter().zip(verdicts) {
             if ok {
-                seen.insert(digest(item));
+                seen.insert(digest);
             }
         }
     }
@@ -68,16 +93,12 @@ impl VerifiedCache {
         }
         let ok = item.verify();
         if ok {
-            let mut seen = self.lock();
-            if seen.len() >= CACHE_LIMIT {
-                seen.clear();
-            }
-            seen.insert(digest);
+            self.lock().insert(digest);
         }
         ok
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<[u8; 32]>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         // A poisoned lock only means another thread panicked mid-insert; the set of
         // digests is still a valid set.
         self.seen
@@ -140,7 +161,32 @@ mod tests {
         for (i, item) in items.iter().enumerate() {
             assert_eq!(seen.contains(&digest(item)), i != 6, "item {i}");
         }
-        assert_eq!(seen.len(), 15);
+        assert_eq!(seen.set.len(), 15);
+    }
+
+    /// Past its bound the cache forgets its oldest digests only: the newest (a block
+    /// batch-verified a moment ago) stay.
+    #[test]
+    fn a_full_cache_forgets_the_oldest_first() {
+        let mut seen = Seen::default();
+        for i in 0..CACHE_LIMIT as u64 + 5 {
+            let mut d = [0u8; 32];
+            d[..8].copy_from_slice(&i.to_be_bytes());
+            seen.insert(d);
+        }
+        assert_eq!(seen.set.len(), CACHE_LIMIT);
+        assert_eq!(seen.order.len(), CACHE_LIMIT);
+        let key = |i: u64| {
+            let mut d = [0u8; 32];
+            d[..8].copy_from_slice(&i.to_be_bytes());
+            d
+        };
+        assert!(!seen.contains(&key(4)));
+        assert!(seen.contains(&key(5)));
+        assert!(seen.contains(&key(CACHE_LIMIT as u64 + 4)));
+        // Inserting a digest it holds changes nothing.
+        seen.insert(key(5));
+        assert_eq!(seen.order.len(), CACHE_LIMIT);
     }
 
     /// A voucher that does not parse is still `MalformedVoucher`, code 10, with the
