@@ -20,7 +20,9 @@
 //!   Earnings (a creator's revenue by content and over time as an SVG chart; a
 //!   seeder's bond, reputation, vouchers; *Claim now*, *Bond*, *Unbond*), Wallet
 //!   (balances, send, history with a page per transaction, payment channels with
-//!   their lanes) and Governance (proposals, *Vote*, every module's parameters).
+//!   their lanes), Governance (proposals, *Vote*, *Deposit*, *Submit a proposal*,
+//!   every module's parameters) and Unlock (the `file` key ring's passphrase, asked
+//!   once and kept in memory; every signing action goes there while it is missing).
 //! - `rpc.rs` reads CometBFT's RPC (`tx_search`, `tx`) for what state does not keep.
 //! - `chain.rs` holds every call to the chain in a few small functions, so that the
 //!   pages can be re-pointed when the client library's API moves.
@@ -45,6 +47,7 @@ mod server;
 mod settings;
 mod state;
 mod support;
+mod unlock;
 mod wallet;
 mod words;
 
