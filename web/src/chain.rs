@@ -398,6 +398,40 @@ impl Node {
         self.submit(key, vec![msg]).await
     }
 
+    /// The gov parameters (the minimum deposits).
+    pub(crate) async fn gov_params(&self) -> anyhow::Result<gov_pb::Params> {
+        gov_query::gov_params(&self.calls).await
+    }
+
+    /// Deposits `amount` uweave on a proposal (in its deposit period, or while it votes).
+    pub(crate) async fn deposit(
+        &self,
+        key: &SigningKey,
+        proposal_id: u64,
+        amount: u128,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::gov::msg::deposit(&key.address(), proposal_id, amount)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Submits a proposal file's JSON (checked by the client library as `tx gov
+    /// submit-proposal` checks it, its `pin_params` read now) with its initial deposit;
+    /// the transaction and the new proposal's id.
+    pub(crate) async fn submit_proposal(
+        &self,
+        key: &SigningKey,
+        file: &serde_json::Value,
+    ) -> anyhow::Result<(Included, Option<u64>)> {
+        let proposal = weave_client::gov::Proposal::parse(&file.to_string())?;
+        let plan = self.plan()?;
+        let submitted = {
+            let _one_at_a_time = self.tx_lock.lock().await;
+            weave_client::gov::tx::submit_proposal(&self.calls, &plan, key, &proposal).await?
+        };
+        let id = submitted.proposal_id;
+        Ok((self.included(submitted.tx).await?, id))
+    }
+
     /// The contents `who` holds access tokens for (with the tiers they reach), as
     /// `(content, tokens, rights)`, newest first. There is no query by holder, so this
     /// asks for every content of the feed.

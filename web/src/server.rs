@@ -49,6 +49,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/library", get(library::page))
         .route("/gov", get(governance::page))
         .route("/gov/{id}/vote", signs(post(governance::vote)))
+        .route("/gov/{id}/deposit", signs(post(governance::deposit)))
+        .route("/gov/propose", signs(post(governance::propose)))
         .route("/content/{id}/tip", signs(post(support::tip)))
         .route("/content/{id}/subscribe", signs(post(support::subscribe)))
         .route("/library/{id}/transfer", signs(post(library::transfer)))
@@ -276,11 +278,34 @@ mod tests {
             "/wallet/channels/open",
             "/wallet/channels/1/close",
             "/earnings/claim",
+            "/gov/1/deposit",
+            "/gov/propose",
+            "/unlock",
+            "/lock",
         ] {
             let post = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
             let (status, _, _) = request(port, &post, "amount=1").await;
             assert_eq!(status, 403, "{path} without the form's token");
         }
+        let propose = format!("POST /gov/propose HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
+        let (status, head, _) = request(
+            port,
+            &propose,
+            &format!("token={token}&kind=params&module=bank&title=t&deposit=1&params=%7Bnope"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        let at = head.find("/gov?flash=").unwrap();
+        let next = head[at..].lines().next().unwrap().trim().to_string();
+        let (_, _, body) =
+            request(port, &format!("GET {next} HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert!(body.contains("Submitting the proposal failed"), "{body}");
+        assert!(body.contains("not valid JSON"), "{body}");
+        // The test key ring needs no passphrase: the Unlock page says so.
+        let (status, _, body) =
+            request(port, &format!("GET /unlock HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"unlock-not-needed\""), "{body}");
         let publish = format!("POST /publish HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
         let (status, head, _) = request(
             port,
@@ -403,7 +428,12 @@ mod tests {
         .await;
         assert_eq!(status, 303, "{head}");
         assert_eq!(location(&head), "/unlock?back=%2Fwallet");
-        for path in ["/gov/1/vote", "/content/1/buy", "/earnings/claim", "/publish"] {
+        for path in [
+            "/gov/1/vote",
+            "/content/1/buy",
+            "/earnings/claim",
+            "/publish",
+        ] {
             let (status, head, _) = post(path, "", format!("token={token}&amount=1")).await;
             assert_eq!(status, 303, "{path}: {head}");
             assert_eq!(location(&head), "/unlock?back=%2F", "{path}");
@@ -472,12 +502,8 @@ mod tests {
         // Locking forgets it.
         let (status, _, _) = post("/lock", "", format!("token={token}")).await;
         assert_eq!(status, 303);
-        let (status, head, _) = post(
-            "/wallet/send",
-            "",
-            format!("token={token}&to=x&amount=1"),
-        )
-        .await;
+        let (status, head, _) =
+            post("/wallet/send", "", format!("token={token}&to=x&amount=1")).await;
         assert_eq!(status, 303);
         assert!(location(&head).starts_with("/unlock"), "{head}");
         web.stop();
