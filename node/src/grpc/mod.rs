@@ -263,7 +263,10 @@ mod tests {
         };
         let mut app = axum::Router::new()
             .route("/weave.bank.v1.Query/Params", axum::routing::post(slow))
-            .route("/weave.sidecar.v1.Sidecar/AddFile", axum::routing::post(slow))
+            .route(
+                "/weave.sidecar.v1.Sidecar/AddFile",
+                axum::routing::post(slow),
+            )
             .route("/weave.sidecar.v1.Sidecar/Fetch", axum::routing::post(slow))
             .layer(axum::middleware::from_fn_with_state(
                 Duration::from_millis(50),
