@@ -231,8 +231,8 @@ const KEY_DOCS: &[(&str, &str)] = &[
     ("web.address", "Where it listens (loopback by default)."),
     (
         "web.keyring_backend",
-        "The key ring the pages sign with: test, or file (passphrase from\n\
-         WEAVE_KEYRING_PASSPHRASE). Empty: test if the home has a test key ring, else file.",
+        "The key ring the pages sign with: test, or file (its passphrase is asked once\n\
+         in the page, /unlock). Empty: test if the home has a test key ring, else file.",
     ),
     (
         "rest",

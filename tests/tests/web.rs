@@ -682,6 +682,45 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
     ]);
     assert!(vote.to_string().contains("no-with-veto"), "{vote}");
     browser.screenshot(&shots.join("12-gov-voted.png"));
+    // A deposit while it votes (the gov module takes them), and a proposal submitted
+    // from the page: the bank params as an edit of their current JSON.
+    browser.fill(&format!("#deposit-amount-{pid}"), "1000");
+    browser.navigating(|br| br.click(&format!("#deposit-button-{pid}")));
+    assert!(
+        browser
+            .text("#flash-ok")
+            .contains(&format!("Deposited 1000 uweave on proposal {pid}")),
+        "{}",
+        browser.text("body")
+    );
+    assert!(
+        browser
+            .text(&format!("#proposal-{pid}"))
+            .contains("10001000 uweave"),
+        "{}",
+        browser.text(&format!("#proposal-{pid}"))
+    );
+    browser.js(
+        "document.getElementById('params-bank').open = true",
+        json!([]),
+    );
+    browser.fill("#propose-bank-title", "Sends stay on");
+    browser.navigating(|br| br.click("#propose-button-bank"));
+    let ok = browser.text("#flash-ok");
+    assert!(
+        ok.contains("Submitted proposal") && ok.contains("replacing the bank parameters"),
+        "{}",
+        browser.text("body")
+    );
+    let next = pid + 1;
+    assert!(
+        browser
+            .text(&format!("#proposal-{next}"))
+            .contains("Sends stay on"),
+        "{}",
+        browser.text("body")
+    );
+    browser.screenshot(&shots.join("12b-gov-proposed.png"));
 
     // Earnings on A: the creator's revenue from the purchase and the tip, to the unit,
     // drawn as a chart; no seeder bond; nothing to claim.

@@ -18,7 +18,7 @@ use weave_client::{
         query::{self as gov_query, Tally},
         ParamsModule,
     },
-    keys::{KeyInfo, Keyring, KeyringBackend, SigningKey},
+    keys::{KeyInfo, Keyring, KeyringBackend, SigningKey, PASSPHRASE_ENV},
     opts::{GlobalOpts, OutputFormat},
     sidecar_auth::{local_sidecar, LocalSidecar},
     tx::{sign_and_submit, TxOpts, TxPlan},
@@ -32,6 +32,7 @@ use weave_proto::weave::{
     social::v1 as social_pb,
 };
 use weave_slices::{open_key, ContentKey};
+use zeroize::Zeroizing;
 
 /// How many missing channel ids in a row end the scan for an account's channels.
 const CHANNEL_SCAN_MISSES: u32 = 3;
@@ -69,7 +70,15 @@ pub(crate) struct Node {
     /// Held while a transaction is signed and waited for, so that two of this node's
     /// transactions (a page's and the key daemon's) never take the same sequence.
     tx_lock: tokio::sync::Mutex<()>,
+    /// The `file` key ring's passphrase, as given on the Unlock page (or, for scripts,
+    /// `WEAVE_KEYRING_PASSPHRASE` at start). Only ever in this process's memory.
+    passphrase: std::sync::RwLock<Option<Zeroizing<String>>>,
 }
+
+/// Why a key cannot be used yet: the `file` key ring's passphrase was not given.
+#[derive(Debug, thiserror::Error)]
+#[error("the key ring is locked: give its passphrase on the Unlock page (/unlock)")]
+pub(crate) struct Locked;
 
 /// A transaction in a block.
 #[derive(Debug, Clone)]
@@ -113,29 +122,85 @@ impl Node {
                 .map(|r| format!("http://{r}"))
                 .unwrap_or_else(|| rpc_url.to_string()),
             tx_lock: tokio::sync::Mutex::new(()),
+            passphrase: std::sync::RwLock::new(match backend {
+                KeyringBackend::File => std::env::var(PASSPHRASE_ENV).ok().map(Zeroizing::new),
+                KeyringBackend::Test => None,
+            }),
         })
     }
 
+    /// The key ring; never prompts on the node's terminal: a locked `file` key ring is
+    /// [`Locked`] until the Unlock page gives its passphrase.
     fn keyring(&self) -> anyhow::Result<Keyring> {
         match self.backend {
             KeyringBackend::Test => Keyring::open(&self.home, KeyringBackend::Test),
             KeyringBackend::File => {
-                // Never prompt on the node's terminal: the passphrase page is not built
-                // yet, so it comes from the environment.
-                let passphrase = std::env::var("WEAVE_KEYRING_PASSPHRASE").map_err(|_| {
-                    anyhow!(
-                        "the file key ring needs its passphrase: start weaved with \
-                         WEAVE_KEYRING_PASSPHRASE set, or use [web] keyring_backend = \"test\""
-                    )
-                })?;
+                let passphrase = self
+                    .passphrase
+                    .read()
+                    .map_err(|_| anyhow!("the passphrase lock is poisoned"))?
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .ok_or(Locked)?;
                 Keyring::open_with_passphrase(&self.home, KeyringBackend::File, Some(passphrase))
             }
         }
     }
 
-    /// The keys of the node's key ring.
+    /// Whether the key ring is `file`, the one that needs a passphrase.
+    pub(crate) fn needs_passphrase(&self) -> bool {
+        self.backend == KeyringBackend::File
+    }
+
+    /// Whether signing waits for the passphrase (a `file` key ring not unlocked yet).
+    pub(crate) fn is_locked(&self) -> bool {
+        self.needs_passphrase() && self.passphrase.read().map_or(true, |p| p.is_none())
+    }
+
+    /// Checks `passphrase` by opening the first key of the `file` key ring with it, and
+    /// keeps it (in memory only) if it opens; the key's name. Argon2id makes this take a
+    /// moment, so it runs off the async threads.
+    pub(crate) async fn unlock(&self, passphrase: Zeroizing<String>) -> anyhow::Result<String> {
+        if !self.needs_passphrase() {
+            bail!("this node's key ring is the test one, which needs no passphrase");
+        }
+        if passphrase.is_empty() {
+            bail!("the passphrase is empty");
+        }
+        let home = self.home.clone();
+        let given = passphrase.clone();
+        let name = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+            let ring = Keyring::open_with_passphrase(
+                &home,
+                KeyringBackend::File,
+                Some(given.to_string()),
+            )?;
+            let first = ring.list()?.into_iter().next().ok_or_else(|| {
+                anyhow!("the node's key ring has no keys: add one with `weaved keys add`")
+            })?;
+            ring.signing_key(&first.name)?;
+            Ok(first.name)
+        })
+        .await
+        .map_err(|e| anyhow!("checking the passphrase: {e}"))??;
+        *self
+            .passphrase
+            .write()
+            .map_err(|_| anyhow!("the passphrase lock is poisoned"))? = Some(passphrase);
+        Ok(name)
+    }
+
+    /// Forgets the passphrase: signing waits for the Unlock page again.
+    pub(crate) fn lock(&self) {
+        if let Ok(mut p) = self.passphrase.write() {
+            *p = None;
+        }
+    }
+
+    /// The keys of the node's key ring (listing needs no passphrase, so this works while
+    /// it is locked).
     pub(crate) fn keys(&self) -> anyhow::Result<Vec<KeyInfo>> {
-        self.keyring()?.list()
+        Keyring::open(&self.home, self.backend)?.list()
     }
 
     /// The signing key named `name`.
@@ -333,6 +398,40 @@ impl Node {
     ) -> anyhow::Result<Included> {
         let msg = weave_client::gov::msg::vote(&key.address(), proposal_id, option, String::new())?;
         self.submit(key, vec![msg]).await
+    }
+
+    /// The gov parameters (the minimum deposits).
+    pub(crate) async fn gov_params(&self) -> anyhow::Result<gov_pb::Params> {
+        gov_query::gov_params(&self.calls).await
+    }
+
+    /// Deposits `amount` uweave on a proposal (in its deposit period, or while it votes).
+    pub(crate) async fn deposit(
+        &self,
+        key: &SigningKey,
+        proposal_id: u64,
+        amount: u128,
+    ) -> anyhow::Result<Included> {
+        let msg = weave_client::gov::msg::deposit(&key.address(), proposal_id, amount)?;
+        self.submit(key, vec![msg]).await
+    }
+
+    /// Submits a proposal file's JSON (checked by the client library as `tx gov
+    /// submit-proposal` checks it, its `pin_params` read now) with its initial deposit;
+    /// the transaction and the new proposal's id.
+    pub(crate) async fn submit_proposal(
+        &self,
+        key: &SigningKey,
+        file: &serde_json::Value,
+    ) -> anyhow::Result<(Included, Option<u64>)> {
+        let proposal = weave_client::gov::Proposal::parse(&file.to_string())?;
+        let plan = self.plan()?;
+        let submitted = {
+            let _one_at_a_time = self.tx_lock.lock().await;
+            weave_client::gov::tx::submit_proposal(&self.calls, &plan, key, &proposal).await?
+        };
+        let id = submitted.proposal_id;
+        Ok((self.included(submitted.tx).await?, id))
     }
 
     /// The contents `who` holds access tokens for (with the tiers they reach), as

@@ -62,6 +62,7 @@ pub(crate) fn account(
             .unwrap_or_default(),
         token: state.token.clone(),
         back: back.to_string(),
+        locked: state.node.is_locked(),
     };
     (bar, selected)
 }
@@ -97,7 +98,13 @@ pub(crate) fn with_flash(back: &str, n: u64) -> String {
 /// A page whose selected key is missing.
 pub(crate) fn no_key(why: &str) -> String {
     let e = explain(why);
-    html::error_box("Opening the key ring", &e)
+    let mut out = html::error_box("Opening the key ring", &e);
+    if why.contains(&crate::chain::Locked.to_string()) {
+        out.push_str(
+            "<p><a href=\"/unlock\" id=\"unlock-link\">Unlock the key ring</a> to sign.</p>",
+        );
+    }
+    out
 }
 /// Parses a posted form, checking its token.
 pub(crate) fn form<T: serde::de::DeserializeOwned>(

@@ -91,6 +91,8 @@ pub(crate) struct AccountBar {
     pub(crate) token: String,
     /// Where to come back to.
     pub(crate) back: String,
+    /// Whether the `file` key ring waits for its passphrase (the bar links to Unlock).
+    pub(crate) locked: bool,
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}\
@@ -144,6 +146,14 @@ pub(crate) fn page(
         );
     }
     let message = message.map(flash).unwrap_or_default();
+    if bar.locked {
+        let _ = write!(
+            nav,
+            "<a href=\"{}\" id=\"nav-unlock\" title=\"the key ring waits for its passphrase\">\
+             Unlock</a>",
+            esc(&crate::unlock::unlock_url(&bar.back))
+        );
+    }
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8>\
          <meta name=viewport content=\"width=device-width\"><title>{} · Weave</title>\

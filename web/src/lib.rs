@@ -20,7 +20,9 @@
 //!   Earnings (a creator's revenue by content and over time as an SVG chart; a
 //!   seeder's bond, reputation, vouchers; *Claim now*, *Bond*, *Unbond*), Wallet
 //!   (balances, send, history with a page per transaction, payment channels with
-//!   their lanes) and Governance (proposals, *Vote*, every module's parameters).
+//!   their lanes), Governance (proposals, *Vote*, *Deposit*, *Submit a proposal*,
+//!   every module's parameters) and Unlock (the `file` key ring's passphrase, asked
+//!   once and kept in memory; every signing action goes there while it is missing).
 //! - Social (issue 18, `social.rs`): profiles at `/u/HANDLE` or `/u/ADDRESS` with
 //!   *Follow*/*Unfollow* and, on one's own, the form that sets it; on a content's page
 //!   its creator with *Follow*, verified views and paying viewers, reactions, and
@@ -52,6 +54,7 @@ mod settings;
 mod social;
 mod state;
 mod support;
+mod unlock;
 mod wallet;
 mod words;
 

@@ -15,7 +15,7 @@ use crate::{
     settings::{load_or_create_token, WebContext, WebError},
     social,
     state::{AppState, Inner},
-    support, wallet,
+    support, unlock, wallet,
 };
 
 /// The running web application.
@@ -37,40 +37,54 @@ impl Web {
 
 /// The router, for [`start`] and the tests.
 pub(crate) fn router(state: AppState) -> Router {
+    // Every signing action goes to the Unlock page first while the `file` key ring's
+    // passphrase is not given.
+    let lock = axum::middleware::from_fn_with_state(state.clone(), unlock::needs_passphrase);
+    let signs = |m: axum::routing::MethodRouter<AppState>| m.route_layer(lock.clone());
     Router::new()
         .route("/", get(pages::discover))
         .route("/content/{id}", get(pages::content))
-        .route("/content/{id}/buy", post(pages::buy))
+        .route("/content/{id}/buy", signs(post(pages::buy)))
         .route("/wallet", get(pages::wallet))
-        .route("/wallet/send", post(pages::send))
+        .route("/wallet/send", signs(post(pages::send)))
         .route("/library", get(library::page))
         .route("/gov", get(governance::page))
-        .route("/gov/{id}/vote", post(governance::vote))
-        .route("/content/{id}/tip", post(support::tip))
-        .route("/content/{id}/subscribe", post(support::subscribe))
-        .route("/library/{id}/transfer", post(library::transfer))
-        .route("/publish", get(publish::page).post(publish::publish))
+        .route("/gov/{id}/vote", signs(post(governance::vote)))
+        .route("/gov/{id}/deposit", signs(post(governance::deposit)))
+        .route("/gov/propose", signs(post(governance::propose)))
+        .route("/content/{id}/tip", signs(post(support::tip)))
+        .route("/content/{id}/subscribe", signs(post(support::subscribe)))
+        .route("/library/{id}/transfer", signs(post(library::transfer)))
+        .route(
+            "/publish",
+            get(publish::page).merge(signs(post(publish::publish))),
+        )
         .route("/publish/upload", post(publish::upload))
         .route("/publish/job/{n}", get(publish::job))
         .route("/earnings", get(earnings::page))
-        .route("/earnings/claim", post(earnings::claim))
-        .route("/earnings/bond", post(earnings::bond))
-        .route("/earnings/unbond", post(earnings::unbond))
-        .route("/wallet/channels/open", post(wallet::open))
-        .route("/wallet/channels/{id}/top-up", post(wallet::top_up))
-        .route("/wallet/channels/{id}/close", post(wallet::close))
+        .route("/earnings/claim", signs(post(earnings::claim)))
+        .route("/earnings/bond", signs(post(earnings::bond)))
+        .route("/earnings/unbond", signs(post(earnings::unbond)))
+        .route("/wallet/channels/open", signs(post(wallet::open)))
+        .route("/wallet/channels/{id}/top-up", signs(post(wallet::top_up)))
+        .route("/wallet/channels/{id}/close", signs(post(wallet::close)))
         .route("/tx/{hash}", get(wallet::tx))
         .route("/account", post(pages::account_select))
         .route("/u/{who}", get(social::profile))
-        .route("/u/{who}/follow", post(social::follow))
+        .route("/u/{who}/follow", signs(post(social::follow)))
         .route(
             "/profile",
-            get(social::my_profile).post(social::set_profile),
+            get(social::my_profile).merge(signs(post(social::set_profile))),
         )
         .route("/following", get(social::following))
-        .route("/content/{id}/react", post(social::react))
-        .route("/content/{id}/comment", post(social::comment))
-        .route("/content/{id}/comments/{comment}/hide", post(social::hide))
+        .route("/content/{id}/react", signs(post(social::react)))
+        .route("/content/{id}/comment", signs(post(social::comment)))
+        .route(
+            "/content/{id}/comments/{comment}/hide",
+            signs(post(social::hide)),
+        )
+        .route("/unlock", get(unlock::page_get).post(unlock::unlock))
+        .route("/lock", post(unlock::lock))
         .route("/media/{id}", get(media::serve))
         .route("/media/{id}/status", get(media::status))
         .layer(axum::middleware::from_fn_with_state(
@@ -288,11 +302,34 @@ mod tests {
             "/content/1/react",
             "/content/1/comment",
             "/content/1/comments/1/hide",
+            "/gov/1/deposit",
+            "/gov/propose",
+            "/unlock",
+            "/lock",
         ] {
             let post = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
             let (status, _, _) = request(port, &post, "amount=1").await;
             assert_eq!(status, 403, "{path} without the form's token");
         }
+        let propose = format!("POST /gov/propose HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
+        let (status, head, _) = request(
+            port,
+            &propose,
+            &format!("token={token}&kind=params&module=bank&title=t&deposit=1&params=%7Bnope"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        let at = head.find("/gov?flash=").unwrap();
+        let next = head[at..].lines().next().unwrap().trim().to_string();
+        let (_, _, body) =
+            request(port, &format!("GET {next} HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert!(body.contains("Submitting the proposal failed"), "{body}");
+        assert!(body.contains("not valid JSON"), "{body}");
+        // The test key ring needs no passphrase: the Unlock page says so.
+        let (status, _, body) =
+            request(port, &format!("GET /unlock HTTP/1.1\r\n{host}{cookie}"), "").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"unlock-not-needed\""), "{body}");
         let publish = format!("POST /publish HTTP/1.1\r\n{host}{cookie}{ctype}{origin}");
         let (status, head, _) = request(
             port,
@@ -333,6 +370,166 @@ mod tests {
         .await;
         assert_eq!(status, 403);
         assert!(body.contains("key ring"), "{body}");
+        web.stop();
+    }
+
+    /// Every file under `dir`, read whole.
+    fn all_files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                all_files(&p, out);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                out.push((p, bytes));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_key_ring_is_unlocked_once_in_the_page_and_kept_in_memory_only() {
+        const PASSPHRASE: &str = "correct horse battery";
+        let home = tempfile::tempdir().unwrap();
+        weave_client::keys::Keyring::open_with_passphrase(
+            home.path(),
+            weave_client::keys::KeyringBackend::File,
+            Some(PASSPHRASE.into()),
+        )
+        .unwrap()
+        .add("alice", weave_client::keys::KeyAlgo::Secp256k1, None)
+        .unwrap();
+        let web = start(WebContext {
+            home: home.path().to_path_buf(),
+            grpc_url: "http://127.0.0.1:9".into(),
+            rpc_url: "http://127.0.0.1:9".into(),
+            chain_id: "test-1".into(),
+            settings: WebSettings {
+                address: "127.0.0.1:0".parse().unwrap(),
+                keyring_backend: "file".into(),
+                ..WebSettings::default()
+            },
+        })
+        .await
+        .unwrap();
+        let port = web.address.port();
+        let token = load_or_create_token(home.path()).unwrap();
+        let host = format!("Host: 127.0.0.1:{port}\r\n");
+        let cookie = format!("Cookie: weave_web_{port}={token}\r\n");
+        let origin = format!("Origin: http://127.0.0.1:{port}\r\n");
+        let ctype = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let get = |path: String| {
+            let head = format!("GET {path} HTTP/1.1\r\n{host}{cookie}");
+            async move { request(port, &head, "").await }
+        };
+        let post = |path: &str, extra: &str, body: String| {
+            let head = format!("POST {path} HTTP/1.1\r\n{host}{cookie}{ctype}{origin}{extra}");
+            async move { request(port, &head, &body).await }
+        };
+        let location = |head: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix("location: "))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        let mut heads = String::new();
+
+        // Locked (whatever the environment gave): pages say so and link to Unlock.
+        let (status, head, _) = post("/lock", "", format!("token={token}")).await;
+        assert_eq!(status, 303, "{head}");
+        let (status, _, body) = get("/wallet".into()).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"nav-unlock\""), "{body}");
+        assert!(body.contains("key ring is locked"), "{body}");
+        assert!(body.contains("id=\"unlock-link\""), "{body}");
+        // A signing action goes to the Unlock page, which comes back to where it was.
+        let referer = format!("Referer: http://127.0.0.1:{port}/wallet\r\n");
+        let (status, head, _) = post(
+            "/wallet/send",
+            &referer,
+            format!("token={token}&to=x&amount=1"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        assert_eq!(location(&head), "/unlock?back=%2Fwallet");
+        for path in [
+            "/gov/1/vote",
+            "/content/1/buy",
+            "/earnings/claim",
+            "/publish",
+        ] {
+            let (status, head, _) = post(path, "", format!("token={token}&amount=1")).await;
+            assert_eq!(status, 303, "{path}: {head}");
+            assert_eq!(location(&head), "/unlock?back=%2F", "{path}");
+        }
+        let (status, _, body) = get("/unlock?back=%2Fwallet".into()).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("type=password name=passphrase"), "{body}");
+        assert!(body.contains("name=back value=\"/wallet\""), "{body}");
+        // The form needs the token; a wrong passphrase is refused in words.
+        let (status, _, _) = post("/unlock", "", format!("passphrase={PASSPHRASE}")).await;
+        assert_eq!(status, 403);
+        let (status, head, _) = post(
+            "/unlock",
+            "",
+            format!("token={token}&back=%2Fwallet&passphrase=not+it+at+all"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        heads.push_str(&head);
+        let next = location(&head);
+        assert!(next.starts_with("/unlock?back=%2Fwallet&flash="), "{next}");
+        let (_, _, body) = get(next).await;
+        assert!(body.contains("Unlocking failed"), "{body}");
+        assert!(body.contains("wrong passphrase"), "{body}");
+        assert!(body.contains("id=\"passphrase\""), "still locked: {body}");
+        // The right one: back to the page, unlocked; signing actions reach their handler.
+        let (status, head, _) = post(
+            "/unlock",
+            "",
+            format!(
+                "token={token}&back=%2Fwallet&passphrase={}",
+                PASSPHRASE.replace(' ', "+")
+            ),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        heads.push_str(&head);
+        let next = location(&head);
+        assert!(next.starts_with("/wallet?flash="), "{next}");
+        let (_, _, body) = get(next).await;
+        assert!(body.contains("The key ring is unlocked"), "{body}");
+        assert!(!body.contains("nav-unlock"), "{body}");
+        let (status, head, _) = post(
+            "/wallet/send",
+            &referer,
+            format!("token={token}&to=x&amount=1"),
+        )
+        .await;
+        assert_eq!(status, 303, "{head}");
+        assert!(location(&head).starts_with("/wallet?flash="), "{head}");
+        let (_, _, body) = get("/unlock".into()).await;
+        assert!(body.contains("id=\"lock-button\""), "{body}");
+        // The passphrase is in no answer's header and in no file of the home.
+        assert!(!heads.contains("horse"), "{heads}");
+        let mut files = Vec::new();
+        all_files(home.path(), &mut files);
+        assert!(files.len() >= 2, "{files:?}");
+        for (path, bytes) in files {
+            assert!(
+                !bytes
+                    .windows(PASSPHRASE.len())
+                    .any(|w| w == PASSPHRASE.as_bytes()),
+                "{path:?} holds the passphrase"
+            );
+        }
+        // Locking forgets it.
+        let (status, _, _) = post("/lock", "", format!("token={token}")).await;
+        assert_eq!(status, 303);
+        let (status, head, _) =
+            post("/wallet/send", "", format!("token={token}&to=x&amount=1")).await;
+        assert_eq!(status, 303);
+        assert!(location(&head).starts_with("/unlock"), "{head}");
         web.stop();
     }
 

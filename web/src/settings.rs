@@ -25,9 +25,10 @@ pub struct WebSettings {
     pub enabled: bool,
     /// Where it listens; loopback by default.
     pub address: SocketAddr,
-    /// The key ring the pages sign with: `test` or `file` (whose passphrase is read from
-    /// `WEAVE_KEYRING_PASSPHRASE`). Empty: `test` if the home has a test key ring, else
-    /// `file`.
+    /// The key ring the pages sign with: `test` or `file` (whose passphrase the Unlock
+    /// page asks for once and the node keeps in memory; `WEAVE_KEYRING_PASSPHRASE` at
+    /// start gives it ahead, for scripts). Empty: `test` if the home has a test key ring,
+    /// else `file`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub keyring_backend: String,
 }

@@ -59,7 +59,11 @@ fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
         ("splits", 3) => "a recipient appears twice in the split",
         ("splits", 5) => "the split has too many or too few recipients",
         ("splits", 6) => "every recipient of the split needs a share above 0",
+        ("gov", 2) => "that is not a valid amount",
+        ("gov", 3) => "the proposal is not valid",
+        ("gov", 4) => "governance cannot run that message",
         ("gov", 5) => "there is no such proposal",
+        ("gov", 6) => "the proposal takes no deposits any more",
         ("gov", 7) => "the proposal is not being voted on any more",
         ("gov", 8) => "that is not a valid vote",
         ("gov", 9) => "only accounts with bonded stake can vote: delegate to a validator first",
@@ -81,6 +85,13 @@ fn meaning(codespace: &str, code: u32) -> Option<&'static str> {
         ("social", 15) => "that comment belongs to another content",
         ("social", 16) => "only the content's creator may hide its comments",
         ("social", 17) => "you already reacted that way",
+        ("gov", 10) => {
+            "the initial deposit is below the share of the minimum deposit it must reach"
+        }
+        ("gov", 11) => "a proposal's messages must name the gov authority",
+        ("gov", 12) => "those parameters are not valid",
+        ("gov", 16) => "the upgrade plan is not valid",
+        ("gov", 17) => "the state the proposal was made against has changed",
         _ => return None,
     })
 }

@@ -158,7 +158,7 @@ pub enum ParamsModule {
 
 impl ParamsModule {
     /// The module's name, as in its proto package and state keys.
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Auth => "auth",
             Self::Bank => "bank",
@@ -267,6 +267,53 @@ pub fn params_key(module: &str) -> anyhow::Result<Vec<u8>> {
         other => bail!(
             "unknown module {other:?} in pin_params: want auth, bank, splits, content, channels, validators, gov, seeders or social"
         ),
+    })
+}
+
+/// A filled proposal file (the JSON [`Proposal::parse`] reads) that replaces `module`'s
+/// parameters with `params` (JSON of its `Params`, e.g. its current ones edited) and pins
+/// them: what `tx gov draft-proposal --module M` drafts, with the fields given. For the
+/// web application's *Submit a proposal*.
+pub fn update_params_proposal(
+    module: ParamsModule,
+    params: Value,
+    title: &str,
+    summary: &str,
+    deposit: u128,
+    expedited: bool,
+) -> Value {
+    serde_json::json!({
+        "title": title,
+        "summary": summary,
+        "deposit": format!("{deposit}uweave"),
+        "expedited": expedited,
+        "messages": [module.update_params_json(params)],
+        "pin_params": [module.name()],
+    })
+}
+
+/// A filled proposal file that pays `amount` uweave from the community pool to
+/// `recipient` (`/weave.gov.v1.MsgCommunityPoolSpend`), as `tx gov draft-proposal --type
+/// community-pool-spend` drafts it, with the fields given.
+pub fn community_pool_spend_proposal(
+    recipient: &Address,
+    amount: u128,
+    title: &str,
+    summary: &str,
+    deposit: u128,
+    expedited: bool,
+) -> Value {
+    serde_json::json!({
+        "title": title,
+        "summary": summary,
+        "deposit": format!("{deposit}uweave"),
+        "expedited": expedited,
+        "messages": [{
+            "@type": weave_gov::MSG_COMMUNITY_POOL_SPEND,
+            "authority": authority().to_string(),
+            "recipient": recipient.to_string(),
+            "amount": amount.to_string(),
+        }],
     })
 }
 
@@ -874,6 +921,35 @@ mod tests {
         file["title"] = json!("");
         let p = Proposal::parse(&file.to_string()).unwrap();
         assert!(p.message(&proposer(), &[vec![], vec![]]).is_err());
+    }
+
+    #[test]
+    fn filled_drafts_parse_into_the_proposals_they_describe() {
+        for module in <ParamsModule as clap::ValueEnum>::value_variants() {
+            let params = bytes_json(&module.params_type(), &module.default_params()).unwrap();
+            let file = update_params_proposal(*module, params, "t", "s", 7, true);
+            let p = Proposal::parse(&file.to_string()).unwrap();
+            assert_eq!((p.title.as_str(), p.deposit, p.expedited), ("t", 7, true));
+            assert_eq!(p.messages[0].type_url, module.update_params_type());
+            assert_eq!(p.pinned_keys, vec![params_key(module.name()).unwrap()]);
+        }
+        let file = community_pool_spend_proposal(&proposer(), 5, "pay", "", 1, false);
+        let p = Proposal::parse(&file.to_string()).unwrap();
+        assert_eq!(p.messages[0].type_url, weave_gov::MSG_COMMUNITY_POOL_SPEND);
+        let m = pb::MsgCommunityPoolSpend::decode(p.messages[0].value.as_slice()).unwrap();
+        assert_eq!(m.recipient, proposer().to_string());
+        assert_eq!(m.amount, "5");
+        assert!(p.pinned_keys.is_empty());
+        // A params edit that is not the module's params is refused before signing.
+        let bad = update_params_proposal(
+            ParamsModule::Bank,
+            json!({ "no_such_field": 1 }),
+            "t",
+            "",
+            1,
+            false,
+        );
+        assert!(Proposal::parse(&bad.to_string()).is_err());
     }
 
     #[test]

@@ -63,8 +63,18 @@ use common::Node;
 
 use crate::health::Liveness;
 
-/// How long one request may take before it is cancelled.
+/// How long one request may take before it is cancelled (all but [`LONG_RUNNING`]).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The sidecar's calls whose work lasts as long as the file or the download does:
+/// sealing a file into the slice store (`AddFile`: a 1 GiB file takes minutes on a slow
+/// machine), a download (`Fetch`, a server stream) and announcing a content
+/// (`Seed`). They are loopback-only and token-guarded; [`REQUEST_TIMEOUT`] does not
+/// bound them, though a client's own `grpc-timeout` still does.
+const LONG_RUNNING: [&str; 3] = [
+    "/weave.sidecar.v1.Sidecar/AddFile",
+    "/weave.sidecar.v1.Sidecar/Fetch",
+    "/weave.sidecar.v1.Sidecar/Seed",
+];
 /// Concurrent requests per client connection.
 const CONCURRENCY_PER_CONNECTION: usize = 64;
 
@@ -179,8 +189,12 @@ pub(crate) async fn serve(
         .add_service(health_service);
     let routes = forward::add_module_routes(routes, &node);
 
+    // Not the server's `.timeout(REQUEST_TIMEOUT)`: that bounds every call, the
+    // sidecar's long ones too. Clients' `grpc-timeout` headers are still honoured.
+    let routes = Routes::from(routes.into_axum_router().layer(
+        axum::middleware::from_fn_with_state(REQUEST_TIMEOUT, bound_requests),
+    ));
     let served = Server::builder()
-        .timeout(REQUEST_TIMEOUT)
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)
@@ -191,6 +205,23 @@ pub(crate) async fn serve(
         });
     health_task.abort();
     served
+}
+
+/// Cancels a call that takes longer than `bound` (answering `CANCELLED`, "Timeout
+/// expired", as tonic's own server timeout does), unless it is one of the sidecar's
+/// [`LONG_RUNNING`] calls. A server-streaming call is bounded until its stream starts.
+async fn bound_requests(
+    axum::extract::State(bound): axum::extract::State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if LONG_RUNNING.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(bound, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => tonic::Status::cancelled("Timeout expired").into_http(),
+    }
 }
 
 /// The standard health service's name, as reflection lists it.
@@ -226,6 +257,42 @@ mod tests {
     use super::*;
     use crate::grpc::common::BLOCK_HEIGHT_HEADER;
     use crate::grpc::test_support;
+
+    /// Ordinary calls are cancelled after the bound; the sidecar's long ones are not.
+    #[tokio::test]
+    async fn the_request_bound_spares_only_the_sidecars_long_calls() {
+        use tonic::codegen::Service as _;
+        let slow = || async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "done"
+        };
+        let mut app = axum::Router::new()
+            .route("/weave.bank.v1.Query/Params", axum::routing::post(slow))
+            .route(
+                "/weave.sidecar.v1.Sidecar/AddFile",
+                axum::routing::post(slow),
+            )
+            .route("/weave.sidecar.v1.Sidecar/Fetch", axum::routing::post(slow))
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(50),
+                bound_requests,
+            ));
+        let mut call = |path: &str| {
+            app.call(
+                axum::http::Request::post(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let r = call("/weave.bank.v1.Query/Params").await.unwrap();
+        assert_eq!(r.headers()["grpc-status"], "1", "{r:?}");
+        assert_eq!(r.headers()["grpc-message"], "Timeout%20expired", "{r:?}");
+        for path in LONG_RUNNING.iter().take(2) {
+            let r = call(path).await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            assert!(r.headers().get("grpc-status").is_none(), "{path}: {r:?}");
+        }
+    }
 
     #[test]
     fn advertised_weave_services_exist_in_the_descriptors() {

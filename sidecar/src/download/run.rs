@@ -95,6 +95,7 @@ async fn run_download(
         bad_slices: Vec::new(),
         announced: present.count_ones() > 0,
         last_refusal: None,
+        focus_moved: false,
         unpaid_refusals: BTreeSet::new(),
         vouchers_refused: 0,
         stream_tx,
@@ -166,6 +167,8 @@ impl Download {
                     if moved.is_err() {
                         // The reader went away: the focus stays where it was.
                         focus = None;
+                    } else {
+                        self.focus_moved = true;
                     }
                 }
                 _ = tick.tick() => {

@@ -10,7 +10,9 @@
 //! maximum, and halves on a timeout, a transport error or a `Busy` answer (which also
 //! backs the peer off briefly). When every missing slice is already requested, an idle
 //! peer may request a slice a second time (end game), so one slow peer cannot hold up
-//! the tail.
+//! the tail. When the reader moves the focus (a seek), peers backed off for answering
+//! `Busy` are asked again at once, from the new focus: a seek does not wait out a
+//! back-off of up to 1.6 s.
 
 use std::time::Duration;
 
@@ -63,6 +65,9 @@ impl Download {
     /// Asks for bitfields where needed, then fills every peer's window.
     pub(super) fn schedule(&mut self) {
         let now = Instant::now();
+        if std::mem::take(&mut self.focus_moved) {
+            self.lift_busy_backoff(now);
+        }
         let refresh = self.opts.refresh_interval;
         let root = self.meta.root;
         let mut have_requests = Vec::new();
@@ -118,6 +123,18 @@ impl Download {
                     break;
                 };
                 self.send_get(peer, index, now);
+            }
+        }
+    }
+
+    /// After a seek: peers backed off because they answered `Busy` (or wanted our
+    /// vouchers) are asked again at once, from the new focus, within their windows; the
+    /// back-off (up to 1.6 s) would otherwise hold the seek up. Peers set aside after
+    /// failures stay aside.
+    fn lift_busy_backoff(&mut self, now: Instant) {
+        for p in self.peers.values_mut() {
+            if p.busy_streak > 0 && p.backed_off(now) {
+                p.backoff_until = None;
             }
         }
     }

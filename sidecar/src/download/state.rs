@@ -160,6 +160,9 @@ pub(super) struct Download {
     pub(super) bad_slices: Vec<BadSliceEvidence>,
     pub(super) announced: bool,
     pub(super) last_refusal: Option<ErrorCode>,
+    /// The reader moved the focus since the last schedule: busy peers' back-offs are
+    /// lifted (see `schedule::lift_busy_backoff`).
+    pub(super) focus_moved: bool,
     /// Peers that want payment when this download has no payer.
     pub(super) unpaid_refusals: BTreeSet<PeerId>,
     /// Vouchers sent and refused.

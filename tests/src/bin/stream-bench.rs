@@ -322,6 +322,10 @@ fn main() {
     }
     eprintln!("content get of the file on C");
     let (_, get_time, get_n) = content_get(&b, &c, bid, &bkey, 0);
+    eprintln!(
+        "content get: {get_n} bytes in {get_time:?} ({:.1} MiB/s)",
+        mib_s(get_n, get_time)
+    );
     c.stop();
     b.start().unwrap();
     let cookie = format!(
@@ -331,7 +335,21 @@ fn main() {
             .map(|x| format!("{x:02x}"))
             .collect::<String>()
     );
-    // B's sidecar finds A again after its restart.
+    // B catches up with the chain after its restart (with a large file the content
+    // get above outlasts many blocks), and its sidecar finds A again.
+    let t = Instant::now();
+    while !weaved(&b, &b, &["query", "content", "get", &bid.to_string()])
+        .output()
+        .unwrap()
+        .status
+        .success()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(180),
+            "B never caught up with the file"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
     std::thread::sleep(Duration::from_secs(3));
     eprintln!("the gateway on B");
     let (_, gw_time, gw_n) = gateway_get(&b, bid, &cookie);
