@@ -31,7 +31,29 @@ targets=("$@")
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
-target_dir="${CARGO_TARGET_DIR:-$PWD/target}/fuzz"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+
+# RocksDB's C++ is not instrumented (only Rust code is), so the fuzz build links the
+# static librocksdb.a of the normal build instead of compiling it again under the fuzz
+# RUSTFLAGS (which takes longer than everything else together). Cargo says where that
+# build put it: a no-op after `cargo build --workspace`, else it builds RocksDB once.
+# Both lock files must pin the same librocksdb-sys (its bindings must match the library).
+rocksdb_version() { sed -n '/^name = "librocksdb-sys"$/{n;s/^version = "\(.*\)"$/\1/p}' "$1"; }
+version="$(rocksdb_version Cargo.lock)"
+if [ -z "$version" ] || [ "$version" != "$(rocksdb_version fuzz/Cargo.lock)" ]; then
+  echo "fuzz: Cargo.lock and fuzz/Cargo.lock pin different librocksdb-sys versions" \
+    "(${version:-none} and $(rocksdb_version fuzz/Cargo.lock)): update fuzz/Cargo.lock" >&2
+  exit 1
+fi
+rocksdb_out="$(cargo build --locked -p "librocksdb-sys@$version" --message-format=json |
+  sed -n 's/.*"reason":"build-script-executed","package_id":"[^"]*librocksdb-sys@[^"]*".*"out_dir":"\([^"]*\)".*/\1/p' |
+  tail -1)"
+if [ ! -f "$rocksdb_out/librocksdb.a" ]; then
+  echo "fuzz: no librocksdb.a from the normal build (out dir: '${rocksdb_out}')" >&2
+  exit 1
+fi
+export ROCKSDB_LIB_DIR="$rocksdb_out" ROCKSDB_STATIC=1
+
 (cd fuzz && cargo fuzz build "$profile" --sanitizer none --target-dir "$target_dir")
 
 work="$(mktemp -d)"
