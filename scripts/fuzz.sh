@@ -9,8 +9,11 @@
 # libFuzzer's coverage instrumentation (SanitizerCoverage) works on stable, only the
 # address sanitizer needs nightly (RUSTC_BOOTSTRAP=1 would unlock it; Weave's state
 # machine is safe Rust, so panics and aborts are what the fuzzing looks for).
-# The default build is `--dev` (fast to build: what CI runs); `--release` builds
-# optimised targets for long runs.
+# The default build is `--dev` (dependencies optimised as in the workspace: what CI
+# runs, and what the long runs in the README used); `--release` optimises everything.
+# The build shares $CARGO_TARGET_DIR with the normal build: with `--target` given, cargo
+# keeps the instrumented crates apart (in <target dir>/<triple>/) and reuses the normal
+# build's build scripts and proc macros, which the fuzz RUSTFLAGS do not touch.
 #
 # A crash leaves its input in fuzz/artifacts/<target>/: copy it to
 # fuzz/regressions/<target>/, where `cargo test -p weave-fuzz` replays it forever.
@@ -69,5 +72,7 @@ for t in "${targets[@]}"; do
   }
   execs="$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)"
   secs="$(echo "$out" | sed -n 's/^stat::average_exec_per_sec: *//p' | tail -1)"
+  # libFuzzer rounds the rate down to whole seconds: 0 means the runs took under one.
+  [ "${secs:-}" != 0 ] || secs="under a second"
   echo "fuzz: $t: ${execs:-?} executions, ${secs:-?}/s, no crash"
 done
