@@ -28,6 +28,11 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --lib --bins --tests --locked --no-fail-fast -- --test-threads 2 2>&1 | tee "$log" || status=$?
 
+# Coverage-guided fuzzing (scripts/fuzz.sh): every target for a short fixed number of
+# runs from its seeds. Its instrumented build reuses the build scripts, proc macros and
+# static RocksDB of the build above, so it compiles only the fuzzed crates again.
+bash scripts/fuzz.sh 2000 || status=$?
+
 # One closing line for the whole suite, summed over every test binary.
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')

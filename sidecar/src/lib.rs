@@ -116,26 +116,42 @@
 // workspace bans on those exist to keep consensus deterministic and do not apply here.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+#[cfg(feature = "node")]
 mod config;
+#[cfg(feature = "node")]
 mod download;
+#[cfg(feature = "node")]
 mod error;
+#[cfg(feature = "node")]
 mod evidence;
+#[cfg(feature = "node")]
 mod handle;
+#[cfg(feature = "node")]
 mod limiter;
+#[cfg(feature = "node")]
 mod node;
 pub mod payment;
 pub mod protocol;
+#[cfg(feature = "node")]
 mod stats;
 
+#[cfg(feature = "node")]
 pub use config::{keypair_from_seed, loopback_tcp, Fault, Limits, SidecarConfig};
+#[cfg(feature = "node")]
 pub use download::{
     decrypt_to, DownloadOptions, DownloadReport, PeerReport, PlaintextStream, Progress,
 };
+#[cfg(feature = "node")]
 pub use error::{DownloadError, RequestError, SidecarError};
+#[cfg(feature = "node")]
 pub use evidence::{header_signed_by, peer_public_key, BadSliceEvidence, MAX_EVIDENCE_KEPT};
+#[cfg(feature = "node")]
 pub use handle::{ProbeOutcome, Sidecar, SidecarHandle};
+#[cfg(feature = "node")]
 pub use node::ANNOUNCE_TOPIC;
+#[cfg(feature = "node")]
 pub use stats::{SidecarStats, StatsSnapshot};
 
+#[cfg(feature = "node")]
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
 pub use weave_slices::{MetaHash, SliceStore, StoreOptions};

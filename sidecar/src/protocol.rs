@@ -42,12 +42,14 @@
 use std::io;
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+#[cfg(feature = "node")]
 use libp2p::StreamProtocol;
 use weave_slices::{
     store::MAX_SLICES, Bitfield, MerkleProof, DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE, TAG_LEN,
 };
 
 /// The protocol name.
+#[cfg(feature = "node")]
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/weave/slice/1");
 
 /// The longest voucher a `Pay` carries.
@@ -634,9 +636,11 @@ fn invalid(e: WireError) -> io::Error {
 }
 
 /// The request-response codec for [`PROTOCOL`].
+#[cfg(feature = "node")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SliceCodec;
 
+#[cfg(feature = "node")]
 impl libp2p::request_response::Codec for SliceCodec {
     type Protocol = StreamProtocol;
     type Request = Request;
