@@ -259,18 +259,34 @@ fn a_new_node_joins_by_state_sync_above_height_200() {
     assert_eq!(balances(4), balances(0));
     // Its search index, with no blocks before the snapshot to read, was filled from the
     // state: the profile is found by a word of its bio, and the follow is there.
-    eventually(
-        "node 4's search index to find the profile",
-        Duration::from_secs(60),
-        || {
-            let found = net.json(4, 4, &["search", "lighthouse", "-o", "json"]);
-            found["profiles"]
-                .as_array()
-                .is_some_and(|p| p.iter().any(|p| p["handle"] == "harbour_films"))
-        },
+    let node4_log =
+        || strip_ansi(&std::fs::read_to_string(net.dir.join("logs/weaved4.restart.log")).unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = net.json(4, 4, &["search", "lighthouse"]);
+        if found["search"]["profiles"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["handle"] == "harbour_films"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node 4's search index did not find the profile: {found}\n{}",
+            node4_log()
+                .lines()
+                .filter(|l| l.contains("search"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let feed = net.json(4, 4, &["search", "feed", &user1]);
+    assert_eq!(
+        feed["feed"]["following"],
+        serde_json::json!([user3]),
+        "{feed}"
     );
-    let feed = net.json(4, 4, &["search", "feed", &user1, "-o", "json"]);
-    assert_eq!(feed["following"], serde_json::json!([user3]), "{feed}");
     let log =
         strip_ansi(&std::fs::read_to_string(net.dir.join("logs/weaved4.restart.log")).unwrap());
     assert!(
