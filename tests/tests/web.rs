@@ -296,20 +296,18 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         .parse()
         .unwrap();
     let creator_at = |h: u64| -> u128 {
+        // One denomination: a point query, answered at any kept height.
         let v = b.cli(&[
             "query",
             "bank",
             "balances",
             &creator,
+            "--denom",
+            "uweave",
             "--height",
             &h.to_string(),
         ]);
-        v["balances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["denom"] == "uweave")
-            .map_or(0, |c| c["amount"].as_str().unwrap().parse().unwrap())
+        v["balance"]["amount"].as_str().unwrap().parse().unwrap()
     };
     assert_eq!(
         creator_at(height) - creator_at(height - 1),
