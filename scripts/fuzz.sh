@@ -72,7 +72,7 @@ for t in "${targets[@]}"; do
   }
   execs="$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)"
   secs="$(echo "$out" | sed -n 's/^stat::average_exec_per_sec: *//p' | tail -1)"
-  # libFuzzer rounds the rate down to whole seconds: 0 means the runs took under one.
-  [ "${secs:-}" != 0 ] || secs="under a second"
-  echo "fuzz: $t: ${execs:-?} executions, ${secs:-?}/s, no crash"
+  # libFuzzer counts whole seconds: a rate of 0 means the runs took under one.
+  if [ "${secs:-}" = 0 ]; then rate="in under a second"; else rate="${secs:-?}/s"; fi
+  echo "fuzz: $t: ${execs:-?} executions, $rate, no crash"
 done
