@@ -213,6 +213,87 @@ pub fn node_id(cometbft_home: &Path) -> anyhow::Result<String> {
     Ok(hex::encode(&Sha256::digest(&bytes[32..])[..20]))
 }
 
+/// How many of the newest blocks `weaved start` indexes again before CometBFT starts.
+///
+/// CometBFT indexes a block's transactions and events after the block is committed, on
+/// its own goroutine; a `kill -9` in between leaves a committed block that `/tx` and
+/// `tx_search` never find, and nothing indexes it on restart. The indexer trails the
+/// commit by a block or two, so the newest 20 blocks cover it with room to spare.
+pub const REINDEX_WINDOW: u64 = 20;
+
+/// The heights to index again when the application has committed `app_height`: the
+/// newest [`REINDEX_WINDOW`] blocks, none before height 1, nothing on a fresh node.
+/// The end is the application's height, not the block store's: CometBFT saves a
+/// block's results before the application commits it, so every height up to the
+/// application's has the results `reindex-event` reads, and a block saved after it has
+/// none yet (CometBFT's handshake applies it again on start).
+pub fn reindex_range(app_height: u64) -> Option<(u64, u64)> {
+    (app_height > 0).then(|| {
+        (
+            app_height.saturating_sub(REINDEX_WINDOW - 1).max(1),
+            app_height,
+        )
+    })
+}
+
+/// The transaction indexer a CometBFT `config.toml` names (`kv`, `null`, `psql`);
+/// CometBFT's default, `kv`, when the file does not say.
+pub fn tx_indexer(config: &Path) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", config.display()))?;
+    Ok(doc
+        .get("tx_index")
+        .and_then(|t| t.get("indexer"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or("kv")
+        .to_string())
+}
+
+/// Indexes the newest blocks of a stopped CometBFT home again (`cometbft reindex-event`),
+/// so that transactions committed just before a crash are found by hash. Indexing a
+/// block twice writes the same keys. Returns the heights indexed, or `None` when there
+/// is nothing to do (a fresh node, or indexing turned off).
+pub fn reindex_recent(
+    bin: &Path,
+    cometbft_home: &Path,
+    app_height: u64,
+) -> anyhow::Result<Option<(u64, u64)>> {
+    let Some((start, end)) = reindex_range(app_height) else {
+        return Ok(None);
+    };
+    if tx_indexer(&cometbft_home.join("config").join("config.toml"))? == "null" {
+        return Ok(None);
+    }
+    let home = cometbft_home.to_string_lossy();
+    let (start_s, end_s) = (start.to_string(), end.to_string());
+    let ranged = [
+        "reindex-event",
+        "--home",
+        &home,
+        "--start-height",
+        &start_s,
+        "--end-height",
+        &end_s,
+    ];
+    let out = run(bin, &ranged)?;
+    if !out.contains("re-index failed") {
+        return Ok(Some((start, end)));
+    }
+    // A node that joined by state sync has no blocks below its snapshot: when the window
+    // reaches below the store's base, index from the base (fewer blocks than the window).
+    if out.contains("requested start height") {
+        let from_base = ["reindex-event", "--home", &home, "--end-height", &end_s];
+        let again = run(bin, &from_base)?;
+        if !again.contains("re-index failed") {
+            return Ok(Some((start, end)));
+        }
+        bail!("`cometbft {}`: {}", from_base.join(" "), again.trim());
+    }
+    bail!("`cometbft {}`: {}", ranged.join(" "), out.trim())
+}
+
 /// The `moniker` of a CometBFT `config.toml`.
 pub fn moniker(config: &Path) -> anyhow::Result<String> {
     let text =
@@ -276,6 +357,24 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         assert!(consensus_public_key(empty.path()).is_err());
         assert!(node_id(empty.path()).is_err());
+    }
+
+    #[test]
+    fn the_newest_blocks_are_reindexed_up_to_the_apps_height() {
+        assert_eq!(reindex_range(0), None);
+        assert_eq!(reindex_range(1), Some((1, 1)));
+        assert_eq!(reindex_range(REINDEX_WINDOW), Some((1, REINDEX_WINDOW)));
+        assert_eq!(reindex_range(500), Some((500 - REINDEX_WINDOW + 1, 500)));
+    }
+
+    #[test]
+    fn the_tx_indexer_is_read_from_config_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, "moniker = \"a\"\n[tx_index]\nindexer = \"null\"\n").unwrap();
+        assert_eq!(tx_indexer(&config).unwrap(), "null");
+        std::fs::write(&config, "moniker = \"a\"\n").unwrap();
+        assert_eq!(tx_indexer(&config).unwrap(), "kv");
     }
 
     #[test]

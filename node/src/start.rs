@@ -103,6 +103,18 @@ pub(crate) fn run(args: StartArgs, g: &GlobalOpts) -> anyhow::Result<()> {
         chunk_bytes: weave_app::snapshot::DEFAULT_CHUNK_BYTES,
     });
 
+    // Before CometBFT starts: a crash may have left its newest blocks unindexed (in
+    // their block but not found by hash).
+    if let Some(bin) = &bin {
+        let app_height = app.storage().latest_version().unwrap_or(0);
+        match cometbft::reindex_recent(bin, &layout.cometbft_home(), app_height) {
+            Ok(Some((from, to))) => tracing::info!(from, to, "indexed the newest blocks again"),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "could not index the newest blocks again; transactions committed just before a crash may not be found by hash")
+            }
+        }
+    }
     // ABCI: bound before CometBFT starts so its first connection succeeds.
     let listener = std::net::TcpListener::bind(config.abci_laddr)
         .with_context(|| format!("binding the ABCI server to {}", config.abci_laddr))?;

@@ -445,7 +445,7 @@ fn up() -> (Localnet, Arc<Proxy>) {
             if i == j {
                 continue;
             }
-            let port = free_port();
+            let port = proxy_port();
             proxy.serve(port, i, j, net.base + 10 * j);
             peers.push(format!("{}@127.0.0.1:{port}", ids[usize::from(j)]));
         }
@@ -471,12 +471,52 @@ fn up() -> (Localnet, Arc<Proxy>) {
         net.start(i);
     }
     let h = net.height(0);
-    eventually(
-        "the rewired localnet to make blocks",
-        Duration::from_secs(120),
-        || (0..NODES).all(|i| net.height(i) > h + 1),
-    );
+    let start = Instant::now();
+    while !(0..NODES).all(|i| net.height(i) > h + 1) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting for the rewired localnet to make blocks (heights {:?}, from {h})\n{}",
+            (0..NODES).map(|i| net.height(i)).collect::<Vec<_>>(),
+            restart_logs(&net)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     (net, proxy)
+}
+
+/// A free port for the proxy, below the localnet's ports (which start at 20,000) and
+/// below the kernel's ephemeral range (32,768 and up), where no node's port and no
+/// outgoing connection's source port can be: the proxy binds its ports while the nodes
+/// are stopped, so a port from the ephemeral range could be one a node binds again.
+fn proxy_port() -> u16 {
+    for _ in 0..1000 {
+        let port = 10_000 + u16::try_from(rand_below(10_000)).unwrap_or(0);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    free_port()
+}
+
+/// The end of each node's restart logs (`weaved` and CometBFT), for a failure message.
+fn restart_logs(net: &Localnet) -> String {
+    let mut out = String::new();
+    for i in 0..NODES {
+        for name in [
+            format!("weaved{i}.restart.log"),
+            format!("cometbft{i}.restart.log"),
+        ] {
+            let text =
+                std::fs::read_to_string(net.dir.join("logs").join(&name)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("--- {name} (last 15 lines)\n"));
+            for l in &lines[lines.len().saturating_sub(15)..] {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// The checker: what has been verified so far.

@@ -22,12 +22,16 @@ pub fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool
     }
 }
 
-/// A base port with `n` nodes' worth of free ports above it (10 per node).
+/// A base port with `n` nodes' worth of free ports above it (10 per node), between
+/// 20,000 and the kernel's ephemeral range (32,768 and up): a node stopped and started
+/// again by a test binds its ports again, and a port from the ephemeral range may
+/// meanwhile be the source port of some outgoing connection.
 pub fn free_base(n: u16) -> u16 {
     for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 3_000) * 10;
+        let slots = (32_768 - 20_000 - 10 * n) / 10;
+        let base = 20_000 + (rand_u16() % slots) * 10;
         let free = (0..n)
-            .all(|i| (0..8).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
+            .all(|i| (0..9).all(|k| TcpListener::bind(("127.0.0.1", base + 10 * i + k)).is_ok()));
         if free {
             return base;
         }

@@ -4,7 +4,8 @@
 //! by cosmrs (a stock Cosmos client, not weaved's signing code) and broadcast over
 //! gRPC; balances over gRPC; bad transactions refused at CheckTx with stable codes;
 //! then `kill -9` of both processes and a restart: the height continues and balances
-//! and app hashes are intact. Also: weaved stops with a clear message when CometBFT
+//! and app hashes are intact, and a transaction committed just before the crash is found
+//! by hash though CometBFT's index lost it. Also: weaved stops with a clear message when CometBFT
 //! dies, and SIGTERM stops both processes cleanly.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods, missing_docs)]
 
@@ -233,6 +234,34 @@ async fn single_node_transfers_survive_kill_9() {
     );
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_567);
 
+    // A transfer committed just before the crash, from the validator to a third account
+    // (the balances checked below are not touched).
+    let third = SigningKey::random()
+        .public_key()
+        .account_id("weave")
+        .unwrap();
+    let out = node
+        .weaved(&[
+            "tx",
+            "bank",
+            "send",
+            "validator",
+            third.as_ref(),
+            "1uweave",
+            "--wait",
+            "--output",
+            "json",
+        ])
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "CLI send failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last_hash = last["txhash"].as_str().unwrap().to_string();
+    assert_eq!(last["code"], 0, "{last}");
+
     // Crash both processes, hard.
     let before = node.rpc("/abci_info").unwrap();
     let app_height: u64 = before["response"]["last_block_height"]
@@ -245,6 +274,11 @@ async fn single_node_transfers_survive_kill_9() {
         .unwrap()
         .to_string();
     node.kill_hard().unwrap();
+    // The crash also loses CometBFT's transaction index (as a kill between a block's
+    // commit and its indexing loses that block's entries): weaved start indexes the
+    // newest blocks again before CometBFT starts.
+    let index = node.home_path().join("cometbft/data/tx_index.db");
+    std::fs::remove_dir_all(&index).unwrap();
 
     node.start().unwrap();
     let h = node
@@ -263,6 +297,15 @@ async fn single_node_transfers_survive_kill_9() {
     };
     let expected = hex_of_base64(&app_hash);
     assert_eq!(header_hash, expected, "app hash changed across the crash");
+    let found = node
+        .rpc(&format!("/tx?hash=0x{last_hash}"))
+        .unwrap_or_else(|e| {
+            panic!(
+                "the last transfer before the crash is not found by hash: {e}\n{}",
+                node.tail_logs()
+            )
+        });
+    assert_eq!(found["tx_result"]["code"], 0, "{found}");
     assert_eq!(balance(&node, dest.as_ref()).await, 1_234_567);
     assert_eq!(
         balance(&node, user.as_ref()).await,

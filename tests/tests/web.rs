@@ -209,19 +209,25 @@ async fn the_web_application_finds_buys_plays_seeks_and_sends_in_a_real_browser(
         br.js("document.getElementById('search').submit()", json!([]));
     });
     // The words go to B's search index, which may trail the chain by a block or two.
-    eventually(
-        "B's search index to find the film",
-        Duration::from_secs(30),
-        || {
-            if browser.text("#feed").contains("Test pattern") {
-                return true;
-            }
-            browser.navigating(|br| {
-                br.js("location.reload()", json!([]));
-            });
-            false
-        },
-    );
+    let asked = std::time::Instant::now();
+    while !browser.text("#feed").contains("Test pattern") {
+        assert!(
+            asked.elapsed() < Duration::from_secs(60),
+            "B's search index did not find the film in 60 s (B at height {:?}); the page: {}\nB's search log lines:\n{}",
+            b.height().ok(),
+            browser.text("body"),
+            std::fs::read_to_string(b.home_path().join("weaved.log"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.contains("search"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        browser.navigating(|br| {
+            br.js("location.reload()", json!([]));
+        });
+    }
     let found = browser.text("#feed");
     assert!(
         found.contains("Test pattern") && !found.contains("Morning song"),
