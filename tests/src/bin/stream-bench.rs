@@ -147,6 +147,23 @@ fn content_get(b: &Node, c: &Node, id: u64, key: &Path, mark: u64) -> (Duration,
     (at_mark.unwrap_or_default(), start.elapsed(), n)
 }
 
+/// Waits until C's node has the content (it may trail A by a few blocks).
+fn wait_until_c_sees(b: &Node, c: &Node, id: u64) {
+    let t = Instant::now();
+    while !weaved(b, c, &["query", "content", "get", &id.to_string()])
+        .output()
+        .unwrap()
+        .status
+        .success()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "C never saw content {id}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// `GET /media/{id}` from B's gateway, read to the end: (first byte, all, bytes).
 fn gateway_get(b: &Node, id: u64, cookie: &str) -> (Duration, Duration, u64) {
     let port = b.ports.web;
@@ -283,6 +300,7 @@ fn main() {
 
     // Baseline on C, from the same throttled A only.
     eprintln!("baseline: content get of the video on C");
+    wait_until_c_sees(&b, &c, vid);
     let (to_seek, whole, n) = content_get(&b, &c, vid, &vkey, seek_offset);
     assert_eq!(n, video_len);
     eprintln!("baseline: {to_seek:?} to the seek target, {whole:?} in all");
@@ -307,19 +325,7 @@ fn main() {
     let (bid, broot) = publish(&a, &b, &big, "Bench file");
     let bkey = b.home_path().join(format!("content-keys/{broot}.key"));
     std::fs::remove_file(&big).unwrap();
-    let t = Instant::now();
-    while !weaved(&b, &c, &["query", "content", "get", &bid.to_string()])
-        .output()
-        .unwrap()
-        .status
-        .success()
-    {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "C never saw the file"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_until_c_sees(&b, &c, bid);
     eprintln!("content get of the file on C");
     let (_, get_time, get_n) = content_get(&b, &c, bid, &bkey, 0);
     eprintln!(
