@@ -708,7 +708,7 @@ fn run(args: LoadArgs) -> anyhow::Result<()> {
         println!("weave:   {:>10.1} tx/s", weave_measured.tps());
         if let (Some(k), Some(r)) = (kv_measured, ratio) {
             println!("kvstore: {:>10.1} tx/s", k.tps());
-            println!("ratio:   {:>10.1} %  (target: at least 50 %)", r * 100.0);
+            println!("ratio:   {:>10.1} %  (target: at least 60 %)", r * 100.0);
         }
     }
     Ok(())
