@@ -100,6 +100,31 @@ async fn broadcast(
     .unwrap()
 }
 
+/// `weaved tx bank send validator TO AMOUNT --wait`: its JSON answer, the test failing
+/// with the node's logs if the CLI fails.
+fn cli_send(node: &Node, to: &str, amount: &str) -> serde_json::Value {
+    let out = node
+        .weaved(&[
+            "tx",
+            "bank",
+            "send",
+            "validator",
+            to,
+            amount,
+            "--wait",
+            "--output",
+            "json",
+        ])
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "CLI send failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        node.tail_logs()
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 async fn wait_for_tx(
     node: &Node,
     hash: &str,
@@ -128,25 +153,7 @@ async fn single_node_transfers_survive_kill_9() {
     // A stock client's key, funded through the weaved CLI.
     let key = SigningKey::random();
     let user = key.public_key().account_id("weave").unwrap();
-    let out = node
-        .weaved(&[
-            "tx",
-            "bank",
-            "send",
-            "validator",
-            user.as_ref(),
-            "10000000uweave",
-            "--wait",
-            "--output",
-            "json",
-        ])
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "CLI send failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        node.tail_logs()
-    );
+    cli_send(&node, user.as_ref(), "10000000uweave");
     assert_eq!(balance(&node, user.as_ref()).await, 10_000_000);
 
     // cosmrs signs a transfer; gRPC broadcasts it.
@@ -240,25 +247,7 @@ async fn single_node_transfers_survive_kill_9() {
         .public_key()
         .account_id("weave")
         .unwrap();
-    let out = node
-        .weaved(&[
-            "tx",
-            "bank",
-            "send",
-            "validator",
-            third.as_ref(),
-            "1uweave",
-            "--wait",
-            "--output",
-            "json",
-        ])
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "CLI send failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = cli_send(&node, third.as_ref(), "1uweave");
     let last_hash = last["txhash"].as_str().unwrap().to_string();
     assert_eq!(last["code"], 0, "{last}");
 

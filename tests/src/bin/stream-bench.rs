@@ -147,18 +147,20 @@ fn content_get(b: &Node, c: &Node, id: u64, key: &Path, mark: u64) -> (Duration,
     (at_mark.unwrap_or_default(), start.elapsed(), n)
 }
 
-/// Waits until C's node has the content (it may trail A by a few blocks).
-fn wait_until_c_sees(b: &Node, c: &Node, id: u64) {
+/// Waits until `node` has the content: it may trail A by a few blocks, or more after a
+/// restart.
+fn wait_until_node_has(b: &Node, node: &Node, id: u64, timeout: Duration) {
     let t = Instant::now();
-    while !weaved(b, c, &["query", "content", "get", &id.to_string()])
+    while !weaved(b, node, &["query", "content", "get", &id.to_string()])
         .output()
         .unwrap()
         .status
         .success()
     {
         assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "C never saw content {id}"
+            t.elapsed() < timeout,
+            "the node on gRPC port {} never saw content {id}",
+            node.ports.grpc
         );
         std::thread::sleep(Duration::from_millis(300));
     }
@@ -300,7 +302,7 @@ fn main() {
 
     // Baseline on C, from the same throttled A only.
     eprintln!("baseline: content get of the video on C");
-    wait_until_c_sees(&b, &c, vid);
+    wait_until_node_has(&b, &c, vid, Duration::from_secs(60));
     let (to_seek, whole, n) = content_get(&b, &c, vid, &vkey, seek_offset);
     assert_eq!(n, video_len);
     eprintln!("baseline: {to_seek:?} to the seek target, {whole:?} in all");
@@ -325,7 +327,7 @@ fn main() {
     let (bid, broot) = publish(&a, &b, &big, "Bench file");
     let bkey = b.home_path().join(format!("content-keys/{broot}.key"));
     std::fs::remove_file(&big).unwrap();
-    wait_until_c_sees(&b, &c, bid);
+    wait_until_node_has(&b, &c, bid, Duration::from_secs(60));
     eprintln!("content get of the file on C");
     let (_, get_time, get_n) = content_get(&b, &c, bid, &bkey, 0);
     eprintln!(
@@ -343,19 +345,7 @@ fn main() {
     );
     // B catches up with the chain after its restart (with a large file the content
     // get above outlasts many blocks), and its sidecar finds A again.
-    let t = Instant::now();
-    while !weaved(&b, &b, &["query", "content", "get", &bid.to_string()])
-        .output()
-        .unwrap()
-        .status
-        .success()
-    {
-        assert!(
-            t.elapsed() < Duration::from_secs(180),
-            "B never caught up with the file"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_until_node_has(&b, &b, bid, Duration::from_secs(180));
     std::thread::sleep(Duration::from_secs(3));
     eprintln!("the gateway on B");
     let (_, gw_time, gw_n) = gateway_get(&b, bid, &cookie);
