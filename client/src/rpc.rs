@@ -52,11 +52,15 @@ fn http_get(url: &str, path: &str, timeout: Duration) -> std::io::Result<Vec<u8>
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n")?;
-    let mut answer = Vec::new();
     // Once connected, whatever came back is the answer: a server that speaks only
     // HTTP/2 (gRPC) answers with its own frames, or resets the connection, or times
-    // out; each is "not CometBFT's RPC".
+    // out; each is "not CometBFT's RPC". That holds for the write too: an HTTP/2
+    // server reads the first 24 bytes, finds no HTTP/2 preface and resets the
+    // connection, which can fail a write still under way. The request goes out in
+    // one write, and a failed write is not "nothing listens there".
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let _ = stream.write_all(request.as_bytes());
+    let mut answer = Vec::new();
     let _ = stream.take(MAX_ANSWER).read_to_end(&mut answer);
     Ok(answer)
 }
@@ -192,6 +196,19 @@ mod tests {
         url
     }
 
+    /// A one-shot server that accepts the first connection and resets it.
+    fn reset_at_once() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            // Closing with the request unread sends a reset.
+            std::thread::sleep(Duration::from_millis(20));
+            drop(s);
+        });
+        url
+    }
+
     #[test]
     fn each_flag_refuses_the_other_protocol() {
         let h2: &'static [u8] = &[0u8, 0, 6, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -205,6 +222,13 @@ mod tests {
             .to_string();
         assert!(err.contains("--node"), "{err}");
         check_grpc_flag(&serve_once(h2)).unwrap();
+        // A server that resets the connection at once (an HTTP/2 server given an
+        // HTTP/1 request) is not CometBFT's RPC either, however the reset meets the
+        // request.
+        for _ in 0..20 {
+            let err = check_rpc_flag(&reset_at_once()).unwrap_err().to_string();
+            assert!(err.contains("--grpc"), "{err}");
+        }
         assert_eq!(
             get(&serve_once(STATUS), "/status").unwrap()["node_info"]["network"],
             "c"

@@ -79,7 +79,12 @@ fn cosmos_cli_conventions_against_a_real_node() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("--grpc"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("--grpc"),
+        "--node given the gRPC URL: {}, stdout {:?}, stderr {err:?}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = Command::new(weaved_bin())
         .args(bank)
         .arg("--home")
@@ -88,7 +93,12 @@ fn cosmos_cli_conventions_against_a_real_node() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("--node"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("--node"),
+        "--grpc given the RPC URL: {}, stdout {:?}, stderr {err:?}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // Generate only, sign offline, broadcast.
     let bob = node.add_key("bob");
