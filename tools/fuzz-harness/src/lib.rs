@@ -33,7 +33,6 @@ use cosmos_sdk_proto::cosmos::{
         v1beta1::{mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxRaw},
     },
 };
-use k256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tendermint_proto::{
@@ -79,10 +78,17 @@ const DENOM: &str = "uweave";
 
 /// An app at genesis (then at whatever height the blocks fuzzed so far brought it),
 /// with one funded account whose key the harness signs with.
+///
+/// The harness signs with libsecp256k1 (C, so not instrumented): signing with k256
+/// under libFuzzer's coverage instrumentation took most of each `check_tx` and
+/// `finalize_block` execution, and the fuzzing is after the app, not the curve.
 struct Fixture {
     _dir: tempfile::TempDir,
     app: App,
-    key: SigningKey,
+    secp: ::secp256k1::Secp256k1<::secp256k1::SignOnly>,
+    key: ::secp256k1::SecretKey,
+    /// The compressed public key of `key`.
+    pubkey: Vec<u8>,
     address: Address,
     height: i64,
 }
@@ -96,18 +102,15 @@ fn time(height: i64) -> Timestamp {
 
 impl Fixture {
     fn new() -> Self {
-        let key = SigningKey::from_slice(&[0x42; 32]).expect("a valid scalar");
-        let pubkey = key
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
+        let secp = ::secp256k1::Secp256k1::signing_only();
+        let key = ::secp256k1::SecretKey::from_slice(&[0x42; 32]).expect("a valid scalar");
+        let pubkey = key.public_key(&secp).serialize().to_vec();
         let address = Address::from_secp256k1(&pubkey);
         let state = weave_genesis::AppState::with_funded(&[address], 1_000_000_000_000_000)
             .expect("a genesis");
         let genesis =
             serde_json::to_vec(&state.to_json().expect("genesis JSON")).expect("genesis bytes");
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = store_dir();
         let app = App::open(dir.path(), StorageConfig::default()).expect("the app opens");
         app.init_chain(RequestInitChain {
             time: Some(time(0)),
@@ -120,7 +123,9 @@ impl Fixture {
         Self {
             _dir: dir,
             app,
+            secp,
             key,
+            pubkey,
             address,
             height: 0,
         }
@@ -148,12 +153,7 @@ impl Fixture {
     fn sign(&self, body: &[u8], knobs: u8) -> Vec<u8> {
         let account = self.account();
         let pubkey = secp256k1::PubKey {
-            key: self
-                .key
-                .verifying_key()
-                .to_encoded_point(true)
-                .as_bytes()
-                .to_vec(),
+            key: self.pubkey.clone(),
         };
         #[allow(deprecated)] // `tip` is deprecated in the Cosmos SDK; Weave ignores it.
         let auth = AuthInfo {
@@ -188,16 +188,50 @@ impl Fixture {
             account_number: account.account_number,
         }
         .encode_to_vec();
-        let digest = Sha256::digest(&doc);
-        let signature: Signature = self.key.sign_prehash(&digest).expect("a signature");
-        let signature = signature.normalize_s().unwrap_or(signature);
+        let digest: [u8; 32] = Sha256::digest(&doc).into();
+        // RFC 6979 and low S, as k256 signs: the same signature for the same document.
+        let signature = self.secp.sign_ecdsa(
+            &::secp256k1::Message::from_slice(&digest).expect("32 bytes"),
+            &self.key,
+        );
         TxRaw {
             body_bytes: body.to_vec(),
             auth_info_bytes: auth,
-            signatures: vec![signature.to_bytes().to_vec()],
+            signatures: vec![signature.serialize_compact().to_vec()],
         }
         .encode_to_vec()
     }
+}
+
+/// Where the fixture's RocksDB lives: in memory (`/dev/shm`) where the machine has it,
+/// since every `finalize_block` execution commits and an fsync per commit halved the
+/// rate; the fuzzing looks for panics, not durability.
+///
+/// The fixture is never dropped, so its directory outlives the process. Its name
+/// carries the process id, and each new fixture first removes those of processes
+/// that are gone.
+fn store_dir() -> tempfile::TempDir {
+    const PREFIX: &str = "weave-fuzz-";
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        return tempfile::tempdir().expect("a temporary directory");
+    }
+    for entry in std::fs::read_dir(shm).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(&format!("{PREFIX}{}-", std::process::id()))
+        .tempdir_in(shm)
+        .or_else(|_| tempfile::tempdir())
+        .expect("a temporary directory")
 }
 
 fn fixture() -> MutexGuard<'static, Fixture> {
