@@ -912,15 +912,10 @@ pub(crate) fn sign_header(
     keypair: &libp2p::identity::Keypair,
     root: &[u8; 32],
     index: u64,
-    ciphertext: &[u8],
+    leaf: &[u8; 32],
     proof: &weave_slices::MerkleProof,
 ) -> [u8; crate::protocol::SIGNATURE_LEN] {
-    let message = weave_slices::header::sign_bytes(
-        root,
-        index,
-        &weave_slices::leaf_hash(ciphertext),
-        &proof.to_bytes(),
-    );
+    let message = weave_slices::header::sign_bytes(root, index, leaf, &proof.to_bytes());
     let mut signature = [0u8; crate::protocol::SIGNATURE_LEN];
     // An ed25519 identity (the only kind the sidecar makes) signs infallibly into 64
     // bytes; anything else leaves a zero signature, which no one accepts.
@@ -941,8 +936,9 @@ fn read_slice(
     index: u64,
     fault: Option<Fault>,
 ) -> Response {
-    match store.get_slice(root, index) {
-        Ok(Some((mut ciphertext, proof))) => {
+    // The leaf hash the store's check computed is the one signed (not hashed again).
+    match store.get_hashed(root, index) {
+        Ok(Some((mut ciphertext, proof, mut leaf))) => {
             let corrupt = matches!(
                 fault,
                 Some(Fault::CorruptSlices | Fault::CorruptSlicesGarbageSignatures)
@@ -955,7 +951,10 @@ fn read_slice(
             if fault == Some(Fault::TruncateSlices) {
                 ciphertext.pop();
             }
-            let mut signature = sign_header(keypair, root, index, &ciphertext, &proof);
+            if fault.is_some() {
+                leaf = weave_slices::leaf_hash(&ciphertext);
+            }
+            let mut signature = sign_header(keypair, root, index, &leaf, &proof);
             if matches!(
                 fault,
                 Some(Fault::GarbageSignatures | Fault::CorruptSlicesGarbageSignatures)
@@ -1025,7 +1024,7 @@ mod tests {
         ]);
         let proof = tree.proof(1).expect("proof");
         let root = tree.root();
-        let sig = sign_header(&key, &root, 1, b"one", &proof);
+        let sig = sign_header(&key, &root, 1, &weave_slices::leaf_hash(b"one"), &proof);
         let leaf = weave_slices::leaf_hash(b"one");
         let p = proof.to_bytes();
         assert!(crate::header_signed_by(&peer, &root, 1, &leaf, &p, &sig));

@@ -24,7 +24,7 @@ pub mod sealed;
 pub mod store;
 
 pub use bitfield::{bitfield_byte_len, Bitfield, BitfieldError};
-pub use merkle::{leaf_hash, MerkleProof, MerkleTree};
+pub use merkle::{leaf_hash, HashedSlice, MerkleProof, MerkleTree};
 pub use sealed::{open_key, seal_key, seal_key_os, BuyerSecret, SEALED_KEY_LEN};
 pub use store::{ContentStatus, SliceStore, StoreError, StoreOptions};
 
@@ -288,14 +288,24 @@ impl MetaHash {
         ciphertext: &[u8],
         proof: &MerkleProof,
     ) -> Result<(), SliceError> {
+        self.verify_hashed(index, &HashedSlice::new(ciphertext), proof)
+    }
+
+    /// [`MetaHash::verify_slice`] of a slice already hashed.
+    pub fn verify_hashed(
+        &self,
+        index: u64,
+        slice: &HashedSlice<'_>,
+        proof: &MerkleProof,
+    ) -> Result<(), SliceError> {
         let expected = self.plaintext_len_of(index)? as usize + TAG_LEN;
-        if ciphertext.len() != expected
+        if slice.ciphertext().len() != expected
             || proof.index != index
             || proof.leaf_count != self.slice_count
         {
             return Err(SliceError::NotInTree { index });
         }
-        if proof.verify(&self.root, &leaf_hash(ciphertext)) {
+        if proof.verify(&self.root, slice.leaf()) {
             Ok(())
         } else {
             Err(SliceError::NotInTree { index })

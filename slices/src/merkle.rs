@@ -25,6 +25,37 @@ pub fn leaf_hash(ciphertext: &[u8]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// A ciphertext slice with its leaf hash, hashed once: the downloader checks the
+/// seeder's signature over the leaf hash and then stores the slice, which checks the
+/// same leaf against the root, and the seeder reads a slice back (verifying it) and
+/// then signs its leaf hash. Only [`HashedSlice::new`] makes one, so the hash always
+/// belongs to the bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct HashedSlice<'a> {
+    ciphertext: &'a [u8],
+    leaf: [u8; 32],
+}
+
+impl<'a> HashedSlice<'a> {
+    /// Hashes `ciphertext` as a leaf.
+    pub fn new(ciphertext: &'a [u8]) -> Self {
+        HashedSlice {
+            ciphertext,
+            leaf: leaf_hash(ciphertext),
+        }
+    }
+
+    /// The ciphertext.
+    pub fn ciphertext(&self) -> &'a [u8] {
+        self.ciphertext
+    }
+
+    /// Its leaf hash, [`leaf_hash`] of the ciphertext.
+    pub fn leaf(&self) -> &[u8; 32] {
+        &self.leaf
+    }
+}
+
 fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(&[NODE]);

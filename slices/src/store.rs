@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::{Bitfield, MerkleProof, MerkleTree, MetaHash, SliceError, TAG_LEN};
+use crate::{Bitfield, HashedSlice, MerkleProof, MerkleTree, MetaHash, SliceError, TAG_LEN};
 
 /// The most slices a stored content may have (2^27: 128 TiB at the default 1 MiB slice
 /// size, 512 GiB at the smallest). Bounds the memory a bitfield takes.
@@ -466,8 +466,21 @@ impl SliceStore {
         ciphertext: &[u8],
         proof: &MerkleProof,
     ) -> Result<bool, StoreError> {
+        self.put_hashed(root, index, &HashedSlice::new(ciphertext), proof)
+    }
+
+    /// [`SliceStore::put_slice`] of a slice already hashed (by a caller that needed
+    /// its leaf hash too).
+    pub fn put_hashed(
+        &self,
+        root: &[u8; 32],
+        index: u64,
+        slice: &HashedSlice<'_>,
+        proof: &MerkleProof,
+    ) -> Result<bool, StoreError> {
+        let ciphertext = slice.ciphertext();
         let (meta, dir) = self.content_dir(root)?;
-        meta.verify_slice(index, ciphertext, proof)
+        meta.verify_hashed(index, slice, proof)
             .map_err(|source| StoreError::Rejected {
                 root: *root,
                 index,
@@ -517,6 +530,18 @@ impl SliceStore {
         root: &[u8; 32],
         index: u64,
     ) -> Result<Option<(Vec<u8>, MerkleProof)>, StoreError> {
+        Ok(self
+            .get_hashed(root, index)?
+            .map(|(ciphertext, proof, _)| (ciphertext, proof)))
+    }
+
+    /// [`SliceStore::get_slice`], with the leaf hash its verification computed (what
+    /// a seeder signs).
+    pub fn get_hashed(
+        &self,
+        root: &[u8; 32],
+        index: u64,
+    ) -> Result<Option<HashedRead>, StoreError> {
         let (meta, dir, present) = {
             let contents = self.lock();
             let c = contents
@@ -696,11 +721,10 @@ fn expected_file_len(meta: &MetaHash, index: u64) -> Result<u64, StoreError> {
 
 /// Reads and fully verifies one slice file. The ciphertext is read straight into the
 /// buffer that is returned (no copy out of a whole-file buffer, no zeroing first).
-fn read_slice_file(
-    path: &Path,
-    meta: &MetaHash,
-    index: u64,
-) -> Result<(Vec<u8>, MerkleProof), StoreError> {
+/// A slice read back and verified: its ciphertext, its proof and its leaf hash.
+pub type HashedRead = (Vec<u8>, MerkleProof, [u8; 32]);
+
+fn read_slice_file(path: &Path, meta: &MetaHash, index: u64) -> Result<HashedRead, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         path: path.to_path_buf(),
         reason,
@@ -731,9 +755,11 @@ fn read_slice_file(
     if ciphertext.len() as u64 != ct_len {
         return Err(corrupt("shorter than its length".into()));
     }
-    meta.verify_slice(index, &ciphertext, &proof)
+    let slice = HashedSlice::new(&ciphertext);
+    meta.verify_hashed(index, &slice, &proof)
         .map_err(|e| corrupt(e.to_string()))?;
-    Ok((ciphertext, proof))
+    let leaf = *slice.leaf();
+    Ok((ciphertext, proof, leaf))
 }
 
 /// `read_exact`, with a file that ends early reported as corrupt.

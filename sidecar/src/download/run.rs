@@ -245,7 +245,8 @@ impl Download {
                 ciphertext,
                 header,
                 verdict,
-            } => self.on_stored(peer, index, ciphertext, header, verdict, now)?,
+                streamed,
+            } => self.on_stored(peer, index, ciphertext, header, verdict, streamed, now)?,
             Event::Paid {
                 peer,
                 result,

@@ -101,8 +101,14 @@ impl Download {
             .map(|(id, p)| (*id, p.rate))
             .collect();
         sort_peers(&mut order, &self.opts.preference);
+        // A stream asks for its first slice alone: the player waits for that one, and
+        // sharing the link with the rest of a window delayed it by their transfer.
+        let first_alone = self.stream_tx.is_some() && self.fetched == 0;
         for (peer, _) in order {
             while let Some(p) = self.peers.get(&peer) {
+                if first_alone && !self.in_flight.is_empty() {
+                    return;
+                }
                 let slice_bytes = u64::from(self.meta.slice_size) + weave_slices::TAG_LEN as u64;
                 if (self.storing.len() as u64 + 1) * slice_bytes
                     > self.opts.max_storing_bytes.max(slice_bytes)

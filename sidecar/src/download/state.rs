@@ -101,6 +101,8 @@ pub(super) enum Event {
         ciphertext: Arc<Vec<u8>>,
         header: SignedHeader,
         verdict: Verdict,
+        /// Handed to the streamer once verified, before it was written.
+        streamed: bool,
     },
     Paid {
         peer: PeerId,

@@ -1,6 +1,7 @@
 //! In-order plaintext: a streamer task that decrypts and writes each next slice as
-//! soon as it is stored (from memory while a budget allows, else read back from the
-//! store), and [`decrypt_to`] for content already complete.
+//! soon as it is verified (from memory while a budget allows, before it is even
+//! written; else read back from the store once stored), and [`decrypt_to`] for
+//! content already complete.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,6 +110,16 @@ pub(super) fn spawn_streamer(
     (task, tx)
 }
 
+/// Takes `bytes` of the in-memory budget, if they fit.
+fn reserve(shared: &StreamShared, bytes: u64) -> bool {
+    shared
+        .buffered
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+            (held + bytes <= STREAM_BUFFER_BYTES).then_some(held + bytes)
+        })
+        .is_ok()
+}
+
 /// Hands a newly stored slice to the streamer: its verified ciphertext while the
 /// in-memory budget allows, else only its index (the streamer reads it back).
 pub(super) fn offer_to_stream(
@@ -117,16 +128,29 @@ pub(super) fn offer_to_stream(
     index: u64,
     ciphertext: Arc<Vec<u8>>,
 ) {
-    let bytes = ciphertext.len() as u64;
-    let buffered = &shared.buffered;
-    let ciphertext = if buffered.load(Ordering::Relaxed) + bytes <= STREAM_BUFFER_BYTES {
-        buffered.fetch_add(bytes, Ordering::Relaxed);
-        Some(ciphertext)
-    } else {
-        None
-    };
+    let ciphertext = reserve(shared, ciphertext.len() as u64).then_some(ciphertext);
     // The streamer having ended (an error) is seen by the main loop.
     let _ = tx.send(StoredSlice { index, ciphertext });
+}
+
+/// Hands a slice verified against the root but not yet written to the streamer, if
+/// the in-memory budget allows (the streamer could not read it back from the store
+/// yet). True if it was handed over: the player need not wait for the write and
+/// its fsync, and the download must not offer it again once stored.
+pub(super) fn offer_verified(
+    tx: &mpsc::UnboundedSender<StoredSlice>,
+    shared: &StreamShared,
+    index: u64,
+    ciphertext: &Arc<Vec<u8>>,
+) -> bool {
+    if !reserve(shared, ciphertext.len() as u64) {
+        return false;
+    }
+    let _ = tx.send(StoredSlice {
+        index,
+        ciphertext: Some(ciphertext.clone()),
+    });
+    true
 }
 
 /// Writes plaintext in slice order as slices are stored. `stored` carries each newly

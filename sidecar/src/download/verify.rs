@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use weave_slices::StoreError;
 
 use super::state::{Download, Event, SignedHeader, Verdict};
-use super::stream::offer_to_stream;
+use super::stream::{offer_to_stream, offer_verified};
 use crate::error::{DownloadError, RequestError};
 use crate::evidence::{header_signed_by, BadSliceEvidence};
 use crate::node::plaintext_len;
@@ -83,16 +83,24 @@ impl Download {
                 self.measure(&peer, ciphertext.len() as u64, sent, now);
                 self.storing.insert(index);
                 let store = self.store.clone();
-                let root = self.meta.root;
+                let meta = self.meta;
+                let root = meta.root;
                 let ciphertext = Arc::new(ciphertext);
+                let stream = self
+                    .stream_tx
+                    .clone()
+                    .map(|tx| (tx, self.stream_shared.clone()));
                 self.pending.push(
                     async move {
                         let ct = ciphertext.clone();
                         let checked = tokio::task::spawn_blocking(move || {
                             // The header's signature first: a slice the seeder did not
                             // sign is not even looked at.
+                            // Hashed once: the signature covers the leaf hash, and
+                            // the store checks the same leaf against the root.
+                            let slice = weave_slices::HashedSlice::new(&ct);
                             let header = SignedHeader {
-                                ciphertext_hash: weave_slices::leaf_hash(&ct),
+                                ciphertext_hash: *slice.leaf(),
                                 proof: proof.to_bytes(),
                                 signature,
                             };
@@ -104,15 +112,21 @@ impl Download {
                                 &header.proof,
                                 &header.signature,
                             );
-                            let verdict = if signed {
-                                Verdict::Store(store.put_slice(&root, index, &ct, &proof))
-                            } else {
-                                Verdict::BadSignature
-                            };
-                            (header, verdict)
+                            if !signed {
+                                return (header, Verdict::BadSignature, false);
+                            }
+                            // A streamed slice goes out as soon as it verifies, without
+                            // waiting for its write and fsync (the first byte a player
+                            // waits for included them).
+                            let streamed = stream.as_ref().is_some_and(|(tx, shared)| {
+                                meta.verify_hashed(index, &slice, &proof).is_ok()
+                                    && offer_verified(tx, shared, index, &ct)
+                            });
+                            let stored = store.put_hashed(&root, index, &slice, &proof);
+                            (header, Verdict::Store(stored), streamed)
                         })
                         .await;
-                        let (header, verdict) = checked.unwrap_or_else(|e| {
+                        let (header, verdict, streamed) = checked.unwrap_or_else(|e| {
                             let failed = StoreError::Io {
                                 op: "store task",
                                 path: std::path::PathBuf::new(),
@@ -123,7 +137,7 @@ impl Download {
                                 proof: Vec::new(),
                                 signature,
                             };
-                            (header, Verdict::Store(Err(failed)))
+                            (header, Verdict::Store(Err(failed)), false)
                         });
                         Event::Stored {
                             peer,
@@ -131,6 +145,7 @@ impl Download {
                             ciphertext,
                             header,
                             verdict,
+                            streamed,
                         }
                     }
                     .boxed(),
@@ -148,8 +163,10 @@ impl Download {
         Ok(())
     }
 
-    /// A received slice checked: stored (counted, paid for, streamed), or refused (a
-    /// strike, and evidence if it was signed).
+    /// A received slice checked: stored (counted, paid for, streamed unless it already
+    /// was), or refused (a strike, and evidence if it was signed).
+    // Each argument is one part of the `Stored` event.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_stored(
         &mut self,
         peer: PeerId,
@@ -157,6 +174,7 @@ impl Download {
         ciphertext: Arc<Vec<u8>>,
         header: SignedHeader,
         verdict: Verdict,
+        streamed: bool,
         now: Instant,
     ) -> Result<(), DownloadError> {
         self.storing.remove(&index);
@@ -185,7 +203,7 @@ impl Download {
                     p.window = (p.window + 1).min(window);
                 }
                 self.pay(peer, plaintext_len(&self.meta, index));
-                if let Some(tx) = &self.stream_tx {
+                if let Some(tx) = self.stream_tx.as_ref().filter(|_| !streamed) {
                     offer_to_stream(tx, &self.stream_shared, index, ciphertext);
                 }
                 if let Some(tx) = &self.opts.present {
