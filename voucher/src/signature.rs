@@ -88,11 +88,11 @@ fn batch_ok(items: &[SignatureItem]) -> bool {
     if let [item] = items {
         return item.verify();
     }
+    // No key is decompressed here: the batch decompresses each distinct key once and
+    // fails on one that is not a point (then bisection finds it). Decompressing every
+    // item's key first cost a third of a batch of one channel's vouchers.
     let mut verifier = batch::Verifier::new();
     for item in items {
-        if VerificationKey::try_from(item.key).is_err() {
-            return false;
-        }
         verifier.queue((
             VerificationKeyBytes::from(item.key),
             Signature::from(item.signature),

@@ -48,22 +48,25 @@ pub(crate) fn top_up(id: u64, amount: u128) -> Event {
 
 pub(crate) struct PaidVoucher<'a> {
     pub(crate) channel_id: u64,
-    pub(crate) seeder: &'a Address,
+    /// The seeder's address as text, rendered once per claim.
+    pub(crate) seeder: &'a str,
     pub(crate) root: &'a [u8; 32],
     pub(crate) amount: u128,
     pub(crate) bytes: u64,
     pub(crate) from_collateral: u128,
 }
 
+/// One voucher paid: the claim path emits one per voucher, so it is built directly,
+/// attribute by attribute in field order, not through [`Event::from_proto`]'s
+/// reflection (a test holds the two equal).
 pub(crate) fn voucher_paid(p: &PaidVoucher<'_>) -> Event {
-    Event::from_proto(&ev::EventVoucherPaid {
-        channel_id: p.channel_id,
-        seeder: p.seeder.to_string(),
-        content_root: hex::encode(p.root),
-        amount: p.amount.to_string(),
-        bytes: p.bytes,
-        from_collateral: p.from_collateral.to_string(),
-    })
+    Event::new(types::VOUCHER_PAID)
+        .attr("channel_id", p.channel_id)
+        .attr("seeder", p.seeder)
+        .attr("content_root", hex::encode(p.root))
+        .attr("amount", p.amount)
+        .attr("bytes", p.bytes)
+        .attr("from_collateral", p.from_collateral)
 }
 
 pub(crate) fn claim_paid(
@@ -122,6 +125,31 @@ mod tests {
     use prost::Name;
 
     use super::*;
+
+    /// The hand-built voucher event is what the generic rendering of its proto gives.
+    #[test]
+    fn voucher_paid_is_its_proto_rendered() {
+        let seeder = Address::new([7; 20]).to_string();
+        for (amount, bytes, from_collateral) in [(0, 0, 0), (12_345, 1 << 20, u128::MAX)] {
+            let built = voucher_paid(&PaidVoucher {
+                channel_id: 42,
+                seeder: &seeder,
+                root: &[0xab; 32],
+                amount,
+                bytes,
+                from_collateral,
+            });
+            let generic = Event::from_proto(&ev::EventVoucherPaid {
+                channel_id: 42,
+                seeder: seeder.clone(),
+                content_root: hex::encode([0xab; 32]),
+                amount: amount.to_string(),
+                bytes,
+                from_collateral: from_collateral.to_string(),
+            });
+            assert_eq!(built, generic);
+        }
+    }
 
     /// The type strings clients match are the full names of the proto events.
     #[test]

@@ -201,6 +201,8 @@ struct ClaimState {
     price_since: u64,
     owed: BTreeMap<(u64, Address), u128>,
     verified_bytes: u64,
+    /// The seeder's address as text, for each voucher's event.
+    seeder_text: String,
 }
 
 /// Runs a claim: every voucher is checked against state and the claim so far; a good
@@ -228,6 +230,7 @@ fn claim(
             .block
             .height
             .saturating_sub(params.challenge_period_blocks),
+        seeder_text: seeder.to_string(),
         ..ClaimState::default()
     };
     let mut accepted = 0usize;
@@ -440,7 +443,7 @@ fn check_voucher(
     }
     ctx.emit(event::voucher_paid(&PaidVoucher {
         channel_id: c.id,
-        seeder,
+        seeder: &state.seeder_text,
         root: &v.content_root,
         amount: paid,
         bytes: new_bytes,

@@ -111,6 +111,19 @@ impl Harness {
     pub fn exec(&mut self, signer: Address, msg: &Any) -> Result<(), TxError> {
         let module = self.route(msg)?;
         let decoded = module.decode_message(msg)?;
+        self.exec_decoded(signer, msg, decoded)
+    }
+
+    /// [`Harness::exec`] of a message already decoded (`decoded`, from `msg`): the
+    /// application decodes a block's transactions once, for block preparation and
+    /// execution alike.
+    pub fn exec_decoded(
+        &mut self,
+        signer: Address,
+        msg: &Any,
+        decoded: weave_kernel::DecodedMsg,
+    ) -> Result<(), TxError> {
+        let module = self.route(msg)?;
         if !decoded.signers().contains(&signer) {
             return Err(weave_kernel::KernelError::Unauthorized(format!(
                 "{signer} is not a signer of {}",
