@@ -353,8 +353,13 @@ fn send(net_env: &NetEnv, from: u32, load: &Load, at: u16) -> Option<Committed> 
         .arg("--home")
         .arg(&net_env.home0)
         .args(["--keyring-backend", "test", "--output", "json"])
+        // Node `at`'s CometBFT RPC (+1) and gRPC API (+3). (This passed the gRPC URL
+        // as `--node` until the CLI's flag check stopped letting it through: every
+        // transaction then went through node 0's gRPC, from `home0`'s config.)
         .args([
             "--node",
+            &format!("http://127.0.0.1:{}", net_env.base + 10 * at + 1),
+            "--grpc",
             &format!("http://127.0.0.1:{}", net_env.base + 10 * at + 3),
         ])
         .stdout(Stdio::piped())

@@ -38,7 +38,8 @@ pub struct DownloadOptions {
     /// Where to report progress; the latest [`Progress`] is always there to read.
     pub progress: Option<watch::Sender<Progress>>,
     /// Write decrypted plaintext here strictly in slice order, as soon as each next
-    /// slice is stored.
+    /// slice is verified (before it is written, while the in-memory budget allows;
+    /// else once stored). The first slice is asked for alone.
     pub stream: Option<PlaintextStream>,
     /// Pays seeders that want payment, slice by slice; shared so that lanes carry on
     /// across downloads on the same channel.

@@ -153,8 +153,9 @@ pub(super) fn offer_verified(
     true
 }
 
-/// Writes plaintext in slice order as slices are stored. `stored` carries each newly
-/// stored slice; it closing means the download is over (complete or not).
+/// Writes plaintext in slice order as slices are verified or stored. `stored` carries
+/// each slice verified (with its ciphertext) or newly stored; it closing means the
+/// download is over (complete or not).
 async fn stream_plaintext(
     store: SliceStore,
     meta: MetaHash,
