@@ -22,7 +22,7 @@ use tendermint_proto::v0_38::abci::{
     ResponseInitChain, ResponseListSnapshots, ResponseLoadSnapshotChunk, ResponseOfferSnapshot,
     ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery, ResponseVerifyVoteExtension,
 };
-use weave_channels::event_types::{VOUCHER_PAID, VOUCHER_REJECTED};
+use weave_channels::event_types::{LANE_PAID, VOUCHER_REJECTED};
 
 use crate::{
     health::BlockHealth,
@@ -68,11 +68,17 @@ fn tx_module(result: &ExecTxResult) -> String {
     }
 }
 
-/// Vouchers paid and rejected in a block's events.
+/// Vouchers paid (each lane event counts its own) and rejected in a block's events.
 fn vouchers(events: &[Event]) -> (u64, u64) {
     events.iter().fold((0, 0), |(paid, rejected), e| {
-        if e.r#type == VOUCHER_PAID {
-            (paid + 1, rejected)
+        if e.r#type == LANE_PAID {
+            let n = e
+                .attributes
+                .iter()
+                .find(|a| a.key == "vouchers")
+                .and_then(|a| a.value.parse::<u64>().ok())
+                .unwrap_or(0);
+            (paid + n, rejected)
         } else if e.r#type == VOUCHER_REJECTED {
             (paid, rejected + 1)
         } else {
@@ -236,8 +242,8 @@ mod tests {
                         gas_used: 100,
                         events: vec![
                             event("message", &[("action", "x"), ("module", "channels")]),
-                            event(VOUCHER_PAID, &[]),
-                            event(VOUCHER_PAID, &[]),
+                            event(LANE_PAID, &[("vouchers", "2")]),
+                            event(LANE_PAID, &[("vouchers", "1")]),
                             event(VOUCHER_REJECTED, &[]),
                         ],
                         ..Default::default()
@@ -313,7 +319,7 @@ mod tests {
         assert_eq!(sample(&text, "weave_gas_used_total"), Some(140.0));
         assert_eq!(
             sample(&text, "weave_chain_vouchers_total{result=\"paid\"}"),
-            Some(2.0)
+            Some(3.0)
         );
         assert_eq!(
             sample(&text, "weave_chain_vouchers_total{result=\"rejected\"}"),

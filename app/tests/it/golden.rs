@@ -106,12 +106,12 @@ const PINNED: &[(i64, &str)] = &[
     ),
 ];
 /// Digest of every transaction's (code, data, gas wanted, gas used), in order.
-const RESULTS_DIGEST: &str = "d1bc03bf3285a16feb6dd4680df59b44bf0591cc40285403ff3aa0c35e38b730";
+const RESULTS_DIGEST: &str = "1cdea3d9942e26f29e4caafd63bc8ea02c8df07c0c41b2965d08bb35963c9e27";
 /// Digest of every event of every block and transaction, in order.
-const EVENTS_DIGEST: &str = "19c69282e97fb9f27d35ad1fb9fc995c6d4a93da4d396ff092954564c4da71a3";
+const EVENTS_DIGEST: &str = "0f6cb263a8652a30773f96a6b8cc64f407ed131af35046179fb8f6ed0297c653";
 
 /// Digest of every CheckTx response's (code, gas wanted, gas used), in order.
-const CHECKS_DIGEST: &str = "6319fbd2b4340241cca3de0499bc42411e499bb4f3b6e46fdcbfe99f73828c5c";
+const CHECKS_DIGEST: &str = "72c48e596f634add2af5891917d30b1934122bc6b4e2ce22aee88a2fb9af99ac";
 
 /// Message types the sequence does not execute successfully, with the reason. Keep
 /// this short: every entry is behaviour the golden replay does not pin.

@@ -573,13 +573,17 @@ mod tests {
     fn claims_print_their_summary() {
         let s = ClaimSummary::from_events(
             &[event(&[("amount", "1010"), ("seeder_share", "707")])],
-            &[event(&[("amount", "600")]), event(&[("amount", "410")])],
+            &[
+                event(&[("amount", "600"), ("vouchers", "1")]),
+                event(&[("amount", "410"), ("vouchers", "3")]),
+            ],
             &[event(&[
                 ("index", "2"),
                 ("code", "13"),
                 ("reason", "voucher signature does not verify"),
             ])],
         );
+        assert_eq!(s.accepted, 4, "vouchers counted over the lanes");
         let text = claim_extras(&s, false);
         assert_eq!(text[0], ("paid", json!("1010uweave")));
         assert_eq!(

@@ -15,8 +15,8 @@ use crate::builder::to_any;
 pub const EVENT_CHANNEL_OPENED: &str = "weave.channels.v1.EventChannelOpened";
 /// The event of a close: when the channel settles.
 pub const EVENT_CHANNEL_CLOSING: &str = "weave.channels.v1.EventChannelClosing";
-/// One voucher of a claim accepted.
-pub const EVENT_VOUCHER_PAID: &str = "weave.channels.v1.EventVoucherPaid";
+/// What a claim's accepted vouchers drew on one lane (`vouchers` counts them).
+pub const EVENT_LANE_PAID: &str = "weave.channels.v1.EventLanePaid";
 /// One voucher of a claim refused.
 pub const EVENT_VOUCHER_REJECTED: &str = "weave.channels.v1.EventVoucherRejected";
 /// What a claim paid for one content.

@@ -149,11 +149,11 @@ pub struct ClaimSummary {
 }
 
 impl ClaimSummary {
-    /// Sums the events of a claim: `EventClaimPaid` (amounts), `EventVoucherPaid`
-    /// (accepted vouchers) and `EventVoucherRejected`.
+    /// Sums the events of a claim: `EventClaimPaid` (amounts), `EventLanePaid`
+    /// (accepted vouchers, counted per lane) and `EventVoucherRejected`.
     pub fn from_events(
         claim_paid: &[Vec<(String, String)>],
-        voucher_paid: &[Vec<(String, String)>],
+        lane_paid: &[Vec<(String, String)>],
         rejected: &[Vec<(String, String)>],
     ) -> Self {
         let amount = |attrs: &[(String, String)], key: &str| {
@@ -164,7 +164,14 @@ impl ClaimSummary {
         Self {
             paid: claim_paid.iter().map(|e| amount(e, "amount")).sum(),
             seeder_share: claim_paid.iter().map(|e| amount(e, "seeder_share")).sum(),
-            accepted: voucher_paid.len(),
+            accepted: lane_paid
+                .iter()
+                .map(|e| {
+                    attr(e, "vouchers")
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0)
+                })
+                .sum(),
             rejected: rejected
                 .iter()
                 .map(|e| Rejection {
@@ -181,7 +188,7 @@ impl ClaimSummary {
         tx.is_included().then(|| {
             Self::from_events(
                 &tx.events(msg::EVENT_CLAIM_PAID),
-                &tx.events(msg::EVENT_VOUCHER_PAID),
+                &tx.events(msg::EVENT_LANE_PAID),
                 &tx.events(msg::EVENT_VOUCHER_REJECTED),
             )
         })

@@ -13,8 +13,8 @@ pub mod types {
     pub const CHANNEL_OPENED: &str = "weave.channels.v1.EventChannelOpened";
     /// `EventTopUp`.
     pub const TOP_UP: &str = "weave.channels.v1.EventTopUp";
-    /// `EventVoucherPaid`.
-    pub const VOUCHER_PAID: &str = "weave.channels.v1.EventVoucherPaid";
+    /// `EventLanePaid`.
+    pub const LANE_PAID: &str = "weave.channels.v1.EventLanePaid";
     /// `EventClaimPaid`.
     pub const CLAIM_PAID: &str = "weave.channels.v1.EventClaimPaid";
     /// `EventVoucherRejected`.
@@ -46,27 +46,29 @@ pub(crate) fn top_up(id: u64, amount: u128) -> Event {
     })
 }
 
-pub(crate) struct PaidVoucher<'a> {
-    pub(crate) channel_id: u64,
-    /// The seeder's address as text, rendered once per claim.
-    pub(crate) seeder: &'a str,
-    pub(crate) root: &'a [u8; 32],
+/// What a claim's accepted vouchers drew on one lane, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LaneTally {
+    pub(crate) vouchers: u32,
+    pub(crate) last_nonce: u64,
     pub(crate) amount: u128,
     pub(crate) bytes: u64,
     pub(crate) from_collateral: u128,
 }
 
-/// One voucher paid: the claim path emits one per voucher, so it is built directly,
-/// attribute by attribute in field order, not through [`Event::from_proto`]'s
-/// reflection (a test holds the two equal).
-pub(crate) fn voucher_paid(p: &PaidVoucher<'_>) -> Event {
-    Event::new(types::VOUCHER_PAID)
-        .attr("channel_id", p.channel_id)
-        .attr("seeder", p.seeder)
-        .attr("content_root", hex::encode(p.root))
-        .attr("amount", p.amount)
-        .attr("bytes", p.bytes)
-        .attr("from_collateral", p.from_collateral)
+/// One lane paid by a claim. Built directly, attribute by attribute in field order,
+/// not through [`Event::from_proto`]'s reflection (a test holds the two equal): a
+/// block of claims emits many.
+pub(crate) fn lane_paid(channel_id: u64, seeder: &str, root: &[u8; 32], t: &LaneTally) -> Event {
+    Event::new(types::LANE_PAID)
+        .attr("channel_id", channel_id)
+        .attr("seeder", seeder)
+        .attr("content_root", hex::encode(root))
+        .attr("vouchers", t.vouchers)
+        .attr("last_nonce", t.last_nonce)
+        .attr("amount", t.amount)
+        .attr("bytes", t.bytes)
+        .attr("from_collateral", t.from_collateral)
 }
 
 pub(crate) fn claim_paid(
@@ -126,26 +128,30 @@ mod tests {
 
     use super::*;
 
-    /// The hand-built voucher event is what the generic rendering of its proto gives.
+    /// The hand-built lane event is what the generic rendering of its proto gives.
     #[test]
-    fn voucher_paid_is_its_proto_rendered() {
+    fn lane_paid_is_its_proto_rendered() {
         let seeder = Address::new([7; 20]).to_string();
-        for (amount, bytes, from_collateral) in [(0, 0, 0), (12_345, 1 << 20, u128::MAX)] {
-            let built = voucher_paid(&PaidVoucher {
-                channel_id: 42,
-                seeder: &seeder,
-                root: &[0xab; 32],
-                amount,
-                bytes,
-                from_collateral,
-            });
-            let generic = Event::from_proto(&ev::EventVoucherPaid {
+        for t in [
+            LaneTally::default(),
+            LaneTally {
+                vouchers: 50,
+                last_nonce: u64::MAX,
+                amount: 12_345,
+                bytes: 1 << 20,
+                from_collateral: u128::MAX,
+            },
+        ] {
+            let built = lane_paid(42, &seeder, &[0xab; 32], &t);
+            let generic = Event::from_proto(&ev::EventLanePaid {
                 channel_id: 42,
                 seeder: seeder.clone(),
                 content_root: hex::encode([0xab; 32]),
-                amount: amount.to_string(),
-                bytes,
-                from_collateral: from_collateral.to_string(),
+                vouchers: t.vouchers,
+                last_nonce: t.last_nonce,
+                amount: t.amount.to_string(),
+                bytes: t.bytes,
+                from_collateral: t.from_collateral.to_string(),
             });
             assert_eq!(built, generic);
         }
@@ -156,7 +162,7 @@ mod tests {
     fn event_types_are_the_proto_full_names() {
         assert_eq!(types::CHANNEL_OPENED, ev::EventChannelOpened::full_name());
         assert_eq!(types::TOP_UP, ev::EventTopUp::full_name());
-        assert_eq!(types::VOUCHER_PAID, ev::EventVoucherPaid::full_name());
+        assert_eq!(types::LANE_PAID, ev::EventLanePaid::full_name());
         assert_eq!(types::CLAIM_PAID, ev::EventClaimPaid::full_name());
         assert_eq!(
             types::VOUCHER_REJECTED,

@@ -13,7 +13,7 @@ use weave_kernel::{
 };
 
 use crate::{
-    event::{self, PaidVoucher},
+    event::{self, LaneTally},
     keeper::{Earnings, Keeper},
     msg::ClaimedVoucher,
     state_key,
@@ -189,8 +189,16 @@ fn start_closing(
     Ok(())
 }
 
-/// What one claim has accepted so far: channels as updated in memory (written once
-/// at the end), streaming terms looked up, and the amount owed per split and payer.
+/// A lane as the claim left it so far, and what its accepted vouchers drew.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClaimedLane {
+    record: LaneRecord,
+    tally: LaneTally,
+}
+
+/// What one claim has accepted so far: channels and lanes as updated in memory
+/// (written once at the end), streaming terms looked up, and the amount owed per
+/// split and payer.
 #[derive(Default)]
 struct ClaimState {
     channels: BTreeMap<u64, ChannelRecord>,
@@ -201,13 +209,15 @@ struct ClaimState {
     price_since: u64,
     owed: BTreeMap<(u64, Address), u128>,
     verified_bytes: u64,
-    /// The seeder's address as text, for each voucher's event.
-    seeder_text: String,
+    /// The lanes the claim touched (channel, content root): each read once, written
+    /// once and reported by one event once the claim's vouchers are done.
+    lanes: BTreeMap<(u64, [u8; 32]), ClaimedLane>,
 }
 
 /// Runs a claim: every voucher is checked against state and the claim so far; a good
-/// one updates its lane at once and adds what it draws to the claim; a bad one is
-/// reported and changes nothing. Then each touched channel is written once, and each
+/// one moves its lane on and adds what it draws to the claim; a bad one is reported
+/// and changes nothing. Then each lane that moved and each touched channel is written
+/// once (and each lane reported by one event), and each
 /// content's split is paid once: the seeder's share to the seeder, the rest through
 /// the split. A claim in which no voucher is good fails with the first reason.
 fn claim(
@@ -230,7 +240,6 @@ fn claim(
             .block
             .height
             .saturating_sub(params.challenge_period_blocks),
-        seeder_text: seeder.to_string(),
         ..ClaimState::default()
     };
     let mut accepted = 0usize;
@@ -253,6 +262,19 @@ fn claim(
             }
             .into()
         }));
+    }
+    let seeder_text = seeder.to_string();
+    for ((channel_id, root), lane) in &state.lanes {
+        if lane.tally.vouchers == 0 {
+            continue;
+        }
+        keeper.set_lane(ctx, *channel_id, seeder, root, &lane.record)?;
+        ctx.emit(event::lane_paid(
+            *channel_id,
+            &seeder_text,
+            root,
+            &lane.tally,
+        ));
     }
     for c in state.channels.values() {
         keeper.set_channel(ctx, c)?;
@@ -350,7 +372,20 @@ fn check_voucher(
             .streaming_terms(ctx, &v.content_root)?
             .ok_or_else(|| ChannelsError::UnknownContent(hex::encode(v.content_root)))?,
     };
-    let lane = keeper.lane(ctx, c.id, seeder, &v.content_root)?;
+    let lane_key = (c.id, v.content_root);
+    let ClaimedLane {
+        record: lane,
+        tally: before,
+    } = match state.lanes.get(&lane_key) {
+        Some(l) => *l,
+        None => {
+            let record = keeper.lane(ctx, c.id, seeder, &v.content_root)?;
+            *state.lanes.entry(lane_key).or_insert(ClaimedLane {
+                record,
+                tally: LaneTally::default(),
+            })
+        }
+    };
     if v.nonce <= lane.last_nonce {
         return Err(ChannelsError::StaleNonce {
             nonce: v.nonce,
@@ -413,20 +448,18 @@ fn check_voucher(
         "claim total",
     )?;
 
-    // Every check passed: record the lane and report the paid bandwidth, together or
-    // not at all, then the claim's in-memory state.
+    let tally = LaneTally {
+        vouchers: before.vouchers + 1,
+        last_nonce: v.nonce,
+        amount: add(before.amount, paid, "lane total")?,
+        bytes: before.bytes.saturating_add(new_bytes),
+        from_collateral: add(before.from_collateral, from_collateral, "lane collateral")?,
+    };
+
+    // Every check passed: report the paid bandwidth, all of it or none, then the
+    // claim's in-memory state, the lane's included (the claim writes each lane once,
+    // after its last voucher).
     ctx.atomically(|ctx| {
-        keeper.set_lane(
-            ctx,
-            c.id,
-            seeder,
-            &v.content_root,
-            &LaneRecord {
-                claimed_amount: v.cumulative_amount,
-                claimed_bytes: v.cumulative_bytes,
-                last_nonce: v.nonce,
-            },
-        )?;
         // The bytes now; the protocol fee they paid once the claim pays out.
         if let Some(sink) = deps.bandwidth {
             sink.record(ctx, seeder, &c.payer, new_bytes, 0)?;
@@ -441,14 +474,17 @@ fn check_voucher(
     if unpaid > 0 {
         ctx.emit(event::overspend(c.id, unpaid));
     }
-    ctx.emit(event::voucher_paid(&PaidVoucher {
-        channel_id: c.id,
-        seeder: &state.seeder_text,
-        root: &v.content_root,
-        amount: paid,
-        bytes: new_bytes,
-        from_collateral,
-    }));
+    state.lanes.insert(
+        lane_key,
+        ClaimedLane {
+            record: LaneRecord {
+                claimed_amount: v.cumulative_amount,
+                claimed_bytes: v.cumulative_bytes,
+                last_nonce: v.nonce,
+            },
+            tally,
+        },
+    );
     if paid > 0 {
         state.owed.insert((terms.split_id, c.payer), owed);
     }

@@ -45,8 +45,14 @@ pub struct ClaimedVoucher {
 impl ClaimedVoucher {
     /// Parses a signed voucher.
     pub fn new(signed: pb::SignedVoucher) -> Self {
+        Self::naming(signed, None)
+    }
+
+    /// Parses a signed voucher of a claim by `seeder` (its text as the claim gave it,
+    /// and its address), which the voucher should name.
+    pub fn naming(signed: pb::SignedVoucher, seeder: Option<(&str, &Address)>) -> Self {
         Self {
-            voucher: Voucher::decode(&signed.voucher),
+            voucher: Voucher::decode_naming(&signed.voucher, seeder),
             signed,
         }
     }
@@ -144,9 +150,15 @@ impl ChannelsMsg {
                     }
                     .into());
                 }
+                let seeder = address(&m.seeder, "seeder")?;
+                let text = m.seeder.as_str();
                 Self::Claim {
-                    seeder: address(&m.seeder, "seeder")?,
-                    vouchers: m.vouchers.into_iter().map(ClaimedVoucher::new).collect(),
+                    seeder,
+                    vouchers: m
+                        .vouchers
+                        .into_iter()
+                        .map(|v| ClaimedVoucher::naming(v, Some((text, &seeder))))
+                        .collect(),
                 }
             }
             MSG_CLOSE_CHANNEL => {

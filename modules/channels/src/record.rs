@@ -97,7 +97,7 @@ impl ChannelRecord {
 }
 
 /// One (seeder, content) lane of a channel.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LaneRecord {
     /// The highest amount claimed.
     pub claimed_amount: u128,
