@@ -27,7 +27,7 @@ mod voucher;
 pub use error::VoucherError;
 pub use key::{voucher_key, voucher_public_key, VOUCHER_KEY_CONTEXT};
 pub use signature::{sign_bytes, verify_batch, verify_batch_counted, SignatureItem, SIGN_DOMAIN};
-pub use voucher::{Voucher, GIB, MAX_VOUCHER_LEN};
+pub use voucher::{compact_in_claim, Voucher, GIB, MAX_VOUCHER_LEN};
 
 pub use ed25519_consensus::{SigningKey, VerificationKey};
 pub use weave_proto::weave::channels::v1::SignedVoucher;

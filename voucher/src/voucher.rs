@@ -33,6 +33,34 @@ pub struct Voucher {
     pub nonce: u64,
 }
 
+fn check_len(len: usize) -> Result<(), VoucherError> {
+    if len > MAX_VOUCHER_LEN {
+        return Err(VoucherError::TooLong {
+            len,
+            limit: MAX_VOUCHER_LEN,
+        });
+    }
+    Ok(())
+}
+
+/// The form in which a claim by `seeder` (its address as text) carries a signed
+/// voucher: without its seeder field when it names that seeder and its bytes are the
+/// canonical encoding (so the chain, putting the seeder back, rebuilds exactly the
+/// signed bytes), else as it is. Every voucher of a claim names the claim's seeder, and
+/// its 45-character address was a quarter of each voucher's bytes.
+pub fn compact_in_claim(signed: &pb::SignedVoucher, seeder: &str) -> pb::SignedVoucher {
+    match pb::Voucher::decode(signed.voucher.as_slice()) {
+        Ok(mut v) if v.seeder == seeder && v.encode_to_vec() == signed.voucher => {
+            v.seeder.clear();
+            pb::SignedVoucher {
+                voucher: v.encode_to_vec(),
+                signature: signed.signature.clone(),
+            }
+        }
+        _ => signed.clone(),
+    }
+}
+
 impl Voucher {
     /// The wire form.
     pub fn to_wire(&self) -> pb::Voucher {
@@ -49,25 +77,44 @@ impl Voucher {
 
     /// Parses voucher bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, VoucherError> {
-        Self::decode_naming(bytes, None)
+        check_len(bytes.len())?;
+        let v = pb::Voucher::decode(bytes).map_err(VoucherError::Decode)?;
+        Self::from_wire(v, None)
     }
 
-    /// Parses voucher bytes expected to name `seeder` (its text and its address): a
-    /// voucher whose seeder field is exactly that text takes the address as parsed
-    /// already, any other is parsed in full. A claim's vouchers all name its seeder,
-    /// and parsing the same bech32 address once per voucher was a tenth of a block's
-    /// decoding.
-    pub fn decode_naming(
+    /// Parses a voucher as a claim by `seeder` (its text and its address) carries it,
+    /// compact or not (see [`compact_in_claim`]). A compact voucher, one with no
+    /// seeder field, stands for the voucher naming the claim's seeder: its full bytes,
+    /// the encoding with the seeder put back, are returned with it, and they are what
+    /// the signature must cover. A voucher that was not canonically encoded when it
+    /// was signed cannot be carried compact: its full bytes differ from the signed
+    /// ones and its signature fails.
+    pub fn decode_in_claim(
         bytes: &[u8],
-        seeder: Option<(&str, &Address)>,
-    ) -> Result<Self, VoucherError> {
-        if bytes.len() > MAX_VOUCHER_LEN {
-            return Err(VoucherError::TooLong {
-                len: bytes.len(),
-                limit: MAX_VOUCHER_LEN,
-            });
+        seeder: (&str, &Address),
+    ) -> (Result<Self, VoucherError>, Option<Vec<u8>>) {
+        if let Err(e) = check_len(bytes.len()) {
+            return (Err(e), None);
         }
-        let v = pb::Voucher::decode(bytes).map_err(VoucherError::Decode)?;
+        let mut v = match pb::Voucher::decode(bytes) {
+            Ok(v) => v,
+            Err(e) => return (Err(VoucherError::Decode(e)), None),
+        };
+        if !v.seeder.is_empty() {
+            return (Self::from_wire(v, Some(seeder)), None);
+        }
+        v.seeder = seeder.0.to_string();
+        let full = v.encode_to_vec();
+        if let Err(e) = check_len(full.len()) {
+            return (Err(e), None);
+        }
+        (Self::from_wire(v, Some(seeder)), Some(full))
+    }
+
+    /// The voucher of its wire form; a seeder field that is exactly `seeder`'s text
+    /// takes its address as parsed already (a claim's vouchers all name its seeder, and
+    /// parsing the same bech32 address for each was a tenth of a block's decoding).
+    fn from_wire(v: pb::Voucher, seeder: Option<(&str, &Address)>) -> Result<Self, VoucherError> {
         let seeder = match seeder {
             Some((text, address)) if v.seeder == text => *address,
             _ => v.seeder.parse().map_err(VoucherError::Seeder)?,
@@ -116,24 +163,64 @@ mod tests {
     }
 
     #[test]
-    fn decoding_with_the_seeder_known_is_decoding() {
+    fn a_claim_carries_its_seeders_vouchers_compact_and_the_chain_rebuilds_them() {
         let v = voucher();
-        let bytes = v.to_wire().encode_to_vec();
+        let key = SigningKey::from([5; 32]);
+        let signed = v.sign(&key);
         let text = v.seeder.to_string();
-        assert_eq!(
-            Voucher::decode_naming(&bytes, Some((&text, &v.seeder))).unwrap(),
-            v
-        );
-        // Another seeder's text: the voucher's own field is parsed.
+        let claim = (text.as_str(), &v.seeder);
+
+        // Compact: no seeder field, a quarter fewer bytes; the chain puts it back and
+        // gets exactly the signed bytes.
+        let compact = compact_in_claim(&signed, &text);
+        assert!(compact.voucher.len() + text.len() <= signed.voucher.len());
+        assert_eq!(compact.signature, signed.signature);
+        let (parsed, full) = Voucher::decode_in_claim(&compact.voucher, claim);
+        assert_eq!(parsed.unwrap(), v);
+        assert_eq!(full.as_deref(), Some(signed.voucher.as_slice()));
+
+        // Carried whole, it parses as before and nothing is rebuilt.
+        let (parsed, full) = Voucher::decode_in_claim(&signed.voucher, claim);
+        assert_eq!(parsed.unwrap(), v);
+        assert_eq!(full, None);
+
+        // Another seeder's claim: left whole by the client; a compact one stands for a
+        // voucher naming that seeder, which is not what was signed.
         let other = Address::new([9; 20]);
-        assert_eq!(
-            Voucher::decode_naming(&bytes, Some((&other.to_string(), &other))).unwrap(),
-            v
-        );
+        let other_text = other.to_string();
+        assert_eq!(compact_in_claim(&signed, &other_text), signed);
+        let (parsed, full) = Voucher::decode_in_claim(&compact.voucher, (&other_text, &other));
+        assert_eq!(parsed.unwrap().seeder, other);
+        assert_ne!(full.unwrap(), signed.voucher);
+        let (parsed, _) = Voucher::decode_in_claim(&signed.voucher, (&other_text, &other));
+        assert_eq!(parsed.unwrap().seeder, v.seeder);
+
+        // Bytes that are not the canonical encoding stay whole (compacting them would
+        // rebuild other bytes than those signed).
+        let mut odd = signed.clone();
+        odd.voucher.extend_from_slice(&[0x40, 0x01]); // an unknown field 8
+        assert_eq!(compact_in_claim(&odd, &text), odd);
+
+        // A bad seeder text still fails, and so does a compact voucher whose full form
+        // would be too long.
         let mut bad = v.to_wire();
         bad.seeder = "weave1nope".into();
-        let bad = bad.encode_to_vec();
-        assert!(Voucher::decode_naming(&bad, Some((&text, &v.seeder))).is_err());
+        assert!(Voucher::decode_in_claim(&bad.encode_to_vec(), claim)
+            .0
+            .is_err());
+        let mut long = v.to_wire();
+        long.seeder.clear();
+        long.chain_id = "c".repeat(400);
+        let room = MAX_VOUCHER_LEN - long.encoded_len();
+        long.chain_id = "c".repeat(400 + room); // exactly the longest compact voucher
+        let long = long.encode_to_vec();
+        assert_eq!(long.len(), MAX_VOUCHER_LEN);
+        let (parsed, full) = Voucher::decode_in_claim(&long, claim);
+        assert!(
+            matches!(parsed, Err(VoucherError::TooLong { .. })),
+            "{parsed:?}"
+        );
+        assert_eq!(full, None);
     }
 
     #[test]

@@ -299,10 +299,10 @@ impl Claimer {
     async fn claim(&self, batch: &[Claimable]) -> anyhow::Result<(String, usize, u128, usize)> {
         let msg = to_any(
             weave_channels::MSG_CLAIM,
-            &pb::MsgClaim {
-                seeder: self.seeder.to_string(),
-                vouchers: batch.iter().map(|l| l.signed.clone()).collect(),
-            },
+            &super::msg::claim_msg(
+                &self.seeder,
+                &batch.iter().map(|l| l.signed.clone()).collect::<Vec<_>>(),
+            ),
         );
         let submitted = sign_and_submit(&self.channel, &self.plan, &self.key, vec![msg]).await?;
         submitted.outcome()?;

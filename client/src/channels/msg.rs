@@ -81,15 +81,23 @@ pub fn close_channel(payer: &Address, channel_id: u64) -> anyhow::Result<Any> {
 }
 
 /// `/weave.channels.v1.MsgClaim`: `seeder` claims signed vouchers (at most
-/// `weave_channels::HARD_MAX_VOUCHERS`).
+/// `weave_channels::HARD_MAX_VOUCHERS`), each carried compact when it can be.
 pub fn claim(seeder: &Address, vouchers: Vec<pb::SignedVoucher>) -> anyhow::Result<Any> {
-    channels_msg(
-        weave_channels::MSG_CLAIM,
-        &pb::MsgClaim {
-            seeder: seeder.to_string(),
-            vouchers,
-        },
-    )
+    channels_msg(weave_channels::MSG_CLAIM, &claim_msg(seeder, &vouchers))
+}
+
+/// The claim message: the vouchers that name `seeder` and were canonically encoded go
+/// without their seeder field, which the chain puts back
+/// ([`weave_voucher::compact_in_claim`]).
+pub fn claim_msg(seeder: &Address, vouchers: &[pb::SignedVoucher]) -> pb::MsgClaim {
+    let seeder = seeder.to_string();
+    pb::MsgClaim {
+        vouchers: vouchers
+            .iter()
+            .map(|v| weave_voucher::compact_in_claim(v, &seeder))
+            .collect(),
+        seeder,
+    }
 }
 
 #[cfg(test)]

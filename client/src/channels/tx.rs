@@ -239,14 +239,18 @@ mod tests {
                 event(&[("amount", "1000"), ("seeder_share", "700")]),
                 event(&[("amount", "10"), ("seeder_share", "7")]),
             ],
-            &[event(&[("amount", "600")]), event(&[("amount", "410")])],
+            // Two lanes: one voucher on the first, four on the second.
+            &[
+                event(&[("amount", "600"), ("vouchers", "1")]),
+                event(&[("amount", "410"), ("vouchers", "4")]),
+            ],
             &[event(&[
                 ("index", "2"),
                 ("code", "13"),
                 ("reason", "voucher signature does not verify"),
             ])],
         );
-        assert_eq!((s.paid, s.seeder_share, s.accepted), (1010, 707, 2));
+        assert_eq!((s.paid, s.seeder_share, s.accepted), (1010, 707, 5));
         assert_eq!(
             s.rejected,
             vec![Rejection {

@@ -45,16 +45,22 @@ pub struct ClaimedVoucher {
 impl ClaimedVoucher {
     /// Parses a signed voucher.
     pub fn new(signed: pb::SignedVoucher) -> Self {
-        Self::naming(signed, None)
+        Self {
+            voucher: Voucher::decode(&signed.voucher),
+            signed,
+        }
     }
 
     /// Parses a signed voucher of a claim by `seeder` (its text as the claim gave it,
-    /// and its address), which the voucher should name.
-    pub fn naming(signed: pb::SignedVoucher, seeder: Option<(&str, &Address)>) -> Self {
-        Self {
-            voucher: Voucher::decode_naming(&signed.voucher, seeder),
-            signed,
+    /// and its address). A compact voucher (no seeder field) stands for the voucher
+    /// naming the claim's seeder: its bytes are rebuilt here, so that the signature is
+    /// checked, and the voucher cached, as that voucher.
+    pub fn in_claim(mut signed: pb::SignedVoucher, seeder: (&str, &Address)) -> Self {
+        let (voucher, full) = Voucher::decode_in_claim(&signed.voucher, seeder);
+        if let Some(full) = full {
+            signed.voucher = full;
         }
+        Self { voucher, signed }
     }
 }
 
@@ -157,7 +163,7 @@ impl ChannelsMsg {
                     vouchers: m
                         .vouchers
                         .into_iter()
-                        .map(|v| ClaimedVoucher::naming(v, Some((text, &seeder))))
+                        .map(|v| ClaimedVoucher::in_claim(v, (text, &seeder)))
                         .collect(),
                 }
             }

@@ -929,7 +929,9 @@ impl ClaimsPlan {
                 if total >= args.txs {
                     break;
                 }
-                let vouchers = (1..=per_claim)
+                // Carried compact, as the CLI's claims carry them: without the seeder
+                // each voucher would otherwise repeat.
+                let vouchers: Vec<_> = (1..=per_claim)
                     .map(|v| {
                         let n = sequence * per_claim + v;
                         weave_channels::Voucher {
@@ -946,10 +948,7 @@ impl ClaimsPlan {
                     .collect();
                 let msg = to_any(
                     weave_channels::MSG_CLAIM,
-                    &weave_proto::weave::channels::v1::MsgClaim {
-                        seeder: seeder.to_string(),
-                        vouchers,
-                    },
+                    &weave_client::channels::msg::claim_msg(&seeder, &vouchers),
                 );
                 let signer = SignerData {
                     account_number: account_number(i),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use ed25519_consensus::{SigningKey, VerificationKey};
 use proptest::prelude::*;
 use weave_channels::{
-    escrow, ChannelsModule, Voucher, GIB, MSG_CLAIM, MSG_CLOSE_CHANNEL, MSG_OPEN_CHANNEL,
-    MSG_TOP_UP, MSG_UPDATE_PARAMS, VOUCHER_GAS, VOUCHER_SIG_GAS,
+    escrow, ChannelsError, ChannelsModule, Voucher, GIB, MSG_CLAIM, MSG_CLOSE_CHANNEL,
+    MSG_OPEN_CHANNEL, MSG_TOP_UP, MSG_UPDATE_PARAMS, VOUCHER_GAS, VOUCHER_SIG_GAS,
 };
 use weave_content::{ContentModule, Registry, MSG_REGISTER_CONTENT};
 use weave_kernel::{
@@ -287,6 +287,55 @@ fn a_claim_pays_the_seeder_and_the_split_to_the_unit() {
         ("125000", 2)
     );
     assert_eq!(c.earnings(SEEDER).verified_bytes, 2 * bytes);
+}
+
+/// A claim may carry its vouchers without the seeder field they all repeat: they pay
+/// exactly as the whole ones would, their lane is reported once with the vouchers it
+/// took, and a compact voucher in another seeder's claim stands for a voucher naming
+/// that seeder, which nobody signed.
+#[test]
+fn compact_vouchers_pay_as_whole_ones_and_bind_the_claims_seeder() {
+    let mut c = setup();
+    c.open(10_000_000, 0, 1_000).unwrap();
+    let seeder = addr(SEEDER).to_string();
+    let signed: Vec<_> = (1..=3)
+        .map(|n| c.voucher(1, SEEDER, n << 20, cost(n << 20), n).sign(&c.key))
+        .collect();
+    let compact: Vec<_> = signed
+        .iter()
+        .map(|v| weave_voucher::compact_in_claim(v, &seeder))
+        .collect();
+    assert!(compact
+        .iter()
+        .zip(&signed)
+        .all(|(c, s)| c.voucher.len() + seeder.len() <= s.voucher.len()));
+
+    // In another seeder's claim the compact vouchers name that seeder: refused, as
+    // signatures that do not verify, and nothing is paid.
+    assert_eq!(
+        err(c.claim(SEEDER2, compact[..1].to_vec())),
+        ("channels", ChannelsError::BadSignature(1).code())
+    );
+    c.h.take_events();
+
+    c.claim(SEEDER, compact).unwrap();
+    let lanes: Vec<_> =
+        c.h.take_events()
+            .into_iter()
+            .filter(|e| e.kind == "weave.channels.v1.EventLanePaid")
+            .collect();
+    assert_eq!(lanes.len(), 1, "one event for the lane");
+    let lane = &lanes[0];
+    assert_eq!(lane.get("seeder"), Some(seeder.as_str()));
+    assert_eq!(lane.get("vouchers"), Some("3"));
+    assert_eq!(lane.get("last_nonce"), Some("3"));
+    assert_eq!(lane.get("bytes"), Some((3u64 << 20).to_string().as_str()));
+    assert_eq!(lane.get("amount"), Some(cost(3 << 20).to_string().as_str()));
+    assert_eq!(c.channel(1).0.paid, cost(3 << 20).to_string());
+    assert_eq!(c.earnings(SEEDER).verified_bytes, 3 << 20);
+
+    // The whole vouchers are the same vouchers: replayed, they are stale.
+    assert!(c.claim(SEEDER, signed).is_err());
 }
 
 #[test]
