@@ -80,6 +80,7 @@ fn feed(index: &SearchIndex, app: &Arc<App>, rpc: HttpClient) {
     let blocks = RpcBlocks {
         rpc,
         runtime: &runtime,
+        app: app.clone(),
     };
     let contents = AppContents { app: app.clone() };
     let mut failing = false;
@@ -116,6 +117,10 @@ fn feed(index: &SearchIndex, app: &Arc<App>, rpc: HttpClient) {
 struct RpcBlocks<'a> {
     rpc: HttpClient,
     runtime: &'a tokio::runtime::Runtime,
+    /// The application: CometBFT stores a block before it has executed it, and its
+    /// results only once executed, so the last block whose results are surely stored is
+    /// the last one the application committed.
+    app: Arc<App>,
 }
 
 fn source_error(what: String, e: impl std::fmt::Display) -> SearchError {
@@ -147,7 +152,8 @@ impl BlockSource for RpcBlocks<'_> {
             .runtime
             .block_on(self.rpc.status())
             .map_err(|e| source_error("CometBFT status".into(), e))?;
-        Ok(status.sync_info.latest_block_height.value())
+        let committed = self.app.storage().latest_version().unwrap_or(0);
+        Ok(status.sync_info.latest_block_height.value().min(committed))
     }
 
     fn earliest_height(&self) -> Result<u64, SearchError> {

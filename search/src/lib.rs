@@ -169,9 +169,11 @@ pub fn seed_when_blocks_are_gone<S: StateSource>(
 }
 
 /// Indexes the blocks after the index's height up to the chain's latest, at most
-/// `max_blocks` of them, committing once at the end. Returns how many were indexed. On
-/// an error the blocks not yet committed are dropped, so the next call starts again
-/// from the last committed height.
+/// `max_blocks` of them, committing once at the end. Returns how many were indexed.
+/// If a block's events cannot be read, the blocks before it are committed and the call
+/// returns how many there were (an error if none): the next call starts from that
+/// block. On any other error the blocks not yet committed are dropped, so the next call
+/// starts again from the last committed height.
 pub fn catch_up(
     index: &SearchIndex,
     blocks: &dyn BlockSource,
@@ -184,20 +186,23 @@ pub fn catch_up(
     if to < from {
         return Ok(0);
     }
-    let result = (from..=to).try_for_each(|h| {
-        let events = blocks.block_events(h)?;
-        index.apply_block(h, &events, contents)
-    });
-    match result {
-        Ok(()) => {
-            index.commit()?;
-            Ok(to - from + 1)
-        }
-        Err(e) => {
+    for h in from..=to {
+        let events = match blocks.block_events(h) {
+            Ok(events) => events,
+            // Nothing of block `h` is applied yet: what came before it stands.
+            Err(e) if h == from => return Err(e),
+            Err(_) => {
+                index.commit()?;
+                return Ok(h - from);
+            }
+        };
+        if let Err(e) = index.apply_block(h, &events, contents) {
             index.rollback()?;
-            Err(e)
+            return Err(e);
         }
     }
+    index.commit()?;
+    Ok(to - from + 1)
 }
 
 #[cfg(test)]

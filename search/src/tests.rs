@@ -15,6 +15,8 @@ struct Chain {
     contents: BTreeMap<u64, ContentDoc>,
     /// Reading this content fails (the application is unreachable).
     broken: Cell<Option<u64>>,
+    /// Reading this block's events fails (the node has not stored its results yet).
+    unstored: Cell<Option<u64>>,
 }
 
 impl Chain {
@@ -56,6 +58,12 @@ impl BlockSource for Chain {
         Ok(self.blocks.len() as u64)
     }
     fn block_events(&self, height: u64) -> Result<Vec<BlockEvent>, SearchError> {
+        if self.unstored.get() == Some(height) {
+            return Err(SearchError::Source {
+                what: format!("block_results at height {height}"),
+                reason: "not stored yet".into(),
+            });
+        }
         Ok(self.blocks[height as usize - 1].clone())
     }
 }
@@ -499,6 +507,20 @@ fn catch_up_goes_in_bounded_steps_and_a_failure_keeps_the_last_commit() {
     assert_eq!(catch_up(&index, &chain, &chain, 10).unwrap(), 2);
     assert_eq!(search(&index, "kites"), vec![5]);
     assert_eq!(search(&index, "dunes"), vec![6]);
+
+    // A block whose events are not to be had yet: the blocks before it are kept, and
+    // the next call goes on from it.
+    chain.register(7, "weave1erin", "Gulls", "Gulls over the harbour", &[], 0);
+    chain.register(8, "weave1erin", "Terns", "Terns diving", &[], 0);
+    chain.unstored.set(Some(8));
+    assert_eq!(catch_up(&index, &chain, &chain, 10).unwrap(), 1);
+    assert_eq!(index.height(), 7);
+    assert_eq!(search(&index, "gulls"), vec![7]);
+    assert!(catch_up(&index, &chain, &chain, 10).is_err());
+    assert_eq!(index.height(), 7);
+    chain.unstored.set(None);
+    assert_eq!(catch_up(&index, &chain, &chain, 10).unwrap(), 1);
+    assert_eq!(search(&index, "terns"), vec![8]);
 }
 
 /// The chain as a node that joined by state sync sees it: blocks from `earliest` on, and

@@ -43,14 +43,6 @@ pub struct ClaimedVoucher {
 }
 
 impl ClaimedVoucher {
-    /// Parses a signed voucher.
-    pub fn new(signed: pb::SignedVoucher) -> Self {
-        Self {
-            voucher: Voucher::decode(&signed.voucher),
-            signed,
-        }
-    }
-
     /// Parses a signed voucher of a claim by `seeder` (its text as the claim gave it,
     /// and its address). A compact voucher (no seeder field) stands for the voucher
     /// naming the claim's seeder: its bytes are rebuilt here, so that the signature is
