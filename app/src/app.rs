@@ -99,6 +99,16 @@ pub enum AppError {
 pub type UpgradeHandler =
     Arc<dyn Fn(&mut Ctx<'_>) -> Result<(), weave_kernel::TxError> + Send + Sync>;
 
+/// Where a node's own consumers (its search index) receive each committed block's
+/// events in-process, instead of reading them back from CometBFT's RPC as JSON.
+pub trait CommittedEvents: Send + Sync {
+    /// Whether events of type `kind` are wanted; only those are kept and delivered.
+    fn wants(&self, kind: &str) -> bool;
+    /// The wanted events of the block just committed at `height`, in order: those of
+    /// its successful transactions (as `block_results` lists them), then the block's own.
+    fn committed(&self, height: u64, events: Vec<abci::Event>);
+}
+
 /// The outcome of simulating a transaction.
 #[derive(Debug)]
 pub struct Simulation {
@@ -112,6 +122,8 @@ struct DeliverState {
     chain_id: String,
     last_block_time: (i64, u32),
     pending: Option<PreparedCommit>,
+    /// The finalized block's events the [`CommittedEvents`] sink wants, until Commit.
+    pending_events: Option<(u64, Vec<abci::Event>)>,
 }
 
 struct CheckState {
@@ -151,6 +163,8 @@ pub struct App {
     processed: Mutex<Option<Processed>>,
     /// Where and how often this node takes state-sync snapshots; none if unset.
     snapshots: std::sync::OnceLock<SnapshotConfig>,
+    /// Who gets each committed block's events in-process; none if unset.
+    committed_events: std::sync::OnceLock<Arc<dyn CommittedEvents>>,
     /// Set while a snapshot is being written, so that they never pile up.
     snapshot_running: Arc<std::sync::atomic::AtomicBool>,
     /// The state-sync restore in progress, between OfferSnapshot and its last chunk.
@@ -204,6 +218,23 @@ fn encode_time(t: (i64, u32)) -> Vec<u8> {
     let mut v = t.0.to_be_bytes().to_vec();
     v.extend_from_slice(&t.1.to_be_bytes());
     v
+}
+
+/// The events of a finalized block that `sink` wants: those of its successful
+/// transactions in order, then the block's own (`block_events`).
+fn wanted_events(
+    sink: &dyn CommittedEvents,
+    tx_results: &[ExecTxResult],
+    block_events: &[abci::Event],
+) -> Vec<abci::Event> {
+    tx_results
+        .iter()
+        .filter(|r| r.code == 0)
+        .flat_map(|r| r.events.iter())
+        .chain(block_events)
+        .filter(|e| sink.wants(&e.r#type))
+        .cloned()
+        .collect()
 }
 
 /// A module's changes to the validator set: none unless it manages validators.
@@ -311,10 +342,12 @@ impl App {
                 chain_id,
                 last_block_time,
                 pending: None,
+                pending_events: None,
             }),
             check: Mutex::new(check),
             processed: Mutex::new(None),
             snapshots: std::sync::OnceLock::new(),
+            committed_events: std::sync::OnceLock::new(),
             snapshot_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             restore: Mutex::new(None),
         };
@@ -335,6 +368,12 @@ impl App {
     /// Without one, the node extends its votes with nothing. Set once.
     pub fn set_vote_extender(&self, extender: VoteExtender) {
         let _ = self.vote_extender.set(extender);
+    }
+
+    /// Sets who receives each committed block's events in-process (the node's search
+    /// index). Set once, before CometBFT connects.
+    pub fn set_committed_events(&self, sink: Arc<dyn CommittedEvents>) {
+        let _ = self.committed_events.set(sink);
     }
 
     /// Sets this node's consensus address, so that ExtendVote checks the node's own
@@ -1144,13 +1183,21 @@ impl App {
         let time = (block.time_seconds, block.time_nanos);
         prepared.set_meta(META_LAST_BLOCK_TIME, encode_time(time));
         let app_hash = prepared.root_hash();
+        let events: Vec<abci::Event> = block_events.iter().map(to_abci_event).collect();
+        let wanted = self.committed_events.get().map(|sink| {
+            (
+                block.height,
+                wanted_events(sink.as_ref(), &tx_results, &events),
+            )
+        });
         {
             let mut d = lock(&self.deliver);
             d.pending = Some(prepared);
+            d.pending_events = wanted;
             d.last_block_time = time;
         }
         Ok(ResponseFinalizeBlock {
-            events: block_events.iter().map(to_abci_event).collect(),
+            events,
             tx_results,
             validator_updates: validator_updates
                 .iter()
@@ -1164,11 +1211,17 @@ impl App {
     /// ABCI Commit: writes the finalized block in one atomic batch and resets the
     /// check state on top of it.
     pub fn commit(&self) -> Result<ResponseCommit, AppError> {
-        let pending = lock(&self.deliver).pending.take();
+        let (pending, events) = {
+            let mut d = lock(&self.deliver);
+            (d.pending.take(), d.pending_events.take())
+        };
         let prepared =
             pending.ok_or_else(|| AppError::Sequence("Commit without FinalizeBlock".into()))?;
         let version = prepared.version();
         self.storage.commit(prepared)?;
+        if let (Some(sink), Some((height, events))) = (self.committed_events.get(), events) {
+            sink.committed(height, events);
+        }
         self.reset_check_state();
         self.maybe_snapshot(version);
         Ok(ResponseCommit { retain_height: 0 })

@@ -25,6 +25,6 @@ pub mod vote_ext;
 pub use weave_auth as auth;
 
 pub use app::{
-    to_abci_event, to_abci_validator_update, App, AppError, Simulation, UpgradeHandler, APP_NAME,
-    APP_VERSION, PROOF_OP_TYPE, SIMULATE_QUERY_PATH,
+    to_abci_event, to_abci_validator_update, App, AppError, CommittedEvents, Simulation,
+    UpgradeHandler, APP_NAME, APP_VERSION, PROOF_OP_TYPE, SIMULATE_QUERY_PATH,
 };

@@ -54,6 +54,21 @@ pub mod types {
     pub const VIEW_COUNTED: &str = "weave.social.v1.EventViewCounted";
 }
 
+/// Whether the index acts on events of type `kind`: a node hands its index only those.
+pub fn is_indexed(kind: &str) -> bool {
+    matches!(
+        kind,
+        types::CONTENT_REGISTERED
+            | types::CONTENT_UPDATED
+            | types::CONTENT_RETIRED
+            | types::ACCESS_PURCHASED
+            | types::PROFILE_UPDATED
+            | types::FOLLOWED
+            | types::UNFOLLOWED
+            | types::VIEW_COUNTED
+    )
+}
+
 /// A profile as its last `EventProfileUpdated` described it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Profile {

@@ -124,3 +124,99 @@ fn register_purchase_and_query_through_blocks() {
     assert_eq!(chain.info().last_block_app_hash, hash);
     assert_eq!(feed(&chain), vec![1]);
 }
+
+/// The events the sink below takes: the content module's, and the fee payment's.
+fn wanted(kind: &str) -> bool {
+    kind.starts_with("weave.content.") || kind == "tx"
+}
+
+/// An event as its type and its `(key, value)` attributes.
+type PlainEvent = (String, Vec<(String, String)>);
+
+/// Keeps what the application hands over at each commit.
+#[derive(Default)]
+struct Handed {
+    blocks: std::sync::Mutex<Vec<(u64, Vec<PlainEvent>)>>,
+}
+
+impl weave_app::CommittedEvents for Handed {
+    fn wants(&self, kind: &str) -> bool {
+        wanted(kind)
+    }
+
+    fn committed(&self, height: u64, events: Vec<tendermint_proto::v0_38::abci::Event>) {
+        let events = events
+            .into_iter()
+            .map(|e| {
+                let attributes = e.attributes.into_iter().map(|a| (a.key, a.value)).collect();
+                (e.r#type, attributes)
+            })
+            .collect();
+        self.blocks.lock().unwrap().push((height, events));
+    }
+}
+
+#[test]
+fn committed_blocks_hand_over_the_wanted_events_of_their_successful_transactions() {
+    let mut chain = TestChain::new();
+    let handed = std::sync::Arc::new(Handed::default());
+    chain.app().set_committed_events(handed.clone());
+    let (creator, buyer) = (chain.addr(0), chain.addr(1));
+    let register_tx = chain
+        .tx(
+            &chain.keys[0],
+            vec![register(&creator, &[(creator, 10_000)])],
+        )
+        .gas(GAS_LIMIT)
+        .sign(&chain.keys[0]);
+    // A purchase that fails (above the buyer's balance): its fee event is not handed
+    // over, nor anything of it.
+    let failing = chain
+        .tx(&chain.keys[1], vec![purchase(&buyer, 1_000_000_000)])
+        .sign(&chain.keys[1]);
+    let res = chain.deliver_block(&[register_tx, failing]);
+    assert_ok(&res.tx_results[0]);
+    assert_ne!(res.tx_results[1].code, 0);
+    assert!(res.tx_results[1].events.iter().any(|e| e.r#type == "tx"));
+
+    // Exactly the block's wanted events, as `block_results` lists them.
+    let expected: Vec<PlainEvent> = res
+        .tx_results
+        .iter()
+        .filter(|r| r.code == 0)
+        .flat_map(|r| r.events.iter())
+        .chain(res.events.iter())
+        .filter(|e| wanted(&e.r#type))
+        .map(|e| {
+            let attributes = e
+                .attributes
+                .iter()
+                .map(|a| (a.key.clone(), a.value.clone()))
+                .collect();
+            (e.r#type.clone(), attributes)
+        })
+        .collect();
+    let blocks = handed.blocks.lock().unwrap().clone();
+    assert_eq!(blocks.len(), 1);
+    let (height, events) = &blocks[0];
+    assert_eq!(*height, chain.info().last_block_height as u64);
+    assert_eq!(events, &expected);
+    assert!(events
+        .iter()
+        .any(|(kind, _)| kind == "weave.content.v1.EventContentRegistered"));
+    assert!(events.iter().all(|(kind, _)| wanted(kind)));
+    let fee_events = events.iter().filter(|(kind, _)| kind == "tx").count();
+    let first_tx_fee_events = res.tx_results[0]
+        .events
+        .iter()
+        .filter(|e| e.r#type == "tx")
+        .count();
+    assert_eq!(fee_events, first_tx_fee_events, "none of the failed one's");
+
+    // A block with nothing wanted still hands over its (empty) list.
+    chain.deliver_block(&[]);
+    let blocks = handed.blocks.lock().unwrap().clone();
+    assert_eq!(blocks.len(), 2);
+    assert!(blocks[1].1.is_empty());
+    assert_eq!(blocks[1].0, blocks[0].0 + 1);
+}

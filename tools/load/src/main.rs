@@ -79,9 +79,11 @@ struct LoadArgs {
     /// chain's default limit of 256, genesis raises the limit).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=4096))]
     vouchers_per_claim: u32,
-    /// Concurrent broadcasting connections.
-    #[arg(long, default_value_t = 8)]
-    connections: usize,
+    /// Concurrent broadcasting connections (default: 32 for bank sends, 8 for claims).
+    /// With 8, Weave's mempool filled with sends only as fast as the connections'
+    /// round trips allowed, with a core partly idle.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    connections: Option<u64>,
     /// consensus.timeout_commit for both chains.
     #[arg(long, default_value = "1s")]
     timeout_commit: String,
@@ -139,12 +141,14 @@ fn main() {
 }
 
 /// What one chain achieved.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Measured {
     committed: u64,
     seconds: f64,
     blocks: u64,
     rejected: u64,
+    /// Each loaded block: its transactions, and its header time after the start block's.
+    timeline: Vec<(u64, f64)>,
 }
 
 impl Measured {
@@ -420,6 +424,7 @@ async fn measure(
     let mut first: Option<(u64, tendermint::Time)> = None;
     let mut last: Option<tendermint::Time> = None;
     let mut blocks = 0u64;
+    let mut timeline = Vec::new();
     let mut next = start_height + 1;
     let mut last_progress = Instant::now();
     let base_time = client
@@ -457,6 +462,8 @@ async fn measure(
                 }
                 last = Some(m.header.time);
                 last_progress = Instant::now();
+                let after = m.header.time.duration_since(base_time).unwrap_or_default();
+                timeline.push((m.num_txs as u64, after.as_secs_f64()));
             }
         }
         next = to + 1;
@@ -473,12 +480,20 @@ async fn measure(
         seconds,
         blocks,
         rejected: 0,
+        timeline,
     })
 }
 
 fn run(args: LoadArgs) -> anyhow::Result<()> {
-    if args.accounts == 0 || args.txs == 0 || args.connections == 0 {
-        bail!("--txs, --accounts and --connections must be positive");
+    let connections = args.connections.map_or(
+        match args.workload {
+            Workload::Bank => 32,
+            Workload::Claims => 8,
+        },
+        |c| c as usize,
+    );
+    if args.accounts == 0 || args.txs == 0 {
+        bail!("--txs and --accounts must be positive");
     }
     let bin = cometbft::find_binary(args.cometbft_bin.as_deref())?;
     let weaved = find_weaved(args.weaved_bin.as_deref())?;
@@ -595,9 +610,9 @@ fn run(args: LoadArgs) -> anyhow::Result<()> {
             h0 = latest_height(ports.rpc)?;
         }
         // Spread accounts over the connections; each account stays on one lane.
-        let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); args.connections];
+        let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); connections];
         for (i, txs) in all.into_iter().enumerate() {
-            lanes[i % args.connections].extend(txs);
+            lanes[i % connections].extend(txs);
         }
         let m = runtime.block_on(async {
             let sender = tokio::spawn(broadcast_all(ports.rpc, lanes, pacing));
@@ -644,11 +659,11 @@ fn run(args: LoadArgs) -> anyhow::Result<()> {
         );
         let h0 = wait_for_blocks(kports.rpc, Duration::from_secs(60))?;
         // kvstore transactions of the same size: "k<i>=<padding>".
-        let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); args.connections];
+        let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); connections];
         for i in 0..signed as usize {
             let mut tx = format!("k{i}=").into_bytes();
             tx.resize(sample_len.max(tx.len() + 1), b'v');
-            lanes[i % args.connections].push(tx);
+            lanes[i % connections].push(tx);
         }
         let m = runtime.block_on(async {
             let sender = tokio::spawn(broadcast_all(kports.rpc, lanes, pacing));
@@ -666,7 +681,7 @@ fn run(args: LoadArgs) -> anyhow::Result<()> {
         eprintln!("weave home kept at {}", weave_home.keep().display());
     }
 
-    let ratio = kv_measured.map(|k| {
+    let ratio = kv_measured.as_ref().map(|k| {
         if k.tps() > 0.0 {
             weave_measured.tps() / k.tps()
         } else {
@@ -1094,4 +1109,10 @@ fn report(name: &str, m: &Measured, size: usize) {
         m.rejected,
         m.tps()
     );
+    let blocks: Vec<String> = m
+        .timeline
+        .iter()
+        .map(|(txs, at)| format!("{txs} at {at:.2} s"))
+        .collect();
+    eprintln!("{name}: blocks: {}", blocks.join(", "));
 }
