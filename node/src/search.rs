@@ -90,7 +90,7 @@ fn feed(index: &SearchIndex, app: &Arc<App>, rpc: HttpClient, recent: Arc<Recent
             return;
         }
     };
-    let blocks = RpcBlocks {
+    let blocks = CommittedBlocks {
         rpc,
         runtime: &runtime,
         app: app.clone(),
@@ -127,8 +127,9 @@ fn feed(index: &SearchIndex, app: &Arc<App>, rpc: HttpClient, recent: Arc<Recent
     }
 }
 
-/// Committed blocks from CometBFT's RPC.
-struct RpcBlocks<'a> {
+/// Committed blocks: as the application handed them over ([`Recent`]), else from
+/// CometBFT's RPC.
+struct CommittedBlocks<'a> {
     rpc: HttpClient,
     runtime: &'a tokio::runtime::Runtime,
     /// The application: CometBFT stores a block before it has executed it, and its
@@ -201,7 +202,7 @@ fn convert(events: Vec<tendermint::abci::Event>) -> impl Iterator<Item = BlockEv
     })
 }
 
-impl BlockSource for RpcBlocks<'_> {
+impl BlockSource for CommittedBlocks<'_> {
     fn latest_height(&self) -> Result<u64, SearchError> {
         let status = self
             .runtime

@@ -179,7 +179,6 @@ macro_rules! pinned {
     }};
 }
 
-/// A gRPC request at a height.
 /// `message` with the number after "latest height " taken out: the REST read and the
 /// gRPC read it is compared with may see different latest heights.
 fn without_latest_height(message: &str) -> String {
@@ -196,6 +195,7 @@ fn without_latest_height(message: &str) -> String {
     }
 }
 
+/// A gRPC request at a height.
 fn at<T>(height: i64, message: T) -> tonic::Request<T> {
     let mut r = tonic::Request::new(message);
     r.metadata_mut().insert(HEIGHT, height.into());
